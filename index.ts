@@ -1,0 +1,47 @@
+/**
+ * effect-otp: Erlang/OTP's processes and behaviours for TypeScript, on Effect 4 fibers.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * Typed errors of the process core.
+ *
+ * @since 0.1.0
+ */
+export * as Errors from "./lib/Errors.js"
+
+/**
+ * Why a process ended, and the reason an exit signal carries.
+ *
+ * @since 0.1.0
+ */
+export * as ExitReason from "./lib/ExitReason.js"
+
+/**
+ * The runtime that owns processes, provided as a Layer.
+ *
+ * @since 0.1.0
+ */
+export * as Node from "./lib/Node.js"
+
+/**
+ * Process identifiers.
+ *
+ * @since 0.1.0
+ */
+export * as Pid from "./lib/Pid.js"
+
+/**
+ * Processes: spawn, send, receive, links, monitors, exit signals, names, timers.
+ *
+ * @since 0.1.0
+ */
+export * as Process from "./lib/Process.js"
+
+/**
+ * Unique references.
+ *
+ * @since 0.1.0
+ */
+export * as Reference from "./lib/Reference.js"

@@ -1,0 +1,245 @@
+/**
+ * Why a process ended, and the reason carried by an exit signal.
+ *
+ * Erlang lets any term be an exit reason; effect-otp keeps the reasons OTP gives a meaning to
+ * as tags and carries everything else inside a `Crash` with an Effect `Cause`, so a failure
+ * keeps its typed error, its defect and its trace:
+ *
+ * | effect-otp              | Erlang/OTP                  | kills a linked process that does not trap exits |
+ * |-------------------------|-----------------------------|-------------------------------------------------|
+ * | `Normal`                | `normal`                    | no                                              |
+ * | `Shutdown`              | `shutdown`, `{shutdown, T}` | yes                                             |
+ * | `Kill` (a signal only)  | `kill`                      | always: it cannot be trapped                    |
+ * | `Killed`                | `killed`                    | yes                                             |
+ * | `NoProc`                | `noproc`                    | yes                                             |
+ * | `NoConnection`          | `noconnection`              | yes                                             |
+ * | `Crash`                 | any other term / a crash    | yes                                             |
+ *
+ * A process body that succeeds exits `Normal`; one that fails or dies exits with a `Crash`
+ * holding the Effect `Cause`.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Predicate from "effect/Predicate"
+
+/**
+ * The process finished its work. Linked processes that do not trap exits ignore it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export class Normal extends Data.TaggedClass("Normal")<{}> {}
+
+/**
+ * An orderly stop requested by a parent (a supervisor) or by the process itself. OTP's
+ * `shutdown` and `{shutdown, Term}`: `reason` holds the term when there is one. Supervisors do
+ * not restart a `transient` child that exits with it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export class Shutdown extends Data.TaggedClass("Shutdown")<{ readonly reason?: unknown }> {}
+
+/**
+ * The untrappable signal: `Process.exit(pid, ExitReason.kill)` ends the target even when it
+ * traps exits. The target then exits with `Killed`, which is what its links and monitors see.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export class Kill extends Data.TaggedClass("Kill")<{}> {}
+
+/**
+ * The reason of a process that was ended by a `Kill` signal.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export class Killed extends Data.TaggedClass("Killed")<{}> {}
+
+/**
+ * The target did not exist: a monitor on a dead pid, a link to a dead pid while trapping exits.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export class NoProc extends Data.TaggedClass("NoProc")<{}> {}
+
+/**
+ * The target's node became unreachable (distribution).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export class NoConnection extends Data.TaggedClass("NoConnection")<{}> {}
+
+/**
+ * The process failed or died: `cause` is the Effect `Cause` of the failure, so a typed error,
+ * a defect and its stack are all kept. `ExitReason.fail(value)` is OTP's `exit(Pid, Term)` for
+ * an arbitrary term.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export class Crash extends Data.TaggedClass("Crash")<{ readonly cause: Cause.Cause<unknown> }> {
+  override toString(): string {
+    return `Crash(${Cause.pretty(this.cause)})`
+  }
+}
+
+/**
+ * Every reason a process can exit with, or an exit signal can carry.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type ExitReason = Normal | Shutdown | Kill | Killed | NoProc | NoConnection | Crash
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const normal: ExitReason = new Normal()
+
+/**
+ * `shutdown`, or `{shutdown, reason}` when a reason is given.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason } from "effect-otp"
+ *
+ * const plain = ExitReason.shutdown()
+ * const withTerm = ExitReason.shutdown("config reloaded")
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const shutdown = (reason?: unknown): ExitReason =>
+  reason === undefined ? shutdownPlain : new Shutdown({ reason })
+
+const shutdownPlain = new Shutdown({})
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const kill: ExitReason = new Kill()
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const killed: ExitReason = new Killed()
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const noproc: ExitReason = new NoProc()
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const noconnection: ExitReason = new NoConnection()
+
+/**
+ * A crash with the given Effect `Cause`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const crash = (cause: Cause.Cause<unknown>): ExitReason => new Crash({ cause })
+
+/**
+ * A crash whose cause is the typed failure `error`: OTP's `exit(Pid, Term)` with any term.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason } from "effect-otp"
+ *
+ * const reason = ExitReason.fail({ _tag: "PaymentDeclined" })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fail = (error: unknown): ExitReason => new Crash({ cause: Cause.fail(error) })
+
+/**
+ * @category guards
+ * @since 0.1.0
+ */
+export const isExitReason = (u: unknown): u is ExitReason =>
+  Predicate.isTagged(u, "Normal") || Predicate.isTagged(u, "Shutdown") || Predicate.isTagged(u, "Kill") ||
+  Predicate.isTagged(u, "Killed") || Predicate.isTagged(u, "NoProc") || Predicate.isTagged(u, "NoConnection") ||
+  Predicate.isTagged(u, "Crash")
+
+/**
+ * `true` for `Normal` only: the one reason a linked process ignores.
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isNormal = (reason: ExitReason): reason is Normal => reason._tag === "Normal"
+
+/**
+ * `true` for `Normal` and `Shutdown`: the reasons OTP calls an orderly exit, after which a
+ * `transient` child is not restarted and no crash report is logged.
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isOrderly = (reason: ExitReason): reason is Normal | Shutdown =>
+  reason._tag === "Normal" || reason._tag === "Shutdown"
+
+/**
+ * The reason a finished Effect `Exit`-like outcome maps to: success is `Normal`, anything else
+ * a `Crash` with its cause.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fromCause = (cause: Cause.Cause<unknown>): ExitReason => new Crash({ cause })
+
+/**
+ * A short human-readable form: `normal`, `shutdown`, `{shutdown, "x"}`, `killed`, or the
+ * pretty-printed cause of a crash.
+ *
+ * @category formatting
+ * @since 0.1.0
+ */
+export const format = (reason: ExitReason): string => {
+  switch (reason._tag) {
+    case "Normal":
+      return "normal"
+    case "Shutdown":
+      return reason.reason === undefined ? "shutdown" : `{shutdown, ${String(reason.reason)}}`
+    case "Kill":
+      return "kill"
+    case "Killed":
+      return "killed"
+    case "NoProc":
+      return "noproc"
+    case "NoConnection":
+      return "noconnection"
+    case "Crash": {
+      const failure = Cause.findErrorOption(reason.cause)
+      if (failure._tag === "Some") return formatValue(failure.value)
+      return Cause.pretty(reason.cause)
+    }
+  }
+}
+
+const formatValue = (value: unknown): string => {
+  if (value instanceof Error) return `${value.name}: ${value.message}`
+  if (typeof value === "string") return value
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

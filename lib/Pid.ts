@@ -1,0 +1,79 @@
+/**
+ * Process identifiers.
+ *
+ * A `Pid` names one process and the node it lives on, and means the same thing everywhere: the
+ * API never asks whether a target is local. Pids compare with Effect's `Equal` (and hash with
+ * `Hash`), so they work as keys of `HashMap` / `HashSet` and in `Equal.equals`, and print like
+ * Erlang's: `<0.42.0>`, where the first number is 0 for the nodes of this JS runtime.
+ *
+ * A pid stays valid after its process ended: sending to it is dropped, monitoring it fires
+ * `Down` with `noproc` at once, as in Erlang.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Pid, Process } from "effect-otp"
+ *
+ * const program = Effect.gen(function*() {
+ *   const pid = yield* Process.spawn(Process.receive())
+ *   console.log(String(pid)) // <0.1.0>
+ *   console.log(Pid.isPid(pid)) // true
+ * }).pipe(Effect.provide(Node.layer()))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { isPid as isPidInternal, PidTypeId, PidValue } from "./internal/identity.js"
+
+/**
+ * @category type ids
+ * @since 0.1.0
+ */
+export const TypeId: TypeId = PidTypeId
+
+/**
+ * @category type ids
+ * @since 0.1.0
+ */
+export type TypeId = typeof PidTypeId
+
+/**
+ * An opaque process identifier: the node it lives on and a number unique on that node.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Pid {
+  readonly [TypeId]: TypeId
+  /** The name of the node the process lives on. */
+  readonly node: string
+  /** The number of the process on its node. */
+  readonly id: number
+  toString(): string
+}
+
+/**
+ * @category guards
+ * @since 0.1.0
+ */
+export const isPid: (u: unknown) => u is Pid = isPidInternal
+
+/**
+ * Builds a pid value from its parts, e.g. after decoding one that came from another node. It
+ * compares equal to the original pid. Local pids come from `Process.spawn` and `Process.self`:
+ * a message sent to a made-up pid is routed through distribution, and dropped (as Erlang drops
+ * a message to an unreachable node) when no node by that name is connected.
+ *
+ * @example
+ * ```ts
+ * import { Equal } from "effect"
+ * import { Pid } from "effect-otp"
+ *
+ * const a = Pid.make("a@host", 7)
+ * console.log(Equal.equals(a, Pid.make("a@host", 7))) // true
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (node: string, id: number): Pid => new PidValue(node, id)

@@ -1,0 +1,876 @@
+/**
+ * Processes: isolated fibers with a mailbox, that talk only by asynchronous messages.
+ *
+ * A process is an Effect fiber plus a mailbox, a pid, a link set, a monitor table and a
+ * `trapExit` flag. It belongs to its {@link Node}, not to the fiber that spawned it, so it
+ * outlives its spawner unless the two are linked. The semantics are Erlang's:
+ *
+ * - `send` never blocks and never fails; a message to a dead pid is dropped. Messages from one
+ *   process to another arrive in the order they were sent.
+ * - `receive` takes the next message; `receive({ match })` takes the first message the match
+ *   accepts and leaves the others in order; `receive({ timeout })` is the `after` clause.
+ * - Links are two-way: when a linked process exits with any reason but `normal`, the other exits
+ *   too, unless it traps exits, in which case it gets an {@link ExitMessage}. `kill` cannot be
+ *   trapped, and a process ended by it exits with `killed`.
+ * - Monitors are one-way and fire once, with a {@link DownMessage}; monitoring a dead process
+ *   fires at once with `noproc`.
+ * - A process that fails or dies exits with a `Crash` carrying its Effect `Cause`.
+ *
+ * The functions that act as the calling process (`self`, `receive`, `link`, `monitor`,
+ * `trapExit`…) need {@link CurrentProcess} in their context, which only a process body has, so
+ * calling them outside a process is a compile error, not a runtime surprise.
+ *
+ * Differences from Erlang, all on purpose:
+ * - Errors are typed data: linking to a dead process without trapping exits fails with
+ *   `NoProc`; a taken name is `AlreadyRegistered`; a bad argument is `BadArgument`.
+ * - Interruption in Effect is cooperative: a process in an uninterruptible region finishes that
+ *   region before an exit signal (even `kill`) ends it; its finalizers always run.
+ * - Mailboxes hold any value; narrow them with a refinement in `receive({ match })` or decode
+ *   them with Schema.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Process } from "effect-otp"
+ *
+ * const ponger = Effect.gen(function*() {
+ *   while (true) {
+ *     const message = yield* Process.receive({ match: (m): m is { from: Process.Pid } => typeof m === "object" })
+ *     yield* Process.send(message.from, "pong")
+ *   }
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const pong = yield* Process.spawn(ponger)
+ *   const pinger = yield* Process.spawn(Effect.gen(function*() {
+ *     yield* Process.send(pong, { from: yield* Process.self })
+ *     console.log(yield* Process.receive()) // "pong"
+ *   }))
+ *   return pinger
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import { dual } from "effect/Function"
+import * as Option from "effect/Option"
+import type { Predicate, Refinement } from "effect/Predicate"
+import { AlreadyRegistered, BadArgument, NoProc, NotRegistered } from "./Errors.js"
+import * as ExitReason from "./ExitReason.js"
+import { PidValue, type ReferenceImpl } from "./internal/identity.js"
+import {
+  CurrentProcessKey,
+  currentProcessOf,
+  DownMessage as DownMessageImpl,
+  ExitMessage as ExitMessageImpl,
+  type NodeRuntime,
+  ProcessImpl,
+  Status,
+  statusName
+} from "./internal/runtime.js"
+import { Node, runtimeOf } from "./Node.js"
+import type { Pid } from "./Pid.js"
+import type { Reference } from "./Reference.js"
+
+export type {
+  /**
+   * Re-exported for convenience: a process identifier.
+   *
+   * @category models
+   * @since 0.1.0
+   */
+  Pid
+} from "./Pid.js"
+
+// ----------------------------------------------------------------------------
+// Models
+// ----------------------------------------------------------------------------
+
+/**
+ * The context of a process body: gives `self`, `receive` and the other calls that act as the
+ * calling process. Provided by `spawn`; its value is the process's own pid.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class CurrentProcess extends Context.Service<CurrentProcess, Pid>()(CurrentProcessKey) {}
+
+/**
+ * A trapped exit signal, delivered as a message to a process that traps exits: OTP's
+ * `{'EXIT', From, Reason}`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const waitForExit = Process.receive({ match: Process.isExitMessage }).pipe(
+ *   Effect.map((exit) => `${exit.from} exited: ${exit.reason._tag}`)
+ * )
+ * ```
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export interface ExitMessage {
+  readonly _tag: "Exit"
+  readonly from: Pid
+  readonly reason: ExitReason.ExitReason
+}
+
+/**
+ * A monitor fired: OTP's `{'DOWN', Ref, process, Pid, Reason}`. `ref` is the reference
+ * `monitor` returned; `reason` is `noproc` if the process was already dead.
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export interface DownMessage {
+  readonly _tag: "Down"
+  readonly ref: Reference
+  readonly pid: Pid
+  readonly reason: ExitReason.ExitReason
+}
+
+/**
+ * @category guards
+ * @since 0.1.0
+ */
+export const isExitMessage = (u: unknown): u is ExitMessage => u instanceof ExitMessageImpl
+
+/**
+ * @category guards
+ * @since 0.1.0
+ */
+export const isDownMessage = (u: unknown): u is DownMessage => u instanceof DownMessageImpl
+
+/**
+ * What {@link info} reports about a live process.
+ *
+ * - `status`: `waiting` (blocked in `receive`), `runnable` (woken, not yet run), `running`
+ *   (executing, or blocked on something other than `receive`), `suspended` (by `Sys`),
+ *   `exiting` (an exit signal is ending it).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ProcessInfo {
+  readonly pid: Pid
+  readonly status: "running" | "waiting" | "runnable" | "suspended" | "exiting"
+  readonly messageQueueLength: number
+  readonly links: ReadonlyArray<Pid>
+  /** Processes this process monitors. */
+  readonly monitors: ReadonlyArray<Pid>
+  /** Processes monitoring this process. */
+  readonly monitoredBy: ReadonlyArray<Pid>
+  readonly trapExit: boolean
+  readonly registeredName: Option.Option<string>
+}
+
+/**
+ * Options of {@link spawn} and its variants.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface SpawnOptions {
+  /** Register the new process under this name before it runs; fails with `AlreadyRegistered` if taken. */
+  readonly name?: string | undefined
+  /** Start the process already trapping exits. */
+  readonly trapExit?: boolean | undefined
+}
+
+/**
+ * Options of a selective or timed {@link receive}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ReceiveOptions<A> {
+  /** Take the first message this accepts; the others stay in the mailbox, in order. */
+  readonly match?: Refinement<unknown, A> | Predicate<unknown> | undefined
+  /** The `after` clause: give up after this long (0 polls) and return `Option.none()`. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+// ----------------------------------------------------------------------------
+// Internal helpers
+// ----------------------------------------------------------------------------
+
+
+const runtimeOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): NodeRuntime => {
+  const node = Context.getOrUndefined(fiber.context, Node)
+  if (node === undefined) throw new Error("effect-otp: no Node in context; provide Node.layer()")
+  return runtimeOf(node)
+}
+
+const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessImpl => currentProcessOf(fiber)!
+
+/** The pid that signals sent from outside any process carry, like Erlang's `<0.0.0>`. */
+const outsiderOf = (fiber: Fiber.Fiber<unknown, unknown>): Pid => {
+  const current = currentProcessOf(fiber)
+  if (current !== undefined) return current
+  const node = Context.getOrUndefined(fiber.context, Node)
+  return new PidValue(node?.name ?? "nonode@nohost", 0)
+}
+
+const asLocal = (pid: Pid): ProcessImpl | undefined => (pid instanceof ProcessImpl ? pid : undefined)
+
+const validName = (operation: string, name: string): BadArgument | undefined =>
+  typeof name !== "string" || name.length === 0
+    ? new BadArgument({ operation, reason: "a name must be a non-empty string" })
+    : undefined
+
+// ----------------------------------------------------------------------------
+// Spawning
+// ----------------------------------------------------------------------------
+
+const spawnProcess = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  body: Effect.Effect<unknown, unknown, any>,
+  options: SpawnOptions | undefined,
+  parent: ProcessImpl | undefined,
+  link: boolean,
+  monitor: boolean
+): Effect.Effect<ProcessImpl | readonly [ProcessImpl, ReferenceImpl], AlreadyRegistered | BadArgument> => {
+  const runtime = runtimeOfFiber(fiber)
+  const name = options?.name
+  if (name !== undefined) {
+    const bad = validName("spawn", name)
+    if (bad) return Effect.fail(bad)
+    const owner = runtime.names.get(name)
+    if (owner !== undefined) return Effect.fail(new AlreadyRegistered({ name, pid: owner }))
+  }
+  const child = new ProcessImpl(runtime)
+  runtime.add(child)
+  if (options?.trapExit === true) child.trapExit = true
+  if (name !== undefined) {
+    child.name = name
+    runtime.names.set(name, child)
+  }
+  if (link) parent!.link(child)
+  const ref = monitor ? parent!.monitor(child) : undefined
+  const childFiber = Effect.runForkWith(Context.add(fiber.context, CurrentProcess, child))(body)
+  child.fiber = childFiber
+  childFiber.addObserver((exit) => child.onFiberExit(exit))
+  if (runtime.closed) child.exitWith(ExitReason.shutdown())
+  return Effect.succeed(ref === undefined ? child : [child, ref] as const)
+}
+
+/**
+ * Starts a new process running `body` and returns its pid. The body starts at once, before
+ * `spawn` returns, so a process killed right away still runs the finalizers it registered.
+ * The process belongs to the node, not to the caller: it keeps running when the caller ends.
+ *
+ * The process exits `normal` when `body` succeeds, with a `Crash` carrying the cause when it
+ * fails or dies, and with the signal's reason when an exit signal ends it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Process } from "effect-otp"
+ *
+ * const program = Effect.gen(function*() {
+ *   const pid = yield* Process.spawn(Effect.gen(function*() {
+ *     const message = yield* Process.receive()
+ *     yield* Effect.log("received", message)
+ *   }))
+ *   yield* Process.send(pid, "hello")
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
+ * @category spawning
+ * @since 0.1.0
+ */
+export const spawn: {
+  <E, R>(body: Effect.Effect<unknown, E, R>): Effect.Effect<Pid, never, Node | Exclude<R, CurrentProcess>>
+  <E, R>(
+    body: Effect.Effect<unknown, E, R>,
+    options: SpawnOptions
+  ): Effect.Effect<Pid, AlreadyRegistered | BadArgument, Node | Exclude<R, CurrentProcess>>
+} = (<E, R>(body: Effect.Effect<unknown, E, R>, options?: SpawnOptions) =>
+  Effect.withFiber((fiber) => spawnProcess(fiber, body, options, undefined, false, false))) as any
+
+/**
+ * Spawns a process linked to the caller, atomically: if either exits abnormally the other
+ * receives the exit signal, even if the child crashes in its very first step.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const parent = Effect.gen(function*() {
+ *   yield* Process.trapExit(true)
+ *   yield* Process.spawnLink(Effect.die("boom"))
+ *   const exit = yield* Process.receive({ match: Process.isExitMessage })
+ *   yield* Effect.log(`child exited: ${exit.reason._tag}`) // Crash
+ * })
+ * ```
+ *
+ * @category spawning
+ * @since 0.1.0
+ */
+export const spawnLink: {
+  <E, R>(body: Effect.Effect<unknown, E, R>): Effect.Effect<Pid, never, Node | CurrentProcess | Exclude<R, CurrentProcess>>
+  <E, R>(
+    body: Effect.Effect<unknown, E, R>,
+    options: SpawnOptions
+  ): Effect.Effect<Pid, AlreadyRegistered | BadArgument, Node | CurrentProcess | Exclude<R, CurrentProcess>>
+} = (<E, R>(body: Effect.Effect<unknown, E, R>, options?: SpawnOptions) =>
+  Effect.withFiber((fiber) => spawnProcess(fiber, body, options, selfOf(fiber), true, false))) as any
+
+/**
+ * Spawns a process monitored by the caller, atomically, and returns its pid and the monitor
+ * reference. The caller gets one `Down` message when the process exits.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const watch = Effect.gen(function*() {
+ *   const [pid, ref] = yield* Process.spawnMonitor(Effect.fail("bad input"))
+ *   const down = yield* Process.receive({ match: Process.isDownMessage })
+ *   return [pid, ref, down.reason] as const
+ * })
+ * ```
+ *
+ * @category spawning
+ * @since 0.1.0
+ */
+export const spawnMonitor: {
+  <E, R>(
+    body: Effect.Effect<unknown, E, R>
+  ): Effect.Effect<readonly [Pid, Reference], never, Node | CurrentProcess | Exclude<R, CurrentProcess>>
+  <E, R>(
+    body: Effect.Effect<unknown, E, R>,
+    options: SpawnOptions
+  ): Effect.Effect<
+    readonly [Pid, Reference],
+    AlreadyRegistered | BadArgument,
+    Node | CurrentProcess | Exclude<R, CurrentProcess>
+  >
+} = (<E, R>(body: Effect.Effect<unknown, E, R>, options?: SpawnOptions) =>
+  Effect.withFiber((fiber) => spawnProcess(fiber, body, options, selfOf(fiber), false, true))) as any
+
+/**
+ * The pid of the calling process.
+ *
+ * @category process
+ * @since 0.1.0
+ */
+export const self: Effect.Effect<Pid, never, CurrentProcess> = Effect.withFiber((fiber) =>
+  Effect.succeed(selfOf(fiber))
+)
+
+// ----------------------------------------------------------------------------
+// Messages
+// ----------------------------------------------------------------------------
+
+/**
+ * Sends `message` to `pid` synchronously: the non-Effect form of {@link send}, for hot loops and
+ * callbacks. Never blocks or throws; a message to a dead process is dropped.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const flood = (pid: Process.Pid) => Effect.sync(() => {
+ *   for (let i = 0; i < 1000; i++) Process.sendUnsafe(pid, i)
+ * })
+ * ```
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export const sendUnsafe = (pid: Pid, message: unknown): void => {
+  if (pid instanceof ProcessImpl) pid.deliver(message)
+  // A pid of another node: routed by distribution when connected, dropped otherwise (as Erlang
+  // drops a message to an unreachable node).
+}
+
+/**
+ * Sends `message` to a process: asynchronous, never blocks, never fails. A message to a dead
+ * process is dropped, as in Erlang. Messages from one process to another arrive in send order.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const tell = (pid: Process.Pid) => Process.send(pid, { _tag: "Greet", name: "Joe" })
+ * const tellPiped = (pid: Process.Pid) => Effect.succeed(pid).pipe(Effect.flatMap(Process.send("hi")))
+ * ```
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export const send: {
+  (message: unknown): (pid: Pid) => Effect.Effect<void>
+  (pid: Pid, message: unknown): Effect.Effect<void>
+} = dual(2, (pid: Pid, message: unknown): Effect.Effect<void> => Effect.sync(() => sendUnsafe(pid, message)))
+
+/**
+ * Sends to the process registered under `name` (Erlang's `Name ! Message`). Fails with
+ * `NoProc` when no process has that name.
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export const sendNamed = (name: string, message: unknown): Effect.Effect<void, NoProc, Node> =>
+  Effect.withFiber((fiber) => {
+    const target = runtimeOfFiber(fiber).names.get(name)
+    if (target === undefined) return Effect.fail(new NoProc({ target: name }))
+    target.deliver(message)
+    return Effect.void
+  })
+
+const receiveWait = Effect.callback<unknown>((resume) => {
+  selfOf(Fiber.getCurrent()!).wait(resume, undefined)
+})
+
+const receiveNext: Effect.Effect<unknown, never, CurrentProcess> = Effect.withFiber((fiber) => {
+  const process = selfOf(fiber)
+  return process.head < process.mailbox.length ? Effect.succeed(process.takeNext()) : receiveWait
+})
+
+const receiveMatching = (match: Predicate<unknown>): Effect.Effect<unknown, never, CurrentProcess> =>
+  Effect.withFiber((fiber) => {
+    const process = selfOf(fiber)
+    const index = process.find(match, process.head)
+    if (index >= 0) return Effect.succeed(process.takeAt(index))
+    return Effect.callback<unknown>((resume) => {
+      process.wait(resume, match)
+    })
+  })
+
+const receiveTimed = (
+  match: Predicate<unknown> | undefined,
+  timeout: Duration.Duration
+): Effect.Effect<Option.Option<unknown>, never, CurrentProcess> =>
+  Effect.withFiber((fiber) => {
+    const process = selfOf(fiber)
+    const index = match === undefined
+      ? (process.head < process.mailbox.length ? process.head : -1)
+      : process.find(match, process.head)
+    if (index >= 0) return Effect.succeed(Option.some(process.takeAt(index)))
+    if (Duration.isZero(timeout)) return Effect.succeed(Option.none())
+    const wait = Effect.callback<unknown>((resume) => {
+      process.wait(resume, match)
+      return Effect.sync(() => process.cancelWait())
+    })
+    return Duration.isFinite(timeout) ? Effect.timeoutOption(wait, timeout) : Effect.map(wait, Option.some)
+  })
+
+/**
+ * Receives a message, waiting for one if the mailbox is empty.
+ *
+ * - `receive()` takes the next message. This is the hot path and pays nothing for the
+ *   selective forms.
+ * - `receive({ match })` takes the first message `match` accepts, skipping (and keeping, in
+ *   order) the others: Erlang's selective receive. A refinement narrows the result type.
+ * - `receive({ timeout })` (with or without `match`) is the `after` clause: `Option.some` of
+ *   the message, or `Option.none()` when nothing arrived in time; `timeout: 0` only looks.
+ *
+ * Time comes from `Clock`, so `TestClock` drives timeouts in tests.
+ *
+ * Gotcha: a `match` runs on every message it looks at, in the receiving process's turn; keep it
+ * a pure test. If it throws, the process crashes.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const isPrice = (m: unknown): m is { price: number } => typeof m === "object" && m !== null && "price" in m
+ *
+ * const body = Effect.gen(function*() {
+ *   const next = yield* Process.receive()
+ *   const price = yield* Process.receive({ match: isPrice })
+ *   const maybe = yield* Process.receive({ match: isPrice, timeout: "1 second" })
+ *   if (Option.isNone(maybe)) yield* Effect.log("no price within a second")
+ *   return [next, price.price]
+ * })
+ * ```
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export const receive: {
+  (): Effect.Effect<unknown, never, CurrentProcess>
+  <A>(options: {
+    readonly match: Refinement<unknown, A>
+    readonly timeout?: undefined
+  }): Effect.Effect<A, never, CurrentProcess>
+  (options: {
+    readonly match: Predicate<unknown>
+    readonly timeout?: undefined
+  }): Effect.Effect<unknown, never, CurrentProcess>
+  <A>(options: {
+    readonly match: Refinement<unknown, A>
+    readonly timeout: Duration.Input
+  }): Effect.Effect<Option.Option<A>, never, CurrentProcess>
+  (options: {
+    readonly match?: Predicate<unknown> | undefined
+    readonly timeout: Duration.Input
+  }): Effect.Effect<Option.Option<unknown>, never, CurrentProcess>
+} = ((options?: ReceiveOptions<unknown>) => {
+  if (options === undefined) return receiveNext
+  const match = options.match as Predicate<unknown> | undefined
+  if (options.timeout === undefined) return match === undefined ? receiveNext : receiveMatching(match)
+  return receiveTimed(match, Duration.fromInputUnsafe(options.timeout))
+}) as any
+
+// ----------------------------------------------------------------------------
+// Links, monitors, exit signals
+// ----------------------------------------------------------------------------
+
+/**
+ * Links the calling process to `pid`: from now on, when either exits with a reason other than
+ * `normal`, the other exits with the same reason (or, if it traps exits, gets an
+ * {@link ExitMessage}). Linking twice is the same as once.
+ *
+ * If `pid` is already dead, a caller that traps exits gets an `Exit` message with `noproc`; a
+ * caller that does not fails with `NoProc` (Erlang raises `noproc`).
+ *
+ * @category links
+ * @since 0.1.0
+ */
+export const link = (pid: Pid): Effect.Effect<void, NoProc, CurrentProcess> =>
+  Effect.withFiber((fiber) => {
+    const process = selfOf(fiber)
+    const target = asLocal(pid)
+    if (target === process) return Effect.void
+    if (target === undefined || !target.alive) {
+      if (process.trapExit) {
+        process.deliver(new ExitMessageImpl({ from: pid, reason: ExitReason.noproc }))
+        return Effect.void
+      }
+      return Effect.fail(new NoProc({ target: pid }))
+    }
+    process.link(target)
+    return Effect.void
+  })
+
+/**
+ * Removes the link between the calling process and `pid`, if any. After it returns, no exit
+ * signal from that link reaches the caller.
+ *
+ * @category links
+ * @since 0.1.0
+ */
+export const unlink = (pid: Pid): Effect.Effect<void, never, CurrentProcess> =>
+  Effect.withFiber((fiber) => {
+    const target = asLocal(pid)
+    if (target !== undefined) selfOf(fiber).unlink(target)
+    return Effect.void
+  })
+
+/**
+ * Monitors `pid` from the calling process and returns the monitor's reference. When the
+ * process exits the caller gets one {@link DownMessage} with that reference and the reason; if
+ * it is already dead, the `Down` (reason `noproc`) is delivered at once. Each call makes a new,
+ * independent monitor.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const waitDown = (pid: Process.Pid) => Effect.gen(function*() {
+ *   const ref = yield* Process.monitor(pid)
+ *   const down = yield* Process.receive({
+ *     match: (m): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === ref
+ *   })
+ *   return down.reason
+ * })
+ * ```
+ *
+ * @category monitors
+ * @since 0.1.0
+ */
+export const monitor = (pid: Pid): Effect.Effect<Reference, never, CurrentProcess> =>
+  Effect.withFiber((fiber) => {
+    const process = selfOf(fiber)
+    const target = asLocal(pid)
+    if (target === undefined) {
+      const ref = process.runtime.makeReference()
+      process.deliver(new DownMessageImpl({ ref, pid, reason: ExitReason.noproc }))
+      return Effect.succeed(ref)
+    }
+    return Effect.succeed(process.monitor(target))
+  })
+
+/**
+ * Turns off the monitor `ref`. Returns `true` if it was active. With `flush: true`, a `Down`
+ * message of this monitor already in the mailbox is removed too, so none is ever seen after
+ * this returns (OTP's `demonitor(Ref, [flush])`).
+ *
+ * @category monitors
+ * @since 0.1.0
+ */
+export const demonitor = (
+  ref: Reference,
+  options?: { readonly flush?: boolean | undefined }
+): Effect.Effect<boolean, never, CurrentProcess> =>
+  Effect.withFiber((fiber) => {
+    const process = selfOf(fiber)
+    const active = process.demonitor(ref as ReferenceImpl)
+    if (options?.flush === true) {
+      process.removeWhere((m) => m instanceof DownMessageImpl && m.ref.id === ref.id && m.ref.node === ref.node)
+    }
+    return Effect.succeed(active)
+  })
+
+/**
+ * Sends an exit signal with `reason` to `pid` (Erlang's `exit/2`):
+ *
+ * - `kill`: the target exits with `killed`, even if it traps exits.
+ * - `normal`: ignored by a target that does not trap exits, except a process signalling itself,
+ *   which exits `normal`.
+ * - any other reason: the target exits with it, unless it traps exits.
+ * - a target that traps exits gets an {@link ExitMessage} instead (for every reason but `kill`).
+ *
+ * Called from outside a process, the signal comes from the node's `<0.0.0>`. Never fails; a
+ * signal to a dead process is dropped.
+ *
+ * @example
+ * ```ts
+ * import { Process, ExitReason } from "effect-otp"
+ *
+ * const stop = (pid: Process.Pid) => Process.exit(pid, ExitReason.shutdown())
+ * const brutal = (pid: Process.Pid) => Process.exit(pid, ExitReason.kill)
+ * ```
+ *
+ * @category exit signals
+ * @since 0.1.0
+ */
+export const exit = (pid: Pid, reason: ExitReason.ExitReason): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const target = asLocal(pid)
+    if (target !== undefined) target.signal(outsiderOf(fiber), reason, false)
+    return Effect.void
+  })
+
+/**
+ * Sets whether the calling process traps exits, and returns the previous setting. A process
+ * that traps exits receives exit signals (but `kill`) as {@link ExitMessage}s instead of dying.
+ *
+ * @category exit signals
+ * @since 0.1.0
+ */
+export const trapExit = (enabled: boolean): Effect.Effect<boolean, never, CurrentProcess> =>
+  Effect.withFiber((fiber) => {
+    const process = selfOf(fiber)
+    const previous = process.trapExit
+    process.trapExit = enabled
+    return Effect.succeed(previous)
+  })
+
+// ----------------------------------------------------------------------------
+// Names
+// ----------------------------------------------------------------------------
+
+/**
+ * Registers `pid` under `name` on its node. The name is freed when the process exits.
+ * Fails with `AlreadyRegistered` if the name is taken, `NoProc` if the process is dead, and
+ * `BadArgument` if the process already has a name or the name is empty.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const program = Effect.gen(function*() {
+ *   const pid = yield* Process.spawn(Process.receive())
+ *   yield* Process.register("logger", pid)
+ *   yield* Process.sendNamed("logger", "hello")
+ * })
+ * ```
+ *
+ * @category names
+ * @since 0.1.0
+ */
+export const register = (
+  name: string,
+  pid: Pid
+): Effect.Effect<void, AlreadyRegistered | NoProc | BadArgument, Node> =>
+  Effect.withFiber<void, AlreadyRegistered | NoProc | BadArgument>((fiber) => {
+    const bad = validName("register", name)
+    if (bad) return Effect.fail(bad)
+    const runtime = runtimeOfFiber(fiber)
+    const target = asLocal(pid)
+    if (target === undefined || !target.alive || target.runtime !== runtime) {
+      return Effect.fail(new NoProc({ target: pid }))
+    }
+    const owner = runtime.names.get(name)
+    if (owner !== undefined) {
+      return owner === target ? Effect.void : Effect.fail(new AlreadyRegistered({ name, pid: owner }))
+    }
+    if (target.name !== undefined) {
+      return Effect.fail(new BadArgument({ operation: "register", reason: `${pid} is already registered as ${target.name}` }))
+    }
+    target.name = name
+    runtime.names.set(name, target)
+    return Effect.void
+  })
+
+/**
+ * Removes the name. Fails with `NotRegistered` if no process has it.
+ *
+ * @category names
+ * @since 0.1.0
+ */
+export const unregister = (name: string): Effect.Effect<void, NotRegistered, Node> =>
+  Effect.withFiber((fiber) => {
+    const runtime = runtimeOfFiber(fiber)
+    const owner = runtime.names.get(name)
+    if (owner === undefined) return Effect.fail(new NotRegistered({ name }))
+    runtime.names.delete(name)
+    owner.name = undefined
+    return Effect.void
+  })
+
+/**
+ * The pid registered under `name`, if any.
+ *
+ * @category names
+ * @since 0.1.0
+ */
+export const whereis = (name: string): Effect.Effect<Option.Option<Pid>, never, Node> =>
+  Effect.withFiber((fiber) => {
+    const owner: Pid | undefined = runtimeOfFiber(fiber).names.get(name)
+    return Effect.succeed(Option.fromUndefinedOr(owner))
+  })
+
+/**
+ * All registered names on the node.
+ *
+ * @category names
+ * @since 0.1.0
+ */
+export const registered: Effect.Effect<ReadonlyArray<string>, never, Node> = Effect.withFiber((fiber) =>
+  Effect.succeed([...runtimeOfFiber(fiber).names.keys()])
+)
+
+// ----------------------------------------------------------------------------
+// Introspection
+// ----------------------------------------------------------------------------
+
+/**
+ * Whether the process is alive (not exiting or dead).
+ *
+ * @category introspection
+ * @since 0.1.0
+ */
+export const isAlive = (pid: Pid): Effect.Effect<boolean> =>
+  Effect.sync(() => asLocal(pid)?.alive ?? false)
+
+/**
+ * A snapshot of a live process: status, mailbox length, links, monitors, `trapExit` and
+ * registered name. `Option.none()` when the process is not alive.
+ *
+ * @category introspection
+ * @since 0.1.0
+ */
+export const info = (pid: Pid): Effect.Effect<Option.Option<ProcessInfo>> =>
+  Effect.sync(() => {
+    const process = asLocal(pid)
+    if (process === undefined || !process.alive) return Option.none()
+    return Option.some<ProcessInfo>({
+      pid: process,
+      status: statusName(process.status) as ProcessInfo["status"],
+      messageQueueLength: process.messageCount,
+      links: process.links ? [...process.links] : [],
+      monitors: process.monitors ? [...process.monitors.values()].map((m) => m.target) : [],
+      monitoredBy: process.monitoredBy ? [...process.monitoredBy.values()].map((m) => m.watcher) : [],
+      trapExit: process.trapExit,
+      registeredName: Option.fromUndefinedOr(process.name)
+    })
+  })
+
+/**
+ * The pids of all live processes on the node, oldest first.
+ *
+ * @category introspection
+ * @since 0.1.0
+ */
+export const processes: Effect.Effect<ReadonlyArray<Pid>, never, Node> = Effect.withFiber((fiber) =>
+  Effect.succeed(runtimeOfFiber(fiber).processes().filter((p) => p.status < Status.Exiting))
+)
+
+// ----------------------------------------------------------------------------
+// Timers
+// ----------------------------------------------------------------------------
+
+/**
+ * Sends `message` to `pid` after `delay` (Erlang's `erlang:send_after/3`) and returns the
+ * timer's reference for {@link cancelTimer}. The delay is measured by `Clock`, so `TestClock`
+ * controls it in tests. If the process is dead when the timer fires, the message is dropped.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const tick = Effect.gen(function*() {
+ *   yield* Process.sendAfter(yield* Process.self, "tick", "1 second")
+ *   return yield* Process.receive() // "tick", one second later
+ * })
+ * ```
+ *
+ * @category timers
+ * @since 0.1.0
+ */
+export const sendAfter = (
+  pid: Pid,
+  message: unknown,
+  delay: Duration.Input
+): Effect.Effect<Reference, never, Node> =>
+  Effect.withFiber((fiber) => {
+    const runtime = runtimeOfFiber(fiber)
+    const millis = Duration.toMillis(Duration.fromInputUnsafe(delay))
+    const ref = runtime.makeReference()
+    return Effect.clockWith((clock) => {
+      const due = clock.currentTimeMillisUnsafe() + millis
+      const timer = Effect.runForkWith(runtime.context)(
+        Effect.sleep(Duration.millis(millis)).pipe(
+          Effect.andThen(Effect.sync(() => {
+            runtime.timers.delete(ref.id)
+            sendUnsafe(pid, message)
+          }))
+        )
+      )
+      if (timer.pollUnsafe() === undefined) runtime.timers.set(ref.id, { fiber: timer, due })
+      return Effect.succeed<Reference>(ref)
+    })
+  })
+
+/**
+ * Cancels a timer from {@link sendAfter}. Returns the milliseconds that were left, or
+ * `Option.none()` if the timer had already fired or been cancelled (Erlang returns `false`).
+ *
+ * @category timers
+ * @since 0.1.0
+ */
+export const cancelTimer = (ref: Reference): Effect.Effect<Option.Option<number>, never, Node> =>
+  Effect.withFiber((fiber) => {
+    const runtime = runtimeOfFiber(fiber)
+    const timer = runtime.timers.get(ref.id)
+    if (timer === undefined) return Effect.succeed(Option.none())
+    runtime.timers.delete(ref.id)
+    return Effect.clockWith((clock) => {
+      const left = Math.max(0, timer.due - clock.currentTimeMillisUnsafe())
+      return Fiber.interrupt(timer.fiber).pipe(Effect.as(Option.some(left)))
+    })
+  })

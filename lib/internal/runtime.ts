@@ -1,0 +1,482 @@
+/**
+ * The process runtime: a node's process list, name table, run queue, and the process object
+ * (mailbox, links, monitors, flags) that is also the process's local pid.
+ *
+ * Hot path notes:
+ * - A mailbox is an array with a head index; a send is a push, a receive an indexed read.
+ * - A process waiting in `receive` holds one resume callback (`waiter`). A send to it puts it on
+ *   the node's run queue; the queue is drained from a microtask, so wake-ups never nest on the
+ *   sender's stack (a ring of 10k processes does not grow the JS stack) and a burst of sends
+ *   wakes a receiver once.
+ * - Selective receive keeps `scan`, the index up to which the waiting match has already been
+ *   tried, so a waiting selective receive only looks at new messages.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as ExitReason from "../ExitReason.js"
+import { counters, localNodes, makeReference, PidBase, type PidLike, ReferenceImpl } from "./identity.js"
+
+// ----------------------------------------------------------------------------
+// System messages
+// ----------------------------------------------------------------------------
+
+/**
+ * A trapped exit signal, delivered as a message to a process that traps exits.
+ * OTP's `{'EXIT', From, Reason}`.
+ *
+ * @internal
+ */
+export class ExitMessage extends Data.TaggedClass("Exit")<{
+  readonly from: PidLike
+  readonly reason: ExitReason.ExitReason
+}> {}
+
+/**
+ * A monitor fired: OTP's `{'DOWN', Ref, process, Pid, Reason}`.
+ *
+ * @internal
+ */
+export class DownMessage extends Data.TaggedClass("Down")<{
+  readonly ref: ReferenceImpl
+  readonly pid: PidLike
+  readonly reason: ExitReason.ExitReason
+}> {}
+
+// ----------------------------------------------------------------------------
+// Process
+// ----------------------------------------------------------------------------
+
+/** @internal */
+export const enum Status {
+  Running = 0,
+  Waiting = 1,
+  Runnable = 2,
+  Suspended = 3,
+  Exiting = 4,
+  Dead = 5
+}
+
+/** @internal */
+export const statusName = (status: Status): "running" | "waiting" | "runnable" | "suspended" | "exiting" | "dead" => {
+  switch (status) {
+    case Status.Running:
+      return "running"
+    case Status.Waiting:
+      return "waiting"
+    case Status.Runnable:
+      return "runnable"
+    case Status.Suspended:
+      return "suspended"
+    case Status.Exiting:
+      return "exiting"
+    case Status.Dead:
+      return "dead"
+  }
+}
+
+/** A monitor, shared by the watcher's and the target's tables. @internal */
+export interface Monitor {
+  readonly ref: ReferenceImpl
+  readonly watcher: ProcessImpl
+  readonly target: ProcessImpl
+}
+
+/** @internal */
+export type Match = (message: unknown) => boolean
+
+const emptyMailbox: Array<unknown> = []
+
+/**
+ * A local process. It is its own pid: sending is a method call, and after the process ends the
+ * object keeps only its identity (mailbox, links and fiber are dropped), so a pid held after
+ * its process died costs a few words, like an Erlang pid.
+ *
+ * @internal
+ */
+export class ProcessImpl extends PidBase {
+  readonly id: number
+  /** The mailbox: messages from `head` on are pending. */
+  mailbox: Array<unknown> = emptyMailbox
+  head = 0
+  /** Resume callback of a `receive` waiting for a message. */
+  waiter: ((effect: Effect.Effect<unknown>) => void) | undefined = undefined
+  /** Predicate of a waiting selective receive, and the index up to which it was tried. */
+  match: Match | undefined = undefined
+  scan = 0
+  status: Status = Status.Running
+  queued = false
+  trapExit = false
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** The reason this process is ending with, once decided by a signal. */
+  exitReason: ExitReason.ExitReason | undefined = undefined
+  links: Set<ProcessImpl> | undefined = undefined
+  /** Monitors this process holds, by reference id. */
+  monitors: Map<number, Monitor> | undefined = undefined
+  /** Monitors held on this process, by reference id. */
+  monitoredBy: Map<number, Monitor> | undefined = undefined
+  name: string | undefined = undefined
+  /** Hook for behaviours built on the core (e.g. system messages); undefined for plain processes. */
+  prev: ProcessImpl | undefined = undefined
+  next: ProcessImpl | undefined = undefined
+
+  constructor(readonly runtime: NodeRuntime) {
+    super()
+    this.id = ++counters.pid
+  }
+
+  get node(): string {
+    return this.runtime.name
+  }
+
+  get alive(): boolean {
+    return this.status < Status.Exiting
+  }
+
+  get messageCount(): number {
+    return this.mailbox.length - this.head
+  }
+
+  // --------------------------------------------------------------------------
+  // Mailbox
+  // --------------------------------------------------------------------------
+
+  /** Appends a message; wakes the process if it waits for one. Dropped when dead. */
+  deliver(message: unknown): void {
+    if (this.status >= Status.Exiting) return
+    if (this.mailbox === emptyMailbox) this.mailbox = [message]
+    else this.mailbox.push(message)
+    if (this.waiter !== undefined && !this.queued) {
+      this.queued = true
+      this.runtime.schedule(this)
+    }
+  }
+
+  /** Takes the next message, or undefined with `found` false when the mailbox is empty. */
+  takeNext(): unknown {
+    const mailbox = this.mailbox
+    const message = mailbox[this.head]
+    mailbox[this.head++] = undefined
+    if (this.head === mailbox.length) {
+      mailbox.length = 0
+      this.head = 0
+    } else if (this.head >= 1024 && this.head * 2 >= mailbox.length) {
+      this.mailbox = mailbox.slice(this.head)
+      this.head = 0
+    }
+    return message
+  }
+
+  /** Index of the first message from `from` that `match` accepts, or -1. */
+  find(match: Match, from: number): number {
+    const mailbox = this.mailbox
+    for (let i = from; i < mailbox.length; i++) {
+      if (match(mailbox[i])) return i
+    }
+    return -1
+  }
+
+  /** Removes and returns the message at `index` (a selective receive's match). */
+  takeAt(index: number): unknown {
+    if (index === this.head) return this.takeNext()
+    const message = this.mailbox[index]
+    this.mailbox.splice(index, 1)
+    return message
+  }
+
+  /** Drops every pending message for which `predicate` holds (demonitor's flush). */
+  removeWhere(predicate: Match): void {
+    if (this.messageCount === 0) return
+    const kept: Array<unknown> = []
+    for (let i = this.head; i < this.mailbox.length; i++) {
+      const message = this.mailbox[i]
+      if (!predicate(message)) kept.push(message)
+    }
+    this.mailbox = kept
+    this.head = 0
+  }
+
+  /** Parks the process until a message (matching `match`, if given) arrives. */
+  wait(resume: (effect: Effect.Effect<unknown>) => void, match: Match | undefined): void {
+    this.waiter = resume
+    this.match = match
+    this.scan = this.mailbox.length
+    this.status = Status.Waiting
+  }
+
+  /** Stops waiting without a message (a timed receive timed out or was interrupted). */
+  cancelWait(): void {
+    this.waiter = undefined
+    this.match = undefined
+    if (this.status === Status.Waiting) this.status = Status.Running
+  }
+
+  /** Called by the run queue: deliver the pending kill, or resume a waiting receive. */
+  run(): void {
+    this.queued = false
+    if (this.status >= Status.Exiting) {
+      if (this.exitReason !== undefined && this.fiber !== undefined) this.fiber.interruptUnsafe()
+      return
+    }
+    const resume = this.waiter
+    if (resume === undefined || this.status === Status.Suspended) return
+    let message: unknown
+    const match = this.match
+    if (match === undefined) {
+      if (this.head === this.mailbox.length) return
+      message = this.takeNext()
+    } else {
+      let index: number
+      try {
+        index = this.find(match, this.scan)
+      } catch (error) {
+        this.cancelWait()
+        this.exitWith(ExitReason.crash(Cause.die(error)))
+        return
+      }
+      if (index < 0) {
+        this.scan = this.mailbox.length
+        return
+      }
+      message = this.takeAt(index)
+    }
+    this.waiter = undefined
+    this.match = undefined
+    this.status = Status.Running
+    resume(Effect.succeed(message))
+  }
+
+  // --------------------------------------------------------------------------
+  // Exit signals
+  // --------------------------------------------------------------------------
+
+  /**
+   * An exit signal arrives from `from` (OTP's signal semantics). `link` tells a link's signal
+   * from an explicit `exit/2`: only the explicit `kill` is untrappable.
+   */
+  signal(from: PidLike, reason: ExitReason.ExitReason, link: boolean): void {
+    if (this.status >= Status.Exiting) return
+    if (reason._tag === "Kill" && !link) {
+      this.exitWith(ExitReason.killed)
+    } else if (this.trapExit) {
+      this.deliver(new ExitMessage({ from, reason }))
+    } else if (reason._tag === "Normal") {
+      // A normal exit signal is ignored, except `exit(self(), normal)`, which ends the caller.
+      if (from === this && !link) this.exitWith(reason)
+    } else {
+      this.exitWith(reason)
+    }
+  }
+
+  /**
+   * Ends the process with `reason`: its fiber is interrupted (finalizers run) and the reason is
+   * what links and monitors see. The interruption runs from the run queue, never nested in the
+   * sender's stack; a process ending itself is interrupted at its next step.
+   */
+  exitWith(reason: ExitReason.ExitReason): void {
+    if (this.status >= Status.Exiting) return
+    this.status = Status.Exiting
+    this.exitReason = reason
+    this.waiter = undefined
+    this.match = undefined
+    const fiber = this.fiber
+    if (fiber !== undefined && Fiber.getCurrent() === fiber) {
+      fiber.interruptUnsafe()
+    } else if (!this.queued) {
+      this.queued = true
+      this.runtime.schedule(this)
+    }
+  }
+
+  /** The fiber ended: decide the reason, free the name, tell links and monitors. */
+  onFiberExit(exit: Exit.Exit<unknown, unknown>): void {
+    const reason = this.exitReason ??
+      (Exit.isSuccess(exit) ? ExitReason.normal : ExitReason.crash(exit.cause))
+    this.exitReason = reason
+    this.status = Status.Dead
+    this.waiter = undefined
+    this.match = undefined
+    this.mailbox = emptyMailbox
+    this.head = 0
+    this.fiber = undefined
+    this.runtime.remove(this)
+    const links = this.links
+    if (links !== undefined) {
+      this.links = undefined
+      for (const other of links) {
+        other.links?.delete(this)
+        other.signal(this, reason, true)
+      }
+    }
+    const monitoredBy = this.monitoredBy
+    if (monitoredBy !== undefined) {
+      this.monitoredBy = undefined
+      for (const monitor of monitoredBy.values()) {
+        monitor.watcher.monitors?.delete(monitor.ref.id)
+        monitor.watcher.deliver(new DownMessage({ ref: monitor.ref, pid: this, reason }))
+      }
+    }
+    const monitors = this.monitors
+    if (monitors !== undefined) {
+      this.monitors = undefined
+      for (const monitor of monitors.values()) monitor.target.monitoredBy?.delete(monitor.ref.id)
+    }
+  }
+
+  // --------------------------------------------------------------------------
+  // Links and monitors
+  // --------------------------------------------------------------------------
+
+  link(other: ProcessImpl): void {
+    if (other === this) return
+    ;(this.links ??= new Set()).add(other)
+    ;(other.links ??= new Set()).add(this)
+  }
+
+  unlink(other: ProcessImpl): void {
+    this.links?.delete(other)
+    other.links?.delete(this)
+  }
+
+  monitor(target: ProcessImpl): ReferenceImpl {
+    const ref = makeReference(this.runtime.name)
+    if (target.status >= Status.Exiting) {
+      this.deliver(new DownMessage({ ref, pid: target, reason: ExitReason.noproc }))
+      return ref
+    }
+    const monitor: Monitor = { ref, watcher: this, target }
+    ;(this.monitors ??= new Map()).set(ref.id, monitor)
+    ;(target.monitoredBy ??= new Map()).set(ref.id, monitor)
+    return ref
+  }
+
+  demonitor(ref: ReferenceImpl): boolean {
+    const monitor = this.monitors?.get(ref.id)
+    if (monitor === undefined) return false
+    this.monitors!.delete(ref.id)
+    monitor.target.monitoredBy?.delete(ref.id)
+    return true
+  }
+}
+
+// ----------------------------------------------------------------------------
+// Node runtime
+// ----------------------------------------------------------------------------
+
+/** The service key under which a process's fiber finds its own process. @internal */
+export const CurrentProcessKey = "effect-otp/CurrentProcess"
+
+/** @internal */
+const CurrentProcessTag = Context.Service<ProcessImpl>(CurrentProcessKey)
+
+/** @internal */
+export const currentProcessOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessImpl | undefined =>
+  Context.getOrUndefined(fiber.context, CurrentProcessTag)
+
+/** How many wake-ups one drain runs before it yields to the event loop (timers, I/O). */
+const drainBudget = 50_000
+
+/**
+ * A node: the processes of one runtime, their names, and the run queue that resumes them.
+ *
+ * @internal
+ */
+export class NodeRuntime {
+  /** Live processes as an intrusive list: O(1) insert and remove, no per-process table entry. */
+  first: ProcessImpl | undefined = undefined
+  count = 0
+  readonly names = new Map<string, ProcessImpl>()
+  readonly timers = new Map<number, { readonly fiber: Fiber.Fiber<unknown, unknown>; readonly due: number }>()
+  private runQueue: Array<ProcessImpl> = []
+  private runHead = 0
+  private drainPending = false
+  private draining = false
+  private idleWaiters: Array<() => void> = []
+  closed = false
+
+  constructor(readonly name: string, readonly context: Context.Context<never>) {
+    localNodes.add(name)
+  }
+
+  add(process: ProcessImpl): void {
+    const first = this.first
+    process.next = first
+    if (first !== undefined) first.prev = process
+    this.first = process
+    this.count++
+  }
+
+  remove(process: ProcessImpl): void {
+    const { prev, next } = process
+    if (prev !== undefined) prev.next = next
+    else if (this.first === process) this.first = next
+    else return
+    if (next !== undefined) next.prev = prev
+    process.prev = undefined
+    process.next = undefined
+    this.count--
+    if (process.name !== undefined) {
+      if (this.names.get(process.name) === process) this.names.delete(process.name)
+      process.name = undefined
+    }
+    if (this.count === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters
+      this.idleWaiters = []
+      for (const waiter of waiters) waiter()
+    }
+  }
+
+  processes(): Array<ProcessImpl> {
+    const result: Array<ProcessImpl> = []
+    for (let p = this.first; p !== undefined; p = p.next) result.push(p)
+    return result.reverse()
+  }
+
+  /** Calls `f` once no process is left. */
+  onEmpty(f: () => void): void {
+    if (this.count === 0) f()
+    else this.idleWaiters.push(f)
+  }
+
+  schedule(process: ProcessImpl): void {
+    this.runQueue.push(process)
+    if (!this.drainPending && !this.draining) {
+      this.drainPending = true
+      queueMicrotask(this.drain)
+    }
+  }
+
+  private readonly drain = (): void => {
+    this.drainPending = false
+    this.draining = true
+    const queue = this.runQueue
+    let budget = drainBudget
+    try {
+      while (this.runHead < queue.length) {
+        const process = queue[this.runHead]
+        queue[this.runHead++] = undefined as never
+        process.run()
+        if (--budget === 0) break
+      }
+    } finally {
+      this.draining = false
+      if (this.runHead === queue.length) {
+        queue.length = 0
+        this.runHead = 0
+      } else {
+        // Out of budget (or a resume threw): let timers and I/O in, then go on.
+        this.drainPending = true
+        setImmediate(this.drain)
+      }
+    }
+  }
+
+  makeReference(): ReferenceImpl {
+    return makeReference(this.name)
+  }
+}
