@@ -55,8 +55,10 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
@@ -256,12 +258,23 @@ const spawnProcess = (
   }
   if (link) parent!.link(child)
   const ref = monitor ? parent!.monitor(child) : undefined
-  const childFiber = Effect.runForkWith(Context.add(fiber.context, CurrentProcess, child))(body)
-  child.fiber = childFiber
-  childFiber.addObserver((exit) => child.onFiberExit(exit))
+  const childFiber = Effect.runForkWith(Context.add(fiber.context, CurrentProcess, child))(
+    Effect.onExit(body, onProcessExit)
+  )
+  if (child.status !== Status.Dead) child.fiber = childFiber
   if (runtime.closed) child.exitWith(ExitReason.shutdown())
   return Effect.succeed(ref === undefined ? child : [child, ref] as const)
 }
+
+/**
+ * Runs as the last step of every process fiber: one shared handler instead of a fiber observer
+ * closure per process.
+ */
+const onProcessExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    selfOf(fiber).onFiberExit(exit)
+    return Effect.void
+  })
 
 /**
  * Starts a new process running `body` and returns its pid. The body starts at once, before
@@ -361,6 +374,44 @@ export const spawnMonitor: {
   >
 } = (<E, R>(body: Effect.Effect<unknown, E, R>, options?: SpawnOptions) =>
   Effect.withFiber((fiber) => spawnProcess(fiber, body, options, selfOf(fiber), false, true))) as any
+
+/**
+ * Runs `body` as a new process and waits for its outcome: the caller gets the body's result or
+ * its typed error, as if the caller itself had been a process for that long. Use it for a
+ * program's main process and in tests, where the calling fiber is not a process but the code
+ * needs `self`, `receive`, links or monitors. If the caller is interrupted, the process is
+ * ended with `shutdown`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Process } from "effect-otp"
+ *
+ * const program = Process.run(Effect.gen(function*() {
+ *   const [worker, ref] = yield* Process.spawnMonitor(Effect.fail("boom"))
+ *   const down = yield* Process.receive({ match: Process.isDownMessage })
+ *   return `${worker} exited: ${down.reason._tag}`
+ * }))
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer()))).then(console.log)
+ * ```
+ *
+ * @category spawning
+ * @since 0.1.0
+ */
+export const run = <A, E, R>(
+  body: Effect.Effect<A, E, R>,
+  options?: SpawnOptions
+): Effect.Effect<A, E | AlreadyRegistered | BadArgument, Node | Exclude<R, CurrentProcess>> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const done = yield* Deferred.make<A, E>()
+      const pid = yield* spawn(Effect.exit(body).pipe(Effect.flatMap((exit) => Deferred.done(done, exit))), options ?? {})
+      return yield* restore(Deferred.await(done)).pipe(
+        Effect.onInterrupt(() => exit(pid, ExitReason.shutdown()))
+      )
+    })
+  ) as any
 
 /**
  * The pid of the calling process.
