@@ -121,10 +121,10 @@ export const layer = (options?: Options): Layer.Layer<Node> =>
 const shutdown = (runtime: NodeRuntime): Effect.Effect<void> =>
   Effect.suspend(() => {
     runtime.closed = true
-    const timers = [...runtime.timers.values()].map((timer) => timer.fiber)
-    runtime.timers.clear()
+    runtime.sendTimers.clear()
+    const sleeper = runtime.timers.shutdown()
     for (const process of runtime.processes()) process.exitWith(ExitReason.shutdown())
-    return Fiber.interruptAll(timers).pipe(
+    return (sleeper === undefined ? Effect.void : Fiber.interrupt(sleeper)).pipe(
       Effect.andThen(Effect.callback<void>((resume) => runtime.onEmpty(() => resume(Effect.void))))
     )
   })

@@ -516,11 +516,28 @@ const receiveTimed = (
       : process.find(match, process.head)
     if (index >= 0) return Effect.succeed(Option.some(process.takeAt(index)))
     if (Duration.isZero(timeout)) return Effect.succeed(Option.none())
-    const wait = Effect.callback<unknown>((resume) => {
-      process.wait(resume, match)
-      return Effect.sync(() => process.cancelWait())
+    if (!Duration.isFinite(timeout)) {
+      return Effect.map(
+        match === undefined ? receiveWait : Effect.callback<unknown>((resume) => process.wait(resume, match)),
+        Option.some
+      )
+    }
+    return Effect.callback<Option.Option<unknown>>((resume) => {
+      const timer = process.runtime.timers.add(Duration.toMillis(timeout), () => {
+        if (process.waiter !== wake) return
+        process.cancelWait()
+        resume(Effect.succeed(Option.none()))
+      })
+      const wake = (effect: Effect.Effect<unknown>) => {
+        process.runtime.timers.cancel(timer)
+        resume(Effect.map(effect, Option.some))
+      }
+      process.wait(wake, match)
+      return Effect.sync(() => {
+        process.runtime.timers.cancel(timer)
+        if (process.waiter === wake) process.cancelWait()
+      })
     })
-    return Duration.isFinite(timeout) ? Effect.timeoutOption(wait, timeout) : Effect.map(wait, Option.some)
   })
 
 /**
@@ -890,21 +907,13 @@ export const sendAfter = (
 ): Effect.Effect<Reference, never, Node> =>
   Effect.withFiber((fiber) => {
     const runtime = runtimeOfFiber(fiber)
-    const millis = Duration.toMillis(Duration.fromInputUnsafe(delay))
     const ref = runtime.makeReference()
-    return Effect.clockWith((clock) => {
-      const due = clock.currentTimeMillisUnsafe() + millis
-      const timer = Effect.runForkWith(runtime.context)(
-        Effect.sleep(Duration.millis(millis)).pipe(
-          Effect.andThen(Effect.sync(() => {
-            runtime.timers.delete(ref.id)
-            sendUnsafe(pid, message)
-          }))
-        )
-      )
-      if (timer.pollUnsafe() === undefined) runtime.timers.set(ref.id, { fiber: timer, due })
-      return Effect.succeed<Reference>(ref)
+    const timer = runtime.timers.add(Duration.toMillis(Duration.fromInputUnsafe(delay)), () => {
+      runtime.sendTimers.delete(ref.id)
+      sendUnsafe(pid, message)
     })
+    runtime.sendTimers.set(ref.id, timer)
+    return Effect.succeed<Reference>(ref)
   })
 
 /**
@@ -917,11 +926,8 @@ export const sendAfter = (
 export const cancelTimer = (ref: Reference): Effect.Effect<Option.Option<number>, never, Node> =>
   Effect.withFiber((fiber) => {
     const runtime = runtimeOfFiber(fiber)
-    const timer = runtime.timers.get(ref.id)
-    if (timer === undefined) return Effect.succeed(Option.none())
-    runtime.timers.delete(ref.id)
-    return Effect.clockWith((clock) => {
-      const left = Math.max(0, timer.due - clock.currentTimeMillisUnsafe())
-      return Fiber.interrupt(timer.fiber).pipe(Effect.as(Option.some(left)))
-    })
+    const timer = runtime.sendTimers.get(ref.id)
+    if (timer === undefined || !runtime.timers.cancel(timer)) return Effect.succeed(Option.none())
+    runtime.sendTimers.delete(ref.id)
+    return Effect.succeed(Option.some(Math.max(0, timer.due - runtime.timers.now())))
   })

@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as ExitReason from "../ExitReason.js"
+import { type Timer, Timers } from "./timers.js"
 import { counters, localNodes, makeReference, PidBase, type PidLike, ReferenceImpl } from "./identity.js"
 
 // ----------------------------------------------------------------------------
@@ -87,6 +88,19 @@ export interface Monitor {
   readonly target: ProcessImpl
 }
 
+/**
+ * Something that is told once when a process exits, without being a process: the caller side
+ * of a call made from any fiber. @internal
+ */
+export interface Watcher {
+  down(reason: ExitReason.ExitReason): void
+}
+
+/** An entry of the run queue: a process to resume, or a task such as a call's reply. @internal */
+export interface Runnable {
+  run(): void
+}
+
 /** @internal */
 export type Match = (message: unknown) => boolean
 
@@ -99,7 +113,7 @@ const emptyMailbox: Array<unknown> = []
  *
  * @internal
  */
-export class ProcessImpl extends PidBase {
+export class ProcessImpl extends PidBase implements Runnable {
   readonly id: number
   /** The mailbox: messages from `head` on are pending. */
   mailbox: Array<unknown> = emptyMailbox
@@ -120,6 +134,8 @@ export class ProcessImpl extends PidBase {
   monitors: Map<number, Monitor> | undefined = undefined
   /** Monitors held on this process, by reference id. */
   monitoredBy: Map<number, Monitor> | undefined = undefined
+  /** Non-process watchers (pending calls from any fiber). */
+  watchers: Set<Watcher> | undefined = undefined
   name: string | undefined = undefined
   /** Hook for behaviours built on the core (e.g. system messages); undefined for plain processes. */
   prev: ProcessImpl | undefined = undefined
@@ -323,6 +339,11 @@ export class ProcessImpl extends PidBase {
         monitor.watcher.deliver(new DownMessage({ ref: monitor.ref, pid: this, reason }))
       }
     }
+    const watchers = this.watchers
+    if (watchers !== undefined) {
+      this.watchers = undefined
+      for (const watcher of watchers) watcher.down(reason)
+    }
     const monitors = this.monitors
     if (monitors !== undefined) {
       this.monitors = undefined
@@ -355,6 +376,17 @@ export class ProcessImpl extends PidBase {
     ;(this.monitors ??= new Map()).set(ref.id, monitor)
     ;(target.monitoredBy ??= new Map()).set(ref.id, monitor)
     return ref
+  }
+
+  /** Registers a watcher told once of this process's exit; false (not registered) if already dead. */
+  watch(watcher: Watcher): boolean {
+    if (this.status >= Status.Exiting) return false
+    ;(this.watchers ??= new Set()).add(watcher)
+    return true
+  }
+
+  unwatch(watcher: Watcher): void {
+    this.watchers?.delete(watcher)
   }
 
   demonitor(ref: ReferenceImpl): boolean {
@@ -393,8 +425,10 @@ export class NodeRuntime {
   first: ProcessImpl | undefined = undefined
   count = 0
   readonly names = new Map<string, ProcessImpl>()
-  readonly timers = new Map<number, { readonly fiber: Fiber.Fiber<unknown, unknown>; readonly due: number }>()
-  private runQueue: Array<ProcessImpl> = []
+  readonly timers: Timers
+  /** Pending `sendAfter` timers by reference id, for `cancelTimer`. */
+  readonly sendTimers = new Map<number, Timer>()
+  private runQueue: Array<Runnable> = []
   private runHead = 0
   private drainPending = false
   private draining = false
@@ -403,6 +437,7 @@ export class NodeRuntime {
 
   constructor(readonly name: string, readonly context: Context.Context<never>) {
     localNodes.add(name)
+    this.timers = new Timers(context)
   }
 
   add(process: ProcessImpl): void {
@@ -445,8 +480,8 @@ export class NodeRuntime {
     else this.idleWaiters.push(f)
   }
 
-  schedule(process: ProcessImpl): void {
-    this.runQueue.push(process)
+  schedule(task: Runnable): void {
+    this.runQueue.push(task)
     if (!this.drainPending && !this.draining) {
       this.drainPending = true
       queueMicrotask(this.drain)
@@ -460,9 +495,9 @@ export class NodeRuntime {
     let budget = drainBudget
     try {
       while (this.runHead < queue.length) {
-        const process = queue[this.runHead]
+        const task = queue[this.runHead]
         queue[this.runHead++] = undefined as never
-        process.run()
+        task.run()
         if (--budget === 0) break
       }
     } finally {
