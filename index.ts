@@ -45,3 +45,10 @@ export * as Process from "./lib/Process.js"
  * @since 0.1.0
  */
 export * as Reference from "./lib/Reference.js"
+
+/**
+ * The generic part of behaviours: start with init acknowledgement, naming, the call protocol.
+ *
+ * @since 0.1.0
+ */
+export * as Gen from "./lib/Gen.js"

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import type { ExitReason } from "./ExitReason.js"
 import type { Pid } from "./Pid.js"
 
 /**
@@ -65,5 +66,96 @@ export class BadArgument extends Data.TaggedError("BadArgument")<{
 }> {
   override get message(): string {
     return `${this.operation}: ${this.reason}`
+  }
+}
+
+/**
+ * A call got no reply within its timeout (OTP exits the caller with `timeout`; effect-otp gives
+ * this typed error instead, and a reply that arrives later is dropped, never reaching a
+ * mailbox). What to do: retry, or treat the server as overloaded.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CallTimeout extends Data.TaggedError("CallTimeout")<{
+  readonly target: Pid | string
+  readonly timeoutMillis: number
+}> {
+  override get message(): string {
+    return `call to ${String(this.target)} timed out after ${this.timeoutMillis} ms`
+  }
+}
+
+/**
+ * The server exited while the call was pending; `reason` is its exit reason (a `Crash` carries
+ * the cause). What to do: the request may or may not have been handled; a supervisor restarts
+ * the server, so retrying usually reaches a fresh one.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CallExit extends Data.TaggedError("CallExit")<{
+  readonly target: Pid | string
+  readonly reason: ExitReason
+}> {
+  override get message(): string {
+    return `${String(this.target)} exited during the call: ${this.reason._tag}`
+  }
+}
+
+/**
+ * A server is already running under that name; `pid` is it (OTP's `{already_started, Pid}`).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class AlreadyStarted extends Data.TaggedError("AlreadyStarted")<{
+  readonly name: string
+  readonly pid: Pid
+}> {
+  override get message(): string {
+    return `${this.name} is already started as ${String(this.pid)}`
+  }
+}
+
+/**
+ * The process's init stopped with `reason` (or exited before acknowledging its start): OTP's
+ * `{error, Reason}` from `start_link`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InitFailed extends Data.TaggedError("InitFailed")<{
+  readonly reason: ExitReason
+}> {
+  override get message(): string {
+    return `init failed: ${this.reason._tag}`
+  }
+}
+
+/**
+ * The process's init did not finish within the start timeout; the process was killed.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InitTimeout extends Data.TaggedError("InitTimeout")<{
+  readonly timeoutMillis: number
+}> {
+  override get message(): string {
+    return `init did not finish within ${this.timeoutMillis} ms`
+  }
+}
+
+/**
+ * The process's init returned `ignore`: no process runs, and it is not an error to a supervisor,
+ * which keeps the child as not running (OTP's `ignore` from `start_link`).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InitIgnored extends Data.TaggedError("InitIgnored")<{}> {
+  override get message(): string {
+    return "init returned ignore"
   }
 }

@@ -1,0 +1,558 @@
+/**
+ * The generic part of every behaviour: starting a process with a synchronous init
+ * acknowledgement, naming it, and the call protocol. OTP splits the same way: `gen` and
+ * `proc_lib` here, `gen_server` (business logic callbacks) in `behaviours/GenServer.ts`.
+ *
+ * - {@link start} / {@link startLink} spawn the process, register its name, and return only
+ *   after its init acknowledged (or failed, or timed out: then the process is killed).
+ * - {@link call} sends a request with a reply handle and waits for the reply, the server's exit,
+ *   or the timeout, whichever comes first. The caller does not need to be a process: the reply
+ *   goes to the handle, not to a mailbox, so a late reply after a timeout is dropped rather than
+ *   left in a mailbox (OTP 24+ gets the same with process aliases).
+ * - {@link cast} sends without waiting and never fails.
+ *
+ * Names: a target is a pid, a locally registered name, or a {@link Via} name resolved through
+ * any registry (OTP's `{via, Module, Name}`), such as the Registry behaviour.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import {
+  AlreadyRegistered,
+  AlreadyStarted,
+  type BadArgument,
+  CallExit,
+  CallTimeout,
+  InitFailed,
+  InitIgnored,
+  InitTimeout,
+  NoProc
+} from "./Errors.js"
+import * as ExitReason from "./ExitReason.js"
+import type { Timer } from "./internal/timers.js"
+import { type NodeRuntime, ProcessImpl, type Runnable, type Watcher } from "./internal/runtime.js"
+import { Node, runtimeOf } from "./Node.js"
+import type { Pid } from "./Pid.js"
+import * as Process from "./Process.js"
+
+// ----------------------------------------------------------------------------
+// Names
+// ----------------------------------------------------------------------------
+
+/**
+ * A registry that can name processes: the contract of OTP's `{via, Module, Name}`. The Registry
+ * behaviour implements it; any other naming scheme can too.
+ *
+ * @category naming
+ * @since 0.1.0
+ */
+export interface ViaRegistry<K = unknown> {
+  /** Registers `pid` under `key`; `Option.some(owner)` if the key is taken. */
+  readonly registerName: (key: K, pid: Pid) => Effect.Effect<Option.Option<Pid>>
+  readonly unregisterName: (key: K) => Effect.Effect<void>
+  readonly whereisName: (key: K) => Effect.Effect<Option.Option<Pid>>
+}
+
+/**
+ * A name resolved through a {@link ViaRegistry}.
+ *
+ * @category naming
+ * @since 0.1.0
+ */
+export interface Via<K = unknown> {
+  readonly _tag: "Via"
+  readonly registry: ViaRegistry<K>
+  readonly key: K
+}
+
+/**
+ * Names a process through `registry` under `key`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Gen, Pid } from "effect-otp"
+ *
+ * const table = new Map<string, Pid.Pid>()
+ * const simple: Gen.ViaRegistry<string> = {
+ *   registerName: (key, pid) => Effect.sync(() => {
+ *     const owner = table.get(key)
+ *     if (owner) return Option.some(owner)
+ *     table.set(key, pid)
+ *     return Option.none()
+ *   }),
+ *   unregisterName: (key) => Effect.sync(() => void table.delete(key)),
+ *   whereisName: (key) => Effect.sync(() => Option.fromUndefinedOr(table.get(key)))
+ * }
+ * const name = Gen.via(simple, "room:lobby")
+ * ```
+ *
+ * @category naming
+ * @since 0.1.0
+ */
+export const via = <K>(registry: ViaRegistry<K>, key: K): Via<K> => ({ _tag: "Via", registry, key })
+
+/**
+ * How a server is registered: a local name or a via name.
+ *
+ * @category naming
+ * @since 0.1.0
+ */
+export type Name = string | Via<any>
+
+/**
+ * What a call or cast can address: a pid or a name.
+ *
+ * @category naming
+ * @since 0.1.0
+ */
+export type Target = Pid | Name
+
+const describe = (target: Target): Pid | string =>
+  typeof target === "object" && "_tag" in target && target._tag === "Via"
+    ? `via(${String(target.key)})`
+    : target as Pid | string
+
+const isVia = (target: Target): target is Via<any> =>
+  typeof target === "object" && target !== null && (target as Via)._tag === "Via"
+
+const runtimeOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): NodeRuntime | undefined => {
+  const node = Context.getOrUndefined(fiber.context, Node)
+  return node === undefined ? undefined : runtimeOf(node)
+}
+
+/**
+ * The pid a target names right now, if any.
+ *
+ * @category naming
+ * @since 0.1.0
+ */
+export const whereis = (target: Target): Effect.Effect<Option.Option<Pid>> => {
+  if (isVia(target)) return target.registry.whereisName(target.key)
+  if (typeof target === "string") {
+    return Effect.withFiber((fiber) => {
+      const pid: Pid | undefined = runtimeOfFiber(fiber)?.names.get(target)
+      return Effect.succeed(Option.fromUndefinedOr(pid))
+    })
+  }
+  return Effect.succeed(Option.some(target))
+}
+
+// ----------------------------------------------------------------------------
+// Call protocol
+// ----------------------------------------------------------------------------
+
+/**
+ * The reply handle of a pending call: OTP's `From`. A server that does not answer at once keeps
+ * it and answers later, from any process, with {@link reply}. Replying twice, or after the
+ * caller gave up, does nothing.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export interface From {
+  readonly _tag: "From"
+  /** Whether a reply is still awaited. */
+  readonly pending: boolean
+}
+
+/** The caller's side of a call: settled once by a reply, the server's exit, or the timeout. */
+class FromImpl implements From, Watcher, Runnable {
+  readonly _tag = "From"
+  done = false
+  timer: Timer | undefined = undefined
+  server: ProcessImpl | undefined = undefined
+  outcome: Effect.Effect<unknown, unknown> = Effect.void
+  constructor(
+    readonly runtime: NodeRuntime,
+    readonly resume: (effect: Effect.Effect<unknown, unknown>) => void,
+    readonly target: Pid | string
+  ) {}
+  get pending(): boolean {
+    return !this.done
+  }
+  settle(outcome: Effect.Effect<unknown, unknown>): void {
+    if (this.done) return
+    this.cancel()
+    this.outcome = outcome
+    this.runtime.schedule(this)
+  }
+  cancel(): void {
+    this.done = true
+    if (this.timer !== undefined) this.runtime.timers.cancel(this.timer)
+    this.server?.unwatch(this)
+  }
+  run(): void {
+    this.resume(this.outcome)
+  }
+  down(reason: ExitReason.ExitReason): void {
+    this.settle(Effect.fail(
+      reason._tag === "NoProc" ? new NoProc({ target: this.target }) : new CallExit({ target: this.target, reason })
+    ))
+  }
+}
+
+/**
+ * A call as it sits in the server's mailbox: the request and the handle to reply to.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export class CallMessage {
+  readonly _tag = "$gen_call"
+  constructor(readonly from: From, readonly request: unknown) {}
+}
+
+/**
+ * A cast as it sits in the server's mailbox.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export class CastMessage {
+  readonly _tag = "$gen_cast"
+  constructor(readonly request: unknown) {}
+}
+
+/**
+ * A system message (from `Sys`) as it sits in the mailbox of a process built on the generic
+ * loop. Such processes answer it with {@link reply}.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export class SystemMessage {
+  readonly _tag = "$system"
+  constructor(readonly from: From, readonly request: unknown) {}
+}
+
+/**
+ * @category guards
+ * @since 0.1.0
+ */
+export const isCallMessage = (u: unknown): u is CallMessage => u instanceof CallMessage
+
+/**
+ * @category guards
+ * @since 0.1.0
+ */
+export const isCastMessage = (u: unknown): u is CastMessage => u instanceof CastMessage
+
+/**
+ * @category guards
+ * @since 0.1.0
+ */
+export const isSystemMessage = (u: unknown): u is SystemMessage => u instanceof SystemMessage
+
+/**
+ * Timeout of a call: a duration, or `"infinity"` (wait as long as the server lives).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Timeout = Duration.Input | "infinity"
+
+/** OTP's default call timeout: 5 seconds. */
+const defaultTimeout = 5000
+
+const timeoutMillis = (timeout: Timeout | undefined): number =>
+  timeout === undefined ? defaultTimeout : timeout === "infinity" ? Infinity : Duration.toMillis(Duration.fromInputUnsafe(timeout))
+
+const resolveLocal = (runtime: NodeRuntime | undefined, target: Target): Effect.Effect<ProcessImpl | undefined> => {
+  if (target instanceof ProcessImpl) return Effect.succeed(target)
+  if (typeof target === "string") return Effect.succeed(runtime?.names.get(target))
+  if (isVia(target)) {
+    return Effect.map(
+      target.registry.whereisName(target.key),
+      (pid) => (Option.isSome(pid) && pid.value instanceof ProcessImpl ? pid.value : undefined)
+    )
+  }
+  return Effect.succeed(undefined)
+}
+
+/**
+ * Sends a request made by `wrap` from a fresh reply handle, and waits for the reply. The
+ * building block of {@link call} and of `Sys`.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export const request = (
+  target: Target,
+  wrap: (from: From) => unknown,
+  options?: { readonly timeout?: Timeout | undefined }
+): Effect.Effect<unknown, unknown> =>
+  Effect.withFiber((fiber) => {
+    const runtime = runtimeOfFiber(fiber)
+    const label = describe(target)
+    return Effect.flatMap(resolveLocal(runtime, target), (server) => {
+      if (server === undefined || !server.alive) return Effect.fail(new NoProc({ target: label }))
+      const millis = timeoutMillis(options?.timeout)
+      return Effect.callback<unknown, unknown>((resume) => {
+        const from = new FromImpl(server.runtime, resume, label)
+        from.server = server
+        server.watch(from)
+        if (millis !== Infinity) {
+          from.timer = server.runtime.timers.add(millis, () => {
+            from.settle(Effect.fail(new CallTimeout({ target: label, timeoutMillis: millis })))
+          })
+        }
+        server.deliver(wrap(from))
+        return Effect.sync(() => from.cancel())
+      })
+    })
+  })
+
+/**
+ * Calls a server: sends `request` and waits for the reply. Fails with `NoProc` if no process
+ * answers to `target`, `CallExit` (with the server's exit reason) if the server exits before
+ * replying, and `CallTimeout` after `timeout` (default 5 s, as OTP). Works from any fiber, not
+ * only from processes.
+ *
+ * Behaviours wrap this with their typed protocol (`GenServer.call`); use it directly only to
+ * build a new behaviour.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export const call = (
+  target: Target,
+  message: unknown,
+  options?: { readonly timeout?: Timeout | undefined }
+): Effect.Effect<unknown, unknown> => request(target, (from) => new CallMessage(from, message), options)
+
+/**
+ * Sends `message` as a cast: never waits, never fails. A cast to a name nobody has is dropped,
+ * as OTP drops it.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export const cast = (target: Target, message: unknown): Effect.Effect<void> =>
+  Effect.withFiber((fiber) =>
+    Effect.map(resolveLocal(runtimeOfFiber(fiber), target), (server) => {
+      server?.deliver(new CastMessage(message))
+    })
+  )
+
+/**
+ * Answers a pending call with `value`. Does nothing if the call was already answered, timed out
+ * or was abandoned.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export const replyUnsafe = (from: From, value: unknown): void => {
+  ;(from as FromImpl).settle(Effect.succeed(value))
+}
+
+/**
+ * Answers a pending call with a typed failure: the caller's `call` fails with `error`.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export const replyFailureUnsafe = (from: From, error: unknown): void => {
+  ;(from as FromImpl).settle(Effect.fail(error))
+}
+
+/**
+ * Answers a pending call, from any process: OTP's `gen_server:reply(From, Reply)`.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export const reply = (from: From, value: unknown): Effect.Effect<void> => Effect.sync(() => replyUnsafe(from, value))
+
+// ----------------------------------------------------------------------------
+// Start with init acknowledgement
+// ----------------------------------------------------------------------------
+
+/**
+ * What a process's init reports to the starter.
+ *
+ * @category start
+ * @since 0.1.0
+ */
+export type InitResult =
+  | { readonly _tag: "Ok" }
+  | { readonly _tag: "Ignore" }
+  | { readonly _tag: "Stop"; readonly reason: ExitReason.ExitReason }
+
+/**
+ * The acknowledgement callback a started process calls once its init is done (OTP's
+ * `proc_lib:init_ack`). Until then the starter waits.
+ *
+ * @category start
+ * @since 0.1.0
+ */
+export type Ack = (result: InitResult) => Effect.Effect<void, never, Process.CurrentProcess>
+
+/**
+ * Options of {@link start}.
+ *
+ * @category start
+ * @since 0.1.0
+ */
+export interface StartOptions {
+  /** Register the process under this name before its init runs. */
+  readonly name?: Name | undefined
+  /** How long init may take before the process is killed and the start fails with `InitTimeout` (default 5 s). */
+  readonly timeout?: Timeout | undefined
+  /** Start the process trapping exits. */
+  readonly trapExit?: boolean | undefined
+}
+
+/**
+ * The errors of a start.
+ *
+ * @category start
+ * @since 0.1.0
+ */
+export type StartError = AlreadyStarted | InitFailed | InitTimeout | InitIgnored | BadArgument
+
+type StartOutcome =
+  | { readonly _tag: "Ack"; readonly result: InitResult }
+  | { readonly _tag: "Exit"; readonly reason: ExitReason.ExitReason }
+  | { readonly _tag: "Timeout" }
+
+const startWith = <R>(
+  body: (ack: Ack) => Effect.Effect<unknown, unknown, R>,
+  options: StartOptions | undefined,
+  link: boolean
+): Effect.Effect<Pid, StartError, Node | Exclude<R, Process.CurrentProcess> | Process.CurrentProcess> =>
+  Effect.gen(function*() {
+    const name = options?.name
+    const viaName = name !== undefined && typeof name !== "string" ? name : undefined
+    const parent = link ? yield* Process.self : undefined
+    let result: InitResult | undefined
+    let wake: (() => void) | undefined
+    const ack: Ack = (r) =>
+      Effect.suspend(() => {
+        if (result !== undefined) return Effect.void
+        result = r
+        // A failed init unlinks from the starter first, so the starter gets a typed error,
+        // not an exit signal.
+        const unlink = r._tag !== "Ok" && parent !== undefined ? Process.unlink(parent) : Effect.void
+        return Effect.andThen(unlink, Effect.sync(() => wake?.()))
+      })
+    const registerVia: Effect.Effect<void, unknown, Process.CurrentProcess> = viaName === undefined
+      ? Effect.void
+      : Effect.flatMap(Process.self, (self) =>
+        Effect.flatMap(viaName.registry.registerName(viaName.key, self), (owner) =>
+          Option.isSome(owner)
+            ? Effect.andThen(
+              ack({
+                _tag: "Stop",
+                reason: ExitReason.fail(new AlreadyStarted({ name: String(describe(viaName)), pid: owner.value }))
+              }),
+              Effect.interrupt
+            )
+            : Effect.void))
+    const process = Effect.andThen(registerVia, body(ack)).pipe(
+      // Only the owner unregisters: the loser of a name race must not remove the winner.
+      Effect.ensuring(Effect.suspend(() =>
+        viaName !== undefined && result?._tag === "Ok" ? viaName.registry.unregisterName(viaName.key) : Effect.void
+      ))
+    )
+    const spawnOptions: Process.SpawnOptions = {
+      name: typeof name === "string" ? name : undefined,
+      trapExit: options?.trapExit
+    }
+    const spawned = link ? Process.spawnLink(process, spawnOptions) : Process.spawn(process, spawnOptions)
+    const pid = yield* spawned.pipe(
+      Effect.catchTag("AlreadyRegistered", (e: AlreadyRegistered) =>
+        Effect.fail(new AlreadyStarted({ name: e.name, pid: e.pid })))
+    )
+    const child = pid as ProcessImpl
+    const millis = timeoutMillis(options?.timeout)
+    const outcome = yield* Effect.callback<StartOutcome>((resume) => {
+      if (result !== undefined) return resume(Effect.succeed({ _tag: "Ack", result }))
+      let timer: Timer | undefined
+      const watcher: Watcher = {
+        down: (reason) => {
+          if (timer) child.runtime.timers.cancel(timer)
+          resume(Effect.succeed(result !== undefined ? { _tag: "Ack", result } : { _tag: "Exit", reason }))
+        }
+      }
+      if (!child.watch(watcher)) {
+        return resume(Effect.succeed({ _tag: "Exit", reason: child.exitReason ?? ExitReason.noproc }))
+      }
+      wake = () => {
+        if (timer) child.runtime.timers.cancel(timer)
+        child.unwatch(watcher)
+        resume(Effect.succeed({ _tag: "Ack", result: result! }))
+      }
+      if (millis !== Infinity) {
+        timer = child.runtime.timers.add(millis, () => {
+          child.unwatch(watcher)
+          resume(Effect.succeed({ _tag: "Timeout" }))
+        })
+      }
+      return Effect.sync(() => {
+        if (timer) child.runtime.timers.cancel(timer)
+        child.unwatch(watcher)
+      })
+    })
+    switch (outcome._tag) {
+      case "Timeout": {
+        if (link) yield* Process.unlink(pid)
+        yield* Process.exit(pid, ExitReason.kill)
+        return yield* new InitTimeout({ timeoutMillis: millis })
+      }
+      case "Exit": {
+        if (link) yield* Process.unlink(pid)
+        return yield* new InitFailed({ reason: outcome.reason })
+      }
+      case "Ack": {
+        const init = outcome.result
+        if (init._tag === "Ok") return pid
+        if (init._tag === "Ignore") return yield* new InitIgnored()
+        if (init.reason._tag === "Crash") {
+          const failure = Option.getOrUndefined(findFailure(init.reason))
+          if (failure instanceof AlreadyStarted) return yield* failure
+        }
+        return yield* new InitFailed({ reason: init.reason })
+      }
+    }
+  }) as any
+
+const findFailure = (reason: ExitReason.Crash): Option.Option<unknown> => {
+  const failure = reason.cause.reasons.find((r) => r._tag === "Fail")
+  return failure !== undefined && failure._tag === "Fail" ? Option.some(failure.error) : Option.none()
+}
+
+/**
+ * Starts a process whose body acknowledges its init with `ack`, and waits for that
+ * acknowledgement (OTP's `proc_lib:start`). Returns the pid once `ack({ _tag: "Ok" })` ran;
+ * fails with `InitFailed` (the `Stop` reason, or the exit reason if the process died first),
+ * `InitIgnored`, `InitTimeout` (the process is killed), or `AlreadyStarted` (the name is taken;
+ * nothing ran).
+ *
+ * Behaviours build on this; `GenServer.start` is the usual entry point.
+ *
+ * @category start
+ * @since 0.1.0
+ */
+export const start = <R>(
+  body: (ack: Ack) => Effect.Effect<unknown, unknown, R>,
+  options?: StartOptions
+): Effect.Effect<Pid, StartError, Node | Exclude<R, Process.CurrentProcess>> => startWith(body, options, false) as any
+
+/**
+ * Like {@link start}, with the new process linked to the caller (OTP's `proc_lib:start_link`),
+ * which is how a supervisor starts its children. If init fails, the link is removed before the
+ * process exits, so the caller gets the typed error and no exit signal.
+ *
+ * @category start
+ * @since 0.1.0
+ */
+export const startLink = <R>(
+  body: (ack: Ack) => Effect.Effect<unknown, unknown, R>,
+  options?: StartOptions
+): Effect.Effect<Pid, StartError, Node | Process.CurrentProcess | Exclude<R, Process.CurrentProcess>> =>
+  startWith(body, options, true)
