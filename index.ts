@@ -52,3 +52,17 @@ export * as Reference from "./lib/Reference.js"
  * @since 0.1.0
  */
 export * as Gen from "./lib/Gen.js"
+
+/**
+ * System messages: inspect, suspend, trace and upgrade processes on the generic loop.
+ *
+ * @since 0.1.0
+ */
+export * as Sys from "./lib/Sys.js"
+
+/**
+ * GenServer: a process with state serving a typed protocol.
+ *
+ * @since 0.1.0
+ */
+export * as GenServer from "./behaviours/GenServer.js"

@@ -159,3 +159,27 @@ export class InitIgnored extends Data.TaggedError("InitIgnored")<{}> {
     return "init returned ignore"
   }
 }
+
+/**
+ * The server has no handler for the request's tag: it was built for another protocol, or came
+ * from a client of an older version. The server keeps running; the caller gets this error.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class UnknownRequest extends Data.TaggedError("UnknownRequest")<{
+  readonly target: Pid | string
+  readonly tag: string
+}> {
+  override get message(): string {
+    return `${String(this.target)} has no handler for ${this.tag}`
+  }
+}
+
+/**
+ * The errors every call can fail with, whatever the protocol.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type CallError = NoProc | CallExit | CallTimeout

@@ -25,6 +25,7 @@ import {
   AlreadyRegistered,
   AlreadyStarted,
   type BadArgument,
+  type CallError,
   CallExit,
   CallTimeout,
   InitFailed,
@@ -169,7 +170,7 @@ class FromImpl implements From, Watcher, Runnable {
   outcome: Effect.Effect<unknown, unknown> = Effect.void
   constructor(
     readonly runtime: NodeRuntime,
-    readonly resume: (effect: Effect.Effect<unknown, unknown>) => void,
+    readonly resume: (effect: Effect.Effect<unknown, any>) => void,
     readonly target: Pid | string
   ) {}
   get pending(): boolean {
@@ -276,7 +277,9 @@ const resolveLocal = (runtime: NodeRuntime | undefined, target: Target): Effect.
 
 /**
  * Sends a request made by `wrap` from a fresh reply handle, and waits for the reply. The
- * building block of {@link call} and of `Sys`.
+ * building block of {@link call} and of `Sys`. A reply made with `replyFailureUnsafe` fails the
+ * returned effect with that error, which the behaviour's typed protocol declares; it is not
+ * part of the `CallError` type here.
  *
  * @category call protocol
  * @since 0.1.0
@@ -285,14 +288,14 @@ export const request = (
   target: Target,
   wrap: (from: From) => unknown,
   options?: { readonly timeout?: Timeout | undefined }
-): Effect.Effect<unknown, unknown> =>
-  Effect.withFiber((fiber) => {
+): Effect.Effect<unknown, CallError> =>
+  Effect.withFiber<unknown, CallError>((fiber) => {
     const runtime = runtimeOfFiber(fiber)
     const label = describe(target)
     return Effect.flatMap(resolveLocal(runtime, target), (server) => {
       if (server === undefined || !server.alive) return Effect.fail(new NoProc({ target: label }))
       const millis = timeoutMillis(options?.timeout)
-      return Effect.callback<unknown, unknown>((resume) => {
+      return Effect.callback<unknown, CallError>((resume) => {
         const from = new FromImpl(server.runtime, resume, label)
         from.server = server
         server.watch(from)
@@ -323,7 +326,7 @@ export const call = (
   target: Target,
   message: unknown,
   options?: { readonly timeout?: Timeout | undefined }
-): Effect.Effect<unknown, unknown> => request(target, (from) => new CallMessage(from, message), options)
+): Effect.Effect<unknown, CallError> => request(target, (from) => new CallMessage(from, message), options)
 
 /**
  * Sends `message` as a cast: never waits, never fails. A cast to a name nobody has is dropped,

@@ -731,6 +731,35 @@ export const exit = (pid: Pid, reason: ExitReason.ExitReason): Effect.Effect<voi
   })
 
 /**
+ * Ends the calling process with `reason` (Erlang's `exit/1`): unlike a signal it cannot be
+ * trapped. Finalizers run; links and monitors see `reason`. `ExitReason.normal` ends it as if
+ * its body had returned.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ExitReason, Process } from "effect-otp"
+ *
+ * const body = Effect.gen(function*() {
+ *   const message = yield* Process.receive()
+ *   if (message === "stop") return yield* Process.exitWith(ExitReason.shutdown())
+ * })
+ * ```
+ *
+ * @category exit signals
+ * @since 0.1.0
+ */
+export const exitWith = (reason: ExitReason.ExitReason): Effect.Effect<never, never, CurrentProcess> =>
+  Effect.withFiber((fiber) => {
+    const process = selfOf(fiber)
+    if (process.exitReason === undefined) {
+      process.status = Status.Exiting
+      process.exitReason = reason
+    }
+    return Effect.interrupt
+  })
+
+/**
  * Sets whether the calling process traps exits, and returns the previous setting. A process
  * that traps exits receives exit signals (but `kill`) as {@link ExitMessage}s instead of dying.
  *

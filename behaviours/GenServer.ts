@@ -1,0 +1,938 @@
+/**
+ * GenServer: a process that keeps state and serves typed requests, OTP's `gen_server`.
+ *
+ * A GenServer module is a value: its protocol (calls and casts, declared with Effect's
+ * `Rpc.make`, so every request fixes its reply and error types) and its callbacks, which hold
+ * only business logic. The generic part (start with synchronous init, naming, the call
+ * protocol, the receive loop, system messages) lives once in the library.
+ *
+ * ## A counter
+ *
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ *
+ * // The protocol: each request declares its payload, reply and error.
+ * const Get = Rpc.make("Get", { success: Schema.Number })
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Reset = Rpc.make("Reset")
+ *
+ * // The module: callbacks are plain functions (or return Effects) and build their results
+ * // with constructors.
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Get, Add],
+ *   casts: [Reset],
+ *   init: (start: number) => GenServer.ok(start),
+ *   handleCall: {
+ *     Get: (_, count) => GenServer.reply(count, count),
+ *     Add: ({ by }, count) => GenServer.reply(count + by, count + by)
+ *   },
+ *   handleCast: {
+ *     Reset: () => GenServer.noreply(0)
+ *   }
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(Counter, 10, { name: "counter" })
+ *   yield* GenServer.call(counter, Add, { by: 5 }) // 15: typed as number
+ *   yield* GenServer.cast(counter, Reset)
+ *   return yield* GenServer.call(counter, Get) // 0
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
+ * A request the module does not declare, a missing handler, or a handler replying with the wrong
+ * type is a compile error.
+ *
+ * ## Client and server API
+ *
+ * Client (any fiber): {@link start}, {@link startLink}, {@link call}, {@link cast},
+ * {@link stop}, {@link replyTo}. Server (the callbacks): `init`, `handleCall`, `handleCast`,
+ * `handleInfo` (any other message: `Exit` messages when trapping exits, monitors' `Down`,
+ * timers, the idle {@link timeout}), `handleContinue`, `terminate`, `codeChange`,
+ * `formatStatus`. Results: {@link ok}, {@link ignore}, {@link reply}, {@link replyFailure},
+ * {@link noreply}, {@link stopWith}; each takes an optional `{ timeout }` (idle timeout) or
+ * `{ continue }` action.
+ *
+ * ## Supervision
+ *
+ * A supervisor starts a GenServer with {@link startLink} (the server is linked to it). A server
+ * that traps exits gets its `terminate` called when its parent shuts it down.
+ *
+ * ## Naming
+ *
+ * `{ name: "counter" }` registers a local name; `{ name: Gen.via(registry, key) }` names it
+ * through any registry. Calls and casts accept the pid, the name, or the via name; starting a
+ * second server with a taken name fails with `AlreadyStarted` carrying the running pid.
+ *
+ * ## Timeouts
+ *
+ * `call` waits 5 s by default (`{ timeout }` or `"infinity"`), and fails with `CallTimeout`; a
+ * reply that arrives later is dropped. A call to a dead or unknown server fails at once with
+ * `NoProc`; a server that exits while a call is pending gives `CallExit` with its reason.
+ * Start waits for `init` up to 5 s (`{ timeout }`); then the server is killed and the start
+ * fails with `InitTimeout`.
+ *
+ * ## When not to use a GenServer
+ *
+ * For state shared inside one fiber tree, an Effect `Ref` is simpler. A GenServer serialises
+ * its requests: it is the right tool for a resource that must be owned by one process and
+ * supervised, not for parallel CPU work (use fibers), nor as a cache hit by many readers on the
+ * hot path (a Registry table or a `Ref` is read without a message round trip).
+ *
+ * ## How it maps to OTP, and where it differs
+ *
+ * | OTP                              | effect-otp                                             |
+ * |----------------------------------|--------------------------------------------------------|
+ * | `{reply, R, S}` / `{noreply, S}` | `reply(r, s)` / `noreply(s)`                           |
+ * | `{stop, Reason, S}`              | `stopWith(reason, s)`                                  |
+ * | `{ok, S, {continue, C}}`         | `ok(s, { continue: c })`                               |
+ * | `{ok, S, Timeout}`               | `ok(s, { timeout: "1 second" })`, then `handleInfo(GenServer.timeout)` |
+ * | `gen_server:reply(From, R)`      | `replyTo(from, r)`                                     |
+ * | exit `{timeout, ...}` in caller  | typed `CallTimeout` error                              |
+ * | `{error, Reason}` replies        | typed failures: `replyFailure(e, s)`, declared in the Rpc |
+ * | unknown call crashes the server  | the caller gets `UnknownRequest`; the server goes on   |
+ *
+ * Callbacks may return their result directly or as an Effect (to use services, time, other
+ * processes). A callback that fails or dies crashes the server: `terminate` runs, then the
+ * server exits with a `Crash` carrying the cause, which links, monitors and pending callers see.
+ * There is no `hibernate`: V8 has no per-process heap to compact.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import type * as Rpc from "effect/rpc/Rpc"
+import type { CallError } from "../lib/Errors.js"
+import { UnknownRequest } from "../lib/Errors.js"
+import * as ExitReason from "../lib/ExitReason.js"
+import * as Gen from "../lib/Gen.js"
+import type { Node } from "../lib/Node.js"
+import type { Pid } from "../lib/Pid.js"
+import * as Process from "../lib/Process.js"
+import * as Sys from "../lib/Sys.js"
+
+// ----------------------------------------------------------------------------
+// Results
+// ----------------------------------------------------------------------------
+
+/**
+ * What to do after a callback: an idle timeout (if no message arrives within it,
+ * `handleInfo(GenServer.timeout)` runs), or a continue (`handleContinue(arg)` runs before the
+ * next message).
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export type Action =
+  | { readonly timeout: Duration.Input; readonly continue?: undefined }
+  | { readonly continue: unknown; readonly timeout?: undefined }
+
+/**
+ * @category results
+ * @since 0.1.0
+ */
+export interface Ok<S> {
+  readonly _tag: "Ok"
+  readonly state: S
+  readonly action: Action | undefined
+}
+
+/**
+ * @category results
+ * @since 0.1.0
+ */
+export interface Ignore {
+  readonly _tag: "Ignore"
+}
+
+/**
+ * @category results
+ * @since 0.1.0
+ */
+export interface Reply<A, S> {
+  readonly _tag: "Reply"
+  readonly value: A
+  readonly state: S
+  readonly action: Action | undefined
+}
+
+/**
+ * @category results
+ * @since 0.1.0
+ */
+export interface ReplyFailure<E, S> {
+  readonly _tag: "ReplyFailure"
+  readonly error: E
+  readonly state: S
+  readonly action: Action | undefined
+}
+
+/**
+ * @category results
+ * @since 0.1.0
+ */
+export interface NoReply<S> {
+  readonly _tag: "NoReply"
+  readonly state: S
+  readonly action: Action | undefined
+}
+
+/**
+ * @category results
+ * @since 0.1.0
+ */
+export interface Stop<S, A = never> {
+  readonly _tag: "Stop"
+  readonly reason: ExitReason.ExitReason
+  readonly state: S
+  readonly reply: { readonly value: A } | undefined
+}
+
+/**
+ * What `init` may return.
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export type InitResult<S> = Ok<S> | Ignore | Stop<undefined>
+
+/**
+ * What a `handleCall` callback may return; `A` and `E` are the request's declared reply and
+ * error types.
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export type CallResult<A, E, S> = Reply<A, S> | ReplyFailure<E, S> | NoReply<S> | Stop<S, A>
+
+/**
+ * What `handleCast`, `handleInfo` and `handleContinue` may return.
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export type CastResult<S> = NoReply<S> | Stop<S>
+
+/**
+ * `init` succeeded with `state`: the start returns the server.
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export const ok = <S>(state: S, action?: Action): Ok<S> => ({ _tag: "Ok", state, action })
+
+/**
+ * `init` declines to start: `start` fails with `InitIgnored`, and a supervisor keeps the child
+ * as not running.
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export const ignore: Ignore = { _tag: "Ignore" }
+
+/**
+ * Reply `value` to the caller and continue with `state`.
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export const reply = <A, S>(value: A, state: S, action?: Action): Reply<A, S> => ({
+  _tag: "Reply",
+  value,
+  state,
+  action
+})
+
+/**
+ * Fail the caller's `call` with the typed `error` (one the request's Rpc declares), and continue
+ * with `state`. The server does not crash.
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export const replyFailure = <E, S>(error: E, state: S, action?: Action): ReplyFailure<E, S> => ({
+  _tag: "ReplyFailure",
+  error,
+  state,
+  action
+})
+
+/**
+ * Continue with `state` without replying now; in `handleCall`, answer later with
+ * {@link replyTo}.
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export const noreply = <S>(state: S, action?: Action): NoReply<S> => ({ _tag: "NoReply", state, action })
+
+/**
+ * Stop the server with `reason` after `terminate(reason, state)`; in `handleCall`, `reply`
+ * answers the caller first. From `init`, the start fails with `InitFailed`.
+ *
+ * @category results
+ * @since 0.1.0
+ */
+export const stopWith: {
+  (reason: ExitReason.ExitReason): Stop<undefined>
+  <S>(reason: ExitReason.ExitReason, state: S): Stop<S>
+  <S, A>(reason: ExitReason.ExitReason, state: S, reply: A): Stop<S, A>
+} = function(this: unknown, reason: ExitReason.ExitReason, state?: unknown, reply?: unknown) {
+  return { _tag: "Stop", reason, state, reply: arguments.length >= 3 ? { value: reply } : undefined }
+} as any
+
+/**
+ * The message `handleInfo` receives when an idle timeout expires.
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export const timeout: { readonly _tag: "GenServerTimeout" } = { _tag: "GenServerTimeout" }
+
+// ----------------------------------------------------------------------------
+// Modules
+// ----------------------------------------------------------------------------
+
+/** A callback's result, returned directly or as an Effect. */
+type Returns<A, R> = A | Effect.Effect<A, unknown, R>
+
+type Named<Rpcs extends Rpc.Any, Tag extends string> = Extract<Rpcs, { readonly _tag: Tag }>
+
+/**
+ * The call handlers a module with calls `Calls` must have: one per tag, replying with that
+ * request's declared type.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type CallHandlers<Calls extends Rpc.Any, S, R> = {
+  readonly [Tag in Calls["_tag"]]: (
+    payload: Rpc.Payload<Named<Calls, Tag>>,
+    state: S,
+    from: Gen.From
+  ) => Returns<CallResult<Rpc.Success<Named<Calls, Tag>>, Rpc.Error<Named<Calls, Tag>>, S>, R>
+}
+
+/**
+ * The cast handlers a module with casts `Casts` must have: one per tag.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type CastHandlers<Casts extends Rpc.Any, S, R> = {
+  readonly [Tag in Casts["_tag"]]: (payload: Rpc.Payload<Named<Casts, Tag>>, state: S) => Returns<CastResult<S>, R>
+}
+
+/**
+ * A GenServer module's definition: its protocol and callbacks.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Definition<Args, S, Calls extends Rpc.Any, Casts extends Rpc.Any, R> {
+  /** The module's name: what `Sys.getStatus` and the code server show. */
+  readonly name: string
+  /** The module's version (default `"1"`), passed to the next version's `codeChange`. */
+  readonly version?: string | undefined
+  readonly calls?: ReadonlyArray<Calls> | undefined
+  readonly casts?: ReadonlyArray<Casts> | undefined
+  readonly init: (args: Args) => Returns<InitResult<S>, R>
+  readonly handleCall?: CallHandlers<Calls, S, R> | undefined
+  readonly handleCast?: CastHandlers<Casts, S, R> | undefined
+  /** Any other message. Without it, such messages are logged and dropped. */
+  readonly handleInfo?: ((message: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
+  readonly handleContinue?: ((arg: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
+  /** Runs before the server exits: after a `stopWith`, a crash in a callback, `stop`, or the parent's exit signal when trapping exits. */
+  readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Returns<void, R>) | undefined
+  /** Migrates the state of a running server from `oldVersion` (see `Sys.changeCode`). */
+  readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Returns<S, R>) | undefined
+  /** What `Sys.getStatus` shows of the state; use it to redact secrets. */
+  readonly formatStatus?: ((state: S) => unknown) | undefined
+}
+
+/**
+ * @category type ids
+ * @since 0.1.0
+ */
+export const TypeId = "~effect-otp/GenServer" as const
+
+/**
+ * A GenServer module: made by {@link make}, started by {@link start}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Module<Args, S, Calls extends Rpc.Any, Casts extends Rpc.Any, R>
+  extends Definition<Args, S, Calls, Casts, R>
+{
+  readonly [TypeId]: {
+    readonly _Args: (_: Args) => void
+    readonly _S: S
+    readonly _Calls: Calls
+    readonly _Casts: Casts
+    readonly _R: R
+  }
+  readonly version: string
+}
+
+/**
+ * Any module, for code generic over modules.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Any {
+  readonly [TypeId]: {
+    readonly _Args: (_: never) => void
+    readonly _S: any
+    readonly _Calls: Rpc.Any
+    readonly _Casts: Rpc.Any
+    readonly _R: any
+  }
+  readonly name: string
+  readonly version: string
+}
+
+/** @internal */
+type CallsOf<M> = M extends { readonly [TypeId]: { readonly _Calls: infer C } } ? C : never
+/** @internal */
+type CastsOf<M> = M extends { readonly [TypeId]: { readonly _Casts: infer C } } ? C : never
+/** @internal */
+type ArgsOf<M> = M extends { readonly [TypeId]: { readonly _Args: (_: infer A) => void } } ? A : never
+/** @internal */
+type ServicesOf<M> = M extends { readonly [TypeId]: { readonly _R: infer R } } ? R : never
+
+/**
+ * Defines a GenServer module. The state type comes from `init`; every declared call and cast
+ * needs its handler, and every handler's reply must have the request's declared type.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer } from "effect-otp"
+ *
+ * const Put = Rpc.make("Put", { payload: { key: Schema.String, value: Schema.String } })
+ * const Fetch = Rpc.make("Fetch", { payload: { key: Schema.String }, success: Schema.OptionFromNullOr(Schema.String) })
+ *
+ * const KV = GenServer.make({
+ *   name: "KV",
+ *   calls: [Put, Fetch],
+ *   init: () => GenServer.ok(new Map<string, string>()),
+ *   handleCall: {
+ *     Put: ({ key, value }, table) => GenServer.reply(undefined, new Map(table).set(key, value)),
+ *     Fetch: ({ key }, table) => GenServer.reply(Option.fromUndefinedOr(table.get(key)), table)
+ *   }
+ * })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = <Args, S, Calls extends Rpc.Any = never, Casts extends Rpc.Any = never, R = never>(
+  definition: Definition<Args, S, Calls, Casts, R>
+): Module<Args, S, Calls, Casts, R> =>
+  ({ ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }) as Module<Args, S, Calls, Casts, R>
+
+/**
+ * @category guards
+ * @since 0.1.0
+ */
+export const isModule = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u
+
+// ----------------------------------------------------------------------------
+// Servers
+// ----------------------------------------------------------------------------
+
+/**
+ * A typed reference to a running server of module `M`: its pid, a name, or a via name. Calls
+ * and casts through it are checked against `M`'s protocol.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Server<M> {
+  readonly target: Gen.Target
+  readonly module?: M | undefined
+  /** The pid the server was started with (absent for a reference made from a name). */
+  readonly pid: Pid | undefined
+}
+
+/**
+ * A typed reference to the server of `module` running under `target` (a name, a via name or a
+ * pid), e.g. to call a server started elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ * declare const Counter: GenServer.Any
+ * const counter = GenServer.ref(Counter, "counter")
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const ref = <M extends Any>(_module: M, target: Gen.Target): Server<M> => ({
+  target,
+  pid: typeof target === "object" && "id" in target ? target : undefined
+})
+
+/**
+ * Options of {@link start} and {@link startLink}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface StartOptions extends Gen.StartOptions {}
+
+/**
+ * Starts a server of `module`, running `init(args)`; returns once `init` finished. Fails with
+ * `InitFailed` (init stopped or crashed), `InitIgnored`, `InitTimeout` (the server is killed),
+ * or `AlreadyStarted` (the name is taken; `pid` is the running server).
+ *
+ * @category client
+ * @since 0.1.0
+ */
+export const start = <M extends Any>(
+  module: M,
+  args: ArgsOf<M>,
+  options?: StartOptions
+): Effect.Effect<Server<M>, Gen.StartError, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
+  Effect.map(
+    Gen.start((ack) => serve(module as unknown as AnyModule, args, ack, undefined), options),
+    (pid) => ({ target: pid, pid })
+  ) as any
+
+/**
+ * Like {@link start}, linked to the calling process: how a supervisor starts a server.
+ *
+ * @category client
+ * @since 0.1.0
+ */
+export const startLink = <M extends Any>(
+  module: M,
+  args: ArgsOf<M>,
+  options?: StartOptions
+): Effect.Effect<
+  Server<M>,
+  Gen.StartError,
+  Node | Process.CurrentProcess | Exclude<ServicesOf<M>, Process.CurrentProcess>
+> =>
+  Effect.flatMap(Process.self, (parent) =>
+    Effect.map(
+      Gen.startLink((ack) => serve(module as unknown as AnyModule, args, ack, parent), options),
+      (pid) => ({ target: pid, pid })
+    )) as any
+
+/** A request as it travels: the Rpc tag and its payload. */
+class Request {
+  constructor(readonly _tag: string, readonly payload: unknown) {}
+}
+
+type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payload?: Rpc.Payload<Req>]
+  : [payload: Rpc.Payload<Req>]
+
+/**
+ * Calls the server with a request of its protocol and waits for the typed reply. Fails with the
+ * request's declared error (a `replyFailure`), `NoProc`, `CallExit`, `CallTimeout` (default
+ * 5 s; `{ timeout }` to change, `"infinity"` to wait as long as the server lives), or
+ * `UnknownRequest` if the server at that name runs another protocol.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer } from "effect-otp"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * declare const counter: GenServer.Server<GenServer.Module<number, number, typeof Add, never, never>>
+ *
+ * const eleven = GenServer.call(counter, Add, { by: 1 }, { timeout: "1 second" }) // Effect<number, ...>
+ * ```
+ *
+ * @category client
+ * @since 0.1.0
+ */
+export const call = <M extends Any, Req extends CallsOf<M>>(
+  server: Server<M>,
+  request: Req,
+  ...args: [...PayloadArg<Req>, options?: { readonly timeout?: Gen.Timeout | undefined }]
+): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest> =>
+  Gen.call(server.target, new Request(request._tag, args[0]), args[1] as any) as any
+
+/**
+ * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or
+ * unknown name is dropped, as in OTP).
+ *
+ * @category client
+ * @since 0.1.0
+ */
+export const cast = <M extends Any, Req extends CastsOf<M>>(
+  server: Server<M>,
+  request: Req,
+  ...args: PayloadArg<Req>
+): Effect.Effect<void> => Gen.cast(server.target, new Request(request._tag, args[0]))
+
+/**
+ * Answers a call later, from any process, with the handle `handleCall` received (OTP's
+ * `gen_server:reply/2`). Answering twice, or after the caller timed out, does nothing.
+ *
+ * @category client
+ * @since 0.1.0
+ */
+export const replyTo = (from: Gen.From, value: unknown): Effect.Effect<void> => Gen.reply(from, value)
+
+/**
+ * Stops the server: it runs `terminate(reason)` (default `normal`) and exits; completes once it
+ * has exited. Fails with `NoProc` if it is not running, `CallTimeout` if it did not exit in time
+ * (default `"infinity"`, as OTP), `CallExit` if it exited with another reason (e.g. `terminate`
+ * crashed).
+ *
+ * @category client
+ * @since 0.1.0
+ */
+export const stop = (
+  server: Server<any> | Gen.Target,
+  options?: { readonly reason?: ExitReason.ExitReason | undefined; readonly timeout?: Gen.Timeout | undefined }
+): Effect.Effect<void, CallError> => {
+  const target = isServer(server) ? server.target : server
+  const reason = options?.reason ?? ExitReason.normal
+  return Sys.terminate(target, reason, { timeout: options?.timeout ?? "infinity" }).pipe(
+    Effect.catchTag("CallExit", (e) => sameReason(e.reason, reason) ? Effect.void : Effect.fail(e))
+  )
+}
+
+const isServer = (u: unknown): u is Server<any> =>
+  typeof u === "object" && u !== null && "target" in u && !("id" in u)
+
+const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
+  a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
+  (a._tag !== "Crash" || a === b)
+
+// ----------------------------------------------------------------------------
+// The loop
+// ----------------------------------------------------------------------------
+
+/** The module as the loop sees it: every type erased. */
+interface AnyModule {
+  readonly name: string
+  readonly version: string
+  readonly init: (args: unknown) => Returns<InitResult<unknown>, unknown>
+  readonly handleCall?: Record<string, (payload: unknown, state: unknown, from: Gen.From) => unknown>
+  readonly handleCast?: Record<string, (payload: unknown, state: unknown) => unknown>
+  readonly handleInfo?: (message: unknown, state: unknown) => unknown
+  readonly handleContinue?: (arg: unknown, state: unknown) => unknown
+  readonly terminate?: (reason: ExitReason.ExitReason, state: unknown) => unknown
+  readonly codeChange?: (oldVersion: string, oldState: unknown, extra: unknown) => unknown
+  readonly formatStatus?: (state: unknown) => unknown
+}
+
+const run = <A>(result: unknown): Effect.Effect<A, unknown, unknown> =>
+  Effect.isEffect(result) ? result as Effect.Effect<A, unknown, unknown> : Effect.succeed(result as A)
+
+/** The loop's mutable registers. */
+interface Loop {
+  module: AnyModule
+  state: unknown
+  timeout: number | undefined
+  continueArg: { readonly value: unknown } | undefined
+  suspended: boolean
+  trace: boolean
+  readonly self: Pid
+  readonly parent: Pid | undefined
+  readonly startTime: number
+  since: number
+  messagesIn: number
+  messagesOut: number
+  terminated: boolean
+}
+
+const serve = (
+  module: AnyModule,
+  args: unknown,
+  ack: Gen.Ack,
+  parent: Pid | undefined
+): Effect.Effect<void, unknown, unknown> =>
+  Effect.gen(function*() {
+    const initResult = yield* Effect.exit(Effect.suspend(() => run<InitResult<unknown>>(module.init(args))))
+    if (Exit.isFailure(initResult)) {
+      const reason = ExitReason.crash(initResult.cause)
+      yield* ack({ _tag: "Stop", reason })
+      return yield* Process.exitWith(reason)
+    }
+    const init = initResult.value
+    if (init._tag === "Ignore") {
+      yield* ack({ _tag: "Ignore" })
+      return
+    }
+    if (init._tag === "Stop") {
+      yield* ack({ _tag: "Stop", reason: init.reason })
+      return yield* Process.exitWith(init.reason)
+    }
+    const now = yield* Clock.currentTimeMillis
+    const loop: Loop = {
+      module,
+      state: init.state,
+      timeout: undefined,
+      continueArg: undefined,
+      suspended: false,
+      trace: false,
+      self: yield* Process.self,
+      parent,
+      startTime: now,
+      since: now,
+      messagesIn: 0,
+      messagesOut: 0,
+      terminated: false
+    }
+    setAction(loop, init.action)
+    yield* ack({ _tag: "Ok" })
+    const reason = yield* mainLoop(loop).pipe(
+      Effect.catchCause((cause) => {
+        const reason = ExitReason.crash(cause)
+        return Effect.as(runTerminate(loop, reason), reason)
+      })
+    )
+    if (reason._tag !== "Normal") return yield* Process.exitWith(reason)
+  })
+
+const setAction = (loop: Loop, action: Action | undefined): void => {
+  loop.timeout = undefined
+  loop.continueArg = undefined
+  if (action === undefined) return
+  if (action.timeout !== undefined) {
+    loop.timeout = Duration.toMillis(Duration.fromInputUnsafe(action.timeout))
+  } else if ("continue" in action) {
+    loop.continueArg = { value: action.continue }
+  }
+}
+
+/** Runs `terminate` once: a crash inside `terminate` itself does not run it again. */
+const runTerminate = (loop: Loop, reason: ExitReason.ExitReason): Effect.Effect<void, unknown, unknown> =>
+  Effect.suspend(() => {
+    if (loop.terminated || loop.module.terminate === undefined) return Effect.void
+    loop.terminated = true
+    return Effect.asVoid(run<void>(loop.module.terminate(reason, loop.state)))
+  })
+
+/** Runs until the server stops; returns the exit reason (after `terminate` ran). */
+const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
+  Effect.gen(function*() {
+    while (true) {
+      if (loop.continueArg !== undefined) {
+        const arg = loop.continueArg.value
+        loop.continueArg = undefined
+        const handler = loop.module.handleContinue
+        if (handler === undefined) {
+          return yield* Effect.die(new Error(`${loop.module.name} returned a continue but has no handleContinue`))
+        }
+        const stop = applyNoReply(loop, yield* run<CastResult<unknown>>(handler(arg, loop.state)))
+        if (stop !== undefined) return yield* stopping(loop, stop)
+        continue
+      }
+      let message: unknown
+      if (loop.suspended) {
+        message = yield* Process.receive({ match: Gen.isSystemMessage })
+      } else if (loop.timeout !== undefined) {
+        const next = yield* Process.receive({ timeout: loop.timeout })
+        message = Option.isSome(next) ? next.value : timeout
+      } else {
+        message = yield* Process.receive()
+      }
+      loop.messagesIn++
+      if (loop.trace) yield* Effect.log(`${loop.self} got ${describeMessage(message)}`)
+      let stop: Stop<unknown, unknown> | undefined
+      if (message instanceof Gen.CastMessage) {
+        const request = message.request as Request
+        const handler = loop.module.handleCast?.[request._tag]
+        if (handler === undefined) {
+          yield* Effect.logWarning(`${loop.module.name} ${loop.self}: no handleCast for ${request._tag}; dropped`)
+          continue
+        }
+        const result = handler(request.payload, loop.state)
+        stop = applyNoReply(loop, (Effect.isEffect(result) ? yield* result : result) as CastResult<unknown>)
+      } else if (message instanceof Gen.CallMessage) {
+        const request = message.request as Request
+        const handler = loop.module.handleCall?.[request._tag]
+        if (handler === undefined) {
+          Gen.replyFailureUnsafe(message.from, new UnknownRequest({ target: loop.self, tag: request._tag }))
+          continue
+        }
+        const result = handler(request.payload, loop.state, message.from)
+        stop = yield* applyCall(
+          loop,
+          message.from,
+          (Effect.isEffect(result) ? yield* result : result) as CallResult<unknown, unknown, unknown>
+        )
+      } else if (message instanceof Gen.SystemMessage) {
+        const outcome = yield* handleSystem(loop, message)
+        if (outcome !== undefined) return outcome
+        continue
+      } else if (
+        Process.isExitMessage(message) && loop.parent !== undefined && message.from === loop.parent
+      ) {
+        // The parent (supervisor) is shutting us down while we trap exits: terminate, then go.
+        yield* runTerminate(loop, message.reason)
+        return message.reason
+      } else if (loop.module.handleInfo !== undefined) {
+        stop = applyNoReply(loop, yield* run<CastResult<unknown>>(loop.module.handleInfo(message, loop.state)))
+      } else {
+        yield* Effect.logWarning(`${loop.module.name} ${loop.self}: unexpected message ${describeMessage(message)}`)
+        continue
+      }
+      if (stop !== undefined) return yield* stopping(loop, stop)
+    }
+  })
+
+const stopping = (loop: Loop, stop: Stop<unknown, unknown>): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
+  Effect.as(runTerminate(loop, stop.reason), stop.reason)
+
+const applyNoReply = (loop: Loop, result: CastResult<unknown>): Stop<unknown, unknown> | undefined => {
+  loop.state = result.state
+  if (result._tag === "Stop") return result
+  setAction(loop, result.action)
+  return undefined
+}
+
+const applyCall = (
+  loop: Loop,
+  from: Gen.From,
+  result: CallResult<unknown, unknown, unknown>
+): Effect.Effect<Stop<unknown, unknown> | undefined> => {
+  loop.state = result.state
+  switch (result._tag) {
+    case "Reply":
+      Gen.replyUnsafe(from, result.value)
+      break
+    case "ReplyFailure":
+      Gen.replyFailureUnsafe(from, result.error)
+      break
+    case "NoReply":
+      break
+    case "Stop":
+      if (result.reply !== undefined) {
+        loop.messagesOut++
+        Gen.replyUnsafe(from, result.reply.value)
+      }
+      return Effect.succeed(result)
+  }
+  setAction(loop, result.action)
+  if (result._tag === "NoReply") return Effect.succeed(undefined)
+  loop.messagesOut++
+  return loop.trace
+    ? Effect.as(Effect.log(`${loop.self} replied ${describeMessage(result._tag === "Reply" ? result.value : result.error)}`), undefined)
+    : Effect.succeed(undefined)
+}
+
+const handleSystem = (
+  loop: Loop,
+  message: Gen.SystemMessage
+): Effect.Effect<ExitReason.ExitReason | undefined, unknown, unknown> =>
+  Effect.gen(function*() {
+    const request = message.request as Sys.Request
+    const from = message.from
+    switch (request._tag) {
+      case "GetState":
+        Gen.replyUnsafe(from, loop.state)
+        return undefined
+      case "ReplaceState": {
+        try {
+          loop.state = request.f(loop.state)
+          Gen.replyUnsafe(from, loop.state)
+        } catch (error) {
+          Gen.replyFailureUnsafe(from, new Sys.SysError({ request: "ReplaceState", reason: String(error), cause: error }))
+        }
+        return undefined
+      }
+      case "GetStatus": {
+        const status: Sys.Status = {
+          pid: loop.self,
+          module: loop.module.name,
+          version: loop.module.version,
+          status: loop.suspended ? "suspended" : "running",
+          state: loop.module.formatStatus ? loop.module.formatStatus(loop.state) : loop.state,
+          trace: loop.trace
+        }
+        Gen.replyUnsafe(from, status)
+        return undefined
+      }
+      case "Suspend":
+        loop.suspended = true
+        Gen.replyUnsafe(from, undefined)
+        return undefined
+      case "Resume":
+        loop.suspended = false
+        Gen.replyUnsafe(from, undefined)
+        return undefined
+      case "Trace":
+        loop.trace = request.enabled
+        Gen.replyUnsafe(from, undefined)
+        return undefined
+      case "Statistics":
+        if (request.enabled) {
+          loop.since = yield* Clock.currentTimeMillis
+          loop.messagesIn = 0
+          loop.messagesOut = 0
+        }
+        Gen.replyUnsafe(from, undefined)
+        return undefined
+      case "GetStatistics": {
+        const statistics: Sys.Statistics = {
+          startTime: loop.startTime,
+          since: loop.since,
+          messagesIn: loop.messagesIn,
+          messagesOut: loop.messagesOut
+        }
+        Gen.replyUnsafe(from, statistics)
+        return undefined
+      }
+      case "ChangeCode": {
+        const next = request.module as AnyModule
+        if (!isModule(next) || next.name !== loop.module.name) {
+          Gen.replyFailureUnsafe(
+            from,
+            new Sys.SysError({ request: "ChangeCode", reason: `not a version of ${loop.module.name}` })
+          )
+          return undefined
+        }
+        const migrated = next.codeChange === undefined
+          ? Exit.succeed(loop.state)
+          : yield* Effect.exit(Effect.suspend(() => run(next.codeChange!(loop.module.version, loop.state, request.extra))))
+        if (Exit.isFailure(migrated)) {
+          Gen.replyFailureUnsafe(
+            from,
+            new Sys.SysError({ request: "ChangeCode", reason: "codeChange failed", cause: migrated.cause })
+          )
+          return undefined
+        }
+        loop.module = next
+        loop.state = migrated.value
+        Gen.replyUnsafe(from, undefined)
+        return undefined
+      }
+      case "Terminate": {
+        const reason = request.reason as ExitReason.ExitReason
+        yield* runTerminate(loop, reason)
+        // No reply: the caller completes when it sees this process exit with `reason`.
+        return reason
+      }
+    }
+  })
+
+const describeMessage = (message: unknown): string => {
+  if (message instanceof Gen.CallMessage) return `call ${(message.request as Request)._tag}`
+  if (message instanceof Gen.CastMessage) return `cast ${(message.request as Request)._tag}`
+  if (message instanceof Gen.SystemMessage) return `system ${(message.request as Sys.Request)._tag}`
+  try {
+    return JSON.stringify(message) ?? String(message)
+  } catch {
+    return String(message)
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * System messages for processes built on the generic loop (OTP's `sys`): look inside a running
+ * server, pause it, trace it, and change its code, without its cooperation beyond the loop the
+ * library already runs. Every GenServer (and so every Supervisor) answers them.
+ *
+ * - {@link getState} / {@link replaceState}: read or replace the state (for debugging).
+ * - {@link getStatus}: pid, module and version, `running` or `suspended`, the state as the
+ *   module's `formatStatus` shows it (so it can redact secrets).
+ * - {@link suspend} / {@link resume}: a suspended process handles only system messages; every
+ *   other message waits in its mailbox, in order, until it is resumed.
+ * - {@link trace}: log each message in and each reply out.
+ * - {@link statistics}: messages in and out, and the start time.
+ * - {@link changeCode}: suspend, run the new module's `codeChange(oldVersion, state, extra)`,
+ *   swap the module, resume. If `codeChange` fails, the process keeps its old code and state and
+ *   the caller gets the error.
+ *
+ * System calls are calls: they take a timeout (default 5 s) and fail with `NoProc`,
+ * `CallExit` or `CallTimeout` like any call.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ * import type { Gen } from "effect-otp"
+ *
+ * const inspect = (server: Gen.Target) => Effect.gen(function*() {
+ *   const status = yield* Sys.getStatus(server)
+ *   yield* Effect.log(`${status.pid} runs ${status.module}@${status.version}: ${status.status}`)
+ *   return yield* Sys.getState(server)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
+import type { CallError } from "./Errors.js"
+import * as Gen from "./Gen.js"
+import type { Pid } from "./Pid.js"
+
+/**
+ * The requests a process on the generic loop answers. A behaviour's loop handles them; users
+ * call the functions of this module.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Request =
+  | { readonly _tag: "GetState" }
+  | { readonly _tag: "ReplaceState"; readonly f: (state: unknown) => unknown }
+  | { readonly _tag: "GetStatus" }
+  | { readonly _tag: "Suspend" }
+  | { readonly _tag: "Resume" }
+  | { readonly _tag: "Trace"; readonly enabled: boolean }
+  | { readonly _tag: "Statistics"; readonly enabled: boolean }
+  | { readonly _tag: "GetStatistics" }
+  | { readonly _tag: "ChangeCode"; readonly module: unknown; readonly extra: unknown }
+  | { readonly _tag: "Terminate"; readonly reason: unknown }
+
+/**
+ * What {@link getStatus} returns.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Status {
+  readonly pid: Pid
+  readonly module: string
+  readonly version: string
+  readonly status: "running" | "suspended"
+  /** The state as the module's `formatStatus` shows it (the raw state without one). */
+  readonly state: unknown
+  readonly trace: boolean
+}
+
+/**
+ * What {@link getStatistics} returns (OTP's `sys:statistics(Name, get)`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Statistics {
+  /** When the process started, in `Clock` milliseconds. */
+  readonly startTime: number
+  /** When statistics collection was turned on, in `Clock` milliseconds. */
+  readonly since: number
+  readonly messagesIn: number
+  readonly messagesOut: number
+}
+
+/**
+ * Options of every system call.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  readonly timeout?: Gen.Timeout | undefined
+}
+
+/**
+ * A system request the process could not carry out, with the reason: `replaceState`'s function
+ * threw, `changeCode` got a module of another name, or the new module's `codeChange` failed
+ * (`cause` holds the failure). The process keeps running with its old state and code.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class SysError extends Data.TaggedError("SysError")<{
+  readonly request: Request["_tag"]
+  readonly reason: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `${this.request} failed: ${this.reason}`
+  }
+}
+
+const system = <A, E = never>(target: Gen.Target, request: Request, options?: Options): Effect.Effect<A, CallError | E> =>
+  Gen.request(target, (from) => new Gen.SystemMessage(from, request), options) as Effect.Effect<A, CallError | E>
+
+/**
+ * The current state of the process.
+ *
+ * @category inspection
+ * @since 0.1.0
+ */
+export const getState = (target: Gen.Target, options?: Options): Effect.Effect<unknown, CallError> =>
+  system(target, { _tag: "GetState" }, options)
+
+/**
+ * Replaces the state with `f(state)` and returns the new state. If `f` throws, the state is
+ * kept and the call fails with the error.
+ *
+ * @category inspection
+ * @since 0.1.0
+ */
+export const replaceState = (
+  target: Gen.Target,
+  f: (state: unknown) => unknown,
+  options?: Options
+): Effect.Effect<unknown, CallError | SysError> => system(target, { _tag: "ReplaceState", f }, options)
+
+/**
+ * Pid, module, version, run status and formatted state.
+ *
+ * @category inspection
+ * @since 0.1.0
+ */
+export const getStatus = (target: Gen.Target, options?: Options): Effect.Effect<Status, CallError> =>
+  system(target, { _tag: "GetStatus" }, options)
+
+/**
+ * Suspends the process: it then handles only system messages; every other message stays in its
+ * mailbox, in order, until {@link resume}.
+ *
+ * @category control
+ * @since 0.1.0
+ */
+export const suspend = (target: Gen.Target, options?: Options): Effect.Effect<void, CallError> =>
+  system(target, { _tag: "Suspend" }, options)
+
+/**
+ * Resumes a suspended process.
+ *
+ * @category control
+ * @since 0.1.0
+ */
+export const resume = (target: Gen.Target, options?: Options): Effect.Effect<void, CallError> =>
+  system(target, { _tag: "Resume" }, options)
+
+/**
+ * Turns tracing on or off: when on, the process logs every message it handles and every reply
+ * it sends (OTP's `sys:trace/2`).
+ *
+ * @category debugging
+ * @since 0.1.0
+ */
+export const trace = (target: Gen.Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
+  system(target, { _tag: "Trace", enabled }, options)
+
+/**
+ * Turns statistics collection on (counters reset) or off.
+ *
+ * @category debugging
+ * @since 0.1.0
+ */
+export const statistics = (target: Gen.Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
+  system(target, { _tag: "Statistics", enabled }, options)
+
+/**
+ * The statistics collected since they were turned on (counting is always on from the start).
+ *
+ * @category debugging
+ * @since 0.1.0
+ */
+export const getStatistics = (target: Gen.Target, options?: Options): Effect.Effect<Statistics, CallError> =>
+  system(target, { _tag: "GetStatistics" }, options)
+
+/**
+ * Upgrades the process to `module`: suspends it, runs the new module's
+ * `codeChange(oldVersion, state, extra)`, swaps module and state, and resumes it. Messages sent
+ * meanwhile wait in the mailbox and are handled, in order, by the new code. If `codeChange`
+ * fails, the process keeps its old code and state and this fails with the error.
+ *
+ * @category code change
+ * @since 0.1.0
+ */
+export const changeCode = (
+  target: Gen.Target,
+  module: unknown,
+  extra?: unknown,
+  options?: Options
+): Effect.Effect<void, CallError | SysError> => system(target, { _tag: "ChangeCode", module, extra }, options)
+
+/**
+ * Asks the process to run its `terminate` callback and exit with `reason`; completes when it
+ * has exited (OTP's `proc_lib:stop`). The building block of `GenServer.stop`.
+ *
+ * @category control
+ * @since 0.1.0
+ */
+export const terminate = (target: Gen.Target, reason: unknown, options?: Options): Effect.Effect<void, CallError> =>
+  system(target, { _tag: "Terminate", reason }, options)
