@@ -722,9 +722,13 @@ const runTerminate = (loop: Loop, reason: ExitReason.ExitReason): Effect.Effect<
     return Effect.asVoid(run<void>(loop.module.terminate(reason, loop.state)))
   })
 
+const drainBudget = 4096
+
 /** Runs until the server stops; returns the exit reason (after `terminate` ran). */
 const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
   Effect.gen(function*() {
+    const inbox = yield* Process.mailbox
+    let drained = 0
     while (true) {
       if (loop.continueArg !== undefined) {
         const arg = loop.continueArg.value
@@ -737,8 +741,15 @@ const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unk
         if (stop !== undefined) return yield* stopping(loop, stop)
         continue
       }
-      let message: unknown
-      if (loop.suspended) {
+      // Messages already queued are taken without an Effect step each; every `drainBudget`
+      // messages the loop yields, so one busy server cannot starve the others.
+      let message: unknown = loop.suspended || loop.timeout !== undefined ? Process.noMessage : inbox.poll()
+      if (message !== Process.noMessage) {
+        if (++drained >= drainBudget) {
+          drained = 0
+          yield* Effect.yieldNow
+        }
+      } else if (loop.suspended) {
         message = yield* Process.receive({ match: Gen.isSystemMessage })
       } else if (loop.timeout !== undefined) {
         const next = yield* Process.receive({ timeout: loop.timeout })

@@ -35,7 +35,7 @@ import {
 } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import type { Timer } from "./internal/timers.js"
-import { type NodeRuntime, ProcessImpl, type Runnable, type Watcher } from "./internal/runtime.js"
+import { type NodeRuntime, ProcessImpl, type Runnable, Watcher } from "./internal/runtime.js"
 import { Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import * as Process from "./Process.js"
@@ -162,7 +162,7 @@ export interface From {
 }
 
 /** The caller's side of a call: settled once by a reply, the server's exit, or the timeout. */
-class FromImpl implements From, Watcher, Runnable {
+class FromImpl extends Watcher implements From, Runnable {
   readonly _tag = "From"
   done = false
   timer: Timer | undefined = undefined
@@ -172,7 +172,9 @@ class FromImpl implements From, Watcher, Runnable {
     readonly runtime: NodeRuntime,
     readonly resume: (effect: Effect.Effect<unknown, any>) => void,
     readonly target: Pid | string
-  ) {}
+  ) {
+    super()
+  }
   get pending(): boolean {
     return !this.done
   }
@@ -263,16 +265,35 @@ const defaultTimeout = 5000
 const timeoutMillis = (timeout: Timeout | undefined): number =>
   timeout === undefined ? defaultTimeout : timeout === "infinity" ? Infinity : Duration.toMillis(Duration.fromInputUnsafe(timeout))
 
-const resolveLocal = (runtime: NodeRuntime | undefined, target: Target): Effect.Effect<ProcessImpl | undefined> => {
-  if (target instanceof ProcessImpl) return Effect.succeed(target)
-  if (typeof target === "string") return Effect.succeed(runtime?.names.get(target))
-  if (isVia(target)) {
-    return Effect.map(
-      target.registry.whereisName(target.key),
-      (pid) => (Option.isSome(pid) && pid.value instanceof ProcessImpl ? pid.value : undefined)
-    )
-  }
-  return Effect.succeed(undefined)
+/** The local process a target names now: synchronous for pids and local names. */
+const resolveNow = (runtime: NodeRuntime | undefined, target: Pid | string): ProcessImpl | undefined =>
+  target instanceof ProcessImpl ? target : typeof target === "string" ? runtime?.names.get(target) : undefined
+
+const resolveVia = (target: Via<any>): Effect.Effect<ProcessImpl | undefined> =>
+  Effect.map(
+    target.registry.whereisName(target.key),
+    (pid) => (Option.isSome(pid) && pid.value instanceof ProcessImpl ? pid.value : undefined)
+  )
+
+const awaitReply = (
+  server: ProcessImpl | undefined,
+  label: Pid | string,
+  wrap: (from: From) => unknown,
+  millis: number
+): Effect.Effect<unknown, CallError> => {
+  if (server === undefined || !server.alive) return Effect.fail(new NoProc({ target: label }))
+  return Effect.callback<unknown, CallError>((resume) => {
+    const from = new FromImpl(server.runtime, resume, label)
+    from.server = server
+    server.watch(from)
+    if (millis !== Infinity) {
+      from.timer = server.runtime.timers.add(millis, () => {
+        from.settle(Effect.fail(new CallTimeout({ target: label, timeoutMillis: millis })))
+      })
+    }
+    server.deliver(wrap(from))
+    return Effect.sync(() => from.cancel())
+  })
 }
 
 /**
@@ -288,27 +309,14 @@ export const request = (
   target: Target,
   wrap: (from: From) => unknown,
   options?: { readonly timeout?: Timeout | undefined }
-): Effect.Effect<unknown, CallError> =>
-  Effect.withFiber<unknown, CallError>((fiber) => {
-    const runtime = runtimeOfFiber(fiber)
-    const label = describe(target)
-    return Effect.flatMap(resolveLocal(runtime, target), (server) => {
-      if (server === undefined || !server.alive) return Effect.fail(new NoProc({ target: label }))
-      const millis = timeoutMillis(options?.timeout)
-      return Effect.callback<unknown, CallError>((resume) => {
-        const from = new FromImpl(server.runtime, resume, label)
-        from.server = server
-        server.watch(from)
-        if (millis !== Infinity) {
-          from.timer = server.runtime.timers.add(millis, () => {
-            from.settle(Effect.fail(new CallTimeout({ target: label, timeoutMillis: millis })))
-          })
-        }
-        server.deliver(wrap(from))
-        return Effect.sync(() => from.cancel())
-      })
-    })
-  })
+): Effect.Effect<unknown, CallError> => {
+  const millis = timeoutMillis(options?.timeout)
+  if (isVia(target)) {
+    return Effect.flatMap(resolveVia(target), (server) => awaitReply(server, describe(target), wrap, millis))
+  }
+  if (target instanceof ProcessImpl) return awaitReply(target, target, wrap, millis)
+  return Effect.withFiber((fiber) => awaitReply(resolveNow(runtimeOfFiber(fiber), target), target, wrap, millis))
+}
 
 /**
  * Calls a server: sends `request` and waits for the reply. Fails with `NoProc` if no process
@@ -335,12 +343,14 @@ export const call = (
  * @category call protocol
  * @since 0.1.0
  */
-export const cast = (target: Target, message: unknown): Effect.Effect<void> =>
-  Effect.withFiber((fiber) =>
-    Effect.map(resolveLocal(runtimeOfFiber(fiber), target), (server) => {
-      server?.deliver(new CastMessage(message))
-    })
-  )
+export const cast = (target: Target, message: unknown): Effect.Effect<void> => {
+  if (target instanceof ProcessImpl) return Effect.sync(() => target.deliver(new CastMessage(message)))
+  if (isVia(target)) return Effect.map(resolveVia(target), (server) => server?.deliver(new CastMessage(message)))
+  return Effect.withFiber((fiber) => {
+    resolveNow(runtimeOfFiber(fiber), target as Pid | string)?.deliver(new CastMessage(message))
+    return Effect.void
+  })
+}
 
 /**
  * Answers a pending call with `value`. Does nothing if the call was already answered, timed out
@@ -476,12 +486,12 @@ const startWith = <R>(
     const outcome = yield* Effect.callback<StartOutcome>((resume) => {
       if (result !== undefined) return resume(Effect.succeed({ _tag: "Ack", result }))
       let timer: Timer | undefined
-      const watcher: Watcher = {
-        down: (reason) => {
+      const watcher = new (class extends Watcher {
+        down(reason: ExitReason.ExitReason) {
           if (timer) child.runtime.timers.cancel(timer)
           resume(Effect.succeed(result !== undefined ? { _tag: "Ack", result } : { _tag: "Exit", reason }))
         }
-      }
+      })()
       if (!child.watch(watcher)) {
         return resume(Effect.succeed({ _tag: "Exit", reason: child.exitReason ?? ExitReason.noproc }))
       }

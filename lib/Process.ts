@@ -72,6 +72,7 @@ import {
   DownMessage as DownMessageImpl,
   ExitMessage as ExitMessageImpl,
   type NodeRuntime,
+  noMessage as noMessageInternal,
   ProcessImpl,
   Status,
   statusName
@@ -598,6 +599,52 @@ export const receive: {
   if (options.timeout === undefined) return match === undefined ? receiveNext : receiveMatching(match)
   return receiveTimed(match, Duration.fromInputUnsafe(options.timeout))
 }) as any
+
+/**
+ * What {@link Mailbox.poll} returns when no message is waiting.
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export const noMessage: typeof noMessageInternal = noMessageInternal
+
+/**
+ * Synchronous access to the calling process's mailbox, for receive loops on the hot path (the
+ * generic loop of behaviours drains queued messages without an Effect step per message).
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export interface Mailbox {
+  /** Takes the next message without waiting, or returns {@link noMessage}. */
+  poll(): unknown
+  /** How many messages are waiting. */
+  readonly messageCount: number
+}
+
+/**
+ * The calling process's {@link Mailbox}. Only the process itself may use it: keep it inside
+ * the process body.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const sumAll = Effect.gen(function*() {
+ *   const inbox = yield* Process.mailbox
+ *   let total = 0
+ *   for (let m = inbox.poll(); m !== Process.noMessage; m = inbox.poll()) total += m as number
+ *   return total
+ * })
+ * ```
+ *
+ * @category messages
+ * @since 0.1.0
+ */
+export const mailbox: Effect.Effect<Mailbox, never, CurrentProcess> = Effect.withFiber((fiber) =>
+  Effect.succeed<Mailbox>(selfOf(fiber))
+)
 
 // ----------------------------------------------------------------------------
 // Links, monitors, exit signals

@@ -90,10 +90,14 @@ export interface Monitor {
 
 /**
  * Something that is told once when a process exits, without being a process: the caller side
- * of a call made from any fiber. @internal
+ * of a call made from any fiber. Watchers form an intrusive list on the watched process, so a
+ * call's watch and unwatch are pointer updates (no hashing, no table churn). @internal
  */
-export interface Watcher {
-  down(reason: ExitReason.ExitReason): void
+export abstract class Watcher {
+  watchPrev: Watcher | undefined = undefined
+  watchNext: Watcher | undefined = undefined
+  watched: ProcessImpl | undefined = undefined
+  abstract down(reason: ExitReason.ExitReason): void
 }
 
 /** An entry of the run queue: a process to resume, or a task such as a call's reply. @internal */
@@ -105,6 +109,9 @@ export interface Runnable {
 export type Match = (message: unknown) => boolean
 
 const emptyMailbox: Array<unknown> = []
+
+/** What `poll` returns when the mailbox is empty. @internal */
+export const noMessage: unique symbol = Symbol.for("effect-otp/noMessage") as never
 
 /**
  * A local process. It is its own pid: sending is a method call, and after the process ends the
@@ -134,8 +141,8 @@ export class ProcessImpl extends PidBase implements Runnable {
   monitors: Map<number, Monitor> | undefined = undefined
   /** Monitors held on this process, by reference id. */
   monitoredBy: Map<number, Monitor> | undefined = undefined
-  /** Non-process watchers (pending calls from any fiber). */
-  watchers: Set<Watcher> | undefined = undefined
+  /** Non-process watchers (pending calls from any fiber), as an intrusive list. */
+  watchers: Watcher | undefined = undefined
   name: string | undefined = undefined
   /** Hook for behaviours built on the core (e.g. system messages); undefined for plain processes. */
   prev: ProcessImpl | undefined = undefined
@@ -188,6 +195,11 @@ export class ProcessImpl extends PidBase implements Runnable {
       this.head = 0
     }
     return message
+  }
+
+  /** Takes the next message without waiting, or returns `noMessage`. */
+  poll(): unknown {
+    return this.head < this.mailbox.length && this.status < Status.Exiting ? this.takeNext() : noMessage
   }
 
   /** Index of the first message from `from` that `match` accepts, or -1. */
@@ -339,10 +351,13 @@ export class ProcessImpl extends PidBase implements Runnable {
         monitor.watcher.deliver(new DownMessage({ ref: monitor.ref, pid: this, reason }))
       }
     }
-    const watchers = this.watchers
-    if (watchers !== undefined) {
-      this.watchers = undefined
-      for (const watcher of watchers) watcher.down(reason)
+    let watcher = this.watchers
+    this.watchers = undefined
+    while (watcher !== undefined) {
+      const next = watcher.watchNext
+      watcher.watchPrev = watcher.watchNext = watcher.watched = undefined
+      watcher.down(reason)
+      watcher = next
     }
     const monitors = this.monitors
     if (monitors !== undefined) {
@@ -381,12 +396,21 @@ export class ProcessImpl extends PidBase implements Runnable {
   /** Registers a watcher told once of this process's exit; false (not registered) if already dead. */
   watch(watcher: Watcher): boolean {
     if (this.status >= Status.Exiting) return false
-    ;(this.watchers ??= new Set()).add(watcher)
+    const first = this.watchers
+    watcher.watchNext = first
+    if (first !== undefined) first.watchPrev = watcher
+    watcher.watched = this
+    this.watchers = watcher
     return true
   }
 
   unwatch(watcher: Watcher): void {
-    this.watchers?.delete(watcher)
+    if (watcher.watched !== this) return
+    const { watchPrev: prev, watchNext: next } = watcher
+    if (prev !== undefined) prev.watchNext = next
+    else this.watchers = next
+    if (next !== undefined) next.watchPrev = prev
+    watcher.watchPrev = watcher.watchNext = watcher.watched = undefined
   }
 
   demonitor(ref: ReferenceImpl): boolean {
