@@ -415,7 +415,7 @@ type ServicesOf<M> = M extends { readonly [TypeId]: { readonly _R: infer R } } ?
  *
  * @example
  * ```ts
- * import { Schema } from "effect"
+ * import { Option, Schema } from "effect"
  * import { Rpc } from "effect/rpc"
  * import { GenServer } from "effect-otp"
  *

@@ -666,7 +666,7 @@ export const link = (pid: Pid): Effect.Effect<void, NoProc, CurrentProcess> =>
     const process = selfOf(fiber)
     const target = asLocal(pid)
     if (target === process) return Effect.void
-    if (target === undefined || !target.alive) {
+    if (target === undefined || target.status === Status.Dead) {
       if (process.trapExit) {
         process.deliver(new ExitMessageImpl({ from: pid, reason: ExitReason.noproc }))
         return Effect.void

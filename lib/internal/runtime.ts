@@ -233,6 +233,9 @@ export class ProcessImpl extends PidBase implements Runnable {
 
   /** Parks the process until a message (matching `match`, if given) arrives. */
   wait(resume: (effect: Effect.Effect<unknown>) => void, match: Match | undefined): void {
+    // Exiting (an exit signal arrived before the fiber was known, e.g. in its first step): stay
+    // parked without a waiter; the run queue interrupts the fiber.
+    if (this.status >= Status.Exiting) return
     this.waiter = resume
     this.match = match
     this.scan = this.mailbox.length
@@ -383,7 +386,9 @@ export class ProcessImpl extends PidBase implements Runnable {
 
   monitor(target: ProcessImpl): ReferenceImpl {
     const ref = makeReference(this.runtime.name)
-    if (target.status >= Status.Exiting) {
+    // A process that is exiting but not yet dead is still monitored: its Down comes with the
+    // real reason, after its name is freed (as in OTP, where the signal is handled in order).
+    if (target.status === Status.Dead) {
       this.deliver(new DownMessage({ ref, pid: target, reason: ExitReason.noproc }))
       return ref
     }
@@ -395,7 +400,7 @@ export class ProcessImpl extends PidBase implements Runnable {
 
   /** Registers a watcher told once of this process's exit; false (not registered) if already dead. */
   watch(watcher: Watcher): boolean {
-    if (this.status >= Status.Exiting) return false
+    if (this.status === Status.Dead) return false
     const first = this.watchers
     watcher.watchNext = first
     if (first !== undefined) first.watchPrev = watcher

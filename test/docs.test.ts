@@ -1,0 +1,92 @@
+/**
+ * The examples in the README and in the modules' doc comments are documentation users copy:
+ * every one must compile against the real API, and the README's must also run and print what
+ * the README says.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const outDir = path.join(root, "temp", "doc-examples")
+
+interface Snippet {
+  readonly source: string
+  readonly file: string
+  readonly code: string
+}
+
+/** Fenced ```ts blocks of a Markdown file, or of the doc comments of a TypeScript file. */
+const snippetsOf = (relative: string): Array<Snippet> => {
+  const text = fs.readFileSync(path.join(root, relative), "utf8")
+  const lines = relative.endsWith(".md")
+    ? text.split("\n")
+    : text.split("\n").map((line) => line.replace(/^\s*\* ?/, ""))
+  const out: Array<Snippet> = []
+  let current: Array<string> | undefined
+  for (const line of lines) {
+    if (current === undefined) {
+      if (/^```ts\s*$/.test(line.trim())) current = []
+    } else if (line.trim() === "```") {
+      const name = `${relative.replace(/[/.]/g, "_")}_${out.length + 1}.ts`
+      out.push({ source: relative, file: path.join(outDir, name), code: current.join("\n") })
+      current = undefined
+    } else {
+      current.push(line)
+    }
+  }
+  return out
+}
+
+const sources = [
+  "README.md",
+  ...["lib", "behaviours"].flatMap((dir) =>
+    fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`)
+  )
+]
+
+const write = (snippet: Snippet) => {
+  const code = snippet.code.replace(/from "effect-otp"/g, `from "../../index.js"`)
+  // Each snippet is its own module, so top-level names do not clash.
+  fs.writeFileSync(snippet.file, `${code}\nexport {}\n`)
+}
+
+describe("documentation examples", () => {
+  const snippets = sources.flatMap(snippetsOf)
+
+  it("there are examples to check", () => {
+    assert.isAbove(snippets.length, 20)
+  })
+
+  it("every example in the README and the doc comments compiles", () => {
+    fs.rmSync(outDir, { recursive: true, force: true })
+    fs.mkdirSync(outDir, { recursive: true })
+    snippets.forEach(write)
+    fs.writeFileSync(path.join(outDir, "tsconfig.json"), JSON.stringify({
+      extends: "../../tsconfig.json",
+      // Snippets show one thing each and may leave names unused.
+      compilerOptions: { noUnusedLocals: false, noUnusedParameters: false },
+      include: ["*.ts"]
+    }))
+    const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
+    let output = ""
+    try {
+      execFileSync(process.execPath, [tsc, "-p", path.join(outDir, "tsconfig.json")], { cwd: root, encoding: "utf8" })
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error)
+    }
+    assert.strictEqual(output, "", `documentation examples that do not compile:\n${output}`)
+  }, 120_000)
+
+  it("the README's examples run and print what the README says", () => {
+    const readme = snippetsOf("README.md")
+    fs.mkdirSync(outDir, { recursive: true })
+    readme.forEach(write)
+    const run = (snippet: Snippet) =>
+      execFileSync(process.execPath, ["--import", "tsx", snippet.file], { cwd: root, encoding: "utf8" }).trim()
+    assert.strictEqual(run(readme[0]!), "2")
+    assert.match(run(readme[1]!), /^<0\.\d+\.0> exited: disk full$/)
+  }, 120_000)
+})

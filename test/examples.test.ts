@@ -1,0 +1,68 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { TestConsole } from "effect/testing"
+import { execFileSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Node } from "../index.js"
+import * as Counter from "../examples/counter.js"
+import * as KvStore from "../examples/kv-store.js"
+import * as PingPong from "../examples/ping-pong.js"
+
+/** Pids depend on how many processes ran before; the shape is what the examples promise. */
+const normalize = (lines: ReadonlyArray<unknown>) => lines.map((line) => String(line).replace(/<0\.\d+\.0>/g, "<pid>"))
+
+const printed = <E>(main: Effect.Effect<unknown, E, Node.Node>) =>
+  main.pipe(
+    Effect.provide(Node.layer()),
+    Effect.andThen(TestConsole.logLines),
+    Effect.map(normalize),
+    Effect.provide(TestConsole.layer)
+  )
+
+const pingPongLines = [
+  "spawned pong <pid> and ping <pid>",
+  "<pid> got {\"_tag\":\"Pong\",\"n\":1}",
+  "<pid> got {\"_tag\":\"Pong\",\"n\":2}",
+  "<pid> got {\"_tag\":\"Pong\",\"n\":3}",
+  "ping <pid> is down: normal",
+  "worker <pid> working on report.pdf",
+  "boss saw <pid> exit: {\"_tag\":\"DiskFull\",\"job\":\"report.pdf\"}",
+  "boss <pid> is down: normal",
+  "pong <pid> is down: shutdown",
+  "live processes besides main: 0"
+]
+
+describe("examples", () => {
+  it.effect("ping-pong (the flagship, `npm start`)", () =>
+    printed(PingPong.main).pipe(Effect.map((lines) => assert.deepStrictEqual(lines, pingPongLines))))
+
+  it.effect("counter", () =>
+    printed(Counter.main).pipe(Effect.map((lines) =>
+      assert.deepStrictEqual(lines, [
+        "started counter at <pid> with 10",
+        "add 5 -> 15",
+        "add 1 by name -> 16",
+        "after reset -> 0",
+        "stopped"
+      ])
+    )))
+
+  it.effect("kv-store", () =>
+    printed(KvStore.main).pipe(Effect.map((lines) =>
+      assert.deepStrictEqual(lines, [
+        "fetch lang -> erlang",
+        "fetch nope -> KeyNotFound",
+        "await runtime -> effect",
+        "kv terminating (Normal) with 1 keys"
+      ])
+    )))
+
+  it("each example file runs as a program and exits cleanly", () => {
+    const root = fileURLToPath(new URL("..", import.meta.url))
+    const run = (file: string) =>
+      execFileSync(process.execPath, ["--import", "tsx", file], { cwd: root, encoding: "utf8" })
+    assert.deepStrictEqual(normalize(run("examples/ping-pong.ts").trim().split("\n")), pingPongLines)
+    assert.include(run("examples/counter.ts"), "after reset -> 0")
+    assert.include(run("examples/kv-store.ts"), "await runtime -> effect")
+  })
+})
