@@ -66,3 +66,17 @@ export * as Sys from "./lib/Sys.js"
  * @since 0.1.0
  */
 export * as GenServer from "./behaviours/GenServer.js"
+
+/**
+ * Child specifications: how a supervisor starts, restarts and stops a child.
+ *
+ * @since 0.1.0
+ */
+export * as ChildSpec from "./behaviours/ChildSpec.js"
+
+/**
+ * Supervisor: starts, watches and restarts children.
+ *
+ * @since 0.1.0
+ */
+export * as Supervisor from "./behaviours/Supervisor.js"

@@ -117,6 +117,7 @@ import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import * as Sys from "../lib/Sys.js"
+import * as ChildSpec from "./ChildSpec.js"
 
 // ----------------------------------------------------------------------------
 // Results
@@ -530,6 +531,44 @@ export const startLink = <M extends Any>(
       Gen.startLink((ack) => serve(module as unknown as AnyModule, args, ack, parent), options),
       (pid) => ({ target: pid, pid })
     )) as any
+
+/**
+ * The child spec that starts this module under a supervisor with {@link startLink}: id the
+ * module's name unless given, restart `permanent`, shutdown 5000 ms (see `ChildSpec`).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Supervisor } from "effect-otp"
+ *
+ * const Ping = Rpc.make("Ping", { success: Schema.String })
+ * const Pinger = GenServer.make({
+ *   name: "Pinger",
+ *   calls: [Ping],
+ *   init: () => GenServer.ok(null),
+ *   handleCall: { Ping: (_, s) => GenServer.reply("pong", s) }
+ * })
+ *
+ * const tree = Supervisor.start([GenServer.childSpec(Pinger, undefined, { name: "pinger", restart: "transient" })])
+ * ```
+ *
+ * @category supervision
+ * @since 0.1.0
+ */
+export const childSpec = <M extends Any>(
+  module: M,
+  args: ArgsOf<M>,
+  options?: StartOptions & ChildSpec.Options
+): ChildSpec.ChildSpec<Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
+  ChildSpec.worker(
+    options?.id ?? module.name,
+    Effect.map(
+      startLink(module, args, { name: options?.name, timeout: options?.timeout, trapExit: options?.trapExit }),
+      (server) => server.pid!
+    ),
+    { modules: [module.name], ...options }
+  ) as any
 
 /** A request as it travels: the Rpc tag and its payload. */
 class Request {

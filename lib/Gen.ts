@@ -511,14 +511,18 @@ const startWith = <R>(
         child.unwatch(watcher)
       })
     })
+    // As OTP 26's proc_lib: a start that fails returns only once the process is gone, so the
+    // caller never sees a half-dead child (its name is free, its links and monitors fired).
+    if (outcome._tag !== "Ack" || outcome.result._tag !== "Ok") {
+      if (link) yield* Process.unlink(pid)
+      if (outcome._tag === "Timeout") yield* Process.exit(pid, ExitReason.kill)
+      yield* awaitDeath(child)
+    }
     switch (outcome._tag) {
       case "Timeout": {
-        if (link) yield* Process.unlink(pid)
-        yield* Process.exit(pid, ExitReason.kill)
         return yield* new InitTimeout({ timeoutMillis: millis })
       }
       case "Exit": {
-        if (link) yield* Process.unlink(pid)
         return yield* new InitFailed({ reason: outcome.reason })
       }
       case "Ack": {
@@ -533,6 +537,18 @@ const startWith = <R>(
       }
     }
   }) as any
+
+/** Waits until `process` has exited (at once if it already has). */
+const awaitDeath = (process: ProcessImpl): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    const watcher = new (class extends Watcher {
+      down() {
+        resume(Effect.void)
+      }
+    })()
+    if (!process.watch(watcher)) return resume(Effect.void)
+    return Effect.sync(() => process.unwatch(watcher))
+  })
 
 const findFailure = (reason: ExitReason.Crash): Option.Option<unknown> => {
   const failure = reason.cause.reasons.find((r) => r._tag === "Fail")

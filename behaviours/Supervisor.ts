@@ -1,0 +1,774 @@
+/**
+ * Supervisor: starts children, watches them, and restarts them when they exit, OTP's
+ * `supervisor` (Elixir's `Supervisor`). "Let it crash" rests on it.
+ *
+ * ## A supervision tree
+ *
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node, Supervisor } from "effect-otp"
+ *
+ * const Get = Rpc.make("Get", { success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Get],
+ *   init: (start: number) => GenServer.ok(start),
+ *   handleCall: { Get: (_, n) => GenServer.reply(n, n) }
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const sup = yield* Supervisor.start(
+ *     [
+ *       GenServer.childSpec(Counter, 0, { id: "a", name: "a" }),
+ *       GenServer.childSpec(Counter, 100, { id: "b", name: "b" })
+ *     ],
+ *     { strategy: "oneForOne", intensity: 3, period: "5 seconds" }
+ *   )
+ *   return yield* Supervisor.countChildren(sup) // { specs: 2, active: 2, supervisors: 0, workers: 2 }
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
+ * ## Rules (OTP's)
+ *
+ * - Children start in the order given. If one fails to start, the ones already started are
+ *   stopped in reverse order and the supervisor's start fails with `InitFailed` whose reason is
+ *   `shutdown` carrying a {@link FailedToStartChild} (the child id and the reason). A child whose
+ *   start returns `ignore` is kept as not running.
+ * - Strategies: `oneForOne` restarts the child that exited; `oneForAll` stops all the others
+ *   (in reverse order) and restarts them all (in order); `restForOne` does that for the child and
+ *   those started after it.
+ * - Restart types: see {@link ChildSpec.Restart}. A temporary child is removed when it exits.
+ * - Intensity: more than `intensity` restarts within `period` (default 1 in 5 s, as OTP) stops
+ *   every child in reverse order and exits the supervisor with reason `shutdown`, which its own
+ *   supervisor then handles. Time is read from `Clock`.
+ * - Shutdown: children are stopped in reverse start order, each by its `shutdown`
+ *   (`brutalKill`, a timeout in ms then `kill`, or `infinity`).
+ * - `autoShutdown` (`never`, `anySignificant`, `allSignificant`): with significant children,
+ *   the supervisor shuts itself down (reason `shutdown`) when any, or all, of them have exited
+ *   without being restarted.
+ * - Supervisors nest: a supervisor is a child like any other (its spec from {@link childSpec}).
+ *
+ * ## Where it differs from OTP
+ *
+ * - The children and flags are values given to {@link start} (Elixir's style), not the result
+ *   of a callback module's `init`.
+ * - `backoff` (an Effect `Schedule`, optional) delays each restart of a child by the schedule's
+ *   next delay; OTP restarts at once. A child waiting for its backoff is `"restarting"` in
+ *   {@link whichChildren}. Restarts still count against the intensity when they happen.
+ * - Management errors are typed: `AlreadyStarted`, {@link AlreadyPresent}, {@link NotFound},
+ *   {@link Running}, {@link Restarting}, {@link StartChildFailed}, `InvalidChildSpec`.
+ * - `brutalKill` cannot cut an Effect uninterruptible region short: a child's running finalizer
+ *   finishes first. The supervisor waits for the child to be gone either way.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { Rpc } from "effect/rpc"
+import type * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import { AlreadyStarted, BadArgument, InitIgnored } from "../lib/Errors.js"
+import type { CallError, UnknownRequest } from "../lib/Errors.js"
+import * as ExitReason from "../lib/ExitReason.js"
+import * as Gen from "../lib/Gen.js"
+import type { Node } from "../lib/Node.js"
+import { isPid, type Pid } from "../lib/Pid.js"
+import * as Process from "../lib/Process.js"
+import * as ChildSpec from "./ChildSpec.js"
+import * as GenServer from "./GenServer.js"
+import { Backoff, Intensity, shutdownChild } from "./internal/children.js"
+
+// ----------------------------------------------------------------------------
+// Errors
+// ----------------------------------------------------------------------------
+
+/**
+ * `startChild` with the id of a child that is not running (its spec is kept).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class AlreadyPresent extends Data.TaggedError("AlreadyPresent")<{ readonly id: string }> {
+  override get message(): string {
+    return `child ${JSON.stringify(this.id)} is already present`
+  }
+}
+
+/**
+ * No child with this id.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string }> {
+  override get message(): string {
+    return `no child ${JSON.stringify(this.id)}`
+  }
+}
+
+/**
+ * `restartChild` or `deleteChild` of a running child.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class Running extends Data.TaggedError("Running")<{ readonly id: string }> {
+  override get message(): string {
+    return `child ${JSON.stringify(this.id)} is running`
+  }
+}
+
+/**
+ * `restartChild` or `deleteChild` of a child waiting for its restart.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class Restarting extends Data.TaggedError("Restarting")<{ readonly id: string }> {
+  override get message(): string {
+    return `child ${JSON.stringify(this.id)} is restarting`
+  }
+}
+
+/**
+ * A child's start failed (`startChild`, `restartChild`); `reason` is what its start failed with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class StartChildFailed extends Data.TaggedError("StartChildFailed")<{
+  readonly id: string
+  readonly reason: unknown
+}> {
+  override get message(): string {
+    return `child ${JSON.stringify(this.id)} failed to start: ${describe(this.reason)}`
+  }
+}
+
+/**
+ * The value of the `shutdown` reason a supervisor's start fails with when a child fails to
+ * start: OTP's `{shutdown, {failed_to_start_child, Id, Reason}}`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class FailedToStartChild extends Data.TaggedClass("FailedToStartChild")<{
+  readonly id: string
+  readonly reason: unknown
+}> {}
+
+const describe = (reason: unknown): string =>
+  ExitReason.isExitReason(reason) ? ExitReason.format(reason) : reason instanceof Error ? reason.message : String(reason)
+
+// ----------------------------------------------------------------------------
+// Flags and models
+// ----------------------------------------------------------------------------
+
+/**
+ * @category models
+ * @since 0.1.0
+ */
+export type Strategy = "oneForOne" | "oneForAll" | "restForOne"
+
+/**
+ * @category models
+ * @since 0.1.0
+ */
+export type AutoShutdown = "never" | "anySignificant" | "allSignificant"
+
+/**
+ * Supervisor flags, with OTP's defaults.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Flags {
+  /** Default `oneForOne`. */
+  readonly strategy?: Strategy | undefined
+  /** Most restarts allowed within `period` (default 1). */
+  readonly intensity?: number | undefined
+  /** The intensity window (default 5 seconds). */
+  readonly period?: Duration.Input | undefined
+  /** Default `never`. */
+  readonly autoShutdown?: AutoShutdown | undefined
+  /** Delays each restart of a child by the schedule's next delay (input: the exit reason). */
+  readonly backoff?: Schedule.Schedule<unknown, ExitReason.ExitReason> | undefined
+}
+
+/**
+ * Options of {@link start}: the flags, plus a name and the start timeout.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options extends Flags, GenServer.StartOptions {}
+
+/**
+ * One child as {@link whichChildren} reports it. `pid` is `undefined` when the child is not
+ * running, `"restarting"` while it waits for a restart.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ChildInfo {
+  readonly id: string
+  readonly pid: Pid | "restarting" | undefined
+  readonly type: ChildSpec.ChildType
+  readonly modules: ReadonlyArray<string>
+}
+
+/**
+ * What {@link countChildren} reports.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Counts {
+  readonly specs: number
+  readonly active: number
+  readonly supervisors: number
+  readonly workers: number
+}
+
+// ----------------------------------------------------------------------------
+// Protocol
+// ----------------------------------------------------------------------------
+
+const PidSchema = Schema.declare<Pid>(isPid)
+const SpecSchema = Schema.declare<ChildSpec.ChildSpec<any>>((u): u is ChildSpec.ChildSpec<any> =>
+  typeof u === "object" && u !== null
+)
+const InfoSchema = Schema.declare<ChildInfo>((u): u is ChildInfo => typeof u === "object" && u !== null)
+const CountsSchema = Schema.declare<Counts>((u): u is Counts => typeof u === "object" && u !== null)
+const Id = { id: Schema.String }
+const err = <C extends abstract new(...args: any) => any>(c: C) => Schema.instanceOf(c)
+
+/** @internal */
+export const StartChild = Rpc.make("StartChild", {
+  payload: { spec: SpecSchema },
+  success: Schema.UndefinedOr(PidSchema),
+  error: Schema.Union([err(AlreadyStarted), err(AlreadyPresent), err(ChildSpec.InvalidChildSpec), err(StartChildFailed)])
+})
+/** @internal */
+export const TerminateChild = Rpc.make("TerminateChild", { payload: Id, error: err(NotFound) })
+/** @internal */
+export const RestartChild = Rpc.make("RestartChild", {
+  payload: Id,
+  success: Schema.UndefinedOr(PidSchema),
+  error: Schema.Union([err(NotFound), err(Running), err(Restarting), err(StartChildFailed)])
+})
+/** @internal */
+export const DeleteChild = Rpc.make("DeleteChild", {
+  payload: Id,
+  error: Schema.Union([err(NotFound), err(Running), err(Restarting)])
+})
+/** @internal */
+export const WhichChildren = Rpc.make("WhichChildren", { success: Schema.Array(InfoSchema) })
+/** @internal */
+export const CountChildren = Rpc.make("CountChildren", { success: CountsSchema })
+/** @internal */
+export const GetChildspec = Rpc.make("GetChildspec", { payload: Id, success: SpecSchema, error: err(NotFound) })
+
+// ----------------------------------------------------------------------------
+// State
+// ----------------------------------------------------------------------------
+
+interface Child {
+  spec: ChildSpec.ChildSpec<any>
+  pid: Pid | undefined
+  /** Waiting for a (backed-off or retried) restart; the number tells stale timers apart. */
+  restarting: number | undefined
+  backoff: Backoff | undefined
+}
+
+/** The supervisor's private state (mutable: it never leaves the supervisor's process). */
+interface State {
+  readonly strategy: Strategy
+  readonly autoShutdown: AutoShutdown
+  readonly intensity: Intensity
+  readonly backoff: Schedule.Schedule<unknown, ExitReason.ExitReason> | undefined
+  readonly children: Array<Child>
+  readonly byPid: Map<Pid, Child>
+  generation: number
+}
+
+/** A restart that is due (sent by the supervisor to itself after a backoff or a failed restart). */
+class RestartDue {
+  constructor(readonly id: string, readonly generation: number) {}
+}
+
+interface Init {
+  readonly children: ReadonlyArray<ChildSpec.ChildSpec<any>>
+  readonly flags: Flags
+}
+
+const resolve = (flags: Flags | undefined): BadArgument | undefined => {
+  const intensity = flags?.intensity ?? 1
+  if (!Number.isInteger(intensity) || intensity < 0) {
+    return new BadArgument({ operation: "Supervisor.start", reason: `intensity must be a non-negative integer, got ${intensity}` })
+  }
+  const period = Duration.fromInput(flags?.period ?? "5 seconds")
+  if (Option.isNone(period) || Duration.toMillis(period.value) <= 0) {
+    return new BadArgument({ operation: "Supervisor.start", reason: "period must be a positive duration" })
+  }
+  const strategy = flags?.strategy ?? "oneForOne"
+  if (strategy !== "oneForOne" && strategy !== "oneForAll" && strategy !== "restForOne") {
+    return new BadArgument({ operation: "Supervisor.start", reason: `unknown strategy ${JSON.stringify(strategy)}` })
+  }
+  const auto = flags?.autoShutdown ?? "never"
+  if (auto !== "never" && auto !== "anySignificant" && auto !== "allSignificant") {
+    return new BadArgument({ operation: "Supervisor.start", reason: `unknown autoShutdown ${JSON.stringify(auto)}` })
+  }
+  return undefined
+}
+
+// ----------------------------------------------------------------------------
+// Starting and stopping children
+// ----------------------------------------------------------------------------
+
+type Started = { readonly _tag: "Started"; readonly pid: Pid } | { readonly _tag: "Ignored" } | {
+  readonly _tag: "Failed"
+  readonly reason: unknown
+}
+
+const startSpec = (spec: ChildSpec.ChildSpec<any>): Effect.Effect<Started, never, any> =>
+  spec.start.pipe(
+    Effect.map((pid): Started => ({ _tag: "Started", pid })),
+    Effect.catchCause((cause): Effect.Effect<Started> => {
+      const error = cause.reasons.find((r) => r._tag === "Fail")
+      if (error !== undefined && error._tag === "Fail" && error.error instanceof InitIgnored) {
+        return Effect.succeed({ _tag: "Ignored" })
+      }
+      return Effect.succeed({
+        _tag: "Failed",
+        reason: error !== undefined && error._tag === "Fail" ? error.error : ExitReason.crash(cause)
+      })
+    })
+  )
+
+const launch = (state: State, child: Child): Effect.Effect<Started, never, any> =>
+  Effect.map(startSpec(child.spec), (started) => {
+    if (started._tag === "Started") {
+      child.pid = started.pid
+      child.restarting = undefined
+      state.byPid.set(started.pid, child)
+    }
+    return started
+  })
+
+const stopChild = (state: State, child: Child): Effect.Effect<void, never, Process.CurrentProcess> => {
+  const pid = child.pid
+  child.restarting = undefined
+  if (pid === undefined) return Effect.void
+  state.byPid.delete(pid)
+  child.pid = undefined
+  return Effect.asVoid(shutdownChild(pid, child.spec.shutdown))
+}
+
+/** Stops `children` in reverse order; temporary ones are removed from the supervisor. */
+const stopInReverse = (state: State, children: ReadonlyArray<Child>): Effect.Effect<void, never, Process.CurrentProcess> =>
+  Effect.gen(function*() {
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i]!
+      yield* stopChild(state, child)
+      if (child.spec.restart === "temporary") remove(state, child)
+    }
+  })
+
+const remove = (state: State, child: Child) => {
+  const index = state.children.indexOf(child)
+  if (index >= 0) state.children.splice(index, 1)
+  if (child.pid !== undefined) state.byPid.delete(child.pid)
+}
+
+// ----------------------------------------------------------------------------
+// The module
+// ----------------------------------------------------------------------------
+
+const shutdownReason = ExitReason.shutdown()
+
+/** What happens after a child exited: restart per strategy, or shut the supervisor down. */
+const childExited = (
+  state: State,
+  child: Child,
+  reason: ExitReason.ExitReason
+): Effect.Effect<GenServer.CastResult<State>, never, any> =>
+  Effect.gen(function*() {
+    state.byPid.delete(child.pid!)
+    child.pid = undefined
+    if (!ChildSpec.shouldRestart(child.spec.restart, reason)) {
+      if (child.spec.restart === "temporary") remove(state, child)
+      if (child.spec.significant && shouldAutoShutdown(state)) {
+        return GenServer.stopWith(shutdownReason, state)
+      }
+      return GenServer.noreply(state)
+    }
+    return yield* restart(state, child, reason)
+  })
+
+const shouldAutoShutdown = (state: State): boolean => {
+  if (state.autoShutdown === "anySignificant") return true
+  if (state.autoShutdown === "allSignificant") {
+    return state.children.every((c) => !c.spec.significant || (c.pid === undefined && c.restarting === undefined))
+  }
+  return false
+}
+
+/** Counts a restart against the intensity and restarts (now, or after the backoff). */
+const restart = (
+  state: State,
+  child: Child,
+  reason: ExitReason.ExitReason
+): Effect.Effect<GenServer.CastResult<State>, never, any> =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if (state.intensity.recent(now) === 0) child.backoff?.reset()
+    if (!state.intensity.add(now)) {
+      yield* stopInReverse(state, state.children)
+      return GenServer.stopWith(shutdownReason, state)
+    }
+    if (state.backoff !== undefined) {
+      child.backoff ??= new Backoff(state.backoff)
+      const delay = yield* child.backoff.next(reason)
+      if (delay > 0) {
+        yield* stopGroup(state, child)
+        const generation = ++state.generation
+        for (const c of group(state, child)) c.restarting = generation
+        yield* Process.sendAfter(yield* Process.self, new RestartDue(child.spec.id, generation), delay)
+        return GenServer.noreply(state)
+      }
+    }
+    return yield* restartGroup(state, child)
+  })
+
+/** The children a restart of `child` concerns, in start order. */
+const group = (state: State, child: Child): ReadonlyArray<Child> => {
+  switch (state.strategy) {
+    case "oneForOne":
+      return [child]
+    case "oneForAll":
+      return [...state.children]
+    case "restForOne":
+      return state.children.slice(state.children.indexOf(child))
+  }
+}
+
+/** Stops the running siblings that go down with `child` (reverse order). */
+const stopGroup = (state: State, child: Child) =>
+  stopInReverse(state, group(state, child).filter((c) => c !== child))
+
+/** Restarts `child` and its group; a failed start is retried later (and counted). */
+const restartGroup = (state: State, child: Child): Effect.Effect<GenServer.CastResult<State>, never, any> =>
+  Effect.gen(function*() {
+    yield* stopGroup(state, child)
+    const members = group(state, child).filter((c) => state.children.includes(c))
+    for (const member of members) {
+      if (member.pid !== undefined) continue
+      const started = yield* launch(state, member)
+      if (started._tag === "Failed") {
+        yield* Effect.logWarning(`supervisor: restart of ${member.spec.id} failed: ${describe(started.reason)}`)
+        const generation = ++state.generation
+        for (const c of members) if (c.pid === undefined) c.restarting = generation
+        // Retry after the messages already queued, as OTP's try_again_restart.
+        yield* Process.send(yield* Process.self, new RestartDue(member.spec.id, generation))
+        return GenServer.noreply(state)
+      }
+    }
+    return GenServer.noreply(state)
+  })
+
+const find = (state: State, id: string): Child | undefined => state.children.find((c) => c.spec.id === id)
+
+const info = (child: Child): ChildInfo => ({
+  id: child.spec.id,
+  pid: child.pid ?? (child.restarting !== undefined ? "restarting" : undefined),
+  type: child.spec.type,
+  modules: child.spec.modules
+})
+
+const SupervisorModule = GenServer.make({
+  name: "Supervisor",
+  calls: [StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren, CountChildren, GetChildspec],
+  init: ({ children, flags }: Init) =>
+    Effect.gen(function*() {
+      yield* Process.trapExit(true)
+      const state: State = {
+        strategy: flags.strategy ?? "oneForOne",
+        autoShutdown: flags.autoShutdown ?? "never",
+        intensity: new Intensity(flags.intensity ?? 1, flags.period ?? "5 seconds"),
+        backoff: flags.backoff,
+        children: children.map((spec) => ({ spec, pid: undefined, restarting: undefined, backoff: undefined })),
+        byPid: new Map(),
+        generation: 0
+      }
+      const started: Array<Child> = []
+      for (const child of [...state.children]) {
+        const result = yield* launch(state, child)
+        if (result._tag === "Failed") {
+          yield* stopInReverse(state, started)
+          return GenServer.stopWith(ExitReason.shutdown(new FailedToStartChild({ id: child.spec.id, reason: result.reason })))
+        }
+        if (result._tag === "Started") started.push(child)
+        else if (child.spec.restart === "temporary") remove(state, child)
+      }
+      return GenServer.ok(state)
+    }),
+  handleCall: {
+    StartChild: ({ spec }, state) =>
+      Effect.gen(function*() {
+        const invalid = ChildSpec.validate(spec)
+        if (invalid) return GenServer.replyFailure(invalid, state)
+        const existing = find(state, spec.id)
+        if (existing !== undefined) {
+          return existing.pid !== undefined
+            ? GenServer.replyFailure(new AlreadyStarted({ name: spec.id, pid: existing.pid }), state)
+            : GenServer.replyFailure(new AlreadyPresent({ id: spec.id }), state)
+        }
+        const child: Child = { spec, pid: undefined, restarting: undefined, backoff: undefined }
+        const started = yield* startSpec(spec)
+        if (started._tag === "Failed") {
+          return GenServer.replyFailure(new StartChildFailed({ id: spec.id, reason: started.reason }), state)
+        }
+        if (started._tag === "Ignored") {
+          if (spec.restart !== "temporary") state.children.push(child)
+          return GenServer.reply(undefined, state)
+        }
+        child.pid = started.pid
+        state.children.push(child)
+        state.byPid.set(started.pid, child)
+        return GenServer.reply(started.pid as Pid | undefined, state)
+      }),
+    TerminateChild: ({ id }, state) =>
+      Effect.gen(function*() {
+        const child = find(state, id)
+        if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
+        yield* stopChild(state, child)
+        if (child.spec.restart === "temporary") remove(state, child)
+        return GenServer.reply(undefined, state)
+      }),
+    RestartChild: ({ id }, state) =>
+      Effect.gen(function*() {
+        const child = find(state, id)
+        if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
+        if (child.pid !== undefined) return GenServer.replyFailure(new Running({ id }), state)
+        if (child.restarting !== undefined) return GenServer.replyFailure(new Restarting({ id }), state)
+        const started = yield* launch(state, child)
+        if (started._tag === "Failed") {
+          return GenServer.replyFailure(new StartChildFailed({ id, reason: started.reason }), state)
+        }
+        return GenServer.reply(started._tag === "Started" ? started.pid : undefined, state)
+      }),
+    DeleteChild: ({ id }, state) => {
+      const child = find(state, id)
+      if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
+      if (child.pid !== undefined) return GenServer.replyFailure(new Running({ id }), state)
+      if (child.restarting !== undefined) return GenServer.replyFailure(new Restarting({ id }), state)
+      remove(state, child)
+      return GenServer.reply(undefined, state)
+    },
+    WhichChildren: (_, state) => GenServer.reply(state.children.map(info), state),
+    CountChildren: (_, state) => {
+      let active = 0
+      let supervisors = 0
+      for (const c of state.children) {
+        if (c.pid !== undefined) active++
+        if (c.spec.type === "supervisor") supervisors++
+      }
+      const counts: Counts = { specs: state.children.length, active, supervisors, workers: state.children.length - supervisors }
+      return GenServer.reply(counts, state)
+    },
+    GetChildspec: ({ id }, state) => {
+      const child = find(state, id)
+      return child === undefined
+        ? GenServer.replyFailure(new NotFound({ id }), state)
+        : GenServer.reply(child.spec, state)
+    }
+  },
+  handleInfo: (message, state: State) => {
+    if (Process.isExitMessage(message)) {
+      const child = state.byPid.get(message.from)
+      // An exit from a process that is not (or no longer) a child is ignored, as OTP does.
+      return child === undefined ? GenServer.noreply(state) : childExited(state, child, message.reason)
+    }
+    if (message instanceof RestartDue) {
+      const child = find(state, message.id)
+      if (child === undefined || child.restarting !== message.generation) return GenServer.noreply(state)
+      return restartGroup(state, child)
+    }
+    return Effect.as(Effect.logWarning("supervisor: unexpected message", message), GenServer.noreply(state))
+  },
+  terminate: (_reason, state) => stopInReverse(state, state.children),
+  formatStatus: (state) => ({
+    strategy: state.strategy,
+    children: state.children.map(info)
+  })
+})
+
+/**
+ * A running supervisor, as {@link start} returns it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Supervisor = GenServer.Server<typeof SupervisorModule>
+
+/**
+ * A supervisor to talk to: as returned by {@link start}, or its pid or name.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Ref = Supervisor | Gen.Target
+
+const toServer = (ref: Ref): Supervisor =>
+  typeof ref === "object" && "target" in ref ? ref : GenServer.ref(SupervisorModule, ref)
+
+/** Errors a management call can fail with besides its own: the supervisor is gone or slow. */
+type Management = CallError | UnknownRequest
+
+/**
+ * Checks the children and flags; nothing is started when they are malformed.
+ */
+const check = (children: ReadonlyArray<ChildSpec.ChildSpec<any>>, flags: Flags | undefined) =>
+  Effect.suspend(() => {
+    const bad = ChildSpec.validateAll(children) ?? resolve(flags)
+    return bad === undefined ? Effect.void : Effect.fail(bad)
+  })
+
+const initOf = (children: ReadonlyArray<ChildSpec.ChildSpec<any>>, options: Options | undefined): Init => ({
+  children,
+  flags: options ?? {}
+})
+
+const startOptions = (options: Options | undefined): GenServer.StartOptions =>
+  options === undefined ? {} : { name: options.name, timeout: options.timeout ?? "infinity" }
+
+/**
+ * Starts a supervisor (not linked to the caller) with `children`, in order. Fails with
+ * `InvalidChildSpec` or `BadArgument` (bad flags) before anything starts, or with `InitFailed`
+ * when a child fails to start (see the module doc).
+ *
+ * @category lifecycle
+ * @since 0.1.0
+ */
+export const start = <R>(
+  children: ReadonlyArray<ChildSpec.ChildSpec<R>>,
+  options?: Options
+): Effect.Effect<Supervisor, Gen.StartError | ChildSpec.InvalidChildSpec | BadArgument, Node | R> =>
+  Effect.andThen(check(children, options), GenServer.start(SupervisorModule, initOf(children, options), startOptions(options))) as any
+
+/**
+ * Starts a supervisor linked to the calling process (how a parent supervisor starts it).
+ *
+ * @category lifecycle
+ * @since 0.1.0
+ */
+export const startLink = <R>(
+  children: ReadonlyArray<ChildSpec.ChildSpec<R>>,
+  options?: Options
+): Effect.Effect<Supervisor, Gen.StartError | ChildSpec.InvalidChildSpec | BadArgument, Node | Process.CurrentProcess | R> =>
+  Effect.andThen(check(children, options), GenServer.startLink(SupervisorModule, initOf(children, options), startOptions(options))) as any
+
+/**
+ * The child spec of a supervisor, to nest it in another: type `supervisor`, shutdown
+ * `infinity` unless overridden.
+ *
+ * @category child specs
+ * @since 0.1.0
+ */
+export const childSpec = <R>(
+  id: string,
+  children: ReadonlyArray<ChildSpec.ChildSpec<R>>,
+  options?: Options & ChildSpec.Options
+): ChildSpec.ChildSpec<R> =>
+  ChildSpec.supervisor(
+    id,
+    Effect.map(startLink(children, options), (sup) => sup.pid!),
+    options
+  ) as ChildSpec.ChildSpec<R>
+
+/**
+ * Adds a child and starts it. Returns its pid, or `undefined` if its start returned `ignore`.
+ *
+ * @category management
+ * @since 0.1.0
+ */
+export const startChild = (
+  supervisor: Ref,
+  spec: ChildSpec.ChildSpec<any>
+): Effect.Effect<
+  Pid | undefined,
+  AlreadyStarted | AlreadyPresent | ChildSpec.InvalidChildSpec | StartChildFailed | Management
+> => GenServer.call(toServer(supervisor), StartChild, { spec }, { timeout: "infinity" })
+
+/**
+ * Stops a child (by its shutdown), keeping its spec (a temporary child's is removed).
+ *
+ * @category management
+ * @since 0.1.0
+ */
+export const terminateChild = (supervisor: Ref, id: string): Effect.Effect<void, NotFound | Management> =>
+  GenServer.call(toServer(supervisor), TerminateChild, { id }, { timeout: "infinity" })
+
+/**
+ * Starts again a child that is not running.
+ *
+ * @category management
+ * @since 0.1.0
+ */
+export const restartChild = (
+  supervisor: Ref,
+  id: string
+): Effect.Effect<Pid | undefined, NotFound | Running | Restarting | StartChildFailed | Management> =>
+  GenServer.call(toServer(supervisor), RestartChild, { id }, { timeout: "infinity" })
+
+/**
+ * Removes the spec of a child that is not running.
+ *
+ * @category management
+ * @since 0.1.0
+ */
+export const deleteChild = (supervisor: Ref, id: string): Effect.Effect<void, NotFound | Running | Restarting | Management> =>
+  GenServer.call(toServer(supervisor), DeleteChild, { id }, { timeout: "infinity" })
+
+/**
+ * The children, in start order.
+ *
+ * @category management
+ * @since 0.1.0
+ */
+export const whichChildren = (supervisor: Ref): Effect.Effect<ReadonlyArray<ChildInfo>, Management> =>
+  GenServer.call(toServer(supervisor), WhichChildren, undefined, { timeout: "infinity" })
+
+/**
+ * Counts of specs, running children, supervisors and workers.
+ *
+ * @category management
+ * @since 0.1.0
+ */
+export const countChildren = (supervisor: Ref): Effect.Effect<Counts, Management> =>
+  GenServer.call(toServer(supervisor), CountChildren, undefined, { timeout: "infinity" })
+
+/**
+ * A child's spec.
+ *
+ * @category management
+ * @since 0.1.0
+ */
+export const getChildspec = (supervisor: Ref, id: string): Effect.Effect<ChildSpec.ChildSpec<any>, NotFound | Management> =>
+  GenServer.call(toServer(supervisor), GetChildspec, { id }, { timeout: "infinity" })
+
+/**
+ * Stops a supervisor: its children are stopped in reverse order first.
+ *
+ * @category lifecycle
+ * @since 0.1.0
+ */
+export const stop = (supervisor: Ref, reason: ExitReason.ExitReason = ExitReason.normal): Effect.Effect<void, CallError> =>
+  GenServer.stop(toServer(supervisor), { reason })

@@ -1,0 +1,145 @@
+/**
+ * What Supervisor and DynamicSupervisor share: stopping children the OTP way, and the restart
+ * intensity window.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Pull from "effect/Pull"
+import * as Schedule from "effect/Schedule"
+import * as ExitReason from "../../lib/ExitReason.js"
+import type { Pid } from "../../lib/Pid.js"
+import * as Process from "../../lib/Process.js"
+import type { Reference } from "../../lib/Reference.js"
+import type { Shutdown } from "../ChildSpec.js"
+
+const isExitFrom = (pid: Pid) => (m: unknown): m is Process.ExitMessage =>
+  Process.isExitMessage(m) && m.from === pid
+
+const isDownFor = (ref: Reference) => (m: unknown): m is Process.DownMessage =>
+  Process.isDownMessage(m) && m.ref === ref
+
+/**
+ * Stops one child as OTP's supervisor does: monitor it, unlink it (dropping an `Exit` message it
+ * already sent), send `shutdown` (or `kill` for `brutalKill`), wait for its `Down` up to the
+ * shutdown time, then kill it and wait again. Returns the reason it ended with.
+ */
+export const shutdownChild = (
+  pid: Pid,
+  shutdown: Shutdown
+): Effect.Effect<ExitReason.ExitReason, never, Process.CurrentProcess> =>
+  Effect.gen(function*() {
+    const ref = yield* Process.monitor(pid)
+    yield* Process.unlink(pid)
+    const early = yield* Process.receive({ match: isExitFrom(pid), timeout: 0 })
+    yield* Process.exit(pid, shutdown === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
+    let down: Process.DownMessage
+    if (typeof shutdown === "number") {
+      const inTime = yield* Process.receive({ match: isDownFor(ref), timeout: shutdown })
+      if (Option.isSome(inTime)) {
+        down = inTime.value
+      } else {
+        yield* Process.exit(pid, ExitReason.kill)
+        down = yield* Process.receive({ match: isDownFor(ref) })
+      }
+    } else {
+      down = yield* Process.receive({ match: isDownFor(ref) })
+    }
+    return Option.isSome(early) ? early.value.reason : down.reason
+  })
+
+/**
+ * Stops many children at once (DynamicSupervisor's fast shutdown): every child gets its signal
+ * first, then the supervisor waits for all of them under one deadline, and kills the ones left.
+ */
+export const shutdownMany = (
+  children: ReadonlyArray<{ readonly pid: Pid; readonly shutdown: Shutdown }>
+): Effect.Effect<void, never, Process.CurrentProcess> =>
+  Effect.gen(function*() {
+    if (children.length === 0) return
+    const pending = new Map<Reference, { readonly pid: Pid; readonly shutdown: Shutdown }>()
+    for (const child of children) {
+      const ref = yield* Process.monitor(child.pid)
+      yield* Process.unlink(child.pid)
+      pending.set(ref, child)
+    }
+    const exits = new Set(children.map((c) => c.pid))
+    // Exit messages the children sent before they were unlinked.
+    while (Option.isSome(yield* Process.receive({ match: (m) => Process.isExitMessage(m) && exits.has(m.from), timeout: 0 }))) {
+      // dropped: the Down tells the same story
+    }
+    let wait = 0
+    let infinite = false
+    for (const child of children) {
+      yield* Process.exit(child.pid, child.shutdown === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
+      if (child.shutdown === "infinity") infinite = true
+      else if (typeof child.shutdown === "number") wait = Math.max(wait, child.shutdown)
+    }
+    const isPendingDown = (m: unknown): m is Process.DownMessage => Process.isDownMessage(m) && pending.has(m.ref)
+    const deadline = (yield* Clock.currentTimeMillis) + wait
+    while (pending.size > 0) {
+      if (infinite) {
+        const down = yield* Process.receive({ match: isPendingDown })
+        pending.delete(down.ref)
+        continue
+      }
+      const left = deadline - (yield* Clock.currentTimeMillis)
+      const down = yield* Process.receive({ match: isPendingDown, timeout: Math.max(0, left) })
+      if (Option.isSome(down)) {
+        pending.delete(down.value.ref)
+        continue
+      }
+      for (const child of pending.values()) yield* Process.exit(child.pid, ExitReason.kill)
+      while (pending.size > 0) pending.delete((yield* Process.receive({ match: isPendingDown })).ref)
+    }
+  })
+
+/**
+ * The restart intensity window: at most `intensity` restarts within `period`. A sliding window
+ * of restart times read from `Clock`.
+ */
+export class Intensity {
+  private readonly times: Array<number> = []
+  private readonly periodMillis: number
+  constructor(readonly intensity: number, period: Duration.Input) {
+    this.periodMillis = Duration.toMillis(Duration.fromInputUnsafe(period))
+  }
+  /** Records a restart at `now`; false when that exceeds the intensity. */
+  add(now: number): boolean {
+    this.times.push(now)
+    const since = now - this.periodMillis
+    while (this.times.length > 0 && this.times[0]! <= since) this.times.shift()
+    return this.times.length <= this.intensity
+  }
+  /** Restarts inside the window now (after dropping the old ones). */
+  recent(now: number): number {
+    const since = now - this.periodMillis
+    while (this.times.length > 0 && this.times[0]! <= since) this.times.shift()
+    return this.times.length
+  }
+}
+
+/** A child's restart backoff: the next delay from an Effect `Schedule`, per child. */
+export class Backoff {
+  private step: ((now: number, input: ExitReason.ExitReason) => Pull.Pull<[unknown, Duration.Duration], unknown, unknown>) | undefined
+  constructor(private readonly schedule: Schedule.Schedule<unknown, ExitReason.ExitReason>) {}
+  /** The delay before the next restart (zero once the schedule is done). */
+  next(reason: ExitReason.ExitReason): Effect.Effect<number> {
+    const self = this
+    return Effect.gen(function*() {
+      if (self.step === undefined) self.step = yield* Schedule.toStep(self.schedule)
+      const now = yield* Clock.currentTimeMillis
+      return yield* self.step(now, reason).pipe(
+        Effect.map(([, delay]) => Duration.toMillis(delay)),
+        Effect.catchCause(() => Effect.succeed(0))
+      )
+    })
+  }
+  /** Starts the schedule over (the child has been up for a whole intensity period). */
+  reset(): void {
+    this.step = undefined
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Test workers for supervisor tests: GenServers that report their lifecycle to a log process.
+ */
+import { Effect, Option, Schema } from "effect"
+import { Rpc } from "effect/rpc"
+import { ExitReason, GenServer, Process } from "../../index.js"
+
+export interface WorkerArgs {
+  readonly id: string
+  /** Who gets `["started", id]` and `["stopped", id, reasonTag]`. */
+  readonly log: Process.Pid
+  /** Fail the init (start error) or return ignore. */
+  readonly init?: "ok" | "fail" | "ignore" | undefined
+  /** How long terminate takes (ms, on the Clock): for shutdown timeouts. */
+  readonly slowStop?: number | undefined
+}
+
+export const Ping = Rpc.make("Ping", { success: Schema.String })
+export const Exit = Rpc.make("Exit", { payload: { how: Schema.Literals(["normal", "shutdown", "crash"]) } })
+
+/** Traps exits so its terminate runs (and reports) when its supervisor stops it. */
+export const Worker = GenServer.make({
+  name: "Worker",
+  calls: [Ping],
+  casts: [Exit],
+  init: (args: WorkerArgs) =>
+    Effect.gen(function*() {
+      if (args.init === "fail") return GenServer.stopWith(ExitReason.shutdown("init failed"))
+      if (args.init === "ignore") return GenServer.ignore
+      yield* Process.trapExit(true)
+      yield* Process.send(args.log, ["started", args.id])
+      return GenServer.ok(args)
+    }),
+  handleCall: {
+    Ping: (_, state) => GenServer.reply(state.id, state)
+  },
+  handleCast: {
+    Exit: ({ how }, state) =>
+      how === "crash"
+        ? Effect.die(new Error(`${state.id} crashed`))
+        : GenServer.stopWith(how === "normal" ? ExitReason.normal : ExitReason.shutdown(), state)
+  },
+  terminate: (reason, state) =>
+    Effect.gen(function*() {
+      if (state.slowStop !== undefined) yield* Effect.sleep(state.slowStop)
+      yield* Process.send(state.log, ["stopped", state.id, reason._tag])
+    })
+})
+
+export const worker = (args: WorkerArgs, options?: Parameters<typeof GenServer.childSpec>[2]) =>
+  GenServer.childSpec(Worker, args, { id: args.id, ...options })
+
+/** The log entries waiting in the caller's mailbox, in order. */
+export const takeLog = Effect.gen(function*() {
+  const out: Array<unknown> = []
+  while (true) {
+    const next = yield* Process.receive({ match: Array.isArray, timeout: 0 })
+    if (Option.isNone(next)) return out
+    out.push(next.value)
+  }
+})
+
+/** Waits for the next log entry. */
+export const nextLog = Process.receive({ match: Array.isArray })
