@@ -313,8 +313,8 @@ type Named<Rpcs extends Rpc.Any, Tag extends string> = Extract<Rpcs, { readonly 
  * @category models
  * @since 0.1.0
  */
-export type CallHandlers<Calls extends Rpc.Any, S, R> = {
-  readonly [Tag in Calls["_tag"]]: (
+export type CallHandlers<Calls extends Rpc.Any, S, R, Tags extends string = Calls["_tag"]> = {
+  readonly [Tag in Tags]: (
     payload: Rpc.Payload<Named<Calls, Tag>>,
     state: S,
     from: Gen.From
@@ -327,9 +327,16 @@ export type CallHandlers<Calls extends Rpc.Any, S, R> = {
  * @category models
  * @since 0.1.0
  */
-export type CastHandlers<Casts extends Rpc.Any, S, R> = {
-  readonly [Tag in Casts["_tag"]]: (payload: Rpc.Payload<Named<Casts, Tag>>, state: S) => Returns<CastResult<S>, R>
+export type CastHandlers<Casts extends Rpc.Any, S, R, Tags extends string = Casts["_tag"]> = {
+  readonly [Tag in Tags]: (payload: Rpc.Payload<Named<Casts, Tag>>, state: S) => Returns<CastResult<S>, R>
 }
+
+/** Requires a handler for every declared call and cast (names the missing ones in the error). */
+type Complete<Calls extends Rpc.Any, Casts extends Rpc.Any, CallTags extends string, CastTags extends string> =
+  & ([Calls["_tag"]] extends [CallTags] ? unknown
+    : { readonly handleCall: { readonly [Tag in Exclude<Calls["_tag"], CallTags>]: "missing handler" } })
+  & ([Casts["_tag"]] extends [CastTags] ? unknown
+    : { readonly handleCast: { readonly [Tag in Exclude<Casts["_tag"], CastTags>]: "missing handler" } })
 
 /**
  * A GenServer module's definition: its protocol and callbacks.
@@ -337,7 +344,15 @@ export type CastHandlers<Casts extends Rpc.Any, S, R> = {
  * @category models
  * @since 0.1.0
  */
-export interface Definition<Args, S, Calls extends Rpc.Any, Casts extends Rpc.Any, R> {
+export interface Definition<
+  Args,
+  S,
+  Calls extends Rpc.Any,
+  Casts extends Rpc.Any,
+  R,
+  CallTags extends string = Calls["_tag"],
+  CastTags extends string = Casts["_tag"]
+> {
   /** The module's name: what `Sys.getStatus` and the code server show. */
   readonly name: string
   /** The module's version (default `"1"`), passed to the next version's `codeChange`. */
@@ -345,8 +360,8 @@ export interface Definition<Args, S, Calls extends Rpc.Any, Casts extends Rpc.An
   readonly calls?: ReadonlyArray<Calls> | undefined
   readonly casts?: ReadonlyArray<Casts> | undefined
   readonly init: (args: Args) => Returns<InitResult<S>, R>
-  readonly handleCall?: CallHandlers<Calls, S, R> | undefined
-  readonly handleCast?: CastHandlers<Casts, S, R> | undefined
+  readonly handleCall?: CallHandlers<Calls, S, R, CallTags> | undefined
+  readonly handleCast?: CastHandlers<Casts, S, R, CastTags> | undefined
   /** Any other message. Without it, such messages are logged and dropped. */
   readonly handleInfo?: ((message: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
   readonly handleContinue?: ((arg: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
@@ -437,8 +452,19 @@ type ServicesOf<M> = M extends { readonly [TypeId]: { readonly _R: infer R } } ?
  * @category constructors
  * @since 0.1.0
  */
-export const make = <Args, S, Calls extends Rpc.Any = never, Casts extends Rpc.Any = never, R = never>(
-  definition: Definition<Args, S, Calls, Casts, R>
+export const make = <
+  Args,
+  S,
+  Calls extends Rpc.Any = never,
+  Casts extends Rpc.Any = never,
+  R = never,
+  // The handlers' tags are their own type parameters so that TypeScript infers `R` from the
+  // handlers (it cannot through a mapped type keyed by `Calls["_tag"]`); `Complete` then
+  // requires one handler per declared request.
+  CallTags extends Calls["_tag"] = Calls["_tag"],
+  CastTags extends Casts["_tag"] = Casts["_tag"]
+>(
+  definition: Definition<Args, S, Calls, Casts, R, CallTags, CastTags> & Complete<Calls, Casts, CallTags, CastTags>
 ): Module<Args, S, Calls, Casts, R> =>
   ({ ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }) as Module<Args, S, Calls, Casts, R>
 
@@ -789,15 +815,21 @@ const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unk
           yield* Effect.yieldNow
         }
       } else if (loop.suspended) {
-        message = yield* Process.receive({ match: Gen.isSystemMessage })
+        // Suspended: only system messages, and the parent's exit signal when trapping (OTP's
+        // sys suspend loop); everything else stays queued, in order.
+        message = yield* Process.receive({ match: (m) => Gen.isSystemMessage(m) || isParentExit(loop, m) })
       } else if (loop.timeout !== undefined) {
         const next = yield* Process.receive({ timeout: loop.timeout })
         message = Option.isSome(next) ? next.value : timeout
       } else {
         message = yield* Process.receive()
       }
-      loop.messagesIn++
-      if (loop.trace) yield* Effect.log(`${loop.self} got ${describeMessage(message)}`)
+      // Statistics and traces cover the server's own messages, not system messages (as OTP's
+      // debug events).
+      if (!(message instanceof Gen.SystemMessage)) {
+        loop.messagesIn++
+        if (loop.trace) yield* Effect.log(`${loop.self} got ${describeMessage(message)}`)
+      }
       let stop: Stop<unknown, unknown> | undefined
       if (message instanceof Gen.CastMessage) {
         const request = message.request as Request
@@ -825,9 +857,7 @@ const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unk
         const outcome = yield* handleSystem(loop, message)
         if (outcome !== undefined) return outcome
         continue
-      } else if (
-        Process.isExitMessage(message) && loop.parent !== undefined && message.from === loop.parent
-      ) {
+      } else if (isParentExit(loop, message)) {
         // The parent (supervisor) is shutting us down while we trap exits: terminate, then go.
         yield* runTerminate(loop, message.reason)
         return message.reason
@@ -840,6 +870,9 @@ const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unk
       if (stop !== undefined) return yield* stopping(loop, stop)
     }
   })
+
+const isParentExit = (loop: Loop, message: unknown): message is Process.ExitMessage =>
+  Process.isExitMessage(message) && loop.parent !== undefined && message.from === loop.parent
 
 const stopping = (loop: Loop, stop: Stop<unknown, unknown>): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
   Effect.as(runTerminate(loop, stop.reason), stop.reason)
@@ -915,10 +948,12 @@ const handleSystem = (
       }
       case "Suspend":
         loop.suspended = true
+        yield* Gen.markSuspended(true)
         Gen.replyUnsafe(from, undefined)
         return undefined
       case "Resume":
         loop.suspended = false
+        yield* Gen.markSuspended(false)
         Gen.replyUnsafe(from, undefined)
         return undefined
       case "Trace":

@@ -19,7 +19,7 @@
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import {
   AlreadyRegistered,
@@ -35,7 +35,7 @@ import {
 } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import type { Timer } from "./internal/timers.js"
-import { type NodeRuntime, ProcessImpl, type Runnable, Watcher } from "./internal/runtime.js"
+import { currentProcessOf, type NodeRuntime, ProcessImpl, type Runnable, Watcher } from "./internal/runtime.js"
 import { Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import * as Process from "./Process.js"
@@ -283,6 +283,11 @@ const awaitReply = (
 ): Effect.Effect<unknown, CallError> => {
   if (server === undefined || !server.alive) return Effect.fail(new NoProc({ target: label }))
   return Effect.callback<unknown, CallError>((resume) => {
+    const current = Fiber.getCurrent()
+    if (current !== undefined && currentProcessOf(current) === server) {
+      // OTP exits the caller with `calling_self`: the call could only time out.
+      return resume(Effect.die(new Error(`calling_self: ${String(server)} called itself (${String(label)})`)))
+    }
     const from = new FromImpl(server.runtime, resume, label)
     from.server = server
     server.watch(from)
@@ -322,7 +327,8 @@ export const request = (
  * Calls a server: sends `request` and waits for the reply. Fails with `NoProc` if no process
  * answers to `target`, `CallExit` (with the server's exit reason) if the server exits before
  * replying, and `CallTimeout` after `timeout` (default 5 s, as OTP). Works from any fiber, not
- * only from processes.
+ * only from processes. A process calling itself dies at once with a `calling_self` defect, as
+ * OTP exits it (the call could only time out).
  *
  * Behaviours wrap this with their typed protocol (`GenServer.call`); use it directly only to
  * build a new behaviour.
@@ -453,23 +459,28 @@ const startWith = <R>(
         const unlink = r._tag !== "Ok" && parent !== undefined ? Process.unlink(parent) : Effect.void
         return Effect.andThen(unlink, Effect.sync(() => wake?.()))
       })
+    let registered = false
     const registerVia: Effect.Effect<void, unknown, Process.CurrentProcess> = viaName === undefined
       ? Effect.void
       : Effect.flatMap(Process.self, (self) =>
-        Effect.flatMap(viaName.registry.registerName(viaName.key, self), (owner) =>
-          Option.isSome(owner)
-            ? Effect.andThen(
-              ack({
-                _tag: "Stop",
-                reason: ExitReason.fail(new AlreadyStarted({ name: String(describe(viaName)), pid: owner.value }))
-              }),
-              Effect.interrupt
-            )
-            : Effect.void))
+        Effect.flatMap(viaName.registry.registerName(viaName.key, self), (owner) => {
+          if (Option.isNone(owner)) {
+            registered = true
+            return Effect.void
+          }
+          return Effect.andThen(
+            ack({
+              _tag: "Stop",
+              reason: ExitReason.fail(new AlreadyStarted({ name: String(describe(viaName)), pid: owner.value }))
+            }),
+            Effect.interrupt
+          )
+        }))
     const process = Effect.andThen(registerVia, body(ack)).pipe(
-      // Only the owner unregisters: the loser of a name race must not remove the winner.
+      // Only the owner unregisters (the loser of a name race must not remove the winner), and
+      // it does however it ends: after a failed init, an ignore, or a stop.
       Effect.ensuring(Effect.suspend(() =>
-        viaName !== undefined && result?._tag === "Ok" ? viaName.registry.unregisterName(viaName.key) : Effect.void
+        viaName !== undefined && registered ? viaName.registry.unregisterName(viaName.key) : Effect.void
       ))
     )
     const spawnOptions: Process.SpawnOptions = {
@@ -554,6 +565,22 @@ const findFailure = (reason: ExitReason.Crash): Option.Option<unknown> => {
   const failure = reason.cause.reasons.find((r) => r._tag === "Fail")
   return failure !== undefined && failure._tag === "Fail" ? Option.some(failure.error) : Option.none()
 }
+
+/**
+ * Marks the calling process as suspended (or not) by a system message, so that
+ * `Process.info` reports its status as `"suspended"`. For generic loops that implement `Sys`
+ * suspension (GenServer does); the process itself goes on receiving system messages.
+ *
+ * @category system messages
+ * @since 0.1.0
+ */
+export const markSuspended = (suspended: boolean): Effect.Effect<void, never, Process.CurrentProcess> =>
+  Effect.withFiber((fiber) => {
+    const self = Context.get(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess) as ProcessImpl
+    if (suspended) self.runtime.suspended.add(self)
+    else self.runtime.suspended.delete(self)
+    return Effect.void
+  })
 
 /**
  * Starts a process whose body acknowledges its init with `ack`, and waits for that

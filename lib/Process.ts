@@ -933,7 +933,9 @@ export const info = (pid: Pid): Effect.Effect<Option.Option<ProcessInfo>> =>
     if (process === undefined || !process.alive) return Option.none()
     return Option.some<ProcessInfo>({
       pid: process,
-      status: statusName(process.status) as ProcessInfo["status"],
+      status: (process.status < Status.Exiting && process.runtime.suspended.has(process)
+        ? "suspended"
+        : statusName(process.status)) as ProcessInfo["status"],
       messageQueueLength: process.messageCount,
       links: process.links ? [...process.links] : [],
       monitors: process.monitors ? [...process.monitors.values()].map((m) => m.target) : [],

@@ -338,6 +338,7 @@ export class ProcessImpl extends PidBase implements Runnable {
     this.head = 0
     this.fiber = undefined
     this.runtime.remove(this)
+    this.runtime.suspended.delete(this)
     const links = this.links
     if (links !== undefined) {
       this.links = undefined
@@ -454,6 +455,8 @@ export class NodeRuntime {
   first: ProcessImpl | undefined = undefined
   count = 0
   readonly names = new Map<string, ProcessImpl>()
+  /** Processes a generic loop reports as suspended by `Sys` (a set: no field per process). */
+  readonly suspended = new Set<ProcessImpl>()
   readonly timers: Timers
   /** Pending `sendAfter` timers by reference id, for `cancelTimer`. */
   readonly sendTimers = new Map<number, Timer>()
