@@ -1,0 +1,139 @@
+/**
+ * Shared parts of the benchmark cases: argument parsing, GC and timing
+ * helpers, the plain-JS mailbox baseline, and `runCase`, the main of every case file.
+ *
+ * A case file is run by `bench/run.ts` in its own Node process as
+ * `node --expose-gc --import tsx bench/<case>.ts --system <name> [--quick]` and prints exactly
+ * one line on stdout: a JSON array of {@link BenchRecord}s.
+ */
+import * as Effect from "effect/Effect"
+import { Node } from "../index.js"
+import type { BenchRecord, System } from "./records.js"
+
+export type { BenchRecord, System } from "./records.js"
+
+/** Measures one run of size `n` and returns the figure, already in the case's unit. */
+export type Measure = (n: number) => Promise<number>
+
+/** A benchmark case: one benchmark, measured for each system in a process of its own. */
+export interface CaseSpec {
+  readonly benchmark: string
+  readonly unit: string
+  /** Size of a measured run: full and `--quick`. */
+  readonly size: { readonly full: number; readonly quick: number }
+  /** Measured runs (the median is reported): full and `--quick`. */
+  readonly reps: { readonly full: number; readonly quick: number }
+  /** Run once at 10% of the size before measuring (JIT warm-up). Default true. */
+  readonly warmup?: boolean | undefined
+  readonly systems: Partial<Record<System, Measure>>
+}
+
+const argValue = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
+
+/** Whether the run is the short `--quick` pass. */
+export const quick: boolean = process.argv.includes("--quick")
+
+/** Runs the GC until the heap settles (needs `--expose-gc`). */
+export const collectGarbage = (): void => {
+  const gc = globalThis.gc
+  if (gc === undefined) throw new Error("bench: run with node --expose-gc")
+  for (let i = 0; i < 4; i++) gc()
+}
+
+/** Heap in use, after a full collection. */
+export const heapAfterGc = (): number => {
+  collectGarbage()
+  return process.memoryUsage().heapUsed
+}
+
+/** Runs an effect-otp program on a fresh node (shut down, with all its processes, at the end). */
+export const runOnNode = <A, E>(program: Effect.Effect<A, E, Node.Node>): Promise<A> =>
+  Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+
+/** Throws if a run computed the wrong result, so a broken system cannot post a figure. */
+export const check = (what: string, actual: unknown, expected: unknown): void => {
+  if (actual !== expected) throw new Error(`bench: ${what}: expected ${String(expected)}, got ${String(actual)}`)
+}
+
+/** Operations per second from a count and elapsed milliseconds. */
+export const perSecond = (count: number, ms: number): number => count / (ms / 1000)
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * The main of a case file: measures the system named by `--system` (warm-up, then the
+ * measured runs) and prints the records as one JSON line.
+ */
+export const runCase = (spec: CaseSpec): void => {
+  const system = argValue("--system") as System | undefined
+  const measure = system === undefined ? undefined : spec.systems[system]
+  if (system === undefined || measure === undefined) {
+    console.error(`bench ${spec.benchmark}: --system must be one of ${Object.keys(spec.systems).join(", ")}`)
+    process.exit(2)
+  }
+  const n = quick ? spec.size.quick : spec.size.full
+  const reps = quick ? spec.reps.quick : spec.reps.full
+  const main = async (): Promise<void> => {
+    if (spec.warmup !== false) await measure(Math.max(1, Math.round(n / 10)))
+    const values: Array<number> = []
+    for (let i = 0; i < reps; i++) {
+      collectGarbage()
+      values.push(await measure(n))
+    }
+    const records: Array<BenchRecord> = [{ benchmark: spec.benchmark, system, value: median(values), unit: spec.unit }]
+    process.stdout.write(JSON.stringify(records) + "\n")
+  }
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(`bench ${spec.benchmark} (${system}) failed:`, error)
+      process.exit(1)
+    }
+  )
+}
+
+// ----------------------------------------------------------------------------
+// The plain-JS baseline: the floor
+// ----------------------------------------------------------------------------
+
+/**
+ * A plain-JS actor: an array mailbox and a handler function. A send pushes and, if the mailbox
+ * is not already scheduled, schedules a drain on a microtask (so, as with processes, a handler
+ * never runs on the sender's stack and a burst of sends is drained at once).
+ */
+export class Mailbox<M> {
+  private queue: Array<M | undefined> | undefined = undefined
+  private head = 0
+  private scheduled = false
+
+  constructor(private readonly handler: (message: M, self: Mailbox<M>) => void) {}
+
+  send(message: M): void {
+    if (this.queue === undefined) this.queue = [message]
+    else this.queue.push(message)
+    if (!this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(() => this.drain())
+    }
+  }
+
+  private drain(): void {
+    this.scheduled = false
+    const queue = this.queue
+    if (queue === undefined) return
+    while (this.head < queue.length) {
+      const message = queue[this.head] as M
+      queue[this.head++] = undefined
+      this.handler(message, this)
+    }
+    this.queue = undefined
+    this.head = 0
+  }
+}

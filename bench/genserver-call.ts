@@ -1,0 +1,92 @@
+/**
+ * `genserver_call_round_trips`: one client makes `n` sequential calls (`Add { by: 1 }`, which
+ * answers the new count) to a counter server; calls per second. The last answer is checked.
+ *
+ * - effect-otp: `yield* GenServer.call(counter, Add, { by: 1 })` (default 5 s timeout) from a
+ *   process, on the `Counter` GenServer of `counter.ts`.
+ * - effect-queue: a forked fiber serving an unbounded `Queue`; each request carries a new
+ *   `Deferred` that the client awaits.
+ * - plain-js: a {@link Mailbox} server; each request carries a promise's `resolve`, awaited.
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import { GenServer, Process } from "../index.js"
+import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
+import { Add, Counter, type CounterMessage } from "./counter.js"
+
+runCase({
+  benchmark: "genserver_call_round_trips",
+  unit: "calls/s",
+  size: { full: 200_000, quick: 20_000 },
+  reps: { full: 3, quick: 1 },
+  systems: {
+    "effect-otp": (n) =>
+      runOnNode(Process.run(Effect.gen(function*() {
+        const counter = yield* GenServer.start(Counter, 0)
+        let last = 0
+        const t0 = performance.now()
+        for (let i = 0; i < n; i++) last = yield* GenServer.call(counter, Add, { by: 1 })
+        const ms = performance.now() - t0
+        check("last reply", last, n)
+        return perSecond(n, ms)
+      }))),
+
+    "effect-queue": (n) =>
+      Effect.runPromise(Effect.gen(function*() {
+        const inbox = yield* Queue.unbounded<CounterMessage<Deferred.Deferred<number>>>()
+        yield* Effect.forkChild(Effect.gen(function*() {
+          let count = 0
+          while (true) {
+            const message = yield* Queue.take(inbox)
+            switch (message._tag) {
+              case "Inc":
+                count++
+                break
+              case "Add":
+                count += message.by
+                yield* Deferred.succeed(message.reply, count)
+                break
+              case "Get":
+                yield* Deferred.succeed(message.reply, count)
+            }
+          }
+        }))
+        let last = 0
+        const t0 = performance.now()
+        for (let i = 0; i < n; i++) {
+          const reply = yield* Deferred.make<number>()
+          yield* Queue.offer(inbox, { _tag: "Add", by: 1, reply })
+          last = yield* Deferred.await(reply)
+        }
+        const ms = performance.now() - t0
+        check("last reply", last, n)
+        return perSecond(n, ms)
+      })),
+
+    "plain-js": async (n) => {
+      let count = 0
+      const server = new Mailbox<CounterMessage<(count: number) => void>>((message) => {
+        switch (message._tag) {
+          case "Inc":
+            count++
+            break
+          case "Add":
+            count += message.by
+            message.reply(count)
+            break
+          case "Get":
+            message.reply(count)
+        }
+      })
+      let last = 0
+      const t0 = performance.now()
+      for (let i = 0; i < n; i++) {
+        last = await new Promise<number>((reply) => server.send({ _tag: "Add", by: 1, reply }))
+      }
+      const ms = performance.now() - t0
+      check("last reply", last, n)
+      return perSecond(n, ms)
+    }
+  }
+})

@@ -1,0 +1,93 @@
+/**
+ * `genserver_cast_throughput`: one client casts `n` increments to a counter server, then one
+ * call waits until all are handled (and checks the count); casts per second over the whole.
+ *
+ * - effect-otp: the `Counter` GenServer of `counter.ts`; the client is a process doing
+ *   `yield* GenServer.cast(counter, Inc)`, then `GenServer.call(counter, Get)`.
+ * - effect-queue: a forked fiber taking messages from an unbounded `Queue` and keeping the
+ *   count in a local; the final `Get` carries a `Deferred`.
+ * - plain-js: a {@link Mailbox} whose handler keeps the count; `Get` carries a callback.
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import { GenServer, Process } from "../index.js"
+import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
+import { Counter, type CounterMessage, Get, Inc } from "./counter.js"
+
+runCase({
+  benchmark: "genserver_cast_throughput",
+  unit: "msg/s",
+  size: { full: 1_000_000, quick: 100_000 },
+  reps: { full: 3, quick: 1 },
+  systems: {
+    "effect-otp": (n) =>
+      runOnNode(Process.run(Effect.gen(function*() {
+        const counter = yield* GenServer.start(Counter, 0)
+        const t0 = performance.now()
+        for (let i = 0; i < n; i++) yield* GenServer.cast(counter, Inc)
+        const count = yield* GenServer.call(counter, Get, undefined, { timeout: "infinity" })
+        const ms = performance.now() - t0
+        check("count", count, n)
+        return perSecond(n, ms)
+      }))),
+
+    "effect-queue": (n) =>
+      Effect.runPromise(Effect.gen(function*() {
+        const inbox = yield* Queue.unbounded<CounterMessage<Deferred.Deferred<number>>>()
+        yield* Effect.forkChild(Effect.gen(function*() {
+          let count = 0
+          while (true) {
+            const message = yield* Queue.take(inbox)
+            switch (message._tag) {
+              case "Inc":
+                count++
+                break
+              case "Add":
+                count += message.by
+                yield* Deferred.succeed(message.reply, count)
+                break
+              case "Get":
+                yield* Deferred.succeed(message.reply, count)
+            }
+          }
+        }))
+        const t0 = performance.now()
+        for (let i = 0; i < n; i++) yield* Queue.offer(inbox, { _tag: "Inc" })
+        const reply = yield* Deferred.make<number>()
+        yield* Queue.offer(inbox, { _tag: "Get", reply })
+        const count = yield* Deferred.await(reply)
+        const ms = performance.now() - t0
+        check("count", count, n)
+        return perSecond(n, ms)
+      })),
+
+    "plain-js": (n) =>
+      new Promise<number>((resolve) => {
+        let count = 0
+        const server = new Mailbox<CounterMessage<(count: number) => void>>((message) => {
+          switch (message._tag) {
+            case "Inc":
+              count++
+              break
+            case "Add":
+              count += message.by
+              message.reply(count)
+              break
+            case "Get":
+              message.reply(count)
+          }
+        })
+        const t0 = performance.now()
+        for (let i = 0; i < n; i++) server.send({ _tag: "Inc" })
+        server.send({
+          _tag: "Get",
+          reply: (total) => {
+            const ms = performance.now() - t0
+            check("count", total, n)
+            resolve(perSecond(n, ms))
+          }
+        })
+      })
+  }
+})

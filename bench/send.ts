@@ -1,0 +1,76 @@
+/**
+ * `send_throughput`: one sender sends `n` messages (the numbers 0..n-1) to one receiver that
+ * takes them one at a time; messages per second from the first send until the receiver has
+ * them all. The receiver sums them and the sum is checked, so a lost message fails the run.
+ *
+ * - effect-otp: the sender is a process (`yield* Process.send(pid, i)`), the receiver a loop of
+ *   `yield* Process.receive()` that reports the sum with a message.
+ * - effect-queue: `Queue.offer` into an unbounded `Queue`, a forked fiber looping on
+ *   `Queue.take`, completion through a `Deferred`.
+ * - plain-js: a synchronous loop of `mailbox.send(i)`, the handler counting.
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import { Process } from "../index.js"
+import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
+
+const expectedSum = (n: number): number => (n * (n - 1)) / 2
+
+runCase({
+  benchmark: "send_throughput",
+  unit: "msg/s",
+  size: { full: 1_000_000, quick: 100_000 },
+  reps: { full: 3, quick: 1 },
+  systems: {
+    "effect-otp": (n) =>
+      runOnNode(Process.run(Effect.gen(function*() {
+        const me = yield* Process.self
+        const receiver = yield* Process.spawn(Effect.gen(function*() {
+          let sum = 0
+          for (let i = 0; i < n; i++) sum += (yield* Process.receive()) as number
+          yield* Process.send(me, sum)
+        }))
+        const t0 = performance.now()
+        for (let i = 0; i < n; i++) yield* Process.send(receiver, i)
+        const sum = yield* Process.receive()
+        const ms = performance.now() - t0
+        check("sum received", sum, expectedSum(n))
+        return perSecond(n, ms)
+      }))),
+
+    "effect-queue": (n) =>
+      Effect.runPromise(Effect.gen(function*() {
+        const queue = yield* Queue.unbounded<number>()
+        const done = yield* Deferred.make<number>()
+        yield* Effect.forkChild(Effect.gen(function*() {
+          let sum = 0
+          for (let i = 0; i < n; i++) sum += yield* Queue.take(queue)
+          yield* Deferred.succeed(done, sum)
+        }))
+        const t0 = performance.now()
+        for (let i = 0; i < n; i++) yield* Queue.offer(queue, i)
+        const sum = yield* Deferred.await(done)
+        const ms = performance.now() - t0
+        check("sum received", sum, expectedSum(n))
+        return perSecond(n, ms)
+      })),
+
+    "plain-js": (n) =>
+      new Promise<number>((resolve) => {
+        let sum = 0
+        let count = 0
+        let t0 = 0
+        const receiver = new Mailbox<number>((message) => {
+          sum += message
+          if (++count === n) {
+            const ms = performance.now() - t0
+            check("sum received", sum, expectedSum(n))
+            resolve(perSecond(n, ms))
+          }
+        })
+        t0 = performance.now()
+        for (let i = 0; i < n; i++) receiver.send(i)
+      })
+  }
+})
