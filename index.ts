@@ -80,3 +80,10 @@ export * as ChildSpec from "./behaviours/ChildSpec.js"
  * @since 0.1.0
  */
 export * as Supervisor from "./behaviours/Supervisor.js"
+
+/**
+ * DynamicSupervisor: children started on demand.
+ *
+ * @since 0.1.0
+ */
+export * as DynamicSupervisor from "./behaviours/DynamicSupervisor.js"

@@ -657,7 +657,7 @@ const startOptions = (options: Options | undefined): GenServer.StartOptions =>
  * @category lifecycle
  * @since 0.1.0
  */
-export const start = <R>(
+export const start = <R = never>(
   children: ReadonlyArray<ChildSpec.ChildSpec<R>>,
   options?: Options
 ): Effect.Effect<Supervisor, Gen.StartError | ChildSpec.InvalidChildSpec | BadArgument, Node | R> =>
@@ -669,7 +669,7 @@ export const start = <R>(
  * @category lifecycle
  * @since 0.1.0
  */
-export const startLink = <R>(
+export const startLink = <R = never>(
   children: ReadonlyArray<ChildSpec.ChildSpec<R>>,
   options?: Options
 ): Effect.Effect<Supervisor, Gen.StartError | ChildSpec.InvalidChildSpec | BadArgument, Node | Process.CurrentProcess | R> =>
@@ -682,7 +682,7 @@ export const startLink = <R>(
  * @category child specs
  * @since 0.1.0
  */
-export const childSpec = <R>(
+export const childSpec = <R = never>(
   id: string,
   children: ReadonlyArray<ChildSpec.ChildSpec<R>>,
   options?: Options & ChildSpec.Options

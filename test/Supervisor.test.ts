@@ -22,7 +22,8 @@ const crash = (sup: Supervisor.Ref, id: string, how: "normal" | "shutdown" | "cr
     yield* GenServer.cast(GenServer.ref(Worker, pid as Process.Pid), Exit, { how })
     // The worker's own terminate reports first.
     const tag = how === "crash" ? "Crash" : how === "normal" ? "Normal" : "Shutdown"
-    assert.deepStrictEqual(yield* nextLog, ["stopped", id, tag])
+    const own = yield* Process.receive({ match: (m) => Array.isArray(m) && m[0] === "stopped" && m[1] === id })
+    assert.deepStrictEqual(own, ["stopped", id, tag])
     // Once it is down, its Exit signal is in the supervisor's mailbox, ahead of any later call.
     yield* Process.receive({ match: isDownFor(ref) })
     return pid as Process.Pid
@@ -399,12 +400,13 @@ describe("management", () => {
       assert.isFalse(Equal.equals(again, pid))
       yield* Supervisor.terminateChild(sup, "x")
       yield* Supervisor.deleteChild(sup, "x")
-      for (const op of [
+      const ops: ReadonlyArray<Effect.Effect<unknown, unknown>> = [
         Supervisor.terminateChild(sup, "x"),
         Supervisor.restartChild(sup, "x"),
         Supervisor.deleteChild(sup, "x"),
         Supervisor.getChildspec(sup, "x")
-      ]) {
+      ]
+      for (const op of ops) {
         const error = yield* Effect.flip(op)
         assert.instanceOf(error, Supervisor.NotFound)
       }
