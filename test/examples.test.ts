@@ -7,6 +7,7 @@ import { Node } from "../index.js"
 import * as Counter from "../examples/counter.js"
 import * as KvStore from "../examples/kv-store.js"
 import * as PingPong from "../examples/ping-pong.js"
+import * as SupervisionTree from "../examples/supervision-tree.js"
 
 /** Pids depend on how many processes ran before; the shape is what the examples promise. */
 const normalize = (lines: ReadonlyArray<unknown>) => lines.map((line) => String(line).replace(/<0\.\d+\.0>/g, "<pid>"))
@@ -57,6 +58,38 @@ describe("examples", () => {
       ])
     )))
 
+  it.effect("supervision-tree", () =>
+    printed(SupervisionTree.main).pipe(Effect.map((lines) =>
+      assert.deepStrictEqual(lines, [
+        "starting the tree",
+        "  counter started",
+        "  fetcher started",
+        "  parser started",
+        "counter is 5",
+        "crashing counter",
+        "  counter stopped (Crash)",
+        "  counter started",
+        "counter restarted clean: 0",
+        "crashing fetcher",
+        "  fetcher stopped (Crash)",
+        "  parser stopped (Shutdown)",
+        "  fetcher started",
+        "  parser started",
+        "crashing parser",
+        "  parser stopped (Crash)",
+        "  fetcher stopped (Shutdown)",
+        "pipeline gave up: shutdown",
+        "  fetcher started",
+        "  parser started",
+        "root has 2 of 2 children running",
+        "stopping the tree",
+        "  parser stopped (Shutdown)",
+        "  fetcher stopped (Shutdown)",
+        "  counter stopped (Shutdown)",
+        "processes left: 0"
+      ])
+    )))
+
   it("each example file runs as a program and exits cleanly", () => {
     const root = fileURLToPath(new URL("..", import.meta.url))
     const run = (file: string) =>
@@ -64,5 +97,6 @@ describe("examples", () => {
     assert.deepStrictEqual(normalize(run("examples/ping-pong.ts").trim().split("\n")), pingPongLines)
     assert.include(run("examples/counter.ts"), "after reset -> 0")
     assert.include(run("examples/kv-store.ts"), "await runtime -> effect")
+    assert.include(run("examples/supervision-tree.ts"), "processes left: 0")
   })
 })
