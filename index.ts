@@ -87,3 +87,10 @@ export * as Supervisor from "./behaviours/Supervisor.js"
  * @since 0.1.0
  */
 export * as DynamicSupervisor from "./behaviours/DynamicSupervisor.js"
+
+/**
+ * Registry: process naming by any key, lookups, and local pub/sub.
+ *
+ * @since 0.1.0
+ */
+export * as Registry from "./behaviours/Registry.js"

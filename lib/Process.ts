@@ -75,7 +75,8 @@ import {
   noMessage as noMessageInternal,
   ProcessImpl,
   Status,
-  statusName
+  statusName,
+  Watcher
 } from "./internal/runtime.js"
 import { Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
@@ -910,6 +911,33 @@ export const registered: Effect.Effect<ReadonlyArray<string>, never, Node> = Eff
 // ----------------------------------------------------------------------------
 // Introspection
 // ----------------------------------------------------------------------------
+
+/**
+ * Calls `onExit` synchronously when `pid` exits, inside the exit itself: before any process can
+ * handle that exit's `Down` or `Exit` message. For tables that must never show a dead process
+ * (the Registry removes entries this way). Returns a function that cancels the watch, or
+ * `undefined` (and `onExit` is never called) if the process is not alive. `onExit` must not
+ * throw or block.
+ *
+ * @category introspection
+ * @since 0.1.0
+ */
+export const watchExitUnsafe = (pid: Pid, onExit: (reason: ExitReason.ExitReason) => void): (() => void) | undefined => {
+  const process = asLocal(pid)
+  if (process === undefined) return undefined
+  const watcher = new ExitWatcher(onExit)
+  if (!process.watch(watcher)) return undefined
+  return () => process.unwatch(watcher)
+}
+
+class ExitWatcher extends Watcher {
+  constructor(readonly onExit: (reason: ExitReason.ExitReason) => void) {
+    super()
+  }
+  down(reason: ExitReason.ExitReason): void {
+    this.onExit(reason)
+  }
+}
 
 /**
  * Whether the process is alive (not exiting or dead).
