@@ -94,3 +94,10 @@ export * as DynamicSupervisor from "./behaviours/DynamicSupervisor.js"
  * @since 0.1.0
  */
 export * as Registry from "./behaviours/Registry.js"
+
+/**
+ * Application: named units with dependencies, configuration and a supervision tree; `main`.
+ *
+ * @since 0.1.0
+ */
+export * as Application from "./behaviours/Application.js"

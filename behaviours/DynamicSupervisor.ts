@@ -171,9 +171,24 @@ const shutdownReason = ExitReason.shutdown()
 /** A child exited: restart it by its restart type, within the intensity. */
 const childExited = (state: State, child: Child, reason: ExitReason.ExitReason) =>
   Effect.gen(function*() {
-    state.running.delete(child.pid!)
+    const pid = child.pid!
+    state.running.delete(pid)
     child.pid = undefined
-    if (!ChildSpec.shouldRestart(child.spec.restart, reason)) return GenServer.noreply(state)
+    const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
+    if (!ExitReason.isOrderly(reason)) {
+      // OTP's supervisor report.
+      yield* Effect.logError(`child ${child.spec.id} terminated: ${ExitReason.format(reason)}`).pipe(
+        Effect.annotateLogs({
+          report: "supervisor",
+          supervisor: String(yield* Process.self),
+          child: child.spec.id,
+          pid: String(pid),
+          reason: ExitReason.format(reason),
+          action: restarting ? "restart" : "none"
+        })
+      )
+    }
+    if (!restarting) return GenServer.noreply(state)
     return yield* restart(state, child)
   })
 

@@ -400,9 +400,12 @@ const childExited = (
   reason: ExitReason.ExitReason
 ): Effect.Effect<GenServer.CastResult<State>, never, any> =>
   Effect.gen(function*() {
-    state.byPid.delete(child.pid!)
+    const pid = child.pid!
+    state.byPid.delete(pid)
     child.pid = undefined
-    if (!ChildSpec.shouldRestart(child.spec.restart, reason)) {
+    const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
+    yield* report(child, pid, reason, restarting ? "restart" : "none")
+    if (!restarting) {
       if (child.spec.restart === "temporary") remove(state, child)
       if (child.spec.significant && shouldAutoShutdown(state)) {
         return GenServer.stopWith(shutdownReason, state)
@@ -411,6 +414,25 @@ const childExited = (
     }
     return yield* restart(state, child, reason)
   })
+
+/**
+ * OTP's supervisor report: an abnormal child exit is logged as an error, with the supervisor,
+ * the child's id and pid, the reason and what the supervisor does about it.
+ */
+const report = (child: Child, pid: Pid, reason: ExitReason.ExitReason, action: "restart" | "none") =>
+  ExitReason.isOrderly(reason)
+    ? Effect.void
+    : Effect.flatMap(Process.self, (supervisor) =>
+      Effect.logError(`child ${child.spec.id} terminated: ${ExitReason.format(reason)}`).pipe(
+        Effect.annotateLogs({
+          report: "supervisor",
+          supervisor: String(supervisor),
+          child: child.spec.id,
+          pid: String(pid),
+          reason: ExitReason.format(reason),
+          action
+        })
+      ))
 
 const shouldAutoShutdown = (state: State): boolean => {
   if (state.autoShutdown === "anySignificant") return true
@@ -430,6 +452,10 @@ const restart = (
     const now = yield* Clock.currentTimeMillis
     if (state.intensity.recent(now) === 0) child.backoff?.reset()
     if (!state.intensity.add(now)) {
+      yield* Effect.flatMap(Process.self, (supervisor) =>
+        Effect.logError(`supervisor shutting down: reached max restart intensity`).pipe(
+          Effect.annotateLogs({ report: "supervisor", supervisor: String(supervisor), child: child.spec.id, action: "shutdown" })
+        ))
       yield* stopInReverse(state, state.children)
       return GenServer.stopWith(shutdownReason, state)
     }

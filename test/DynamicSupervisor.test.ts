@@ -2,10 +2,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Equal } from "effect"
 import { TestClock } from "effect/testing"
 import { DynamicSupervisor, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
-import { Exit, nextLog, Ping, takeLog, worker, Worker } from "./support/workers.js"
+import { Exit, nextLog, Ping, quiet, takeLog, worker, Worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
-  Process.run(body).pipe(Effect.provide(Node.layer()))
+  Process.run(body).pipe(Effect.provide(Node.layer()), quiet)
 
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
   Process.isDownMessage(m) && m.ref === ref

@@ -3,10 +3,10 @@ import { Effect, Equal, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { ChildSpec, Errors, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
-import { Exit, nextLog, Ping, takeLog, worker, Worker } from "./support/workers.js"
+import { captureLogs, Exit, nextLog, Ping, quiet, takeLog, worker, Worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
-  Process.run(body).pipe(Effect.provide(Node.layer()))
+  Process.run(body).pipe(Effect.provide(Node.layer()), quiet)
 
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
   Process.isDownMessage(m) && m.ref === ref
@@ -279,7 +279,7 @@ describe("intensity", () => {
               if (Process.isDownMessage(next)) return i
             }
             return -1
-          })).pipe(Effect.provide(Node.layer()), Effect.provide(TestClock.layer())))
+          })).pipe(Effect.provide(Node.layer()), Effect.provide(TestClock.layer()), quiet))
           return observed === expected
         }
       ),
@@ -373,7 +373,7 @@ describe("shutdown", () => {
             const stopped = (yield* takeLog).map((e) => (e as Array<string>)[1])
             const left = (yield* Process.processes).length - 1
             return JSON.stringify(stopped) === JSON.stringify([...started].reverse()) && left === 0
-          })).pipe(Effect.provide(Node.layer())))
+          })).pipe(Effect.provide(Node.layer()), quiet))
           return ok
         }
       ),
@@ -544,10 +544,38 @@ describe("any crash schedule", () => {
             yield* Supervisor.stop(sup)
             const left = (yield* Process.processes).length - 1
             return !permanentDown && !temporaryKept && left === 0
-          })).pipe(Effect.provide(Node.layer())))
+          })).pipe(Effect.provide(Node.layer()), quiet))
           return result
         }
       ),
       { numRuns: 100 }
     ))
+})
+
+describe("supervisor reports", () => {
+  it.effect("an abnormal child exit is logged as an error report: supervisor, child, pid, reason, action", () => {
+    const logs = captureLogs()
+    return Process.run(Effect.gen(function*() {
+      const log = yield* Process.self
+      const sup = yield* Supervisor.start([worker({ id: "a", log }), worker({ id: "b", log }, { restart: "transient" })], { intensity: 1 })
+      yield* takeLog
+      const a = yield* crash(sup, "a")
+      yield* nextLog
+      yield* crash(sup, "b", "shutdown")
+      yield* Supervisor.whichChildren(sup)
+      const reports = logs.entries.filter((e) => e.annotations["report"] === "supervisor")
+      assert.strictEqual(reports.length, 1)
+      assert.strictEqual(reports[0]!.level, "Error")
+      assert.deepStrictEqual(
+        { ...reports[0]!.annotations, reason: undefined },
+        { report: "supervisor", supervisor: String(sup.pid), child: "a", pid: String(a), reason: undefined, action: "restart" }
+      )
+      assert.include(String(reports[0]!.annotations["reason"]), "a crashed")
+      // Exceeding the intensity is reported too.
+      yield* crash(sup, "a")
+      const ref = yield* Process.monitor(sup.pid!)
+      yield* Process.receive({ match: isDownFor(ref) })
+      assert.isTrue(logs.entries.some((e) => e.annotations["action"] === "shutdown" && e.message.includes("intensity")))
+    })).pipe(Effect.provide(Node.layer()), logs.provide)
+  })
 })

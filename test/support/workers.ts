@@ -1,7 +1,7 @@
 /**
  * Test workers for supervisor tests: GenServers that report their lifecycle to a log process.
  */
-import { Effect, Option, Schema } from "effect"
+import { Context, Effect, Logger, Option, References, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { ExitReason, GenServer, Process } from "../../index.js"
 
@@ -62,3 +62,19 @@ export const takeLog = Effect.gen(function*() {
 
 /** Waits for the next log entry. */
 export const nextLog = Process.receive({ match: Array.isArray })
+
+/** A logger that keeps log entries (message and annotations) instead of printing them. */
+export const captureLogs = () => {
+  const entries: Array<{ readonly level: string; readonly message: string; readonly annotations: Record<string, unknown> }> = []
+  const logger = Logger.make<unknown, void>(({ fiber, logLevel, message }) => {
+    const parts = Array.isArray(message) ? message : [message]
+    const annotations = Context.get(fiber.context, References.CurrentLogAnnotations) as Record<string, unknown>
+    entries.push({ level: logLevel, message: parts.map(String).join(" "), annotations: { ...annotations } })
+  })
+  const provide = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.provideService(effect, Logger.CurrentLoggers, new Set([logger]))
+  return { entries, provide }
+}
+
+/** Runs `effect` with its log entries dropped (tests that crash workers on purpose). */
+export const quiet = <A, E, R>(effect: Effect.Effect<A, E, R>) => captureLogs().provide(effect)
