@@ -37,8 +37,9 @@
  * - Each application runs under an application master process, which starts its root (the
  *   `start` effect runs in the master and links the root to it: use `Supervisor.startLink`).
  * - Start types, for when the root exits by itself: `permanent` (any exit stops every other
- *   application and the node), `transient` (an abnormal exit does that; `normal` or `shutdown`
- *   is only logged), `temporary` (only logged). {@link stop} of an application is never such an
+ *   application and the node), `transient` (an exit with any reason but `normal` does that,
+ *   including the `shutdown` of a root supervisor that gave up; `normal` is only logged),
+ *   `temporary` (only logged). {@link stop} of an application is never such an
  *   exit.
  * - Configuration is an Effect `Config`, read from the `ConfigProvider` in context when the
  *   application starts (the environment by default), so defaults live in code and the
@@ -389,7 +390,9 @@ const startOne = (c: Controller, app: Application<any, any>, type: StartType): E
         c.running.delete(app.name)
         const index = c.order.indexOf(app.name)
         if (index >= 0) c.order.splice(index, 1)
-        const fatal = type === "permanent" || (type === "transient" && !ExitReason.isOrderly(reason))
+        // As OTP: for a transient application anything but `normal` is abnormal, including the
+        // `shutdown` of a root supervisor that reached its restart intensity.
+        const fatal = type === "permanent" || (type === "transient" && reason._tag !== "Normal")
         yield* Effect.logWarning(`application ${app.name} exited: ${ExitReason.format(reason)}`).pipe(
           Effect.annotateLogs({ application: app.name, type, reason: ExitReason.format(reason), fatal: String(fatal) })
         )
@@ -475,12 +478,28 @@ export const stopAll: Effect.Effect<void, never, Node.Node> = Effect.flatMap(con
  * @category lifecycle
  * @since 0.1.0
  */
-export const which: Effect.Effect<ReadonlyArray<{ readonly name: string; readonly version: string; readonly type: StartType }>, never, Node.Node> =
-  Effect.map(controller, (c) =>
+export const which: Effect.Effect<ReadonlyArray<RunningApplication>, never, Node.Node> = Effect.map(
+  controller,
+  (c) =>
     c.order.map((name) => {
       const r = c.running.get(name)!
-      return { name, version: r.app.version, type: r.type }
-    }))
+      return { name, version: r.app.version, type: r.type, master: r.master }
+    })
+)
+
+/**
+ * A running application as {@link which} reports it; `master` is its application master
+ * process, which exits once the application has stopped or its root has exited.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RunningApplication {
+  readonly name: string
+  readonly version: string
+  readonly type: StartType
+  readonly master: Pid
+}
 
 /**
  * Completes when an application failure stops the node (a permanent application exited, or a
@@ -492,6 +511,19 @@ export const which: Effect.Effect<ReadonlyArray<{ readonly name: string; readonl
 export const awaitFailure: Effect.Effect<Failure, never, Node.Node> = Effect.flatMap(
   controller,
   (c) => Effect.flatMap(failureOf(c), Deferred.await)
+)
+
+/**
+ * The application failure that is stopping the node, if one happened (without waiting).
+ *
+ * @category lifecycle
+ * @since 0.1.0
+ */
+export const failure: Effect.Effect<Option.Option<Failure>, never, Node.Node> = Effect.flatMap(
+  controller,
+  (c) =>
+    Effect.flatMap(failureOf(c), (d) =>
+      Effect.flatMap(Deferred.isDone(d), (done) => done ? Effect.map(Deferred.await(d), Option.some) : Effect.succeed(Option.none())))
 )
 
 // ----------------------------------------------------------------------------
@@ -580,12 +612,26 @@ export const main = <C>(app: Application<C, never>, options?: MainOptions): Prom
     process.once("SIGTERM", onSignal)
   })
   const until = options?.until === undefined ? signalled : Effect.raceFirst(signalled, options.until)
-  return Effect.runPromise(run(app, { ...options, until })).then((outcome) => {
+  // Processes waiting for messages hold no timer or socket: keep the program alive until it
+  // has stopped.
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
+  const cleanup = () => {
+    clearInterval(keepAlive)
     if (onSignal !== undefined) {
       process.removeListener("SIGINT", onSignal)
       process.removeListener("SIGTERM", onSignal)
     }
-    process.exitCode = outcome.status
-    return outcome
-  })
+  }
+  return Effect.runPromise(run(app, { ...options, until })).then(
+    (outcome) => {
+      cleanup()
+      process.exitCode = outcome.status
+      return outcome
+    },
+    (defect) => {
+      cleanup()
+      process.exitCode = 1
+      throw defect
+    }
+  )
 }
