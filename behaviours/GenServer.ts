@@ -331,6 +331,27 @@ export type CastHandlers<Casts extends Rpc.Any, S, R, Tags extends string = Cast
   readonly [Tag in Tags]: (payload: Rpc.Payload<Named<Casts, Tag>>, state: S) => Returns<CastResult<S>, R>
 }
 
+/** The services an Effect needs (none for a plain value). */
+type EffectServices<T> = T extends Effect.Effect<any, any, infer R> ? R : never
+
+/** The services a callback's result needs. */
+type CallbackServices<F> = F extends (...args: any) => infer Result ? EffectServices<Result> : never
+
+/** The services a module definition's callbacks need, all of them. */
+type ServicesIn<D> =
+  | CallbackServices<D[keyof D & ("init" | "handleInfo" | "handleContinue" | "terminate" | "codeChange")]>
+  | (D extends { readonly handleCall?: infer H } ? H extends object ? CallbackServices<H[keyof H]> : never : never)
+  | (D extends { readonly handleCast?: infer H } ? H extends object ? CallbackServices<H[keyof H]> : never : never)
+
+/** Rejects handlers for requests the module does not declare. */
+type NoExtra<D, Calls extends Rpc.Any, Casts extends Rpc.Any> =
+  & (D extends { readonly handleCall?: infer H } ? H extends object
+      ? { readonly handleCall?: { readonly [Tag in Exclude<keyof H, Calls["_tag"]>]: "not a declared call" } }
+    : unknown : unknown)
+  & (D extends { readonly handleCast?: infer H } ? H extends object
+      ? { readonly handleCast?: { readonly [Tag in Exclude<keyof H, Casts["_tag"]>]: "not a declared cast" } }
+    : unknown : unknown)
+
 /** Requires a handler for every declared call and cast (names the missing ones in the error). */
 type Complete<Calls extends Rpc.Any, Casts extends Rpc.Any, CallTags extends string, CastTags extends string> =
   & ([Calls["_tag"]] extends [CallTags] ? unknown
@@ -457,16 +478,22 @@ export const make = <
   S,
   Calls extends Rpc.Any = never,
   Casts extends Rpc.Any = never,
-  R = never,
-  // The handlers' tags are their own type parameters so that TypeScript infers `R` from the
+  // The handlers' tags are their own type parameters so that TypeScript infers from the
   // handlers (it cannot through a mapped type keyed by `Calls["_tag"]`); `Complete` then
   // requires one handler per declared request.
   CallTags extends Calls["_tag"] = Calls["_tag"],
-  CastTags extends Casts["_tag"] = Casts["_tag"]
+  CastTags extends Casts["_tag"] = Casts["_tag"],
+  // The definition as written: the services the module needs are the union of what each
+  // callback's Effect needs (one type parameter for all callbacks would keep only one of them).
+  D extends Definition<Args, S, Calls, Casts, any, CallTags, CastTags> = Definition<Args, S, Calls, Casts, any, CallTags, CastTags>
 >(
-  definition: Definition<Args, S, Calls, Casts, R, CallTags, CastTags> & Complete<Calls, Casts, CallTags, CastTags>
-): Module<Args, S, Calls, Casts, R> =>
-  ({ ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }) as Module<Args, S, Calls, Casts, R>
+  definition:
+    & D
+    & Definition<Args, S, Calls, Casts, any, CallTags, CastTags>
+    & Complete<Calls, Casts, CallTags, CastTags>
+    & NoExtra<D, Calls, Casts>
+): Module<Args, S, Calls, Casts, ServicesIn<D>> =>
+  ({ ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }) as any
 
 /**
  * @category guards

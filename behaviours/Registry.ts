@@ -16,7 +16,7 @@
  * })
  *
  * const program = Effect.gen(function*() {
- *   const rooms = yield* Registry.start<string>({ name: "rooms", keys: "unique" })
+ *   const rooms = yield* Registry.start<string, undefined, "unique">({ name: "rooms", keys: "unique" })
  *   // A server named through the registry: calls and casts by that name work.
  *   yield* GenServer.start(Room, "lobby", { name: Registry.via(rooms, "lobby") })
  *   const lobby = GenServer.ref(Room, Registry.via(rooms, "lobby"))
@@ -140,6 +140,11 @@ const isPrimitive = (key: unknown): key is string | number | boolean | bigint | 
 class KeyMap<A> {
   private readonly primitives = new Map<unknown, A>()
   private readonly buckets = new Map<number, Array<[unknown, A]>>()
+  has(key: unknown): boolean {
+    if (isPrimitive(key)) return this.primitives.has(key)
+    const bucket = this.buckets.get(Hash.hash(key))
+    return bucket !== undefined && bucket.some(([k]) => Equal.equals(k, key))
+  }
   get(key: unknown): A | undefined {
     if (isPrimitive(key)) return this.primitives.get(key)
     const bucket = this.buckets.get(Hash.hash(key))
@@ -460,7 +465,7 @@ export const count = (registry: Registry<any, any, any>): Effect.Effect<number, 
  * @since 0.1.0
  */
 export const meta = (registry: Registry<any, any, any>, key: unknown): Effect.Effect<Option.Option<unknown>, NoProc, Node> =>
-  Effect.map(tableOf(registry), (table) => Option.fromUndefinedOr(table.meta.get(key)))
+  Effect.map(tableOf(registry), (table) => table.meta.has(key) ? Option.some(table.meta.get(key)) : Option.none())
 
 /**
  * Runs `f` with the entries under `key` at this moment (nothing runs if there are none). With
@@ -510,15 +515,18 @@ const viaRegistry = <K>(registry: Registry<K, any, "unique">): Gen.ViaRegistry<K
           Effect.orDie,
           withNode
         ),
+      // Called by the named process itself: it removes only its own entry (the key may have a
+      // new owner by now), as Elixir's `unregister_name`.
       unregisterName: (key) =>
-        tableOf(registry).pipe(
-          Effect.map((table) => {
-            const owner = table.entries.get(key)?.[0]?.pid
-            if (owner !== undefined) table.remove(owner, key)
-          }),
-          Effect.ignore,
-          withNode
-        ),
+        Effect.withFiber((fiber) => {
+          const self = Context.getOrUndefined(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess)
+          if (self === undefined) return Effect.void
+          return tableOf(registry).pipe(
+            Effect.map((table) => table.remove(self, key)),
+            Effect.ignore,
+            withNode
+          )
+        }),
       whereisName: (key) =>
         tableOf(registry).pipe(
           Effect.map((table) => Option.fromUndefinedOr(table.entries.get(key)?.[0]?.pid)),

@@ -3,7 +3,8 @@
  * the process that started it, trapping exits, learns why, while a monitor reports the same
  * death from the outside.
  *
- * Run it with `npm start`. `test/examples.test.ts` runs it too and checks what it prints.
+ * Run it with `npx tsx examples/ping-pong.ts`. `test/examples.test.ts` runs it too and checks
+ * what it prints.
  */
 import { Console, Effect } from "effect"
 import { ExitReason, Node, Process } from "../index.js"

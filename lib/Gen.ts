@@ -500,7 +500,9 @@ const startWith = <R>(
       const watcher = new (class extends Watcher {
         down(reason: ExitReason.ExitReason) {
           if (timer) child.runtime.timers.cancel(timer)
-          resume(Effect.succeed(result !== undefined ? { _tag: "Ack", result } : { _tag: "Exit", reason }))
+          // Resumed from the run queue, after every exit watcher (a Registry's cleanup) ran.
+          const outcome: StartOutcome = result !== undefined ? { _tag: "Ack", result } : { _tag: "Exit", reason }
+          child.runtime.schedule({ run: () => resume(Effect.succeed(outcome)) })
         }
       })()
       if (!child.watch(watcher)) {
@@ -554,7 +556,8 @@ const awaitDeath = (process: ProcessImpl): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
     const watcher = new (class extends Watcher {
       down() {
-        resume(Effect.void)
+        // From the run queue: the exit is complete (every exit watcher ran) when the caller goes on.
+        process.runtime.schedule({ run: () => resume(Effect.void) })
       }
     })()
     if (!process.watch(watcher)) return resume(Effect.void)

@@ -353,8 +353,10 @@ describe("unique keys", () => {
       const reg = yield* Registry.start<string, number, "unique">({ name: "reg", keys: "unique" })
       yield* Registry.register(reg, "a", 1)
       assert.deepStrictEqual(show(yield* Registry.lookup(reg, "a")), [entry(me, 1)])
-      const [[owner]] = (yield* Registry.lookup(reg, "a")) as ReadonlyArray<readonly [Process.Pid, number]> as [[Process.Pid, number]]
-      assert.isTrue(Equal.equals(owner, me))
+      const found = yield* Registry.lookup(reg, "a")
+      assert.strictEqual(found.length, 1)
+      assert.isTrue(Equal.equals(found[0]![0], me))
+      assert.strictEqual(found[0]![1], 1)
 
       // Another process: the owner's pid.
       const other = yield* spawnAgent

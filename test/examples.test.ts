@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { ConfigProvider, Effect } from "effect"
 import { TestConsole } from "effect/testing"
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { Node } from "../index.js"
+import { Application, Node } from "../index.js"
+import { quiet } from "./support/workers.js"
+import * as Chat from "../examples/chat.js"
 import * as Counter from "../examples/counter.js"
 import * as KvStore from "../examples/kv-store.js"
 import * as PingPong from "../examples/ping-pong.js"
@@ -12,9 +14,11 @@ import * as SupervisionTree from "../examples/supervision-tree.js"
 /** Pids depend on how many processes ran before; the shape is what the examples promise. */
 const normalize = (lines: ReadonlyArray<unknown>) => lines.map((line) => String(line).replace(/<0\.\d+\.0>/g, "<pid>"))
 
+/** What an example prints with `Console` (its log entries, such as supervisor reports, are dropped). */
 const printed = <E>(main: Effect.Effect<unknown, E, Node.Node>) =>
   main.pipe(
     Effect.provide(Node.layer()),
+    quiet,
     Effect.andThen(TestConsole.logLines),
     Effect.map(normalize),
     Effect.provide(TestConsole.layer)
@@ -33,8 +37,53 @@ const pingPongLines = [
   "live processes besides main: 0"
 ]
 
+const chatLines = [
+  "chat: opening lobby, effect (history 50)",
+  "  room lobby started",
+  "  room effect started",
+  "ada joined lobby",
+  "joe joined lobby",
+  "joe joined effect",
+  "ada -> lobby: hello, joe",
+  "    ada sees [lobby] ada: hello, joe",
+  "    joe sees [lobby] ada: hello, joe",
+  "joe -> lobby: hi ada! effect-otp is up",
+  "    ada sees [lobby] joe: hi ada! effect-otp is up",
+  "    joe sees [lobby] joe: hi ada! effect-otp is up",
+  "joe -> effect: anyone here?",
+  "    joe sees [effect] joe: anyone here?",
+  "lobby hits a bug",
+  "  room lobby stopped (Crash)",
+  "  room lobby started",
+  "lobby is back as a new process (new pid), history clean (0 messages), 2 listeners kept",
+  "ada -> lobby: we lost the history, but not each other",
+  "    ada sees [lobby] ada: we lost the history, but not each other",
+  "    joe sees [lobby] ada: we lost the history, but not each other",
+  "session over: stopping",
+  "  room effect stopped (Shutdown)",
+  "  room lobby stopped (Shutdown)"
+]
+
 describe("examples", () => {
-  it.effect("ping-pong (the flagship, `npm start`)", () =>
+  it.effect("chat (the flagship, `npm start`): a session, a crash and restart, an ordered stop", () =>
+    Effect.gen(function*() {
+      const outcome = yield* Application.run(Chat.Chat, { until: Effect.orDie(Chat.session) }).pipe(quiet)
+      assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
+      assert.deepStrictEqual(normalize(yield* TestConsole.logLines), chatLines)
+    }).pipe(Effect.provide(TestConsole.layer)))
+
+  it.effect("chat reads its configuration from the environment", () =>
+    Effect.gen(function*() {
+      const outcome = yield* Application.run(Chat.Chat, { until: Effect.void }).pipe(
+        quiet,
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({ CHAT_ROOMS: "a, b ,c", CHAT_HISTORY: "5" }))
+      )
+      assert.strictEqual(outcome.status, 0)
+      const lines = normalize(yield* TestConsole.logLines)
+      assert.deepStrictEqual(lines.slice(0, 4), ["chat: opening a, b, c (history 5)", "  room a started", "  room b started", "  room c started"])
+    }).pipe(Effect.provide(TestConsole.layer)))
+
+  it.effect("ping-pong", () =>
     printed(PingPong.main).pipe(Effect.map((lines) => assert.deepStrictEqual(lines, pingPongLines))))
 
   it.effect("counter", () =>
@@ -94,6 +143,8 @@ describe("examples", () => {
     const root = fileURLToPath(new URL("..", import.meta.url))
     const run = (file: string) =>
       execFileSync(process.execPath, ["--import", "tsx", file], { cwd: root, encoding: "utf8" })
+    const chat = run("examples/chat.ts").split("\n").filter((line) => chatLines.includes(line))
+    assert.deepStrictEqual(chat, chatLines)
     assert.deepStrictEqual(normalize(run("examples/ping-pong.ts").trim().split("\n")), pingPongLines)
     assert.include(run("examples/counter.ts"), "after reset -> 0")
     assert.include(run("examples/kv-store.ts"), "await runtime -> effect")
