@@ -12,8 +12,17 @@ import type { BenchRecord, System } from "./records.js"
 
 export type { BenchRecord, System } from "./records.js"
 
-/** Measures one run of size `n` and returns the figure, already in the case's unit. */
-export type Measure = (n: number) => Promise<number>
+/**
+ * Several figures of one run, by benchmark name: the case's own benchmark and each of its
+ * {@link CaseSpec.extra} benchmarks.
+ */
+export type Figures = Readonly<Record<string, number>>
+
+/**
+ * Measures one run of size `n` and returns the figure, already in the case's unit; or, for a
+ * case with {@link CaseSpec.extra} benchmarks, the figures of all of them.
+ */
+export type Measure = (n: number) => Promise<number | Figures>
 
 /** A benchmark case: one benchmark, measured for each system in a process of its own. */
 export interface CaseSpec {
@@ -23,8 +32,15 @@ export interface CaseSpec {
   readonly size: { readonly full: number; readonly quick: number }
   /** Measured runs (the median is reported): full and `--quick`. */
   readonly reps: { readonly full: number; readonly quick: number }
+  /** Other measured runs for some systems (e.g. one run of a slow baseline); overrides `reps`. */
+  readonly repsBySystem?: Partial<Record<System, { readonly full: number; readonly quick: number }>> | undefined
   /** Run once at 10% of the size before measuring (JIT warm-up). Default true. */
   readonly warmup?: boolean | undefined
+  /**
+   * More benchmarks measured by the same runs (e.g. memory and stop time next to start time):
+   * each `Measure` then returns {@link Figures} naming `benchmark` and every one of these.
+   */
+  readonly extra?: ReadonlyArray<{ readonly benchmark: string; readonly unit: string }> | undefined
   readonly systems: Partial<Record<System, Measure>>
 }
 
@@ -79,15 +95,29 @@ export const runCase = (spec: CaseSpec): void => {
     process.exit(2)
   }
   const n = quick ? spec.size.quick : spec.size.full
-  const reps = quick ? spec.reps.quick : spec.reps.full
+  const repsOf = spec.repsBySystem?.[system] ?? spec.reps
+  const reps = quick ? repsOf.quick : repsOf.full
   const main = async (): Promise<void> => {
-    if (spec.warmup !== false) await measure(Math.max(1, Math.round(n / 10)))
-    const values: Array<number> = []
+    const benchmarks = [{ benchmark: spec.benchmark, unit: spec.unit }, ...(spec.extra ?? [])]
+    const figuresOf = (result: number | Figures): Figures => {
+      const figures = typeof result === "number" ? { [spec.benchmark]: result } : result
+      for (const { benchmark } of benchmarks) {
+        if (typeof figures[benchmark] !== "number") throw new Error(`bench: the run gave no ${benchmark} figure`)
+      }
+      return figures
+    }
+    if (spec.warmup !== false) figuresOf(await measure(Math.max(1, Math.round(n / 10))))
+    const values: Array<Figures> = []
     for (let i = 0; i < reps; i++) {
       collectGarbage()
-      values.push(await measure(n))
+      values.push(figuresOf(await measure(n)))
     }
-    const records: Array<BenchRecord> = [{ benchmark: spec.benchmark, system, value: median(values), unit: spec.unit }]
+    const records: Array<BenchRecord> = benchmarks.map(({ benchmark, unit }) => ({
+      benchmark,
+      system,
+      value: median(values.map((v) => v[benchmark]!)),
+      unit
+    }))
     process.stdout.write(JSON.stringify(records) + "\n")
   }
   main().then(

@@ -38,7 +38,23 @@ const cases: ReadonlyArray<Case> = [
   { file: "send.ts", benchmark: "send_throughput", unit: "msg/s", systems: all },
   { file: "ping-pong.ts", benchmark: "ping_pong_round_trips", unit: "rt/s", systems: all },
   { file: "genserver-cast.ts", benchmark: "genserver_cast_throughput", unit: "msg/s", systems: all },
-  { file: "genserver-call.ts", benchmark: "genserver_call_round_trips", unit: "calls/s", systems: all }
+  { file: "genserver-call.ts", benchmark: "genserver_call_round_trips", unit: "calls/s", systems: all },
+  {
+    file: "supervisor-restarts.ts",
+    benchmark: "supervisor_restarts_per_second",
+    unit: "restarts/s",
+    systems: ["effect-otp", "effect-queue"]
+  },
+  // Also records dynamic_supervisor_child_bytes and dynamic_supervisor_stop_100k_seconds.
+  {
+    file: "dynamic-supervisor.ts",
+    benchmark: "dynamic_supervisor_start_100k_seconds",
+    unit: "s",
+    systems: ["effect-otp", "effect-queue"]
+  },
+  { file: "send-mailbox.ts", benchmark: "send_throughput_mailbox", unit: "msg/s", systems: all },
+  // Raw Effect only: the cost of one Effect step, the floor of a receive loop with a step per message.
+  { file: "effect-step.ts", benchmark: "effect_step_floor", unit: "steps/s", systems: ["effect-queue"] }
 ]
 
 /** Figures computed from others of the same run: `numerator / denominator`, for one system. */
@@ -71,7 +87,8 @@ const targets: Record<string, { readonly bound: "max" | "min"; readonly value: n
   send_throughput: { bound: "min", value: 10e6 },
   ping_pong_round_trips: { bound: "min", value: 2e6 },
   genserver_cast_throughput: { bound: "min", value: 10e6 },
-  genserver_call_round_trips: { bound: "min", value: 1.5e6 }
+  genserver_call_round_trips: { bound: "min", value: 1.5e6 },
+  supervisor_restarts_per_second: { bound: "min", value: 50e3 }
 }
 
 // ----------------------------------------------------------------------------
@@ -210,11 +227,10 @@ const formatRatio = (ratio: number, unit: string): string => {
   return `${ratio.toFixed(2)}x ${better ? "(better)" : worse ? "(worse)" : "(equal)"}`
 }
 
-const formatTarget = (benchmark: string, value: number | undefined): string => {
+const formatTarget = (benchmark: string, unit: string, value: number | undefined): string => {
   const target = targets[benchmark]
-  const c = cases.find((x) => x.benchmark === benchmark)
-  if (target === undefined || c === undefined) return ""
-  const wanted = `${target.bound === "max" ? "<=" : ">="} ${formatValue(target.value, c.unit)}`
+  if (target === undefined) return ""
+  const wanted = `${target.bound === "max" ? "<=" : ">="} ${formatValue(target.value, unit)}`
   if (value === undefined) return wanted
   const met = target.bound === "max" ? value <= target.value : value >= target.value
   return `${wanted} ${met ? "met" : "MISSED"}`
@@ -240,11 +256,12 @@ const main = async (): Promise<number> => {
   const selected = cases.filter((c) => only === undefined || only.includes(c.benchmark))
   const records: Array<BenchRecord> = []
   const failures: Array<string> = []
+  const nameWidth = Math.max(...selected.map((c) => c.benchmark.length))
   const startedAll = performance.now()
   for (const c of selected) {
     for (const system of c.systems) {
       if (onlySystems !== undefined && !onlySystems.includes(system)) continue
-      process.stdout.write(`  ${c.benchmark.padEnd(28)} ${system.padEnd(13)} `)
+      process.stdout.write(`  ${c.benchmark.padEnd(nameWidth)} ${system.padEnd(13)} `)
       const result = await runChild(c, system)
       records.push(...result.records)
       const own = result.records.find((r) => r.benchmark === c.benchmark && r.system === system)
@@ -297,7 +314,7 @@ const main = async (): Promise<number> => {
         const v = value(s)
         return mine === undefined || v === undefined ? "-" : formatRatio(mine / v, unit)
       }),
-      formatTarget(benchmark, mine)
+      formatTarget(benchmark, unit, mine)
     ])
   }
   console.log()
