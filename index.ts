@@ -101,3 +101,10 @@ export * as Registry from "./behaviours/Registry.js"
  * @since 0.1.0
  */
 export * as Application from "./behaviours/Application.js"
+
+/**
+ * The code server: current and old versions of modules, live upgrades of running processes.
+ *
+ * @since 0.1.0
+ */
+export * as Code from "./lib/Code.js"

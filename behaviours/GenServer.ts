@@ -108,6 +108,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type * as Rpc from "effect/rpc/Rpc"
 import type { CallError } from "../lib/Errors.js"
 import { UnknownRequest } from "../lib/Errors.js"
@@ -117,6 +118,7 @@ import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import * as Sys from "../lib/Sys.js"
+import * as Code from "../lib/Code.js"
 import * as ChildSpec from "./ChildSpec.js"
 
 // ----------------------------------------------------------------------------
@@ -559,10 +561,11 @@ export const start = <M extends Any>(
   args: ArgsOf<M>,
   options?: StartOptions
 ): Effect.Effect<Server<M>, Gen.StartError, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
-  Effect.map(
-    Gen.start((ack) => serve(module as unknown as AnyModule, args, ack, undefined), options),
-    (pid) => ({ target: pid, pid })
-  ) as any
+  Effect.flatMap(Code.resolve(module), (current) =>
+    Effect.map(
+      Gen.start((ack) => serve(current as unknown as AnyModule, args, ack, undefined), options),
+      (pid) => ({ target: pid, pid })
+    )) as any
 
 /**
  * Like {@link start}, linked to the calling process: how a supervisor starts a server.
@@ -580,10 +583,11 @@ export const startLink = <M extends Any>(
   Node | Process.CurrentProcess | Exclude<ServicesOf<M>, Process.CurrentProcess>
 > =>
   Effect.flatMap(Process.self, (parent) =>
-    Effect.map(
-      Gen.startLink((ack) => serve(module as unknown as AnyModule, args, ack, parent), options),
-      (pid) => ({ target: pid, pid })
-    )) as any
+    Effect.flatMap(Code.resolve(module), (current) =>
+      Effect.map(
+        Gen.startLink((ack) => serve(current as unknown as AnyModule, args, ack, parent), options),
+        (pid) => ({ target: pid, pid })
+      ))) as any
 
 /**
  * The child spec that starts this module under a supervisor with {@link startLink}: id the
@@ -622,6 +626,39 @@ export const childSpec = <M extends Any>(
     ),
     { modules: [module.name], ...options }
   ) as any
+
+/**
+ * A typed `codeChange`: decodes the running server's old state with `from` (an Effect Schema),
+ * then migrates it with `f`; with `to`, the new state is checked too. A state that does not
+ * decode, or a migration that fails, fails the code change: the server keeps its old code and
+ * state, and the caller (`Sys.changeCode`, `Code.upgrade`) gets the error, at the swap rather
+ * than at the next message.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { GenServer } from "effect-otp"
+ *
+ * // Version 1 kept a number; version 2 keeps a record.
+ * const codeChange = GenServer.migrate(Schema.Number, (count, oldVersion) => ({ count, since: oldVersion }))
+ * ```
+ *
+ * @category code change
+ * @since 0.1.0
+ */
+export const migrate = <From extends Schema.Top, S, R = never>(
+  from: From,
+  f: (oldState: From["Type"], oldVersion: string, extra: unknown) => S | Effect.Effect<S, unknown, R>,
+  options?: { readonly to?: Schema.Codec<S, any> | undefined }
+): (oldVersion: string, oldState: unknown, extra: unknown) => Effect.Effect<S, unknown, R | From["DecodingServices"]> =>
+(oldVersion, oldState, extra) =>
+  Schema.decodeUnknownEffect(from)(oldState).pipe(
+    Effect.flatMap((old) => {
+      const next = f(old, oldVersion, extra)
+      return Effect.isEffect(next) ? next : Effect.succeed(next)
+    }),
+    Effect.flatMap((next) => options?.to === undefined ? Effect.succeed(next) : Schema.decodeUnknownEffect(options.to)(next) as Effect.Effect<S, unknown>)
+  )
 
 /** A request as it travels: the Rpc tag and its payload. */
 class Request {
@@ -785,6 +822,7 @@ const serve = (
       terminated: false
     }
     setAction(loop, init.action)
+    yield* Code.track(module)
     yield* ack({ _tag: "Ok" })
     const reason = yield* mainLoop(loop).pipe(
       Effect.catchCause((cause) => {
@@ -1026,6 +1064,7 @@ const handleSystem = (
         }
         loop.module = next
         loop.state = migrated.value
+        yield* Code.track(next)
         Gen.replyUnsafe(from, undefined)
         return undefined
       }

@@ -82,6 +82,19 @@ export interface Options {
   readonly name?: string | undefined
 }
 
+const liveNodesKey = Symbol.for("effect-otp/live-nodes")
+
+/**
+ * The nodes running in this JavaScript process (shared by every copy of the library loaded,
+ * so the development tool reaches the program's nodes).
+ *
+ * @internal
+ */
+export const liveNodes = (): Set<Node> => {
+  const g = globalThis as { [liveNodesKey]?: Set<Node> }
+  return (g[liveNodesKey] ??= new Set())
+}
+
 /** @internal */
 export const runtimeOf = (node: Node): NodeRuntime => (node as unknown as { readonly runtime: NodeRuntime }).runtime
 
@@ -115,6 +128,9 @@ export const layer = (options?: Options): Layer.Layer<Node> =>
       name: runtime.name,
       runtime
     }
+    const nodes = liveNodes()
+    nodes.add(node)
+    yield* Effect.addFinalizer(() => Effect.sync(() => nodes.delete(node)))
     return node
   }))
 

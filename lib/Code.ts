@@ -1,0 +1,298 @@
+/**
+ * The code server: which version of each behaviour module is current, and live upgrades of the
+ * processes running it, Erlang's `code` module and release handler in one.
+ *
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { Code, GenServer, Node } from "effect-otp"
+ *
+ * const Get = Rpc.make("Get", { success: Schema.Number })
+ *
+ * const CounterV1 = GenServer.make({
+ *   name: "Counter",
+ *   version: "1",
+ *   calls: [Get],
+ *   init: (n: number) => GenServer.ok(n),
+ *   handleCall: { Get: (_, n) => GenServer.reply(n, n) }
+ * })
+ *
+ * // Version 2 keeps a record; its codeChange migrates the state of running servers.
+ * const CounterV2 = GenServer.make({
+ *   name: "Counter",
+ *   version: "2",
+ *   calls: [Get],
+ *   init: (n: number) => GenServer.ok({ count: n, upgrades: 0 }),
+ *   handleCall: { Get: (_, s) => GenServer.reply(s.count, s) },
+ *   codeChange: GenServer.migrate(Schema.Number, (count) => ({ count, upgrades: 1 }))
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(CounterV1, 41)
+ *   const report = yield* Code.upgrade(CounterV2)
+ *   // report.upgraded: [pid]; the server kept its pid, mailbox and (migrated) state
+ *   return yield* GenServer.call(counter, Get) // 41
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
+ * ## Rules
+ *
+ * - A module is identified by its `name` and has a `version`. {@link load} makes a version
+ *   current and keeps the previous one as old: two versions, as in Erlang.
+ * - Behaviours start processes through the code server: `GenServer.start` (and so every
+ *   supervisor start and restart) runs the **current** version of a loaded module, whatever
+ *   module value it was given. A supervisor restarts its children with the new code after an
+ *   upgrade.
+ * - {@link upgrade} loads a version and changes the code of every live process running an
+ *   older one of that module (`Sys.changeCode`: the new version's `codeChange(oldVersion,
+ *   state, extra)` runs inside the process, between two messages, and the module is swapped).
+ *   Messages that arrive meanwhile wait in the mailbox, in order; calls in flight are answered
+ *   by the new code. A process whose `codeChange` fails keeps its old code and state; the report
+ *   says, per process, what happened.
+ * - A third version: loading a version while processes still run the *old* one purges the old
+ *   one, as Erlang's `code:purge` does: those processes are killed (reason `killed`), and their
+ *   supervisors restart them with the current version. Processes on the version that becomes
+ *   old keep running until they are upgraded.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { CallError } from "./Errors.js"
+import * as ExitReason from "./ExitReason.js"
+import type { SysError } from "./Sys.js"
+import * as Sys from "./Sys.js"
+import type { NodeRuntime } from "./internal/runtime.js"
+import { liveNodes, Node, runtimeOf } from "./Node.js"
+import type { Pid } from "./Pid.js"
+import * as Process from "./Process.js"
+
+/**
+ * A versioned module, such as a GenServer module.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Module {
+  readonly name: string
+  readonly version: string
+}
+
+/**
+ * What {@link load} did.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface LoadResult {
+  readonly name: string
+  /** The version that was current before (now old), if any. */
+  readonly previous: string | undefined
+  readonly current: string
+  /** Processes killed because they ran the version purged by this load. */
+  readonly purged: ReadonlyArray<Pid>
+}
+
+/**
+ * What {@link upgrade} did, per process.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface UpgradeReport extends LoadResult {
+  readonly upgraded: ReadonlyArray<Pid>
+  readonly failed: ReadonlyArray<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }>
+}
+
+interface Entry {
+  current: Module
+  old: Module | undefined
+}
+
+/** One node's code server. */
+class CodeServer {
+  readonly modules = new Map<string, Entry>()
+  /** Live processes by module name, with the module value each runs. */
+  readonly running = new Map<string, Map<Pid, Module>>()
+}
+
+const servers = new WeakMap<NodeRuntime, CodeServer>()
+
+const serverOf = (runtime: NodeRuntime): CodeServer => {
+  let server = servers.get(runtime)
+  if (server === undefined) {
+    server = new CodeServer()
+    servers.set(runtime, server)
+  }
+  return server
+}
+
+const withServer = <A, E, R>(f: (server: CodeServer) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Node> =>
+  Effect.withFiber((fiber) => {
+    const node = Context.getOrUndefined(fiber.context, Node)
+    if (node === undefined) return Effect.die(new Error("effect-otp: no Node in context; provide Node.layer()"))
+    return f(serverOf(runtimeOf(node)))
+  })
+
+/**
+ * The current version of `module` (by name) if one was loaded, else `module` itself. Behaviours
+ * start processes with this.
+ *
+ * @category behaviours
+ * @since 0.1.0
+ */
+export const resolve = <M extends Module>(module: M): Effect.Effect<M, never, Node> =>
+  withServer((server) => Effect.succeed((server.modules.get(module.name)?.current as M | undefined) ?? module))
+
+/**
+ * Records that the calling process runs `module` (until it exits; call it again after a code
+ * change). For behaviours' generic loops.
+ *
+ * @category behaviours
+ * @since 0.1.0
+ */
+export const track = (module: Module): Effect.Effect<void, never, Node | Process.CurrentProcess> =>
+  withServer((server) =>
+    Effect.map(Process.self, (self) => {
+      let running = server.running.get(module.name)
+      if (running === undefined) {
+        running = new Map()
+        server.running.set(module.name, running)
+      }
+      const fresh = !running.has(self)
+      running.set(self, module)
+      if (fresh) Process.watchExitUnsafe(self, () => running.delete(self))
+    })
+  )
+
+/**
+ * The current version of the module named `name`, if loaded.
+ *
+ * @category queries
+ * @since 0.1.0
+ */
+export const current = (name: string): Effect.Effect<Option.Option<Module>, never, Node> =>
+  withServer((server) => Effect.succeed(Option.fromUndefinedOr(server.modules.get(name)?.current)))
+
+/**
+ * The live processes running any version of the module named `name`, with the version each runs.
+ *
+ * @category queries
+ * @since 0.1.0
+ */
+export const processes = (name: string): Effect.Effect<ReadonlyArray<readonly [Pid, string]>, never, Node> =>
+  withServer((server) =>
+    Effect.succeed([...(server.running.get(name)?.entries() ?? [])].map(([pid, m]) => [pid, m.version] as const))
+  )
+
+/**
+ * Makes `module` the current version of its name; the previous current becomes old. Processes
+ * still running the version that was old are killed (see the module doc).
+ *
+ * @category loading
+ * @since 0.1.0
+ */
+export const load = (module: Module): Effect.Effect<LoadResult, never, Node> =>
+  withServer((server) =>
+    Effect.gen(function*() {
+      const entry = server.modules.get(module.name)
+      const previous = entry?.current
+      // Loading a new version purges the old one (Erlang keeps two versions).
+      const purgedModule = entry !== undefined && entry.current !== module ? entry.old : undefined
+      if (entry === undefined) server.modules.set(module.name, { current: module, old: undefined })
+      else if (entry.current !== module) {
+        entry.old = entry.current
+        entry.current = module
+      }
+      const kept = server.modules.get(module.name)!
+      const purged: Array<Pid> = []
+      if (purgedModule !== undefined) {
+        for (const [pid, running] of server.running.get(module.name) ?? []) {
+          if (running === purgedModule) purged.push(pid)
+        }
+      }
+      for (const pid of purged) yield* Process.exit(pid, ExitReason.kill)
+      return {
+        name: module.name,
+        previous: previous === module ? kept.old?.version : previous?.version,
+        current: module.version,
+        purged
+      }
+    })
+  )
+
+/**
+ * Loads `module` and changes the code of every live process running another version of it:
+ * their state is migrated by the new version's `codeChange(oldVersion, state, extra)`, their
+ * pid and mailbox are kept. Reports, per process, whether it was upgraded or kept its old code.
+ *
+ * @category loading
+ * @since 0.1.0
+ */
+export const upgrade = (
+  module: Module,
+  extra?: unknown,
+  options?: { readonly concurrency?: number | undefined }
+): Effect.Effect<UpgradeReport, never, Node> =>
+  withServer((server) =>
+    Effect.gen(function*() {
+      const loaded = yield* load(module)
+      const purged = new Set(loaded.purged)
+      const targets = [...(server.running.get(module.name) ?? [])].filter(([pid, running]) =>
+        running !== module && !purged.has(pid)
+      )
+      const upgraded: Array<Pid> = []
+      const failed: Array<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }> = []
+      yield* Effect.forEach(
+        targets,
+        ([pid, running]) =>
+          Sys.changeCode(pid, module, extra, { timeout: "infinity" }).pipe(
+            Effect.match({
+              onSuccess: () => {
+                upgraded.push(pid)
+              },
+              onFailure: (error) => {
+                // A process that exited meanwhile has nothing to upgrade.
+                if (error._tag !== "NoProc") failed.push({ pid, from: running.version, error })
+              }
+            })
+          ),
+        { concurrency: options?.concurrency ?? 4096, discard: true }
+      )
+      return { ...loaded, upgraded, failed }
+    })
+  )
+
+// ----------------------------------------------------------------------------
+// The development hook
+// ----------------------------------------------------------------------------
+
+/**
+ * What the development tool (`effect-otp dev`) calls, through a global, to upgrade every live
+ * node of this JavaScript process when a source file changes. The tool does not import the
+ * library: it reaches the very instance the program runs.
+ *
+ * @internal
+ */
+export interface DevHook {
+  readonly upgrade: (modules: ReadonlyArray<Module>) => Promise<ReadonlyArray<UpgradeReport & { readonly millis: number }>>
+}
+
+const devHookKey = Symbol.for("effect-otp/dev-hook")
+
+;(globalThis as { [devHookKey]?: DevHook })[devHookKey] = {
+  upgrade: async (modules) => {
+    const reports: Array<UpgradeReport & { readonly millis: number }> = []
+    for (const node of liveNodes()) {
+      for (const module of modules) {
+        const t0 = performance.now()
+        const report = await Effect.runPromise(upgrade(module).pipe(Effect.provideService(Node, node)))
+        reports.push({ ...report, millis: performance.now() - t0 })
+      }
+    }
+    return reports
+  }
+}
