@@ -177,13 +177,13 @@ const childExited = (state: State, child: Child, reason: ExitReason.ExitReason) 
     const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
     if (!ExitReason.isOrderly(reason)) {
       // OTP's supervisor report.
-      yield* Effect.logError(`child ${child.spec.id} terminated: ${ExitReason.format(reason)}`).pipe(
+      yield* Effect.logError(`child ${child.spec.id} terminated (${reason._tag})`, reason).pipe(
         Effect.annotateLogs({
           report: "supervisor",
           supervisor: String(yield* Process.self),
           child: child.spec.id,
           pid: String(pid),
-          reason: ExitReason.format(reason),
+          reason: reason._tag,
           action: restarting ? "restart" : "none"
         })
       )

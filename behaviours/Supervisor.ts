@@ -423,13 +423,15 @@ const report = (child: Child, pid: Pid, reason: ExitReason.ExitReason, action: "
   ExitReason.isOrderly(reason)
     ? Effect.void
     : Effect.flatMap(Process.self, (supervisor) =>
-      Effect.logError(`child ${child.spec.id} terminated: ${ExitReason.format(reason)}`).pipe(
+      // The reason itself is logged, not a string made of it: formatting a crash (its cause and
+      // stack) is left to the logger, so a report costs little when nothing prints it.
+      Effect.logError(`child ${child.spec.id} terminated (${reason._tag})`, reason).pipe(
         Effect.annotateLogs({
           report: "supervisor",
           supervisor: String(supervisor),
           child: child.spec.id,
           pid: String(pid),
-          reason: ExitReason.format(reason),
+          reason: reason._tag,
           action
         })
       ))

@@ -22,6 +22,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
+import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Predicate from "effect/Predicate"
 
 /**
@@ -86,6 +87,10 @@ export class NoConnection extends Data.TaggedClass("NoConnection")<{}> {}
 export class Crash extends Data.TaggedClass("Crash")<{ readonly cause: Cause.Cause<unknown> }> {
   override toString(): string {
     return `Crash(${Cause.pretty(this.cause)})`
+  }
+  /** How Node's `util.inspect` (and so the default logger) shows it: the cause, pretty. */
+  [NodeInspectSymbol](): string {
+    return this.toString()
   }
 }
 
