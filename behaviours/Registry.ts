@@ -64,6 +64,7 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import * as Option from "effect/Option"
@@ -267,11 +268,28 @@ class Table {
 const tables = new WeakMap<Pid, Table>()
 
 /** The table of a registry, found by its name on the current node. */
-const tableOf = (registry: Registry<any, any, any>): Effect.Effect<Table, NoProc, Node> =>
-  Effect.flatMap(Process.whereis(registry.name), (pid) => {
-    const table = Option.isSome(pid) ? tables.get(pid.value) : undefined
-    return table === undefined || table.closed ? Effect.fail(new NoProc({ target: registry.name })) : Effect.succeed(table)
+const tableIn = (fiber: Fiber.Fiber<unknown, unknown>, registry: Registry<any, any, any>): Table | undefined => {
+  const pid = Process.whereisUnsafe(fiber, registry.name)
+  const table = pid === undefined ? undefined : tables.get(pid)
+  return table === undefined || table.closed ? undefined : table
+}
+
+/** Runs `f` with the registry's table, in the same Effect step (reads are one step each). */
+const withTable = <A, E, R>(
+  registry: Registry<any, any, any>,
+  f: (table: Table, fiber: Fiber.Fiber<unknown, unknown>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | NoProc, R | Node> =>
+  Effect.withFiber<A, E | NoProc, R>((fiber) => {
+    const table = tableIn(fiber, registry)
+    return table === undefined ? Effect.fail(new NoProc({ target: registry.name })) : f(table, fiber)
   })
+
+const tableOf = (registry: Registry<any, any, any>): Effect.Effect<Table, NoProc, Node> =>
+  withTable(registry, Effect.succeed)
+
+/** The calling process (a registry write is done by the caller itself). */
+const selfIn = (fiber: Fiber.Fiber<unknown, unknown>): Pid =>
+  Context.get(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess)
 
 // ----------------------------------------------------------------------------
 // The registry process
@@ -359,11 +377,10 @@ export const register = <K, V, M extends Keys>(
   key: K,
   value: V
 ): Effect.Effect<void, AlreadyRegistered | NoProc, Node | Process.CurrentProcess> =>
-  Effect.flatMap(tableOf(registry), (table) =>
-    Effect.flatMap(Process.self, (self) => {
-      const owner = table.insert(self, key, value)
-      return owner === undefined ? Effect.void : Effect.fail(new AlreadyRegistered({ name: String(key), pid: owner }))
-    }))
+  withTable(registry, (table, fiber) => {
+    const owner = table.insert(selfIn(fiber), key, value)
+    return owner === undefined ? Effect.void : Effect.fail(new AlreadyRegistered({ name: String(key), pid: owner }))
+  })
 
 /**
  * Removes the calling process's entries under `key` (nothing if it has none).
@@ -375,7 +392,7 @@ export const unregister = <K>(
   registry: Registry<K, any, any>,
   key: K
 ): Effect.Effect<void, NoProc, Node | Process.CurrentProcess> =>
-  Effect.flatMap(tableOf(registry), (table) => Effect.map(Process.self, (self) => table.remove(self, key)))
+  withTable(registry, (table, fiber) => Effect.succeed(table.remove(selfIn(fiber), key)))
 
 /**
  * Updates the value of the calling process's entry under `key` in a unique registry; returns
@@ -389,14 +406,13 @@ export const updateValue = <K, V>(
   key: K,
   f: (value: V) => V
 ): Effect.Effect<Option.Option<readonly [V, V]>, NoProc, Node | Process.CurrentProcess> =>
-  Effect.flatMap(tableOf(registry), (table) =>
-    Effect.map(Process.self, (self) => {
-      const entry = table.entries.get(key)?.[0]
-      if (entry === undefined || entry.pid !== self) return Option.none()
-      const old = entry.value as V
-      entry.value = f(old)
-      return Option.some([entry.value as V, old] as const)
-    }))
+  withTable(registry, (table, fiber) => {
+    const entry = table.entries.get(key)?.[0]
+    if (entry === undefined || entry.pid !== selfIn(fiber)) return Effect.succeed(Option.none())
+    const old = entry.value as V
+    entry.value = f(old)
+    return Effect.succeed(Option.some([entry.value as V, old] as const))
+  })
 
 /**
  * Stores registry metadata under `key`.
@@ -405,7 +421,9 @@ export const updateValue = <K, V>(
  * @since 0.1.0
  */
 export const putMeta = (registry: Registry<any, any, any>, key: unknown, value: unknown): Effect.Effect<void, NoProc, Node> =>
-  Effect.map(tableOf(registry), (table) => table.meta.set(key, value))
+  withTable(registry, (table) => Effect.sync(() => {
+    table.meta.set(key, value)
+  }))
 
 // ----------------------------------------------------------------------------
 // Reads (table reads, not messages)
@@ -424,7 +442,7 @@ export const lookup = <K, V>(
   registry: Registry<K, V, any>,
   key: K
 ): Effect.Effect<ReadonlyArray<readonly [Pid, V]>, NoProc, Node> =>
-  Effect.map(tableOf(registry), (table) => pairs<V>(table.entries.get(key)))
+  withTable(registry, (table) => Effect.succeed(pairs<V>(table.entries.get(key))))
 
 /**
  * The entries under `key` whose value satisfies `predicate` (Elixir's `match/3`, with a
@@ -438,7 +456,7 @@ export const match = <K, V>(
   key: K,
   predicate: (value: V) => boolean
 ): Effect.Effect<ReadonlyArray<readonly [Pid, V]>, NoProc, Node> =>
-  Effect.map(tableOf(registry), (table) => pairs<V>(table.entries.get(key)?.filter((e) => predicate(e.value as V))))
+  withTable(registry, (table) => Effect.succeed(pairs<V>(table.entries.get(key)?.filter((e) => predicate(e.value as V)))))
 
 /**
  * The keys `pid` is registered under (with repeats for repeated duplicate entries).
@@ -447,7 +465,7 @@ export const match = <K, V>(
  * @since 0.1.0
  */
 export const keys = <K>(registry: Registry<K, any, any>, pid: Pid): Effect.Effect<ReadonlyArray<K>, NoProc, Node> =>
-  Effect.map(tableOf(registry), (table) => [...(table.owners.get(pid)?.keys ?? [])] as Array<K>)
+  withTable(registry, (table) => Effect.succeed([...(table.owners.get(pid)?.keys ?? [])] as Array<K>))
 
 /**
  * The number of entries in the registry.
@@ -456,7 +474,7 @@ export const keys = <K>(registry: Registry<K, any, any>, pid: Pid): Effect.Effec
  * @since 0.1.0
  */
 export const count = (registry: Registry<any, any, any>): Effect.Effect<number, NoProc, Node> =>
-  Effect.map(tableOf(registry), (table) => table.size)
+  withTable(registry, (table) => Effect.succeed(table.size))
 
 /**
  * Registry metadata under `key`.
@@ -465,7 +483,7 @@ export const count = (registry: Registry<any, any, any>): Effect.Effect<number, 
  * @since 0.1.0
  */
 export const meta = (registry: Registry<any, any, any>, key: unknown): Effect.Effect<Option.Option<unknown>, NoProc, Node> =>
-  Effect.map(tableOf(registry), (table) => table.meta.has(key) ? Option.some(table.meta.get(key)) : Option.none())
+  withTable(registry, (table) => Effect.succeed(table.meta.has(key) ? Option.some(table.meta.get(key)) : Option.none()))
 
 /**
  * Runs `f` with the entries under `key` at this moment (nothing runs if there are none). With
@@ -480,7 +498,7 @@ export const dispatch = <K, V, A, E, R>(
   key: K,
   f: (entries: ReadonlyArray<readonly [Pid, V]>) => Effect.Effect<A, E, R>
 ): Effect.Effect<void, E | NoProc, R | Node> =>
-  Effect.flatMap(tableOf(registry), (table) => {
+  withTable(registry, (table) => {
     const list = table.entries.get(key)
     return list === undefined || list.length === 0 ? Effect.void : Effect.asVoid(f(pairs<V>(list)))
   })

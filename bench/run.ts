@@ -52,6 +52,8 @@ const cases: ReadonlyArray<Case> = [
     unit: "s",
     systems: ["effect-otp", "effect-queue"]
   },
+  // Also records registry_registrations_per_second.
+  { file: "registry.ts", benchmark: "registry_lookups_per_second", unit: "lookups/s", systems: all },
   { file: "send-mailbox.ts", benchmark: "send_throughput_mailbox", unit: "msg/s", systems: all },
   // Raw Effect only: the cost of one Effect step, the floor of a receive loop with a step per message.
   { file: "effect-step.ts", benchmark: "effect_step_floor", unit: "steps/s", systems: ["effect-queue"] }

@@ -899,6 +899,16 @@ export const whereis = (name: string): Effect.Effect<Option.Option<Pid>, never, 
   })
 
 /**
+ * The pid registered under `name` on the node of `fiber` (from `Effect.withFiber`), without an
+ * Effect step: for behaviours' hot paths (the Registry's lookups). `undefined` if none.
+ *
+ * @category names
+ * @since 0.1.0
+ */
+export const whereisUnsafe = (fiber: Fiber.Fiber<unknown, unknown>, name: string): Pid | undefined =>
+  runtimeOfFiber(fiber).names.get(name)
+
+/**
  * All registered names on the node.
  *
  * @category names
