@@ -102,7 +102,9 @@ export const shutdownMany = (
  * of restart times read from `Clock`.
  */
 export class Intensity {
-  private readonly times: Array<number> = []
+  /** Restart times, oldest first, from `head` on (a queue without `shift`). */
+  private times: Array<number> = []
+  private head = 0
   private readonly periodMillis: number
   constructor(readonly intensity: number, period: Duration.Input) {
     this.periodMillis = Duration.toMillis(Duration.fromInputUnsafe(period))
@@ -110,15 +112,20 @@ export class Intensity {
   /** Records a restart at `now`; false when that exceeds the intensity. */
   add(now: number): boolean {
     this.times.push(now)
-    const since = now - this.periodMillis
-    while (this.times.length > 0 && this.times[0]! <= since) this.times.shift()
-    return this.times.length <= this.intensity
+    return this.recent(now) <= this.intensity
   }
   /** Restarts inside the window now (after dropping the old ones). */
   recent(now: number): number {
     const since = now - this.periodMillis
-    while (this.times.length > 0 && this.times[0]! <= since) this.times.shift()
-    return this.times.length
+    const times = this.times
+    let head = this.head
+    while (head < times.length && times[head]! <= since) head++
+    if (head > 1024 && head * 2 > times.length) {
+      this.times = times.slice(head)
+      head = 0
+    }
+    this.head = head
+    return this.times.length - head
   }
 }
 
