@@ -59,10 +59,13 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type { CallError } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
+import * as Gen from "./Gen.js"
 import type { SysError } from "./Sys.js"
 import * as Sys from "./Sys.js"
 import type { NodeRuntime } from "./internal/runtime.js"
@@ -103,7 +106,9 @@ export interface LoadResult {
  * @since 0.1.0
  */
 export interface UpgradeReport extends LoadResult {
-  readonly upgraded: ReadonlyArray<Pid>
+  /** The versions the upgraded processes ran (comma-separated if several), if any was upgraded. */
+  readonly from: string | undefined
+  readonly upgraded: ReadonlyArray<{ readonly pid: Pid; readonly from: string }>
   readonly failed: ReadonlyArray<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }>
 }
 
@@ -189,19 +194,37 @@ export const processes = (name: string): Effect.Effect<ReadonlyArray<readonly [P
   )
 
 /**
+ * Every live process running a module the code server tracks (every GenServer, and so every
+ * supervisor), with the module value it runs: what the observer shows as a process's module.
+ *
+ * @category queries
+ * @since 0.1.0
+ */
+export const running: Effect.Effect<ReadonlyArray<readonly [Pid, Module]>, never, Node> = withServer((server) =>
+  Effect.sync(() => {
+    const all: Array<readonly [Pid, Module]> = []
+    for (const byPid of server.running.values()) for (const entry of byPid) all.push(entry)
+    return all
+  })
+)
+
+/**
  * Makes `module` the current version of its name; the previous current becomes old. Processes
  * still running the version that was old are killed (see the module doc).
  *
  * @category loading
  * @since 0.1.0
  */
-export const load = (module: Module): Effect.Effect<LoadResult, never, Node> =>
+export const load = (module: Module): Effect.Effect<LoadResult, never, Node> => install(module, true)
+
+/** Installs `module` as current; with `purge`, kills the processes of the version that was old. */
+const install = (module: Module, purge: boolean): Effect.Effect<LoadResult, never, Node> =>
   withServer((server) =>
     Effect.gen(function*() {
       const entry = server.modules.get(module.name)
       const previous = entry?.current
       // Loading a new version purges the old one (Erlang keeps two versions).
-      const purgedModule = entry !== undefined && entry.current !== module ? entry.old : undefined
+      const purgedModule = purge && entry !== undefined && entry.current !== module ? entry.old : undefined
       if (entry === undefined) server.modules.set(module.name, { current: module, old: undefined })
       else if (entry.current !== module) {
         entry.old = entry.current
@@ -227,42 +250,47 @@ export const load = (module: Module): Effect.Effect<LoadResult, never, Node> =>
 /**
  * Loads `module` and changes the code of every live process running another version of it:
  * their state is migrated by the new version's `codeChange(oldVersion, state, extra)`, their
- * pid and mailbox are kept. Reports, per process, whether it was upgraded or kept its old code.
+ * pid and mailbox are kept. Reports, per process, whether it was upgraded (and from which
+ * version) or kept its old code. Unlike {@link load}, nothing is purged: processes still on the
+ * old version are upgraded too (from whatever version they run), which is how a failed
+ * migration is retried with a fixed version.
+ *
+ * All the processes get their code change at once (one request each, no fiber per process),
+ * and each handles it between two of its messages.
  *
  * @category loading
  * @since 0.1.0
  */
-export const upgrade = (
-  module: Module,
-  extra?: unknown,
-  options?: { readonly concurrency?: number | undefined }
-): Effect.Effect<UpgradeReport, never, Node> =>
+export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeReport, never, Node> =>
   withServer((server) =>
     Effect.gen(function*() {
-      const loaded = yield* load(module)
-      const purged = new Set(loaded.purged)
-      const targets = [...(server.running.get(module.name) ?? [])].filter(([pid, running]) =>
-        running !== module && !purged.has(pid)
+      const loaded = yield* install(module, false)
+      const targets = [...(server.running.get(module.name) ?? [])].filter(([, running]) => running !== module)
+      const outcomes = yield* Gen.requestAll(
+        targets.map(([pid]) => pid),
+        (from) => new Gen.SystemMessage(from, { _tag: "ChangeCode", module, extra } satisfies Sys.Request)
       )
-      const upgraded: Array<Pid> = []
+      const upgraded: Array<{ readonly pid: Pid; readonly from: string }> = []
       const failed: Array<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }> = []
-      yield* Effect.forEach(
-        targets,
-        ([pid, running]) =>
-          Sys.changeCode(pid, module, extra, { timeout: "infinity" }).pipe(
-            Effect.match({
-              onSuccess: () => {
-                upgraded.push(pid)
-              },
-              onFailure: (error) => {
-                // A process that exited meanwhile has nothing to upgrade.
-                if (error._tag !== "NoProc") failed.push({ pid, from: running.version, error })
-              }
-            })
-          ),
-        { concurrency: options?.concurrency ?? 4096, discard: true }
-      )
-      return { ...loaded, upgraded, failed }
+      outcomes.forEach((outcome, i) => {
+        const [pid, running] = targets[i]!
+        if (Exit.isSuccess(outcome)) {
+          upgraded.push({ pid, from: running.version })
+          return
+        }
+        const error = Cause.findErrorOption(outcome.cause)
+        // A process that exited meanwhile has nothing to upgrade.
+        if (Option.isSome(error) && (error.value as CallError)._tag === "NoProc") return
+        failed.push({
+          pid,
+          from: running.version,
+          error: Option.isSome(error)
+            ? error.value as CallError | SysError
+            : new Sys.SysError({ request: "ChangeCode", reason: "the code change died", cause: outcome.cause })
+        })
+      })
+      const from = [...new Set(upgraded.map((u) => u.from))].join(",")
+      return { ...loaded, from: from.length > 0 ? from : undefined, upgraded, failed }
     })
   )
 

@@ -12,15 +12,18 @@
  * - {@link cast} sends without waiting and never fails.
  *
  * Names: a target is a pid, a locally registered name, or a {@link Via} name resolved through
- * any registry (OTP's `{via, Module, Name}`), such as the Registry behaviour.
+ * any registry (OTP's `{via, Module, Name}`), such as the Registry behaviour. A {@link Remote}
+ * target (a cluster reference) carries its own transport: calls and casts are handed to it.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import type * as Tracer from "effect/Tracer"
 import {
   AlreadyRegistered,
   AlreadyStarted,
@@ -106,17 +109,43 @@ export const via = <K>(registry: ViaRegistry<K>, key: K): Via<K> => ({ _tag: "Vi
 export type Name = string | Via<any>
 
 /**
- * What a call or cast can address: a pid or a name.
+ * A target served by something other than a local process, such as a cluster entity
+ * (`Cluster.ref`): it carries its own call and cast, to which {@link call} and {@link cast}
+ * hand the request. Its call may also fail with the errors of its transport, which the typed
+ * reference declares. System messages (`Sys`) do not reach it: {@link request} dies.
  *
  * @category naming
  * @since 0.1.0
  */
-export type Target = Pid | Name
+export interface Remote {
+  readonly _tag: "Remote"
+  /** How errors name it, e.g. `Counter/42`. */
+  readonly label: string
+  readonly call: (message: unknown, options?: { readonly timeout?: Timeout | undefined }) => Effect.Effect<unknown, CallError>
+  readonly cast: (message: unknown) => Effect.Effect<void>
+}
+
+/**
+ * What a call or cast can address: a pid, a name, or a {@link Remote} target.
+ *
+ * @category naming
+ * @since 0.1.0
+ */
+export type Target = Pid | Name | Remote
 
 const describe = (target: Target): Pid | string =>
   typeof target === "object" && "_tag" in target && target._tag === "Via"
     ? `via(${String(target.key)})`
+    : isRemote(target)
+    ? target.label
     : target as Pid | string
+
+/**
+ * @category guards
+ * @since 0.1.0
+ */
+export const isRemote = (u: unknown): u is Remote =>
+  typeof u === "object" && u !== null && (u as Remote)._tag === "Remote"
 
 const isVia = (target: Target): target is Via<any> =>
   typeof target === "object" && target !== null && (target as Via)._tag === "Via"
@@ -134,6 +163,7 @@ const runtimeOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): NodeRuntime | und
  */
 export const whereis = (target: Target): Effect.Effect<Option.Option<Pid>> => {
   if (isVia(target)) return target.registry.whereisName(target.key)
+  if (isRemote(target)) return Effect.succeed(Option.none())
   if (typeof target === "string") {
     return Effect.withFiber((fiber) => {
       const pid: Pid | undefined = runtimeOfFiber(fiber)?.names.get(target)
@@ -168,6 +198,8 @@ class FromImpl extends Watcher implements From, Runnable {
   timer: Timer | undefined = undefined
   server: ProcessImpl | undefined = undefined
   outcome: Effect.Effect<unknown, unknown> = Effect.void
+  /** The caller's span, set only when the node's telemetry is on (no field otherwise). */
+  declare span: Tracer.Span | undefined
   constructor(
     readonly runtime: NodeRuntime,
     readonly resume: (effect: Effect.Effect<unknown, any>) => void,
@@ -282,6 +314,7 @@ const awaitReply = (
   millis: number
 ): Effect.Effect<unknown, CallError> => {
   if (server === undefined || !server.alive) return Effect.fail(new NoProc({ target: label }))
+  if (server.runtime.telemetry !== undefined) return awaitTraced(server, label, wrap, millis)
   return Effect.callback<unknown, CallError>((resume) => {
     const current = Fiber.getCurrent()
     if (current !== undefined && currentProcessOf(current) === server) {
@@ -302,6 +335,50 @@ const awaitReply = (
 }
 
 /**
+ * {@link awaitReply} on a node whose telemetry is on: the same protocol inside the client span
+ * (see `Telemetry`), which travels with the reply handle so that the server's span continues it.
+ */
+const awaitTraced = (
+  server: ProcessImpl,
+  label: Pid | string,
+  wrap: (from: From) => unknown,
+  millis: number
+): Effect.Effect<unknown, CallError> =>
+  Effect.withFiber((fiber) => {
+    let resume: (effect: Effect.Effect<unknown, any>) => void = () => {}
+    const from = new FromImpl(server.runtime, (effect) => resume(effect), label)
+    const message = wrap(from)
+    return server.runtime.telemetry!.call(fiber, server, label, message, (span) => {
+      if (span !== undefined) from.span = span
+      return Effect.callback<unknown, CallError>((resumeCall) => {
+        resume = resumeCall
+        const current = Fiber.getCurrent()
+        if (current !== undefined && currentProcessOf(current) === server) {
+          return resumeCall(Effect.die(new Error(`calling_self: ${String(server)} called itself (${String(label)})`)))
+        }
+        from.server = server
+        server.watch(from)
+        if (millis !== Infinity) {
+          from.timer = server.runtime.timers.add(millis, () => {
+            from.settle(Effect.fail(new CallTimeout({ target: label, timeoutMillis: millis })))
+          })
+        }
+        server.deliver(message)
+        return Effect.sync(() => from.cancel())
+      })
+    })
+  })
+
+/**
+ * The caller's span of a pending call when its node's telemetry is on (`undefined` otherwise):
+ * a behaviour's loop makes its server span a child of it.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export const callSpan = (from: From): Tracer.Span | undefined => (from as FromImpl).span
+
+/**
  * Sends a request made by `wrap` from a fresh reply handle, and waits for the reply. The
  * building block of {@link call} and of `Sys`. A reply made with `replyFailureUnsafe` fails the
  * returned effect with that error, which the behaviour's typed protocol declares; it is not
@@ -315,13 +392,57 @@ export const request = (
   wrap: (from: From) => unknown,
   options?: { readonly timeout?: Timeout | undefined }
 ): Effect.Effect<unknown, CallError> => {
+  if (isRemote(target)) {
+    return Effect.die(new Error(`effect-otp: system messages cannot reach ${target.label} (a remote target)`))
+  }
   const millis = timeoutMillis(options?.timeout)
   if (isVia(target)) {
     return Effect.flatMap(resolveVia(target), (server) => awaitReply(server, describe(target), wrap, millis))
   }
-  if (target instanceof ProcessImpl) return awaitReply(target, target, wrap, millis)
+  // Whether the server is alive is decided when the call runs, not when it is built.
+  if (target instanceof ProcessImpl) return Effect.suspend(() => awaitReply(target, target, wrap, millis))
   return Effect.withFiber((fiber) => awaitReply(resolveNow(runtimeOfFiber(fiber), target), target, wrap, millis))
 }
+
+/**
+ * Sends one request to each of `targets` (made by `wrap` from a fresh reply handle) and waits
+ * for all the replies, without a fiber per request: what a code upgrade of 100k processes
+ * needs. Each outcome is an `Exit`: the reply, the reply failure, `NoProc` for a dead target,
+ * or `CallExit` for a target that exited before replying. No timeout.
+ *
+ * @category call protocol
+ * @since 0.1.0
+ */
+export const requestAll = (
+  targets: ReadonlyArray<Pid>,
+  wrap: (from: From) => unknown
+): Effect.Effect<ReadonlyArray<Exit.Exit<unknown, unknown>>> =>
+  Effect.callback<Array<Effect.Effect<unknown, unknown>>>((resume) => {
+    const results = new Array<Effect.Effect<unknown, unknown>>(targets.length)
+    let left = targets.length
+    const pending: Array<FromImpl> = []
+    for (let i = 0; i < targets.length; i++) {
+      const pid = targets[i]!
+      const server = pid instanceof ProcessImpl ? pid : undefined
+      if (server === undefined || !server.alive) {
+        results[i] = Effect.fail(new NoProc({ target: pid }))
+        left--
+        continue
+      }
+      const from = new FromImpl(server.runtime, (outcome) => {
+        results[i] = outcome
+        if (--left === 0) resume(Effect.succeed(results))
+      }, pid)
+      from.server = server
+      server.watch(from)
+      pending.push(from)
+      server.deliver(wrap(from))
+    }
+    if (left === 0) resume(Effect.succeed(results))
+    return Effect.sync(() => {
+      for (const from of pending) from.cancel()
+    })
+  }).pipe(Effect.flatMap((outcomes) => Effect.forEach(outcomes, (outcome) => Effect.exit(outcome))))
 
 /**
  * Calls a server: sends `request` and waits for the reply. Fails with `NoProc` if no process
@@ -340,7 +461,8 @@ export const call = (
   target: Target,
   message: unknown,
   options?: { readonly timeout?: Timeout | undefined }
-): Effect.Effect<unknown, CallError> => request(target, (from) => new CallMessage(from, message), options)
+): Effect.Effect<unknown, CallError> =>
+  isRemote(target) ? target.call(message, options) : request(target, (from) => new CallMessage(from, message), options)
 
 /**
  * Sends `message` as a cast: never waits, never fails. A cast to a name nobody has is dropped,
@@ -352,6 +474,7 @@ export const call = (
 export const cast = (target: Target, message: unknown): Effect.Effect<void> => {
   if (target instanceof ProcessImpl) return Effect.sync(() => target.deliver(new CastMessage(message)))
   if (isVia(target)) return Effect.map(resolveVia(target), (server) => server?.deliver(new CastMessage(message)))
+  if (isRemote(target)) return target.cast(message)
   return Effect.withFiber((fiber) => {
     resolveNow(runtimeOfFiber(fiber), target as Pid | string)?.deliver(new CastMessage(message))
     return Effect.void

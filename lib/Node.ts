@@ -38,6 +38,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as ExitReason from "./ExitReason.js"
 import { NodeRuntime } from "./internal/runtime.js"
+import { TelemetryConfig } from "./internal/telemetry.js"
 
 /**
  * @category type ids
@@ -123,6 +124,9 @@ export const layer = (options?: Options): Layer.Layer<Node> =>
     const context = yield* Effect.context<never>()
     const runtime = new NodeRuntime(options?.name ?? "nonode@nohost", context)
     yield* Effect.addFinalizer(() => shutdown(runtime))
+    // Telemetry (`Telemetry.layer`, provided around the node) is on for the node's lifetime.
+    const telemetry = Context.getOrUndefined(context, TelemetryConfig)
+    if (telemetry !== undefined) yield* telemetry.attach(runtime, context)
     const node: Node & { readonly runtime: NodeRuntime } = {
       [TypeId]: TypeId,
       name: runtime.name,

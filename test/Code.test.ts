@@ -79,7 +79,9 @@ describe("Code.upgrade", () => {
       yield* GenServer.cast(a, Add, { n: 2 })
       const report = yield* Code.upgrade(V2)
       yield* GenServer.cast(a, Add, { n: 3 })
-      assert.deepStrictEqual([...report.upgraded].sort(), [a.pid!, b.pid!].sort())
+      assert.deepStrictEqual(report.upgraded.map((u) => u.pid).sort(), [a.pid!, b.pid!].sort())
+      assert.deepStrictEqual(report.upgraded.map((u) => u.from), ["1", "1"])
+      assert.strictEqual(report.from, "1")
       assert.deepStrictEqual(report.failed, [])
       assert.deepStrictEqual([report.previous, report.current], [undefined, "2"])
       // The same pids, now answering with version 2 and the migrated state.
@@ -99,6 +101,19 @@ describe("Code.upgrade", () => {
       assert.isTrue(Equal.equals(report.failed[0]!.pid, a.pid) && report.failed[0]!.from === "1")
       assert.strictEqual(report.failed[0]!.error._tag, "SysError")
       assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=5")
+    })))
+
+  it.effect("upgrade never purges: after a failed migration, a fixed version upgrades the process", () =>
+    inNode(Effect.gen(function*() {
+      const a = yield* GenServer.start(V1, [1])
+      yield* Code.upgrade(V2)
+      const failed = yield* Code.upgrade(V2Broken) // a keeps version 2, which is now the old one
+      assert.strictEqual(failed.failed.length, 1)
+      const V3Fixed = GenServer.make({ ...V3, version: "3-fixed" })
+      const fixed = yield* Code.upgrade(V3Fixed)
+      assert.deepStrictEqual(fixed.purged, [])
+      assert.deepStrictEqual(fixed.upgraded.map((u) => [u.pid, u.from]), [[a.pid!, "2"]])
+      assert.strictEqual(yield* GenServer.call(a, Get), "v3 sum=1")
     })))
 
   it.effect("a state that does not match the migration's Schema fails at the swap, not at the next message", () =>

@@ -1128,3 +1128,22 @@ describe("GenServer: calling itself", () => {
       assert.include(ExitReason.format(down.reason), "calling_self")
     })))
 })
+
+describe("GenServer: a call built before the server stopped", () => {
+  it.effect("fails with NoProc when it runs, not with a timeout", () =>
+    runTest(Effect.gen(function*() {
+      const Echo = Rpc.make("Echo", { success: Schema.String })
+      const Server = GenServer.make({
+        name: "EchoServer",
+        calls: [Echo],
+        init: () => GenServer.ok("hi"),
+        handleCall: { Echo: (_, s) => GenServer.reply(s, s) }
+      })
+      const server = yield* GenServer.start(Server, undefined)
+      const later = GenServer.call(server, Echo)
+      assert.strictEqual(yield* later, "hi")
+      yield* GenServer.stop(server)
+      const error = yield* Effect.flip(later)
+      assert.strictEqual(error._tag, "NoProc")
+    })))
+})

@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as ExitReason from "../ExitReason.js"
+import type { TelemetryHooks } from "./telemetry.js"
 import { type Timer, Timers } from "./timers.js"
 import { counters, localNodes, makeReference, PidBase, type PidLike, ReferenceImpl } from "./identity.js"
 
@@ -144,6 +145,8 @@ export class ProcessImpl extends PidBase implements Runnable {
   /** Non-process watchers (pending calls from any fiber), as an intrusive list. */
   watchers: Watcher | undefined = undefined
   name: string | undefined = undefined
+  /** Messages delivered to this process: one increment per send, no branch (telemetry and the observer read it). */
+  delivered = 0
   /** Hook for behaviours built on the core (e.g. system messages); undefined for plain processes. */
   prev: ProcessImpl | undefined = undefined
   next: ProcessImpl | undefined = undefined
@@ -172,6 +175,7 @@ export class ProcessImpl extends PidBase implements Runnable {
   /** Appends a message; wakes the process if it waits for one. Dropped when dead. */
   deliver(message: unknown): void {
     if (this.status >= Status.Exiting) return
+    this.delivered++
     if (this.mailbox === emptyMailbox) this.mailbox = [message]
     else this.mailbox.push(message)
     if (this.waiter !== undefined && !this.queued) {
@@ -227,6 +231,7 @@ export class ProcessImpl extends PidBase implements Runnable {
       const message = this.mailbox[i]
       if (!predicate(message)) kept.push(message)
     }
+    this.runtime.discarded += this.messageCount - kept.length
     this.mailbox = kept
     this.head = 0
   }
@@ -334,6 +339,8 @@ export class ProcessImpl extends PidBase implements Runnable {
     this.status = Status.Dead
     this.waiter = undefined
     this.match = undefined
+    this.runtime.exitedDelivered += this.delivered
+    this.runtime.discarded += this.messageCount
     this.mailbox = emptyMailbox
     this.head = 0
     this.fiber = undefined
@@ -445,6 +452,9 @@ export const currentProcessOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessI
 /** How many wake-ups one drain runs before it yields to the event loop (timers, I/O). */
 const drainBudget = 50_000
 
+/** How long one drain may run before it yields to the event loop. */
+const drainMillis = 10
+
 /**
  * A node: the processes of one runtime, their names, and the run queue that resumes them.
  *
@@ -466,6 +476,11 @@ export class NodeRuntime {
   private draining = false
   private idleWaiters: Array<() => void> = []
   closed = false
+  /** Messages delivered to processes that have exited, and messages dropped unread (left at exit, flushed). */
+  exitedDelivered = 0
+  discarded = 0
+  /** Set while telemetry is on for this node (`Telemetry.layer`): the one check the hot paths make. */
+  telemetry: TelemetryHooks | undefined = undefined
 
   constructor(readonly name: string, readonly context: Context.Context<never>) {
     localNodes.add(name)
@@ -525,12 +540,15 @@ export class NodeRuntime {
     this.draining = true
     const queue = this.runQueue
     let budget = drainBudget
+    const started = performance.now()
     try {
       while (this.runHead < queue.length) {
         const task = queue[this.runHead]
         queue[this.runHead++] = undefined as never
         task.run()
-        if (--budget === 0) break
+        // Out of budget: by count, or (checked every 256 tasks) by time, so timers, I/O and
+        // fibers outside the node get their turn even while heavy work is queued.
+        if (--budget === 0 || ((budget & 255) === 0 && performance.now() - started > drainMillis)) break
       }
     } finally {
       this.draining = false

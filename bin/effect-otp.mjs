@@ -1,0 +1,385 @@
+#!/usr/bin/env node
+/**
+ * effect-otp: the command-line tool.
+ *
+ *   effect-otp dev <entry.ts> [--watch <dir>]
+ *
+ * Runs the program `<entry>` (TypeScript loads directly, through tsx: no build step) and watches
+ * its directory (or `--watch <dir>`) for changed .ts/.mts/.js/.mjs files. A changed file that the
+ * program loaded is imported again as a fresh module instance (its own imports stay the cached
+ * ones, so it shares the program's library instance); every behaviour module it exports (a
+ * GenServer module: the own key "~effect-otp/GenServer", a `name` and a `version`) is handed to
+ * the library's development hook, which upgrades every live process running that module on
+ * every node of the program (`Code.upgrade`: state migrated by the new version's `codeChange`,
+ * pid and mailbox kept). One line per module swapped, one per process that kept its old code.
+ *
+ * A file that does not compile or throws while it is imported changes nothing. The entry itself
+ * cannot be swapped (restart to apply). A change to a module reaches only the file that changed:
+ * files that import it keep the instance they imported, until they are reloaded themselves.
+ *
+ * The tool never imports the library: it reaches, through a global, the very instance the
+ * program runs. It exits when the program does (with its exit status).
+ */
+import { readdirSync, readFileSync, statSync, watch } from "node:fs"
+import { createRequire } from "node:module"
+import * as path from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+const usage = `usage: effect-otp dev <entry> [--watch <dir>]
+
+commands:
+  dev <entry>      run <entry> (.ts/.mts/.js/.mjs, TypeScript without a build step) and
+                   hot-swap the behaviour modules of the files that change into the running
+                   program (Code.upgrade): processes keep their pid, mailbox and migrated state
+
+options:
+  --watch <dir>    the directory to watch, recursively (default: the entry's directory)`
+
+const watchedExtensions = new Set([".ts", ".mts", ".js", ".mjs"])
+const ignoredDirectories = new Set(["node_modules", ".git", "dist", "coverage"])
+/** Editors write a file in several steps: a change is handled once its events stop for this long. */
+const debounceMs = 60
+/** The own keys that mark a behaviour module (versioned, upgraded by the code server). */
+const behaviourKeys = ["~effect-otp/GenServer"]
+const devHookKey = Symbol.for("effect-otp/dev-hook")
+
+const say = (line) => process.stdout.write(`${line}\n`)
+
+const fail = (message) => {
+  process.stderr.write(`effect-otp: ${message}\n\n${usage}\n`)
+  process.exit(2)
+}
+
+/** A path as the person typed it, relative to where they are when it is inside. */
+const shown = (file) => {
+  const relative = path.relative(process.cwd(), file)
+  return relative.length > 0 && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file
+}
+
+/** An error on one line (esbuild's messages span several). */
+const oneLine = (error) => {
+  const text = error instanceof Error ? (error.message || String(error)) : String(error)
+  return text.split("\n").map((line) => line.trim()).filter((line) => line.length > 0).join(" ")
+}
+
+// ----------------------------------------------------------------------------
+// Watching
+// ----------------------------------------------------------------------------
+
+/**
+ * Calls `onFile(absolutePath)` for every file event under `root`, recursively. macOS and Windows
+ * watch a tree natively. On Linux, Node 20's `fs.watch(dir, { recursive: true })` is emulated
+ * with one watcher per file: it loses a file after its first atomic save (write to a temporary
+ * file, rename over the original: vim, JetBrains) and its `unref()` does nothing. So on Linux
+ * this watches each directory (inotify reports its entries by name, atomic saves included),
+ * skips node_modules and dot directories, and adds directories as they appear. Watchers are
+ * unref'd: the program alone decides how long the process lives.
+ */
+const watchTree = (root, onFile) => {
+  if (process.platform === "darwin" || process.platform === "win32") {
+    const watcher = watch(root, { recursive: true }, (_event, name) => {
+      if (name != null) onFile(path.join(root, name.toString()))
+    })
+    watcher.unref()
+    return
+  }
+  const watched = new Map()
+  const add = (dir) => {
+    if (watched.has(dir)) return
+    let watcher
+    try {
+      watcher = watch(dir, (_event, name) => {
+        if (name == null) return
+        const file = path.join(dir, name.toString())
+        onFile(file)
+        // A new (or renamed) directory: watch it and what it already holds.
+        if (!ignored(name.toString()) && isDirectory(file)) add(file)
+      })
+    } catch {
+      return // gone meanwhile, or unreadable
+    }
+    watcher.on("error", () => {
+      watcher.close()
+      watched.delete(dir)
+    })
+    watcher.unref()
+    watched.set(dir, watcher)
+    let entries = []
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch {
+      // unreadable: only its own events
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory() && !ignored(entry.name)) add(path.join(dir, entry.name))
+    }
+  }
+  add(root)
+}
+
+const ignored = (name) => ignoredDirectories.has(name) || name.startsWith(".")
+
+const isDirectory = (file) => {
+  try {
+    return statSync(file).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+const isFile = (file) => {
+  try {
+    return statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
+
+// ----------------------------------------------------------------------------
+// Loading
+// ----------------------------------------------------------------------------
+
+/** ESM files the program loaded, by path: the URL it loaded each one with. */
+const loadedUrls = new Map()
+const require = createRequire(import.meta.url)
+let reloads = 0
+
+/** Whether the program loaded `file` (through ESM, or `require` for a CommonJS scope). */
+const loadedByProgram = (file) => loadedUrls.has(file) || require.cache[file] !== undefined
+
+/** The behaviour modules among a module's exports (and a CommonJS `default` object's). */
+const behaviourModules = (exports) => {
+  const found = []
+  const visit = (value) => {
+    if (typeof value !== "object" || value === null || found.includes(value)) return
+    if (
+      behaviourKeys.some((key) => Object.hasOwn(value, key)) &&
+      typeof value.name === "string" && typeof value.version === "string"
+    ) {
+      found.push(value)
+    }
+  }
+  const values = Object.values(exports)
+  for (const value of values) visit(value)
+  if (found.length === 0 && typeof exports.default === "object" && exports.default !== null) {
+    for (const value of Object.values(exports.default)) visit(value)
+  }
+  return found
+}
+
+/** The exports of the instance the program runs now (cached: no code runs again). */
+const currentExports = async (file) => {
+  const cjs = require.cache[file]
+  if (cjs !== undefined) return cjs.exports
+  const url = loadedUrls.get(file)
+  return url === undefined ? undefined : import(url)
+}
+
+/**
+ * A fresh instance of `file`: imported again under a new URL (ESM), or required again after
+ * dropping it from `require.cache` (CommonJS scope); its own imports resolve to the program's
+ * cached instances.
+ */
+const freshExports = async (file) => {
+  const n = ++reloads
+  if (require.cache[file] !== undefined) {
+    const previous = require.cache[file]
+    delete require.cache[file]
+    try {
+      return require(file)
+    } catch (error) {
+      require.cache[file] = previous // the program keeps the instance that worked
+      throw error
+    }
+  }
+  return import(`${pathToFileURL(file).href}?reload=${n}`)
+}
+
+// ----------------------------------------------------------------------------
+// Swapping
+// ----------------------------------------------------------------------------
+
+/** The version of each module name the program runs, as far as the tool knows. */
+const versions = new Map()
+
+const formatError = (error) => {
+  if (typeof error !== "object" || error === null) return String(error)
+  const tag = typeof error._tag === "string" ? error._tag : error.name
+  const cause = error.cause === undefined ? "" : `: ${oneLine(causeText(error.cause))}`
+  return `${tag}: ${oneLine(error)}${cause}`
+}
+
+/** An Effect `Cause` (or anything) as text: its first error's message, else its string form. */
+const causeText = (cause) => {
+  const reasons = typeof cause === "object" && cause !== null && Array.isArray(cause.reasons) ? cause.reasons : undefined
+  const first = reasons?.find((r) => r.error !== undefined || r.defect !== undefined)
+  const error = first === undefined ? cause : first.error ?? first.defect
+  if (error instanceof Error) return error.message
+  if (typeof error === "object" && error !== null && typeof error.message === "string") return error.message
+  try {
+    return typeof error === "string" ? error : JSON.stringify(error) ?? String(error)
+  } catch {
+    return String(error)
+  }
+}
+
+const upgrade = async (file, modules) => {
+  const hook = globalThis[devHookKey]
+  if (hook === undefined || typeof hook.upgrade !== "function") {
+    say(`reloaded ${shown(file)}: ${modules.map((m) => `${m.name} ${m.version}`).join(", ")}, but the program runs no effect-otp library; nothing upgraded`)
+    return
+  }
+  let reports
+  try {
+    reports = await hook.upgrade(modules)
+  } catch (error) {
+    say(`hot-swap of ${shown(file)} failed: ${oneLine(error)}`)
+    return
+  }
+  if (reports.length === 0) {
+    say(`reloaded ${shown(file)}: no effect-otp node is running; nothing upgraded`)
+    return
+  }
+  for (const report of reports) {
+    // The version the upgraded processes ran: the report does not carry it (yet), so what the
+    // tool saw last, else the version that was current before this load.
+    const from = report.from ?? versions.get(report.name) ?? report.previous ?? report.failed[0]?.from ?? "?"
+    say(
+      `hot-swap ${report.name} ${from} -> ${report.current}: ${report.upgraded.length} process(es) upgraded ` +
+        `in ${report.millis.toFixed(1)} ms`
+    )
+    for (const failure of report.failed) say(`  ${String(failure.pid)} kept ${failure.from}: ${formatError(failure.error)}`)
+    for (const pid of report.purged ?? []) say(`  ${String(pid)} killed: it ran the purged version`)
+  }
+  for (const module of modules) {
+    // All that ran it kept the old version: they still run what they ran.
+    const kept = reports.some((r) => r.name === module.name && r.upgraded.length === 0 && r.failed.length > 0)
+    if (!kept) versions.set(module.name, module.version)
+  }
+}
+
+/** What each file held when it was last reloaded: a save that changes nothing is skipped. */
+const lastSource = new Map()
+
+const reload = async (file) => {
+  if (!isFile(file)) return // deleted, or a temporary file already renamed away
+  let source
+  try {
+    source = readFileSync(file, "utf8")
+  } catch {
+    return
+  }
+  if (lastSource.get(file) === source) return
+  lastSource.set(file, source)
+  if (!loadedByProgram(file)) {
+    say(`${shown(file)} changed, but the program has not loaded it; ignored`)
+    return
+  }
+  // What the program runs now: the versions its processes started with.
+  try {
+    const current = await currentExports(file)
+    if (current !== undefined) {
+      for (const module of behaviourModules(current)) {
+        if (!versions.has(module.name)) versions.set(module.name, module.version)
+      }
+    }
+  } catch {
+    // the running instance is what it is; its versions stay unknown
+  }
+  let exports
+  try {
+    exports = await freshExports(file)
+  } catch (error) {
+    say(`reload of ${shown(file)} failed: ${oneLine(error)}; the running system is unchanged`)
+    return
+  }
+  const modules = behaviourModules(exports)
+  if (modules.length === 0) {
+    say(`reloaded ${shown(file)}: no behaviour modules`)
+    return
+  }
+  await upgrade(file, modules)
+}
+
+// ----------------------------------------------------------------------------
+// dev
+// ----------------------------------------------------------------------------
+
+const dev = async (args) => {
+  let entryArg
+  let watchArg
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (arg === "--watch") {
+      watchArg = args[++i]
+      if (watchArg === undefined) fail("--watch needs a directory")
+    } else if (arg.startsWith("--watch=")) {
+      watchArg = arg.slice("--watch=".length)
+    } else if (arg.startsWith("-")) {
+      fail(`unknown option ${arg}`)
+    } else if (entryArg === undefined) {
+      entryArg = arg
+    } else {
+      fail(`unexpected argument ${arg}`)
+    }
+  }
+  if (entryArg === undefined) fail("dev needs an entry file")
+  const entry = path.resolve(entryArg)
+  if (!isFile(entry)) fail(`no such file: ${entryArg}`)
+  const root = path.resolve(watchArg ?? path.dirname(entry))
+  if (!isDirectory(root)) fail(`no such directory: ${watchArg}`)
+
+  // TypeScript without a build step: tsx's loaders, ESM (and CommonJS for files in a CommonJS
+  // scope). `onImport` tells which files the program loaded, and under which URL.
+  const { register } = await import("tsx/esm/api")
+  const { register: registerCjs } = await import("tsx/cjs/api")
+  registerCjs()
+  register({
+    onImport: (url) => {
+      if (!url.startsWith("file:")) return
+      const clean = url.replace(/[?#].*$/, "")
+      const file = fileURLToPath(clean)
+      if (!loadedUrls.has(file)) loadedUrls.set(file, clean)
+    }
+  })
+
+  // Changes, coalesced per file, handled one at a time in the order they settle.
+  const timers = new Map()
+  let queue = Promise.resolve()
+  const onFile = (file) => {
+    if (!watchedExtensions.has(path.extname(file))) return
+    if (file.split(path.sep).some((part) => ignoredDirectories.has(part))) return
+    clearTimeout(timers.get(file))
+    const timer = setTimeout(() => {
+      timers.delete(file)
+      queue = queue.then(() => {
+        if (file === entry) {
+          if (isFile(file)) say(`${shown(file)} is the entry: it cannot be hot-swapped (restart to apply)`)
+          return
+        }
+        return reload(file).catch((error) => say(`reload of ${shown(file)} failed: ${oneLine(error)}`))
+      })
+    }, debounceMs)
+    timer.unref()
+    timers.set(file, timer)
+  }
+  watchTree(root, onFile)
+  say(`effect-otp dev: running ${shown(entry)}, watching ${shown(root)} for changes`)
+
+  try {
+    await import(pathToFileURL(entry).href)
+  } catch (error) {
+    process.stderr.write(`effect-otp dev: ${shown(entry)} failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+    process.exitCode = 1
+  }
+}
+
+const [command, ...rest] = process.argv.slice(2)
+if (command === "dev") {
+  await dev(rest)
+} else if (command === "help" || command === "--help" || command === "-h") {
+  say(usage)
+} else {
+  process.stderr.write(`${command === undefined ? "" : `effect-otp: unknown command ${command}\n\n`}${usage}\n`)
+  process.exit(2)
+}

@@ -1,0 +1,216 @@
+/**
+ * `effect-otp dev` end to end: the tool runs a program in a child process, a test rewrites one of
+ * its files, and the running program is upgraded (or, for a broken file, left alone). Nothing
+ * sleeps: every step waits for the output that proves it happened (at most 60 s, then fails
+ * with what the program printed so far).
+ *
+ * The program is a copy of examples/hot-reload (ticking every 20 ms rather than 500), in a
+ * temporary folder, importing the library by absolute file URL; its version 2 is the one
+ * examples/hot-reload/README.md tells the reader to save.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const bin = path.join(root, "bin", "effect-otp.mjs")
+const example = path.join(root, "examples", "hot-reload")
+const libraryUrl = pathToFileURL(path.join(root, "index.ts")).href
+const waitLimitMs = 60_000
+
+/** A running `effect-otp` child: its output, and waits on it. */
+interface Running {
+  readonly child: ChildProcess
+  /** The complete lines printed on stdout so far. */
+  readonly lines: () => ReadonlyArray<string>
+  /** Resolves with `check`'s first defined answer on the lines; fails after 60 s or if the child exits first. */
+  readonly waitFor: <A>(what: string, check: (lines: ReadonlyArray<string>) => A | undefined) => Promise<A>
+  /** The exit code (or signal) once the child has exited. */
+  readonly exited: Promise<number | string>
+}
+
+const start = (args: ReadonlyArray<string>): Running => {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+  let stdout = ""
+  let stderr = ""
+  let exit: number | string | undefined
+  const listeners = new Set<() => void>()
+  const notify = () => {
+    for (const listener of [...listeners]) listener()
+  }
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk
+    notify()
+  })
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk
+  })
+  const exited = new Promise<number | string>((resolve) =>
+    child.on("exit", (code, signal) => {
+      exit = code ?? signal ?? "unknown"
+      resolve(exit)
+      notify()
+    })
+  )
+  const lines = () => stdout.split("\n").slice(0, -1)
+  const dump = () => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`
+  const waitFor = <A>(what: string, check: (lines: ReadonlyArray<string>) => A | undefined) =>
+    new Promise<A>((resolve, reject) => {
+      const done = () => {
+        listeners.delete(attempt)
+        clearTimeout(timer)
+      }
+      const attempt = () => {
+        const result = check(lines())
+        if (result !== undefined) {
+          done()
+          resolve(result)
+        } else if (exit !== undefined) {
+          done()
+          reject(new Error(`effect-otp exited (${exit}) while the test waited for ${what}\n${dump()}`))
+        }
+      }
+      const timer = setTimeout(() => {
+        done()
+        reject(new Error(`no ${what} within ${waitLimitMs / 1000} s\n${dump()}`))
+      }, waitLimitMs)
+      listeners.add(attempt)
+      attempt()
+    })
+  return { child, lines, waitFor, exited }
+}
+
+/** Stops the child if a test failed before it did. */
+const reap = (running: Running | undefined) => {
+  if (running !== undefined && running.child.exitCode === null && running.child.signalCode === null) {
+    running.child.kill("SIGKILL")
+  }
+}
+
+interface Count {
+  readonly line: number
+  readonly count: number
+  readonly version: string
+  readonly text: string
+}
+
+/** The counter's lines: `count=7 (v1)`, `count=8 (v2, ...)`. */
+const counts = (lines: ReadonlyArray<string>): Array<Count> =>
+  lines.flatMap((text, line) => {
+    const m = /^count=(\d+) \(v(\d+)/.exec(text)
+    return m === null ? [] : [{ line, count: Number(m[1]), version: m[2]!, text }]
+  })
+
+/** At least `n` counter lines of `version` after line `after`, or undefined. */
+const countsAfter = (after: number, version: string, n: number) => (lines: ReadonlyArray<string>) => {
+  const found = counts(lines).filter((c) => c.line > after && c.version === version)
+  return found.length >= n ? found : undefined
+}
+
+const indexOf = (pattern: RegExp, after = -1) => (lines: ReadonlyArray<string>) => {
+  const i = lines.findIndex((line, index) => index > after && pattern.test(line))
+  return i >= 0 ? i : undefined
+}
+
+/** The counter never restarted: it printed 1, 2, 3, ... and never went back to an older version. */
+const assertContinuous = (lines: ReadonlyArray<string>) => {
+  const all = counts(lines)
+  all.forEach((c, i) => assert.strictEqual(c.count, i + 1, `count lines continue one by one: ${c.text}`))
+  for (let i = 1; i < all.length; i++) {
+    assert.isTrue(Number(all[i]!.version) >= Number(all[i - 1]!.version), `no older version after a newer: ${all[i]!.text}`)
+  }
+}
+
+/** The ```ts block of examples/hot-reload/README.md that is version 2 of counter.ts. */
+const readmeVersion2 = (): string => {
+  const readme = fs.readFileSync(path.join(example, "README.md"), "utf8")
+  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).find((code) => code.includes(`version: "2"`))
+  assert.isDefined(block, "the README shows version 2 of counter.ts")
+  return block!
+}
+
+/** A copy of the example in a fresh temporary folder, ticking every 20 ms; returns its folder. */
+const copyExample = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-otp-dev-"))
+  const localize = (code: string) => {
+    assert.include(code, `"../../index.js"`)
+    return code.replaceAll(`"../../index.js"`, JSON.stringify(libraryUrl))
+  }
+  const main = fs.readFileSync(path.join(example, "main.ts"), "utf8")
+  assert.include(main, `"500 millis"`)
+  fs.writeFileSync(path.join(dir, "main.ts"), localize(main).replace(`"500 millis"`, `"20 millis"`))
+  fs.writeFileSync(path.join(dir, "counter.ts"), localize(fs.readFileSync(path.join(example, "counter.ts"), "utf8")))
+  // An ESM package whose `effect` is the repository's (so one instance of it, and of the library).
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }))
+  fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir")
+  return dir
+}
+
+describe("effect-otp dev", () => {
+  it("upgrades a running GenServer when its file is saved, keeps its state, survives a broken save, stops on SIGTERM", async () => {
+    const dir = copyExample()
+    const counterFile = path.join(dir, "counter.ts")
+    let running: Running | undefined
+    try {
+      running = start(["dev", path.join(dir, "main.ts")])
+      const dev = running
+      await dev.waitFor("three (v1) lines", countsAfter(-1, "1", 3))
+
+      // (a) version 2: a record state, migrated from the number version 1 kept.
+      const version2 = readmeVersion2().replaceAll(`"../../index.js"`, JSON.stringify(libraryUrl))
+      fs.writeFileSync(counterFile, version2)
+      const swap = await dev.waitFor(
+        "the hot-swap line",
+        indexOf(/^hot-swap Counter 1 -> 2: 1 process\(es\) upgraded in \d+(\.\d+)? ms$/)
+      )
+      const v2 = await dev.waitFor("three (v2) lines after the swap", countsAfter(swap, "2", 3))
+      assert.match(v2[0]!.text, /^count=\d+ \(v2, state migrated from v1\)$/)
+      assertContinuous(dev.lines())
+      const lastV1 = counts(dev.lines()).filter((c) => c.version === "1").at(-1)!
+      assert.isAbove(lastV1.count, 2)
+      assert.strictEqual(counts(dev.lines()).find((c) => c.version === "2")!.count, lastV1.count + 1)
+
+      // (b) a save that does not compile: reported, nothing changes.
+      fs.writeFileSync(counterFile, `${version2}\nexport const broken = = 1\n`)
+      const failed = await dev.waitFor(
+        "the failed reload line",
+        indexOf(/^reload of .*counter\.ts failed: .+; the running system is unchanged$/)
+      )
+      await dev.waitFor("three (v2) lines after the failed reload", countsAfter(failed, "2", 3))
+      assertContinuous(dev.lines())
+      assert.strictEqual(dev.lines().filter((line) => line.startsWith("hot-swap")).length, 1)
+
+      // (c) SIGTERM: the application stops in order, status 0.
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(await dev.exited, 0)
+    } finally {
+      reap(running)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 180_000)
+
+  it("runs examples/hot-reload as it is, and stops it on SIGTERM", async () => {
+    let running: Running | undefined
+    try {
+      running = start(["dev", "examples/hot-reload/main.ts"])
+      const lines = await running.waitFor("two (v1) lines", countsAfter(-1, "1", 2))
+      assert.deepStrictEqual(lines.slice(0, 2).map((c) => c.text), ["count=1 (v1)", "count=2 (v1)"])
+      assert.include(running.lines()[0], "effect-otp dev: running examples/hot-reload/main.ts, watching examples/hot-reload")
+      running.child.kill("SIGTERM")
+      assert.strictEqual(await running.exited, 0)
+    } finally {
+      reap(running)
+    }
+  }, 120_000)
+
+  it("without a command, or with an unknown one, prints the usage and exits 2", () => {
+    for (const args of [[], ["deploy"], ["dev"]]) {
+      const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: "utf8" })
+      assert.strictEqual(result.status, 2, `effect-otp ${args.join(" ")}`)
+      assert.include(result.stderr, "usage: effect-otp dev <entry> [--watch <dir>]")
+    }
+  })
+})
