@@ -53,9 +53,11 @@ import type * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
+import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 import { Intensity, shutdownChild, shutdownMany } from "./internal/children.js"
+import { started } from "./internal/reports.js"
 import type { ChildInfo, Counts } from "./Supervisor.js"
 import { StartChildFailed } from "./Supervisor.js"
 
@@ -157,7 +159,7 @@ type Started = { readonly _tag: "Started"; readonly pid: Pid } | { readonly _tag
 
 const startSpec = (spec: ChildSpec.ChildSpec<any>): Effect.Effect<Started, never, any> =>
   spec.start.pipe(
-    Effect.map((pid): Started => ({ _tag: "Started", pid })),
+    Effect.flatMap((pid) => started(spec, pid, { _tag: "Started", pid } as Started)),
     Effect.catchCause((cause): Effect.Effect<Started> => {
       const failure = cause.reasons.find((r) => r._tag === "Fail")
       const error = failure !== undefined && failure._tag === "Fail" ? failure.error : undefined
@@ -199,12 +201,12 @@ const restart = (state: State, child: Child): Effect.Effect<GenServer.CastResult
       yield* stopAll(state)
       return GenServer.stopWith(shutdownReason, state)
     }
-    const started = yield* startSpec(child.spec)
-    if (started._tag === "Started") {
-      child.pid = started.pid
-      state.running.set(started.pid, child)
-    } else if (started._tag === "Failed") {
-      yield* Effect.logWarning(`dynamic supervisor: restart of ${child.spec.id} failed`, started.reason)
+    const result = yield* Telemetry.restart({ id: child.spec.id }, startSpec(child.spec))
+    if (result._tag === "Started") {
+      child.pid = result.pid
+      state.running.set(result.pid, child)
+    } else if (result._tag === "Failed") {
+      yield* Effect.logWarning(`dynamic supervisor: restart of ${child.spec.id} failed`, result.reason)
       state.restarting.add(child)
       yield* Process.send(yield* Process.self, new RetryRestart(child))
     }

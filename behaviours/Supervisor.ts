@@ -80,9 +80,11 @@ import * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
+import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 import { Backoff, Intensity, shutdownChild } from "./internal/children.js"
+import { started } from "./internal/reports.js"
 
 // ----------------------------------------------------------------------------
 // Errors
@@ -339,7 +341,7 @@ type Started = { readonly _tag: "Started"; readonly pid: Pid } | { readonly _tag
 
 const startSpec = (spec: ChildSpec.ChildSpec<any>): Effect.Effect<Started, never, any> =>
   spec.start.pipe(
-    Effect.map((pid): Started => ({ _tag: "Started", pid })),
+    Effect.flatMap((pid) => started(spec, pid, { _tag: "Started", pid } as Started)),
     Effect.catchCause((cause): Effect.Effect<Started> => {
       const error = cause.reasons.find((r) => r._tag === "Fail")
       if (error !== undefined && error._tag === "Fail" && error.error instanceof InitIgnored) {
@@ -472,7 +474,7 @@ const restart = (
         return GenServer.noreply(state)
       }
     }
-    return yield* restartGroup(state, child)
+    return yield* Telemetry.restart({ id: child.spec.id, reason: reason._tag }, restartGroup(state, child))
   })
 
 /** The children a restart of `child` concerns, in start order. */
@@ -627,7 +629,7 @@ const SupervisorModule = GenServer.make({
     if (message instanceof RestartDue) {
       const child = find(state, message.id)
       if (child === undefined || child.restarting !== message.generation) return GenServer.noreply(state)
-      return restartGroup(state, child)
+      return Telemetry.restart({ id: child.spec.id, reason: "retry" }, restartGroup(state, child))
     }
     return Effect.as(Effect.logWarning("supervisor: unexpected message", message), GenServer.noreply(state))
   },

@@ -1,0 +1,467 @@
+/**
+ * Telemetry: traces and metrics of a node through Effect's own `Tracer` and `Metric`, so any
+ * exporter Effect supports (`@effect/opentelemetry`, Prometheus, the console) sees processes the
+ * way it sees the rest of the program. OTP's SASL reports are logged through Effect's `Logger`
+ * by the supervisors themselves (see `Supervisor`), whether telemetry is on or not.
+ *
+ * Telemetry is off unless {@link layer} is provided around the node: off, the hot paths pay one
+ * field check per call and nothing per message.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Telemetry } from "effect-otp"
+ *
+ * declare const program: Effect.Effect<void, never, Node.Node>
+ *
+ * // Telemetry goes around the node: the node turns it on as it starts.
+ * const main = program.pipe(Effect.provide(Node.layer()), Effect.provide(Telemetry.layer()))
+ * ```
+ *
+ * ## Spans
+ *
+ * - A call (`GenServer.call`, any `Gen.call`, `Sys` requests) runs in a **client** span named
+ *   `call <Request>` (`sys <Request>` for system messages). The span travels with the reply
+ *   handle, and the GenServer handling the request runs its handler in a **server** span,
+ *   `handle_call <Request>`, child of the client span: one trace from the caller into the
+ *   server, and on into the calls the handler makes.
+ * - A supervisor's restart of a child runs in a span `restart <child id>`.
+ * - Attributes: `otp.pid` and `otp.name` (the server, or the supervisor; the name only when
+ *   registered), `otp.request`, `otp.module`, `otp.caller.pid` (a caller that is a process),
+ *   `otp.child.id`, `otp.exit.reason` (the tag of the reason the child exited with).
+ *
+ * ## Metrics
+ *
+ * | metric | type | what |
+ * |---|---|---|
+ * | `otp.processes` | gauge | live processes of the node |
+ * | `otp.messages.sent` | counter | messages delivered to a mailbox |
+ * | `otp.messages.received` | counter | messages taken out of a mailbox |
+ * | `otp.mailbox.length` | histogram | the mailbox length of every live process, when read |
+ * | `otp.process.mailbox.length` | gauge | one process's mailbox, on demand ({@link trackMailbox}) |
+ * | `otp.supervisor.restarts` | counter | restarts, by supervisor |
+ * | `otp.call.duration` | histogram | call latency in milliseconds, by request (Clock time) |
+ *
+ * The node-level series carry a `node` attribute and are read when metrics are read (an
+ * exporter's interval, `Metric.snapshot`): nothing is recorded per message.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as References from "effect/References"
+import type * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
+import * as Gen from "./Gen.js"
+import { currentProcessOf, type NodeRuntime, ProcessImpl, Status } from "./internal/runtime.js"
+import { TelemetryConfig, type TelemetryHooks } from "./internal/telemetry.js"
+import type { Pid } from "./Pid.js"
+import * as Process from "./Process.js"
+
+// ----------------------------------------------------------------------------
+// Metrics
+// ----------------------------------------------------------------------------
+
+/**
+ * Live processes of a node (attribute `node`).
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const processes: Metric.Gauge<number> = Metric.gauge("otp.processes", {
+  description: "Live processes of the node"
+})
+
+/**
+ * Messages delivered to a mailbox on a node (attribute `node`); a message to a dead process is
+ * dropped, not counted.
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const messagesSent: Metric.Counter<number> = Metric.counter("otp.messages.sent", {
+  description: "Messages delivered to a mailbox",
+  incremental: true
+})
+
+/**
+ * Messages taken out of a mailbox on a node (attribute `node`).
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const messagesReceived: Metric.Counter<number> = Metric.counter("otp.messages.received", {
+  description: "Messages taken out of a mailbox",
+  incremental: true
+})
+
+/** Mailbox length buckets: an empty mailbox (the usual case) has a bucket of its own. */
+const mailboxBoundaries: ReadonlyArray<number> = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, Infinity]
+
+/**
+ * The mailbox lengths of all live processes of a node, as a histogram computed when read
+ * (attribute `node`).
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const mailboxLength: Metric.Histogram<number> = Metric.histogram("otp.mailbox.length", {
+  description: "Mailbox length of every live process, when read",
+  boundaries: mailboxBoundaries
+})
+
+/**
+ * One process's mailbox length, for the processes given to {@link trackMailbox} (attributes
+ * `pid`, and `name` when registered).
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const processMailboxLength: Metric.Gauge<number> = Metric.gauge("otp.process.mailbox.length", {
+  description: "Mailbox length of one process"
+})
+
+/**
+ * Restarts made by supervisors (attributes `node`, and `supervisor`: its registered name, else
+ * its pid). Counted where the restart happens, so the series outlive the node.
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const restarts: Metric.Counter<number> = Metric.counter("otp.supervisor.restarts", {
+  description: "Child restarts made by a supervisor",
+  incremental: true
+})
+
+/**
+ * Call latency in milliseconds, from the caller's side (attributes `node` and `request`).
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const callDuration: Metric.Histogram<number> = Metric.histogram("otp.call.duration", {
+  description: "Call latency in milliseconds, as the caller sees it",
+  boundaries: Metric.exponentialBoundaries({ start: 0.01, factor: 2, count: 24 })
+})
+
+// ----------------------------------------------------------------------------
+// The layer
+// ----------------------------------------------------------------------------
+
+/**
+ * Options of {@link layer}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  /** Spans for calls and restarts (default true). */
+  readonly spans?: boolean | undefined
+  /** Metrics (default true). */
+  readonly metrics?: boolean | undefined
+}
+
+/**
+ * Turns telemetry on for the nodes started inside it: provide it around `Node.layer` (or
+ * `Application.run`, which starts its own node). Pair it with a tracer and a metrics exporter
+ * (`@effect/opentelemetry`'s `NodeSdk.layer`, see `examples/telemetry.ts`); without one, spans go
+ * to Effect's default tracer and metrics to its registry (`Metric.snapshot`).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Node, Telemetry } from "effect-otp"
+ *
+ * // A node with telemetry, as one layer.
+ * const NodeLive = Node.layer().pipe(Layer.provide(Telemetry.layer({ spans: true, metrics: true })))
+ * ```
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer = (options?: Options): Layer.Layer<never> => {
+  const config: TelemetryConfig = {
+    attach: (runtime, context) => attach(runtime, context, options?.spans ?? true, options?.metrics ?? true)
+  }
+  return Layer.succeedContext(Context.make(TelemetryConfig, config))
+}
+
+const attach = (
+  runtime: NodeRuntime,
+  context: Context.Context<never>,
+  spans: boolean,
+  metrics: boolean
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const node = { node: runtime.name }
+    const registrations: Array<Metric.Registration> = []
+    yield* Effect.addFinalizer(() => Effect.sync(() => registrations.forEach((r) => r.remove())))
+    // Call latency: one histogram per request, recorded in place (no Effect step, no registry
+    // lookup per call) and read by the registry like the other node series.
+    const latencies = new Map<string, Latency>()
+    const latencyOf = (tag: string): Latency => {
+      let latency = latencies.get(tag)
+      if (latency === undefined) {
+        const created = new Latency()
+        latency = created
+        latencies.set(tag, created)
+        registrations.push(Metric.registerUnsafe(Metric.withAttributes(callDuration, { ...node, request: tag }), context, {
+          get: () => created.state(),
+          update: () => {},
+          modify: () => {}
+        }))
+      }
+      return latency
+    }
+    const hooks: TelemetryHooks = {
+      spans,
+      metrics,
+      call: (fiber, server, label, request, call) => {
+          const tag = requestTag(request)
+          // `Effect.withTracerEnabled(false)` around a call (the observer's own calls) means no span.
+          let effect: Effect.Effect<any, any> = spans && fiber.getRef(References.TracerEnabled)
+            ? Effect.withSpan(
+              Effect.withFiber((inner) => call(Context.getOrUndefined(inner.context, Tracer.ParentSpan) as Tracer.Span)),
+              request instanceof Gen.SystemMessage ? `sys ${tag}` : `call ${tag}`,
+              // No stack trace: it would point into the library, and capturing one costs more
+              // than the call.
+              {
+                kind: "client",
+                attributes: clientAttributes(server, label, tag, currentProcessOf(fiber)),
+                captureStackTrace: false
+              }
+            )
+            : call(undefined)
+          if (metrics) {
+            const latency = latencyOf(tag)
+            const clock = fiber.getRef(Clock.Clock)
+            const start = clock.currentTimeNanosUnsafe()
+            effect = Effect.onExit(effect, () => {
+              latency.record(Number(clock.currentTimeNanosUnsafe() - start) / 1e6)
+              return Effect.void
+            })
+          }
+          return effect
+        }
+    }
+    runtime.telemetry = hooks
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (runtime.telemetry === hooks) runtime.telemetry = undefined
+      })
+    )
+    if (!metrics) return
+    registrations.push(
+      Metric.registerUnsafe(Metric.withAttributes(processes, node), context, {
+        get: () => ({ value: runtime.count }),
+        update: () => {},
+        modify: () => {}
+      }),
+      Metric.registerUnsafe(Metric.withAttributes(messagesSent, node), context, {
+        get: () => ({ count: sent(runtime), incremental: true }),
+        update: () => {},
+        modify: () => {}
+      }),
+      Metric.registerUnsafe(Metric.withAttributes(messagesReceived, node), context, {
+        get: () => ({ count: received(runtime), incremental: true }),
+        update: () => {},
+        modify: () => {}
+      }),
+      Metric.registerUnsafe(Metric.withAttributes(mailboxLength, node), context, {
+        get: () => mailboxHistogram(runtime),
+        update: () => {},
+        modify: () => {}
+      })
+    )
+  })
+
+const latencyBoundaries: ReadonlyArray<number> = Metric.exponentialBoundaries({ start: 0.01, factor: 2, count: 24 })
+
+/** One request's call latencies: Effect's histogram state, kept in place. */
+class Latency {
+  readonly counts = new Array<number>(latencyBoundaries.length).fill(0)
+  count = 0
+  sum = 0
+  min = Number.MAX_VALUE
+  max = -Number.MAX_VALUE
+  record(ms: number): void {
+    let lo = 0
+    let hi = latencyBoundaries.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (ms <= latencyBoundaries[mid]!) hi = mid
+      else lo = mid + 1
+    }
+    this.counts[lo]!++
+    this.count++
+    this.sum += ms
+    if (ms < this.min) this.min = ms
+    if (ms > this.max) this.max = ms
+  }
+  state(): Metric.HistogramState {
+    let cumulated = 0
+    const buckets = latencyBoundaries.map((boundary, i): [number, number] => [boundary, (cumulated += this.counts[i]!)])
+    return { buckets, count: this.count, sum: this.sum, min: this.min, max: this.max }
+  }
+}
+
+const requestTag = (request: unknown): string => {
+  const inner = request instanceof Gen.CallMessage || request instanceof Gen.SystemMessage ? request.request : request
+  const tag = typeof inner === "object" && inner !== null ? (inner as { readonly _tag?: unknown })._tag : undefined
+  return typeof tag === "string" ? tag : "unknown"
+}
+
+const clientAttributes = (
+  server: ProcessImpl,
+  label: unknown,
+  tag: string,
+  caller: ProcessImpl | undefined
+): Record<string, unknown> => {
+  const attributes: Record<string, unknown> = { "otp.pid": String(server), "otp.request": tag }
+  if (server.name !== undefined) attributes["otp.name"] = server.name
+  else if (typeof label === "string") attributes["otp.name"] = label
+  if (caller !== undefined) attributes["otp.caller.pid"] = String(caller)
+  return attributes
+}
+
+/** Messages delivered on the node so far: by processes that exited, and by live ones. */
+const sent = (runtime: NodeRuntime): number => {
+  let total = runtime.exitedDelivered
+  for (let p = runtime.first; p !== undefined; p = p.next) total += p.delivered
+  return total
+}
+
+/** Messages taken out so far: delivered, less those waiting and those dropped unread. */
+const received = (runtime: NodeRuntime): number => {
+  let total = runtime.exitedDelivered - runtime.discarded
+  for (let p = runtime.first; p !== undefined; p = p.next) total += p.delivered - p.messageCount
+  return total
+}
+
+const mailboxHistogram = (runtime: NodeRuntime): Metric.HistogramState => {
+  const counts = new Array<number>(mailboxBoundaries.length).fill(0)
+  let count = 0
+  let sum = 0
+  let min = Number.MAX_VALUE
+  let max = -Number.MAX_VALUE
+  for (let p = runtime.first; p !== undefined; p = p.next) {
+    if (p.status >= Status.Exiting) continue
+    const length = p.messageCount
+    let i = 0
+    while (length > mailboxBoundaries[i]!) i++
+    counts[i]!++
+    count++
+    sum += length
+    if (length < min) min = length
+    if (length > max) max = length
+  }
+  let cumulated = 0
+  const buckets = mailboxBoundaries.map((boundary, i): [number, number] => [boundary, (cumulated += counts[i]!)])
+  return { buckets, count, sum, min, max }
+}
+
+// ----------------------------------------------------------------------------
+// On demand
+// ----------------------------------------------------------------------------
+
+/**
+ * Reports the mailbox length of `pid` as the gauge {@link processMailboxLength} (attributes
+ * `pid` and `name`), read whenever metrics are read, until the scope closes or the process
+ * exits. Works whether {@link layer} is on or not.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process, Telemetry } from "effect-otp"
+ *
+ * const watchHotServer = (pid: Process.Pid) => Effect.scoped(Effect.andThen(Telemetry.trackMailbox(pid), Effect.never))
+ * ```
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const trackMailbox = (pid: Pid): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.withFiber((fiber) => {
+    if (!(pid instanceof ProcessImpl) || pid.status === Status.Dead) return Effect.void
+    const attributes: Record<string, string> = { pid: String(pid) }
+    if (pid.name !== undefined) attributes["name"] = pid.name
+    const registration = Metric.registerUnsafe(Metric.withAttributes(processMailboxLength, attributes), fiber.context, {
+      get: () => ({ value: pid.messageCount }),
+      update: () => {},
+      modify: () => {}
+    })
+    // The series goes as the process exits (rather than reading a dead process's mailbox).
+    const stopWatching = Process.watchExitUnsafe(pid, () => registration.remove())
+    if (stopWatching === undefined) registration.remove()
+    return Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        stopWatching?.()
+        registration.remove()
+      })
+    )
+  })
+
+// ----------------------------------------------------------------------------
+// Spans for behaviours
+// ----------------------------------------------------------------------------
+
+/**
+ * Runs a server's handling of a traced call (one whose {@link Gen.callSpan} is defined) inside
+ * a server span, child of the caller's span. For behaviours' loops; a GenServer does it.
+ *
+ * @category behaviours
+ * @since 0.1.0
+ */
+export const handleCall = <A, E, R>(
+  client: Tracer.Span,
+  server: { readonly pid: Pid; readonly module: string; readonly request: string },
+  handle: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const self = currentProcessOf(fiber)
+    const attributes: Record<string, unknown> = {
+      "otp.pid": String(server.pid),
+      "otp.module": server.module,
+      "otp.request": server.request
+    }
+    if (self?.name !== undefined) attributes["otp.name"] = self.name
+    return Effect.withSpan(handle, `handle_call ${server.request}`, {
+      kind: "server",
+      parent: client,
+      attributes,
+      captureStackTrace: false
+    })
+  })
+
+/**
+ * Runs a supervisor's restart of a child in a span `restart <child id>` and counts it in
+ * {@link restarts}, when the node's telemetry is on; runs it as is otherwise. For supervisors.
+ *
+ * @category behaviours
+ * @since 0.1.0
+ */
+export const restart = <A, E, R>(
+  child: { readonly id: string; readonly reason?: string | undefined },
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const self = currentProcessOf(fiber)
+    const telemetry = self?.runtime.telemetry
+    if (self === undefined || telemetry === undefined) return effect
+    let traced = effect
+    if (telemetry.metrics) {
+      traced = Effect.andThen(
+        Metric.update(Metric.withAttributes(restarts, { node: self.node, supervisor: self.name ?? String(self) }), 1),
+        traced
+      )
+    }
+    if (telemetry.spans) {
+      const attributes: Record<string, unknown> = { "otp.pid": String(self), "otp.child.id": child.id }
+      if (self.name !== undefined) attributes["otp.name"] = self.name
+      if (child.reason !== undefined) attributes["otp.exit.reason"] = child.reason
+      traced = Effect.withSpan(traced, `restart ${child.id}`, { kind: "internal", attributes, captureStackTrace: false })
+    }
+    return traced
+  })

@@ -1,0 +1,345 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, References, Schema } from "effect"
+import { Rpc } from "effect/rpc"
+import { spawn } from "node:child_process"
+import { existsSync, mkdirSync } from "node:fs"
+import * as http from "node:http"
+import { fileURLToPath } from "node:url"
+import { chromium } from "playwright-core"
+import { ChildSpec, GenServer, Node, Observer, Process, Supervisor } from "../index.js"
+
+// ----------------------------------------------------------------------------
+// The HTTP API, in process
+// ----------------------------------------------------------------------------
+
+const Get = Rpc.make("Get", { success: Schema.Number })
+
+const Vault = GenServer.make({
+  name: "Vault",
+  calls: [Get],
+  init: (secret: string) => GenServer.ok({ secret, reads: 0 }),
+  handleCall: { Get: (_, s) => GenServer.reply(s.reads, { ...s, reads: s.reads + 1 }) },
+  formatStatus: (s) => ({ secret: "<redacted>", reads: s.reads })
+})
+
+const token = "test-token"
+
+/** Runs `body` on a node observed by an observer on a free port; `body` gets the observer. */
+const observed = <A, E>(body: (observer: Observer.Info) => Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
+  Effect.flatMap(Observer.Observer, (observer) => Process.run(body(observer))).pipe(
+    Effect.provide(Layer.merge(Node.layer(), Observer.layer({ token, print: false }))),
+    // Only the observer's own logger: its journal is what these tests read.
+    Effect.provideService(References.CurrentLoggers, new Set()),
+    Effect.scoped
+  )
+
+interface Answer {
+  readonly status: number
+  readonly body: any
+}
+
+const request = (observer: Observer.Info, path: string, init?: { readonly method?: string; readonly body?: string; readonly headers?: Record<string, string> }) =>
+  Effect.promise(async (): Promise<Answer> => {
+    const response = await fetch(`http://127.0.0.1:${observer.port}${path}`, init)
+    const text = await response.text()
+    let body: unknown = text
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // the page
+    }
+    return { status: response.status, body }
+  })
+
+/** A GET with another Host header (fetch may not set it). */
+const withHost = (observer: Observer.Info, path: string, host: string) =>
+  Effect.callback<Answer>((resume) => {
+    const req = http.get({ host: "127.0.0.1", port: observer.port, path, headers: { host } }, (res) => {
+      let text = ""
+      res.setEncoding("utf8")
+      res.on("data", (chunk: string) => (text += chunk))
+      res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, body: JSON.parse(text) })))
+    })
+    req.on("error", (error) => resume(Effect.die(error)))
+  })
+
+const post = (observer: Observer.Info, path: string, body: unknown, withToken: string | null = token) =>
+  request(observer, path, {
+    method: "POST",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers: withToken === null ? {} : { "x-observer-token": withToken }
+  })
+
+const tree = [
+  GenServer.childSpec(Vault, "hunter2", { id: "vault", name: "vault" }),
+  ChildSpec.worker("plain", Process.spawnLink(Process.receive({ match: (m) => m === "never" })))
+]
+
+describe("observer API", () => {
+  it.live("binds to 127.0.0.1 and serves a self-contained page", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        assert.strictEqual(observer.host, "127.0.0.1")
+        assert.match(observer.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=test-token$/)
+        const page = yield* request(observer, "/")
+        assert.strictEqual(page.status, 200)
+        assert.include(page.body, "<title>effect-otp observer</title>")
+        // Nothing is loaded from elsewhere.
+        assert.notMatch(page.body, /(src|href)=["']?(https?:)?\/\//)
+      })
+    ))
+
+  it.live("a snapshot shows supervision trees, names, status, mailboxes, links and monitors", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const sup = yield* Supervisor.start(tree, { name: "top" })
+        const self = yield* Process.self
+        const [vault, plain] = (yield* Supervisor.whichChildren(sup)).map((c) => c.pid as Process.Pid)
+        yield* Process.monitor(plain!)
+        yield* Process.send(plain!, "waiting in the mailbox")
+        const { status, body } = yield* request(observer, "/api/snapshot")
+        assert.strictEqual(status, 200)
+        assert.strictEqual(body.node, "nonode@nohost")
+        assert.deepStrictEqual(body.applications, [])
+        assert.strictEqual(body.trees.length, 1)
+        const top = body.trees[0]
+        assert.deepStrictEqual([top.pid, top.name, top.kind], [String(sup.pid), "top", "supervisor"])
+        assert.deepStrictEqual(
+          top.children.map((c: any) => [c.id, c.pid, c.kind]),
+          [["vault", String(vault), "worker"], ["plain", String(plain), "worker"]]
+        )
+        const row = (pid: unknown) => body.processes.find((p: any) => p.pid === String(pid))
+        assert.deepStrictEqual(
+          [row(vault).name, row(vault).module, row(vault).status, row(vault).links],
+          ["vault", "Vault", "waiting", [String(sup.pid)]]
+        )
+        assert.strictEqual(row(sup.pid).module, "Supervisor")
+        assert.strictEqual(row(sup.pid).trapExit, true)
+        assert.deepStrictEqual([row(plain).mailbox, row(plain).delivered], [1, 1])
+        assert.deepStrictEqual(row(plain).monitoredBy, [String(self)])
+        assert.deepStrictEqual(row(self).monitors, [String(plain)])
+      })
+    ))
+
+  it.live("a process's state is what its formatStatus shows; a plain process has none", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const sup = yield* Supervisor.start(tree)
+        const [vault, plain] = (yield* Supervisor.whichChildren(sup)).map((c) => String(c.pid))
+        const shown = yield* request(observer, `/api/process?pid=${encodeURIComponent(vault!)}`)
+        assert.strictEqual(shown.status, 200)
+        assert.deepStrictEqual([shown.body.status.module, shown.body.status.status], ["Vault", "running"])
+        assert.include(shown.body.status.state, "<redacted>")
+        assert.notInclude(JSON.stringify(shown.body), "hunter2")
+        const none = yield* request(observer, `/api/process?pid=${encodeURIComponent(plain!)}`)
+        assert.strictEqual(none.status, 200)
+        assert.strictEqual(none.body.status, undefined)
+        assert.include(none.body.note, "plain process")
+        // The plain process got no system message.
+        const row = (yield* request(observer, "/api/snapshot")).body.processes.find((p: any) => p.pid === plain)
+        assert.strictEqual(row.mailbox, 0)
+      })
+    ))
+
+  it.live("actions need the token; bad requests get clear 4xx answers", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const sup = yield* Supervisor.start(tree)
+        const [vault, plain] = (yield* Supervisor.whichChildren(sup)).map((c) => String(c.pid))
+        const cases: ReadonlyArray<readonly [Effect.Effect<Answer>, number, string]> = [
+          [post(observer, "/api/kill", { pid: vault }, null), 401, "token"],
+          [post(observer, "/api/kill", { pid: vault }, "guess"), 403, "wrong token"],
+          [post(observer, "/api/kill", "{not json"), 400, "JSON"],
+          [post(observer, "/api/kill", [vault]), 400, "JSON object"],
+          [post(observer, "/api/kill", { pid: "vault" }), 400, "bad pid"],
+          [post(observer, "/api/kill", { pid: "<0.999999.0>" }), 404, "no live process"],
+          [post(observer, "/api/kill", { pid: vault, node: "elsewhere@host" }), 404, "no node"],
+          [post(observer, "/api/trace", { pid: vault }), 400, "enabled"],
+          [post(observer, "/api/trace", { pid: plain, enabled: true }), 409, "plain process"],
+          [request(observer, "/api/kill"), 405, "use POST"],
+          [request(observer, "/api/process?pid=%3Cnope%3E"), 400, "bad pid"],
+          [request(observer, "/api/process"), 400, "bad pid"],
+          [request(observer, "/api/nothing"), 404, "no route"],
+          [withHost(observer, "/api/snapshot", "attacker.example:80"), 403, "loopback"]
+        ]
+        for (const [answer, status, error] of cases) {
+          const { status: got, body } = yield* answer
+          assert.strictEqual(got, status, JSON.stringify(body))
+          assert.include(body.error, error)
+        }
+        // Nothing was done: both children still run with the same pids.
+        assert.deepStrictEqual((yield* Supervisor.whichChildren(sup)).map((c) => String(c.pid)), [vault, plain])
+      })
+    ))
+
+  it.live("kill: the supervisor restarts the child, and the crash report shows up", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const sup = yield* Supervisor.start(tree, { intensity: 5 })
+        const vault = (yield* Supervisor.whichChildren(sup))[0]!.pid as Process.Pid
+        const ref = yield* Process.monitor(vault)
+        const killed = yield* post(observer, "/api/kill", { pid: String(vault) })
+        assert.deepStrictEqual([killed.status, killed.body.ok], [200, true])
+        yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+        // The supervisor answers after it handled the exit that came first.
+        const restarted = (yield* Supervisor.whichChildren(sup))[0]!.pid
+        assert.notStrictEqual(String(restarted), String(vault))
+        const { body } = yield* request(observer, "/api/snapshot")
+        assert.strictEqual(body.trees[0].children[0].pid, String(restarted))
+        assert.deepStrictEqual(
+          body.crashes.map((c: any) => [c.supervisor, c.child, c.pid, c.reason, c.action]),
+          [[String(sup.pid), "vault", String(vault), "killed", "restart"]]
+        )
+      })
+    ))
+
+  it.live("trace: turned on from the observer, the process's messages show up; off stops them", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const vault = yield* GenServer.start(Vault, "s3cret", { name: "vault" })
+        const pid = String(vault.pid)
+        const on = yield* post(observer, "/api/trace", { pid, enabled: true })
+        assert.deepStrictEqual([on.status, on.body.ok], [200, true])
+        yield* GenServer.call(vault, Get)
+        const traced = yield* request(observer, "/api/snapshot")
+        assert.deepStrictEqual(traced.body.traces.map((t: any) => [t.pid, t.message]), [
+          [pid, `${pid} got call Get`],
+          [pid, `${pid} replied 0`]
+        ])
+        assert.strictEqual(traced.body.processes.find((p: any) => p.pid === pid).trace, true)
+        const status = yield* request(observer, `/api/process?pid=${encodeURIComponent(pid)}`)
+        assert.strictEqual(status.body.status.trace, true)
+        yield* post(observer, "/api/trace", { pid, enabled: false })
+        yield* GenServer.call(vault, Get)
+        const after = yield* request(observer, "/api/snapshot")
+        assert.strictEqual(after.body.traces.length, 2)
+      })
+    ))
+})
+
+// ----------------------------------------------------------------------------
+// In a real browser, on a running example
+// ----------------------------------------------------------------------------
+
+const chromiumPath = "/usr/bin/chromium"
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+/** Starts `examples/observer.ts` on a free port; resolves with the address it prints. */
+const startExample = () => {
+  const child = spawn(process.execPath, ["--import", "tsx", "examples/observer.ts"], {
+    cwd: root,
+    env: { ...process.env, OBSERVER_PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  const waiters: Array<() => void> = []
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString()
+    for (const wake of waiters.splice(0)) wake()
+  }
+  child.stdout.on("data", onData)
+  child.stderr.on("data", onData)
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  /** Waits until the program's output matches `pattern` (or it exits). */
+  const waitFor = (pattern: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = output.match(pattern)
+        if (match) return resolve(match)
+        if (child.exitCode !== null) return reject(new Error(`the example exited (${child.exitCode}):\n${output}`))
+        waiters.push(check)
+      }
+      child.on("exit", () => check())
+      check()
+    })
+  return { child, exited, waitFor, output: () => output }
+}
+
+describe("observer in a browser", () => {
+  it.skipIf(!existsSync(chromiumPath))(
+    "shows the example's tree and a redacted state, kills a worker from the page, shows the restart and the crash report, traces",
+    async () => {
+      const example = startExample()
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        headless: true,
+        args: ["--no-sandbox", "--disable-background-networking"]
+      })
+      try {
+        const [, url] = await example.waitFor(/observer: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/)
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+        const pageErrors: Array<string> = []
+        page.on("pageerror", (error) => pageErrors.push(String(error)))
+        await page.goto(url!)
+
+        // The tree: the application, its root and every child, nested as in the example.
+        const shop = page.locator('#apps [data-app="shop"]')
+        await shop.locator('li[data-id="session:mike"]').waitFor()
+        const ids = await Promise.all((await shop.locator("li[data-id]").all()).map((li) => li.getAttribute("data-id")))
+        assert.deepStrictEqual(ids, [
+          "root",
+          "counter",
+          "vault",
+          "ticker",
+          "pipeline",
+          "fetcher",
+          "parser",
+          "sessions",
+          "session:ada",
+          "session:joe",
+          "session:mike"
+        ])
+        const pipeline = shop.locator('li[data-id="pipeline"]')
+        assert.strictEqual(await pipeline.getAttribute("data-kind"), "supervisor")
+        assert.strictEqual(await pipeline.locator('li[data-id="parser"]').count(), 1)
+        assert.strictEqual(await page.locator("#mode").textContent(), "control (token)")
+
+        // A process's state on click, as its formatStatus shows it.
+        await shop.locator('li[data-id="vault"] > .node').click()
+        await page.locator("#state", { hasText: "<redacted>" }).waitFor()
+        assert.notInclude(await page.locator("#details").textContent(), "sk-live")
+
+        // The process table: the counter is called by the ticker, so its rate is not zero.
+        const counter = shop.locator('li[data-id="counter"]')
+        const before = (await counter.getAttribute("data-pid"))!
+        const row = page.locator(`tr.process[data-pid="${before}"]`)
+        await row.locator("td", { hasText: "counter" }).first().waitFor()
+        await row.locator("td.rate").filter({ hasNotText: /^0\.0$/ }).waitFor()
+
+        // Kill the counter from the page; the root restarts it under a new pid.
+        await counter.locator("> .node").click()
+        await page.locator("#details-pid", { hasText: before }).waitFor()
+        await page.locator("#kill").click()
+        await page.locator("#action-result", { hasText: `sent kill to ${before}` }).waitFor()
+        const restarted = shop.locator(`li[data-id="counter"]:not([data-pid="${before}"])`)
+        await restarted.waitFor()
+        const after = (await restarted.getAttribute("data-pid"))!
+        assert.match(after, /^<0\.\d+\.0>$/)
+        assert.notStrictEqual(after, before)
+        await page.locator("#crashes li", { hasText: `counter (${before})` }).waitFor()
+        assert.include(await page.locator("#crashes").textContent(), "killed → restart")
+        // The program itself logged the same supervisor report.
+        await example.waitFor(/child counter terminated \(Killed\)/)
+
+        // Trace the new counter from the page: the ticker's calls show up, until it is turned off.
+        await restarted.locator("> .node").click()
+        await page.locator("#details-pid", { hasText: after }).waitFor()
+        await page.locator("#trace", { hasText: "Trace" }).click()
+        await page.locator("#traces li", { hasText: `${after} got call Bump` }).first().waitFor()
+        await page.locator(`tr.process[data-pid="${after}"] td.status`, { hasText: "(trace)" }).waitFor()
+        await page.locator("#trace", { hasText: "Stop trace" }).click()
+        await page.locator("#action-result", { hasText: `trace off for ${after}` }).waitFor()
+
+        mkdirSync(`${root}/temp`, { recursive: true })
+        await page.screenshot({ path: `${root}/temp/observer.png`, fullPage: true })
+        assert.deepStrictEqual(pageErrors, [])
+      } finally {
+        await browser.close()
+        example.child.kill("SIGTERM")
+        await example.exited
+      }
+      assert.include(example.output(), "stopped: Stopped")
+    },
+    120_000
+  )
+})

@@ -1,0 +1,429 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit as EffectExit, Fiber, Layer, Metric, References, Schema, Tracer } from "effect"
+import { Rpc } from "effect/rpc"
+import { TestClock } from "effect/testing"
+import { DynamicSupervisor, ExitReason, GenServer, Node, Process, Supervisor, Sys, Telemetry } from "../index.js"
+import { execFileSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { captureLogs, Exit, quiet, worker, Worker } from "./support/workers.js"
+
+/** A tracer that keeps every span it makes (Effect's native spans, so `status` shows the end). */
+const recordingTracer = () => {
+  const spans: Array<Tracer.NativeSpan> = []
+  const tracer = Tracer.make({
+    span: (options) => {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    }
+  })
+  return { spans, tracer }
+}
+
+const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+const Slow = Rpc.make("Slow", { payload: { millis: Schema.Number }, success: Schema.Number })
+const Relay = Rpc.make("Relay", { payload: { by: Schema.Number }, success: Schema.Number })
+
+const Counter = GenServer.make({
+  name: "Counter",
+  calls: [Add, Slow],
+  init: (start: number) => GenServer.ok(start),
+  handleCall: {
+    Add: ({ by }, n) => GenServer.reply(n + by, n + by),
+    Slow: ({ millis }, n) => Effect.as(Effect.sleep(millis), GenServer.reply(n, n))
+  }
+})
+
+/** Forwards to the server named "counter": a call made from inside a handler. */
+const Front = GenServer.make({
+  name: "Front",
+  calls: [Relay],
+  init: () => GenServer.ok(null),
+  handleCall: {
+    Relay: ({ by }, s) => Effect.map(GenServer.call(GenServer.ref(Counter, "counter"), Add, { by }), (n) => GenServer.reply(n, s))
+  }
+})
+
+/**
+ * Runs `body` as a process on a node with telemetry (unless `telemetry: false`), a recording
+ * tracer and a fresh metric registry; returns what `body` returned, the spans and the registry.
+ */
+const withTelemetry = <A, E>(
+  body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>,
+  options?: { readonly telemetry?: boolean; readonly spans?: boolean; readonly metrics?: boolean }
+) => {
+  const { spans, tracer } = recordingTracer()
+  const registry: Metric.MetricRegistry = new Map()
+  const telemetry = options?.telemetry === false
+    ? Layer.empty
+    : Telemetry.layer({ spans: options?.spans, metrics: options?.metrics })
+  return Process.run(body).pipe(
+    Effect.provide(Node.layer()),
+    Effect.provide(telemetry),
+    Effect.withTracer(tracer),
+    Effect.provideService(Metric.MetricRegistry, registry),
+    Effect.map((value) => ({ value, spans, registry }))
+  )
+}
+
+const attributes = (span: Tracer.Span) => Object.fromEntries(span.attributes)
+const parentId = (span: Tracer.Span) => span.parent._tag === "Some" ? span.parent.value.spanId : undefined
+
+/** The series of `name` in a snapshot of `registry`, by their attributes. */
+const series = (registry: Metric.MetricRegistry, name: string) =>
+  Metric.snapshot.pipe(
+    Effect.provideService(Metric.MetricRegistry, registry),
+    Effect.map((all) => all.filter((s) => s.id === name))
+  )
+
+/** The series of `name` in the registry of the context. */
+const inRegistry = (name: string) => Effect.map(Metric.snapshot, (all) => all.filter((s) => s.id === name))
+
+describe("telemetry: spans", () => {
+  it.effect("a call runs in a client span; the server handles it in a server span, its child, with pid and name", () =>
+    Effect.gen(function*() {
+      const { spans, value: { caller, server } } = yield* withTelemetry(Effect.gen(function*() {
+        const counter = yield* GenServer.start(Counter, 1, { name: "counter" })
+        assert.strictEqual(yield* GenServer.call(counter, Add, { by: 2 }), 3)
+        return { caller: String(yield* Process.self), server: String(counter.pid) }
+      }))
+      const client = spans.find((s) => s.name === "call Add")!
+      const handler = spans.find((s) => s.name === "handle_call Add")!
+      assert.isDefined(client)
+      assert.isDefined(handler)
+      assert.strictEqual(client.kind, "client")
+      assert.strictEqual(handler.kind, "server")
+      assert.strictEqual(parentId(handler), client.spanId)
+      assert.strictEqual(handler.traceId, client.traceId)
+      assert.deepStrictEqual(attributes(client), {
+        "otp.pid": server,
+        "otp.name": "counter",
+        "otp.request": "Add",
+        "otp.caller.pid": caller
+      })
+      assert.deepStrictEqual(attributes(handler), {
+        "otp.pid": server,
+        "otp.name": "counter",
+        "otp.module": "Counter",
+        "otp.request": "Add"
+      })
+      assert.strictEqual(client.status._tag, "Ended")
+      assert.strictEqual(handler.status._tag, "Ended")
+    }))
+
+  it.effect("the trace goes on through a call made by a handler", () =>
+    Effect.gen(function*() {
+      const { spans } = yield* withTelemetry(Effect.gen(function*() {
+        yield* GenServer.start(Counter, 0, { name: "counter" })
+        const front = yield* GenServer.start(Front, undefined)
+        assert.strictEqual(yield* GenServer.call(front, Relay, { by: 5 }), 5)
+      }))
+      const names = spans.map((s) => s.name)
+      assert.deepStrictEqual(names, ["call Relay", "handle_call Relay", "call Add", "handle_call Add"])
+      const [outer, relay, inner, add] = spans as unknown as [Tracer.Span, Tracer.Span, Tracer.Span, Tracer.Span]
+      assert.strictEqual(parentId(relay), outer.spanId)
+      assert.strictEqual(parentId(inner), relay.spanId)
+      assert.strictEqual(parentId(add), inner.spanId)
+      assert.isTrue(spans.every((s) => s.traceId === outer.traceId))
+    }))
+
+  it.effect("a call that fails ends its client span with the failure; sys requests have client spans", () =>
+    Effect.gen(function*() {
+      const { spans } = yield* withTelemetry(Effect.gen(function*() {
+        const counter = yield* GenServer.start(Counter, 0)
+        yield* Sys.getState(counter.pid!)
+        const fiber = yield* Effect.forkChild(GenServer.call(counter, Slow, { millis: 10_000 }, { timeout: "1 second" }))
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Fiber.await(fiber)
+        assert.isTrue(EffectExit.isFailure(exit) && String(exit.cause).includes("CallTimeout"))
+      }))
+      assert.deepStrictEqual(spans.map((s) => s.name).slice(0, 2), ["sys GetState", "call Slow"])
+      const slow = spans.find((s) => s.name === "call Slow")!
+      assert.isTrue(slow.status._tag === "Ended" && slow.status.exit._tag === "Failure")
+    }))
+
+  it.effect("a supervisor's restart runs in a span naming the supervisor, the child and the reason", () =>
+    Effect.gen(function*() {
+      const { spans, value: sup } = yield* withTelemetry(Effect.gen(function*() {
+        const log = yield* Process.self
+        const sup = yield* Supervisor.start([worker({ id: "w", log })], { name: "root", intensity: 5 })
+        yield* crashAndWaitRestart(sup, "w")
+        return String(sup.pid)
+      })).pipe(quiet)
+      const restart = spans.find((s) => s.name === "restart w")!
+      assert.isDefined(restart)
+      assert.deepStrictEqual(attributes(restart), {
+        "otp.pid": sup,
+        "otp.name": "root",
+        "otp.child.id": "w",
+        "otp.exit.reason": "Crash"
+      })
+      // The restarted child's start is traced inside it: GenServer.startLink makes no call, so
+      // the restart span has no children here, but it ended.
+      assert.strictEqual(restart.status._tag, "Ended")
+    }))
+
+  it.effect("off (no Telemetry.layer): calls and restarts make no spans", () =>
+    Effect.gen(function*() {
+      const { spans } = yield* withTelemetry(
+        Effect.gen(function*() {
+          const log = yield* Process.self
+          const counter = yield* GenServer.start(Counter, 0, { name: "counter" })
+          yield* GenServer.call(counter, Add, { by: 1 })
+          const sup = yield* Supervisor.start([worker({ id: "w", log })], { intensity: 5 })
+          yield* crashAndWaitRestart(sup, "w")
+        }),
+        { telemetry: false }
+      ).pipe(quiet)
+      assert.deepStrictEqual(spans.map((s) => s.name), [])
+    }))
+
+  it.effect("a call with the tracer disabled (as the observer makes them) has no span on either side", () =>
+    Effect.gen(function*() {
+      const { spans } = yield* withTelemetry(Effect.gen(function*() {
+        const counter = yield* GenServer.start(Counter, 0)
+        yield* GenServer.call(counter, Add, { by: 1 }).pipe(Effect.withTracerEnabled(false))
+        yield* GenServer.call(counter, Add, { by: 1 })
+      }))
+      assert.deepStrictEqual(spans.map((s) => s.name), ["call Add", "handle_call Add"])
+    }))
+
+  it.effect("spans: false keeps the metrics and makes no spans", () =>
+    Effect.gen(function*() {
+      const { spans, value: durations } = yield* withTelemetry(
+        Effect.gen(function*() {
+          const counter = yield* GenServer.start(Counter, 0)
+          yield* GenServer.call(counter, Add, { by: 1 })
+          return yield* inRegistry("otp.call.duration")
+        }),
+        { spans: false }
+      )
+      assert.deepStrictEqual(spans.map((s) => s.name), [])
+      assert.strictEqual(durations.length, 1)
+    }))
+})
+
+/** Crashes child `id` of `sup` and returns once the supervisor has restarted it. */
+const crashAndWaitRestart = (sup: Supervisor.Supervisor, id: string) =>
+  Effect.gen(function*() {
+    const before = (yield* Supervisor.whichChildren(sup)).find((c) => c.id === id)!.pid as Process.Pid
+    const ref = yield* Process.monitor(before)
+    yield* GenServer.cast(GenServer.ref(Worker, before), Exit, { how: "crash" })
+    yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+    const after = (yield* Supervisor.whichChildren(sup)).find((c) => c.id === id)!.pid
+    assert.isTrue(after !== undefined && after !== "restarting" && String(after) !== String(before), "restarted")
+    return after as Process.Pid
+  })
+
+describe("telemetry: metrics", () => {
+  it.effect("the node's series count what happened, and go away with the node", () =>
+    Effect.gen(function*() {
+      const registry: Metric.MetricRegistry = new Map()
+      const read = (name: string) => series(registry, name).pipe(Effect.map((s) => s.map((x) => x.state)))
+      yield* Process.run(Effect.gen(function*() {
+        const sink = yield* Process.spawn(Effect.never)
+        const reader = yield* Process.spawn(Process.receive())
+        for (let i = 0; i < 3; i++) yield* Process.send(sink, i)
+        const ref = yield* Process.monitor(reader)
+        yield* Process.send(reader, "hello")
+        yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+        // main, sink: 2 live processes. Sent: 3 to sink, 1 to reader, 1 Down to main.
+        assert.deepStrictEqual(yield* read("otp.processes"), [{ value: 2 }])
+        assert.deepStrictEqual(yield* read("otp.messages.sent"), [{ count: 5, incremental: true }])
+        // Received: reader's hello and main's Down; sink's 3 wait in its mailbox.
+        assert.deepStrictEqual(yield* read("otp.messages.received"), [{ count: 2, incremental: true }])
+        const [mailboxes] = (yield* read("otp.mailbox.length")) as Array<Metric.HistogramState>
+        assert.strictEqual(mailboxes!.count, 2)
+        assert.strictEqual(mailboxes!.sum, 3)
+        assert.strictEqual(mailboxes!.max, 3)
+        assert.deepStrictEqual(mailboxes!.buckets.slice(0, 4), [[0, 1], [1, 1], [2, 1], [4, 2]])
+        const [snapshot] = yield* series(registry, "otp.processes")
+        assert.deepStrictEqual(snapshot!.attributes, { node: "nonode@nohost" })
+      })).pipe(
+        Effect.provide(Node.layer()),
+        Effect.provide(Telemetry.layer()),
+        Effect.provideService(Metric.MetricRegistry, registry)
+      )
+      assert.deepStrictEqual(yield* read("otp.processes"), [])
+      assert.deepStrictEqual(yield* read("otp.messages.sent"), [])
+    }))
+
+  it.effect("call latency goes to a histogram by request, in milliseconds of the Clock", () =>
+    Effect.gen(function*() {
+      const { value: durations } = yield* withTelemetry(Effect.gen(function*() {
+        const counter = yield* GenServer.start(Counter, 0)
+        const fiber = yield* Effect.forkChild(GenServer.call(counter, Slow, { millis: 250 }))
+        yield* TestClock.adjust("250 millis")
+        yield* Fiber.join(fiber)
+        yield* GenServer.call(counter, Add, { by: 1 })
+        return yield* inRegistry("otp.call.duration")
+      }))
+      assert.deepStrictEqual(durations.map((s) => s.attributes!["node"]), ["nonode@nohost", "nonode@nohost"])
+      const byRequest = Object.fromEntries(durations.map((s) => [s.attributes!["request"], s.state as Metric.HistogramState]))
+      assert.deepStrictEqual(Object.keys(byRequest).sort(), ["Add", "Slow"])
+      assert.strictEqual(byRequest["Slow"]!.count, 1)
+      assert.strictEqual(byRequest["Slow"]!.sum, 250)
+      assert.strictEqual(byRequest["Add"]!.sum, 0)
+    }))
+
+  it.effect("restarts are counted by supervisor", () =>
+    Effect.gen(function*() {
+      const { registry } = yield* withTelemetry(Effect.gen(function*() {
+        const log = yield* Process.self
+        const sup = yield* Supervisor.start([worker({ id: "a", log }), worker({ id: "b", log })], { name: "root", intensity: 5 })
+        yield* crashAndWaitRestart(sup, "a")
+        yield* crashAndWaitRestart(sup, "b")
+        yield* crashAndWaitRestart(sup, "a")
+      })).pipe(quiet)
+      const restarts = yield* series(registry, "otp.supervisor.restarts")
+      assert.deepStrictEqual(restarts.map((s) => [s.attributes, s.state]), [[{ node: "nonode@nohost", supervisor: "root" }, { count: 3, incremental: true }]])
+    }))
+
+  it.effect("a dynamic supervisor's restarts are counted and traced too", () =>
+    Effect.gen(function*() {
+      const { registry, spans, value: sup } = yield* withTelemetry(Effect.gen(function*() {
+        const log = yield* Process.self
+        const sup = yield* DynamicSupervisor.start({ intensity: 5 })
+        const pid = (yield* DynamicSupervisor.startChild(sup, worker({ id: "d", log })))!
+        const ref = yield* Process.monitor(pid)
+        yield* GenServer.cast(GenServer.ref(Worker, pid), Exit, { how: "crash" })
+        yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+        const children = yield* DynamicSupervisor.whichChildren(sup)
+        assert.strictEqual(children.length, 1)
+        assert.notStrictEqual(String(children[0]!.pid), String(pid))
+        return String(sup.pid)
+      })).pipe(quiet)
+      const restarts = yield* series(registry, "otp.supervisor.restarts")
+      assert.deepStrictEqual(restarts.map((s) => [s.attributes, s.state]), [[{ node: "nonode@nohost", supervisor: sup }, { count: 1, incremental: true }]])
+      assert.deepStrictEqual(spans.filter((s) => s.name.startsWith("restart")).map((s) => attributes(s)), [
+        { "otp.pid": sup, "otp.child.id": "d" }
+      ])
+    }))
+
+  it.effect("a process's mailbox length on demand, until the scope closes or the process exits", () =>
+    Effect.gen(function*() {
+      const registry: Metric.MetricRegistry = new Map()
+      const read = series(registry, "otp.process.mailbox.length").pipe(
+        Effect.map((all) => all.map((s) => [s.attributes, s.state]))
+      )
+      yield* Process.run(Effect.gen(function*() {
+        const sink = yield* Process.spawn(Effect.never, { name: "sink" })
+        const other = yield* Process.spawn(Process.receive({ match: (m) => m === "stop" }))
+        yield* Telemetry.trackMailbox(sink)
+        yield* Telemetry.trackMailbox(other)
+        yield* Process.send(sink, 1)
+        yield* Process.send(sink, 2)
+        yield* Process.send(other, "x")
+        assert.deepStrictEqual(yield* read, [
+          [{ pid: String(sink), name: "sink" }, { value: 2 }],
+          [{ pid: String(other) }, { value: 1 }]
+        ])
+        const ref = yield* Process.monitor(other)
+        yield* Process.send(other, "stop")
+        yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+        assert.deepStrictEqual(yield* read, [[{ pid: String(sink), name: "sink" }, { value: 2 }]])
+      }).pipe(Effect.scoped)).pipe(Effect.provide(Node.layer()), Effect.provideService(Metric.MetricRegistry, registry))
+      assert.deepStrictEqual(yield* read, [])
+    }))
+})
+
+describe("reports", () => {
+  it.effect("a progress report per child started (Debug), next to the crash report of a restart", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      const pids = yield* Process.run(Effect.gen(function*() {
+        const log = yield* Process.self
+        const sup = yield* Supervisor.start([worker({ id: "a", log }), worker({ id: "b", log })], { intensity: 5 })
+        const before = yield* Supervisor.whichChildren(sup)
+        const restarted = yield* crashAndWaitRestart(sup, "a")
+        return { sup: String(sup.pid), a: String(before[0]!.pid), b: String(before[1]!.pid), a2: String(restarted) }
+      })).pipe(
+        Effect.provide(Node.layer()),
+        logs.provide,
+        Effect.provideService(References.MinimumLogLevel, "Debug")
+      )
+      const reports = logs.entries
+        .filter((e) => e.annotations["report"] !== undefined)
+        .map((e) => [e.level, e.message.replace(/ Crash\(.*$/s, ""), e.annotations["report"], e.annotations["child"], e.annotations["pid"], e.annotations["supervisor"]])
+      assert.deepStrictEqual(reports, [
+        ["Debug", "child a started", "progress", "a", pids.a, pids.sup],
+        ["Debug", "child b started", "progress", "b", pids.b, pids.sup],
+        ["Error", "child a terminated (Crash)", "supervisor", "a", pids.a, pids.sup],
+        ["Debug", "child a started", "progress", "a", pids.a2, pids.sup]
+      ])
+      const first = logs.entries.find((e) => e.annotations["report"] === "progress")!
+      assert.strictEqual(first.annotations["type"], "worker")
+      assert.strictEqual(first.annotations["restart"], "permanent")
+    }))
+
+  it.effect("at the default level (Info) progress reports are not logged; crash reports are", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      yield* Process.run(Effect.gen(function*() {
+        const log = yield* Process.self
+        const sup = yield* Supervisor.start([worker({ id: "a", log })], { intensity: 5 })
+        yield* crashAndWaitRestart(sup, "a")
+      })).pipe(Effect.provide(Node.layer()), logs.provide)
+      assert.deepStrictEqual(logs.entries.map((e) => e.annotations["report"]), ["supervisor"])
+    }))
+
+  it.effect("a crash report says what the supervisor does: restart, or shutdown at max intensity", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      yield* Process.run(Effect.gen(function*() {
+        const log = yield* Process.self
+        const sup = yield* Supervisor.start([worker({ id: "a", log })], { intensity: 0 })
+        const ref = yield* Process.monitor(sup.pid!)
+        const pid = (yield* Supervisor.whichChildren(sup))[0]!.pid as Process.Pid
+        yield* GenServer.cast(GenServer.ref(Worker, pid), Exit, { how: "crash" })
+        const down = yield* Process.receive({ match: (m): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === ref })
+        assert.strictEqual(ExitReason.format(down.reason), "shutdown")
+      })).pipe(Effect.provide(Node.layer()), logs.provide)
+      assert.deepStrictEqual(
+        logs.entries.map((e) => [e.level, e.annotations["report"], e.annotations["action"]]),
+        [["Error", "supervisor", "restart"], ["Error", "supervisor", "shutdown"]]
+      )
+    }))
+})
+
+describe("export with @effect/opentelemetry", () => {
+  it("examples/telemetry.ts prints its spans and metrics through OpenTelemetry's console exporters", () => {
+    const root = fileURLToPath(new URL("..", import.meta.url))
+    const output = execFileSync(process.execPath, ["--import", "tsx", "examples/telemetry.ts"], {
+      cwd: root,
+      encoding: "utf8"
+    })
+    // The exporters print one object per span and per metric, each opening with `{` at the start
+    // of a line and closing with `}`.
+    const blocks = output.split(/^\{$/m).slice(1).map((b) => b.slice(0, b.search(/^\}$/m)))
+    const field = (block: string, pattern: RegExp) => block.match(pattern)?.[1]
+    const spans = blocks.filter((b) => /^  id: /m.test(b)).map((b) => ({
+      name: field(b, /^  name: '([^']+)'/m),
+      id: field(b, /^  id: '([^']+)'/m),
+      parent: field(b, /^  parentSpanContext: \{[^}]*spanId: '([^']+)'/m),
+      kind: Number(field(b, /^  kind: (\d)/m)),
+      block: b
+    }))
+    const clients = spans.filter((s) => s.name === "call Add")
+    const servers = spans.filter((s) => s.name === "handle_call Add")
+    assert.strictEqual(clients.length, 2)
+    assert.strictEqual(servers.length, 2)
+    // Server spans (kind 1) are children of the client spans (kind 2) of the same calls.
+    assert.deepStrictEqual(servers.map((s) => s.parent).sort(), clients.map((c) => c.id).sort())
+    assert.deepStrictEqual([...new Set(clients.map((c) => c.kind)), ...new Set(servers.map((s) => s.kind))], [2, 1])
+    assert.include(servers[0]!.block, "'otp.name': 'counter'")
+    assert.include(servers[0]!.block, "'otp.module': 'Counter'")
+    const restart = spans.find((s) => s.name === "restart worker")
+    assert.isDefined(restart)
+    assert.include(restart!.block, "'otp.name': 'root'")
+    assert.include(restart!.block, "'otp.exit.reason': 'Crash'")
+    const metric = (name: string) => blocks.find((b) => b.includes(`name: '${name}'`))
+    for (const name of ["otp.processes", "otp.messages.sent", "otp.messages.received", "otp.mailbox.length", "otp.call.duration"]) {
+      assert.isDefined(metric(name), name)
+    }
+    assert.include(metric("otp.processes"), "attributes: { node: 'nonode@nohost' }")
+    assert.match(metric("otp.supervisor.restarts")!, /attributes: \{ node: 'nonode@nohost', supervisor: 'root' \},\s+value: 1\b/)
+    assert.match(output, /^worker <0\.\d+\.0> crashed, restarted as <0\.\d+\.0>$/m)
+    assert.match(output, /^done$/m)
+  }, 60_000)
+})
