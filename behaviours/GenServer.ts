@@ -110,6 +110,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Rpc from "effect/rpc/Rpc"
+import type * as Tracer from "effect/Tracer"
 import type { CallError } from "../lib/Errors.js"
 import { UnknownRequest } from "../lib/Errors.js"
 import * as ExitReason from "../lib/ExitReason.js"
@@ -118,6 +119,7 @@ import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import * as Sys from "../lib/Sys.js"
+import * as Telemetry from "../lib/Telemetry.js"
 import * as Code from "../lib/Code.js"
 import * as ChildSpec from "./ChildSpec.js"
 
@@ -514,11 +516,13 @@ export const isModule = (u: unknown): u is Any => typeof u === "object" && u !==
  * @category models
  * @since 0.1.0
  */
-export interface Server<M> {
+export interface Server<M, E = never> {
   readonly target: Gen.Target
   readonly module?: M | undefined
   /** The pid the server was started with (absent for a reference made from a name). */
   readonly pid: Pid | undefined
+  /** Type only: what a call can fail with besides the protocol's errors and `CallError` (a cluster reference's transport errors, see `Cluster.ref`). */
+  readonly errors?: ((_: never) => E) | undefined
 }
 
 /**
@@ -689,11 +693,11 @@ type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payl
  * @category client
  * @since 0.1.0
  */
-export const call = <M extends Any, Req extends CallsOf<M>>(
-  server: Server<M>,
+export const call = <M extends Any, Req extends CallsOf<M>, E = never>(
+  server: Server<M, E>,
   request: Req,
   ...args: [...PayloadArg<Req>, options?: { readonly timeout?: Gen.Timeout | undefined }]
-): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest> =>
+): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E> =>
   Gen.call(server.target, new Request(request._tag, args[0]), args[1] as any) as any
 
 /**
@@ -703,8 +707,8 @@ export const call = <M extends Any, Req extends CallsOf<M>>(
  * @category client
  * @since 0.1.0
  */
-export const cast = <M extends Any, Req extends CastsOf<M>>(
-  server: Server<M>,
+export const cast = <M extends Any, Req extends CastsOf<M>, E = never>(
+  server: Server<M, E>,
   request: Req,
   ...args: PayloadArg<Req>
 ): Effect.Effect<void> => Gen.cast(server.target, new Request(request._tag, args[0]))
@@ -912,12 +916,17 @@ const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unk
           Gen.replyFailureUnsafe(message.from, new UnknownRequest({ target: loop.self, tag: request._tag }))
           continue
         }
-        const result = handler(request.payload, loop.state, message.from)
-        stop = yield* applyCall(
-          loop,
-          message.from,
-          (Effect.isEffect(result) ? yield* result : result) as CallResult<unknown, unknown, unknown>
-        )
+        const client = Gen.callSpan(message.from)
+        if (client !== undefined) {
+          stop = yield* tracedCall(loop, message.from, request, handler, client)
+        } else {
+          const result = handler(request.payload, loop.state, message.from)
+          stop = yield* applyCall(
+            loop,
+            message.from,
+            (Effect.isEffect(result) ? yield* result : result) as CallResult<unknown, unknown, unknown>
+          )
+        }
       } else if (message instanceof Gen.SystemMessage) {
         const outcome = yield* handleSystem(loop, message)
         if (outcome !== undefined) return outcome
@@ -978,6 +987,25 @@ const applyCall = (
     ? Effect.as(Effect.log(`${loop.self} replied ${describeMessage(result._tag === "Reply" ? result.value : result.error)}`), undefined)
     : Effect.succeed(undefined)
 }
+
+/** A call made with telemetry on: handled in a server span, child of the caller's span. */
+const tracedCall = (
+  loop: Loop,
+  from: Gen.From,
+  request: Request,
+  handler: (payload: unknown, state: unknown, from: Gen.From) => unknown,
+  client: Tracer.Span
+): Effect.Effect<Stop<unknown, unknown> | undefined, unknown, unknown> =>
+  Telemetry.handleCall(
+    client,
+    { pid: loop.self, module: loop.module.name, request: request._tag },
+    Effect.suspend(() =>
+      Effect.flatMap(
+        run<CallResult<unknown, unknown, unknown>>(handler(request.payload, loop.state, from)),
+        (result) => applyCall(loop, from, result)
+      )
+    )
+  )
 
 const handleSystem = (
   loop: Loop,
