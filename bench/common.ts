@@ -34,6 +34,12 @@ export interface CaseSpec {
   readonly reps: { readonly full: number; readonly quick: number }
   /** Other measured runs for some systems (e.g. one run of a slow baseline); overrides `reps`. */
   readonly repsBySystem?: Partial<Record<System, { readonly full: number; readonly quick: number }>> | undefined
+  /**
+   * Another size for some systems (a peer two orders of magnitude slower runs fewer operations,
+   * so that a full run stays within minutes); overrides `size`. Figures are rates or per-unit,
+   * so they stay comparable.
+   */
+  readonly sizeBySystem?: Partial<Record<System, { readonly full: number; readonly quick: number }>> | undefined
   /** Run once at 10% of the size before measuring (JIT warm-up). Default true. */
   readonly warmup?: boolean | undefined
   /**
@@ -94,7 +100,8 @@ export const runCase = (spec: CaseSpec): void => {
     console.error(`bench ${spec.benchmark}: --system must be one of ${Object.keys(spec.systems).join(", ")}`)
     process.exit(2)
   }
-  const n = quick ? spec.size.quick : spec.size.full
+  const sizes = spec.sizeBySystem?.[system] ?? spec.size
+  const n = quick ? sizes.quick : sizes.full
   const repsOf = spec.repsBySystem?.[system] ?? spec.reps
   const reps = quick ? repsOf.quick : repsOf.full
   const main = async (): Promise<void> => {

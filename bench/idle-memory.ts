@@ -4,18 +4,23 @@
  * difference divided by `n`. The array that holds the handles is allocated before the first
  * measurement, so its slots are not counted.
  *
- * The actors are made as in `spawn.ts`.
+ * The actors are made as in `spawn.ts` (xstate: `createActor(xIdle).start()`; nact:
+ * `spawnStateless` with a name; erlang: `erlang:memory(total)` before and after, less the list
+ * of pids the driver holds, in bench/erlang/bench.erl).
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import { Process } from "../index.js"
+import { spawnStateless, start as startNact, stop as stopNact } from "nact"
+import { type AnyActorRef, createActor } from "xstate"
 import { check, heapAfterGc, Mailbox, runCase, runOnNode } from "./common.js"
+import { xIdle } from "./counter.js"
 
 runCase({
   benchmark: "idle_process_bytes",
   unit: "B",
-  size: { full: 200_000, quick: 20_000 },
+  size: { full: 200_000, quick: 10_000 },
   reps: { full: 1, quick: 1 },
   systems: {
     "effect-otp": (n) =>
@@ -52,6 +57,28 @@ runCase({
       for (let i = 0; i < n; i++) mailboxes[i] = new Mailbox(handler)
       const after = heapAfterGc()
       check("handles kept", mailboxes[n - 1] !== undefined, true)
+      return (after - before) / n
+    },
+
+    xstate: async (n) => {
+      const actors = new Array<AnyActorRef | undefined>(n).fill(undefined)
+      const before = heapAfterGc()
+      for (let i = 0; i < n; i++) actors[i] = createActor(xIdle).start()
+      const after = heapAfterGc()
+      check("last actor waiting", actors[n - 1]!.getSnapshot().status, "active")
+      for (let i = 0; i < n; i++) actors[i]!.stop()
+      return (after - before) / n
+    },
+
+    nact: async (n) => {
+      const system = startNact()
+      const handler = (_message: unknown): void => {}
+      const refs = new Array<unknown>(n).fill(undefined)
+      const before = heapAfterGc()
+      for (let i = 0; i < n; i++) refs[i] = spawnStateless(system, handler, `idle-${i}`)
+      const after = heapAfterGc()
+      check("handles kept", refs[n - 1] !== undefined, true)
+      stopNact(system)
       return (after - before) / n
     }
   }

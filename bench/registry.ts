@@ -8,6 +8,12 @@
  * - effect-queue (raw Effect): a `Ref` holding an immutable `HashMap`, `Ref.update` to register
  *   and `Ref.get` + `HashMap.get` to look up: what an Effect user writes for a shared table.
  * - plain-js: a `Map`, `set` and `get` (the floor; no process, no cleanup on exit).
+ * - xstate: absent. Its registry is the system's `systemId`s, registered only when an actor is
+ *   spawned with one (`enqueue.spawnChild(logic, { systemId })`), and spawning `n` children of
+ *   one machine is quadratic (each spawn copies the machine's children): 8,000 take about 30 s
+ *   here, so a 200k-entry registry cannot be built (see `absences` in `records.ts`).
+ * - erlang: ETS, as Elixir's Registry: `ets:insert_new` of `{Key, Pid, Value}` plus the owner
+ *   entry `{Pid, Key}`, then `ets:lookup` (bench/erlang/bench.erl).
  */
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
