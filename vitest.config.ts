@@ -23,6 +23,7 @@ if (typeof (Map as { groupBy?: unknown }).groupBy !== "function") {
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/setup/postgres.ts"],
     typecheck: {
       enabled: true,
       include: ["test/**/*.test-d.ts"],
