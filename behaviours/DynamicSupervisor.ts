@@ -46,18 +46,18 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { Rpc } from "effect/rpc"
 import * as Schema from "effect/Schema"
-import { BadArgument, InitIgnored } from "../lib/Errors.js"
+import { BadArgument } from "../lib/Errors.js"
 import type { CallError, UnknownRequest } from "../lib/Errors.js"
 import * as ExitReason from "../lib/ExitReason.js"
 import type * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
-import { isPid, type Pid } from "../lib/Pid.js"
+import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
-import { Intensity, shutdownChild, shutdownMany } from "./internal/children.js"
-import { started } from "./internal/reports.js"
+import { errorSchema, Intensity, PidSchema, shutdownChild, shutdownMany, startSpec } from "./internal/children.js"
+import { terminated } from "./internal/reports.js"
 import type { ChildInfo, Counts } from "./Supervisor.js"
 import { StartChildFailed } from "./Supervisor.js"
 
@@ -106,11 +106,10 @@ export interface Options<X = undefined> extends GenServer.StartOptions {
 // Protocol
 // ----------------------------------------------------------------------------
 
-const PidSchema = Schema.declare<Pid>(isPid)
 const SpecSchema = Schema.declare<ChildSpec.ChildSpec<any> | ((extra: any) => ChildSpec.ChildSpec<any>)>(
   (u): u is ChildSpec.ChildSpec<any> => (typeof u === "object" && u !== null) || typeof u === "function"
 )
-const err = <C extends abstract new(...args: any) => any>(c: C) => Schema.instanceOf(c)
+const err = errorSchema
 
 const StartChild = Rpc.make("StartChild", {
   payload: { spec: SpecSchema },
@@ -152,22 +151,6 @@ class RetryRestart {
   constructor(readonly child: Child) {}
 }
 
-type Started = { readonly _tag: "Started"; readonly pid: Pid } | { readonly _tag: "Ignored" } | {
-  readonly _tag: "Failed"
-  readonly reason: unknown
-}
-
-const startSpec = (spec: ChildSpec.ChildSpec<any>): Effect.Effect<Started, never, any> =>
-  spec.start.pipe(
-    Effect.flatMap((pid) => started(spec, pid, { _tag: "Started", pid } as Started)),
-    Effect.catchCause((cause): Effect.Effect<Started> => {
-      const failure = cause.reasons.find((r) => r._tag === "Fail")
-      const error = failure !== undefined && failure._tag === "Fail" ? failure.error : undefined
-      if (error instanceof InitIgnored) return Effect.succeed({ _tag: "Ignored" })
-      return Effect.succeed({ _tag: "Failed", reason: error ?? ExitReason.crash(cause) })
-    })
-  )
-
 const shutdownReason = ExitReason.shutdown()
 
 /** A child exited: restart it by its restart type, within the intensity. */
@@ -177,19 +160,7 @@ const childExited = (state: State, child: Child, reason: ExitReason.ExitReason) 
     state.running.delete(pid)
     child.pid = undefined
     const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
-    if (!ExitReason.isOrderly(reason)) {
-      // OTP's supervisor report.
-      yield* Effect.logError(`child ${child.spec.id} terminated (${reason._tag})`, reason).pipe(
-        Effect.annotateLogs({
-          report: "supervisor",
-          supervisor: String(yield* Process.self),
-          child: child.spec.id,
-          pid: String(pid),
-          reason: reason._tag,
-          action: restarting ? "restart" : "none"
-        })
-      )
-    }
+    yield* terminated(child.spec, pid, reason, restarting ? "restart" : "none")
     if (!restarting) return GenServer.noreply(state)
     return yield* restart(state, child)
   })

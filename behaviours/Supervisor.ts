@@ -73,18 +73,18 @@ import * as Option from "effect/Option"
 import { Rpc } from "effect/rpc"
 import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import { AlreadyStarted, BadArgument, InitIgnored } from "../lib/Errors.js"
+import { AlreadyStarted, BadArgument } from "../lib/Errors.js"
 import type { CallError, UnknownRequest } from "../lib/Errors.js"
 import * as ExitReason from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
-import { isPid, type Pid } from "../lib/Pid.js"
+import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
-import { Backoff, Intensity, shutdownChild } from "./internal/children.js"
-import { started } from "./internal/reports.js"
+import { Backoff, errorSchema, Intensity, PidSchema, shutdownChild, type Started, startSpec } from "./internal/children.js"
+import { terminated } from "./internal/reports.js"
 
 // ----------------------------------------------------------------------------
 // Errors
@@ -242,14 +242,13 @@ export interface Counts {
 // Protocol
 // ----------------------------------------------------------------------------
 
-const PidSchema = Schema.declare<Pid>(isPid)
 const SpecSchema = Schema.declare<ChildSpec.ChildSpec<any>>((u): u is ChildSpec.ChildSpec<any> =>
   typeof u === "object" && u !== null
 )
 const InfoSchema = Schema.declare<ChildInfo>((u): u is ChildInfo => typeof u === "object" && u !== null)
 const CountsSchema = Schema.declare<Counts>((u): u is Counts => typeof u === "object" && u !== null)
 const Id = { id: Schema.String }
-const err = <C extends abstract new(...args: any) => any>(c: C) => Schema.instanceOf(c)
+const err = errorSchema
 
 /** @internal */
 export const StartChild = Rpc.make("StartChild", {
@@ -334,26 +333,6 @@ const resolve = (flags: Flags | undefined): BadArgument | undefined => {
 // Starting and stopping children
 // ----------------------------------------------------------------------------
 
-type Started = { readonly _tag: "Started"; readonly pid: Pid } | { readonly _tag: "Ignored" } | {
-  readonly _tag: "Failed"
-  readonly reason: unknown
-}
-
-const startSpec = (spec: ChildSpec.ChildSpec<any>): Effect.Effect<Started, never, any> =>
-  spec.start.pipe(
-    Effect.flatMap((pid) => started(spec, pid, { _tag: "Started", pid } as Started)),
-    Effect.catchCause((cause): Effect.Effect<Started> => {
-      const error = cause.reasons.find((r) => r._tag === "Fail")
-      if (error !== undefined && error._tag === "Fail" && error.error instanceof InitIgnored) {
-        return Effect.succeed({ _tag: "Ignored" })
-      }
-      return Effect.succeed({
-        _tag: "Failed",
-        reason: error !== undefined && error._tag === "Fail" ? error.error : ExitReason.crash(cause)
-      })
-    })
-  )
-
 const launch = (state: State, child: Child): Effect.Effect<Started, never, any> =>
   Effect.map(startSpec(child.spec), (started) => {
     if (started._tag === "Started") {
@@ -406,7 +385,7 @@ const childExited = (
     state.byPid.delete(pid)
     child.pid = undefined
     const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
-    yield* report(child, pid, reason, restarting ? "restart" : "none")
+    yield* terminated(child.spec, pid, reason, restarting ? "restart" : "none")
     if (!restarting) {
       if (child.spec.restart === "temporary") remove(state, child)
       if (child.spec.significant && shouldAutoShutdown(state)) {
@@ -416,27 +395,6 @@ const childExited = (
     }
     return yield* restart(state, child, reason)
   })
-
-/**
- * OTP's supervisor report: an abnormal child exit is logged as an error, with the supervisor,
- * the child's id and pid, the reason and what the supervisor does about it.
- */
-const report = (child: Child, pid: Pid, reason: ExitReason.ExitReason, action: "restart" | "none") =>
-  ExitReason.isOrderly(reason)
-    ? Effect.void
-    : Effect.flatMap(Process.self, (supervisor) =>
-      // The reason itself is logged, not a string made of it: formatting a crash (its cause and
-      // stack) is left to the logger, so a report costs little when nothing prints it.
-      Effect.logError(`child ${child.spec.id} terminated (${reason._tag})`, reason).pipe(
-        Effect.annotateLogs({
-          report: "supervisor",
-          supervisor: String(supervisor),
-          child: child.spec.id,
-          pid: String(pid),
-          reason: reason._tag,
-          action
-        })
-      ))
 
 const shouldAutoShutdown = (state: State): boolean => {
   if (state.autoShutdown === "anySignificant") return true

@@ -316,22 +316,38 @@ const awaitReply = (
   if (server === undefined || !server.alive) return Effect.fail(new NoProc({ target: label }))
   if (server.runtime.telemetry !== undefined) return awaitTraced(server, label, wrap, millis)
   return Effect.callback<unknown, CallError>((resume) => {
-    const current = Fiber.getCurrent()
-    if (current !== undefined && currentProcessOf(current) === server) {
-      // OTP exits the caller with `calling_self`: the call could only time out.
-      return resume(Effect.die(new Error(`calling_self: ${String(server)} called itself (${String(label)})`)))
-    }
     const from = new FromImpl(server.runtime, resume, label)
-    from.server = server
-    server.watch(from)
-    if (millis !== Infinity) {
-      from.timer = server.runtime.timers.add(millis, () => {
-        from.settle(Effect.fail(new CallTimeout({ target: label, timeoutMillis: millis })))
-      })
-    }
-    server.deliver(wrap(from))
-    return Effect.sync(() => from.cancel())
+    return sendRequest(server, from, label, wrap(from), millis)
   })
+}
+
+/**
+ * Sends a request with its reply handle from inside the caller's `Effect.callback`: watches the
+ * server, arms the timeout, delivers. Returns the callback's cancellation (or resumes at once
+ * for a process calling itself).
+ */
+const sendRequest = (
+  server: ProcessImpl,
+  from: FromImpl,
+  label: Pid | string,
+  message: unknown,
+  millis: number
+): Effect.Effect<void> | undefined => {
+  const current = Fiber.getCurrent()
+  if (current !== undefined && currentProcessOf(current) === server) {
+    // OTP exits the caller with `calling_self`: the call could only time out.
+    from.resume(Effect.die(new Error(`calling_self: ${String(server)} called itself (${String(label)})`)))
+    return undefined
+  }
+  from.server = server
+  server.watch(from)
+  if (millis !== Infinity) {
+    from.timer = server.runtime.timers.add(millis, () => {
+      from.settle(Effect.fail(new CallTimeout({ target: label, timeoutMillis: millis })))
+    })
+  }
+  server.deliver(message)
+  return Effect.sync(() => from.cancel())
 }
 
 /**
@@ -352,19 +368,7 @@ const awaitTraced = (
       if (span !== undefined) from.span = span
       return Effect.callback<unknown, CallError>((resumeCall) => {
         resume = resumeCall
-        const current = Fiber.getCurrent()
-        if (current !== undefined && currentProcessOf(current) === server) {
-          return resumeCall(Effect.die(new Error(`calling_self: ${String(server)} called itself (${String(label)})`)))
-        }
-        from.server = server
-        server.watch(from)
-        if (millis !== Infinity) {
-          from.timer = server.runtime.timers.add(millis, () => {
-            from.settle(Effect.fail(new CallTimeout({ target: label, timeoutMillis: millis })))
-          })
-        }
-        server.deliver(message)
-        return Effect.sync(() => from.cancel())
+        return sendRequest(server, from, label, message, millis)
       })
     })
   })
@@ -433,10 +437,8 @@ export const requestAll = (
         results[i] = outcome
         if (--left === 0) resume(Effect.succeed(results))
       }, pid)
-      from.server = server
-      server.watch(from)
       pending.push(from)
-      server.deliver(wrap(from))
+      sendRequest(server, from, pid, wrap(from), Infinity)
     }
     if (left === 0) resume(Effect.succeed(results))
     return Effect.sync(() => {

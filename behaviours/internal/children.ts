@@ -4,17 +4,21 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Pull from "effect/Pull"
 import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import * as ExitReason from "../../lib/ExitReason.js"
-import type { Pid } from "../../lib/Pid.js"
+import { InitIgnored } from "../../lib/Errors.js"
+import { isPid, type Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
 import type { Reference } from "../../lib/Reference.js"
-import type { Shutdown } from "../ChildSpec.js"
+import type { ChildSpec, Shutdown } from "../ChildSpec.js"
+import { started } from "./reports.js"
 
 const isExitFrom = (pid: Pid) => (m: unknown): m is Process.ExitMessage =>
   Process.isExitMessage(m) && m.from === pid
@@ -150,3 +154,33 @@ export class Backoff {
     this.step = undefined
   }
 }
+
+/** How starting a child from its spec went. */
+export type Started = { readonly _tag: "Started"; readonly pid: Pid } | { readonly _tag: "Ignored" } | {
+  readonly _tag: "Failed"
+  readonly reason: unknown
+}
+
+/**
+ * Runs a child spec's `start` in the supervisor: `InitIgnored` is an ignored child, any other
+ * failure a failed start (its typed error, or a crash carrying the cause); a started child gets
+ * a progress report.
+ */
+export const startSpec = (spec: ChildSpec<any>): Effect.Effect<Started, never, any> =>
+  spec.start.pipe(
+    Effect.flatMap((pid) => started(spec, pid, { _tag: "Started", pid } as Started)),
+    Effect.catchCause((cause): Effect.Effect<Started> => {
+      const error = Cause.findErrorOption(cause)
+      if (Option.isSome(error) && error.value instanceof InitIgnored) return Effect.succeed({ _tag: "Ignored" })
+      return Effect.succeed({
+        _tag: "Failed",
+        reason: Option.isSome(error) ? error.value : ExitReason.crash(cause)
+      })
+    })
+  )
+
+/** The Schema of a pid in the supervisors' protocols (local values: no encoding). */
+export const PidSchema = Schema.declare<Pid>(isPid)
+
+/** The Schema of an error class in the supervisors' protocols. */
+export const errorSchema = <C extends abstract new(...args: any) => any>(c: C) => Schema.instanceOf(c)
