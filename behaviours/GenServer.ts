@@ -103,7 +103,9 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -392,7 +394,11 @@ export interface Definition<
   readonly handleContinue?: ((arg: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
   /** Runs before the server exits: after a `stopWith`, a crash in a callback, `stop`, or the parent's exit signal when trapping exits. */
   readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Returns<void, R>) | undefined
-  /** Migrates the state of a running server from `oldVersion` (see `Sys.changeCode`). */
+  /**
+   * Migrates the state of a running server from `oldVersion` (see `Sys.changeCode`). During
+   * `Code.upgrade` an idle server's change runs in place, on the upgrading fiber with the
+   * server's services; a plain value (not an Effect) is swapped in without any Effect step.
+   */
   readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Returns<S, R>) | undefined
   /** What `Sys.getStatus` shows of the state; use it to redact secrets. */
   readonly formatStatus?: ((state: S) => unknown) | undefined
@@ -636,7 +642,9 @@ export const childSpec = <M extends Any>(
  * then migrates it with `f`; with `to`, the new state is checked too. A state that does not
  * decode, or a migration that fails, fails the code change: the server keeps its old code and
  * state, and the caller (`Sys.changeCode`, `Code.upgrade`) gets the error, at the swap rather
- * than at the next message.
+ * than at the next message. With a Schema that decodes synchronously and an `f` that returns a
+ * plain value, the migration returns the new state itself, not an Effect: the cheapest change
+ * an upgrade of many servers can make.
  *
  * @example
  * ```ts
@@ -654,15 +662,26 @@ export const migrate = <From extends Schema.Top, S, R = never>(
   from: From,
   f: (oldState: From["Type"], oldVersion: string, extra: unknown) => S | Effect.Effect<S, unknown, R>,
   options?: { readonly to?: Schema.Codec<S, any> | undefined }
-): (oldVersion: string, oldState: unknown, extra: unknown) => Effect.Effect<S, unknown, R | From["DecodingServices"]> =>
-(oldVersion, oldState, extra) =>
-  Schema.decodeUnknownEffect(from)(oldState).pipe(
-    Effect.flatMap((old) => {
-      const next = f(old, oldVersion, extra)
+): (oldVersion: string, oldState: unknown, extra: unknown) => S | Effect.Effect<S, unknown, R | From["DecodingServices"]> => {
+  const decode = Schema.decodeUnknownEffect(from)
+  const check = options?.to === undefined ? undefined : Schema.decodeUnknownEffect(options.to)
+  const checked = (next: S | Effect.Effect<S, unknown, R>): S | Effect.Effect<S, unknown, R> =>
+    check === undefined
+      ? next
+      : Effect.isEffect(next)
+      ? Effect.flatMap(next, (s) => check(s) as Effect.Effect<S, unknown>)
+      : check(next) as Effect.Effect<S, unknown>
+  return (oldVersion, oldState, extra) => {
+    const old = decode(oldState)
+    // A schema without effects decodes at once, to an Exit: a plain migration then returns the
+    // new state itself, which an upgrade swaps in with no Effect to run.
+    if (Exit.isExit(old)) return Exit.isSuccess(old) ? checked(f(old.value, oldVersion, extra)) : Exit.failCause(old.cause)
+    return Effect.flatMap(old, (value) => {
+      const next = checked(f(value, oldVersion, extra))
       return Effect.isEffect(next) ? next : Effect.succeed(next)
-    }),
-    Effect.flatMap((next) => options?.to === undefined ? Effect.succeed(next) : Schema.decodeUnknownEffect(options.to)(next) as Effect.Effect<S, unknown>)
-  )
+    })
+  }
+}
 
 /** A request as it travels: the Rpc tag and its payload. */
 class Request {
@@ -770,22 +789,88 @@ interface AnyModule {
 const run = <A>(result: unknown): Effect.Effect<A, unknown, unknown> =>
   Effect.isEffect(result) ? result as Effect.Effect<A, unknown, unknown> : Effect.succeed(result as A)
 
-/** The loop's mutable registers. */
-interface Loop {
-  module: AnyModule
-  state: unknown
-  timeout: number | undefined
-  continueArg: { readonly value: unknown } | undefined
-  suspended: boolean
-  trace: boolean
-  readonly self: Pid
-  readonly parent: Pid | undefined
-  readonly startTime: number
+/**
+ * The loop's mutable registers; also what the server registers with the code server, which
+ * reads `module` and may change an idle server's code in place (`changeIdle`).
+ */
+class Loop implements Code.Tracked {
+  timeout: number | undefined = undefined
+  continueArg: { readonly value: unknown } | undefined = undefined
+  suspended = false
+  trace = false
   since: number
-  messagesIn: number
-  messagesOut: number
-  terminated: boolean
+  messagesIn = 0
+  messagesOut = 0
+  terminated = false
+  /** Blocked in the main loop's plain `receive`: idle when the mailbox is empty too. */
+  parked = false
+  /** A code change running in place on another fiber; the loop waits for it (see `resume`). */
+  changing = false
+  /** Resumes the loop once the in-place code change is done, if it woke meanwhile. */
+  waiter: (() => void) | undefined = undefined
+
+  constructor(
+    public module: AnyModule,
+    public state: unknown,
+    readonly self: Pid,
+    readonly parent: Pid | undefined,
+    readonly startTime: number,
+    readonly inbox: Process.Mailbox,
+    readonly context: Context.Context<never>
+  ) {
+    this.since = startTime
+  }
+
+  /** `Code.Tracked`: the `ChangeCode` system message, handled now on the caller's fiber. */
+  changeIdle(module: Code.Module, extra: unknown): Effect.Effect<void, Sys.SysError> | undefined {
+    if (!this.parked || this.changing || !this.inbox.waiting || this.inbox.messageCount > 0) return undefined
+    const next = module as AnyModule
+    // Anything but a plain success goes through the message, which reports it.
+    if (!isModule(next) || next.name !== this.module.name) return undefined
+    if (next.codeChange === undefined) {
+      this.module = next
+      return Exit.void
+    }
+    let migrated: unknown
+    try {
+      migrated = next.codeChange(this.module.version, this.state, extra)
+    } catch (error) {
+      return Exit.fail(codeChangeFailed(Cause.die(error)))
+    }
+    if (!Effect.isEffect(migrated) || Exit.isExit(migrated)) {
+      const value = Exit.isExit(migrated) ? migrated : Exit.succeed(migrated)
+      if (Exit.isFailure(value)) return Exit.fail(codeChangeFailed(value.cause))
+      this.module = next
+      this.state = value.value
+      return Exit.void
+    }
+    this.changing = true
+    return Effect.provideContext(migrated as Effect.Effect<unknown, unknown>, this.context).pipe(
+      Effect.exit,
+      Effect.flatMap((exit) => {
+        this.changing = false
+        if (Exit.isSuccess(exit)) {
+          this.module = next
+          this.state = exit.value
+        }
+        const waiter = this.waiter
+        this.waiter = undefined
+        if (waiter !== undefined) waiter()
+        return Exit.isSuccess(exit) ? Exit.void : Exit.fail(codeChangeFailed(exit.cause))
+      })
+    )
+  }
 }
+
+const codeChangeFailed = (cause: Cause.Cause<unknown>): Sys.SysError =>
+  new Sys.SysError({ request: "ChangeCode", reason: "codeChange failed", cause })
+
+/** Waits, after a wake-up, for an in-place code change that is still running. */
+const awaitCodeChange = (loop: Loop): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    if (!loop.changing) return resume(Effect.void)
+    loop.waiter = () => resume(Effect.void)
+  })
 
 const serve = (
   module: AnyModule,
@@ -809,24 +894,17 @@ const serve = (
       yield* ack({ _tag: "Stop", reason: init.reason })
       return yield* Process.exitWith(init.reason)
     }
-    const now = yield* Clock.currentTimeMillis
-    const loop: Loop = {
+    const loop = new Loop(
       module,
-      state: init.state,
-      timeout: undefined,
-      continueArg: undefined,
-      suspended: false,
-      trace: false,
-      self: yield* Process.self,
+      init.state,
+      yield* Process.self,
       parent,
-      startTime: now,
-      since: now,
-      messagesIn: 0,
-      messagesOut: 0,
-      terminated: false
-    }
+      yield* Clock.currentTimeMillis,
+      yield* Process.mailbox,
+      yield* Effect.context<never>()
+    )
     setAction(loop, init.action)
-    yield* Code.track(module)
+    yield* Code.track(loop)
     yield* ack({ _tag: "Ok" })
     const reason = yield* mainLoop(loop).pipe(
       Effect.catchCause((cause) => {
@@ -861,7 +939,7 @@ const drainBudget = 4096
 /** Runs until the server stops; returns the exit reason (after `terminate` ran). */
 const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
   Effect.gen(function*() {
-    const inbox = yield* Process.mailbox
+    const inbox = loop.inbox
     let drained = 0
     while (true) {
       if (loop.continueArg !== undefined) {
@@ -891,7 +969,12 @@ const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unk
         const next = yield* Process.receive({ timeout: loop.timeout })
         message = Option.isSome(next) ? next.value : timeout
       } else {
+        loop.parked = true
         message = yield* Process.receive()
+        loop.parked = false
+        // Idle, this server may have had its code changed in place (`Code.upgrade`); if that
+        // change is still running (an asynchronous `codeChange`), the message waits for it.
+        if (loop.changing) yield* awaitCodeChange(loop)
       }
       // Statistics and traces cover the server's own messages, not system messages (as OTP's
       // debug events).
@@ -1084,15 +1167,12 @@ const handleSystem = (
           ? Exit.succeed(loop.state)
           : yield* Effect.exit(Effect.suspend(() => run(next.codeChange!(loop.module.version, loop.state, request.extra))))
         if (Exit.isFailure(migrated)) {
-          Gen.replyFailureUnsafe(
-            from,
-            new Sys.SysError({ request: "ChangeCode", reason: "codeChange failed", cause: migrated.cause })
-          )
+          Gen.replyFailureUnsafe(from, codeChangeFailed(migrated.cause))
           return undefined
         }
+        // The code server reads `loop.module`: nothing else to tell it.
         loop.module = next
         loop.state = migrated.value
-        yield* Code.track(next)
         Gen.replyUnsafe(from, undefined)
         return undefined
       }

@@ -46,11 +46,18 @@
  *   module value it was given. A supervisor restarts its children with the new code after an
  *   upgrade.
  * - {@link upgrade} loads a version and changes the code of every live process running an
- *   older one of that module (`Sys.changeCode`: the new version's `codeChange(oldVersion,
- *   state, extra)` runs inside the process, between two messages, and the module is swapped).
- *   Messages that arrive meanwhile wait in the mailbox, in order; calls in flight are answered
- *   by the new code. A process whose `codeChange` fails keeps its old code and state; the report
- *   says, per process, what happened.
+ *   older one of that module: the new version's `codeChange(oldVersion, state, extra)` runs
+ *   between two of the process's messages, and the module is swapped. Messages that arrive
+ *   meanwhile wait in the mailbox, in order; calls in flight are answered by the new code. A
+ *   process whose `codeChange` fails keeps its old code and state; the report says, per
+ *   process, what happened.
+ * - Where OTP runs every code change inside the process (`sys:change_code`), effect-otp changes
+ *   an idle process (blocked waiting for a message, none queued) in place: its `codeChange`
+ *   runs on the upgrading fiber, with the process's own services and `Process.self`, and the
+ *   process, if a message wakes it meanwhile, waits for the change to finish. Nothing
+ *   observable differs (the change is the next thing the process would have done), and a large
+ *   upgrade costs a fraction of waking every process. Busy processes get the system message,
+ *   as with `Sys.changeCode`.
  * - A third version: loading a version while processes still run the *old* one purges the old
  *   one, as Erlang's `code:purge` does: those processes are killed (reason `killed`), and their
  *   supervisors restart them with the current version. Processes on the version that becomes
@@ -68,7 +75,7 @@ import * as ExitReason from "./ExitReason.js"
 import * as Gen from "./Gen.js"
 import type { SysError } from "./Sys.js"
 import * as Sys from "./Sys.js"
-import type { NodeRuntime } from "./internal/runtime.js"
+import { type NodeRuntime, ProcessImpl } from "./internal/runtime.js"
 import { liveNodes, Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import * as Process from "./Process.js"
@@ -117,11 +124,32 @@ interface Entry {
   old: Module | undefined
 }
 
+/**
+ * What a behaviour's generic loop registers with the code server ({@link track}): the module
+ * the process runs now, and how to change its code without waking it while it is idle.
+ *
+ * @category behaviours
+ * @since 0.1.0
+ */
+export interface Tracked {
+  /** The module the process runs now; the loop updates it when its code changes. */
+  readonly module: Module
+  /**
+   * Changes the process's code in place if it is idle: blocked waiting for its next message
+   * with none queued, so that handling a `ChangeCode` system message now would be the very
+   * next thing it does. Returns the outcome (an `Exit` when the change completed at once, or an
+   * Effect that runs the new version's `codeChange` on the process's behalf, with the process's
+   * services, while the process handles nothing), or `undefined` when the process is not idle:
+   * {@link upgrade} then sends it the `ChangeCode` system message.
+   */
+  readonly changeIdle?: ((module: Module, extra: unknown) => Effect.Effect<void, SysError> | undefined) | undefined
+}
+
 /** One node's code server. */
 class CodeServer {
   readonly modules = new Map<string, Entry>()
-  /** Live processes by module name, with the module value each runs. */
-  readonly running = new Map<string, Map<Pid, Module>>()
+  /** Live processes by module name, with what each registered. */
+  readonly running = new Map<string, Map<Pid, Tracked>>()
 }
 
 const servers = new WeakMap<NodeRuntime, CodeServer>()
@@ -153,22 +181,25 @@ export const resolve = <M extends Module>(module: M): Effect.Effect<M, never, No
   withServer((server) => Effect.succeed((server.modules.get(module.name)?.current as M | undefined) ?? module))
 
 /**
- * Records that the calling process runs `module` (until it exits; call it again after a code
- * change). For behaviours' generic loops.
+ * Records that the calling process runs `tracked.module`, until it exits. The code server
+ * reads `tracked.module` whenever it asks, so a loop that changes its code only updates that
+ * field. For behaviours' generic loops (a GenServer registers its loop, which can change its
+ * code while idle: see {@link Tracked}).
  *
  * @category behaviours
  * @since 0.1.0
  */
-export const track = (module: Module): Effect.Effect<void, never, Node | Process.CurrentProcess> =>
+export const track = (tracked: Tracked): Effect.Effect<void, never, Node | Process.CurrentProcess> =>
   withServer((server) =>
     Effect.map(Process.self, (self) => {
-      let running = server.running.get(module.name)
+      const name = tracked.module.name
+      let running = server.running.get(name)
       if (running === undefined) {
         running = new Map()
-        server.running.set(module.name, running)
+        server.running.set(name, running)
       }
       const fresh = !running.has(self)
-      running.set(self, module)
+      running.set(self, tracked)
       if (fresh) Process.watchExitUnsafe(self, () => running.delete(self))
     })
   )
@@ -190,7 +221,7 @@ export const current = (name: string): Effect.Effect<Option.Option<Module>, neve
  */
 export const processes = (name: string): Effect.Effect<ReadonlyArray<readonly [Pid, string]>, never, Node> =>
   withServer((server) =>
-    Effect.succeed([...(server.running.get(name)?.entries() ?? [])].map(([pid, m]) => [pid, m.version] as const))
+    Effect.succeed([...(server.running.get(name)?.entries() ?? [])].map(([pid, t]) => [pid, t.module.version] as const))
   )
 
 /**
@@ -203,7 +234,7 @@ export const processes = (name: string): Effect.Effect<ReadonlyArray<readonly [P
 export const running: Effect.Effect<ReadonlyArray<readonly [Pid, Module]>, never, Node> = withServer((server) =>
   Effect.sync(() => {
     const all: Array<readonly [Pid, Module]> = []
-    for (const byPid of server.running.values()) for (const entry of byPid) all.push(entry)
+    for (const byPid of server.running.values()) for (const [pid, tracked] of byPid) all.push([pid, tracked.module])
     return all
   })
 )
@@ -233,8 +264,8 @@ const install = (module: Module, purge: boolean): Effect.Effect<LoadResult, neve
       const kept = server.modules.get(module.name)!
       const purged: Array<Pid> = []
       if (purgedModule !== undefined) {
-        for (const [pid, running] of server.running.get(module.name) ?? []) {
-          if (running === purgedModule) purged.push(pid)
+        for (const [pid, tracked] of server.running.get(module.name) ?? []) {
+          if (tracked.module === purgedModule) purged.push(pid)
         }
       }
       for (const pid of purged) yield* Process.exit(pid, ExitReason.kill)
@@ -255,8 +286,16 @@ const install = (module: Module, purge: boolean): Effect.Effect<LoadResult, neve
  * old version are upgraded too (from whatever version they run), which is how a failed
  * migration is retried with a fixed version.
  *
- * All the processes get their code change at once (one request each, no fiber per process),
- * and each handles it between two of its messages.
+ * A process that is idle (waiting for a message, none queued) is changed in place: the new
+ * version's `codeChange` runs on the upgrading fiber, on the process's behalf and with its
+ * services, without waking it; a message that reaches it meanwhile waits until the change is
+ * done. That is what the process would do with the system message, since it would be the next
+ * thing it handles, and it costs a fraction of a wake-up: a large upgrade touches only the
+ * state of each process, not its fiber. Idle processes are changed one after the other, as
+ * OTP's release handler changes processes one by one, yielding to the rest of the node every
+ * {@link upgradeSliceMillis} milliseconds. Busy processes then get their code change as a system
+ * message (one request each, no fiber per process), which each handles between two of its
+ * messages.
  *
  * @category loading
  * @since 0.1.0
@@ -265,17 +304,48 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
   withServer((server) =>
     Effect.gen(function*() {
       const loaded = yield* install(module, false)
-      const targets = [...(server.running.get(module.name) ?? [])].filter(([, running]) => running !== module)
-      const outcomes = yield* Gen.requestAll(
-        targets.map(([pid]) => pid),
-        (from) => new Gen.SystemMessage(from, { _tag: "ChangeCode", module, extra } satisfies Sys.Request)
-      )
+      const targets: Array<Pid> = []
+      const tracked: Array<Tracked> = []
+      const versions: Array<string> = []
+      for (const [pid, t] of server.running.get(module.name) ?? []) {
+        if (t.module === module) continue
+        targets.push(pid)
+        tracked.push(t)
+        versions.push(t.module.version)
+      }
+      const outcomes = new Array<Exit.Exit<unknown, unknown>>(targets.length)
+      // Idle processes are changed in place. Those busy on a first pass over all of them are
+      // tried again after it (most are idle again by then); those still busy get the system
+      // message. One that exited meanwhile is left to the message too, which answers `NoProc`:
+      // nothing to upgrade.
+      let slice = performance.now()
+      let busy: Array<number> = []
+      for (let pass = 0; pass < 2; pass++) {
+        const todo = pass === 0 ? undefined : busy
+        const count = todo === undefined ? targets.length : todo.length
+        busy = []
+        for (let k = 0; k < count; k++) {
+          const i = todo === undefined ? k : todo[k]!
+          const pid = targets[i]!
+          const change = pid instanceof ProcessImpl && pid.alive ? tracked[i]!.changeIdle?.(module, extra) : undefined
+          if (change === undefined) busy.push(i)
+          else outcomes[i] = Exit.isExit(change) ? change : yield* Effect.exit(change)
+          if ((k & 255) === 255 && performance.now() - slice > upgradeSliceMillis) {
+            yield* Effect.yieldNow
+            slice = performance.now()
+          }
+        }
+      }
+      const request = { _tag: "ChangeCode", module, extra } satisfies Sys.Request
+      const answers = yield* Gen.requestAll(busy.map((i) => targets[i]!), (from) => new Gen.SystemMessage(from, request))
+      busy.forEach((target, i) => outcomes[target] = answers[i]!)
       const upgraded: Array<{ readonly pid: Pid; readonly from: string }> = []
       const failed: Array<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }> = []
       outcomes.forEach((outcome, i) => {
-        const [pid, running] = targets[i]!
+        const pid = targets[i]!
+        const version = versions[i]!
         if (Exit.isSuccess(outcome)) {
-          upgraded.push({ pid, from: running.version })
+          upgraded.push({ pid, from: version })
           return
         }
         const error = Cause.findErrorOption(outcome.cause)
@@ -283,7 +353,7 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
         if (Option.isSome(error) && (error.value as CallError)._tag === "NoProc") return
         failed.push({
           pid,
-          from: running.version,
+          from: version,
           error: Option.isSome(error)
             ? error.value as CallError | SysError
             : new Sys.SysError({ request: "ChangeCode", reason: "the code change died", cause: outcome.cause })
@@ -293,6 +363,15 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
       return { ...loaded, from: from.length > 0 ? from : undefined, upgraded, failed }
     })
   )
+
+/**
+ * How long {@link upgrade} changes idle processes in place before it yields to the rest of the
+ * node, in milliseconds: the node's run queue has the same time budget per turn.
+ *
+ * @category loading
+ * @since 0.1.0
+ */
+export const upgradeSliceMillis = 10
 
 // ----------------------------------------------------------------------------
 // The development hook

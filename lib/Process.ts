@@ -621,6 +621,11 @@ export interface Mailbox {
   poll(): unknown
   /** How many messages are waiting. */
   readonly messageCount: number
+  /**
+   * Whether the process is blocked in a `receive`, waiting for a message: false from the
+   * moment one is handed to it.
+   */
+  readonly waiting: boolean
 }
 
 /**

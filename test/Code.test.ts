@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Equal, Option, Schema } from "effect"
+import { Context, Deferred, Effect, Equal, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import * as fc from "fast-check"
 import { Code, ExitReason, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
@@ -68,6 +68,39 @@ const V3 = GenServer.make({
   codeChange: GenServer.migrate(Schema.Struct({ log: Schema.Array(Schema.Number) }), (s) => s.log)
 })
 
+/** A service the servers below are started with, and their code change reads. */
+class Label extends Context.Service<Label, string>()("test/Label") {}
+
+interface StateV2Labelled {
+  readonly log: ReadonlyArray<number>
+  readonly label: string
+  readonly changedBy: Process.Pid
+}
+
+/**
+ * Version 2 whose code change reads the server's own service and `Process.self`, and waits for
+ * `gate` (when given) before it finishes.
+ */
+const labelled = (gate?: Deferred.Deferred<void>) =>
+  GenServer.make({
+    name: "Acc",
+    version: "2-labelled",
+    calls: [Get, Log],
+    casts: [Add],
+    init: (start: ReadonlyArray<number>) =>
+      Effect.map(Process.self, (self) => GenServer.ok<StateV2Labelled>({ log: start, label: "", changedBy: self })),
+    handleCall: {
+      Get: (_, s) => GenServer.reply(`${s.label} sum=${s.log.reduce((a, b) => a + b, 0)}`, s),
+      Log: (_, s) => GenServer.reply(s.log, s)
+    },
+    handleCast: { Add: ({ n }, s) => GenServer.noreply({ ...s, log: [...s.log, n] }) },
+    codeChange: (_oldVersion, old) =>
+      Effect.gen(function*() {
+        if (gate !== undefined) yield* Deferred.await(gate)
+        return { log: old as ReadonlyArray<number>, label: yield* Label, changedBy: yield* Process.self }
+      })
+  })
+
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
   Process.isDownMessage(m) && m.ref === ref
 
@@ -90,6 +123,60 @@ describe("Code.upgrade", () => {
       assert.strictEqual(yield* GenServer.call(b, Get), "v2 sum=10 from 1")
       assert.deepStrictEqual((yield* Code.processes("Acc")).map(([, v]) => v), ["2", "2"])
       assert.deepStrictEqual((yield* Sys.getStatus(a.target)).version, "2")
+    })))
+
+  it.effect("an idle server is changed in place, with its own services and pid, not the upgrader's", () =>
+    inNode(Effect.gen(function*() {
+      const a = yield* GenServer.start(V1, [1, 2]).pipe(Effect.provideService(Label, "from a"))
+      const b = yield* GenServer.start(V1, [3]).pipe(Effect.provideService(Label, "from b"))
+      // The upgrader has no Label: each code change runs with the server's own context.
+      const report = yield* Code.upgrade(labelled())
+      assert.deepStrictEqual(report.failed, [])
+      assert.strictEqual(report.upgraded.length, 2)
+      const stateA = (yield* Sys.getState(a.target)) as StateV2Labelled
+      assert.isTrue(Equal.equals(stateA.changedBy, a.pid))
+      assert.strictEqual(yield* GenServer.call(a, Get), "from a sum=3")
+      assert.strictEqual(yield* GenServer.call(b, Get), "from b sum=3")
+    })))
+
+  it.effect("a message that reaches a server while its in-place code change runs waits for it, in order", () =>
+    inNode(Effect.gen(function*() {
+      const me = yield* Process.self
+      const gate = yield* Deferred.make<void>()
+      const a = yield* GenServer.start(V1, [1]).pipe(Effect.provideService(Label, "v2"))
+      const upgrading = yield* Code.upgrade(labelled(gate)).pipe(Effect.forkChild)
+      yield* Effect.yieldNow
+      // The code change is running on the upgrading fiber; the server is still blocked in receive.
+      assert.strictEqual(Option.getOrThrow(yield* Process.info(a.pid!)).status, "waiting")
+      yield* GenServer.cast(a, Add, { n: 2 })
+      yield* Process.spawn(Effect.flatMap(GenServer.call(a, Get), (r) => Process.send(me, r)))
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow
+      // Woken by the cast, it handles nothing until the change is done.
+      assert.isTrue(Option.isNone(yield* Process.receive({ timeout: 0 })))
+      assert.strictEqual(Option.getOrThrow(yield* Process.info(a.pid!)).messageQueueLength, 1)
+      yield* Deferred.succeed(gate, undefined)
+      const report = yield* Fiber.join(upgrading)
+      assert.strictEqual(report.upgraded.length, 1)
+      // The cast, then the call, both by version 2 on the migrated state.
+      assert.strictEqual(yield* Process.receive(), "v2 sum=3")
+      assert.deepStrictEqual(yield* GenServer.call(a, Log), [1, 2])
+    })))
+
+  it.effect("an in-place code change that throws keeps the old code and state", () =>
+    inNode(Effect.gen(function*() {
+      const a = yield* GenServer.start(V1, [5])
+      const Throws = GenServer.make({
+        ...V2,
+        version: "2-throws",
+        codeChange: () => {
+          throw new Error("no")
+        }
+      })
+      const report = yield* Code.upgrade(Throws)
+      assert.strictEqual(report.failed.length, 1)
+      assert.strictEqual(report.failed[0]!.error._tag, "SysError")
+      assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=5")
+      assert.deepStrictEqual((yield* Code.processes("Acc")).map(([, v]) => v), ["1"])
     })))
 
   it.effect("a failing codeChange keeps that process's old code and state; the report says so", () =>

@@ -168,6 +168,10 @@ export class ProcessImpl extends PidBase implements Runnable {
     return this.mailbox.length - this.head
   }
 
+  get waiting(): boolean {
+    return this.waiter !== undefined
+  }
+
   // --------------------------------------------------------------------------
   // Mailbox
   // --------------------------------------------------------------------------
