@@ -27,7 +27,8 @@ export const mainBenchmarks: ReadonlyArray<{ readonly benchmark: string; readonl
   { benchmark: "supervisor_restarts_per_second", what: "crash-and-restart cycles of one supervised worker" },
   { benchmark: "registry_lookups_per_second", what: "key lookups in a registry of 200k entries" },
   { benchmark: "registry_registrations_per_second", what: "key registrations, 200k" },
-  { benchmark: "hot_upgrade_100k_ms", what: "live upgrade of 100k processes (effect-otp only)" }
+  { benchmark: "hot_upgrade_100k_ms", what: "live upgrade of 100k idle processes (effect-otp only)" },
+  { benchmark: "hot_upgrade_100k_under_load_ms", what: "the same while casts stream in (effect-otp only)" }
 ]
 
 /** The goal: effect-otp at least as good as Erlang on one scheduler on these (rows 1-6). */

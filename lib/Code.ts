@@ -304,48 +304,13 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
   withServer((server) =>
     Effect.gen(function*() {
       const loaded = yield* install(module, false)
-      const targets: Array<Pid> = []
-      const tracked: Array<Tracked> = []
-      const versions: Array<string> = []
-      for (const [pid, t] of server.running.get(module.name) ?? []) {
-        if (t.module === module) continue
-        targets.push(pid)
-        tracked.push(t)
-        versions.push(t.module.version)
-      }
-      const outcomes = new Array<Exit.Exit<unknown, unknown>>(targets.length)
-      // Idle processes are changed in place. Those busy on a first pass over all of them are
-      // tried again after it (most are idle again by then); those still busy get the system
-      // message. One that exited meanwhile is left to the message too, which answers `NoProc`:
-      // nothing to upgrade.
-      let slice = performance.now()
-      let busy: Array<number> = []
-      for (let pass = 0; pass < 2; pass++) {
-        const todo = pass === 0 ? undefined : busy
-        const count = todo === undefined ? targets.length : todo.length
-        busy = []
-        for (let k = 0; k < count; k++) {
-          const i = todo === undefined ? k : todo[k]!
-          const pid = targets[i]!
-          const change = pid instanceof ProcessImpl && pid.alive ? tracked[i]!.changeIdle?.(module, extra) : undefined
-          if (change === undefined) busy.push(i)
-          else outcomes[i] = Exit.isExit(change) ? change : yield* Effect.exit(change)
-          if ((k & 255) === 255 && performance.now() - slice > upgradeSliceMillis) {
-            yield* Effect.yieldNow
-            slice = performance.now()
-          }
-        }
-      }
-      const request = { _tag: "ChangeCode", module, extra } satisfies Sys.Request
-      const answers = yield* Gen.requestAll(busy.map((i) => targets[i]!), (from) => new Gen.SystemMessage(from, request))
-      busy.forEach((target, i) => outcomes[target] = answers[i]!)
       const upgraded: Array<{ readonly pid: Pid; readonly from: string }> = []
       const failed: Array<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }> = []
-      outcomes.forEach((outcome, i) => {
-        const pid = targets[i]!
-        const version = versions[i]!
+      const froms = new Set<string>()
+      const settle = (pid: Pid, from: string, outcome: Exit.Exit<unknown, unknown>): void => {
         if (Exit.isSuccess(outcome)) {
-          upgraded.push({ pid, from: version })
+          upgraded.push({ pid, from })
+          froms.add(from)
           return
         }
         const error = Cause.findErrorOption(outcome.cause)
@@ -353,16 +318,63 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
         if (Option.isSome(error) && (error.value as CallError)._tag === "NoProc") return
         failed.push({
           pid,
-          from: version,
+          from,
           error: Option.isSome(error)
             ? error.value as CallError | SysError
             : new Sys.SysError({ request: "ChangeCode", reason: "the code change died", cause: outcome.cause })
         })
-      })
-      const from = [...new Set(upgraded.map((u) => u.from))].join(",")
+      }
+      // Idle processes are changed in place, straight from the code server's table. Those busy
+      // on this first pass are tried again after it (most are idle again by then); those still
+      // busy get the system message. One that exited meanwhile is left to the message too,
+      // which answers `NoProc`: nothing to upgrade.
+      let slice = performance.now()
+      let count = 0
+      const sliceOver = (): boolean => (++count & 255) === 0 && performance.now() - slice > upgradeSliceMillis
+      let busy: Array<Busy> = []
+      const tryInPlace = (pid: Pid, tracked: Tracked, from: string): Effect.Effect<void, SysError> | undefined => {
+        const change = pid instanceof ProcessImpl && pid.alive ? tracked.changeIdle?.(module, extra) : undefined
+        if (change === undefined) busy.push({ pid, tracked, from })
+        return change
+      }
+      for (const [pid, tracked] of server.running.get(module.name) ?? []) {
+        const from = tracked.module
+        if (from === module) continue
+        const change = tryInPlace(pid, tracked, from.version)
+        if (change !== undefined) settle(pid, from.version, Exit.isExit(change) ? change : yield* Effect.exit(change))
+        if (sliceOver()) {
+          yield* Effect.yieldNow
+          slice = performance.now()
+        }
+      }
+      const again = busy
+      busy = []
+      for (const { from, pid, tracked } of again) {
+        // Changed meanwhile by a `Sys.changeCode` of its own: nothing left to do.
+        if (tracked.module === module) settle(pid, from, Exit.void)
+        else {
+          const change = tryInPlace(pid, tracked, from)
+          if (change !== undefined) settle(pid, from, Exit.isExit(change) ? change : yield* Effect.exit(change))
+        }
+        if (sliceOver()) {
+          yield* Effect.yieldNow
+          slice = performance.now()
+        }
+      }
+      const request = { _tag: "ChangeCode", module, extra } satisfies Sys.Request
+      const answers = yield* Gen.requestAll(busy.map((b) => b.pid), (from) => new Gen.SystemMessage(from, request))
+      busy.forEach((b, i) => settle(b.pid, b.from, answers[i]!))
+      const from = [...froms].join(",")
       return { ...loaded, from: from.length > 0 ? from : undefined, upgraded, failed }
     })
   )
+
+/** A process {@link upgrade} found busy. */
+interface Busy {
+  readonly pid: Pid
+  readonly tracked: Tracked
+  readonly from: string
+}
 
 /**
  * How long {@link upgrade} changes idle processes in place before it yields to the rest of the
