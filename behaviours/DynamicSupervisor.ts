@@ -155,34 +155,40 @@ const shutdownReason = ExitReason.shutdown()
 
 /** A child exited: restart it by its restart type, within the intensity. */
 const childExited = (state: State, child: Child, reason: ExitReason.ExitReason) =>
-  Effect.gen(function*() {
-    const pid = child.pid!
-    state.running.delete(pid)
-    child.pid = undefined
-    const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
-    yield* terminated(child.spec, pid, reason, restarting ? "restart" : "none")
-    if (!restarting) return GenServer.noreply(state)
-    return yield* restart(state, child)
-  })
+  Effect.gen({ self: { state, child, reason } }, childExitedBody)
+
+function* childExitedBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {
+  const { child, reason, state } = this
+  const pid = child.pid!
+  state.running.delete(pid)
+  child.pid = undefined
+  const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
+  yield* terminated(child.spec, pid, reason, restarting ? "restart" : "none")
+  if (!restarting) return GenServer.noreply(state)
+  return yield* restart(state, child)
+}
 
 const restart = (state: State, child: Child): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  Effect.gen(function*() {
-    state.restarting.delete(child)
-    if (!state.intensity.add(yield* Clock.currentTimeMillis)) {
-      yield* stopAll(state)
-      return GenServer.stopWith(shutdownReason, state)
-    }
-    const result = yield* Telemetry.restart({ id: child.spec.id }, startSpec(child.spec))
-    if (result._tag === "Started") {
-      child.pid = result.pid
-      state.running.set(result.pid, child)
-    } else if (result._tag === "Failed") {
-      yield* Effect.logWarning(`dynamic supervisor: restart of ${child.spec.id} failed`, result.reason)
-      state.restarting.add(child)
-      yield* Process.send(yield* Process.self, new RetryRestart(child))
-    }
-    return GenServer.noreply(state)
-  })
+  Effect.gen({ self: { state, child } }, restartBody)
+
+function* restartBody(this: { readonly state: State; readonly child: Child }) {
+  const { child, state } = this
+  state.restarting.delete(child)
+  if (!state.intensity.add(yield* Clock.currentTimeMillis)) {
+    yield* stopAll(state)
+    return GenServer.stopWith(shutdownReason, state)
+  }
+  const result = yield* Telemetry.restart({ id: child.spec.id }, startSpec(child.spec))
+  if (result._tag === "Started") {
+    child.pid = result.pid
+    state.running.set(result.pid, child)
+  } else if (result._tag === "Failed") {
+    yield* Effect.logWarning(`dynamic supervisor: restart of ${child.spec.id} failed`, result.reason)
+    state.restarting.add(child)
+    yield* Process.send(yield* Process.self, new RetryRestart(child))
+  }
+  return GenServer.noreply(state)
+}
 
 const stopAll = (state: State) => {
   const children = [...state.running.values()].map((c) => ({ pid: c.pid!, shutdown: c.spec.shutdown }))

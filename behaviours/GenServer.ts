@@ -878,42 +878,50 @@ const serve = (
   ack: Gen.Ack,
   parent: Pid | undefined
 ): Effect.Effect<void, unknown, unknown> =>
-  Effect.gen(function*() {
-    const initResult = yield* Effect.exit(Effect.suspend(() => run<InitResult<unknown>>(module.init(args))))
-    if (Exit.isFailure(initResult)) {
-      const reason = ExitReason.crash(initResult.cause)
-      yield* ack({ _tag: "Stop", reason })
-      return yield* Process.exitWith(reason)
-    }
-    const init = initResult.value
-    if (init._tag === "Ignore") {
-      yield* ack({ _tag: "Ignore" })
-      return
-    }
-    if (init._tag === "Stop") {
-      yield* ack({ _tag: "Stop", reason: init.reason })
-      return yield* Process.exitWith(init.reason)
-    }
-    const loop = new Loop(
-      module,
-      init.state,
-      yield* Process.self,
-      parent,
-      yield* Clock.currentTimeMillis,
-      yield* Process.mailbox,
-      yield* Effect.context<never>()
-    )
-    setAction(loop, init.action)
-    yield* Code.track(loop)
-    yield* ack({ _tag: "Ok" })
-    const reason = yield* mainLoop(loop).pipe(
-      Effect.catchCause((cause) => {
-        const reason = ExitReason.crash(cause)
-        return Effect.as(runTerminate(loop, reason), reason)
-      })
-    )
-    if (reason._tag !== "Normal") return yield* Process.exitWith(reason)
-  })
+  Effect.gen({ self: { module, args, ack, parent } }, serveBody)
+
+function* serveBody(this: {
+  readonly module: AnyModule
+  readonly args: unknown
+  readonly ack: Gen.Ack
+  readonly parent: Pid | undefined
+}) {
+  const { ack, args, module, parent } = this
+  const initResult = yield* Effect.exit(Effect.suspend(() => run<InitResult<unknown>>(module.init(args))))
+  if (Exit.isFailure(initResult)) {
+    const reason = ExitReason.crash(initResult.cause)
+    yield* ack({ _tag: "Stop", reason })
+    return yield* Process.exitWith(reason)
+  }
+  const init = initResult.value
+  if (init._tag === "Ignore") {
+    yield* ack({ _tag: "Ignore" })
+    return
+  }
+  if (init._tag === "Stop") {
+    yield* ack({ _tag: "Stop", reason: init.reason })
+    return yield* Process.exitWith(init.reason)
+  }
+  const loop = new Loop(
+    module,
+    init.state,
+    yield* Process.self,
+    parent,
+    yield* Clock.currentTimeMillis,
+    yield* Process.mailbox,
+    yield* Effect.context<never>()
+  )
+  setAction(loop, init.action)
+  yield* Code.track(loop)
+  yield* ack({ _tag: "Ok" })
+  const reason = yield* mainLoop(loop).pipe(
+    Effect.catchCause((cause) => {
+      const reason = ExitReason.crash(cause)
+      return Effect.as(runTerminate(loop, reason), reason)
+    })
+  )
+  if (reason._tag !== "Normal") return yield* Process.exitWith(reason)
+}
 
 const setAction = (loop: Loop, action: Action | undefined): void => {
   loop.timeout = undefined
@@ -938,95 +946,98 @@ const drainBudget = 4096
 
 /** Runs until the server stops; returns the exit reason (after `terminate` ran). */
 const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
-  Effect.gen(function*() {
-    const inbox = loop.inbox
-    let drained = 0
-    while (true) {
-      if (loop.continueArg !== undefined) {
-        const arg = loop.continueArg.value
-        loop.continueArg = undefined
-        const handler = loop.module.handleContinue
-        if (handler === undefined) {
-          return yield* Effect.die(new Error(`${loop.module.name} returned a continue but has no handleContinue`))
-        }
-        const stop = applyNoReply(loop, yield* run<CastResult<unknown>>(handler(arg, loop.state)))
-        if (stop !== undefined) return yield* stopping(loop, stop)
-        continue
+  Effect.gen({ self: loop }, mainLoopBody)
+
+function* mainLoopBody(this: Loop) {
+  const loop = this
+  const inbox = loop.inbox
+  let drained = 0
+  while (true) {
+    if (loop.continueArg !== undefined) {
+      const arg = loop.continueArg.value
+      loop.continueArg = undefined
+      const handler = loop.module.handleContinue
+      if (handler === undefined) {
+        return yield* Effect.die(new Error(`${loop.module.name} returned a continue but has no handleContinue`))
       }
-      // Messages already queued are taken without an Effect step each; every `drainBudget`
-      // messages the loop yields, so one busy server cannot starve the others.
-      let message: unknown = loop.suspended || loop.timeout !== undefined ? Process.noMessage : inbox.poll()
-      if (message !== Process.noMessage) {
-        if (++drained >= drainBudget) {
-          drained = 0
-          yield* Effect.yieldNow
-        }
-      } else if (loop.suspended) {
-        // Suspended: only system messages, and the parent's exit signal when trapping (OTP's
-        // sys suspend loop); everything else stays queued, in order.
-        message = yield* Process.receive({ match: (m) => Gen.isSystemMessage(m) || isParentExit(loop, m) })
-      } else if (loop.timeout !== undefined) {
-        const next = yield* Process.receive({ timeout: loop.timeout })
-        message = Option.isSome(next) ? next.value : timeout
-      } else {
-        loop.parked = true
-        message = yield* Process.receive()
-        loop.parked = false
-        // Idle, this server may have had its code changed in place (`Code.upgrade`); if that
-        // change is still running (an asynchronous `codeChange`), the message waits for it.
-        if (loop.changing) yield* awaitCodeChange(loop)
-      }
-      // Statistics and traces cover the server's own messages, not system messages (as OTP's
-      // debug events).
-      if (!(message instanceof Gen.SystemMessage)) {
-        loop.messagesIn++
-        if (loop.trace) yield* Effect.log(`${loop.self} got ${describeMessage(message)}`)
-      }
-      let stop: Stop<unknown, unknown> | undefined
-      if (message instanceof Gen.CastMessage) {
-        const request = message.request as Request
-        const handler = loop.module.handleCast?.[request._tag]
-        if (handler === undefined) {
-          yield* Effect.logWarning(`${loop.module.name} ${loop.self}: no handleCast for ${request._tag}; dropped`)
-          continue
-        }
-        const result = handler(request.payload, loop.state)
-        stop = applyNoReply(loop, (Effect.isEffect(result) ? yield* result : result) as CastResult<unknown>)
-      } else if (message instanceof Gen.CallMessage) {
-        const request = message.request as Request
-        const handler = loop.module.handleCall?.[request._tag]
-        if (handler === undefined) {
-          Gen.replyFailureUnsafe(message.from, new UnknownRequest({ target: loop.self, tag: request._tag }))
-          continue
-        }
-        const client = Gen.callSpan(message.from)
-        if (client !== undefined) {
-          stop = yield* tracedCall(loop, message.from, request, handler, client)
-        } else {
-          const result = handler(request.payload, loop.state, message.from)
-          stop = yield* applyCall(
-            loop,
-            message.from,
-            (Effect.isEffect(result) ? yield* result : result) as CallResult<unknown, unknown, unknown>
-          )
-        }
-      } else if (message instanceof Gen.SystemMessage) {
-        const outcome = yield* handleSystem(loop, message)
-        if (outcome !== undefined) return outcome
-        continue
-      } else if (isParentExit(loop, message)) {
-        // The parent (supervisor) is shutting us down while we trap exits: terminate, then go.
-        yield* runTerminate(loop, message.reason)
-        return message.reason
-      } else if (loop.module.handleInfo !== undefined) {
-        stop = applyNoReply(loop, yield* run<CastResult<unknown>>(loop.module.handleInfo(message, loop.state)))
-      } else {
-        yield* Effect.logWarning(`${loop.module.name} ${loop.self}: unexpected message ${describeMessage(message)}`)
-        continue
-      }
+      const stop = applyNoReply(loop, yield* run<CastResult<unknown>>(handler(arg, loop.state)))
       if (stop !== undefined) return yield* stopping(loop, stop)
+      continue
     }
-  })
+    // Messages already queued are taken without an Effect step each; every `drainBudget`
+    // messages the loop yields, so one busy server cannot starve the others.
+    let message: unknown = loop.suspended || loop.timeout !== undefined ? Process.noMessage : inbox.poll()
+    if (message !== Process.noMessage) {
+      if (++drained >= drainBudget) {
+        drained = 0
+        yield* Effect.yieldNow
+      }
+    } else if (loop.suspended) {
+      // Suspended: only system messages, and the parent's exit signal when trapping (OTP's
+      // sys suspend loop); everything else stays queued, in order.
+      message = yield* Process.receive({ match: (m) => Gen.isSystemMessage(m) || isParentExit(loop, m) })
+    } else if (loop.timeout !== undefined) {
+      const next = yield* Process.receive({ timeout: loop.timeout })
+      message = Option.isSome(next) ? next.value : timeout
+    } else {
+      loop.parked = true
+      message = yield* Process.receive()
+      loop.parked = false
+      // Idle, this server may have had its code changed in place (`Code.upgrade`); if that
+      // change is still running (an asynchronous `codeChange`), the message waits for it.
+      if (loop.changing) yield* awaitCodeChange(loop)
+    }
+    // Statistics and traces cover the server's own messages, not system messages (as OTP's
+    // debug events).
+    if (!(message instanceof Gen.SystemMessage)) {
+      loop.messagesIn++
+      if (loop.trace) yield* Effect.log(`${loop.self} got ${describeMessage(message)}`)
+    }
+    let stop: Stop<unknown, unknown> | undefined
+    if (message instanceof Gen.CastMessage) {
+      const request = message.request as Request
+      const handler = loop.module.handleCast?.[request._tag]
+      if (handler === undefined) {
+        yield* Effect.logWarning(`${loop.module.name} ${loop.self}: no handleCast for ${request._tag}; dropped`)
+        continue
+      }
+      const result = handler(request.payload, loop.state)
+      stop = applyNoReply(loop, (Effect.isEffect(result) ? yield* result : result) as CastResult<unknown>)
+    } else if (message instanceof Gen.CallMessage) {
+      const request = message.request as Request
+      const handler = loop.module.handleCall?.[request._tag]
+      if (handler === undefined) {
+        Gen.replyFailureUnsafe(message.from, new UnknownRequest({ target: loop.self, tag: request._tag }))
+        continue
+      }
+      const client = Gen.callSpan(message.from)
+      if (client !== undefined) {
+        stop = yield* tracedCall(loop, message.from, request, handler, client)
+      } else {
+        const result = handler(request.payload, loop.state, message.from)
+        stop = yield* applyCall(
+          loop,
+          message.from,
+          (Effect.isEffect(result) ? yield* result : result) as CallResult<unknown, unknown, unknown>
+        )
+      }
+    } else if (message instanceof Gen.SystemMessage) {
+      const outcome = yield* handleSystem(loop, message)
+      if (outcome !== undefined) return outcome
+      continue
+    } else if (isParentExit(loop, message)) {
+      // The parent (supervisor) is shutting us down while we trap exits: terminate, then go.
+      yield* runTerminate(loop, message.reason)
+      return message.reason
+    } else if (loop.module.handleInfo !== undefined) {
+      stop = applyNoReply(loop, yield* run<CastResult<unknown>>(loop.module.handleInfo(message, loop.state)))
+    } else {
+      yield* Effect.logWarning(`${loop.module.name} ${loop.self}: unexpected message ${describeMessage(message)}`)
+      continue
+    }
+    if (stop !== undefined) return yield* stopping(loop, stop)
+  }
+}
 
 const isParentExit = (loop: Loop, message: unknown): message is Process.ExitMessage =>
   Process.isExitMessage(message) && loop.parent !== undefined && message.from === loop.parent
@@ -1094,96 +1105,99 @@ const handleSystem = (
   loop: Loop,
   message: Gen.SystemMessage
 ): Effect.Effect<ExitReason.ExitReason | undefined, unknown, unknown> =>
-  Effect.gen(function*() {
-    const request = message.request as Sys.Request
-    const from = message.from
-    switch (request._tag) {
-      case "GetState":
+  Effect.gen({ self: { loop, message } }, handleSystemBody)
+
+function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.SystemMessage }) {
+  const { loop, message } = this
+  const request = message.request as Sys.Request
+  const from = message.from
+  switch (request._tag) {
+    case "GetState":
+      Gen.replyUnsafe(from, loop.state)
+      return undefined
+    case "ReplaceState": {
+      try {
+        loop.state = request.f(loop.state)
         Gen.replyUnsafe(from, loop.state)
-        return undefined
-      case "ReplaceState": {
-        try {
-          loop.state = request.f(loop.state)
-          Gen.replyUnsafe(from, loop.state)
-        } catch (error) {
-          Gen.replyFailureUnsafe(from, new Sys.SysError({ request: "ReplaceState", reason: String(error), cause: error }))
-        }
-        return undefined
+      } catch (error) {
+        Gen.replyFailureUnsafe(from, new Sys.SysError({ request: "ReplaceState", reason: String(error), cause: error }))
       }
-      case "GetStatus": {
-        const status: Sys.Status = {
-          pid: loop.self,
-          module: loop.module.name,
-          version: loop.module.version,
-          status: loop.suspended ? "suspended" : "running",
-          state: loop.module.formatStatus ? loop.module.formatStatus(loop.state) : loop.state,
-          trace: loop.trace
-        }
-        Gen.replyUnsafe(from, status)
-        return undefined
-      }
-      case "Suspend":
-        loop.suspended = true
-        yield* Gen.markSuspended(true)
-        Gen.replyUnsafe(from, undefined)
-        return undefined
-      case "Resume":
-        loop.suspended = false
-        yield* Gen.markSuspended(false)
-        Gen.replyUnsafe(from, undefined)
-        return undefined
-      case "Trace":
-        loop.trace = request.enabled
-        Gen.replyUnsafe(from, undefined)
-        return undefined
-      case "Statistics":
-        if (request.enabled) {
-          loop.since = yield* Clock.currentTimeMillis
-          loop.messagesIn = 0
-          loop.messagesOut = 0
-        }
-        Gen.replyUnsafe(from, undefined)
-        return undefined
-      case "GetStatistics": {
-        const statistics: Sys.Statistics = {
-          startTime: loop.startTime,
-          since: loop.since,
-          messagesIn: loop.messagesIn,
-          messagesOut: loop.messagesOut
-        }
-        Gen.replyUnsafe(from, statistics)
-        return undefined
-      }
-      case "ChangeCode": {
-        const next = request.module as AnyModule
-        if (!isModule(next) || next.name !== loop.module.name) {
-          Gen.replyFailureUnsafe(
-            from,
-            new Sys.SysError({ request: "ChangeCode", reason: `not a version of ${loop.module.name}` })
-          )
-          return undefined
-        }
-        const migrated = next.codeChange === undefined
-          ? Exit.succeed(loop.state)
-          : yield* Effect.exit(Effect.suspend(() => run(next.codeChange!(loop.module.version, loop.state, request.extra))))
-        if (Exit.isFailure(migrated)) {
-          Gen.replyFailureUnsafe(from, codeChangeFailed(migrated.cause))
-          return undefined
-        }
-        // The code server reads `loop.module`: nothing else to tell it.
-        loop.module = next
-        loop.state = migrated.value
-        Gen.replyUnsafe(from, undefined)
-        return undefined
-      }
-      case "Terminate": {
-        const reason = request.reason as ExitReason.ExitReason
-        yield* runTerminate(loop, reason)
-        // No reply: the caller completes when it sees this process exit with `reason`.
-        return reason
-      }
+      return undefined
     }
-  })
+    case "GetStatus": {
+      const status: Sys.Status = {
+        pid: loop.self,
+        module: loop.module.name,
+        version: loop.module.version,
+        status: loop.suspended ? "suspended" : "running",
+        state: loop.module.formatStatus ? loop.module.formatStatus(loop.state) : loop.state,
+        trace: loop.trace
+      }
+      Gen.replyUnsafe(from, status)
+      return undefined
+    }
+    case "Suspend":
+      loop.suspended = true
+      yield* Gen.markSuspended(true)
+      Gen.replyUnsafe(from, undefined)
+      return undefined
+    case "Resume":
+      loop.suspended = false
+      yield* Gen.markSuspended(false)
+      Gen.replyUnsafe(from, undefined)
+      return undefined
+    case "Trace":
+      loop.trace = request.enabled
+      Gen.replyUnsafe(from, undefined)
+      return undefined
+    case "Statistics":
+      if (request.enabled) {
+        loop.since = yield* Clock.currentTimeMillis
+        loop.messagesIn = 0
+        loop.messagesOut = 0
+      }
+      Gen.replyUnsafe(from, undefined)
+      return undefined
+    case "GetStatistics": {
+      const statistics: Sys.Statistics = {
+        startTime: loop.startTime,
+        since: loop.since,
+        messagesIn: loop.messagesIn,
+        messagesOut: loop.messagesOut
+      }
+      Gen.replyUnsafe(from, statistics)
+      return undefined
+    }
+    case "ChangeCode": {
+      const next = request.module as AnyModule
+      if (!isModule(next) || next.name !== loop.module.name) {
+        Gen.replyFailureUnsafe(
+          from,
+          new Sys.SysError({ request: "ChangeCode", reason: `not a version of ${loop.module.name}` })
+        )
+        return undefined
+      }
+      const migrated = next.codeChange === undefined
+        ? Exit.succeed(loop.state)
+        : yield* Effect.exit(Effect.suspend(() => run(next.codeChange!(loop.module.version, loop.state, request.extra))))
+      if (Exit.isFailure(migrated)) {
+        Gen.replyFailureUnsafe(from, codeChangeFailed(migrated.cause))
+        return undefined
+      }
+      // The code server reads `loop.module`: nothing else to tell it.
+      loop.module = next
+      loop.state = migrated.value
+      Gen.replyUnsafe(from, undefined)
+      return undefined
+    }
+    case "Terminate": {
+      const reason = request.reason as ExitReason.ExitReason
+      yield* runTerminate(loop, reason)
+      // No reply: the caller completes when it sees this process exit with `reason`.
+      return reason
+    }
+  }
+}
 
 const describeMessage = (message: unknown): string => {
   if (message instanceof Gen.CallMessage) return `call ${(message.request as Request)._tag}`

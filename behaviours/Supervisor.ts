@@ -354,13 +354,16 @@ const stopChild = (state: State, child: Child): Effect.Effect<void, never, Proce
 
 /** Stops `children` in reverse order; temporary ones are removed from the supervisor. */
 const stopInReverse = (state: State, children: ReadonlyArray<Child>): Effect.Effect<void, never, Process.CurrentProcess> =>
-  Effect.gen(function*() {
-    for (let i = children.length - 1; i >= 0; i--) {
-      const child = children[i]!
-      yield* stopChild(state, child)
-      if (child.spec.restart === "temporary") remove(state, child)
-    }
-  })
+  Effect.gen({ self: { state, children } }, stopInReverseBody)
+
+function* stopInReverseBody(this: { readonly state: State; readonly children: ReadonlyArray<Child> }) {
+  const { children, state } = this
+  for (let i = children.length - 1; i >= 0; i--) {
+    const child = children[i]!
+    yield* stopChild(state, child)
+    if (child.spec.restart === "temporary") remove(state, child)
+  }
+}
 
 const remove = (state: State, child: Child) => {
   const index = state.children.indexOf(child)
@@ -380,21 +383,24 @@ const childExited = (
   child: Child,
   reason: ExitReason.ExitReason
 ): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  Effect.gen(function*() {
-    const pid = child.pid!
-    state.byPid.delete(pid)
-    child.pid = undefined
-    const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
-    yield* terminated(child.spec, pid, reason, restarting ? "restart" : "none")
-    if (!restarting) {
-      if (child.spec.restart === "temporary") remove(state, child)
-      if (child.spec.significant && shouldAutoShutdown(state)) {
-        return GenServer.stopWith(shutdownReason, state)
-      }
-      return GenServer.noreply(state)
+  Effect.gen({ self: { state, child, reason } }, childExitedBody)
+
+function* childExitedBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {
+  const { child, reason, state } = this
+  const pid = child.pid!
+  state.byPid.delete(pid)
+  child.pid = undefined
+  const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
+  yield* terminated(child.spec, pid, reason, restarting ? "restart" : "none")
+  if (!restarting) {
+    if (child.spec.restart === "temporary") remove(state, child)
+    if (child.spec.significant && shouldAutoShutdown(state)) {
+      return GenServer.stopWith(shutdownReason, state)
     }
-    return yield* restart(state, child, reason)
-  })
+    return GenServer.noreply(state)
+  }
+  return yield* restart(state, child, reason)
+}
 
 const shouldAutoShutdown = (state: State): boolean => {
   if (state.autoShutdown === "anySignificant") return true
@@ -410,30 +416,33 @@ const restart = (
   child: Child,
   reason: ExitReason.ExitReason
 ): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    if (state.intensity.recent(now) === 0) child.backoff?.reset()
-    if (!state.intensity.add(now)) {
-      yield* Effect.flatMap(Process.self, (supervisor) =>
-        Effect.logError(`supervisor shutting down: reached max restart intensity`).pipe(
-          Effect.annotateLogs({ report: "supervisor", supervisor: String(supervisor), child: child.spec.id, action: "shutdown" })
-        ))
-      yield* stopInReverse(state, state.children)
-      return GenServer.stopWith(shutdownReason, state)
+  Effect.gen({ self: { state, child, reason } }, restartBody)
+
+function* restartBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {
+  const { child, reason, state } = this
+  const now = yield* Clock.currentTimeMillis
+  if (state.intensity.recent(now) === 0) child.backoff?.reset()
+  if (!state.intensity.add(now)) {
+    yield* Effect.flatMap(Process.self, (supervisor) =>
+      Effect.logError(`supervisor shutting down: reached max restart intensity`).pipe(
+        Effect.annotateLogs({ report: "supervisor", supervisor: String(supervisor), child: child.spec.id, action: "shutdown" })
+      ))
+    yield* stopInReverse(state, state.children)
+    return GenServer.stopWith(shutdownReason, state)
+  }
+  if (state.backoff !== undefined) {
+    child.backoff ??= new Backoff(state.backoff)
+    const delay = yield* child.backoff.next(reason)
+    if (delay > 0) {
+      yield* stopGroup(state, child)
+      const generation = ++state.generation
+      for (const c of group(state, child)) c.restarting = generation
+      yield* Process.sendAfter(yield* Process.self, new RestartDue(child.spec.id, generation), delay)
+      return GenServer.noreply(state)
     }
-    if (state.backoff !== undefined) {
-      child.backoff ??= new Backoff(state.backoff)
-      const delay = yield* child.backoff.next(reason)
-      if (delay > 0) {
-        yield* stopGroup(state, child)
-        const generation = ++state.generation
-        for (const c of group(state, child)) c.restarting = generation
-        yield* Process.sendAfter(yield* Process.self, new RestartDue(child.spec.id, generation), delay)
-        return GenServer.noreply(state)
-      }
-    }
-    return yield* Telemetry.restart({ id: child.spec.id, reason: reason._tag }, restartGroup(state, child))
-  })
+  }
+  return yield* Telemetry.restart({ id: child.spec.id, reason: reason._tag }, restartGroup(state, child))
+}
 
 /** The children a restart of `child` concerns, in start order. */
 const group = (state: State, child: Child): ReadonlyArray<Child> => {
@@ -453,23 +462,26 @@ const stopGroup = (state: State, child: Child) =>
 
 /** Restarts `child` and its group; a failed start is retried later (and counted). */
 const restartGroup = (state: State, child: Child): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  Effect.gen(function*() {
-    yield* stopGroup(state, child)
-    const members = group(state, child).filter((c) => state.children.includes(c))
-    for (const member of members) {
-      if (member.pid !== undefined) continue
-      const started = yield* launch(state, member)
-      if (started._tag === "Failed") {
-        yield* Effect.logWarning(`supervisor: restart of ${member.spec.id} failed: ${describe(started.reason)}`)
-        const generation = ++state.generation
-        for (const c of members) if (c.pid === undefined) c.restarting = generation
-        // Retry after the messages already queued, as OTP's try_again_restart.
-        yield* Process.send(yield* Process.self, new RestartDue(member.spec.id, generation))
-        return GenServer.noreply(state)
-      }
+  Effect.gen({ self: { state, child } }, restartGroupBody)
+
+function* restartGroupBody(this: { readonly state: State; readonly child: Child }) {
+  const { child, state } = this
+  yield* stopGroup(state, child)
+  const members = group(state, child).filter((c) => state.children.includes(c))
+  for (const member of members) {
+    if (member.pid !== undefined) continue
+    const started = yield* launch(state, member)
+    if (started._tag === "Failed") {
+      yield* Effect.logWarning(`supervisor: restart of ${member.spec.id} failed: ${describe(started.reason)}`)
+      const generation = ++state.generation
+      for (const c of members) if (c.pid === undefined) c.restarting = generation
+      // Retry after the messages already queued, as OTP's try_again_restart.
+      yield* Process.send(yield* Process.self, new RestartDue(member.spec.id, generation))
+      return GenServer.noreply(state)
     }
-    return GenServer.noreply(state)
-  })
+  }
+  return GenServer.noreply(state)
+}
 
 const find = (state: State, id: string): Child | undefined => state.children.find((c) => c.spec.id === id)
 

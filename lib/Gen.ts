@@ -569,112 +569,119 @@ const startWith = <R>(
   options: StartOptions | undefined,
   link: boolean
 ): Effect.Effect<Pid, StartError, Node | Exclude<R, Process.CurrentProcess> | Process.CurrentProcess> =>
-  Effect.gen(function*() {
-    const name = options?.name
-    const viaName = name !== undefined && typeof name !== "string" ? name : undefined
-    const parent = link ? yield* Process.self : undefined
-    let result: InitResult | undefined
-    let wake: (() => void) | undefined
-    const ack: Ack = (r) =>
-      Effect.suspend(() => {
-        if (result !== undefined) return Effect.void
-        result = r
-        // A failed init unlinks from the starter first, so the starter gets a typed error,
-        // not an exit signal.
-        const unlink = r._tag !== "Ok" && parent !== undefined ? Process.unlink(parent) : Effect.void
-        return Effect.andThen(unlink, Effect.sync(() => wake?.()))
-      })
-    let registered = false
-    const registerVia: Effect.Effect<void, unknown, Process.CurrentProcess> = viaName === undefined
-      ? Effect.void
-      : Effect.flatMap(Process.self, (self) =>
-        Effect.flatMap(viaName.registry.registerName(viaName.key, self), (owner) => {
-          if (Option.isNone(owner)) {
-            registered = true
-            return Effect.void
-          }
-          return Effect.andThen(
-            ack({
-              _tag: "Stop",
-              reason: ExitReason.fail(new AlreadyStarted({ name: String(describe(viaName)), pid: owner.value }))
-            }),
-            Effect.interrupt
-          )
-        }))
-    const process = Effect.andThen(registerVia, body(ack)).pipe(
-      // Only the owner unregisters (the loser of a name race must not remove the winner), and
-      // it does however it ends: after a failed init, an ignore, or a stop.
-      Effect.ensuring(Effect.suspend(() =>
-        viaName !== undefined && registered ? viaName.registry.unregisterName(viaName.key) : Effect.void
-      ))
-    )
-    const spawnOptions: Process.SpawnOptions = {
-      name: typeof name === "string" ? name : undefined,
-      trapExit: options?.trapExit
-    }
-    const spawned = link ? Process.spawnLink(process, spawnOptions) : Process.spawn(process, spawnOptions)
-    const pid = yield* spawned.pipe(
-      Effect.catchTag("AlreadyRegistered", (e: AlreadyRegistered) =>
-        Effect.fail(new AlreadyStarted({ name: e.name, pid: e.pid })))
-    )
-    const child = pid as ProcessImpl
-    const millis = timeoutMillis(options?.timeout)
-    const outcome = yield* Effect.callback<StartOutcome>((resume) => {
-      if (result !== undefined) return resume(Effect.succeed({ _tag: "Ack", result }))
-      let timer: Timer | undefined
-      const watcher = new (class extends Watcher {
-        down(reason: ExitReason.ExitReason) {
-          if (timer) child.runtime.timers.cancel(timer)
-          // Resumed from the run queue, after every exit watcher (a Registry's cleanup) ran.
-          const outcome: StartOutcome = result !== undefined ? { _tag: "Ack", result } : { _tag: "Exit", reason }
-          child.runtime.schedule({ run: () => resume(Effect.succeed(outcome)) })
-        }
-      })()
-      if (!child.watch(watcher)) {
-        return resume(Effect.succeed({ _tag: "Exit", reason: child.exitReason ?? ExitReason.noproc }))
-      }
-      wake = () => {
-        if (timer) child.runtime.timers.cancel(timer)
-        child.unwatch(watcher)
-        resume(Effect.succeed({ _tag: "Ack", result: result! }))
-      }
-      if (millis !== Infinity) {
-        timer = child.runtime.timers.add(millis, () => {
-          child.unwatch(watcher)
-          resume(Effect.succeed({ _tag: "Timeout" }))
-        })
-      }
-      return Effect.sync(() => {
-        if (timer) child.runtime.timers.cancel(timer)
-        child.unwatch(watcher)
-      })
+  Effect.gen({ self: { body, options, link } }, startWithBody) as any
+
+function* startWithBody(this: {
+  readonly body: (ack: Ack) => Effect.Effect<unknown, unknown, any>
+  readonly options: StartOptions | undefined
+  readonly link: boolean
+}) {
+  const { body, link, options } = this
+  const name = options?.name
+  const viaName = name !== undefined && typeof name !== "string" ? name : undefined
+  const parent = link ? yield* Process.self : undefined
+  let result: InitResult | undefined
+  let wake: (() => void) | undefined
+  const ack: Ack = (r) =>
+    Effect.suspend(() => {
+      if (result !== undefined) return Effect.void
+      result = r
+      // A failed init unlinks from the starter first, so the starter gets a typed error,
+      // not an exit signal.
+      const unlink = r._tag !== "Ok" && parent !== undefined ? Process.unlink(parent) : Effect.void
+      return Effect.andThen(unlink, Effect.sync(() => wake?.()))
     })
-    // As OTP 26's proc_lib: a start that fails returns only once the process is gone, so the
-    // caller never sees a half-dead child (its name is free, its links and monitors fired).
-    if (outcome._tag !== "Ack" || outcome.result._tag !== "Ok") {
-      if (link) yield* Process.unlink(pid)
-      if (outcome._tag === "Timeout") yield* Process.exit(pid, ExitReason.kill)
-      yield* awaitDeath(child)
-    }
-    switch (outcome._tag) {
-      case "Timeout": {
-        return yield* new InitTimeout({ timeoutMillis: millis })
-      }
-      case "Exit": {
-        return yield* new InitFailed({ reason: outcome.reason })
-      }
-      case "Ack": {
-        const init = outcome.result
-        if (init._tag === "Ok") return pid
-        if (init._tag === "Ignore") return yield* new InitIgnored()
-        if (init.reason._tag === "Crash") {
-          const failure = Option.getOrUndefined(findFailure(init.reason))
-          if (failure instanceof AlreadyStarted) return yield* failure
+  let registered = false
+  const registerVia: Effect.Effect<void, unknown, Process.CurrentProcess> = viaName === undefined
+    ? Effect.void
+    : Effect.flatMap(Process.self, (self) =>
+      Effect.flatMap(viaName.registry.registerName(viaName.key, self), (owner) => {
+        if (Option.isNone(owner)) {
+          registered = true
+          return Effect.void
         }
-        return yield* new InitFailed({ reason: init.reason })
+        return Effect.andThen(
+          ack({
+            _tag: "Stop",
+            reason: ExitReason.fail(new AlreadyStarted({ name: String(describe(viaName)), pid: owner.value }))
+          }),
+          Effect.interrupt
+        )
+      }))
+  const process = Effect.andThen(registerVia, body(ack)).pipe(
+    // Only the owner unregisters (the loser of a name race must not remove the winner), and
+    // it does however it ends: after a failed init, an ignore, or a stop.
+    Effect.ensuring(Effect.suspend(() =>
+      viaName !== undefined && registered ? viaName.registry.unregisterName(viaName.key) : Effect.void
+    ))
+  )
+  const spawnOptions: Process.SpawnOptions = {
+    name: typeof name === "string" ? name : undefined,
+    trapExit: options?.trapExit
+  }
+  const spawned = link ? Process.spawnLink(process, spawnOptions) : Process.spawn(process, spawnOptions)
+  const pid = yield* spawned.pipe(
+    Effect.catchTag("AlreadyRegistered", (e: AlreadyRegistered) =>
+      Effect.fail(new AlreadyStarted({ name: e.name, pid: e.pid })))
+  )
+  const child = pid as ProcessImpl
+  const millis = timeoutMillis(options?.timeout)
+  const outcome = yield* Effect.callback<StartOutcome>((resume) => {
+    if (result !== undefined) return resume(Effect.succeed({ _tag: "Ack", result }))
+    let timer: Timer | undefined
+    const watcher = new (class extends Watcher {
+      down(reason: ExitReason.ExitReason) {
+        if (timer) child.runtime.timers.cancel(timer)
+        // Resumed from the run queue, after every exit watcher (a Registry's cleanup) ran.
+        const outcome: StartOutcome = result !== undefined ? { _tag: "Ack", result } : { _tag: "Exit", reason }
+        child.runtime.schedule({ run: () => resume(Effect.succeed(outcome)) })
       }
+    })()
+    if (!child.watch(watcher)) {
+      return resume(Effect.succeed({ _tag: "Exit", reason: child.exitReason ?? ExitReason.noproc }))
     }
-  }) as any
+    wake = () => {
+      if (timer) child.runtime.timers.cancel(timer)
+      child.unwatch(watcher)
+      resume(Effect.succeed({ _tag: "Ack", result: result! }))
+    }
+    if (millis !== Infinity) {
+      timer = child.runtime.timers.add(millis, () => {
+        child.unwatch(watcher)
+        resume(Effect.succeed({ _tag: "Timeout" }))
+      })
+    }
+    return Effect.sync(() => {
+      if (timer) child.runtime.timers.cancel(timer)
+      child.unwatch(watcher)
+    })
+  })
+  // As OTP 26's proc_lib: a start that fails returns only once the process is gone, so the
+  // caller never sees a half-dead child (its name is free, its links and monitors fired).
+  if (outcome._tag !== "Ack" || outcome.result._tag !== "Ok") {
+    if (link) yield* Process.unlink(pid)
+    if (outcome._tag === "Timeout") yield* Process.exit(pid, ExitReason.kill)
+    yield* awaitDeath(child)
+  }
+  switch (outcome._tag) {
+    case "Timeout": {
+      return yield* new InitTimeout({ timeoutMillis: millis })
+    }
+    case "Exit": {
+      return yield* new InitFailed({ reason: outcome.reason })
+    }
+    case "Ack": {
+      const init = outcome.result
+      if (init._tag === "Ok") return pid
+      if (init._tag === "Ignore") return yield* new InitIgnored()
+      if (init.reason._tag === "Crash") {
+        const failure = Option.getOrUndefined(findFailure(init.reason))
+        if (failure instanceof AlreadyStarted) return yield* failure
+      }
+      return yield* new InitFailed({ reason: init.reason })
+    }
+  }
+}
 
 /** Waits until `process` has exited (at once if it already has). */
 const awaitDeath = (process: ProcessImpl): Effect.Effect<void> =>

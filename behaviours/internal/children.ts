@@ -35,25 +35,28 @@ export const shutdownChild = (
   pid: Pid,
   shutdown: Shutdown
 ): Effect.Effect<ExitReason.ExitReason, never, Process.CurrentProcess> =>
-  Effect.gen(function*() {
-    const ref = yield* Process.monitor(pid)
-    yield* Process.unlink(pid)
-    const early = yield* Process.receive({ match: isExitFrom(pid), timeout: 0 })
-    yield* Process.exit(pid, shutdown === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
-    let down: Process.DownMessage
-    if (typeof shutdown === "number") {
-      const inTime = yield* Process.receive({ match: isDownFor(ref), timeout: shutdown })
-      if (Option.isSome(inTime)) {
-        down = inTime.value
-      } else {
-        yield* Process.exit(pid, ExitReason.kill)
-        down = yield* Process.receive({ match: isDownFor(ref) })
-      }
+  Effect.gen({ self: { pid, shutdown } }, shutdownChildBody)
+
+function* shutdownChildBody(this: { readonly pid: Pid; readonly shutdown: Shutdown }) {
+  const { pid, shutdown } = this
+  const ref = yield* Process.monitor(pid)
+  yield* Process.unlink(pid)
+  const early = yield* Process.receive({ match: isExitFrom(pid), timeout: 0 })
+  yield* Process.exit(pid, shutdown === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
+  let down: Process.DownMessage
+  if (typeof shutdown === "number") {
+    const inTime = yield* Process.receive({ match: isDownFor(ref), timeout: shutdown })
+    if (Option.isSome(inTime)) {
+      down = inTime.value
     } else {
+      yield* Process.exit(pid, ExitReason.kill)
       down = yield* Process.receive({ match: isDownFor(ref) })
     }
-    return Option.isSome(early) ? early.value.reason : down.reason
-  })
+  } else {
+    down = yield* Process.receive({ match: isDownFor(ref) })
+  }
+  return Option.isSome(early) ? early.value.reason : down.reason
+}
 
 /**
  * Stops many children at once (DynamicSupervisor's fast shutdown): every child gets its signal
@@ -62,44 +65,47 @@ export const shutdownChild = (
 export const shutdownMany = (
   children: ReadonlyArray<{ readonly pid: Pid; readonly shutdown: Shutdown }>
 ): Effect.Effect<void, never, Process.CurrentProcess> =>
-  Effect.gen(function*() {
-    if (children.length === 0) return
-    const pending = new Map<Reference, { readonly pid: Pid; readonly shutdown: Shutdown }>()
-    for (const child of children) {
-      const ref = yield* Process.monitor(child.pid)
-      yield* Process.unlink(child.pid)
-      pending.set(ref, child)
+  Effect.gen({ self: children }, shutdownManyBody)
+
+function* shutdownManyBody(this: ReadonlyArray<{ readonly pid: Pid; readonly shutdown: Shutdown }>) {
+  const children = this
+  if (children.length === 0) return
+  const pending = new Map<Reference, { readonly pid: Pid; readonly shutdown: Shutdown }>()
+  for (const child of children) {
+    const ref = yield* Process.monitor(child.pid)
+    yield* Process.unlink(child.pid)
+    pending.set(ref, child)
+  }
+  const exits = new Set(children.map((c) => c.pid))
+  // Exit messages the children sent before they were unlinked.
+  while (Option.isSome(yield* Process.receive({ match: (m) => Process.isExitMessage(m) && exits.has(m.from), timeout: 0 }))) {
+    // dropped: the Down tells the same story
+  }
+  let wait = 0
+  let infinite = false
+  for (const child of children) {
+    yield* Process.exit(child.pid, child.shutdown === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
+    if (child.shutdown === "infinity") infinite = true
+    else if (typeof child.shutdown === "number") wait = Math.max(wait, child.shutdown)
+  }
+  const isPendingDown = (m: unknown): m is Process.DownMessage => Process.isDownMessage(m) && pending.has(m.ref)
+  const deadline = (yield* Clock.currentTimeMillis) + wait
+  while (pending.size > 0) {
+    if (infinite) {
+      const down = yield* Process.receive({ match: isPendingDown })
+      pending.delete(down.ref)
+      continue
     }
-    const exits = new Set(children.map((c) => c.pid))
-    // Exit messages the children sent before they were unlinked.
-    while (Option.isSome(yield* Process.receive({ match: (m) => Process.isExitMessage(m) && exits.has(m.from), timeout: 0 }))) {
-      // dropped: the Down tells the same story
+    const left = deadline - (yield* Clock.currentTimeMillis)
+    const down = yield* Process.receive({ match: isPendingDown, timeout: Math.max(0, left) })
+    if (Option.isSome(down)) {
+      pending.delete(down.value.ref)
+      continue
     }
-    let wait = 0
-    let infinite = false
-    for (const child of children) {
-      yield* Process.exit(child.pid, child.shutdown === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
-      if (child.shutdown === "infinity") infinite = true
-      else if (typeof child.shutdown === "number") wait = Math.max(wait, child.shutdown)
-    }
-    const isPendingDown = (m: unknown): m is Process.DownMessage => Process.isDownMessage(m) && pending.has(m.ref)
-    const deadline = (yield* Clock.currentTimeMillis) + wait
-    while (pending.size > 0) {
-      if (infinite) {
-        const down = yield* Process.receive({ match: isPendingDown })
-        pending.delete(down.ref)
-        continue
-      }
-      const left = deadline - (yield* Clock.currentTimeMillis)
-      const down = yield* Process.receive({ match: isPendingDown, timeout: Math.max(0, left) })
-      if (Option.isSome(down)) {
-        pending.delete(down.value.ref)
-        continue
-      }
-      for (const child of pending.values()) yield* Process.exit(child.pid, ExitReason.kill)
-      while (pending.size > 0) pending.delete((yield* Process.receive({ match: isPendingDown })).ref)
-    }
-  })
+    for (const child of pending.values()) yield* Process.exit(child.pid, ExitReason.kill)
+    while (pending.size > 0) pending.delete((yield* Process.receive({ match: isPendingDown })).ref)
+  }
+}
 
 /**
  * The restart intensity window: at most `intensity` restarts within `period`. A sliding window
