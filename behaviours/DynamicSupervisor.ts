@@ -204,6 +204,38 @@ const info = (child: Child): ChildInfo => ({
   modules: child.spec.modules
 })
 
+function* startChildBody(this: { readonly given: Rpc.Payload<typeof StartChild>["spec"]; readonly state: State }) {
+  const { given, state } = this
+  if (state.running.size + state.restarting.size >= state.max) {
+    return GenServer.replyFailure(new MaxChildren({ max: state.max }), state)
+  }
+  let spec: ChildSpec.ChildSpec<any>
+  try {
+    spec = typeof given === "function" ? given(state.extra) : given
+  } catch (error) {
+    return GenServer.replyFailure(new StartChildFailed({ id: "?", reason: error }), state)
+  }
+  const invalid = ChildSpec.validate(spec)
+  if (invalid) return GenServer.replyFailure(invalid, state)
+  const started = yield* startSpec(spec)
+  if (started._tag === "Failed") {
+    return GenServer.replyFailure(new StartChildFailed({ id: spec.id, reason: started.reason }), state)
+  }
+  if (started._tag === "Ignored") return GenServer.reply(undefined, state)
+  state.running.set(started.pid, { spec, pid: started.pid })
+  return GenServer.reply(started.pid as Pid | undefined, state)
+}
+
+function* terminateChildBody(this: { readonly pid: Pid; readonly state: State }) {
+  const { pid, state } = this
+  const child = state.running.get(pid)
+  if (child === undefined) return GenServer.replyFailure(new NotAChild({ pid }), state)
+  state.running.delete(pid)
+  child.pid = undefined
+  yield* shutdownChild(pid, child.spec.shutdown)
+  return GenServer.reply(undefined, state)
+}
+
 const DynamicSupervisorModule = GenServer.make({
   name: "DynamicSupervisor",
   calls: [StartChild, TerminateChild, WhichChildren, CountChildren],
@@ -221,35 +253,9 @@ const DynamicSupervisorModule = GenServer.make({
     }),
   handleCall: {
     StartChild: ({ spec: given }, state) =>
-      Effect.gen(function*() {
-        if (state.running.size + state.restarting.size >= state.max) {
-          return GenServer.replyFailure(new MaxChildren({ max: state.max }), state)
-        }
-        let spec: ChildSpec.ChildSpec<any>
-        try {
-          spec = typeof given === "function" ? given(state.extra) : given
-        } catch (error) {
-          return GenServer.replyFailure(new StartChildFailed({ id: "?", reason: error }), state)
-        }
-        const invalid = ChildSpec.validate(spec)
-        if (invalid) return GenServer.replyFailure(invalid, state)
-        const started = yield* startSpec(spec)
-        if (started._tag === "Failed") {
-          return GenServer.replyFailure(new StartChildFailed({ id: spec.id, reason: started.reason }), state)
-        }
-        if (started._tag === "Ignored") return GenServer.reply(undefined, state)
-        state.running.set(started.pid, { spec, pid: started.pid })
-        return GenServer.reply(started.pid as Pid | undefined, state)
-      }),
+      Effect.gen({ self: { given, state } }, startChildBody),
     TerminateChild: ({ pid }, state) =>
-      Effect.gen(function*() {
-        const child = state.running.get(pid)
-        if (child === undefined) return GenServer.replyFailure(new NotAChild({ pid }), state)
-        state.running.delete(pid)
-        child.pid = undefined
-        yield* shutdownChild(pid, child.spec.shutdown)
-        return GenServer.reply(undefined, state)
-      }),
+      Effect.gen({ self: { pid, state } }, terminateChildBody),
     WhichChildren: (_, state) =>
       GenServer.reply([...state.running.values(), ...state.restarting].map(info), state),
     CountChildren: (_, state) => {

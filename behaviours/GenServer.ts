@@ -83,6 +83,17 @@
  * supervised, not for parallel CPU work (use fibers), nor as a cache hit by many readers on the
  * hot path (a Registry table or a `Ref` is read without a message round trip).
  *
+ * ## Fast handlers
+ *
+ * A handler that needs no effect returns its result directly (`reply(...)`, `noreply(...)`):
+ * the loop then takes no Effect step for it. A handler that does need effects and runs often
+ * should not make a generator function per call (`(p, s) => Effect.gen(function*() {...})`):
+ * on V8 each such function gets its own prototype and object shape, which cost 2 to 6 µs per
+ * call measured here. Write the generator once, at module level, and pass the arguments as
+ * `self`: `(p, s) => Effect.gen({ self: { p, s } }, addBody)` with
+ * `function* addBody(this: { p: Payload; s: State }) {...}`. The library's own loops are
+ * written that way.
+ *
  * ## How it maps to OTP, and where it differs
  *
  * | OTP                              | effect-otp                                             |

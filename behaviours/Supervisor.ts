@@ -492,6 +492,53 @@ const info = (child: Child): ChildInfo => ({
   modules: child.spec.modules
 })
 
+function* startChildBody(this: { readonly spec: Rpc.Payload<typeof StartChild>["spec"]; readonly state: State }) {
+  const { spec, state } = this
+  const invalid = ChildSpec.validate(spec)
+  if (invalid) return GenServer.replyFailure(invalid, state)
+  const existing = find(state, spec.id)
+  if (existing !== undefined) {
+    return existing.pid !== undefined
+      ? GenServer.replyFailure(new AlreadyStarted({ name: spec.id, pid: existing.pid }), state)
+      : GenServer.replyFailure(new AlreadyPresent({ id: spec.id }), state)
+  }
+  const child: Child = { spec, pid: undefined, restarting: undefined, backoff: undefined }
+  const started = yield* startSpec(spec)
+  if (started._tag === "Failed") {
+    return GenServer.replyFailure(new StartChildFailed({ id: spec.id, reason: started.reason }), state)
+  }
+  if (started._tag === "Ignored") {
+    if (spec.restart !== "temporary") state.children.push(child)
+    return GenServer.reply(undefined, state)
+  }
+  child.pid = started.pid
+  state.children.push(child)
+  state.byPid.set(started.pid, child)
+  return GenServer.reply(started.pid as Pid | undefined, state)
+}
+
+function* terminateChildBody(this: { readonly id: string; readonly state: State }) {
+  const { id, state } = this
+  const child = find(state, id)
+  if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
+  yield* stopChild(state, child)
+  if (child.spec.restart === "temporary") remove(state, child)
+  return GenServer.reply(undefined, state)
+}
+
+function* restartChildBody(this: { readonly id: string; readonly state: State }) {
+  const { id, state } = this
+  const child = find(state, id)
+  if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
+  if (child.pid !== undefined) return GenServer.replyFailure(new Running({ id }), state)
+  if (child.restarting !== undefined) return GenServer.replyFailure(new Restarting({ id }), state)
+  const started = yield* launch(state, child)
+  if (started._tag === "Failed") {
+    return GenServer.replyFailure(new StartChildFailed({ id, reason: started.reason }), state)
+  }
+  return GenServer.reply(started._tag === "Started" ? started.pid : undefined, state)
+}
+
 const SupervisorModule = GenServer.make({
   name: "Supervisor",
   calls: [StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren, CountChildren, GetChildspec],
@@ -521,49 +568,11 @@ const SupervisorModule = GenServer.make({
     }),
   handleCall: {
     StartChild: ({ spec }, state) =>
-      Effect.gen(function*() {
-        const invalid = ChildSpec.validate(spec)
-        if (invalid) return GenServer.replyFailure(invalid, state)
-        const existing = find(state, spec.id)
-        if (existing !== undefined) {
-          return existing.pid !== undefined
-            ? GenServer.replyFailure(new AlreadyStarted({ name: spec.id, pid: existing.pid }), state)
-            : GenServer.replyFailure(new AlreadyPresent({ id: spec.id }), state)
-        }
-        const child: Child = { spec, pid: undefined, restarting: undefined, backoff: undefined }
-        const started = yield* startSpec(spec)
-        if (started._tag === "Failed") {
-          return GenServer.replyFailure(new StartChildFailed({ id: spec.id, reason: started.reason }), state)
-        }
-        if (started._tag === "Ignored") {
-          if (spec.restart !== "temporary") state.children.push(child)
-          return GenServer.reply(undefined, state)
-        }
-        child.pid = started.pid
-        state.children.push(child)
-        state.byPid.set(started.pid, child)
-        return GenServer.reply(started.pid as Pid | undefined, state)
-      }),
+      Effect.gen({ self: { spec, state } }, startChildBody),
     TerminateChild: ({ id }, state) =>
-      Effect.gen(function*() {
-        const child = find(state, id)
-        if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
-        yield* stopChild(state, child)
-        if (child.spec.restart === "temporary") remove(state, child)
-        return GenServer.reply(undefined, state)
-      }),
+      Effect.gen({ self: { id, state } }, terminateChildBody),
     RestartChild: ({ id }, state) =>
-      Effect.gen(function*() {
-        const child = find(state, id)
-        if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
-        if (child.pid !== undefined) return GenServer.replyFailure(new Running({ id }), state)
-        if (child.restarting !== undefined) return GenServer.replyFailure(new Restarting({ id }), state)
-        const started = yield* launch(state, child)
-        if (started._tag === "Failed") {
-          return GenServer.replyFailure(new StartChildFailed({ id, reason: started.reason }), state)
-        }
-        return GenServer.reply(started._tag === "Started" ? started.pid : undefined, state)
-      }),
+      Effect.gen({ self: { id, state } }, restartChildBody),
     DeleteChild: ({ id }, state) => {
       const child = find(state, id)
       if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
