@@ -3,7 +3,8 @@
  * progress and a table with effect-otp's ratio to every other system, writes
  * bench/results/latest.json (a machine header, then the records), and after a full run
  * regenerates bench/REPORT.md and bench/report.svg. `--quick` for the CI smoke pass, `--only`,
- * `--system`, `--jobs`, `--report` (regenerate the report from latest.json).
+ * `--system`, `--jobs`, `--report` (regenerate the report from full.json, the records of the
+ * last complete full run, which a partial run leaves alone).
  *
  * To add a benchmark: write a case file with `runCase` (see `common.ts`) and list it in
  * `cases`. To add a peer: add its name to `systems` in `records.ts` and an implementation to
@@ -267,6 +268,8 @@ const formatTarget = (benchmark: string, unit: string, value: number | undefined
 }
 
 const resultsFile = path.join(benchDir, "results", "latest.json")
+/** The records of the last complete full run: what the report is made from (checked in). */
+const fullFile = path.join(benchDir, "results", "full.json")
 const reportFile = path.join(benchDir, "REPORT.md")
 const chartFile = path.join(benchDir, "report.svg")
 
@@ -341,11 +344,11 @@ const printTables = (records: ReadonlyArray<BenchRecord>): void => {
 
 const main = async (): Promise<number> => {
   if (reportOnly) {
-    if (!existsSync(resultsFile)) {
-      console.error(`bench: no ${path.relative(root, resultsFile)} to write the report from; run npm run bench first`)
+    if (!existsSync(fullFile)) {
+      console.error(`bench: no ${path.relative(root, fullFile)} to write the report from; run npm run bench first`)
       return 1
     }
-    const records = JSON.parse(readFileSync(resultsFile, "utf8")) as ReadonlyArray<BenchRecord>
+    const records = JSON.parse(readFileSync(fullFile, "utf8")) as ReadonlyArray<BenchRecord>
     writeReport(records)
     return 0
   }
@@ -476,8 +479,11 @@ const main = async (): Promise<number> => {
       `in ${seconds.toFixed(0)} s; load average ${machine.loadAverage.start.toFixed(2)} at the start, ` +
       `${machine.loadAverage.end.toFixed(2)} at the end.`
   )
-  if (complete && !quick) writeReport([machine, ...records])
-  else {
+  if (complete && !quick) {
+    // A later partial run rewrites latest.json; the report's own data stays here.
+    writeFileSync(fullFile, JSON.stringify([machine, ...records], null, 2) + "\n")
+    writeReport([machine, ...records])
+  } else {
     console.log(
       `Report not written (${quick ? "quick" : "partial"} run): ` +
         `${path.relative(root, reportFile)} stays from the last complete full run.`

@@ -293,9 +293,10 @@ const install = (module: Module, purge: boolean): Effect.Effect<LoadResult, neve
  * thing it handles, and it costs a fraction of a wake-up: a large upgrade touches only the
  * state of each process, not its fiber. Idle processes are changed one after the other, as
  * OTP's release handler changes processes one by one, yielding to the rest of the node every
- * {@link upgradeSliceMillis} milliseconds. Busy processes then get their code change as a system
- * message (one request each, no fiber per process), which each handles between two of its
- * messages.
+ * {@link upgradeSliceMillis} milliseconds. Processes busy at that moment are tried once more
+ * after the others (most are idle again by then); those still busy get their code change as a
+ * system message (one request each, no fiber per process), which each handles between two of
+ * its messages.
  *
  * @category loading
  * @since 0.1.0
