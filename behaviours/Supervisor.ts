@@ -354,7 +354,7 @@ const stopChild = (state: State, child: Child): Effect.Effect<void, never, Proce
 
 /** Stops `children` in reverse order; temporary ones are removed from the supervisor. */
 const stopInReverse = (state: State, children: ReadonlyArray<Child>): Effect.Effect<void, never, Process.CurrentProcess> =>
-  Effect.gen({ self: { state, children } }, stopInReverseBody)
+  children.length === 0 ? Effect.void : Effect.gen({ self: { state, children } }, stopInReverseBody)
 
 function* stopInReverseBody(this: { readonly state: State; readonly children: ReadonlyArray<Child> }) {
   const { children, state } = this
