@@ -70,7 +70,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import type { CallError } from "./Errors.js"
+import { type CallError, NoProc } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import * as Gen from "./Gen.js"
 import type { SysError } from "./Sys.js"
@@ -342,7 +342,7 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
         const from = tracked.module
         if (from === module) continue
         const change = tryInPlace(pid, tracked, from.version)
-        if (change !== undefined) settle(pid, from.version, Exit.isExit(change) ? change : yield* Effect.exit(change))
+        if (change !== undefined) settle(pid, from.version, Exit.isExit(change) ? change : yield* awaitChange(pid, change))
         if (sliceOver()) {
           yield* Effect.yieldNow
           slice = performance.now()
@@ -355,7 +355,7 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
         if (tracked.module === module) settle(pid, from, Exit.void)
         else {
           const change = tryInPlace(pid, tracked, from)
-          if (change !== undefined) settle(pid, from, Exit.isExit(change) ? change : yield* Effect.exit(change))
+          if (change !== undefined) settle(pid, from, Exit.isExit(change) ? change : yield* awaitChange(pid, change))
         }
         if (sliceOver()) {
           yield* Effect.yieldNow
@@ -368,6 +368,16 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
       const from = [...froms].join(",")
       return { ...loaded, from: from.length > 0 ? from : undefined, upgraded, failed }
     })
+  )
+
+/**
+ * Runs an asynchronous in-place code change; a process that exited meanwhile is reported as
+ * `NoProc` (nothing to upgrade), as the system message would have.
+ */
+const awaitChange = (pid: Pid, change: Effect.Effect<void, SysError>): Effect.Effect<Exit.Exit<unknown, unknown>> =>
+  Effect.map(
+    Effect.exit(change),
+    (exit) => pid instanceof ProcessImpl && !pid.alive ? Exit.fail(new NoProc({ target: pid })) : exit
   )
 
 /** A process {@link upgrade} found busy. */

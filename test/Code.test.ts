@@ -162,6 +162,23 @@ describe("Code.upgrade", () => {
       assert.deepStrictEqual(yield* GenServer.call(a, Log), [1, 2])
     })))
 
+  it.effect("a server that exits while its in-place code change runs is not reported", () =>
+    inNode(Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const a = yield* GenServer.start(V1, [1]).pipe(Effect.provideService(Label, "v2"))
+      const b = yield* GenServer.start(V1, [2]).pipe(Effect.provideService(Label, "v2"))
+      const upgrading = yield* Code.upgrade(labelled(gate)).pipe(Effect.forkChild)
+      yield* Effect.yieldNow
+      const ref = yield* Process.monitor(a.pid!)
+      yield* Process.exit(a.pid!, ExitReason.kill)
+      yield* Process.receive({ match: isDownFor(ref) })
+      yield* Deferred.succeed(gate, undefined)
+      const report = yield* Fiber.join(upgrading)
+      assert.deepStrictEqual(report.upgraded.map((u) => u.pid), [b.pid!])
+      assert.deepStrictEqual(report.failed, [])
+      assert.strictEqual(yield* GenServer.call(b, Get), "v2 sum=2")
+    })))
+
   it.effect("an in-place code change that throws keeps the old code and state", () =>
     inNode(Effect.gen(function*() {
       const a = yield* GenServer.start(V1, [5])
