@@ -2,14 +2,17 @@
  * The counter server the GenServer benchmarks use, with its baselines' messages and the peers'
  * counters (an xstate machine, a nact actor, an Effect cluster entity).
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import { Entity, TestRunner } from "effect/cluster"
 import { Rpc } from "effect/rpc"
 import { dispatch, type Ref, spawn } from "nact"
 import { type AnyActorRef, assign, sendTo, setup } from "xstate"
 import { GenServer } from "../index.js"
+import { Mailbox } from "./common.js"
 
 /** Cast: add one. */
 export const Inc = Rpc.make("Inc")
@@ -38,6 +41,44 @@ export type CounterMessage<R> =
   | { readonly _tag: "Inc" }
   | { readonly _tag: "Get"; readonly reply: R }
   | { readonly _tag: "Add"; readonly by: number; readonly reply: R }
+
+/** effect-queue: the counter as a fiber serving an unbounded `Queue`; replies by `Deferred`. */
+export const serveQueueCounter = (inbox: Queue.Queue<CounterMessage<Deferred.Deferred<number>>>): Effect.Effect<never> =>
+  Effect.gen(function*() {
+    let count = 0
+    while (true) {
+      const message = yield* Queue.take(inbox)
+      switch (message._tag) {
+        case "Inc":
+          count++
+          break
+        case "Add":
+          count += message.by
+          yield* Deferred.succeed(message.reply, count)
+          break
+        case "Get":
+          yield* Deferred.succeed(message.reply, count)
+      }
+    }
+  })
+
+/** plain-js: the counter as a {@link Mailbox} whose handler keeps the count; replies by callback. */
+export const plainCounter = (): Mailbox<CounterMessage<(count: number) => void>> => {
+  let count = 0
+  return new Mailbox((message) => {
+    switch (message._tag) {
+      case "Inc":
+        count++
+        break
+      case "Add":
+        count += message.by
+        message.reply(count)
+        break
+      case "Get":
+        message.reply(count)
+    }
+  })
+}
 
 // ----------------------------------------------------------------------------
 // The peers' counters, each as its library's docs write an actor with state

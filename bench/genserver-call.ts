@@ -23,8 +23,19 @@ import * as Queue from "effect/Queue"
 import { GenServer, Process } from "../index.js"
 import { query, start as startNact, stop as stopNact } from "nact"
 import { createActor, toPromise } from "xstate"
-import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
-import { Add, clusterLayer, Counter, CounterEntity, type CounterMessage, nactCounter, xCaller, xCounter } from "./counter.js"
+import { check, perSecond, runCase, runOnNode } from "./common.js"
+import {
+  Add,
+  clusterLayer,
+  Counter,
+  CounterEntity,
+  type CounterMessage,
+  nactCounter,
+  plainCounter,
+  serveQueueCounter,
+  xCaller,
+  xCounter
+} from "./counter.js"
 
 runCase({
   benchmark: "genserver_call_round_trips",
@@ -47,23 +58,7 @@ runCase({
     "effect-queue": (n) =>
       Effect.runPromise(Effect.gen(function*() {
         const inbox = yield* Queue.unbounded<CounterMessage<Deferred.Deferred<number>>>()
-        yield* Effect.forkChild(Effect.gen(function*() {
-          let count = 0
-          while (true) {
-            const message = yield* Queue.take(inbox)
-            switch (message._tag) {
-              case "Inc":
-                count++
-                break
-              case "Add":
-                count += message.by
-                yield* Deferred.succeed(message.reply, count)
-                break
-              case "Get":
-                yield* Deferred.succeed(message.reply, count)
-            }
-          }
-        }))
+        yield* Effect.forkChild(serveQueueCounter(inbox))
         let last = 0
         const t0 = performance.now()
         for (let i = 0; i < n; i++) {
@@ -77,20 +72,7 @@ runCase({
       })),
 
     "plain-js": async (n) => {
-      let count = 0
-      const server = new Mailbox<CounterMessage<(count: number) => void>>((message) => {
-        switch (message._tag) {
-          case "Inc":
-            count++
-            break
-          case "Add":
-            count += message.by
-            message.reply(count)
-            break
-          case "Get":
-            message.reply(count)
-        }
-      })
+      const server = plainCounter()
       let last = 0
       const t0 = performance.now()
       for (let i = 0; i < n; i++) {

@@ -23,8 +23,19 @@ import * as Queue from "effect/Queue"
 import { GenServer, Process } from "../index.js"
 import { dispatch, query, start as startNact, stop as stopNact } from "nact"
 import { createActor, waitFor } from "xstate"
-import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
-import { clusterLayer, Counter, CounterEntity, type CounterMessage, Get, Inc, nactCounter, xCounter } from "./counter.js"
+import { check, perSecond, runCase, runOnNode } from "./common.js"
+import {
+  clusterLayer,
+  Counter,
+  CounterEntity,
+  type CounterMessage,
+  Get,
+  Inc,
+  nactCounter,
+  plainCounter,
+  serveQueueCounter,
+  xCounter
+} from "./counter.js"
 
 runCase({
   benchmark: "genserver_cast_throughput",
@@ -47,23 +58,7 @@ runCase({
     "effect-queue": (n) =>
       Effect.runPromise(Effect.gen(function*() {
         const inbox = yield* Queue.unbounded<CounterMessage<Deferred.Deferred<number>>>()
-        yield* Effect.forkChild(Effect.gen(function*() {
-          let count = 0
-          while (true) {
-            const message = yield* Queue.take(inbox)
-            switch (message._tag) {
-              case "Inc":
-                count++
-                break
-              case "Add":
-                count += message.by
-                yield* Deferred.succeed(message.reply, count)
-                break
-              case "Get":
-                yield* Deferred.succeed(message.reply, count)
-            }
-          }
-        }))
+        yield* Effect.forkChild(serveQueueCounter(inbox))
         const t0 = performance.now()
         for (let i = 0; i < n; i++) yield* Queue.offer(inbox, { _tag: "Inc" })
         const reply = yield* Deferred.make<number>()
@@ -76,20 +71,7 @@ runCase({
 
     "plain-js": (n) =>
       new Promise<number>((resolve) => {
-        let count = 0
-        const server = new Mailbox<CounterMessage<(count: number) => void>>((message) => {
-          switch (message._tag) {
-            case "Inc":
-              count++
-              break
-            case "Add":
-              count += message.by
-              message.reply(count)
-              break
-            case "Get":
-              message.reply(count)
-          }
-        })
+        const server = plainCounter()
         const t0 = performance.now()
         for (let i = 0; i < n; i++) server.send({ _tag: "Inc" })
         server.send({
