@@ -174,3 +174,28 @@ export class Mailbox<M> {
     this.head = 0
   }
 }
+
+/** The sum of `0 .. n-1`: what a receiver of the one-way benchmarks adds up. */
+export const expectedSum = (n: number): number => (n * (n - 1)) / 2
+
+/**
+ * plain-js's one-way throughput (`send_throughput` and `send_throughput_mailbox`, where the
+ * plain mailbox is the same: it has no slower API): `n` sends to a {@link Mailbox} whose
+ * handler adds them up; messages per second until the last is handled.
+ */
+export const plainSendThroughput = (n: number): Promise<number> =>
+  new Promise<number>((resolve) => {
+    let sum = 0
+    let count = 0
+    let t0 = 0
+    const receiver = new Mailbox<number>((message) => {
+      sum += message
+      if (++count === n) {
+        const ms = performance.now() - t0
+        check("sum received", sum, expectedSum(n))
+        resolve(perSecond(n, ms))
+      }
+    })
+    t0 = performance.now()
+    for (let i = 0; i < n; i++) receiver.send(i)
+  })

@@ -15,9 +15,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import { Process } from "../index.js"
-import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
+import { check, expectedSum, perSecond, plainSendThroughput, runCase, runOnNode } from "./common.js"
 
-const expectedSum = (n: number): number => (n * (n - 1)) / 2
 
 runCase({
   benchmark: "send_throughput_mailbox",
@@ -68,21 +67,6 @@ runCase({
         return perSecond(n, ms)
       })),
 
-    "plain-js": (n) =>
-      new Promise<number>((resolve) => {
-        let sum = 0
-        let count = 0
-        let t0 = 0
-        const receiver = new Mailbox<number>((message) => {
-          sum += message
-          if (++count === n) {
-            const ms = performance.now() - t0
-            check("sum received", sum, expectedSum(n))
-            resolve(perSecond(n, ms))
-          }
-        })
-        t0 = performance.now()
-        for (let i = 0; i < n; i++) receiver.send(i)
-      })
+    "plain-js": plainSendThroughput
   }
 })

@@ -7,7 +7,8 @@
  *   `yield* Process.receive()` that reports the sum with a message.
  * - effect-queue: `Queue.offer` into an unbounded `Queue`, a forked fiber looping on
  *   `Queue.take`, completion through a `Deferred`.
- * - plain-js: a synchronous loop of `mailbox.send(i)`, the handler counting.
+ * - plain-js: a synchronous loop of `mailbox.send(i)`, the handler counting (`plainSendThroughput`
+ *   in `common.ts`).
  * - xstate: a synchronous loop of `receiver.send({ type: "n", value: i })` to a machine whose
  *   context (`sum`, `received`) is updated with `assign`; `waitFor` until it has them all.
  * - nact: a synchronous loop of `dispatch(receiver, i)` to a stateful actor whose state is the
@@ -20,9 +21,8 @@ import * as Queue from "effect/Queue"
 import { Process } from "../index.js"
 import { spawn as spawnNact, dispatch, start as startNact, stop as stopNact } from "nact"
 import { assign, createActor, setup, waitFor } from "xstate"
-import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
+import { check, expectedSum, perSecond, plainSendThroughput, runCase, runOnNode } from "./common.js"
 
-const expectedSum = (n: number): number => (n * (n - 1)) / 2
 
 /** xstate: the receiver, summing the numbers it is sent. */
 const xReceiver = setup({
@@ -77,22 +77,7 @@ runCase({
         return perSecond(n, ms)
       })),
 
-    "plain-js": (n) =>
-      new Promise<number>((resolve) => {
-        let sum = 0
-        let count = 0
-        let t0 = 0
-        const receiver = new Mailbox<number>((message) => {
-          sum += message
-          if (++count === n) {
-            const ms = performance.now() - t0
-            check("sum received", sum, expectedSum(n))
-            resolve(perSecond(n, ms))
-          }
-        })
-        t0 = performance.now()
-        for (let i = 0; i < n; i++) receiver.send(i)
-      }),
+    "plain-js": plainSendThroughput,
 
     xstate: async (n) => {
       const receiver = createActor(xReceiver).start()
