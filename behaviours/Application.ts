@@ -105,11 +105,15 @@ export const TypeId = "~effect-otp/Application" as const
  * @since 0.1.0
  */
 export interface Application<C = unknown, R = never> {
+  /** Brands the value as an application. */
   readonly [TypeId]: typeof TypeId
+  /** The application's name, unique among the node's applications. */
   readonly name: string
+  /** Its version (`0.0.0` unless the definition gives one). */
   readonly version: string
   /** Applications (or names of {@link load}ed ones) that must run before this one. */
   readonly dependencies: ReadonlyArray<Application<any, any> | string>
+  /** Its configuration, read when it starts and passed to `start` and `stop`; `undefined` for none (they get `undefined`). */
   readonly config: Config.Config<C> | undefined
   /** Starts the root (linked to the calling process, the application master). */
   readonly start: (config: C) => Effect.Effect<Root, unknown, R | Node.Node | Process.CurrentProcess>
@@ -124,11 +128,17 @@ export interface Application<C = unknown, R = never> {
  * @since 0.1.0
  */
 export interface Definition<C, R> {
+  /** The application's name, unique among the node's applications. */
   readonly name: string
+  /** Its version; default `0.0.0`. */
   readonly version?: string | undefined
+  /** Applications (or names of {@link load}ed ones) that must run before this one; default none. */
   readonly dependencies?: ReadonlyArray<Application<any, any> | string> | undefined
+  /** Its configuration, an Effect `Config` read from the `ConfigProvider` when it starts and passed to `start` and `stop`. */
   readonly config?: Config.Config<C> | undefined
+  /** Starts the root, linked to the calling process (the application master): use `Supervisor.startLink`. */
   readonly start: (config: C) => Effect.Effect<Root, unknown, R>
+  /** Runs after the tree has stopped (OTP's `stop/1`). */
   readonly stop?: ((config: C) => Effect.Effect<void, never, R>) | undefined
 }
 
@@ -161,6 +171,7 @@ export const make = <C = undefined, R = never>(
  * @since 0.1.0
  */
 export class DependencyCycle extends Data.TaggedError("DependencyCycle")<{ readonly path: ReadonlyArray<string> }> {
+  /** The human-readable message, with the cycle's path. */
   override get message(): string {
     return `application dependency cycle: ${this.path.join(" -> ")}`
   }
@@ -173,9 +184,12 @@ export class DependencyCycle extends Data.TaggedError("DependencyCycle")<{ reado
  * @since 0.1.0
  */
 export class UnknownApplication extends Data.TaggedError("UnknownApplication")<{
+  /** The dependency name that no application has. */
   readonly name: string
+  /** The application that depends on it. */
   readonly requiredBy: string
 }> {
+  /** The human-readable message, naming the dependency and its dependent. */
   override get message(): string {
     return `unknown application ${JSON.stringify(this.name)}, required by ${JSON.stringify(this.requiredBy)}`
   }
@@ -188,6 +202,7 @@ export class UnknownApplication extends Data.TaggedError("UnknownApplication")<{
  * @since 0.1.0
  */
 export class DuplicateApplication extends Data.TaggedError("DuplicateApplication")<{ readonly name: string }> {
+  /** The human-readable message, naming the name. */
   override get message(): string {
     return `two different applications are named ${JSON.stringify(this.name)}`
   }
@@ -200,9 +215,12 @@ export class DuplicateApplication extends Data.TaggedError("DuplicateApplication
  * @since 0.1.0
  */
 export class InvalidConfig extends Data.TaggedError("InvalidConfig")<{
+  /** The application whose configuration failed. */
   readonly application: string
+  /** The `Config` error. */
   readonly error: Config.ConfigError
 }> {
+  /** The human-readable message, naming the application and the config error. */
   override get message(): string {
     return `configuration of ${this.application}: ${this.error.message}`
   }
@@ -215,9 +233,12 @@ export class InvalidConfig extends Data.TaggedError("InvalidConfig")<{
  * @since 0.1.0
  */
 export class StartFailed extends Data.TaggedError("StartFailed")<{
+  /** The application that failed to start. */
   readonly application: string
+  /** The application master's exit reason: a `Crash` with the cause of the failed `start`, or `shutdown` when `start` returned no root pid. */
   readonly reason: unknown
 }> {
+  /** The human-readable message, naming the application and the reason. */
   override get message(): string {
     const reason = ExitReason.isExitReason(this.reason) ? ExitReason.format(this.reason) : String(this.reason)
     return `application ${this.application} failed to start: ${reason}`
@@ -231,6 +252,7 @@ export class StartFailed extends Data.TaggedError("StartFailed")<{
  * @since 0.1.0
  */
 export class NotStarted extends Data.TaggedError("NotStarted")<{ readonly application: string }> {
+  /** The human-readable message, naming the application. */
   override get message(): string {
     return `application ${this.application} is not running`
   }
@@ -261,7 +283,9 @@ interface Running {
  * @since 0.1.0
  */
 export interface Failure {
+  /** The name of the application whose root exited. */
   readonly application: string
+  /** The root's exit reason. */
   readonly reason: ExitReason.ExitReason
 }
 
@@ -495,9 +519,13 @@ export const which: Effect.Effect<ReadonlyArray<RunningApplication>, never, Node
  * @since 0.1.0
  */
 export interface RunningApplication {
+  /** The application's name. */
   readonly name: string
+  /** Its version. */
   readonly version: string
+  /** How it was started: what happens when its root exits by itself. */
   readonly type: StartType
+  /** Its application master process. */
   readonly master: Pid
 }
 

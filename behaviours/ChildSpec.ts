@@ -79,8 +79,11 @@ export interface ChildSpec<R = never> {
   readonly id: string
   /** Starts the child linked to the calling process (the supervisor) and returns its pid. */
   readonly start: Effect.Effect<Pid, unknown, R | CurrentProcess | Node>
+  /** When the child is restarted after it exits (see {@link Restart}). */
   readonly restart: Restart
+  /** How the child is stopped: `brutalKill`, milliseconds to wait after `shutdown`, or `infinity` (see {@link Shutdown}). */
   readonly shutdown: Shutdown
+  /** Whether the child is a worker or a supervisor. */
   readonly type: ChildType
   /** A significant child's exit can shut its supervisor down (see `autoShutdown`). */
   readonly significant: boolean
@@ -95,10 +98,15 @@ export interface ChildSpec<R = never> {
  * @since 0.1.0
  */
 export interface Options {
+  /** The child's id, instead of the one given to the constructor. */
   readonly id?: string | undefined
+  /** When the child is restarted (see {@link Restart}); default `permanent`. */
   readonly restart?: Restart | undefined
+  /** How the child is stopped (see {@link Shutdown}); default 5000 ms for a worker, `infinity` for a supervisor. */
   readonly shutdown?: Shutdown | undefined
+  /** Whether the child is significant (see `autoShutdown`); default `false`, and never `true` for a `permanent` child. */
   readonly significant?: boolean | undefined
+  /** The behaviour modules the child runs, informational; default `[]`. */
   readonly modules?: ReadonlyArray<string> | undefined
 }
 
@@ -146,10 +154,14 @@ export const supervisor = <R>(
  * @since 0.1.0
  */
 export class InvalidChildSpec extends Data.TaggedError("InvalidChildSpec")<{
+  /** The id of the child at fault (its value as a string if not a string). */
   readonly id: string
+  /** The field at fault, e.g. `restart` (`spec` when the spec is no record). */
   readonly field: string
+  /** What is wrong with it, in words. */
   readonly reason: string
 }> {
+  /** The human-readable message, naming the child, the field and the reason. */
   override get message(): string {
     return `invalid child spec ${JSON.stringify(this.id)}: ${this.field} ${this.reason}`
   }

@@ -232,10 +232,14 @@ import * as GenServer from "./GenServer.js"
  * @since 0.1.0
  */
 export class MalformedMessage extends Data.TaggedError("MalformedMessage")<{
+  /** The entity addressed, as `type/id` (e.g. `Counter/42`). */
   readonly target: string
+  /** Which message did not decode: the request, or the reply (see above). */
   readonly direction: "request" | "reply"
+  /** What did not decode or match, in words (e.g. the Schema error). */
   readonly detail: string
 }> {
+  /** The human-readable message, naming the direction, the entity and the detail. */
   override get message(): string {
     return `malformed ${this.direction} of ${this.target}: ${this.detail}`
   }
@@ -252,7 +256,9 @@ export class MalformedMessage extends Data.TaggedError("MalformedMessage")<{
  * @since 0.1.0
  */
 export class ClusterFailure extends Data.TaggedError("ClusterFailure")<{
+  /** The entity addressed, as `type/id` (e.g. `Counter/42`). */
   readonly target: string
+  /** Which refusal (see above). */
   readonly reason:
     | "MailboxFull"
     | "EntityNotAssignedToRunner"
@@ -260,8 +266,10 @@ export class ClusterFailure extends Data.TaggedError("ClusterFailure")<{
     | "PersistenceError"
     | "StateConflict"
     | "StateInvalid"
+  /** More about it, in words (e.g. the underlying error). */
   readonly detail: string
 }> {
+  /** The human-readable message: `target: reason: detail`. */
   override get message(): string {
     return `${this.target}: ${this.reason}: ${this.detail}`
   }
@@ -372,7 +380,9 @@ const MonitorRpc = Rpc.make(monitorTag, { success: MonitorEvent, error: EntityFa
  * @since 0.1.0
  */
 export interface StoredState {
+  /** The state, encoded as JSON text by the entity's durable schema. */
   readonly state: string
+  /** The version of this save: 1 for the first, +1 for each save after. */
   readonly version: number
 }
 
@@ -384,6 +394,7 @@ export interface StoredState {
  * @since 0.1.0
  */
 export class StateStorage extends Context.Service<StateStorage, {
+  /** The stored state of the entity `entityId` of type `entityType`, if any. */
   readonly load: (entityType: string, entityId: string) => Effect.Effect<Option.Option<StoredState>, ClusterError.PersistenceError>
   /** Saves `state` as version `expected + 1` if the stored version is `expected`; `false` if it is not. */
   readonly save: (
@@ -500,6 +511,7 @@ export type SavePolicy = "message" | { readonly everyMessages: number } | "passi
 export interface Durable<S> {
   /** Encodes the server's state to JSON and back (`Schema.toCodecJson` of it is used). */
   readonly schema: Schema.Codec<S, any>
+  /** When the state is saved (see {@link SavePolicy}); default `"message"`. */
   readonly save?: SavePolicy | undefined
 }
 
@@ -512,13 +524,17 @@ export interface Durable<S> {
  * @since 0.1.0
  */
 export interface Entity<M extends GenServer.Any, R = never> {
+  /** Marks the value as an entity type. */
   readonly _tag: "effect-otp/ClusterEntity"
+  /** The GenServer module each entity runs. */
   readonly module: M
   /** The entity type's name: the cluster routes by it. */
   readonly type: string
   /** Effect's entity, for the cluster's own APIs. */
   readonly entity: EffectEntity.Any
+  /** The options given to {@link entity}. */
   readonly options: EntityOptions<any, any>
+  /** Type only: what serving it needs (never set at runtime). */
   readonly _R?: ((_: never) => R) | undefined
 }
 

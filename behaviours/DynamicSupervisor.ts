@@ -68,6 +68,7 @@ import { StartChildFailed } from "./Supervisor.js"
  * @since 0.1.0
  */
 export class MaxChildren extends Data.TaggedError("MaxChildren")<{ readonly max: number }> {
+  /** The human-readable message, with the maximum. */
   override get message(): string {
     return `the dynamic supervisor already has its maximum of ${this.max} children`
   }
@@ -80,6 +81,7 @@ export class MaxChildren extends Data.TaggedError("MaxChildren")<{ readonly max:
  * @since 0.1.0
  */
 export class NotAChild extends Data.TaggedError("NotAChild")<{ readonly pid: Pid }> {
+  /** The human-readable message, naming the pid. */
   override get message(): string {
     return `${String(this.pid)} is not a child of this supervisor`
   }

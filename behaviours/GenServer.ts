@@ -157,8 +157,11 @@ export type Action =
  * @since 0.1.0
  */
 export interface Ok<S> {
+  /** Marks `init`'s success (OTP's `{ok, State}`). */
   readonly _tag: "Ok"
+  /** The server's initial state. */
   readonly state: S
+  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
   readonly action: Action | undefined
 }
 
@@ -167,6 +170,7 @@ export interface Ok<S> {
  * @since 0.1.0
  */
 export interface Ignore {
+  /** Marks `init`'s refusal to start (OTP's `ignore`). */
   readonly _tag: "Ignore"
 }
 
@@ -175,9 +179,13 @@ export interface Ignore {
  * @since 0.1.0
  */
 export interface Reply<A, S> {
+  /** Marks a reply (OTP's `{reply, Reply, State}`). */
   readonly _tag: "Reply"
+  /** The value the caller's `call` succeeds with. */
   readonly value: A
+  /** The server's new state. */
   readonly state: S
+  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
   readonly action: Action | undefined
 }
 
@@ -186,9 +194,13 @@ export interface Reply<A, S> {
  * @since 0.1.0
  */
 export interface ReplyFailure<E, S> {
+  /** Marks a typed failure reply. */
   readonly _tag: "ReplyFailure"
+  /** The typed error the caller's `call` fails with (one the request's Rpc declares). */
   readonly error: E
+  /** The server's new state. */
   readonly state: S
+  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
   readonly action: Action | undefined
 }
 
@@ -197,8 +209,11 @@ export interface ReplyFailure<E, S> {
  * @since 0.1.0
  */
 export interface NoReply<S> {
+  /** Marks a result without a reply (OTP's `{noreply, State}`). */
   readonly _tag: "NoReply"
+  /** The server's new state. */
   readonly state: S
+  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
   readonly action: Action | undefined
 }
 
@@ -207,9 +222,13 @@ export interface NoReply<S> {
  * @since 0.1.0
  */
 export interface Stop<S, A = never> {
+  /** Marks a stop (OTP's `{stop, Reason, State}`). */
   readonly _tag: "Stop"
+  /** The reason the server exits with, after `terminate`; from `init`, the start fails with `InitFailed` carrying it. */
   readonly reason: ExitReason.ExitReason
+  /** The final state, which `terminate` receives (`undefined` from `init`). */
   readonly state: S
+  /** In `handleCall`, the reply sent to the caller before the server stops; `undefined` for none. */
   readonly reply: { readonly value: A } | undefined
 }
 
@@ -395,13 +414,19 @@ export interface Definition<
   readonly name: string
   /** The module's version (default `"1"`), passed to the next version's `codeChange`. */
   readonly version?: string | undefined
+  /** The call requests the server answers (Rpcs made with `Rpc.make`); each needs a `handleCall` handler. */
   readonly calls?: ReadonlyArray<Calls> | undefined
+  /** The cast requests the server accepts (Rpcs made with `Rpc.make`); each needs a `handleCast` handler. */
   readonly casts?: ReadonlyArray<Casts> | undefined
+  /** Runs in the new server before its start returns: turns the start arguments into the initial state ({@link ok}), or declines ({@link ignore}) or stops ({@link stopWith}). */
   readonly init: (args: Args) => Returns<InitResult<S>, R>
+  /** One handler per declared call, given the payload, the state and the caller's reply handle (OTP's `handle_call`). */
   readonly handleCall?: CallHandlers<Calls, S, R, CallTags> | undefined
+  /** One handler per declared cast, given the payload and the state (OTP's `handle_cast`). */
   readonly handleCast?: CastHandlers<Casts, S, R, CastTags> | undefined
   /** Any other message. Without it, such messages are logged and dropped. */
   readonly handleInfo?: ((message: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
+  /** Runs with the argument of a `{ continue }` action, before the next message (OTP's `handle_continue`); a continue without it crashes the server. */
   readonly handleContinue?: ((arg: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
   /** Runs before the server exits: after a `stopWith`, a crash in a callback, `stop`, or the parent's exit signal when trapping exits. */
   readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Returns<void, R>) | undefined
@@ -430,6 +455,7 @@ export const TypeId = "~effect-otp/GenServer" as const
 export interface Module<Args, S, Calls extends Rpc.Any, Casts extends Rpc.Any, R>
   extends Definition<Args, S, Calls, Casts, R>
 {
+  /** Type only: the module's start arguments, state, protocol and services (no value at runtime). */
   readonly [TypeId]: {
     readonly _Args: (_: Args) => void
     readonly _S: S
@@ -437,6 +463,7 @@ export interface Module<Args, S, Calls extends Rpc.Any, Casts extends Rpc.Any, R
     readonly _Casts: Casts
     readonly _R: R
   }
+  /** The module's version: the definition's, or `"1"`. */
   readonly version: string
 }
 
@@ -447,6 +474,7 @@ export interface Module<Args, S, Calls extends Rpc.Any, Casts extends Rpc.Any, R
  * @since 0.1.0
  */
 export interface Any {
+  /** Type only: the module's start arguments, state, protocol and services (no value at runtime). */
   readonly [TypeId]: {
     readonly _Args: (_: never) => void
     readonly _S: any
@@ -454,7 +482,9 @@ export interface Any {
     readonly _Casts: Rpc.Any
     readonly _R: any
   }
+  /** The module's name. */
   readonly name: string
+  /** The module's version. */
   readonly version: string
 }
 
@@ -534,7 +564,9 @@ export const isModule = (u: unknown): u is Any => typeof u === "object" && u !==
  * @since 0.1.0
  */
 export interface Server<M, E = never> {
+  /** Where calls and casts go: the pid, a name, a via name, or a remote target (`Cluster.ref`). */
   readonly target: Gen.Target
+  /** Type only: the module whose protocol calls and casts are checked against (not set at runtime). */
   readonly module?: M | undefined
   /** The pid the server was started with (absent for a reference made from a name). */
   readonly pid: Pid | undefined

@@ -93,9 +93,15 @@ export type Keys = "unique" | "duplicate"
  * @since 0.1.0
  */
 export interface Registry<K, V = unknown, M extends Keys = Keys> {
+  /** The registry's local name, by which every operation finds it. */
   readonly name: string
+  /** `unique` (one process per key) or `duplicate` (any number of entries per key). */
   readonly keys: M
-  /** @internal */
+  /**
+   * Type only: the key and value types (never set at runtime).
+   *
+   * @internal
+   */
   readonly "~types"?: { readonly _K: (_: K) => K; readonly _V: (_: V) => V }
 }
 
@@ -108,6 +114,7 @@ export interface Registry<K, V = unknown, M extends Keys = Keys> {
 export interface Options<M extends Keys> {
   /** The registry's local name: every operation can find it by this name. */
   readonly name: string
+  /** `unique` (one process per key: a taken key is `AlreadyRegistered`) or `duplicate` (any number of entries per key). */
   readonly keys: M
 }
 

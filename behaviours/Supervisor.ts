@@ -97,6 +97,7 @@ import { terminated } from "./internal/reports.js"
  * @since 0.1.0
  */
 export class AlreadyPresent extends Data.TaggedError("AlreadyPresent")<{ readonly id: string }> {
+  /** The human-readable message, naming the child. */
   override get message(): string {
     return `child ${JSON.stringify(this.id)} is already present`
   }
@@ -109,6 +110,7 @@ export class AlreadyPresent extends Data.TaggedError("AlreadyPresent")<{ readonl
  * @since 0.1.0
  */
 export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string }> {
+  /** The human-readable message, naming the id. */
   override get message(): string {
     return `no child ${JSON.stringify(this.id)}`
   }
@@ -121,6 +123,7 @@ export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string
  * @since 0.1.0
  */
 export class Running extends Data.TaggedError("Running")<{ readonly id: string }> {
+  /** The human-readable message, naming the child. */
   override get message(): string {
     return `child ${JSON.stringify(this.id)} is running`
   }
@@ -133,6 +136,7 @@ export class Running extends Data.TaggedError("Running")<{ readonly id: string }
  * @since 0.1.0
  */
 export class Restarting extends Data.TaggedError("Restarting")<{ readonly id: string }> {
+  /** The human-readable message, naming the child. */
   override get message(): string {
     return `child ${JSON.stringify(this.id)} is restarting`
   }
@@ -145,9 +149,12 @@ export class Restarting extends Data.TaggedError("Restarting")<{ readonly id: st
  * @since 0.1.0
  */
 export class StartChildFailed extends Data.TaggedError("StartChildFailed")<{
+  /** The id of the child whose start failed (`?` when a DynamicSupervisor's spec function threw). */
   readonly id: string
+  /** What the child's start failed with: its typed error (e.g. `InitFailed`), or a `Crash` with the cause of a defect. */
   readonly reason: unknown
 }> {
+  /** The human-readable message, naming the child and the reason. */
   override get message(): string {
     return `child ${JSON.stringify(this.id)} failed to start: ${describe(this.reason)}`
   }
@@ -161,7 +168,9 @@ export class StartChildFailed extends Data.TaggedError("StartChildFailed")<{
  * @since 0.1.0
  */
 export class FailedToStartChild extends Data.TaggedClass("FailedToStartChild")<{
+  /** The id of the child that failed to start. */
   readonly id: string
+  /** What its start failed with: its typed error (e.g. `InitFailed`), or a `Crash` with the cause of a defect. */
   readonly reason: unknown
 }> {}
 
@@ -219,9 +228,13 @@ export interface Options extends Flags, GenServer.StartOptions {}
  * @since 0.1.0
  */
 export interface ChildInfo {
+  /** The child's id, from its spec. */
   readonly id: string
+  /** Its pid while running, `"restarting"` while it waits for a restart, `undefined` when not running. */
   readonly pid: Pid | "restarting" | undefined
+  /** `worker` or `supervisor`, from its spec. */
   readonly type: ChildSpec.ChildType
+  /** The behaviour modules it runs, from its spec. */
   readonly modules: ReadonlyArray<string>
 }
 
@@ -232,9 +245,13 @@ export interface ChildInfo {
  * @since 0.1.0
  */
 export interface Counts {
+  /** All children, running or not. */
   readonly specs: number
+  /** Children running now. */
   readonly active: number
+  /** Children of type `supervisor`, running or not. */
   readonly supervisors: number
+  /** Children of type `worker`, running or not. */
   readonly workers: number
 }
 
@@ -250,30 +267,58 @@ const CountsSchema = Schema.declare<Counts>((u): u is Counts => typeof u === "ob
 const Id = { id: Schema.String }
 const err = errorSchema
 
-/** @internal */
+/**
+ * The `startChild` request of the supervisor's protocol.
+ *
+ * @internal
+ */
 export const StartChild = Rpc.make("StartChild", {
   payload: { spec: SpecSchema },
   success: Schema.UndefinedOr(PidSchema),
   error: Schema.Union([err(AlreadyStarted), err(AlreadyPresent), err(ChildSpec.InvalidChildSpec), err(StartChildFailed)])
 })
-/** @internal */
+/**
+ * The `terminateChild` request of the supervisor's protocol.
+ *
+ * @internal
+ */
 export const TerminateChild = Rpc.make("TerminateChild", { payload: Id, error: err(NotFound) })
-/** @internal */
+/**
+ * The `restartChild` request of the supervisor's protocol.
+ *
+ * @internal
+ */
 export const RestartChild = Rpc.make("RestartChild", {
   payload: Id,
   success: Schema.UndefinedOr(PidSchema),
   error: Schema.Union([err(NotFound), err(Running), err(Restarting), err(StartChildFailed)])
 })
-/** @internal */
+/**
+ * The `deleteChild` request of the supervisor's protocol.
+ *
+ * @internal
+ */
 export const DeleteChild = Rpc.make("DeleteChild", {
   payload: Id,
   error: Schema.Union([err(NotFound), err(Running), err(Restarting)])
 })
-/** @internal */
+/**
+ * The `whichChildren` request of the supervisor's protocol.
+ *
+ * @internal
+ */
 export const WhichChildren = Rpc.make("WhichChildren", { success: Schema.Array(InfoSchema) })
-/** @internal */
+/**
+ * The `countChildren` request of the supervisor's protocol.
+ *
+ * @internal
+ */
 export const CountChildren = Rpc.make("CountChildren", { success: CountsSchema })
-/** @internal */
+/**
+ * The `getChildspec` request of the supervisor's protocol.
+ *
+ * @internal
+ */
 export const GetChildspec = Rpc.make("GetChildspec", { payload: Id, success: SpecSchema, error: err(NotFound) })
 
 // ----------------------------------------------------------------------------

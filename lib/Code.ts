@@ -87,7 +87,9 @@ import * as Process from "./Process.js"
  * @since 0.1.0
  */
 export interface Module {
+  /** The module's name: every version of one module has the same name. */
   readonly name: string
+  /** This version of the module, e.g. `"2"`. */
   readonly version: string
 }
 
@@ -98,9 +100,11 @@ export interface Module {
  * @since 0.1.0
  */
 export interface LoadResult {
+  /** The name of the module loaded. */
   readonly name: string
   /** The version that was current before (now old), if any. */
   readonly previous: string | undefined
+  /** The version that is now current: the one loaded. */
   readonly current: string
   /** Processes killed because they ran the version purged by this load. */
   readonly purged: ReadonlyArray<Pid>
@@ -115,7 +119,9 @@ export interface LoadResult {
 export interface UpgradeReport extends LoadResult {
   /** The versions the upgraded processes ran (comma-separated if several), if any was upgraded. */
   readonly from: string | undefined
+  /** The processes whose code was changed, each with the version it ran before. */
   readonly upgraded: ReadonlyArray<{ readonly pid: Pid; readonly from: string }>
+  /** The processes that kept their old code and state, each with its version and why: the `SysError` of a failed `codeChange`, or the call's error. */
   readonly failed: ReadonlyArray<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }>
 }
 
@@ -408,6 +414,7 @@ export const upgradeSliceMillis = 10
  * @internal
  */
 export interface DevHook {
+  /** Upgrades every live node to each of `modules` ({@link upgrade}), and resolves with one report per node and module, with the time it took in milliseconds. */
   readonly upgrade: (modules: ReadonlyArray<Module>) => Promise<ReadonlyArray<UpgradeReport & { readonly millis: number }>>
 }
 

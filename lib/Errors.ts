@@ -16,8 +16,10 @@ import type { Pid } from "./Pid.js"
  * @since 0.1.0
  */
 export class NoProc extends Data.TaggedError("NoProc")<{
+  /** The pid or registered name that no live process answers to. */
   readonly target: Pid | string
 }> {
+  /** The human-readable message, naming the target: `no process: <0.5.0>`. */
   override get message(): string {
     return `no process: ${String(this.target)}`
   }
@@ -31,9 +33,12 @@ export class NoProc extends Data.TaggedError("NoProc")<{
  * @since 0.1.0
  */
 export class AlreadyRegistered extends Data.TaggedError("AlreadyRegistered")<{
+  /** The name that is taken. */
   readonly name: string
+  /** The live process that currently owns the name. */
   readonly pid: Pid
 }> {
+  /** The human-readable message, naming the taken name and its owner. */
   override get message(): string {
     return `name ${this.name} is already registered to ${String(this.pid)}`
   }
@@ -46,8 +51,10 @@ export class AlreadyRegistered extends Data.TaggedError("AlreadyRegistered")<{
  * @since 0.1.0
  */
 export class NotRegistered extends Data.TaggedError("NotRegistered")<{
+  /** The name no process is registered under. */
   readonly name: string
 }> {
+  /** The human-readable message, naming the name. */
   override get message(): string {
     return `no process is registered as ${this.name}`
   }
@@ -61,9 +68,12 @@ export class NotRegistered extends Data.TaggedError("NotRegistered")<{
  * @since 0.1.0
  */
 export class BadArgument extends Data.TaggedError("BadArgument")<{
+  /** The operation that refused the argument, e.g. `register` or `spawn`. */
   readonly operation: string
+  /** Why the argument was refused, in words. */
   readonly reason: string
 }> {
+  /** The human-readable message: `operation: reason`. */
   override get message(): string {
     return `${this.operation}: ${this.reason}`
   }
@@ -78,9 +88,12 @@ export class BadArgument extends Data.TaggedError("BadArgument")<{
  * @since 0.1.0
  */
 export class CallTimeout extends Data.TaggedError("CallTimeout")<{
+  /** The called target: a pid, a registered name, or a label such as `via(key)`. */
   readonly target: Pid | string
+  /** The timeout that expired, in milliseconds. */
   readonly timeoutMillis: number
 }> {
+  /** The human-readable message, naming the target and the timeout in milliseconds. */
   override get message(): string {
     return `call to ${String(this.target)} timed out after ${this.timeoutMillis} ms`
   }
@@ -95,9 +108,12 @@ export class CallTimeout extends Data.TaggedError("CallTimeout")<{
  * @since 0.1.0
  */
 export class CallExit extends Data.TaggedError("CallExit")<{
+  /** The called target: a pid, a registered name, or a label such as `via(key)`. */
   readonly target: Pid | string
+  /** The server's exit reason. */
   readonly reason: ExitReason
 }> {
+  /** The human-readable message, naming the target and the tag of its exit reason. */
   override get message(): string {
     return `${String(this.target)} exited during the call: ${this.reason._tag}`
   }
@@ -110,9 +126,12 @@ export class CallExit extends Data.TaggedError("CallExit")<{
  * @since 0.1.0
  */
 export class AlreadyStarted extends Data.TaggedError("AlreadyStarted")<{
+  /** The name the new server was to be registered under. */
   readonly name: string
+  /** The server already running under that name. */
   readonly pid: Pid
 }> {
+  /** The human-readable message, naming the name and the running server. */
   override get message(): string {
     return `${this.name} is already started as ${String(this.pid)}`
   }
@@ -126,8 +145,10 @@ export class AlreadyStarted extends Data.TaggedError("AlreadyStarted")<{
  * @since 0.1.0
  */
 export class InitFailed extends Data.TaggedError("InitFailed")<{
+  /** The `Stop` reason init acknowledged, or the exit reason if the process died before acknowledging. */
   readonly reason: ExitReason
 }> {
+  /** The human-readable message, with the tag of the reason. */
   override get message(): string {
     return `init failed: ${this.reason._tag}`
   }
@@ -140,8 +161,10 @@ export class InitFailed extends Data.TaggedError("InitFailed")<{
  * @since 0.1.0
  */
 export class InitTimeout extends Data.TaggedError("InitTimeout")<{
+  /** The start timeout that expired, in milliseconds. */
   readonly timeoutMillis: number
 }> {
+  /** The human-readable message, with the start timeout in milliseconds. */
   override get message(): string {
     return `init did not finish within ${this.timeoutMillis} ms`
   }
@@ -155,6 +178,7 @@ export class InitTimeout extends Data.TaggedError("InitTimeout")<{
  * @since 0.1.0
  */
 export class InitIgnored extends Data.TaggedError("InitIgnored")<{}> {
+  /** The human-readable message: `init returned ignore`. */
   override get message(): string {
     return "init returned ignore"
   }
@@ -168,9 +192,12 @@ export class InitIgnored extends Data.TaggedError("InitIgnored")<{}> {
  * @since 0.1.0
  */
 export class UnknownRequest extends Data.TaggedError("UnknownRequest")<{
+  /** The server that got the request: its pid, registered name, or label. */
   readonly target: Pid | string
+  /** The request's tag, which the server has no handler for. */
   readonly tag: string
 }> {
+  /** The human-readable message, naming the server and the unhandled tag. */
   override get message(): string {
     return `${String(this.target)} has no handler for ${this.tag}`
   }

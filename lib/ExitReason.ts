@@ -85,6 +85,7 @@ export class NoConnection extends Data.TaggedClass("NoConnection")<{}> {}
  * @since 0.1.0
  */
 export class Crash extends Data.TaggedClass("Crash")<{ readonly cause: Cause.Cause<unknown> }> {
+  /** `Crash(...)` with the pretty-printed cause. */
   override toString(): string {
     return `Crash(${Cause.pretty(this.cause)})`
   }

@@ -57,7 +57,9 @@ import * as Process from "./Process.js"
 export interface ViaRegistry<K = unknown> {
   /** Registers `pid` under `key`; `Option.some(owner)` if the key is taken. */
   readonly registerName: (key: K, pid: Pid) => Effect.Effect<Option.Option<Pid>>
+  /** Removes the registration under `key`, if any. */
   readonly unregisterName: (key: K) => Effect.Effect<void>
+  /** The pid registered under `key`, if any. */
   readonly whereisName: (key: K) => Effect.Effect<Option.Option<Pid>>
 }
 
@@ -68,8 +70,11 @@ export interface ViaRegistry<K = unknown> {
  * @since 0.1.0
  */
 export interface Via<K = unknown> {
+  /** Tells a via name apart from the other targets. */
   readonly _tag: "Via"
+  /** The registry that resolves the name. */
   readonly registry: ViaRegistry<K>
+  /** The name, as a key of `registry`. */
   readonly key: K
 }
 
@@ -118,10 +123,13 @@ export type Name = string | Via<any>
  * @since 0.1.0
  */
 export interface Remote {
+  /** Tells a remote target apart from the other targets (see {@link isRemote}). */
   readonly _tag: "Remote"
   /** How errors name it, e.g. `Counter/42`. */
   readonly label: string
+  /** Sends a call request through the transport and waits for the reply (what {@link call} hands the request to). */
   readonly call: (message: unknown, options?: { readonly timeout?: Timeout | undefined }) => Effect.Effect<unknown, CallError>
+  /** Sends a cast through the transport, without waiting (what {@link cast} hands the request to). */
   readonly cast: (message: unknown) => Effect.Effect<void>
 }
 
@@ -186,6 +194,7 @@ export const whereis = (target: Target): Effect.Effect<Option.Option<Pid>> => {
  * @since 0.1.0
  */
 export interface From {
+  /** Marks the value as a reply handle. */
   readonly _tag: "From"
   /** Whether a reply is still awaited. */
   readonly pending: boolean
@@ -238,8 +247,14 @@ class FromImpl extends Watcher implements From, Runnable {
  * @since 0.1.0
  */
 export class CallMessage {
+  /** Marks a call (OTP's `$gen_call`). */
   readonly _tag = "$gen_call"
-  constructor(readonly from: From, readonly request: unknown) {}
+  constructor(
+    /** The caller's reply handle: answer with {@link reply}. */
+    readonly from: From,
+    /** The request as the client sent it. */
+    readonly request: unknown
+  ) {}
 }
 
 /**
@@ -249,8 +264,12 @@ export class CallMessage {
  * @since 0.1.0
  */
 export class CastMessage {
+  /** Marks a cast (OTP's `$gen_cast`). */
   readonly _tag = "$gen_cast"
-  constructor(readonly request: unknown) {}
+  constructor(
+    /** The request as the client sent it. */
+    readonly request: unknown
+  ) {}
 }
 
 /**
@@ -261,8 +280,14 @@ export class CastMessage {
  * @since 0.1.0
  */
 export class SystemMessage {
+  /** Marks a system message (OTP's `system`). */
   readonly _tag = "$system"
-  constructor(readonly from: From, readonly request: unknown) {}
+  constructor(
+    /** The reply handle of the process that sent the system request. */
+    readonly from: From,
+    /** The system request (a `Sys.Request` for processes on the generic loop). */
+    readonly request: unknown
+  ) {}
 }
 
 /**

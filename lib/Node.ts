@@ -59,6 +59,7 @@ export type TypeId = typeof TypeId
  * @since 0.1.0
  */
 export interface Node {
+  /** Brands the value as a node. */
   readonly [TypeId]: TypeId
   /** The node's name, as carried by its pids (`nonode@nohost` unless given). */
   readonly name: string
@@ -96,7 +97,11 @@ export const liveNodes = (): Set<Node> => {
   return (g[liveNodesKey] ??= new Set())
 }
 
-/** @internal */
+/**
+ * The runtime behind a node (its processes, names and timers), for the library's own modules.
+ *
+ * @internal
+ */
 export const runtimeOf = (node: Node): NodeRuntime => (node as unknown as { readonly runtime: NodeRuntime }).runtime
 
 /**

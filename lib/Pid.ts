@@ -44,11 +44,13 @@ export type TypeId = typeof PidTypeId
  * @since 0.1.0
  */
 export interface Pid {
+  /** Brands the value as a pid (see {@link isPid}). */
   readonly [TypeId]: TypeId
   /** The name of the node the process lives on. */
   readonly node: string
   /** The number of the process on its node. */
   readonly id: number
+  /** Erlang's printed form, `<0.42.0>`: the node's index (0 for this JS runtime's nodes) and the id. */
   toString(): string
 }
 

@@ -123,8 +123,11 @@ export class CurrentProcess extends Context.Service<CurrentProcess, Pid>()(Curre
  * @since 0.1.0
  */
 export interface ExitMessage {
+  /** Tells it apart from other messages (see {@link isExitMessage}). */
   readonly _tag: "Exit"
+  /** The process the signal came from: the linked process that exited, or the sender of `exit` (`<0.0.0>` from outside any process). */
   readonly from: Pid
+  /** The reason the signal carries, e.g. the linked process's exit reason. */
   readonly reason: ExitReason.ExitReason
 }
 
@@ -136,9 +139,13 @@ export interface ExitMessage {
  * @since 0.1.0
  */
 export interface DownMessage {
+  /** Tells it apart from other messages (see {@link isDownMessage}). */
   readonly _tag: "Down"
+  /** The reference {@link monitor} returned for this monitor. */
   readonly ref: Reference
+  /** The monitored process. */
   readonly pid: Pid
+  /** Its exit reason; `noproc` if it was already dead when monitored. */
   readonly reason: ExitReason.ExitReason
 }
 
@@ -165,15 +172,21 @@ export const isDownMessage = (u: unknown): u is DownMessage => u instanceof Down
  * @since 0.1.0
  */
 export interface ProcessInfo {
+  /** The process described. */
   readonly pid: Pid
+  /** What it is doing (see above). */
   readonly status: "running" | "waiting" | "runnable" | "suspended" | "exiting"
+  /** How many messages wait in its mailbox. */
   readonly messageQueueLength: number
+  /** The processes it is linked to. */
   readonly links: ReadonlyArray<Pid>
   /** Processes this process monitors. */
   readonly monitors: ReadonlyArray<Pid>
   /** Processes monitoring this process. */
   readonly monitoredBy: ReadonlyArray<Pid>
+  /** Whether it traps exits. */
   readonly trapExit: boolean
+  /** The name it is registered under, if any. */
   readonly registeredName: Option.Option<string>
 }
 

@@ -26,9 +26,13 @@ export type TypeId = typeof ReferenceTypeId
  * @since 0.1.0
  */
 export interface Reference {
+  /** Brands the value as a reference (see {@link isReference}). */
   readonly [TypeId]: TypeId
+  /** The name of the node that made the reference. */
   readonly node: string
+  /** The number that makes the reference unique on its node. */
   readonly id: number
+  /** Erlang's printed form, `#Ref<0.12>`: the node's index (0 for this JS runtime's nodes) and the id. */
   toString(): string
 }
 

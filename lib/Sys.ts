@@ -64,12 +64,17 @@ export type Request =
  * @since 0.1.0
  */
 export interface Status {
+  /** The process's pid. */
   readonly pid: Pid
+  /** The name of the module (e.g. the GenServer) it runs. */
   readonly module: string
+  /** The version of that module, which {@link changeCode} changes. */
   readonly version: string
+  /** `suspended` between {@link suspend} and {@link resume}, `running` otherwise. */
   readonly status: "running" | "suspended"
   /** The state as the module's `formatStatus` shows it (the raw state without one). */
   readonly state: unknown
+  /** Whether {@link trace} is on. */
   readonly trace: boolean
 }
 
@@ -84,7 +89,9 @@ export interface Statistics {
   readonly startTime: number
   /** When statistics collection was turned on, in `Clock` milliseconds. */
   readonly since: number
+  /** Messages handled (calls, casts and other messages; system messages excluded). */
   readonly messagesIn: number
+  /** Replies sent. */
   readonly messagesOut: number
 }
 
@@ -95,6 +102,7 @@ export interface Statistics {
  * @since 0.1.0
  */
 export interface Options {
+  /** How long to wait for the process to answer; default 5 s. */
   readonly timeout?: Gen.Timeout | undefined
 }
 
@@ -107,10 +115,14 @@ export interface Options {
  * @since 0.1.0
  */
 export class SysError extends Data.TaggedError("SysError")<{
+  /** The system request that failed, e.g. `ChangeCode`. */
   readonly request: Request["_tag"]
+  /** Why it failed, in words. */
   readonly reason: string
+  /** The underlying failure, if any: what `f` threw, or the `Cause` of the failed `codeChange`. */
   readonly cause?: unknown
 }> {
+  /** The human-readable message: `<request> failed: <reason>`. */
   override get message(): string {
     return `${this.request} failed: ${this.reason}`
   }
