@@ -921,15 +921,37 @@ const serve = (
   ack: Gen.Ack,
   parent: Pid | undefined
 ): Effect.Effect<void, unknown, unknown> =>
-  Effect.gen({ self: { module, args, ack, parent } }, serveBody)
+  Effect.flatMap(
+    Effect.gen({ self: new Starting(module, args, ack, parent) }, initBody),
+    (loop) => loop === undefined ? Effect.void : runServer(loop)
+  )
 
-function* serveBody(this: {
-  readonly module: AnyModule
-  readonly args: unknown
-  readonly ack: Gen.Ack
-  readonly parent: Pid | undefined
-}) {
-  const { ack, args, module, parent } = this
+/**
+ * What `init` needs. The process's root effect (which holds this) stays referenced for the
+ * process's whole life, so `initBody` lets go of the arguments and the acknowledgement (and
+ * so of the starter's state that it holds) once the server runs.
+ */
+class Starting {
+  constructor(
+    public module: AnyModule | undefined,
+    public args: unknown,
+    public ack: Gen.Ack | undefined,
+    readonly parent: Pid | undefined
+  ) {}
+}
+
+/**
+ * Runs `init` and acknowledges the start; returns the loop's registers once the server runs.
+ * It ends there, so that the start's arguments, the acknowledgement and this generator are not
+ * kept for the server's whole life.
+ */
+function* initBody(this: Starting) {
+  const { args, parent } = this
+  const module = this.module!
+  const ack = this.ack!
+  this.module = undefined
+  this.args = undefined
+  this.ack = undefined
   const initResult = yield* Effect.exit(Effect.suspend(() => run<InitResult<unknown>>(module.init(args))))
   if (Exit.isFailure(initResult)) {
     const reason = ExitReason.crash(initResult.cause)
@@ -957,14 +979,18 @@ function* serveBody(this: {
   setAction(loop, init.action)
   yield* Code.track(loop)
   yield* ack({ _tag: "Ok" })
-  const reason = yield* mainLoop(loop).pipe(
+  return loop
+}
+
+/** The server's life after `init`: the main loop, then `terminate` and the exit. */
+const runServer = (loop: Loop): Effect.Effect<void, unknown, unknown> =>
+  mainLoop(loop).pipe(
     Effect.catchCause((cause) => {
       const reason = ExitReason.crash(cause)
       return Effect.as(runTerminate(loop, reason), reason)
-    })
+    }),
+    Effect.flatMap((reason) => reason._tag !== "Normal" ? Process.exitWith(reason) : Effect.void)
   )
-  if (reason._tag !== "Normal") return yield* Process.exitWith(reason)
-}
 
 const setAction = (loop: Loop, action: Action | undefined): void => {
   loop.timeout = undefined

@@ -75,7 +75,7 @@ import * as ExitReason from "./ExitReason.js"
 import * as Gen from "./Gen.js"
 import type { SysError } from "./Sys.js"
 import * as Sys from "./Sys.js"
-import { type NodeRuntime, ProcessImpl } from "./internal/runtime.js"
+import { type NodeRuntime, ProcessImpl, Watcher } from "./internal/runtime.js"
 import { liveNodes, Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import * as Process from "./Process.js"
@@ -151,6 +151,16 @@ export interface Tracked {
   readonly changeIdle?: ((module: Module, extra: unknown) => Effect.Effect<void, SysError> | undefined) | undefined
 }
 
+/** Takes a process out of the code server's table when it exits (one small object each). */
+class Untrack extends Watcher {
+  constructor(readonly running: Map<Pid, Tracked>, readonly pid: Pid) {
+    super()
+  }
+  down(): void {
+    this.running.delete(this.pid)
+  }
+}
+
 /** One node's code server. */
 class CodeServer {
   readonly modules = new Map<string, Entry>()
@@ -206,7 +216,7 @@ export const track = (tracked: Tracked): Effect.Effect<void, never, Node | Proce
       }
       const fresh = !running.has(self)
       running.set(self, tracked)
-      if (fresh) Process.watchExitUnsafe(self, () => running.delete(self))
+      if (fresh && self instanceof ProcessImpl) self.watch(new Untrack(running, self))
     })
   )
 

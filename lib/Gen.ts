@@ -633,12 +633,11 @@ function* startWithBody(this: {
           Effect.interrupt
         )
       }))
-  const process = Effect.andThen(registerVia, body(ack)).pipe(
-    // Only the owner unregisters (the loser of a name race must not remove the winner), and
-    // it does however it ends: after a failed init, an ignore, or a stop.
-    Effect.ensuring(Effect.suspend(() =>
-      viaName !== undefined && registered ? viaName.registry.unregisterName(viaName.key) : Effect.void
-    ))
+  // Only the owner of a via name unregisters it (the loser of a name race must not remove the
+  // winner), and it does however it ends: after a failed init, an ignore, or a stop. Without a
+  // via name there is nothing to undo, and nothing is kept for the process's life.
+  const process = viaName === undefined ? body(ack) : Effect.andThen(registerVia, body(ack)).pipe(
+    Effect.ensuring(Effect.suspend(() => registered ? viaName.registry.unregisterName(viaName.key) : Effect.void))
   )
   const spawnOptions: Process.SpawnOptions = {
     name: typeof name === "string" ? name : undefined,
