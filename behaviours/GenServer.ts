@@ -868,8 +868,30 @@ class Loop implements Code.Tracked {
   changeIdle(module: Code.Module, extra: unknown): Effect.Effect<void, Sys.SysError> | undefined {
     if (!this.parked || this.changing || !this.inbox.waiting || this.inbox.messageCount > 0) return undefined
     const next = module as AnyModule
-    // Anything but a plain success goes through the message, which reports it.
+    // A module of another name goes through the message, which reports it.
     if (!isModule(next) || next.name !== this.module.name) return undefined
+    // The services the code change needs are the server's own: `context` provides them.
+    const change = this.changeCode(next, extra) as Effect.Effect<void, Sys.SysError>
+    if (Exit.isExit(change)) return change
+    // Asynchronous: the loop, if a message wakes it, waits until the change ends, however it
+    // ends (an interrupted upgrade leaves the old code and state).
+    this.changing = true
+    return Effect.provideContext(change, this.context).pipe(
+      Effect.ensuring(Effect.sync(() => {
+        this.changing = false
+        const waiter = this.waiter
+        this.waiter = undefined
+        if (waiter !== undefined) waiter()
+      }))
+    )
+  }
+
+  /**
+   * Runs `next`'s `codeChange` on the state and swaps module and state if it succeeds; the
+   * old code and state stay otherwise. An `Exit` when that was synchronous (a plain value, or
+   * an Effect that is already an `Exit`, as `migrate` returns), else the Effect to run.
+   */
+  changeCode(next: AnyModule, extra: unknown): Effect.Effect<void, Sys.SysError, unknown> {
     if (next.codeChange === undefined) {
       this.module = next
       return Exit.void
@@ -880,28 +902,17 @@ class Loop implements Code.Tracked {
     } catch (error) {
       return Exit.fail(codeChangeFailed(Cause.die(error)))
     }
-    if (!Effect.isEffect(migrated) || Exit.isExit(migrated)) {
-      const value = Exit.isExit(migrated) ? migrated : Exit.succeed(migrated)
-      if (Exit.isFailure(value)) return Exit.fail(codeChangeFailed(value.cause))
-      this.module = next
-      this.state = value.value
-      return Exit.void
-    }
-    this.changing = true
-    return Effect.provideContext(migrated as Effect.Effect<unknown, unknown>, this.context).pipe(
-      Effect.exit,
-      Effect.flatMap((exit) => {
-        this.changing = false
-        if (Exit.isSuccess(exit)) {
-          this.module = next
-          this.state = exit.value
-        }
-        const waiter = this.waiter
-        this.waiter = undefined
-        if (waiter !== undefined) waiter()
-        return Exit.isSuccess(exit) ? Exit.void : Exit.fail(codeChangeFailed(exit.cause))
-      })
-    )
+    if (!Effect.isEffect(migrated)) return this.swap(next, Exit.succeed(migrated))
+    if (Exit.isExit(migrated)) return this.swap(next, migrated)
+    return Effect.flatMap(Effect.exit(migrated), (exit) => this.swap(next, exit))
+  }
+
+  private swap(next: AnyModule, migrated: Exit.Exit<unknown, unknown>): Exit.Exit<void, Sys.SysError> {
+    if (Exit.isFailure(migrated)) return Exit.fail(codeChangeFailed(migrated.cause))
+    // The code server reads `module`: nothing else to tell it.
+    this.module = next
+    this.state = migrated.value
+    return Exit.void
   }
 }
 
@@ -1246,17 +1257,10 @@ function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.Sy
         )
         return undefined
       }
-      const migrated = next.codeChange === undefined
-        ? Exit.succeed(loop.state)
-        : yield* Effect.exit(Effect.suspend(() => run(next.codeChange!(loop.module.version, loop.state, request.extra))))
-      if (Exit.isFailure(migrated)) {
-        Gen.replyFailureUnsafe(from, codeChangeFailed(migrated.cause))
-        return undefined
-      }
-      // The code server reads `loop.module`: nothing else to tell it.
-      loop.module = next
-      loop.state = migrated.value
-      Gen.replyUnsafe(from, undefined)
+      const change = loop.changeCode(next, request.extra)
+      const changed = Exit.isExit(change) ? change : yield* Effect.exit(change)
+      if (Exit.isFailure(changed)) Gen.replyFailureUnsafe(from, Cause.squash(changed.cause))
+      else Gen.replyUnsafe(from, undefined)
       return undefined
     }
     case "Terminate": {

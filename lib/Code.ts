@@ -145,8 +145,8 @@ export interface Tracked {
    * with none queued, so that handling a `ChangeCode` system message now would be the very
    * next thing it does. Returns the outcome (an `Exit` when the change completed at once, or an
    * Effect that runs the new version's `codeChange` on the process's behalf, with the process's
-   * services, while the process handles nothing), or `undefined` when the process is not idle:
-   * {@link upgrade} then sends it the `ChangeCode` system message.
+   * services, while the process handles nothing), or `undefined` when the process is not idle
+   * (an exited process is not): {@link upgrade} then sends it the `ChangeCode` system message.
    */
   readonly changeIdle?: ((module: Module, extra: unknown) => Effect.Effect<void, SysError> | undefined) | undefined
 }
@@ -343,40 +343,35 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
       }
       // Idle processes are changed in place, straight from the code server's table. Those busy
       // on this first pass are tried again after it (most are idle again by then); those still
-      // busy get the system message. One that exited meanwhile is left to the message too,
-      // which answers `NoProc`: nothing to upgrade.
+      // busy get the system message, as does one that exited meanwhile (it answers `NoProc`:
+      // nothing to upgrade). Every `upgradeSliceMillis` the rest of the node gets its turn.
+      let busy: Array<Busy> = []
       let slice = performance.now()
       let count = 0
-      const sliceOver = (): boolean => (++count & 255) === 0 && performance.now() - slice > upgradeSliceMillis
-      let busy: Array<Busy> = []
-      const tryInPlace = (pid: Pid, tracked: Tracked, from: string): Effect.Effect<void, SysError> | undefined => {
-        const change = pid instanceof ProcessImpl && pid.alive ? tracked.changeIdle?.(module, extra) : undefined
+      const pause = Effect.sync(() => {
+        slice = performance.now()
+      })
+      const attempt = (pid: Pid, tracked: Tracked, from: string): Effect.Effect<void> | undefined => {
+        const change = tracked.changeIdle?.(module, extra)
         if (change === undefined) busy.push({ pid, tracked, from })
-        return change
+        else if (Exit.isExit(change)) settle(pid, from, change)
+        else return Effect.map(awaitChange(pid, change), (exit) => settle(pid, from, exit))
+        if ((++count & 255) === 0 && performance.now() - slice > upgradeSliceMillis) {
+          return Effect.andThen(Effect.yieldNow, pause)
+        }
+        return undefined
       }
       for (const [pid, tracked] of server.running.get(module.name) ?? []) {
-        const from = tracked.module
-        if (from === module) continue
-        const change = tryInPlace(pid, tracked, from.version)
-        if (change !== undefined) settle(pid, from.version, Exit.isExit(change) ? change : yield* awaitChange(pid, change))
-        if (sliceOver()) {
-          yield* Effect.yieldNow
-          slice = performance.now()
-        }
+        if (tracked.module === module) continue
+        const next = attempt(pid, tracked, tracked.module.version)
+        if (next !== undefined) yield* next
       }
       const again = busy
       busy = []
       for (const { from, pid, tracked } of again) {
         // Changed meanwhile by a `Sys.changeCode` of its own: nothing left to do.
-        if (tracked.module === module) settle(pid, from, Exit.void)
-        else {
-          const change = tryInPlace(pid, tracked, from)
-          if (change !== undefined) settle(pid, from, Exit.isExit(change) ? change : yield* awaitChange(pid, change))
-        }
-        if (sliceOver()) {
-          yield* Effect.yieldNow
-          slice = performance.now()
-        }
+        const next = tracked.module === module ? settle(pid, from, Exit.void) : attempt(pid, tracked, from)
+        if (next !== undefined) yield* next
       }
       const request = { _tag: "ChangeCode", module, extra } satisfies Sys.Request
       const answers = yield* Gen.requestAll(busy.map((b) => b.pid), (from) => new Gen.SystemMessage(from, request))

@@ -179,6 +179,18 @@ describe("Code.upgrade", () => {
       assert.strictEqual(yield* GenServer.call(b, Get), "v2 sum=2")
     })))
 
+  it.effect("interrupting an upgrade during an in-place code change leaves the server on its old code, answering", () =>
+    inNode(Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const a = yield* GenServer.start(V1, [4]).pipe(Effect.provideService(Label, "v2"))
+      const upgrading = yield* Code.upgrade(labelled(gate)).pipe(Effect.forkChild)
+      yield* Effect.yieldNow
+      yield* GenServer.cast(a, Add, { n: 1 })
+      yield* Fiber.interrupt(upgrading)
+      assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=5")
+      assert.deepStrictEqual((yield* Code.processes("Acc")).map(([, v]) => v), ["1"])
+    })))
+
   it.effect("an in-place code change that throws keeps the old code and state", () =>
     inNode(Effect.gen(function*() {
       const a = yield* GenServer.start(V1, [5])
