@@ -7,7 +7,7 @@
  * one line on stdout: a JSON array of {@link BenchRecord}s.
  */
 import * as Effect from "effect/Effect"
-import { Node } from "../index.js"
+import { Node, Process } from "../index.js"
 import type { BenchRecord, System } from "./records.js"
 
 export type { BenchRecord, System } from "./records.js"
@@ -199,3 +199,24 @@ export const plainSendThroughput = (n: number): Promise<number> =>
     t0 = performance.now()
     for (let i = 0; i < n; i++) receiver.send(i)
   })
+
+/**
+ * effect-otp's one-way throughput as `send_throughput` measures it (the telemetry case runs it
+ * again on other nodes): a process sends `n` numbers with `yield* Process.send` to a receiver
+ * that adds them up with `yield* Process.receive()`; messages per second until it has them all.
+ */
+export const otpSendThroughput = (n: number): Effect.Effect<number, never, Node.Node> =>
+  Process.run(Effect.gen(function*() {
+    const me = yield* Process.self
+    const receiver = yield* Process.spawn(Effect.gen(function*() {
+      let sum = 0
+      for (let i = 0; i < n; i++) sum += (yield* Process.receive()) as number
+      yield* Process.send(me, sum)
+    }))
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) yield* Process.send(receiver, i)
+    const sum = yield* Process.receive()
+    const ms = performance.now() - t0
+    check("sum received", sum, expectedSum(n))
+    return perSecond(n, ms)
+  })).pipe(Effect.orDie)

@@ -11,8 +11,8 @@ import { Entity, TestRunner } from "effect/cluster"
 import { Rpc } from "effect/rpc"
 import { dispatch, type Ref, spawn } from "nact"
 import { type AnyActorRef, assign, sendTo, setup } from "xstate"
-import { GenServer } from "../index.js"
-import { Mailbox } from "./common.js"
+import { GenServer, type Node, Process } from "../index.js"
+import { check, Mailbox, perSecond } from "./common.js"
 
 /** Cast: add one. */
 export const Inc = Rpc.make("Inc")
@@ -35,6 +35,22 @@ export const Counter = GenServer.make({
     Inc: (_, count) => GenServer.noreply(count + 1)
   }
 })
+
+/**
+ * effect-otp's call round trips as `genserver_call_round_trips` measures them (the telemetry
+ * case runs it again on other nodes): a process makes `n` sequential `GenServer.call`s of
+ * `Add { by: 1 }` to a `Counter`; calls per second, the last answer checked.
+ */
+export const otpCallRoundTrips = (n: number): Effect.Effect<number, never, Node.Node> =>
+  Process.run(Effect.gen(function*() {
+    const counter = yield* GenServer.start(Counter, 0)
+    let last = 0
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) last = yield* GenServer.call(counter, Add, { by: 1 })
+    const ms = performance.now() - t0
+    check("last reply", last, n)
+    return perSecond(n, ms)
+  })).pipe(Effect.orDie)
 
 /** The baselines' protocol: `R` is how a reply travels (a `Deferred`, a callback). */
 export type CounterMessage<R> =

@@ -20,17 +20,15 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
-import { GenServer, Process } from "../index.js"
 import { query, start as startNact, stop as stopNact } from "nact"
 import { createActor, toPromise } from "xstate"
 import { check, perSecond, runCase, runOnNode } from "./common.js"
 import {
-  Add,
   clusterLayer,
-  Counter,
   CounterEntity,
   type CounterMessage,
   nactCounter,
+  otpCallRoundTrips,
   plainCounter,
   serveQueueCounter,
   xCaller,
@@ -44,16 +42,7 @@ runCase({
   reps: { full: 3, quick: 1 },
   sizeBySystem: { "effect-cluster": { full: 20_000, quick: 1_000 } },
   systems: {
-    "effect-otp": (n) =>
-      runOnNode(Process.run(Effect.gen(function*() {
-        const counter = yield* GenServer.start(Counter, 0)
-        let last = 0
-        const t0 = performance.now()
-        for (let i = 0; i < n; i++) last = yield* GenServer.call(counter, Add, { by: 1 })
-        const ms = performance.now() - t0
-        check("last reply", last, n)
-        return perSecond(n, ms)
-      }))),
+    "effect-otp": (n) => runOnNode(otpCallRoundTrips(n)),
 
     "effect-queue": (n) =>
       Effect.runPromise(Effect.gen(function*() {

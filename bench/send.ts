@@ -18,10 +18,9 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
-import { Process } from "../index.js"
 import { spawn as spawnNact, dispatch, start as startNact, stop as stopNact } from "nact"
 import { assign, createActor, setup, waitFor } from "xstate"
-import { check, expectedSum, perSecond, plainSendThroughput, runCase, runOnNode } from "./common.js"
+import { check, expectedSum, otpSendThroughput, perSecond, plainSendThroughput, runCase, runOnNode } from "./common.js"
 
 
 /** xstate: the receiver, summing the numbers it is sent. */
@@ -44,21 +43,7 @@ runCase({
   size: { full: 1_000_000, quick: 100_000 },
   reps: { full: 3, quick: 1 },
   systems: {
-    "effect-otp": (n) =>
-      runOnNode(Process.run(Effect.gen(function*() {
-        const me = yield* Process.self
-        const receiver = yield* Process.spawn(Effect.gen(function*() {
-          let sum = 0
-          for (let i = 0; i < n; i++) sum += (yield* Process.receive()) as number
-          yield* Process.send(me, sum)
-        }))
-        const t0 = performance.now()
-        for (let i = 0; i < n; i++) yield* Process.send(receiver, i)
-        const sum = yield* Process.receive()
-        const ms = performance.now() - t0
-        check("sum received", sum, expectedSum(n))
-        return perSecond(n, ms)
-      }))),
+    "effect-otp": (n) => runOnNode(otpSendThroughput(n)),
 
     "effect-queue": (n) =>
       Effect.runPromise(Effect.gen(function*() {

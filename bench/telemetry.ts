@@ -19,40 +19,19 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { GenServer, Node, Process, Telemetry } from "../index.js"
-import { check, perSecond, runCase } from "./common.js"
-import { Add, Counter } from "./counter.js"
+import { Node, Telemetry } from "../index.js"
+import { otpSendThroughput, runCase } from "./common.js"
+import { otpCallRoundTrips } from "./counter.js"
 
 const nodeOff = Node.layer()
 const nodeOn = Node.layer().pipe(Layer.provide(Telemetry.layer()))
 const nodeMetrics = Node.layer().pipe(Layer.provide(Telemetry.layer({ spans: false })))
 
 const calls = (node: Layer.Layer<Node.Node>, n: number): Promise<number> =>
-  Effect.runPromise(Process.run(Effect.gen(function*() {
-    const counter = yield* GenServer.start(Counter, 0)
-    let last = 0
-    const t0 = performance.now()
-    for (let i = 0; i < n; i++) last = yield* GenServer.call(counter, Add, { by: 1 })
-    const ms = performance.now() - t0
-    check("last reply", last, n)
-    return perSecond(n, ms)
-  })).pipe(Effect.provide(node)))
+  Effect.runPromise(otpCallRoundTrips(n).pipe(Effect.provide(node)))
 
 const sends = (node: Layer.Layer<Node.Node>, n: number): Promise<number> =>
-  Effect.runPromise(Process.run(Effect.gen(function*() {
-    const me = yield* Process.self
-    const receiver = yield* Process.spawn(Effect.gen(function*() {
-      let sum = 0
-      for (let i = 0; i < n; i++) sum += (yield* Process.receive()) as number
-      yield* Process.send(me, sum)
-    }))
-    const t0 = performance.now()
-    for (let i = 0; i < n; i++) yield* Process.send(receiver, i)
-    const sum = yield* Process.receive()
-    const ms = performance.now() - t0
-    check("sum received", sum, (n * (n - 1)) / 2)
-    return perSecond(n, ms)
-  })).pipe(Effect.provide(node)))
+  Effect.runPromise(otpSendThroughput(n).pipe(Effect.provide(node)))
 
 let round = 0
 
