@@ -200,7 +200,33 @@ export const resolve = <M extends Module>(module: M): Effect.Effect<M, never, No
  * Records that the calling process runs `tracked.module`, until it exits. The code server
  * reads `tracked.module` whenever it asks, so a loop that changes its code only updates that
  * field. For behaviours' generic loops (a GenServer registers its loop, which can change its
- * code while idle: see {@link Tracked}).
+ * code while idle: see {@link Tracked}). A tracked process must answer system messages (the
+ * `Gen` protocol): {@link upgrade} sends `ChangeCode` to those it cannot change in place and
+ * waits for the answer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Code, Gen, Process, type Sys } from "effect-otp"
+ *
+ * // A hand-written loop with no state to migrate: it takes any new version as it is.
+ * const Echo = { name: "Echo", version: "1" }
+ * const echo = Effect.gen(function*() {
+ *   const tracked: { module: Code.Module } = { module: Echo }
+ *   yield* Code.track(tracked)
+ *   while (true) {
+ *     const message = yield* Process.receive()
+ *     if (Gen.isSystemMessage(message)) {
+ *       const request = message.request as Sys.Request
+ *       if (request._tag === "ChangeCode") tracked.module = request.module as Code.Module
+ *       yield* Gen.reply(message.from, undefined)
+ *     } else {
+ *       const [from, payload] = message as [Process.Pid, unknown]
+ *       yield* Process.send(from, payload)
+ *     }
+ *   }
+ * })
+ * ```
  *
  * @category behaviours
  * @since 0.1.0
