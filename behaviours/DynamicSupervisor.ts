@@ -44,6 +44,7 @@ import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import { Rpc } from "effect/rpc"
 import * as Schema from "effect/Schema"
 import { BadArgument } from "../lib/Errors.js"
@@ -56,8 +57,9 @@ import * as Process from "../lib/Process.js"
 import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
-import { errorSchema, Intensity, PidSchema, shutdownChild, shutdownMany, startSpec } from "./internal/children.js"
-import { terminated } from "./internal/reports.js"
+import { currentProcessOf } from "../lib/internal/runtime.js"
+import { errorSchema, Intensity, PidSchema, shutdownChild, shutdownMany, startSpec, startSpecWith } from "./internal/children.js"
+import { log, terminated } from "./internal/reports.js"
 import type { ChildInfo, Counts } from "./Supervisor.js"
 import { StartChildFailed } from "./Supervisor.js"
 
@@ -155,41 +157,43 @@ class RetryRestart {
 
 const shutdownReason = ExitReason.shutdown()
 
-/** A child exited: restart it by its restart type, within the intensity. */
+/**
+ * A child exited: the crash report, then a restart by its restart type, within the intensity.
+ * As in `Supervisor`, the restart is plain code in one step plus the child's start and one
+ * continuation.
+ */
 const childExited = (state: State, child: Child, reason: ExitReason.ExitReason) =>
-  Effect.gen({ self: { state, child, reason } }, childExitedBody)
+  Effect.withFiber((fiber) => {
+    const pid = child.pid!
+    state.running.delete(pid)
+    child.pid = undefined
+    const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
+    terminated(fiber, child.spec, pid, reason, restarting ? "restart" : "none")
+    return restarting ? restart(fiber, state, child) : Effect.succeed(GenServer.noreply(state))
+  })
 
-function* childExitedBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {
-  const { child, reason, state } = this
-  const pid = child.pid!
-  state.running.delete(pid)
-  child.pid = undefined
-  const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
-  yield* terminated(child.spec, pid, reason, restarting ? "restart" : "none")
-  if (!restarting) return GenServer.noreply(state)
-  return yield* restart(state, child)
-}
-
-const restart = (state: State, child: Child): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  Effect.gen({ self: { state, child } }, restartBody)
-
-function* restartBody(this: { readonly state: State; readonly child: Child }) {
-  const { child, state } = this
+const restart = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  state: State,
+  child: Child
+): Effect.Effect<GenServer.CastResult<State>, never, any> => {
   state.restarting.delete(child)
-  if (!state.intensity.add(yield* Clock.currentTimeMillis)) {
-    yield* stopAll(state)
-    return GenServer.stopWith(shutdownReason, state)
+  if (!state.intensity.add(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())) {
+    return Effect.as(stopAll(state), GenServer.stopWith(shutdownReason, state))
   }
-  const result = yield* Telemetry.restart({ id: child.spec.id }, startSpec(child.spec))
-  if (result._tag === "Started") {
-    child.pid = result.pid
-    state.running.set(result.pid, child)
-  } else if (result._tag === "Failed") {
-    yield* Effect.logWarning(`dynamic supervisor: restart of ${child.spec.id} failed`, result.reason)
-    state.restarting.add(child)
-    yield* Process.send(yield* Process.self, new RetryRestart(child))
-  }
-  return GenServer.noreply(state)
+  const start = startSpecWith(child.spec, (pid) => {
+    child.pid = pid
+    state.running.set(pid, child)
+    return GenServer.noreply(state)
+  }, (started, fiber) => {
+    if (started._tag === "Failed") {
+      log(fiber, "Warn", [`dynamic supervisor: restart of ${child.spec.id} failed`, started.reason], {})
+      state.restarting.add(child)
+      Process.sendUnsafe(currentProcessOf(fiber)!, new RetryRestart(child))
+    }
+    return GenServer.noreply(state)
+  })
+  return currentProcessOf(fiber)?.runtime.telemetry === undefined ? start : Telemetry.restart({ id: child.spec.id }, start)
 }
 
 const stopAll = (state: State) => {
@@ -274,7 +278,9 @@ const DynamicSupervisorModule = GenServer.make({
       return child === undefined ? GenServer.noreply(state) : childExited(state, child, message.reason)
     }
     if (message instanceof RetryRestart) {
-      return state.restarting.has(message.child) ? restart(state, message.child) : GenServer.noreply(state)
+      return state.restarting.has(message.child)
+        ? Effect.withFiber((fiber) => restart(fiber, state, message.child))
+        : GenServer.noreply(state)
     }
     return Effect.as(Effect.logWarning("dynamic supervisor: unexpected message", message), GenServer.noreply(state))
   },

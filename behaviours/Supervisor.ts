@@ -44,6 +44,10 @@
  * - Intensity: more than `intensity` restarts within `period` (default 1 in 5 s, as OTP) stops
  *   every child in reverse order and exits the supervisor with reason `shutdown`, which its own
  *   supervisor then handles. Time is read from `Clock`.
+ * - A restart whose start fails is logged as a warning and tried again after the messages
+ *   already queued (OTP's `try_again_restart`); each try counts against the intensity, so a
+ *   child that cannot start again ends in the supervisor's shutdown. Meanwhile the child (and
+ *   the siblings waiting to start after it) show as `"restarting"` in {@link whichChildren}.
  * - Shutdown: children are stopped in reverse start order, each by its `shutdown`
  *   (`brutalKill`, a timeout in ms then `kill`, or `infinity`).
  * - `autoShutdown` (`never`, `anySignificant`, `allSignificant`): with significant children,
@@ -69,6 +73,8 @@ import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import { Rpc } from "effect/rpc"
 import type * as Schedule from "effect/Schedule"
@@ -83,8 +89,9 @@ import * as Process from "../lib/Process.js"
 import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
-import { Backoff, errorSchema, Intensity, PidSchema, shutdownChild, type Started, startSpec } from "./internal/children.js"
-import { terminated } from "./internal/reports.js"
+import { currentProcessOf } from "../lib/internal/runtime.js"
+import { Backoff, errorSchema, Intensity, PidSchema, shutdownChild, type Started, startSpec, startSpecWith } from "./internal/children.js"
+import { log, terminated } from "./internal/reports.js"
 
 // ----------------------------------------------------------------------------
 // Errors
@@ -344,9 +351,14 @@ interface State {
   generation: number
 }
 
-/** A restart that is due (sent by the supervisor to itself after a backoff or a failed restart). */
+/**
+ * A restart that is due, sent by the supervisor to itself: after a backoff (`retry` undefined:
+ * the restart was counted when the child exited), or after a restart whose start failed
+ * (`retry`: the failure, so the new attempt counts against the intensity, as OTP's
+ * `try_again_restart`).
+ */
 class RestartDue {
-  constructor(readonly id: string, readonly generation: number) {}
+  constructor(readonly id: string, readonly generation: number, readonly retry: ExitReason.ExitReason | undefined) {}
 }
 
 interface Init {
@@ -378,15 +390,18 @@ const resolve = (flags: Flags | undefined): BadArgument | undefined => {
 // Starting and stopping children
 // ----------------------------------------------------------------------------
 
+/** A child's start went through: it runs under `pid` now. */
+const launched = (state: State, child: Child, pid: Pid): void => {
+  child.pid = pid
+  child.restarting = undefined
+  state.byPid.set(pid, child)
+}
+
 const launch = (state: State, child: Child): Effect.Effect<Started, never, any> =>
-  Effect.map(startSpec(child.spec), (started) => {
-    if (started._tag === "Started") {
-      child.pid = started.pid
-      child.restarting = undefined
-      state.byPid.set(started.pid, child)
-    }
-    return started
-  })
+  startSpecWith<Started>(child.spec, (pid) => {
+    launched(state, child, pid)
+    return { _tag: "Started", pid }
+  }, identity)
 
 const stopChild = (state: State, child: Child): Effect.Effect<void, never, Process.CurrentProcess> => {
   const pid = child.pid
@@ -422,30 +437,32 @@ const remove = (state: State, child: Child) => {
 
 const shutdownReason = ExitReason.shutdown()
 
-/** What happens after a child exited: restart per strategy, or shut the supervisor down. */
+/**
+ * What happens after a child exited: the crash report, then a restart per strategy, or the
+ * supervisor shuts down.
+ *
+ * The restart path runs once per crash, so it is written for speed: the bookkeeping, the report,
+ * the intensity check and the telemetry check are plain code in one step (`Effect.withFiber`),
+ * and restarting one child (`oneForOne`, no backoff) is the spec's start plus one continuation.
+ * The other strategies, the backoff and the shutdown go through generators.
+ */
 const childExited = (
   state: State,
   child: Child,
   reason: ExitReason.ExitReason
 ): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  Effect.gen({ self: { state, child, reason } }, childExitedBody)
-
-function* childExitedBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {
-  const { child, reason, state } = this
-  const pid = child.pid!
-  state.byPid.delete(pid)
-  child.pid = undefined
-  const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
-  yield* terminated(child.spec, pid, reason, restarting ? "restart" : "none")
-  if (!restarting) {
+  Effect.withFiber((fiber) => {
+    const pid = child.pid!
+    state.byPid.delete(pid)
+    child.pid = undefined
+    const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
+    terminated(fiber, child.spec, pid, reason, restarting ? "restart" : "none")
+    if (restarting) return restart(fiber, state, child, reason)
     if (child.spec.restart === "temporary") remove(state, child)
-    if (child.spec.significant && shouldAutoShutdown(state)) {
-      return GenServer.stopWith(shutdownReason, state)
-    }
-    return GenServer.noreply(state)
-  }
-  return yield* restart(state, child, reason)
-}
+    return Effect.succeed(
+      child.spec.significant && shouldAutoShutdown(state) ? GenServer.stopWith(shutdownReason, state) : GenServer.noreply(state)
+    )
+  })
 
 const shouldAutoShutdown = (state: State): boolean => {
   if (state.autoShutdown === "anySignificant") return true
@@ -457,36 +474,50 @@ const shouldAutoShutdown = (state: State): boolean => {
 
 /** Counts a restart against the intensity and restarts (now, or after the backoff). */
 const restart = (
+  fiber: Fiber.Fiber<unknown, unknown>,
   state: State,
   child: Child,
   reason: ExitReason.ExitReason
-): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  Effect.gen({ self: { state, child, reason } }, restartBody)
-
-function* restartBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {
-  const { child, reason, state } = this
-  const now = yield* Clock.currentTimeMillis
+): Effect.Effect<GenServer.CastResult<State>, never, any> => {
+  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
   if (state.intensity.recent(now) === 0) child.backoff?.reset()
   if (!state.intensity.add(now)) {
-    yield* Effect.flatMap(Process.self, (supervisor) =>
-      Effect.logError(`supervisor shutting down: reached max restart intensity`).pipe(
-        Effect.annotateLogs({ report: "supervisor", supervisor: String(supervisor), child: child.spec.id, action: "shutdown" })
-      ))
-    yield* stopInReverse(state, state.children)
-    return GenServer.stopWith(shutdownReason, state)
+    log(fiber, "Error", ["supervisor shutting down: reached max restart intensity"], {
+      report: "supervisor",
+      supervisor: String(currentProcessOf(fiber)),
+      child: child.spec.id,
+      action: "shutdown"
+    })
+    return Effect.as(stopInReverse(state, state.children), GenServer.stopWith(shutdownReason, state))
   }
-  if (state.backoff !== undefined) {
-    child.backoff ??= new Backoff(state.backoff)
-    const delay = yield* child.backoff.next(reason)
-    if (delay > 0) {
-      yield* stopGroup(state, child)
-      const generation = ++state.generation
-      for (const c of group(state, child)) c.restarting = generation
-      yield* Process.sendAfter(yield* Process.self, new RestartDue(child.spec.id, generation), delay)
-      return GenServer.noreply(state)
-    }
+  if (state.backoff !== undefined) return Effect.gen({ self: { state, child, reason } }, backoffBody)
+  return restartNow(fiber, state, child, reason._tag)
+}
+
+/** The restart of `child`'s group, in the restart's telemetry span when the node's telemetry is on. */
+const restartNow = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  state: State,
+  child: Child,
+  reason: string
+): Effect.Effect<GenServer.CastResult<State>, never, any> =>
+  currentProcessOf(fiber)?.runtime.telemetry === undefined
+    ? restartGroup(state, child)
+    : Telemetry.restart({ id: child.spec.id, reason }, restartGroup(state, child))
+
+/** A restart under a backoff: after the schedule's delay, or now when it gives none. */
+function* backoffBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {
+  const { child, reason, state } = this
+  child.backoff ??= new Backoff(state.backoff!)
+  const delay = yield* child.backoff.next(reason)
+  if (delay > 0) {
+    yield* stopGroup(state, child)
+    const generation = ++state.generation
+    for (const c of group(state, child)) c.restarting = generation
+    yield* Process.sendAfter(yield* Process.self, new RestartDue(child.spec.id, generation, undefined), delay)
+    return GenServer.noreply(state)
   }
-  return yield* Telemetry.restart({ id: child.spec.id, reason: reason._tag }, restartGroup(state, child))
+  return yield* Effect.withFiber((fiber) => restartNow(fiber, state, child, reason._tag))
 }
 
 /** The children a restart of `child` concerns, in start order. */
@@ -505,9 +536,41 @@ const group = (state: State, child: Child): ReadonlyArray<Child> => {
 const stopGroup = (state: State, child: Child) =>
   stopInReverse(state, group(state, child).filter((c) => c !== child))
 
-/** Restarts `child` and its group; a failed start is retried later (and counted). */
+/**
+ * A restart of `member` failed: a warning, and the restart is tried again after the messages
+ * already queued (OTP's `try_again_restart`), as a restart of its own: it counts against the
+ * intensity, so a child that cannot start again ends in the supervisor's shutdown. Meanwhile
+ * `members` not running show as restarting.
+ */
+const retryLater = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  state: State,
+  members: ReadonlyArray<Child>,
+  member: Child,
+  failure: unknown
+): void => {
+  log(fiber, "Warn", [`supervisor: restart of ${member.spec.id} failed: ${describe(failure)}`], {})
+  const generation = ++state.generation
+  for (const c of members) if (c.pid === undefined) c.restarting = generation
+  const reason = ExitReason.isExitReason(failure) ? failure : ExitReason.fail(failure)
+  Process.sendUnsafe(currentProcessOf(fiber)!, new RestartDue(member.spec.id, generation, reason))
+}
+
+/** Restarts `child` and its group; a failed start is tried again later. */
 const restartGroup = (state: State, child: Child): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  Effect.gen({ self: { state, child } }, restartGroupBody)
+  state.strategy === "oneForOne" ? restartOne(state, child) : Effect.gen({ self: { state, child } }, restartGroupBody)
+
+/** `oneForOne`: the child alone, in one continuation after its start. */
+const restartOne = (state: State, child: Child): Effect.Effect<GenServer.CastResult<State>, never, any> =>
+  child.pid !== undefined || !state.children.includes(child)
+    ? Effect.succeed(GenServer.noreply(state))
+    : startSpecWith(child.spec, (pid) => {
+      launched(state, child, pid)
+      return GenServer.noreply(state)
+    }, (started, fiber) => {
+      if (started._tag === "Failed") retryLater(fiber, state, [child], child, started.reason)
+      return GenServer.noreply(state)
+    })
 
 function* restartGroupBody(this: { readonly state: State; readonly child: Child }) {
   const { child, state } = this
@@ -517,11 +580,10 @@ function* restartGroupBody(this: { readonly state: State; readonly child: Child 
     if (member.pid !== undefined) continue
     const started = yield* launch(state, member)
     if (started._tag === "Failed") {
-      yield* Effect.logWarning(`supervisor: restart of ${member.spec.id} failed: ${describe(started.reason)}`)
-      const generation = ++state.generation
-      for (const c of members) if (c.pid === undefined) c.restarting = generation
-      // Retry after the messages already queued, as OTP's try_again_restart.
-      yield* Process.send(yield* Process.self, new RestartDue(member.spec.id, generation))
+      yield* Effect.withFiber((fiber) => {
+        retryLater(fiber, state, members, member, started.reason)
+        return Effect.void
+      })
       return GenServer.noreply(state)
     }
   }
@@ -653,7 +715,10 @@ const SupervisorModule = GenServer.make({
     if (message instanceof RestartDue) {
       const child = find(state, message.id)
       if (child === undefined || child.restarting !== message.generation) return GenServer.noreply(state)
-      return Telemetry.restart({ id: child.spec.id, reason: "retry" }, restartGroup(state, child))
+      const retry = message.retry
+      return Effect.withFiber((fiber) =>
+        retry === undefined ? restartNow(fiber, state, child, "backoff") : restart(fiber, state, child, retry)
+      )
     }
     return Effect.as(Effect.logWarning("supervisor: unexpected message", message), GenServer.noreply(state))
   },

@@ -19,6 +19,8 @@ import * as Process from "../../lib/Process.js"
 import type { Reference } from "../../lib/Reference.js"
 import type { ChildSpec, Shutdown } from "../ChildSpec.js"
 import { started } from "./reports.js"
+import * as Fiber from "effect/Fiber"
+import { identity } from "effect/Function"
 
 const isExitFrom = (pid: Pid) => (m: unknown): m is Process.ExitMessage =>
   Process.isExitMessage(m) && m.from === pid
@@ -167,23 +169,45 @@ export type Started = { readonly _tag: "Started"; readonly pid: Pid } | { readon
   readonly reason: unknown
 }
 
+const ignored: Started = { _tag: "Ignored" }
+
+/** A start that failed: `InitIgnored` is an ignored child, any other failure a failed start. */
+export const startFailed = (cause: Cause.Cause<unknown>): Started => {
+  const error = Cause.findErrorOption(cause)
+  if (Option.isSome(error) && error.value instanceof InitIgnored) return ignored
+  return { _tag: "Failed", reason: Option.isSome(error) ? error.value : ExitReason.crash(cause) }
+}
+
+/**
+ * Runs a child spec's `start` in the supervisor and tells `onStarted` the pid (the progress
+ * report is written first) or `onFailed` how it failed (an ignored child is an `Ignored`, any
+ * other failure a `Failed` carrying the typed error or a crash of the cause); both are given the
+ * supervisor's fiber, in whose step they run. One continuation around the spec's own start: the
+ * restart path runs it once per restart.
+ */
+export const startSpecWith = <A>(
+  spec: ChildSpec<any>,
+  onStarted: (pid: Pid, fiber: Fiber.Fiber<unknown, unknown>) => A,
+  onFailed: (started: Started, fiber: Fiber.Fiber<unknown, unknown>) => A
+): Effect.Effect<A, never, any> =>
+  Effect.matchCause(spec.start as Effect.Effect<Pid, unknown, any>, {
+    onSuccess: (pid) => {
+      const fiber = Fiber.getCurrent()!
+      started(fiber, spec, pid)
+      return onStarted(pid, fiber)
+    },
+    onFailure: (cause) => onFailed(startFailed(cause), Fiber.getCurrent()!)
+  })
+
+const asStarted = (pid: Pid): Started => ({ _tag: "Started", pid })
+
 /**
  * Runs a child spec's `start` in the supervisor: `InitIgnored` is an ignored child, any other
  * failure a failed start (its typed error, or a crash carrying the cause); a started child gets
  * a progress report.
  */
 export const startSpec = (spec: ChildSpec<any>): Effect.Effect<Started, never, any> =>
-  spec.start.pipe(
-    Effect.flatMap((pid) => started(spec, pid, { _tag: "Started", pid } as Started)),
-    Effect.catchCause((cause): Effect.Effect<Started> => {
-      const error = Cause.findErrorOption(cause)
-      if (Option.isSome(error) && error.value instanceof InitIgnored) return Effect.succeed({ _tag: "Ignored" })
-      return Effect.succeed({
-        _tag: "Failed",
-        reason: Option.isSome(error) ? error.value : ExitReason.crash(cause)
-      })
-    })
-  )
+  startSpecWith<Started>(spec, asStarted, identity)
 
 /** The Schema of a pid in the supervisors' protocols (local values: no encoding). */
 export const PidSchema = Schema.declare<Pid>(isPid)

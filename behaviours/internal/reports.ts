@@ -1,41 +1,73 @@
 /**
  * OTP's supervisor reports (progress and crash), shared by Supervisor and DynamicSupervisor.
  *
+ * A report is written from inside the supervisor's own step (`log`, given its fiber), not as an
+ * Effect of its own: a restart writes a crash report, and `Effect.logError(...).pipe(
+ * Effect.annotateLogs(...))` costs a context update, a finalizer and a dozen allocations for
+ * what is one call of each logger. `log` does what those two do, with Effect's public pieces:
+ * the same level check, the same loggers (`CurrentLoggers`) given the same options, and the
+ * annotations in the fiber's context (`CurrentLogAnnotations`) while they run, so a logger
+ * sees exactly what it would see under `annotateLogs`.
+ *
  * @internal
  */
-import * as Effect from "effect/Effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import type * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as References from "effect/References"
-import { currentProcessOf } from "../../lib/internal/runtime.js"
 import * as ExitReason from "../../lib/ExitReason.js"
+import { currentProcessOf } from "../../lib/internal/runtime.js"
 import type { Pid } from "../../lib/Pid.js"
-import * as Process from "../../lib/Process.js"
 import type { ChildSpec } from "../ChildSpec.js"
+
+/** Whether a log at `level` would be written by `fiber` (Effect's own check). */
+export const enabled = (fiber: Fiber.Fiber<unknown, unknown>, level: LogLevel.LogLevel): boolean =>
+  !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), level)
+
+/**
+ * Writes one log entry now, from inside `fiber`'s running step: `Effect.logWithLevel(level)(
+ * ...message)` under `Effect.annotateLogs(annotations)`. Call it from `Effect.withFiber`.
+ */
+export const log = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  level: LogLevel.LogLevel,
+  message: ReadonlyArray<unknown>,
+  annotations: Readonly<Record<string, unknown>>
+): void => {
+  if (!enabled(fiber, level)) return
+  const loggers = fiber.getRef(Logger.CurrentLoggers)
+  if (loggers.size === 0) return
+  const context = fiber.context
+  const current = Context.get(context, References.CurrentLogAnnotations)
+  fiber.setContext(Context.add(context, References.CurrentLogAnnotations, { ...current, ...annotations }))
+  try {
+    const date = new Date(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())
+    for (const logger of loggers) logger.log({ cause: Cause.empty, fiber, date, logLevel: level, message })
+  } finally {
+    fiber.setContext(context)
+  }
+}
 
 /**
  * A supervisor started a child: logged at `Debug` (OTP logs progress reports at `info`, below
  * its default level; Effect's default is `Info`, so they show once the minimum level is `Debug`),
- * annotated `report: "progress"`, `supervisor`, `child`, `pid`, `type` and `restart`. Returns
- * `value`; when `Debug` is off it costs one level check.
+ * annotated `report: "progress"`, `supervisor`, `child`, `pid`, `type` and `restart`. When
+ * `Debug` is off it costs one level check.
  */
-export const started = <A>(spec: ChildSpec<any>, pid: Pid, value: A): Effect.Effect<A> =>
-  Effect.withFiber((fiber) => {
-    if (LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug")) return Effect.succeed(value)
-    const supervisor = currentProcessOf(fiber)
-    return Effect.as(
-      Effect.logDebug(`child ${spec.id} started`).pipe(
-        Effect.annotateLogs({
-          report: "progress",
-          supervisor: String(supervisor),
-          child: spec.id,
-          pid: String(pid),
-          type: spec.type,
-          restart: spec.restart
-        })
-      ),
-      value
-    )
+export const started = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<any>, pid: Pid): void => {
+  if (!enabled(fiber, "Debug")) return
+  log(fiber, "Debug", [`child ${spec.id} started`], {
+    report: "progress",
+    supervisor: String(currentProcessOf(fiber)),
+    child: spec.id,
+    pid: String(pid),
+    type: spec.type,
+    restart: spec.restart
   })
+}
 
 /**
  * OTP's supervisor report: an abnormal child exit (not `normal` or `shutdown`) is logged as an
@@ -45,21 +77,19 @@ export const started = <A>(spec: ChildSpec<any>, pid: Pid, value: A): Effect.Eff
  * prints it.
  */
 export const terminated = (
+  fiber: Fiber.Fiber<unknown, unknown>,
   spec: ChildSpec<any>,
   pid: Pid,
   reason: ExitReason.ExitReason,
   action: "restart" | "none"
-): Effect.Effect<void, never, Process.CurrentProcess> =>
-  ExitReason.isOrderly(reason)
-    ? Effect.void
-    : Effect.flatMap(Process.self, (supervisor) =>
-      Effect.logError(`child ${spec.id} terminated (${reason._tag})`, reason).pipe(
-        Effect.annotateLogs({
-          report: "supervisor",
-          supervisor: String(supervisor),
-          child: spec.id,
-          pid: String(pid),
-          reason: reason._tag,
-          action
-        })
-      ))
+): void => {
+  if (ExitReason.isOrderly(reason) || !enabled(fiber, "Error")) return
+  log(fiber, "Error", [`child ${spec.id} terminated (${reason._tag})`, reason], {
+    report: "supervisor",
+    supervisor: String(currentProcessOf(fiber)),
+    child: spec.id,
+    pid: String(pid),
+    reason: reason._tag,
+    action
+  })
+}
