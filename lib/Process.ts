@@ -687,7 +687,7 @@ export const link = (pid: Pid): Effect.Effect<void, NoProc, CurrentProcess> =>
     if (target === process) return Effect.void
     if (target === undefined || target.status === Status.Dead) {
       if (process.trapExit) {
-        process.deliver(new ExitMessageImpl({ from: pid, reason: ExitReason.noproc }))
+        process.deliver(new ExitMessageImpl(pid, ExitReason.noproc))
         return Effect.void
       }
       return Effect.fail(new NoProc({ target: pid }))
@@ -739,7 +739,7 @@ export const monitor = (pid: Pid): Effect.Effect<Reference, never, CurrentProces
     const target = asLocal(pid)
     if (target === undefined) {
       const ref = process.runtime.makeReference()
-      process.deliver(new DownMessageImpl({ ref, pid, reason: ExitReason.noproc }))
+      process.deliver(new DownMessageImpl(ref, pid, ExitReason.noproc))
       return Effect.succeed(ref)
     }
     return Effect.succeed(process.monitor(target))

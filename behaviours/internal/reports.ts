@@ -37,12 +37,27 @@ export const log = (
   message: ReadonlyArray<unknown>,
   annotations: Readonly<Record<string, unknown>>
 ): void => {
-  if (!enabled(fiber, level)) return
+  if (enabled(fiber, level)) write(fiber, level, message, annotations)
+}
+
+const isEmpty = (record: Readonly<Record<string, unknown>>): boolean => {
+  for (const _ in record) return false
+  return true
+}
+
+/** {@link log} once the level is known to be enabled. */
+const write = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  level: LogLevel.LogLevel,
+  message: ReadonlyArray<unknown>,
+  annotations: Readonly<Record<string, unknown>>
+): void => {
   const loggers = fiber.getRef(Logger.CurrentLoggers)
   if (loggers.size === 0) return
   const context = fiber.context
   const current = Context.get(context, References.CurrentLogAnnotations)
-  fiber.setContext(Context.add(context, References.CurrentLogAnnotations, { ...current, ...annotations }))
+  const merged = isEmpty(current) ? annotations : { ...current, ...annotations }
+  fiber.setContext(Context.add(context, References.CurrentLogAnnotations, merged))
   try {
     const date = new Date(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())
     for (const logger of loggers) logger.log({ cause: Cause.empty, fiber, date, logLevel: level, message })
@@ -59,7 +74,7 @@ export const log = (
  */
 export const started = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<any>, pid: Pid): void => {
   if (!enabled(fiber, "Debug")) return
-  log(fiber, "Debug", [`child ${spec.id} started`], {
+  write(fiber, "Debug", [`child ${spec.id} started`], {
     report: "progress",
     supervisor: String(currentProcessOf(fiber)),
     child: spec.id,
@@ -84,7 +99,7 @@ export const terminated = (
   action: "restart" | "none"
 ): void => {
   if (ExitReason.isOrderly(reason) || !enabled(fiber, "Error")) return
-  log(fiber, "Error", [`child ${spec.id} terminated (${reason._tag})`, reason], {
+  write(fiber, "Error", [`child ${spec.id} terminated (${reason._tag})`, reason], {
     report: "supervisor",
     supervisor: String(currentProcessOf(fiber)),
     child: spec.id,

@@ -15,7 +15,6 @@
  */
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -30,25 +29,25 @@ import { counters, localNodes, makeReference, PidBase, type PidLike, ReferenceIm
 
 /**
  * A trapped exit signal, delivered as a message to a process that traps exits.
- * OTP's `{'EXIT', From, Reason}`.
+ * OTP's `{'EXIT', From, Reason}`. A plain class (three fields, set once): one is made per exit
+ * of a linked process, on the restart path of every supervisor.
  *
  * @internal
  */
-export class ExitMessage extends Data.TaggedClass("Exit")<{
-  readonly from: PidLike
-  readonly reason: ExitReason.ExitReason
-}> {}
+export class ExitMessage {
+  readonly _tag = "Exit" as const
+  constructor(readonly from: PidLike, readonly reason: ExitReason.ExitReason) {}
+}
 
 /**
  * A monitor fired: OTP's `{'DOWN', Ref, process, Pid, Reason}`.
  *
  * @internal
  */
-export class DownMessage extends Data.TaggedClass("Down")<{
-  readonly ref: ReferenceImpl
-  readonly pid: PidLike
-  readonly reason: ExitReason.ExitReason
-}> {}
+export class DownMessage {
+  readonly _tag = "Down" as const
+  constructor(readonly ref: ReferenceImpl, readonly pid: PidLike, readonly reason: ExitReason.ExitReason) {}
+}
 
 // ----------------------------------------------------------------------------
 // Process
@@ -306,7 +305,7 @@ export class ProcessImpl extends PidBase implements Runnable {
     if (reason._tag === "Kill" && !link) {
       this.exitWith(ExitReason.killed)
     } else if (this.trapExit) {
-      this.deliver(new ExitMessage({ from, reason }))
+      this.deliver(new ExitMessage(from, reason))
     } else if (reason._tag === "Normal") {
       // A normal exit signal is ignored, except `exit(self(), normal)`, which ends the caller.
       if (from === this && !link) this.exitWith(reason)
@@ -363,7 +362,7 @@ export class ProcessImpl extends PidBase implements Runnable {
       this.monitoredBy = undefined
       for (const monitor of monitoredBy.values()) {
         monitor.watcher.monitors?.delete(monitor.ref.id)
-        monitor.watcher.deliver(new DownMessage({ ref: monitor.ref, pid: this, reason }))
+        monitor.watcher.deliver(new DownMessage(monitor.ref, this, reason))
       }
     }
     let watcher = this.watchers
@@ -401,7 +400,7 @@ export class ProcessImpl extends PidBase implements Runnable {
     // A process that is exiting but not yet dead is still monitored: its Down comes with the
     // real reason, after its name is freed (as in OTP, where the signal is handled in order).
     if (target.status === Status.Dead) {
-      this.deliver(new DownMessage({ ref, pid: target, reason: ExitReason.noproc }))
+      this.deliver(new DownMessage(ref, target, ExitReason.noproc))
       return ref
     }
     const monitor: Monitor = { ref, watcher: this, target }
