@@ -837,6 +837,16 @@ const run = <A>(result: unknown): Effect.Effect<A, unknown, unknown> =>
  * reads `module` and may change an idle server's code in place (`changeIdle`).
  */
 class Loop implements Code.Tracked {
+  // The fields an upgrade reads and writes come first, so that they share the object's first
+  // cache line: an upgrade of many idle servers is bound by memory, one server after another.
+  /** The module the server runs: the code server reads it. */
+  module: AnyModule
+  state: unknown
+  /** Blocked in the main loop's plain `receive`: idle when the mailbox is empty too. */
+  parked = false
+  /** A code change running in place on another fiber; the loop waits for it (see `resume`). */
+  changing = false
+  readonly inbox: Process.Mailbox
   timeout: number | undefined = undefined
   continueArg: { readonly value: unknown } | undefined = undefined
   suspended = false
@@ -845,23 +855,30 @@ class Loop implements Code.Tracked {
   messagesIn = 0
   messagesOut = 0
   terminated = false
-  /** Blocked in the main loop's plain `receive`: idle when the mailbox is empty too. */
-  parked = false
-  /** A code change running in place on another fiber; the loop waits for it (see `resume`). */
-  changing = false
   /** Resumes the loop once the in-place code change is done, if it woke meanwhile. */
   waiter: (() => void) | undefined = undefined
+  readonly self: Pid
+  readonly parent: Pid | undefined
+  readonly startTime: number
+  readonly context: Context.Context<never>
 
   constructor(
-    public module: AnyModule,
-    public state: unknown,
-    readonly self: Pid,
-    readonly parent: Pid | undefined,
-    readonly startTime: number,
-    readonly inbox: Process.Mailbox,
-    readonly context: Context.Context<never>
+    module: AnyModule,
+    state: unknown,
+    self: Pid,
+    parent: Pid | undefined,
+    startTime: number,
+    inbox: Process.Mailbox,
+    context: Context.Context<never>
   ) {
+    this.module = module
+    this.state = state
+    this.inbox = inbox
     this.since = startTime
+    this.self = self
+    this.parent = parent
+    this.startTime = startTime
+    this.context = context
   }
 
   /** `Code.Tracked`: the `ChangeCode` system message, handled now on the caller's fiber. */
@@ -869,10 +886,10 @@ class Loop implements Code.Tracked {
     if (!this.parked || this.changing || !this.inbox.waiting || this.inbox.messageCount > 0) return undefined
     const next = module as AnyModule
     // A module of another name goes through the message, which reports it.
-    if (!isModule(next) || next.name !== this.module.name) return undefined
+    if (next.name !== this.module.name || !isModule(next)) return undefined
     // The services the code change needs are the server's own: `context` provides them.
     const change = this.changeCode(next, extra) as Effect.Effect<void, Sys.SysError>
-    if (Exit.isExit(change)) return change
+    if (change === Exit.void || Exit.isExit(change)) return change
     // Asynchronous: the loop, if a message wakes it, waits until the change ends, however it
     // ends (an interrupted upgrade leaves the old code and state).
     this.changing = true
@@ -889,7 +906,8 @@ class Loop implements Code.Tracked {
   /**
    * Runs `next`'s `codeChange` on the state and swaps module and state if it succeeds; the
    * old code and state stay otherwise. An `Exit` when that was synchronous (a plain value, or
-   * an Effect that is already an `Exit`, as `migrate` returns), else the Effect to run.
+   * an Effect that is already an `Exit`, as `migrate` returns; `Exit.void` itself when the
+   * change went through), else the Effect to run.
    */
   changeCode(next: AnyModule, extra: unknown): Effect.Effect<void, Sys.SysError, unknown> {
     if (next.codeChange === undefined) {
@@ -902,9 +920,15 @@ class Loop implements Code.Tracked {
     } catch (error) {
       return Exit.fail(codeChangeFailed(Cause.die(error)))
     }
-    if (!Effect.isEffect(migrated)) return this.swap(next, Exit.succeed(migrated))
+    // A plain new state (checked here rather than by `Effect.isEffect`, so that the check sees
+    // one kind of state and stays cheap over an upgrade of many servers).
+    if ((typeof migrated !== "object" && typeof migrated !== "function") || migrated === null || !(Effect.TypeId in migrated)) {
+      this.module = next
+      this.state = migrated
+      return Exit.void
+    }
     if (Exit.isExit(migrated)) return this.swap(next, migrated)
-    return Effect.flatMap(Effect.exit(migrated), (exit) => this.swap(next, exit))
+    return Effect.flatMap(Effect.exit(migrated as Effect.Effect<unknown, unknown, unknown>), (exit) => this.swap(next, exit))
   }
 
   private swap(next: AnyModule, migrated: Exit.Exit<unknown, unknown>): Exit.Exit<void, Sys.SysError> {

@@ -350,10 +350,14 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
       const upgraded: Array<{ readonly pid: Pid; readonly from: string }> = []
       const failed: Array<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }> = []
       const froms = new Set<string>()
+      let lastFrom: string | undefined
       const settle = (pid: Pid, from: string, outcome: Exit.Exit<unknown, unknown>): void => {
-        if (Exit.isSuccess(outcome)) {
+        if (outcome === Exit.void || Exit.isSuccess(outcome)) {
           upgraded.push({ pid, from })
-          froms.add(from)
+          if (from !== lastFrom) {
+            froms.add(from)
+            lastFrom = from
+          }
           return
         }
         const error = Cause.findErrorOption(outcome.cause)
@@ -380,6 +384,7 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
       const attempt = (pid: Pid, tracked: Tracked, from: string): Effect.Effect<void> | undefined => {
         const change = tracked.changeIdle?.(module, extra)
         if (change === undefined) busy.push({ pid, tracked, from })
+        else if ((change as unknown) === Exit.void) settle(pid, from, Exit.void)
         else if (Exit.isExit(change)) settle(pid, from, change)
         else return Effect.map(awaitChange(pid, change), (exit) => settle(pid, from, exit))
         if ((++count & 255) === 0 && performance.now() - slice > upgradeSliceMillis) {
@@ -387,10 +392,29 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
         }
         return undefined
       }
-      for (const [pid, tracked] of server.running.get(module.name) ?? []) {
-        if (tracked.module === module) continue
-        const next = attempt(pid, tracked, tracked.module.version)
-        if (next !== undefined) yield* next
+      // The table is read into two arrays first (the builtins copy it without an object per
+      // entry), then walked in batches: a first pass over a batch only reads each process and
+      // its loop record, loads the CPU can have in flight together, so that the pass that
+      // changes them finds them in the cache (an upgrade of many idle processes is bound by
+      // memory, not by the code it runs per process).
+      const table = server.running.get(module.name)
+      const pids = table === undefined ? [] : Array.from(table.keys())
+      const trackeds = table === undefined ? [] : Array.from(table.values())
+      for (let start = 0; start < pids.length; start += readAhead) {
+        const end = Math.min(start + readAhead, pids.length)
+        let read = 0
+        for (let i = start; i < end; i++) {
+          const pid = pids[i]
+          if (pid instanceof ProcessImpl) read += pid.head
+          if (trackeds[i]!.module === module) read++
+        }
+        readAheadSink += read
+        for (let i = start; i < end; i++) {
+          const tracked = trackeds[i]!
+          if (tracked.module === module) continue
+          const next = attempt(pids[i]!, tracked, tracked.module.version)
+          if (next !== undefined) yield* next
+        }
       }
       const again = busy
       busy = []
@@ -416,6 +440,12 @@ const awaitChange = (pid: Pid, change: Effect.Effect<void, SysError>): Effect.Ef
     Effect.exit(change),
     (exit) => pid instanceof ProcessImpl && !pid.alive ? Exit.fail(new NoProc({ target: pid })) : exit
   )
+
+/** How many processes {@link upgrade} reads ahead of the ones it changes. */
+const readAhead = 64
+
+/** Where the read-ahead puts what it read, so that the reads are not optimized away. */
+let readAheadSink = 0
 
 /** A process {@link upgrade} found busy. */
 interface Busy {
