@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Equal, Schedule } from "effect"
+import { Effect, Equal, LogLevel, References, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { ChildSpec, Errors, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
@@ -637,5 +637,44 @@ describe("supervisor reports", () => {
       yield* Process.receive({ match: isDownFor(ref) })
       assert.isTrue(logs.entries.some((e) => e.annotations["action"] === "shutdown" && e.message.includes("intensity")))
     })).pipe(Effect.provide(Node.layer()), logs.provide)
+  })
+
+  it.effect("a report keeps the annotations the supervisor runs under, and follows the minimum log level", () => {
+    const logs = captureLogs()
+    const crashOnce = (minimum: LogLevel.LogLevel) =>
+      Process.run(Effect.gen(function*() {
+        const log = yield* Process.self
+        const sup = yield* Supervisor.start([worker({ id: "a", log })], { intensity: 5 })
+        yield* takeLog
+        yield* crash(sup, "a")
+        yield* nextLog
+        yield* Supervisor.stop(sup)
+      })).pipe(
+        Effect.annotateLogs({ app: "shop", child: "shadowed by the report" }),
+        Effect.provideService(References.MinimumLogLevel, minimum),
+        Effect.provide(Node.layer()),
+        logs.provide
+      )
+    return Effect.gen(function*() {
+      yield* crashOnce("Info")
+      const reports = logs.entries.filter((e) => e.annotations["report"] === "supervisor")
+      assert.strictEqual(reports.length, 1)
+      // The supervisor's own annotations come along; the report's win where both name a key.
+      assert.strictEqual(reports[0]!.annotations["app"], "shop")
+      assert.strictEqual(reports[0]!.annotations["child"], "a")
+      // Progress reports are Debug: not written at Info, written at Debug.
+      assert.isFalse(logs.entries.some((e) => e.annotations["report"] === "progress"))
+      logs.entries.length = 0
+      yield* crashOnce("Debug")
+      const progress = logs.entries.filter((e) => e.annotations["report"] === "progress")
+      assert.deepStrictEqual(progress.map((e) => [e.level, e.annotations["child"], e.annotations["app"]]), [
+        ["Debug", "a", "shop"],
+        ["Debug", "a", "shop"]
+      ])
+      // Above Error, no report at all.
+      logs.entries.length = 0
+      yield* crashOnce("Fatal")
+      assert.deepStrictEqual(logs.entries, [])
+    })
   })
 })
