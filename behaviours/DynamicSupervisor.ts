@@ -193,7 +193,7 @@ const restart = (
     }
     return GenServer.noreply(state)
   })
-  return currentProcessOf(fiber)?.runtime.telemetry === undefined ? start : Telemetry.restart({ id: child.spec.id }, start)
+  return Telemetry.restart({ id: child.spec.id }, start)
 }
 
 const stopAll = (state: State) => {

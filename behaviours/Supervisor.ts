@@ -441,9 +441,10 @@ const shutdownReason = ExitReason.shutdown()
  * What happens after a child exited: the crash report, then a restart per strategy, or the
  * supervisor shuts down.
  *
- * The restart path runs once per crash, so it is written for speed: the bookkeeping, the report,
- * the intensity check and the telemetry check are plain code in one step (`Effect.withFiber`),
- * and restarting one child (`oneForOne`, no backoff) is the spec's start plus one continuation.
+ * The restart path runs once per crash, so it is written for speed: the bookkeeping, the report
+ * and the intensity check are plain code in one step (`Effect.withFiber`), and restarting one
+ * child (`oneForOne`, no backoff) is `Telemetry.restart`'s check, the spec's start and one
+ * continuation.
  * The other strategies, the backoff and the shutdown go through generators.
  */
 const childExited = (
@@ -491,19 +492,12 @@ const restart = (
     return Effect.as(stopInReverse(state, state.children), GenServer.stopWith(shutdownReason, state))
   }
   if (state.backoff !== undefined) return Effect.gen({ self: { state, child, reason } }, backoffBody)
-  return restartNow(fiber, state, child, reason._tag)
+  return restartNow(state, child, reason._tag)
 }
 
 /** The restart of `child`'s group, in the restart's telemetry span when the node's telemetry is on. */
-const restartNow = (
-  fiber: Fiber.Fiber<unknown, unknown>,
-  state: State,
-  child: Child,
-  reason: string
-): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  currentProcessOf(fiber)?.runtime.telemetry === undefined
-    ? restartGroup(state, child)
-    : Telemetry.restart({ id: child.spec.id, reason }, restartGroup(state, child))
+const restartNow = (state: State, child: Child, reason: string): Effect.Effect<GenServer.CastResult<State>, never, any> =>
+  Telemetry.restart({ id: child.spec.id, reason }, restartGroup(state, child))
 
 /** A restart under a backoff: after the schedule's delay, or now when it gives none. */
 function* backoffBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {
@@ -517,7 +511,7 @@ function* backoffBody(this: { readonly state: State; readonly child: Child; read
     yield* Process.sendAfter(yield* Process.self, new RestartDue(child.spec.id, generation, undefined), delay)
     return GenServer.noreply(state)
   }
-  return yield* Effect.withFiber((fiber) => restartNow(fiber, state, child, reason._tag))
+  return yield* restartNow(state, child, reason._tag)
 }
 
 /** The children a restart of `child` concerns, in start order. */
@@ -716,9 +710,9 @@ const SupervisorModule = GenServer.make({
       const child = find(state, message.id)
       if (child === undefined || child.restarting !== message.generation) return GenServer.noreply(state)
       const retry = message.retry
-      return Effect.withFiber((fiber) =>
-        retry === undefined ? restartNow(fiber, state, child, "backoff") : restart(fiber, state, child, retry)
-      )
+      return retry === undefined
+        ? restartNow(state, child, "backoff")
+        : Effect.withFiber((fiber) => restart(fiber, state, child, retry))
     }
     return Effect.as(Effect.logWarning("supervisor: unexpected message", message), GenServer.noreply(state))
   },

@@ -295,7 +295,7 @@ What that says, in the order it costs:
    \`Effect.annotateLogs\` (a context update and a finalizer): a whole crash-and-restart cycle
    of this benchmark was 46 Effect operations and 10.6 kB allocated. The supervisor's part is
    now one step of plain code (the exit's bookkeeping, the report written straight to the
-   loggers, the intensity window) and the child's start with one continuation: 24 operations
+   loggers, the intensity window) and the child's start with one continuation: 25 operations
    and 5.7 kB per cycle, three of them wake-ups (worker, supervisor, driver). Same-run A/B:
    38-45k/s before, 60-96k/s after, level with the raw-Effect restart loop.
 5. **A generator function made per call.** \`(...) => Effect.gen(function*() {...})\` makes a

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Equal } from "effect"
 import { TestClock } from "effect/testing"
-import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
-import { captureLogs, Exit, nextLog, Ping, quiet, takeLog, worker, Worker } from "./support/workers.js"
+import { DynamicSupervisor, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
+import { captureLogs, Exit, flakyWorker, nextLog, Ping, quiet, restartWarnings, takeLog, worker, Worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()), quiet)
@@ -113,30 +113,14 @@ describe("DynamicSupervisor", () => {
     const logs = captureLogs()
     return Process.run(Effect.gen(function*() {
       const log = yield* Process.self
-      // A child that starts, then fails its next `failures` starts (its init fails), then starts.
-      const flaky = (id: string, failures: number) => {
-        let starts = 0
-        const spec = ChildSpec.worker(
-          id,
-          Effect.suspend(() => {
-            starts++
-            const init = starts >= 2 && starts <= 1 + failures ? "fail" : "ok"
-            return Effect.map(GenServer.startLink(Worker, { id, log, init }), (server) => server.pid!)
-          })
-        )
-        return { spec, starts: () => starts }
-      }
-      const warnings = (id: string) =>
-        logs.entries.filter((e) => e.level === "Warn" && e.message.includes(`restart of ${id} failed`)).length
-
       const sup = yield* DynamicSupervisor.start({ intensity: 5 })
-      const a = flaky("a", 2)
+      const a = flakyWorker({ id: "a", log }, 2)
       const first = (yield* DynamicSupervisor.startChild(sup, a.spec))!
       yield* takeLog
       yield* exitChild(first, "crash")
       assert.deepStrictEqual(yield* nextLog, ["started", "a"])
       assert.strictEqual(a.starts(), 4)
-      assert.strictEqual(warnings("a"), 2)
+      assert.strictEqual(restartWarnings(logs, "a"), 2)
       const [child] = yield* DynamicSupervisor.whichChildren(sup)
       assert.isTrue(typeof child!.pid === "object" && !Equal.equals(child!.pid, first))
       yield* DynamicSupervisor.stop(sup)
@@ -145,13 +129,13 @@ describe("DynamicSupervisor", () => {
       // One that cannot start again: the tries exceed the intensity and the supervisor shuts down.
       const doomed = yield* DynamicSupervisor.start({ intensity: 2 })
       const ref = yield* Process.monitor(doomed.pid!)
-      const d = flaky("d", Infinity)
+      const d = flakyWorker({ id: "d", log }, Infinity)
       const pid = (yield* DynamicSupervisor.startChild(doomed, d.spec))!
       yield* takeLog
       yield* exitChild(pid, "crash")
       assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.shutdown())
       assert.strictEqual(d.starts(), 3)
-      assert.strictEqual(warnings("d"), 2)
+      assert.strictEqual(restartWarnings(logs, "d"), 2)
       assert.strictEqual((yield* Process.processes).length, 1)
     })).pipe(Effect.provide(Node.layer()), logs.provide)
   })

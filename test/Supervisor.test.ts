@@ -3,7 +3,7 @@ import { Effect, Equal, LogLevel, References, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { ChildSpec, Errors, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
-import { captureLogs, Exit, nextLog, Ping, quiet, takeLog, worker, Worker } from "./support/workers.js"
+import { captureLogs, Exit, flakyWorker, nextLog, Ping, quiet, restartWarnings, takeLog, worker, Worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()), quiet)
@@ -254,36 +254,20 @@ describe("intensity", () => {
     const logs = captureLogs()
     return Process.run(Effect.gen(function*() {
       const log = yield* Process.self
-      // A child that starts, then fails its next `failures` starts (its init fails), then starts.
-      const flaky = (id: string, failures: number) => {
-        let starts = 0
-        const spec = ChildSpec.worker(
-          id,
-          Effect.suspend(() => {
-            starts++
-            const init = starts >= 2 && starts <= 1 + failures ? "fail" : "ok"
-            return Effect.map(GenServer.startLink(Worker, { id, log, init }), (server) => server.pid!)
-          })
-        )
-        return { spec, starts: () => starts }
-      }
-      const warnings = (id: string) =>
-        logs.entries.filter((e) => e.level === "Warn" && e.message.includes(`restart of ${id} failed`)).length
-
       // oneForOne: two failed tries, then the child runs again.
-      const a = flaky("a", 2)
+      const a = flakyWorker({ id: "a", log }, 2)
       const sup = yield* Supervisor.start([a.spec], { intensity: 5 })
       yield* takeLog
       yield* crash(sup, "a")
       assert.deepStrictEqual(yield* nextLog, ["started", "a"])
       assert.strictEqual(a.starts(), 4)
-      assert.strictEqual(warnings("a"), 2)
+      assert.strictEqual(restartWarnings(logs, "a"), 2)
       assert.isTrue(typeof (yield* pidOf(sup, "a")) === "object")
       yield* Supervisor.stop(sup)
       yield* takeLog
 
       // oneForAll: the sibling waits as restarting while the tries fail, then both start in order.
-      const b = flaky("b", 1)
+      const b = flakyWorker({ id: "b", log }, 1)
       const all = yield* Supervisor.start([b.spec, worker({ id: "c", log })], { strategy: "oneForAll", intensity: 5 })
       yield* takeLog
       yield* crash(all, "b")
@@ -291,20 +275,20 @@ describe("intensity", () => {
       assert.deepStrictEqual(yield* nextLog, ["started", "b"])
       assert.deepStrictEqual(yield* nextLog, ["started", "c"])
       assert.strictEqual(b.starts(), 3)
-      assert.strictEqual(warnings("b"), 1)
+      assert.strictEqual(restartWarnings(logs, "b"), 1)
       yield* Supervisor.stop(all)
       yield* takeLog
 
       // A child that cannot start again: the tries exceed the intensity (2) and the supervisor
       // shuts down, as OTP's does; it does not retry forever.
-      const d = flaky("d", Infinity)
+      const d = flakyWorker({ id: "d", log }, Infinity)
       const doomed = yield* Supervisor.start([d.spec], { intensity: 2 })
       const ref = yield* Process.monitor(doomed.pid!)
       yield* takeLog
       yield* crash(doomed, "d")
       assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.shutdown())
       assert.strictEqual(d.starts(), 3)
-      assert.strictEqual(warnings("d"), 2)
+      assert.strictEqual(restartWarnings(logs, "d"), 2)
       assert.strictEqual((yield* Process.processes).length, 1)
     })).pipe(Effect.provide(Node.layer()), logs.provide)
   })

@@ -8,6 +8,8 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Pull from "effect/Pull"
 import * as Schedule from "effect/Schedule"
@@ -19,8 +21,6 @@ import * as Process from "../../lib/Process.js"
 import type { Reference } from "../../lib/Reference.js"
 import type { ChildSpec, Shutdown } from "../ChildSpec.js"
 import { started } from "./reports.js"
-import * as Fiber from "effect/Fiber"
-import { identity } from "effect/Function"
 
 const isExitFrom = (pid: Pid) => (m: unknown): m is Process.ExitMessage =>
   Process.isExitMessage(m) && m.from === pid

@@ -3,7 +3,7 @@
  */
 import { Context, Effect, Logger, Option, References, Schema } from "effect"
 import { Rpc } from "effect/rpc"
-import { ExitReason, GenServer, Process } from "../../index.js"
+import { ChildSpec, ExitReason, GenServer, Process } from "../../index.js"
 
 export interface WorkerArgs {
   readonly id: string
@@ -78,3 +78,24 @@ export const captureLogs = () => {
 
 /** Runs `effect` with its log entries dropped (tests that crash workers on purpose). */
 export const quiet = <A, E, R>(effect: Effect.Effect<A, E, R>) => captureLogs().provide(effect)
+
+/**
+ * A worker spec whose start succeeds, then fails its next `failures` starts (its init fails),
+ * then succeeds again; `starts()` counts the starts so far.
+ */
+export const flakyWorker = (args: Omit<WorkerArgs, "init">, failures: number) => {
+  let starts = 0
+  const spec = ChildSpec.worker(
+    args.id,
+    Effect.suspend(() => {
+      starts++
+      const init = starts >= 2 && starts <= 1 + failures ? "fail" : "ok"
+      return Effect.map(GenServer.startLink(Worker, { ...args, init }), (server) => server.pid!)
+    })
+  )
+  return { spec, starts: () => starts }
+}
+
+/** How many warnings say that a restart of child `id` failed. */
+export const restartWarnings = (logs: ReturnType<typeof captureLogs>, id: string): number =>
+  logs.entries.filter((e) => e.level === "Warn" && e.message.includes(`restart of ${id} failed`)).length
