@@ -98,7 +98,21 @@
  * - No start phases, no `included_applications`, no distributed (takeover/failover) start types,
  *   no `.app` file: `make` is the application resource, `config` its environment.
  * - {@link stop} of an application that another stop is already stopping waits for that stop,
- *   then fails with {@link NotStarted}, as OTP's controller answers the second request.
+ *   then fails with {@link NotStarted}, as OTP's controller answers the second request. A
+ *   `prepStop` or `stop` callback that stops its own application (or calls {@link stopAll})
+ *   does not wait for itself.
+ * - A start failure is returned to the caller ({@link StartFailed}) whatever the start type, and
+ *   the other applications keep running; {@link run} and {@link main} end with status 2. OTP's
+ *   controller stops the node when a permanent application (or a transient one, abnormally)
+ *   fails to start.
+ * - {@link start} is `application:ensure_all_started`: starting a running application returns
+ *   no name, where `application:start` answers `{error, {already_started, App}}`. A second start
+ *   of an application that is starting waits for the first.
+ * - {@link which} lists the applications in start order; `which_applications` lists the most
+ *   recently started first.
+ * - Stopping an application does not stop the ones that depend on it (as in OTP).
+ * - No `unload`, `set_env`/`get_env` (the configuration is an Effect `Config`, read once at
+ *   start), `maxT`, `start_type/0` or `get_application/0`.
  *
  * @since 0.1.0
  */
@@ -691,9 +705,15 @@ const startType = (type: unknown): StartType =>
   type === "permanent" || type === "transient" ? type : "temporary"
 
 const stopByName = (c: Controller, name: string): Effect.Effect<void, NotStarted> =>
-  Effect.suspend(() => {
+  Effect.flatMap(Effect.serviceOption(Process.CurrentProcess), (self) => {
     const running = c.running.get(name)
     if (running === undefined) return Effect.fail(new NotStarted({ application: name }))
+    // Its own `prepStop` or `stop` (run by its master) asks: the application is going already,
+    // and waiting for it would wait for the caller itself.
+    if (Option.isSome(self) && self.value === running.master) {
+      running.stopping = true
+      return Effect.void
+    }
     // Being stopped by someone else: wait for it, then answer as OTP's controller answers the
     // second request.
     if (running.stopping) {

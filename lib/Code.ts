@@ -83,6 +83,19 @@
  *   refuses (`not_purged`) while old code exists; use {@link softPurge} first for that.
  * - A code change the requester gave up on (timeout, interruption) is not made later: in OTP a
  *   `sys:change_code` that timed out may still run when the process gets to it.
+ * - OTP's release handler suspends every process of the module, loads the new code, changes
+ *   them, then resumes them all: no process runs the new version while another still runs the
+ *   old. effect-otp changes processes one after the other while the others keep running, so
+ *   during an upgrade processes of both versions can meet; make the protocol between versions
+ *   compatible (as for a rolling upgrade of a cluster).
+ * - `sys:change_code` answers `unknown_system_msg` unless the process was suspended first;
+ *   `Sys.changeCode` suspends and resumes it itself, and {@link upgrade} leaves a process that
+ *   `Sys.suspend` suspended still suspended (OTP's release handler resumes every process it
+ *   touched).
+ * - There is no downgrade mode (`{down, Vsn}`): going back is an upgrade to the older module
+ *   value, whose `codeChange` gets the version the process runs.
+ * - {@link purge} returns the processes it killed; `code:purge/1` returns whether there were any.
+ *   There is no `code:delete` (a module cannot be left with no current version).
  *
  * @since 0.1.0
  */
@@ -361,7 +374,16 @@ export const running: Effect.Effect<ReadonlyArray<readonly [Pid, Module]>, never
  * @category loading
  * @since 0.1.0
  */
-export const load = (module: Module): Effect.Effect<LoadResult, never, Node> => install(module, true)
+export const load = (module: Module): Effect.Effect<LoadResult, BadArgument, Node> =>
+  isModule(module) ? install(module, true) : Effect.fail(notAModule("Code.load", module))
+
+/** Whether `u` is a module value: an object with a string `name` and `version`. */
+const isModule = (u: unknown): u is Module =>
+  (typeof u === "object" || typeof u === "function") && u !== null &&
+  typeof (u as Module).name === "string" && typeof (u as Module).version === "string"
+
+const notAModule = (operation: string, u: unknown): BadArgument =>
+  new BadArgument({ operation, reason: `not a module (an object with a string name and version): ${describe(u)}` })
 
 /**
  * The tracked processes of `name` that run none of `kept` (by identity): the processes an
@@ -531,6 +553,7 @@ export const upgrade = (
   options?: UpgradeOptions
 ): Effect.Effect<UpgradeReport, BadArgument, Node> =>
   withServer((server) => {
+    if (!isModule(module)) return Effect.fail(notAModule("Code.upgrade", module))
     const millis = timeoutMillis(options?.timeout)
     if (millis === undefined) {
       return Effect.fail(

@@ -260,6 +260,23 @@ describe("Application: the application master (OTP's application_master)", () =>
       assert.isTrue(errors.some((m) => m.includes("bad: stop failed")))
     }))
 
+  it.effect("a callback that stops its own application, or all of them, does not wait for itself", () =>
+    inNode(Effect.gen(function*() {
+      const base = plain("base", { children: ["b1"] })
+      const x = Application.make({
+        name: "x",
+        dependencies: [base],
+        start: () => Supervisor.startLink([worker("x1")]),
+        prepStop: () => Effect.andThen(Application.stopAll, Effect.sync(() => events.push("x prepStop"))),
+        stop: () => Effect.andThen(Effect.ignore(Application.stop("x")), Effect.sync(() => events.push("x stop")))
+      })
+      yield* Application.start(x)
+      events.length = 0
+      yield* Application.stop("x")
+      assert.deepStrictEqual(events, ["base prepStop", "b1 down", "base stop", "x prepStop", "x1 down", "x stop"])
+      assert.deepStrictEqual(yield* Application.which, [])
+    })))
+
   it.effect("two starts of one application at the same time start it once", () =>
     inNode(Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()

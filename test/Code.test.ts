@@ -526,3 +526,32 @@ describe("Code: purging", () => {
       assert.isTrue(yield* Process.isAlive(c.pid!))
     })))
 })
+
+describe("Code: what it is given", () => {
+  it.effect("a value that is no module is a BadArgument for load and upgrade, and changes nothing", () =>
+    inNode(Effect.gen(function*() {
+      for (const bad of [undefined, null, 42, "Acc", { name: "Acc" }, { name: 1, version: "1" }]) {
+        assert.strictEqual((yield* Effect.flip(Code.load(bad as never)))._tag, "BadArgument")
+        assert.strictEqual((yield* Effect.flip(Code.upgrade(bad as never)))._tag, "BadArgument")
+      }
+      assert.deepStrictEqual(yield* Code.current("Acc"), Option.none())
+    })))
+
+  it.effect("module names that are Object.prototype members are plain names", () =>
+    inNode(Effect.gen(function*() {
+      for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) {
+        assert.deepStrictEqual(yield* Code.current(name), Option.none())
+        assert.deepStrictEqual(yield* Code.processes(name), [])
+        assert.isTrue(yield* Code.softPurge(name))
+        assert.deepStrictEqual(yield* Code.purge(name), [])
+        const v1 = GenServer.make({ ...V1, name })
+        const v2 = GenServer.make({ ...V2, name })
+        const server = yield* GenServer.start(v1, [1])
+        const report = yield* Code.upgrade(v2)
+        assert.deepStrictEqual(report.upgraded.map((u) => u.pid), [server.pid!], name)
+        assert.strictEqual(yield* GenServer.call(server, Get), "v2 sum=1 from 1")
+        assert.deepStrictEqual((yield* Code.processes(name)).map(([, v]) => v), ["2"])
+        assert.strictEqual(Option.getOrThrow(yield* Code.current(name)).version, "2")
+      }
+    })))
+})
