@@ -33,29 +33,86 @@
  *   ones already running (`application:ensure_all_started`), and returns the names it started.
  *   A dependency cycle or an unknown dependency (a name no application given or {@link load}ed
  *   has) is a typed error before anything starts; if one start fails, the applications this call
- *   started are stopped again, in reverse order.
+ *   started are stopped again, in reverse order. Two starts of one application at the same time
+ *   start it once.
  * - Each application runs under an application master process, which starts its root (the
- *   `start` effect runs in the master and links the root to it: use `Supervisor.startLink`).
- * - Start types, for when the root exits by itself: `permanent` (any exit stops every other
- *   application and the node), `transient` (an exit with any reason but `normal` does that,
+ *   `start` effect runs in the master; use `Supervisor.startLink`) and links to it, whatever
+ *   `start` did. `start` must give an Effect of the root (a pid, or a handle with a live pid):
+ *   anything else, a failure, or a throw is a {@link StartFailed}, and nothing of the
+ *   application is left running.
+ * - Stopping (`stop`, `stopAll`, the shutdown of {@link run}): `prepStop` runs, the root is told
+ *   `shutdown` (a root supervisor stops its children in reverse order) and waited for, then
+ *   `stop` runs. When the root exits by itself, with any reason, `prepStop` and `stop` run too,
+ *   and the master exits with the root's reason. A failing or throwing `prepStop`/`stop` is
+ *   logged and the stop goes on, as OTP catches them.
+ * - Start types, for an application that exits by itself (its root exited, or its master was
+ *   killed): `permanent` (any exit is fatal), `transient` (any reason but `normal` is fatal,
  *   including the `shutdown` of a root supervisor that gave up; `normal` is only logged),
- *   `temporary` (only logged). {@link stop} of an application is never such an
- *   exit.
+ *   `temporary` (only logged). A fatal exit stops every other running application, in the
+ *   reverse order of their start, however they were started ({@link start}, {@link run},
+ *   {@link main}, or as a dependency, which gets the type of the call that started it), and
+ *   {@link awaitFailure} completes; {@link run} and {@link main} then end with status 1.
+ *   {@link stop} of an application is never such an exit.
+ * - If the master is killed, its root goes down with it (it is linked), and `prepStop`/`stop`
+ *   still run (OTP runs them in the master's helper process), then the start type applies with
+ *   the reason `killed`.
  * - Configuration is an Effect `Config`, read from the `ConfigProvider` in context when the
  *   application starts (the environment by default), so defaults live in code and the
  *   environment overrides them; a config error is a typed error and nothing of that
  *   application starts.
  * - {@link stopAll} stops the running applications in the reverse order of their start; each
- *   root supervisor stops its children in reverse order.
+ *   root supervisor stops its children in reverse order. An application already being stopped
+ *   is waited for.
+ * - Application names are keys of `Map`s: any string is a name, `__proto__` and `constructor`
+ *   included.
+ *
+ * ## Signals in {@link main}
+ *
+ * SIGINT and SIGTERM are handled from the moment `main` is called:
+ *
+ * - A signal while the applications start: the application being started finishes starting,
+ *   the ones after it are not started, and everything started is stopped in reverse order
+ *   (status 0). OTP likewise stops the node in order once `init:stop` is handled.
+ * - A signal while running: everything stops in reverse order (status 0).
+ * - A second signal, while starting or stopping: the program exits at once, with status 130
+ *   (SIGINT) or 143 (SIGTERM), without waiting for the rest of the shutdown: the way out of a
+ *   `start` or `stop` that hangs. (The OS process ends, so nothing is left running.)
  *
  * ## Exit status of {@link main}
  *
- * | status | meaning                                                            |
- * |--------|--------------------------------------------------------------------|
- * | 0      | stopped in order: a signal (SIGINT/SIGTERM) or `until` completed    |
- * | 1      | an application failed (permanent exit, or transient abnormal exit) |
- * | 2      | the applications could not be started                              |
- * | 3      | the shutdown did not finish within `shutdownTimeout`               |
+ * | status  | meaning                                                                  |
+ * |---------|--------------------------------------------------------------------------|
+ * | 0       | stopped in order: a signal (SIGINT/SIGTERM) or `until` completed          |
+ * | 1       | an application failed (permanent exit, or transient abnormal exit)       |
+ * | 2       | the applications could not be started                                    |
+ * | 3       | the shutdown did not finish within `shutdownTimeout`                     |
+ * | 130/143 | a second SIGINT/SIGTERM cut the start or the shutdown short              |
+ *
+ * ## Differences from OTP
+ *
+ * - A fatal exit stops the applications, not the JavaScript process: a program built on
+ *   {@link start} sees it through {@link awaitFailure}; {@link run} returns and {@link main}
+ *   sets the exit status. OTP halts the node.
+ * - An application is its tree: processes it spawns outside the tree (not linked to it) are not
+ *   killed when it stops. OTP's master kills every process whose group leader it is.
+ * - No start phases, no `included_applications`, no distributed (takeover/failover) start types,
+ *   no `.app` file: `make` is the application resource, `config` its environment.
+ * - {@link stop} of an application that another stop is already stopping waits for that stop,
+ *   then fails with {@link NotStarted}, as OTP's controller answers the second request. A
+ *   `prepStop` or `stop` callback that stops its own application (or calls {@link stopAll})
+ *   does not wait for itself.
+ * - A start failure is returned to the caller ({@link StartFailed}) whatever the start type, and
+ *   the other applications keep running; {@link run} and {@link main} end with status 2. OTP's
+ *   controller stops the node when a permanent application (or a transient one, abnormally)
+ *   fails to start.
+ * - {@link start} is `application:ensure_all_started`: starting a running application returns
+ *   no name, where `application:start` answers `{error, {already_started, App}}`. A second start
+ *   of an application that is starting waits for the first.
+ * - {@link which} lists the applications in start order; `which_applications` lists the most
+ *   recently started first.
+ * - Stopping an application does not stop the ones that depend on it (as in OTP).
+ * - No `unload`, `set_env`/`get_env` (the configuration is an Effect `Config`, read once at
+ *   start), `maxT`, `start_type/0` or `get_application/0`.
  *
  * @since 0.1.0
  */
@@ -71,7 +128,7 @@ import * as Option from "effect/Option"
 import * as ExitReason from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
 import * as Node from "../lib/Node.js"
-import type { Pid } from "../lib/Pid.js"
+import { isPid, type Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 
 // ----------------------------------------------------------------------------
@@ -117,7 +174,9 @@ export interface Application<C = unknown, R = never> {
   readonly config: Config.Config<C> | undefined
   /** Starts the root (linked to the calling process, the application master). */
   readonly start: (config: C) => Effect.Effect<Root, unknown, R | Node.Node | Process.CurrentProcess>
-  /** Runs after the tree has stopped (OTP's `stop/1`). */
+  /** Runs before the tree stops, while it still runs (OTP's `prep_stop/1`). */
+  readonly prepStop: ((config: C) => Effect.Effect<void, never, R>) | undefined
+  /** Runs after the tree has stopped, or exited by itself (OTP's `stop/1`). */
   readonly stop: ((config: C) => Effect.Effect<void, never, R>) | undefined
 }
 
@@ -138,7 +197,12 @@ export interface Definition<C, R> {
   readonly config?: Config.Config<C> | undefined
   /** Starts the root, linked to the calling process (the application master): use `Supervisor.startLink`. */
   readonly start: (config: C) => Effect.Effect<Root, unknown, R>
-  /** Runs after the tree has stopped (OTP's `stop/1`). */
+  /**
+   * Runs before the tree stops, while it still runs (OTP's `prep_stop/1`): e.g. stop taking
+   * new work. Also when the root has exited by itself, before `stop`.
+   */
+  readonly prepStop?: ((config: C) => Effect.Effect<void, never, R>) | undefined
+  /** Runs after the tree has stopped, whether it was stopped or its root exited by itself (OTP's `stop/1`). */
   readonly stop?: ((config: C) => Effect.Effect<void, never, R>) | undefined
 }
 
@@ -157,8 +221,29 @@ export const make = <C = undefined, R = never>(
   dependencies: definition.dependencies ?? [],
   config: definition.config,
   start: definition.start as Application<C, Exclude<R, Node.Node | Process.CurrentProcess>>["start"],
+  prepStop: definition.prepStop as Application<C, Exclude<R, Node.Node | Process.CurrentProcess>>["prepStop"],
   stop: definition.stop as Application<C, Exclude<R, Node.Node | Process.CurrentProcess>>["stop"]
 })
+
+/**
+ * Whether `u` is an application made by {@link make}.
+ *
+ * @example
+ * ```ts
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const app = Application.make({ name: "web", start: () => Supervisor.startLink([]) })
+ * Application.isApplication(app) // true
+ * Application.isApplication({ name: "web" }) // false
+ * ```
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isApplication = (u: unknown): u is Application<unknown, unknown> =>
+  typeof u === "object" && u !== null && (u as { readonly [TypeId]?: unknown })[TypeId] === TypeId &&
+  typeof (u as Application).name === "string" && typeof (u as Application).start === "function" &&
+  Array.isArray((u as Application).dependencies)
 
 // ----------------------------------------------------------------------------
 // Errors
@@ -268,11 +353,30 @@ export type StartError = DependencyCycle | UnknownApplication | DuplicateApplica
 // The controller (one per node)
 // ----------------------------------------------------------------------------
 
-interface Running {
-  readonly app: Application<any, any>
-  readonly type: StartType
-  readonly master: Pid
-  stopping: boolean
+/**
+ * A running application, from the moment its master has started its root until it is gone
+ * (tree stopped, callbacks run, removed from the controller).
+ */
+class Running {
+  /** A stop was asked for: the master's exit is not the application's own. */
+  stopping = false
+  /** `prepStop` has been called. */
+  prepped = false
+  /** `stop` has been called. */
+  stopped = false
+  /** `stop` has returned: the master's cleanup is done. */
+  cleaned = false
+  /** Completes once the application is gone. */
+  readonly gone: Deferred.Deferred<void> = Deferred.makeUnsafe<void>()
+  constructor(
+    readonly app: Application<any, any>,
+    readonly type: StartType,
+    readonly config: unknown,
+    readonly master: Pid,
+    readonly root: Pid,
+    /** The services of the code that started the application: its callbacks and reports run with them. */
+    readonly context: Context.Context<never>
+  ) {}
 }
 
 /**
@@ -292,9 +396,11 @@ export interface Failure {
 class Controller {
   readonly loaded = new Map<string, Application<any, any>>()
   readonly running = new Map<string, Running>()
+  /** Applications whose start is under way, so that a second start waits for the first. */
+  readonly starting = new Map<string, Deferred.Deferred<void>>()
   /** Start order of the running applications. */
   readonly order: Array<string> = []
-  failure: Deferred.Deferred<Failure> | undefined
+  readonly failure: Deferred.Deferred<Failure> = Deferred.makeUnsafe<Failure>()
 }
 
 const controllers = new WeakMap<Node.Node, Controller>()
@@ -309,9 +415,6 @@ const controller: Effect.Effect<Controller, never, Node.Node> = Effect.withFiber
   return Effect.succeed(c)
 })
 
-const failureOf = (c: Controller): Effect.Effect<Deferred.Deferred<Failure>> =>
-  c.failure !== undefined ? Effect.succeed(c.failure) : Effect.map(Deferred.make<Failure>(), (d) => (c.failure = d))
-
 /**
  * Makes applications known by name, so others can depend on them by name (OTP's
  * `application:load`).
@@ -319,9 +422,10 @@ const failureOf = (c: Controller): Effect.Effect<Deferred.Deferred<Failure>> =>
  * @category lifecycle
  * @since 0.1.0
  */
-export const load = (...apps: ReadonlyArray<Application<any, any>>): Effect.Effect<void, DuplicateApplication, Node.Node> =>
-  Effect.flatMap(controller, (c) => {
+export const load = (...apps: ReadonlyArray<Application<any, any>>): Effect.Effect<void, DuplicateApplication | UnknownApplication, Node.Node> =>
+  Effect.flatMap(controller, (c): Effect.Effect<void, DuplicateApplication | UnknownApplication> => {
     for (const app of apps) {
+      if (!isApplication(app)) return Effect.fail(new UnknownApplication({ name: describe(app), requiredBy: "Application.load" }))
       const known = c.loaded.get(app.name)
       if (known !== undefined && known !== app) return Effect.fail(new DuplicateApplication({ name: app.name }))
     }
@@ -332,6 +436,7 @@ export const load = (...apps: ReadonlyArray<Application<any, any>>): Effect.Effe
 /** The applications to start for `root`, dependencies first. */
 const plan = (c: Controller, root: Application<any, any>): Effect.Effect<ReadonlyArray<Application<any, any>>, DependencyCycle | UnknownApplication | DuplicateApplication> =>
   Effect.suspend(() => {
+    if (!isApplication(root)) return Effect.fail(new UnknownApplication({ name: describe(root), requiredBy: "Application.start" }))
     const known = new Map(c.loaded)
     const order: Array<Application<any, any>> = []
     const done = new Set<string>()
@@ -346,8 +451,10 @@ const plan = (c: Controller, root: Application<any, any>): Effect.Effect<Readonl
         if (typeof dep === "string") {
           next = known.get(dep) ?? c.running.get(dep)?.app
           if (next === undefined) return new UnknownApplication({ name: dep, requiredBy: app.name })
-        } else {
+        } else if (isApplication(dep)) {
           next = dep
+        } else {
+          return new UnknownApplication({ name: describe(dep), requiredBy: app.name })
         }
         const error = visit(next, [...path, app.name])
         if (error) return error
@@ -361,18 +468,167 @@ const plan = (c: Controller, root: Application<any, any>): Effect.Effect<Readonl
       if (seen.has(app)) return
       seen.add(app)
       if (!known.has(app.name)) known.set(app.name, app)
-      for (const dep of app.dependencies) if (typeof dep !== "string") collect(dep, seen)
+      for (const dep of app.dependencies) if (isApplication(dep)) collect(dep, seen)
     }
     collect(root, new Set())
     const error = visit(root, [])
     return error ? Effect.fail(error) : Effect.succeed(order)
   })
 
-class StopRequest {
-  constructor(readonly done: Deferred.Deferred<void>) {}
+const describe = (u: unknown): string => {
+  try {
+    return typeof u === "string" ? u : typeof u === "object" && u !== null ? Object.prototype.toString.call(u) : String(u)
+  } catch {
+    return typeof u
+  }
 }
 
-const rootPid = (root: Root): Pid | undefined => ("pid" in root && !("id" in root) ? root.pid : root as Pid)
+/** Asks a master to stop its application. */
+class StopRequest {}
+
+const stopRequest = new StopRequest()
+
+/** The root's pid in what `start` gave, if it is one. */
+const rootPid = (root: unknown): Pid | undefined => {
+  if (isPid(root)) return root
+  if (typeof root === "object" && root !== null && "pid" in root) {
+    const pid = (root as { readonly pid: unknown }).pid
+    if (isPid(pid)) return pid
+  }
+  return undefined
+}
+
+/** `app.start(config)` as an Effect; a throw is a defect, a result that is no Effect a failure. */
+const callStart = (app: Application<any, any>, config: unknown): Effect.Effect<unknown, unknown, any> =>
+  Effect.suspend(() => {
+    const started: unknown = app.start(config)
+    return Effect.isEffect(started)
+      ? started
+      : Effect.fail(new Error(`bad return from start: ${describe(started)} is not an Effect`))
+  })
+
+/**
+ * Runs the optional `prepStop` or `stop` callback. Its failure, a throw, or a result that is no
+ * Effect is logged and the stop goes on, as OTP's master catches them.
+ */
+const callback = (app: Application<any, any>, which: "prepStop" | "stop", config: unknown): Effect.Effect<void, never, any> => {
+  const f = app[which]
+  if (typeof f !== "function") return Effect.void
+  return Effect.suspend(() => {
+    const result: unknown = f(config)
+    return Effect.isEffect(result) ? Effect.asVoid(result) : Effect.void
+  }).pipe(
+    Effect.catchCause((cause) =>
+      Effect.logError(`application ${app.name}: ${which} failed`, cause).pipe(
+        Effect.annotateLogs({ application: app.name })
+      )
+    )
+  )
+}
+
+/** Waits until `pid` has exited (at once if it has). */
+const awaitExit = (pid: Pid): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    const cancel = Process.watchExitUnsafe(pid, () => resume(Effect.void))
+    if (cancel === undefined) return resume(Effect.void)
+    return Effect.sync(cancel)
+  })
+
+/**
+ * The body of an application master: starts the root, then waits for a stop request or the
+ * root's own exit (OTP's `application_master` and its `loop_it` helper in one process).
+ */
+const master = (c: Controller, app: Application<any, any>, type: StartType, config: unknown, context: Context.Context<never>) => (ack: Gen.Ack) =>
+  Effect.gen(function*() {
+    yield* Process.trapExit(true)
+    const self = yield* Process.self
+    // A failed start: the master exits with the reason, which takes down what `start` linked to
+    // it (OTP's master kills every process of the application).
+    const fail = (reason: ExitReason.ExitReason) => Effect.andThen(ack({ _tag: "Stop", reason }), Process.exitWith(reason))
+    const started = yield* Effect.exit(callStart(app, config))
+    if (Exit.isFailure(started)) return yield* fail(ExitReason.crash(started.cause))
+    const root = rootPid(started.value)
+    if (root === undefined) {
+      return yield* fail(ExitReason.shutdown(`bad return from start: ${describe(started.value)} is no root pid`))
+    }
+    if (!(yield* Process.isAlive(root))) return yield* fail(ExitReason.noproc)
+    // OTP's master links to the root, however `start` started it: its exit always reaches us.
+    yield* Process.link(root)
+    const running = new Running(app, type, config, self, root, context)
+    // In the table before the starter hears of it: an exit right after the start is not lost.
+    Process.watchExitUnsafe(self, (reason) => masterExited(c, running, reason))
+    c.running.set(app.name, running)
+    c.order.push(app.name)
+    yield* ack({ _tag: "Ok" })
+    const next = yield* Process.receive({
+      match: (m) => m instanceof StopRequest || (Process.isExitMessage(m) && m.from === root)
+    })
+    running.prepped = true
+    yield* callback(app, "prepStop", config)
+    if (next instanceof StopRequest) {
+      // Stop the tree: the root supervisor stops its children in reverse order.
+      const ref = yield* Process.monitor(root)
+      yield* Process.unlink(root)
+      yield* Process.exit(root, ExitReason.shutdown())
+      yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+      running.stopped = true
+      yield* callback(app, "stop", config)
+      running.cleaned = true
+      return
+    }
+    // The root exited by itself: `stop` runs, and the master exits with the root's reason (the
+    // controller applies the start type).
+    const reason = (next as Process.ExitMessage).reason
+    running.stopped = true
+    yield* callback(app, "stop", config)
+    running.cleaned = true
+    if (reason._tag !== "Normal") yield* Process.exitWith(reason)
+  })
+
+/**
+ * A master has exited. If it was killed before its cleanup, its callbacks still run (once the
+ * root, which it takes down through their link, is gone), as OTP's helper process runs them;
+ * then the application is gone.
+ */
+const masterExited = (c: Controller, running: Running, reason: ExitReason.ExitReason): void => {
+  if (running.cleaned) return gone(c, running, reason)
+  const { app, config, root } = running
+  const cleanup = Effect.gen(function*() {
+    yield* Process.exit(root, reason._tag === "Normal" ? ExitReason.shutdown() : reason)
+    yield* awaitExit(root)
+    // Each callback runs once: one the master had begun is not run again.
+    if (!running.prepped) yield* callback(app, "prepStop", config)
+    if (!running.stopped) yield* callback(app, "stop", config)
+    running.cleaned = true
+    gone(c, running, reason)
+  })
+  Effect.runForkWith(running.context)(cleanup as Effect.Effect<void>)
+}
+
+/**
+ * The application is gone: out of the table. If it exited by itself (no stop was asked), its
+ * exit is reported and its start type applied: a fatal exit records the failure and stops
+ * every other application, in reverse start order.
+ */
+const gone = (c: Controller, running: Running, reason: ExitReason.ExitReason): void => {
+  const name = running.app.name
+  if (c.running.get(name) === running) {
+    c.running.delete(name)
+    const index = c.order.indexOf(name)
+    if (index >= 0) c.order.splice(index, 1)
+  }
+  Deferred.doneUnsafe(running.gone, Exit.void)
+  if (running.stopping) return
+  const type = running.type
+  // As OTP: for a transient application anything but `normal` is abnormal, including the
+  // `shutdown` of a root supervisor that reached its restart intensity.
+  const fatal = type === "permanent" || (type === "transient" && reason._tag !== "Normal")
+  if (fatal) Deferred.doneUnsafe(c.failure, Exit.succeed({ application: name, reason }))
+  const report = Effect.logWarning(`application ${name} exited: ${ExitReason.format(reason)}`).pipe(
+    Effect.annotateLogs({ application: name, type, reason: ExitReason.format(reason), fatal: String(fatal) })
+  )
+  Effect.runForkWith(running.context)(fatal ? Effect.andThen(report, stopAllIn(c)) : report)
+}
 
 /** Starts one application under a fresh master process. */
 const startOne = (c: Controller, app: Application<any, any>, type: StartType): Effect.Effect<void, InvalidConfig | StartFailed, any> =>
@@ -380,60 +636,57 @@ const startOne = (c: Controller, app: Application<any, any>, type: StartType): E
     const config = app.config === undefined
       ? undefined
       : yield* Effect.mapError(app.config, (error) => new InvalidConfig({ application: app.name, error }))
-    const failure = yield* failureOf(c)
-    const master = yield* Gen.start((ack) =>
-      Effect.gen(function*() {
-        yield* Process.trapExit(true)
-        const started = yield* Effect.exit(app.start(config))
-        if (Exit.isFailure(started)) {
-          yield* ack({ _tag: "Stop", reason: ExitReason.crash(started.cause) })
-          return
-        }
-        const root = rootPid(started.value)
-        if (root === undefined) {
-          yield* ack({ _tag: "Stop", reason: ExitReason.shutdown("the start returned no root pid") })
-          return
-        }
-        yield* ack({ _tag: "Ok" })
-        const next = yield* Process.receive({
-          match: (m) => m instanceof StopRequest || (Process.isExitMessage(m) && m.from === root)
-        })
-        if (next instanceof StopRequest) {
-          // Stop the tree: the root supervisor stops its children in reverse order.
-          const ref = yield* Process.monitor(root)
-          yield* Process.unlink(root)
-          yield* Process.exit(root, ExitReason.shutdown())
-          yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
-          if (app.stop !== undefined) yield* app.stop(config)
-          yield* Deferred.succeed(next.done, undefined)
-          return
-        }
-        // The root exited by itself: apply the start type.
-        const reason = (next as Process.ExitMessage).reason
-        const running = c.running.get(app.name)
-        c.running.delete(app.name)
-        const index = c.order.indexOf(app.name)
-        if (index >= 0) c.order.splice(index, 1)
-        // As OTP: for a transient application anything but `normal` is abnormal, including the
-        // `shutdown` of a root supervisor that reached its restart intensity.
-        const fatal = type === "permanent" || (type === "transient" && reason._tag !== "Normal")
-        yield* Effect.logWarning(`application ${app.name} exited: ${ExitReason.format(reason)}`).pipe(
-          Effect.annotateLogs({ application: app.name, type, reason: ExitReason.format(reason), fatal: String(fatal) })
-        )
-        if (fatal && running !== undefined && !running.stopping) yield* Deferred.succeed(failure, { application: app.name, reason })
-      }), { timeout: "infinity" }).pipe(
-        Effect.mapError((error) =>
-          new StartFailed({ application: app.name, reason: error._tag === "InitFailed" ? error.reason : error })
-        )
+    const context = yield* Effect.context<never>()
+    yield* Gen.start(master(c, app, type, config, context), { timeout: "infinity" }).pipe(
+      Effect.mapError((error) =>
+        new StartFailed({ application: app.name, reason: error._tag === "InitFailed" ? error.reason : error })
       )
-    c.running.set(app.name, { app, type, master, stopping: false })
-    c.order.push(app.name)
+    )
     yield* Effect.logDebug(`application ${app.name} started`).pipe(Effect.annotateLogs({ application: app.name, type }))
   })
 
 /**
- * Starts `app` and the dependencies not yet running, dependencies first; returns the names of
- * the applications it started, in start order.
+ * Starts the applications of `plan` not yet running, in order; `halt` is asked before each one
+ * (a stop requested meanwhile: the rest are not started). On a failure, stops what it started.
+ */
+const startPlan = (
+  c: Controller,
+  order: ReadonlyArray<Application<any, any>>,
+  type: StartType,
+  halt: (() => boolean) | undefined
+): Effect.Effect<ReadonlyArray<string>, StartError, any> =>
+  Effect.gen(function*() {
+    const started: Array<string> = []
+    for (const each of order) {
+      if (halt?.() === true) break
+      // Another start of the same application is under way: wait for it.
+      let pending = c.starting.get(each.name)
+      while (pending !== undefined && !c.running.has(each.name)) {
+        yield* Deferred.await(pending)
+        pending = c.starting.get(each.name)
+      }
+      if (c.running.has(each.name)) continue
+      const done = Deferred.makeUnsafe<void>()
+      c.starting.set(each.name, done)
+      const result = yield* Effect.exit(startOne(c, each, type)).pipe(
+        Effect.ensuring(Effect.sync(() => {
+          c.starting.delete(each.name)
+          Deferred.doneUnsafe(done, Exit.void)
+        }))
+      )
+      if (Exit.isFailure(result)) {
+        for (const name of [...started].reverse()) yield* Effect.ignore(stopByName(c, name))
+        return yield* Effect.failCause(result.cause as Cause.Cause<StartError>)
+      }
+      started.push(each.name)
+    }
+    return started
+  })
+
+/**
+ * Starts `app` and the dependencies not yet running, dependencies first, all with the start
+ * `type` (default `temporary`); returns the names of the applications it started, in start
+ * order.
  *
  * @category lifecycle
  * @since 0.1.0
@@ -445,56 +698,58 @@ export const start = <C, R>(
   Effect.gen(function*() {
     const c = yield* controller
     const order = yield* plan(c, app)
-    const started: Array<string> = []
-    for (const each of order) {
-      if (c.running.has(each.name)) continue
-      const result = yield* Effect.exit(startOne(c, each, options?.type ?? "temporary"))
-      if (Exit.isFailure(result)) {
-        for (const name of [...started].reverse()) yield* stopByName(c, name)
-        return yield* Effect.failCause(result.cause as Cause.Cause<StartError>)
-      }
-      started.push(each.name)
-    }
-    return started
+    return yield* startPlan(c, order, startType(options?.type), undefined)
   }) as any
 
+const startType = (type: unknown): StartType =>
+  type === "permanent" || type === "transient" ? type : "temporary"
+
 const stopByName = (c: Controller, name: string): Effect.Effect<void, NotStarted> =>
-  Effect.gen(function*() {
+  Effect.flatMap(Effect.serviceOption(Process.CurrentProcess), (self) => {
     const running = c.running.get(name)
-    if (running === undefined || running.stopping) return yield* new NotStarted({ application: name })
+    if (running === undefined) return Effect.fail(new NotStarted({ application: name }))
+    // Its own `prepStop` or `stop` (run by its master) asks: the application is going already,
+    // and waiting for it would wait for the caller itself.
+    if (Option.isSome(self) && self.value === running.master) {
+      running.stopping = true
+      return Effect.void
+    }
+    // Being stopped by someone else: wait for it, then answer as OTP's controller answers the
+    // second request.
+    if (running.stopping) {
+      return Effect.andThen(Deferred.await(running.gone), Effect.fail(new NotStarted({ application: name })))
+    }
     running.stopping = true
-    const done = yield* Deferred.make<void>()
-    const ref = yield* Effect.sync(() => Process.watchExitUnsafe(running.master, () => {
-      Deferred.doneUnsafe(done, Effect.void)
-    }))
-    Process.sendUnsafe(running.master, new StopRequest(done))
-    if (ref !== undefined) yield* Deferred.await(done)
-    c.running.delete(name)
-    const index = c.order.indexOf(name)
-    if (index >= 0) c.order.splice(index, 1)
-    yield* Effect.logDebug(`application ${name} stopped`).pipe(Effect.annotateLogs({ application: name }))
+    Process.sendUnsafe(running.master, stopRequest)
+    return Effect.andThen(
+      Deferred.await(running.gone),
+      Effect.logDebug(`application ${name} stopped`).pipe(Effect.annotateLogs({ application: name }))
+    )
   })
 
 /**
- * Stops a running application: its tree stops (children in reverse order), then its `stop`
- * callback runs. Its dependencies keep running.
+ * Stops a running application: `prepStop` runs, its tree stops (children in reverse order),
+ * then its `stop` callback runs. Its dependencies keep running.
  *
  * @category lifecycle
  * @since 0.1.0
  */
 export const stop = (app: Application<any, any> | string): Effect.Effect<void, NotStarted, Node.Node> =>
-  Effect.flatMap(controller, (c) => stopByName(c, typeof app === "string" ? app : app.name))
+  Effect.flatMap(controller, (c) => stopByName(c, typeof app === "string" ? app : isApplication(app) ? app.name : describe(app)))
+
+const stopAllIn = (c: Controller): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    for (const name of [...c.order].reverse()) yield* Effect.ignore(stopByName(c, name))
+  })
 
 /**
- * Stops every running application, in the reverse order of their start.
+ * Stops every running application, in the reverse order of their start, and returns once they
+ * are all gone (applications another stop is already stopping included).
  *
  * @category lifecycle
  * @since 0.1.0
  */
-export const stopAll: Effect.Effect<void, never, Node.Node> = Effect.flatMap(controller, (c) =>
-  Effect.gen(function*() {
-    for (const name of [...c.order].reverse()) yield* Effect.ignore(stopByName(c, name))
-  }))
+export const stopAll: Effect.Effect<void, never, Node.Node> = Effect.flatMap(controller, stopAllIn)
 
 /**
  * The running applications, in start order.
@@ -531,14 +786,15 @@ export interface RunningApplication {
 
 /**
  * Completes when an application failure stops the node (a permanent application exited, or a
- * transient one abnormally), with which application and why.
+ * transient one abnormally), with which application and why. The other applications are then
+ * being stopped; {@link stopAll} waits until they are.
  *
  * @category lifecycle
  * @since 0.1.0
  */
 export const awaitFailure: Effect.Effect<Failure, never, Node.Node> = Effect.flatMap(
   controller,
-  (c) => Effect.flatMap(failureOf(c), Deferred.await)
+  (c) => Deferred.await(c.failure)
 )
 
 /**
@@ -549,9 +805,7 @@ export const awaitFailure: Effect.Effect<Failure, never, Node.Node> = Effect.fla
  */
 export const failure: Effect.Effect<Option.Option<Failure>, never, Node.Node> = Effect.flatMap(
   controller,
-  (c) =>
-    Effect.flatMap(failureOf(c), (d) =>
-      Effect.flatMap(Deferred.isDone(d), (done) => done ? Effect.map(Deferred.await(d), Option.some) : Effect.succeed(Option.none())))
+  (c) => Deferred.isDoneUnsafe(c.failure) ? Effect.map(Deferred.await(c.failure), Option.some) : Effect.succeed(Option.none())
 )
 
 // ----------------------------------------------------------------------------
@@ -567,12 +821,20 @@ export const failure: Effect.Effect<Option.Option<Failure>, never, Node.Node> = 
 export interface MainOptions {
   /** The node's name (default `nonode@nohost`). */
   readonly node?: string | undefined
-  /** How the main application starts (default `permanent`). */
+  /** How the main application and its dependencies start (default `permanent`). */
   readonly type?: StartType | undefined
   /** How long the ordered shutdown may take before the program gives up (default 30 s). */
   readonly shutdownTimeout?: Duration.Input | undefined
-  /** Stop in order when this completes (besides SIGINT/SIGTERM in {@link main}). */
+  /**
+   * Stop in order when this completes (besides SIGINT/SIGTERM in {@link main}). It runs once
+   * the applications have started, so it can use them.
+   */
   readonly until?: Effect.Effect<unknown, never, Node.Node> | undefined
+  /**
+   * Stop in order when this is aborted, at any moment: while the applications start, the one
+   * being started finishes and the rest are not started. {@link main} aborts on SIGINT/SIGTERM.
+   */
+  readonly signal?: AbortSignal | undefined
 }
 
 /**
@@ -588,69 +850,122 @@ export type Outcome =
   | { readonly _tag: "ShutdownTimeout"; readonly status: 3 }
 
 /**
- * Runs `app` on a fresh node until `until` completes or an application failure stops the node,
- * then stops everything in reverse order within `shutdownTimeout`. The testable core of
- * {@link main}.
+ * Runs `app` on a fresh node until `until` completes, `signal` is aborted, or an application
+ * failure stops the node, then stops everything in reverse order within `shutdownTimeout`. The
+ * testable core of {@link main}. If `signal` is aborted while the applications start, the one
+ * being started finishes, the rest are not started, and everything stops (`Stopped`).
+ * Interrupting `run` stops the applications in order too (within `shutdownTimeout`) before the
+ * node goes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const app = Application.make({ name: "web", start: () => Supervisor.startLink([]) })
+ * const stop = new AbortController()
+ * const program = Application.run(app, { signal: stop.signal }) // stop.abort() stops it in order
+ * ```
  *
  * @category main
  * @since 0.1.0
  */
-export const run = <C, R>(app: Application<C, R>, options?: MainOptions): Effect.Effect<Outcome, never, R> =>
-  Effect.gen(function*() {
-    const started = yield* Effect.exit(start(app, { type: options?.type ?? "permanent" }))
+export const run = <C, R>(app: Application<C, R>, options?: MainOptions): Effect.Effect<Outcome, never, R> => {
+  const shutdownTimeout = options?.shutdownTimeout ?? "30 seconds"
+  const signal = options?.signal
+  const aborted = signal === undefined ? undefined : () => signal.aborted
+  return Effect.gen(function*() {
+    const c = yield* controller
+    const started = yield* Effect.exit(
+      Effect.flatMap(plan(c, app), (order) => startPlan(c, order, startType(options?.type ?? "permanent"), aborted))
+    )
     if (Exit.isFailure(started)) {
       const error = Cause.findErrorOption(started.cause)
       yield* Effect.logError("applications could not be started", started.cause)
-      yield* stopAll
+      yield* stopAllIn(c)
       if (Option.isSome(error)) return { _tag: "StartFailed", status: 2, error: error.value } as const
       return yield* Effect.failCause(started.cause as Cause.Cause<never>)
     }
     yield* Effect.logInfo(`started ${started.value.join(", ")}`).pipe(Effect.annotateLogs({ applications: started.value.join(",") }))
-    const until = options?.until ?? Effect.never
-    const ended = yield* Effect.raceFirst(
-      Effect.map(awaitFailure, (failure) => ({ _tag: "Failed", status: 1, failure }) as const),
-      Effect.as(until, { _tag: "Stopped", status: 0 } as const)
-    )
+    const failed = (failure: Failure) => ({ _tag: "Failed", status: 1, failure }) as const
+    const stopped = { _tag: "Stopped", status: 0 } as const
+    const requests: Array<Effect.Effect<Outcome, never, Node.Node>> = [Effect.map(Deferred.await(c.failure), failed)]
+    if (options?.until !== undefined) requests.push(Effect.as(options.until, stopped))
+    if (signal !== undefined) requests.push(Effect.as(abortOf(signal), stopped))
+    const ended: Outcome = Deferred.isDoneUnsafe(c.failure)
+      ? failed(yield* Deferred.await(c.failure))
+      : signal?.aborted === true
+      ? stopped
+      : yield* Effect.raceAllFirst(requests)
     if (ended._tag === "Failed") {
       yield* Effect.logError(`application ${ended.failure.application} failed: ${ExitReason.format(ended.failure.reason)}; stopping`)
     } else {
       yield* Effect.logInfo("stopping")
     }
-    const stopped = yield* Effect.timeoutOption(stopAll, options?.shutdownTimeout ?? "30 seconds")
-    if (Option.isNone(stopped)) {
+    const done = yield* Effect.timeoutOption(stopAllIn(c), shutdownTimeout)
+    if (Option.isNone(done)) {
       yield* Effect.logError("shutdown did not finish in time")
       return { _tag: "ShutdownTimeout", status: 3 } as const
     }
-    return ended as Outcome
-  }).pipe(Effect.provide(Node.layer(options?.node !== undefined ? { name: options.node } : undefined))) as any
+    return ended
+  }).pipe(
+    Effect.onInterrupt(() => Effect.ignore(Effect.timeoutOption(stopAll, shutdownTimeout))),
+    Effect.provide(Node.layer(options?.node !== undefined ? { name: options.node } : undefined))
+  ) as any
+}
+
+/** Completes when `signal` is aborted (at once if it is). */
+const abortOf = (signal: AbortSignal): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    if (signal.aborted) return resume(Effect.void)
+    const onAbort = () => resume(Effect.void)
+    signal.addEventListener("abort", onAbort, { once: true })
+    return Effect.sync(() => signal.removeEventListener("abort", onAbort))
+  })
+
+/** The exit status of a program cut short by a second signal: 128 + the signal's number. */
+const forcedStatus = (signal: NodeJS.Signals): number => (signal === "SIGINT" ? 130 : 143)
 
 /**
  * The entry point of a program: runs `app` (see {@link run}) until SIGINT or SIGTERM (or
  * `until`), stops everything in reverse order, and sets the process exit status (see the
- * module doc).
+ * module doc). The signals are handled from the call on: a signal during the start stops what
+ * was started; a second signal exits at once (status 130 or 143).
  *
  * @category main
  * @since 0.1.0
  */
 export const main = <C>(app: Application<C, never>, options?: MainOptions): Promise<Outcome> => {
-  let onSignal: (() => void) | undefined
-  const signalled = Effect.callback<void>((resume) => {
-    onSignal = () => resume(Effect.void)
-    process.once("SIGINT", onSignal)
-    process.once("SIGTERM", onSignal)
-  })
-  const until = options?.until === undefined ? signalled : Effect.raceFirst(signalled, options.until)
+  const stop = new AbortController()
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals === 1) {
+      stop.abort()
+      return
+    }
+    // A second signal: whoever sent it does not want to wait for the shutdown.
+    cleanup()
+    process.stderr.write(`effect-otp: second ${signal} before the shutdown finished; exiting now\n`)
+    process.exit(forcedStatus(signal))
+  }
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
+  const given = options?.signal
+  const onGiven = () => stop.abort()
+  if (given !== undefined) {
+    if (given.aborted) stop.abort()
+    else given.addEventListener("abort", onGiven, { once: true })
+  }
   // Processes waiting for messages hold no timer or socket: keep the program alive until it
   // has stopped.
   const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
   const cleanup = () => {
     clearInterval(keepAlive)
-    if (onSignal !== undefined) {
-      process.removeListener("SIGINT", onSignal)
-      process.removeListener("SIGTERM", onSignal)
-    }
+    process.removeListener("SIGINT", onSignal)
+    process.removeListener("SIGTERM", onSignal)
+    given?.removeEventListener("abort", onGiven)
   }
-  return Effect.runPromise(run(app, { ...options, until })).then(
+  return Effect.runPromise(run(app, { ...options, signal: stop.signal })).then(
     (outcome) => {
       cleanup()
       process.exitCode = outcome.status

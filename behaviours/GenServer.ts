@@ -1281,8 +1281,18 @@ function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.Sy
         )
         return undefined
       }
+      // A requester that gave up (`Code.upgrade`'s per-process timeout, an interrupted upgrade,
+      // a timed-out `Sys.changeCode`) was told the change did not happen: it does not happen.
+      if (!from.pending) return undefined
+      const module = loop.module
+      const state = loop.state
       const change = loop.changeCode(next, request.extra)
       const changed = Exit.isExit(change) ? change : yield* Effect.exit(change)
+      if (!from.pending) {
+        loop.module = module
+        loop.state = state
+        return undefined
+      }
       if (Exit.isFailure(changed)) Gen.replyFailureUnsafe(from, Cause.squash(changed.cause))
       else Gen.replyUnsafe(from, undefined)
       return undefined

@@ -249,11 +249,14 @@ const upgrade = async (file, modules) => {
         `in ${report.millis.toFixed(1)} ms`
     )
     for (const failure of report.failed) say(`  ${String(failure.pid)} kept ${failure.from}: ${formatError(failure.error)}`)
+    for (const late of report.timedOut ?? []) say(`  ${String(late.pid)} kept ${late.from}: ${oneLine(late.error)}`)
     for (const pid of report.purged ?? []) say(`  ${String(pid)} killed: it ran the purged version`)
   }
   for (const module of modules) {
     // All that ran it kept the old version: they still run what they ran.
-    const kept = reports.some((r) => r.name === module.name && r.upgraded.length === 0 && r.failed.length > 0)
+    const kept = reports.some((r) =>
+      r.name === module.name && r.upgraded.length === 0 && r.failed.length + (r.timedOut?.length ?? 0) > 0
+    )
     if (!kept) versions.set(module.name, module.version)
   }
 }

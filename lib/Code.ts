@@ -59,18 +59,54 @@
  *   upgrade costs a fraction of waking every process. Busy processes get the system message,
  *   as with `Sys.changeCode`.
  * - A third version: loading a version while processes still run the *old* one purges the old
- *   one, as Erlang's `code:purge` does: those processes are killed (reason `killed`), and their
- *   supervisors restart them with the current version. Processes on the version that becomes
- *   old keep running until they are upgraded.
+ *   one, as Erlang's `code:load_binary` does: those processes are killed (reason `killed`), and
+ *   their supervisors restart them with the current version. Processes on the version that
+ *   becomes old keep running until they are upgraded. {@link purge} and {@link softPurge} remove
+ *   the old version on demand, killing or refusing as `code:purge` and `code:soft_purge` do.
+ * - The first version of a module needs no {@link load}: the version a process is started with
+ *   is current until another is loaded, as Erlang loads a module when it is first used. It then
+ *   becomes old like any other, so its processes are purged by the load after that.
+ * - Each process has a timeout to change its code (default 5 s, the wait of OTP's release
+ *   handler for each process). One that does not make it, busy in a callback or in a slow
+ *   `codeChange`, is reported (`timedOut`) and keeps its old code and state, and the upgrade goes
+ *   on with the others: one stuck process never holds the upgrade. OTP's release handler
+ *   likewise leaves a process that does not suspend in time on its old code (and resumes it, so
+ *   that it is not left suspended), to be killed by the purge of the old code.
+ *
+ * ## Differences from OTP
+ *
+ * - OTP upgrades a release as one unit: a `code_change` that fails or times out aborts the
+ *   installation and the node restarts on the old release. effect-otp upgrades one module and
+ *   reports per process: a failed or timed-out process keeps its old code, the others take the
+ *   new one, and the new version stays current.
+ * - {@link load} never refuses: like `code:load_binary` it purges. OTP's `code:load_file`
+ *   refuses (`not_purged`) while old code exists; use {@link softPurge} first for that.
+ * - A code change the requester gave up on (timeout, interruption) is not made later: in OTP a
+ *   `sys:change_code` that timed out may still run when the process gets to it.
+ * - OTP's release handler suspends every process of the module, loads the new code, changes
+ *   them, then resumes them all: no process runs the new version while another still runs the
+ *   old. effect-otp changes processes one after the other while the others keep running, so
+ *   during an upgrade processes of both versions can meet; make the protocol between versions
+ *   compatible (as for a rolling upgrade of a cluster).
+ * - `sys:change_code` answers `unknown_system_msg` unless the process was suspended first;
+ *   `Sys.changeCode` suspends and resumes it itself, and {@link upgrade} leaves a process that
+ *   `Sys.suspend` suspended still suspended (OTP's release handler resumes every process it
+ *   touched).
+ * - There is no downgrade mode (`{down, Vsn}`): going back is an upgrade to the older module
+ *   value, whose `codeChange` gets the version the process runs.
+ * - {@link purge} returns the processes it killed; `code:purge/1` returns whether there were any.
+ *   There is no `code:delete` (a module cannot be left with no current version).
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
 import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import { type CallError, NoProc } from "./Errors.js"
+import { BadArgument, type CallError, CallTimeout, NoProc } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import * as Gen from "./Gen.js"
 import type { SysError } from "./Sys.js"
@@ -123,6 +159,52 @@ export interface UpgradeReport extends LoadResult {
   readonly upgraded: ReadonlyArray<{ readonly pid: Pid; readonly from: string }>
   /** The processes that kept their old code and state, each with its version and why: the `SysError` of a failed `codeChange`, or the call's error. */
   readonly failed: ReadonlyArray<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }>
+  /**
+   * The processes that did not finish their code change within the upgrade's `timeout` (busy in
+   * a callback, or in a slow `codeChange`), each with its version and the {@link ChangeTimeout}.
+   * The upgrade gave up on them: each keeps its old code and state, is not suspended, and
+   * handles its messages as before; the abandoned change is never made later. A later
+   * {@link upgrade} changes them, a {@link load} of a third version or a {@link purge} kills them.
+   */
+  readonly timedOut: ReadonlyArray<{ readonly pid: Pid; readonly from: string; readonly error: ChangeTimeout }>
+}
+
+/**
+ * Options of {@link upgrade}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface UpgradeOptions {
+  /**
+   * How long each process may take to change its code: to get to the change (a busy process
+   * finishes its callback first) and run the new version's `codeChange`. Default 5 s, as OTP's
+   * release handler waits for each process (`suspend_timeout`); `"infinity"` waits for ever.
+   * Measured on `Clock`, so `TestClock` drives it.
+   */
+  readonly timeout?: Duration.Input | "infinity" | undefined
+}
+
+/**
+ * A process did not finish its code change within the upgrade's timeout; the upgrade gave up
+ * on it, and it keeps its old code and state (see {@link UpgradeReport}). What to do: find
+ * what keeps it busy (`Sys.getStatus`, the observer), then upgrade again, or purge it.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ChangeTimeout extends Data.TaggedError("ChangeTimeout")<{
+  /** The process that did not change in time. */
+  readonly pid: Pid
+  /** The version it kept. */
+  readonly version: string
+  /** The timeout it was given, in milliseconds. */
+  readonly timeoutMillis: number
+}> {
+  /** The human-readable message, naming the process, its version and the timeout. */
+  override get message(): string {
+    return `${String(this.pid)} did not change its code within ${this.timeoutMillis} ms (busy in a callback or in its codeChange); it keeps version ${this.version}`
+  }
 }
 
 interface Entry {
@@ -282,41 +364,137 @@ export const running: Effect.Effect<ReadonlyArray<readonly [Pid, Module]>, never
 )
 
 /**
- * Makes `module` the current version of its name; the previous current becomes old. Processes
- * still running the version that was old are killed (see the module doc).
+ * Makes `module` the current version of its name; the previous current becomes old, and the
+ * processes still running the version that was old are killed (reason `killed`), as OTP's
+ * `code:load_binary` purges the old code before it loads the new. A version no process was
+ * ever upgraded from counts: processes on the first version of a module, started before any
+ * version was loaded, run old code once another version is current, and are killed by the load
+ * after that. See {@link softPurge} to refuse rather than kill.
  *
  * @category loading
  * @since 0.1.0
  */
-export const load = (module: Module): Effect.Effect<LoadResult, never, Node> => install(module, true)
+export const load = (module: Module): Effect.Effect<LoadResult, BadArgument, Node> =>
+  isModule(module) ? install(module, true) : Effect.fail(notAModule("Code.load", module))
 
-/** Installs `module` as current; with `purge`, kills the processes of the version that was old. */
+/** Whether `u` is a module value: an object with a string `name` and `version`. */
+const isModule = (u: unknown): u is Module =>
+  (typeof u === "object" || typeof u === "function") && u !== null &&
+  typeof (u as Module).name === "string" && typeof (u as Module).version === "string"
+
+const notAModule = (operation: string, u: unknown): BadArgument =>
+  new BadArgument({ operation, reason: `not a module (an object with a string name and version): ${describe(u)}` })
+
+/**
+ * The tracked processes of `name` that run none of `kept` (by identity): the processes an
+ * Erlang node would have running purged code.
+ */
+const runningOther = (server: CodeServer, name: string, kept: ReadonlyArray<Module>): Array<Pid> => {
+  const pids: Array<Pid> = []
+  for (const [pid, tracked] of server.running.get(name) ?? []) {
+    if (!kept.includes(tracked.module)) pids.push(pid)
+  }
+  return pids
+}
+
+/** Kills `pids` (reason `killed`), as a purge does. */
+const killAll = (pids: ReadonlyArray<Pid>): Effect.Effect<ReadonlyArray<Pid>> =>
+  pids.length === 0
+    ? Effect.succeed(pids)
+    : Effect.as(Effect.forEach(pids, (pid) => Process.exit(pid, ExitReason.kill), { discard: true }), pids)
+
+/**
+ * Installs `module` as current; with `purge`, kills the processes that run neither the new
+ * current version nor the new old one (the version that was current): those of the version
+ * that was old, and those of a first version that was never loaded once a loaded one has become
+ * old. Before the first load of a name, the versions its processes run are its current code
+ * (Erlang loads a module when it is first used), so the first load purges nothing.
+ */
 const install = (module: Module, purge: boolean): Effect.Effect<LoadResult, never, Node> =>
   withServer((server) =>
-    Effect.gen(function*() {
+    Effect.suspend(() => {
       const entry = server.modules.get(module.name)
       const previous = entry?.current
-      // Loading a new version purges the old one (Erlang keeps two versions).
-      const purgedModule = purge && entry !== undefined && entry.current !== module ? entry.old : undefined
+      const purged = purge && entry !== undefined && entry.current !== module
+        ? runningOther(server, module.name, [module, entry.current])
+        : []
       if (entry === undefined) server.modules.set(module.name, { current: module, old: undefined })
       else if (entry.current !== module) {
         entry.old = entry.current
         entry.current = module
       }
       const kept = server.modules.get(module.name)!
-      const purged: Array<Pid> = []
-      if (purgedModule !== undefined) {
-        for (const [pid, tracked] of server.running.get(module.name) ?? []) {
-          if (tracked.module === purgedModule) purged.push(pid)
-        }
-      }
-      for (const pid of purged) yield* Process.exit(pid, ExitReason.kill)
-      return {
+      const result: LoadResult = {
         name: module.name,
         previous: previous === module ? kept.old?.version : previous?.version,
         current: module.version,
         purged
       }
+      return Effect.as(killAll(purged), result)
+    })
+  )
+
+/**
+ * Removes the old code of the module named `name`, killing (reason `killed`) every process
+ * that still runs it, that is every tracked process not on the current version; their
+ * supervisors restart them with the current version. Returns the processes killed (OTP's
+ * `code:purge/1` returns whether there were any). Before any version of `name` was loaded,
+ * nothing is old and nothing is killed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Code } from "effect-otp"
+ *
+ * // After an upgrade some processes could not take: restart them on the current version.
+ * const finish = (name: string) =>
+ *   Effect.gen(function*() {
+ *     const killed = yield* Code.purge(name)
+ *     yield* Effect.log(`${killed.length} process(es) on old code killed`)
+ *   })
+ * ```
+ *
+ * @category loading
+ * @since 0.1.0
+ */
+export const purge = (name: string): Effect.Effect<ReadonlyArray<Pid>, never, Node> =>
+  withServer((server) =>
+    Effect.suspend(() => {
+      const entry = server.modules.get(name)
+      if (entry === undefined) return Effect.succeed([])
+      entry.old = undefined
+      return killAll(runningOther(server, name, [entry.current]))
+    })
+  )
+
+/**
+ * Removes the old code of the module named `name` only if no process runs it: `true` when it
+ * did (or there was none), `false`, changing nothing, when some process still runs a version
+ * other than the current one (OTP's `code:soft_purge/1`). The refusing counterpart of
+ * {@link purge}: check, upgrade what is left, then purge.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Code } from "effect-otp"
+ *
+ * const tidy = (name: string) =>
+ *   Effect.gen(function*() {
+ *     if (!(yield* Code.softPurge(name))) yield* Effect.logWarning(`${name}: processes still run old code`)
+ *   })
+ * ```
+ *
+ * @category loading
+ * @since 0.1.0
+ */
+export const softPurge = (name: string): Effect.Effect<boolean, never, Node> =>
+  withServer((server) =>
+    Effect.sync(() => {
+      const entry = server.modules.get(name)
+      if (entry === undefined) return true
+      if (runningOther(server, name, [entry.current]).length > 0) return false
+      entry.old = undefined
+      return true
     })
   )
 
@@ -340,15 +518,53 @@ const install = (module: Module, purge: boolean): Effect.Effect<LoadResult, neve
  * system message (one request each, no fiber per process), which each handles between two of
  * its messages.
  *
+ * Each process has `timeout` (default 5 s, on `Clock`) to change: a process busy in a long
+ * callback, or whose `codeChange` does not finish, is given up on and reported in `timedOut`,
+ * and the upgrade goes on with the others, as OTP's release handler gives up on a process that
+ * does not answer its suspend request in time. Such a process keeps its old code and state
+ * (an in-place change is interrupted; a queued change is dropped when the process gets to it,
+ * or undone if its `codeChange` was running), is never left suspended, and handles its messages
+ * as before. A bad `timeout` (negative, NaN, not a duration) is a `BadArgument` and changes
+ * nothing.
+ *
+ * Interrupting the upgrade leaves every process running, none suspended: those already changed
+ * run the new version, the others keep their old code and state (their pending changes are
+ * dropped, as for a timeout); the new version stays loaded as current.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Code } from "effect-otp"
+ *
+ * const deploy = (next: Code.Module) =>
+ *   Effect.gen(function*() {
+ *     const report = yield* Code.upgrade(next, undefined, { timeout: "2 seconds" })
+ *     for (const { pid, error } of report.timedOut) yield* Effect.logWarning(`${pid}: ${error.message}`)
+ *     return report
+ *   })
+ * ```
+ *
  * @category loading
  * @since 0.1.0
  */
-export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeReport, never, Node> =>
-  withServer((server) =>
-    Effect.gen(function*() {
+export const upgrade = (
+  module: Module,
+  extra?: unknown,
+  options?: UpgradeOptions
+): Effect.Effect<UpgradeReport, BadArgument, Node> =>
+  withServer((server) => {
+    if (!isModule(module)) return Effect.fail(notAModule("Code.upgrade", module))
+    const millis = timeoutMillis(options?.timeout)
+    if (millis === undefined) {
+      return Effect.fail(
+        new BadArgument({ operation: "Code.upgrade", reason: `bad timeout: ${describe(options?.timeout)}` })
+      )
+    }
+    return Effect.gen(function*() {
       const loaded = yield* install(module, false)
       const upgraded: Array<{ readonly pid: Pid; readonly from: string }> = []
       const failed: Array<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }> = []
+      const timedOut: Array<{ readonly pid: Pid; readonly from: string; readonly error: ChangeTimeout }> = []
       const froms = new Set<string>()
       let lastFrom: string | undefined
       const settle = (pid: Pid, from: string, outcome: Exit.Exit<unknown, unknown>): void => {
@@ -363,6 +579,10 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
         const error = Cause.findErrorOption(outcome.cause)
         // A process that exited meanwhile has nothing to upgrade.
         if (Option.isSome(error) && (error.value as CallError)._tag === "NoProc") return
+        if (Option.isSome(error) && (error.value as CallError)._tag === "CallTimeout") {
+          timedOut.push({ pid, from, error: new ChangeTimeout({ pid, version: from, timeoutMillis: millis }) })
+          return
+        }
         failed.push({
           pid,
           from,
@@ -386,7 +606,7 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
         if (change === undefined) busy.push({ pid, tracked, from })
         else if ((change as unknown) === Exit.void) settle(pid, from, Exit.void)
         else if (Exit.isExit(change)) settle(pid, from, change)
-        else return Effect.map(awaitChange(pid, change), (exit) => settle(pid, from, exit))
+        else return Effect.map(awaitChange(pid, change, millis), (exit) => settle(pid, from, exit))
         if ((++count & 255) === 0 && performance.now() - slice > upgradeSliceMillis) {
           return Effect.andThen(Effect.yieldNow, pause)
         }
@@ -424,21 +644,59 @@ export const upgrade = (module: Module, extra?: unknown): Effect.Effect<UpgradeR
         if (next !== undefined) yield* next
       }
       const request = { _tag: "ChangeCode", module, extra } satisfies Sys.Request
-      const answers = yield* Gen.requestAll(busy.map((b) => b.pid), (from) => new Gen.SystemMessage(from, request))
+      const answers = yield* Gen.requestAll(
+        busy.map((b) => b.pid),
+        (from) => new Gen.SystemMessage(from, request),
+        { timeoutMillis: millis }
+      )
       busy.forEach((b, i) => settle(b.pid, b.from, answers[i]!))
       const from = [...froms].join(",")
-      return { ...loaded, from: from.length > 0 ? from : undefined, upgraded, failed }
+      return { ...loaded, from: from.length > 0 ? from : undefined, upgraded, failed, timedOut }
     })
-  )
+  })
+
+/** OTP's default wait for each process in an upgrade (`sys:suspend/1`'s 5 s). */
+const defaultUpgradeTimeout = 5000
+
+/** The per-process timeout in milliseconds, or `undefined` when `timeout` is no valid one. */
+const timeoutMillis = (timeout: unknown): number | undefined => {
+  if (timeout === undefined) return defaultUpgradeTimeout
+  if (timeout === "infinity") return Infinity
+  if (typeof timeout === "number" && !(timeout >= 0)) return undefined // NaN and negatives
+  const duration = Duration.fromInput(timeout as Duration.Input)
+  if (Option.isNone(duration)) return undefined
+  const millis = Duration.toMillis(duration.value)
+  return millis >= 0 ? millis : undefined
+}
+
+const describe = (u: unknown): string => {
+  try {
+    return typeof u === "string" ? JSON.stringify(u) : String(u)
+  } catch {
+    return typeof u
+  }
+}
 
 /**
- * Runs an asynchronous in-place code change; a process that exited meanwhile is reported as
- * `NoProc` (nothing to upgrade), as the system message would have.
+ * Runs an asynchronous in-place code change for at most `millis`; a process that exited
+ * meanwhile is reported as `NoProc` (nothing to upgrade), as the system message would have,
+ * and one that did not finish in time as `CallTimeout`, its change interrupted (so it keeps its
+ * old code and state), as the system message would have timed out.
  */
-const awaitChange = (pid: Pid, change: Effect.Effect<void, SysError>): Effect.Effect<Exit.Exit<unknown, unknown>> =>
+const awaitChange = (
+  pid: Pid,
+  change: Effect.Effect<void, SysError>,
+  millis: number
+): Effect.Effect<Exit.Exit<unknown, unknown>> =>
   Effect.map(
-    Effect.exit(change),
-    (exit) => pid instanceof ProcessImpl && !pid.alive ? Exit.fail(new NoProc({ target: pid })) : exit
+    Effect.exit(millis === Infinity ? Effect.asSome(change) : Effect.timeoutOption(change, millis)),
+    (exit) => {
+      if (pid instanceof ProcessImpl && !pid.alive) return Exit.fail(new NoProc({ target: pid }))
+      if (Exit.isSuccess(exit) && Option.isNone(exit.value)) {
+        return Exit.fail(new CallTimeout({ target: pid, timeoutMillis: millis }))
+      }
+      return exit
+    }
   )
 
 /** How many processes {@link upgrade} reads ahead of the ones it changes. */

@@ -437,14 +437,18 @@ export const request = (
  * Sends one request to each of `targets` (made by `wrap` from a fresh reply handle) and waits
  * for all the replies, without a fiber per request: what a code upgrade of 100k processes
  * needs. Each outcome is an `Exit`: the reply, the reply failure, `NoProc` for a dead target,
- * or `CallExit` for a target that exited before replying. No timeout.
+ * `CallExit` for a target that exited before replying, or `CallTimeout` for one that did not
+ * reply within `timeoutMillis` (counted for each from the moment the requests are sent; none
+ * by default). A request given up (timed out, or all of them when this is interrupted) is no
+ * longer `pending`.
  *
  * @category call protocol
  * @since 0.1.0
  */
 export const requestAll = (
   targets: ReadonlyArray<Pid>,
-  wrap: (from: From) => unknown
+  wrap: (from: From) => unknown,
+  options?: { readonly timeoutMillis?: number | undefined }
 ): Effect.Effect<ReadonlyArray<Exit.Exit<unknown, unknown>>> =>
   Effect.callback<Array<Effect.Effect<unknown, unknown>>>((resume) => {
     const results = new Array<Effect.Effect<unknown, unknown>>(targets.length)
@@ -463,7 +467,7 @@ export const requestAll = (
         if (--left === 0) resume(Effect.succeed(results))
       }, pid)
       pending.push(from)
-      sendRequest(server, from, pid, wrap(from), Infinity)
+      sendRequest(server, from, pid, wrap(from), options?.timeoutMillis ?? Infinity)
     }
     if (left === 0) resume(Effect.succeed(results))
     return Effect.sync(() => {

@@ -213,7 +213,10 @@ export const getStatistics = (target: Gen.Target, options?: Options): Effect.Eff
  * Upgrades the process to `module`: suspends it, runs the new module's
  * `codeChange(oldVersion, state, extra)`, swaps module and state, and resumes it. Messages sent
  * meanwhile wait in the mailbox and are handled, in order, by the new code. If `codeChange`
- * fails, the process keeps its old code and state and this fails with the error.
+ * fails, the process keeps its old code and state and this fails with the error. If this gives
+ * up first (its timeout, or an interruption), the change is not made: the process keeps its old
+ * code and state, whether it had not got to the request yet or its `codeChange` was running
+ * (OTP's `sys:change_code` may still change the code after the caller timed out).
  *
  * @category code change
  * @since 0.1.0

@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Config, ConfigProvider, Effect, Option } from "effect"
+import { Config, ConfigProvider, Deferred, Effect, Fiber, Option } from "effect"
 import { spawn } from "node:child_process"
+import { onTestFinished } from "vitest"
 import { fileURLToPath } from "node:url"
-import { Application, ChildSpec, Node, Process, Supervisor } from "../index.js"
-import { quiet } from "./support/workers.js"
+import { Application, ChildSpec, ExitReason, Node, Process, Supervisor } from "../index.js"
+import { captureLogs, quiet } from "./support/workers.js"
 
 /** Events the tests' workers report, in order. */
 const events: Array<string> = []
@@ -44,6 +45,343 @@ const tell = (name: string, message: unknown) =>
     yield* Process.send(pid, message)
     yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
   }))
+
+/** An application whose callbacks report to `events`, with a plain root process (not a supervisor) named `<name>-root`. */
+const plain = (
+  name: string,
+  options?: {
+    readonly dependencies?: ReadonlyArray<Application.Application<any, any> | string>
+    readonly children?: ReadonlyArray<string>
+  }
+) =>
+  Application.make({
+    name,
+    dependencies: options?.dependencies ?? [],
+    start: () =>
+      options?.children !== undefined
+        ? Supervisor.startLink(options.children.map(worker), { intensity: 0 })
+        : Process.spawnLink(
+          Effect.gen(function*() {
+            const message = yield* Process.receive()
+            if (message === "crash") return yield* Effect.die(new Error(`${name} root crashed`))
+          }),
+          { name: `${name}-root` }
+        ),
+    prepStop: () => Effect.sync(() => events.push(`${name} prepStop`)),
+    stop: () => Effect.sync(() => events.push(`${name} stop`))
+  })
+
+/** The master of the running application `name`. */
+const masterOf = (name: string) =>
+  Effect.map(Application.which, (apps) => apps.find((a) => a.name === name)!.master)
+
+/** Waits, as a process, until every pid in `pids` is down; returns their exit reasons in order. */
+const awaitDown = (pids: ReadonlyArray<Process.Pid>) =>
+  Process.run(Effect.gen(function*() {
+    const refs = yield* Effect.forEach(pids, (pid) => Process.monitor(pid))
+    const reasons: Array<string> = []
+    for (const ref of refs) {
+      const down = yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+      reasons.push((down as Process.DownMessage).reason._tag)
+    }
+    return reasons
+  }))
+
+/** The live processes of the node, counted. */
+const processCount = Effect.map(Process.processes, (pids) => pids.length)
+
+/** Lets the node's run queue drain (exit signals to linked processes are delivered through it). */
+const settle = Effect.gen(function*() {
+  for (let i = 0; i < 10; i++) yield* Effect.yieldNow
+})
+
+describe("Application: the application master (OTP's application_master)", () => {
+  it.effect("when the root exits by itself, prepStop and stop run and the master exits with the root's reason", () =>
+    inNode(Effect.gen(function*() {
+      // The exits that are not fatal; the fatal ones are below.
+      const exits = [["temporary", "quit", "Normal"], ["temporary", "crash", "Crash"], ["transient", "quit", "Normal"]] as const
+      for (const [type, message, reason] of exits) {
+        events.length = 0
+        yield* Application.start(plain("x"), { type })
+        const master = yield* masterOf("x")
+        yield* Process.sendNamed("x-root", message)
+        assert.deepStrictEqual(yield* awaitDown([master]), [reason], `${type} ${message}`)
+        assert.deepStrictEqual(events, ["x prepStop", "x stop"], `${type} ${message}`)
+        assert.deepStrictEqual(yield* Application.which, [])
+      }
+      assert.isTrue(Option.isNone(yield* Application.failure))
+    })))
+
+  it.effect("a permanent application's exit stops the others in reverse start order, when started by start", () =>
+    inNode(Effect.gen(function*() {
+      yield* Application.start(plain("a", { children: ["a1"] }))
+      yield* Application.start(plain("b"), { type: "permanent" })
+      yield* Application.start(plain("c", { children: ["c1", "c2"] }))
+      const others = [yield* masterOf("c"), yield* masterOf("a")]
+      events.length = 0
+      yield* Process.sendNamed("b-root", "crash")
+      const failure = yield* Application.awaitFailure
+      assert.isTrue(failure.application === "b" && failure.reason._tag === "Crash")
+      assert.deepStrictEqual(yield* awaitDown(others), ["Normal", "Normal"])
+      assert.deepStrictEqual(events, [
+        "b prepStop",
+        "b stop",
+        "c prepStop",
+        "c2 down",
+        "c1 down",
+        "c stop",
+        "a prepStop",
+        "a1 down",
+        "a stop"
+      ])
+      assert.deepStrictEqual(yield* Application.which, [])
+    })))
+
+  it.effect("a permanent dependency's exit stops everything, its dependents first", () =>
+    inNode(Effect.gen(function*() {
+      const base = plain("base")
+      const mid = plain("mid", { dependencies: [base], children: ["m1"] })
+      const top = plain("top", { dependencies: [mid], children: ["t1"] })
+      assert.deepStrictEqual(yield* Application.start(top, { type: "permanent" }), ["base", "mid", "top"])
+      const others = [yield* masterOf("top"), yield* masterOf("mid")]
+      events.length = 0
+      yield* Process.sendNamed("base-root", "quit") // even `normal` is fatal for a permanent application
+      assert.strictEqual((yield* Application.awaitFailure).application, "base")
+      yield* awaitDown(others)
+      assert.deepStrictEqual(events, ["base prepStop", "base stop", "top prepStop", "t1 down", "top stop", "mid prepStop", "m1 down", "mid stop"])
+      assert.deepStrictEqual(yield* Application.which, [])
+    })))
+
+  it.effect("a killed master takes its tree down, still runs prepStop and stop, and its start type applies (killed)", () =>
+    inNode(Effect.gen(function*() {
+      yield* Application.start(plain("other", { children: ["o1"] }))
+      yield* Application.start(plain("x", { children: ["x1", "x2"] }), { type: "permanent" })
+      const other = yield* masterOf("other")
+      events.length = 0
+      yield* Process.exit(yield* masterOf("x"), ExitReason.kill)
+      const failure = yield* Application.awaitFailure
+      assert.isTrue(failure.application === "x" && failure.reason._tag === "Killed")
+      yield* awaitDown([other])
+      assert.deepStrictEqual(events, ["x2 down", "x1 down", "x prepStop", "x stop", "other prepStop", "o1 down", "other stop"])
+      assert.deepStrictEqual(yield* Application.which, [])
+    })))
+
+  it.effect("nothing is left running: after a stop, a stopAll, an exit, a fatal exit, a killed master or a failed start", () =>
+    inNode(Effect.gen(function*() {
+      const before = yield* processCount
+      const scenarios: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, Node.Node>]> = [
+        ["stop", Effect.andThen(Application.start(plain("s", { children: ["s1"] })), Application.stop("s"))],
+        [
+          "stopAll",
+          Effect.andThen(Application.start(plain("t", { dependencies: [plain("u")], children: ["t1"] })), Application.stopAll)
+        ],
+        [
+          "root exit",
+          Effect.gen(function*() {
+            yield* Application.start(plain("v"))
+            const master = yield* masterOf("v")
+            yield* Process.sendNamed("v-root", "crash")
+            yield* awaitDown([master])
+          })
+        ],
+        [
+          "killed master",
+          Effect.gen(function*() {
+            yield* Application.start(plain("w", { children: ["w1"] }))
+            const master = yield* masterOf("w")
+            yield* Process.exit(master, ExitReason.kill)
+            yield* awaitDown([master])
+            yield* Application.stopAll // waits for the cleanup after the kill
+          })
+        ],
+        [
+          "failed start",
+          Effect.flip(Application.start(Application.make({
+            name: "broken",
+            start: () => Effect.andThen(Process.spawnLink(Process.receive()), Effect.fail("no port"))
+          })))
+        ]
+      ]
+      for (const [label, scenario] of scenarios) {
+        yield* scenario
+        yield* settle
+        assert.strictEqual(yield* processCount, before, label)
+        assert.deepStrictEqual(yield* Application.which, [], label)
+      }
+    })))
+
+  it.effect("what start gives is checked: no Effect, no root pid, a dead root, or a throw is StartFailed, and nothing is left", () =>
+    inNode(Effect.gen(function*() {
+      const before = yield* processCount
+      const starts: ReadonlyArray<readonly [string, () => unknown]> = [
+        ["plain value", () => 42],
+        ["no pid", () => Effect.succeed({ pid: undefined })],
+        ["not a pid", () => Effect.succeed({ pid: "me" })],
+        ["null", () => Effect.succeed(null)],
+        ["dead root", () => Effect.tap(Process.spawn(Effect.void), () => settle)],
+        ["throw", () => {
+          throw new Error("boom")
+        }]
+      ]
+      for (const [label, start] of starts) {
+        const error = yield* Effect.flip(Application.start(Application.make({ name: label, start: start as never })))
+        assert.strictEqual(error._tag, "StartFailed", label)
+        yield* settle
+        assert.strictEqual(yield* processCount, before, label)
+      }
+      assert.deepStrictEqual(yield* Application.which, [])
+      // An untyped dependency that is no application is an UnknownApplication.
+      const odd = yield* Effect.flip(Application.start(plain("odd", { dependencies: [42 as never] })))
+      assert.strictEqual(odd._tag, "UnknownApplication")
+    })))
+
+  it.effect("a failing or throwing prepStop or stop is logged and the stop goes on", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      events.length = 0
+      yield* logs.provide(Effect.provide(Effect.gen(function*() {
+        const bad = Application.make({
+          name: "bad",
+          start: () => Supervisor.startLink([worker("b1")]),
+          prepStop: () => Effect.die(new Error("prep failed")),
+          stop: (() => {
+            throw new Error("stop threw")
+          }) as never
+        })
+        const after = plain("after", { dependencies: [bad] })
+        yield* Application.start(after)
+        events.length = 0
+        yield* Application.stopAll
+        assert.deepStrictEqual(events, ["after prepStop", "after stop", "b1 down"])
+        assert.deepStrictEqual(yield* Application.which, [])
+      }), Node.layer()))
+      const errors = logs.entries.filter((e) => e.level === "Error").map((e) => e.message)
+      assert.isTrue(errors.some((m) => m.includes("bad: prepStop failed")))
+      assert.isTrue(errors.some((m) => m.includes("bad: stop failed")))
+    }))
+
+  it.effect("a callback that stops its own application, or all of them, does not wait for itself", () =>
+    inNode(Effect.gen(function*() {
+      const base = plain("base", { children: ["b1"] })
+      const x = Application.make({
+        name: "x",
+        dependencies: [base],
+        start: () => Supervisor.startLink([worker("x1")]),
+        prepStop: () => Effect.andThen(Application.stopAll, Effect.sync(() => events.push("x prepStop"))),
+        stop: () => Effect.andThen(Effect.ignore(Application.stop("x")), Effect.sync(() => events.push("x stop")))
+      })
+      yield* Application.start(x)
+      events.length = 0
+      yield* Application.stop("x")
+      assert.deepStrictEqual(events, ["base prepStop", "b1 down", "base stop", "x prepStop", "x1 down", "x stop"])
+      assert.deepStrictEqual(yield* Application.which, [])
+    })))
+
+  it.effect("two starts of one application at the same time start it once", () =>
+    inNode(Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      let starts = 0
+      const slow = Application.make({
+        name: "slow",
+        start: () =>
+          Effect.andThen(
+            Effect.andThen(Effect.sync(() => starts++), Deferred.await(gate)),
+            Supervisor.startLink([worker("s1")])
+          )
+      })
+      const first = yield* Effect.forkChild(Application.start(slow))
+      const second = yield* Effect.forkChild(Application.start(slow))
+      yield* settle
+      yield* Deferred.succeed(gate, undefined)
+      const results = [yield* Fiber.join(first), yield* Fiber.join(second)]
+      assert.strictEqual(starts, 1)
+      assert.deepStrictEqual(results.map((r) => r.join(",")).sort(), ["", "slow"])
+      assert.deepStrictEqual((yield* Application.which).map((a) => a.name), ["slow"])
+      assert.deepStrictEqual(events, ["s1 up"])
+    })))
+
+  it.effect("application names and config keys that are Object.prototype members are plain names", () =>
+    inNode(Effect.gen(function*() {
+      const seen: Array<string> = []
+      const proto = Application.make({
+        name: "__proto__",
+        config: Config.String("__proto__").pipe(Config.withDefault("default")),
+        start: (value) => Effect.andThen(Effect.sync(() => seen.push(value)), Supervisor.startLink([]))
+      })
+      const ctor = plain("constructor", { dependencies: ["__proto__"] })
+      yield* Application.load(proto)
+      assert.deepStrictEqual(yield* Application.start(ctor), ["__proto__", "constructor"])
+      assert.deepStrictEqual(seen, ["default"])
+      assert.deepStrictEqual((yield* Application.which).map((a) => a.name), ["__proto__", "constructor"])
+      for (const name of ["toString", "hasOwnProperty", "valueOf"]) {
+        const unknown = yield* Effect.flip(Application.start(plain("x", { dependencies: [name] })))
+        assert.isTrue(unknown._tag === "UnknownApplication" && unknown.name === name)
+        const notStarted = yield* Effect.flip(Application.stop(name))
+        assert.strictEqual(notStarted._tag, "NotStarted")
+      }
+      yield* Application.stop("constructor")
+      yield* Application.stop("__proto__")
+      assert.deepStrictEqual(yield* Application.which, [])
+    })))
+})
+
+describe("Application.run: stop requests at any moment", () => {
+  it.effect("a stop requested during the start: the application being started finishes, the rest do not start, all stop", () =>
+    Effect.gen(function*() {
+      events.length = 0
+      const stop = new AbortController()
+      const base = Application.make({
+        name: "base",
+        start: () => Effect.andThen(Effect.sync(() => stop.abort()), Supervisor.startLink([worker("db")])),
+        stop: () => Effect.sync(() => events.push("base stopped"))
+      })
+      const top = app("top", ["http"], [base])
+      const outcome = yield* Application.run(top, { signal: stop.signal }).pipe(quiet)
+      assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
+      assert.deepStrictEqual(events, ["db up", "db down", "base stopped"])
+      // Aborted before the run: nothing starts.
+      events.length = 0
+      const none = yield* Application.run(top, { signal: stop.signal }).pipe(quiet)
+      assert.deepStrictEqual(none, { _tag: "Stopped", status: 0 })
+      assert.deepStrictEqual(events, [])
+    }))
+
+  it.effect("a stop requested while running stops everything in order, status 0", () =>
+    Effect.gen(function*() {
+      events.length = 0
+      const stop = new AbortController()
+      const up = yield* Deferred.make<void>()
+      const top = Application.make({
+        name: "top",
+        dependencies: [app("base", ["db"])],
+        start: () => Effect.tap(Supervisor.startLink([worker("http")]), () => Deferred.succeed(up, undefined)),
+        stop: () => Effect.sync(() => events.push("top stopped"))
+      })
+      const running = yield* Effect.forkChild(Application.run(top, { signal: stop.signal }).pipe(quiet))
+      yield* Deferred.await(up)
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow
+      stop.abort()
+      const outcome = yield* Fiber.join(running)
+      assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
+      assert.deepStrictEqual(events, ["db up", "http up", "http down", "top stopped", "db down", "base stopped"])
+    }))
+
+  it.effect("interrupting run stops the applications in order, callbacks included", () =>
+    Effect.gen(function*() {
+      events.length = 0
+      const up = yield* Deferred.make<void>()
+      const top = Application.make({
+        name: "top",
+        dependencies: [app("base", ["db"])],
+        start: () => Effect.tap(Supervisor.startLink([worker("http")]), () => Deferred.succeed(up, undefined)),
+        stop: () => Effect.sync(() => events.push("top stopped"))
+      })
+      const running = yield* Effect.forkChild(Application.run(top).pipe(quiet))
+      yield* Deferred.await(up)
+      yield* Fiber.interrupt(running)
+      assert.deepStrictEqual(events, ["db up", "http up", "http down", "top stopped", "db down", "base stopped"])
+    }))
+})
 
 describe("Application", () => {
   it.effect("start runs dependencies first, skips running ones, and reports what it started", () =>
@@ -156,8 +494,10 @@ describe("Application", () => {
         }))
       assert.deepStrictEqual(yield* outcome("temporary", "crash"), ["none", "other"])
       assert.deepStrictEqual(yield* outcome("transient", "quit"), ["none", "other,solo"])
-      assert.deepStrictEqual(yield* outcome("transient", "crash"), ["solo", "other"])
-      assert.deepStrictEqual(yield* outcome("permanent", "crash"), ["solo", "other"])
+      // A fatal exit stops the other applications too (see the tests below): by the time the
+      // master is down, `which` no longer lists the failed one, and the others are stopping.
+      assert.strictEqual((yield* outcome("transient", "crash"))[0], "solo")
+      assert.strictEqual((yield* outcome("permanent", "crash"))[0], "solo")
     }))
 
   it.effect("run: an application failure stops the others in reverse order, status 1", () =>
@@ -189,20 +529,11 @@ describe("Application", () => {
     }))
 
   it("main: SIGTERM stops the program in reverse order and exits 0", async () => {
-    const root = fileURLToPath(new URL("..", import.meta.url))
-    const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/signal-app.ts"], { cwd: root })
-    let out = ""
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        out += chunk.toString()
-        if (out.includes("ready")) resolve()
-      })
-      child.on("exit", () => reject(new Error(`exited before ready: ${out}`)))
-    })
-    child.kill("SIGTERM")
-    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)))
-    const lines = out.split("\n").filter((l) => l.startsWith("event "))
-    assert.deepStrictEqual(lines, [
+    const program = fixture()
+    await program.waitFor("ready")
+    program.child.kill("SIGTERM")
+    assert.strictEqual(await program.exited, 0)
+    assert.deepStrictEqual(program.events(), [
       "event db up",
       "event http up",
       "event ws up",
@@ -212,6 +543,82 @@ describe("Application", () => {
       "event db down",
       "event store stopped"
     ])
-    assert.strictEqual(code, 0)
+  }, 60_000)
+
+  it("main: a SIGTERM during the start lets the application being started finish, starts no more, and stops in order", async () => {
+    const program = fixture("during-start")
+    await program.waitFor("event web starting")
+    program.child.kill("SIGTERM")
+    assert.strictEqual(await program.exited, 0)
+    assert.deepStrictEqual(program.events(), [
+      "event db up",
+      "event web starting",
+      "event http up",
+      "event ws up",
+      "event ws down",
+      "event http down",
+      "event web stopped",
+      "event db down",
+      "event store stopped"
+    ])
+    assert.notInclude(program.output(), "ready")
+  }, 60_000)
+
+  it("main: a second SIGTERM while the shutdown hangs exits at once with status 143", async () => {
+    const program = fixture("hung-stop")
+    await program.waitFor("ready")
+    program.child.kill("SIGTERM")
+    await program.waitFor("event web stopping")
+    program.child.kill("SIGTERM")
+    assert.strictEqual(await program.exited, 143)
+    assert.deepStrictEqual(program.events(), [
+      "event db up",
+      "event http up",
+      "event ws up",
+      "event ws down",
+      "event http down",
+      "event web stopping"
+    ])
   }, 60_000)
 })
+
+/** Runs test/fixtures/signal-app.ts in a child process, in `mode`. */
+const fixture = (mode?: string) => {
+  const root = fileURLToPath(new URL("..", import.meta.url))
+  const args = ["--import", "tsx", "test/fixtures/signal-app.ts", ...(mode === undefined ? [] : [mode])]
+  const child = spawn(process.execPath, args, { cwd: root })
+  // A failed test leaves no program behind.
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  })
+  let out = ""
+  let err = ""
+  const waiters = new Set<() => void>()
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString()
+    for (const waiter of [...waiters]) waiter()
+  })
+  child.stderr.on("data", (chunk: Buffer) => {
+    err += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  return {
+    child,
+    exited,
+    output: () => out,
+    events: () => out.split("\n").filter((l) => l.startsWith("event ")),
+    /** Resolves once `text` is printed; fails if the program exits first. */
+    waitFor: (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (out.includes(text)) {
+            waiters.delete(check)
+            resolve()
+          }
+        }
+        waiters.add(check)
+        check()
+        void exited.then(() => reject(new Error(`exited before ${JSON.stringify(text)}:\n${out}\n${err}`)))
+      })
+  }
+}

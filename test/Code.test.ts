@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Equal, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
+import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Code, ExitReason, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
 import { quiet } from "./support/workers.js"
@@ -325,4 +326,232 @@ describe("Code.upgrade", () => {
       ),
       { numRuns: 40 }
     ))
+})
+
+const Block = Rpc.make("Block")
+
+/** Version 1 with a cast that keeps the server busy in its handler until `gate` opens. */
+const busyV1 = (gate: Deferred.Deferred<void>) =>
+  GenServer.make({
+    ...V1,
+    casts: [Add, Block],
+    handleCast: {
+      Add: ({ n }, s) => GenServer.noreply([...s, n]),
+      Block: (_, s) => Effect.as(Deferred.await(gate), GenServer.noreply(s))
+    }
+  })
+
+/** Lets every fiber that can run, run (the node's run queue included). */
+const settle = Effect.gen(function*() {
+  for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+})
+
+describe("Code.upgrade: processes that do not change in time", () => {
+  it.effect("a server busy in a callback is reported after the per-process timeout (5 s) and keeps its code; the others are upgraded", () =>
+    inNode(Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const Busy = busyV1(gate)
+      const a = yield* GenServer.start(Busy, [1])
+      const b = yield* GenServer.start(Busy, [2])
+      yield* GenServer.cast(a, Block, undefined)
+      yield* GenServer.cast(a, Add, { n: 10 })
+      const upgrading = yield* Code.upgrade(V2).pipe(Effect.forkChild)
+      yield* settle
+      yield* TestClock.adjust("4999 millis")
+      assert.isUndefined(upgrading.pollUnsafe())
+      yield* TestClock.adjust("1 millis")
+      const report = yield* Fiber.join(upgrading)
+      assert.deepStrictEqual(report.upgraded.map((u) => u.pid), [b.pid!])
+      assert.deepStrictEqual(report.failed, [])
+      assert.strictEqual(report.timedOut.length, 1)
+      const late = report.timedOut[0]!
+      assert.isTrue(Equal.equals(late.pid, a.pid) && late.from === "1")
+      assert.strictEqual(late.error._tag, "ChangeTimeout")
+      assert.strictEqual(late.error.timeoutMillis, 5000)
+      assert.include(late.error.message, "5000 ms")
+      // Once free, the server handles its messages in order on its old code: the abandoned
+      // change is not made late, and the server is not left suspended.
+      yield* Deferred.succeed(gate, undefined)
+      assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=11")
+      assert.strictEqual((yield* Sys.getStatus(a.target)).status, "running")
+      assert.deepStrictEqual((yield* Code.processes("Acc")).map(([p, v]) => [String(p), v]).sort(), [
+        [String(a.pid), "1"],
+        [String(b.pid), "2"]
+      ].sort())
+      // A later upgrade changes it.
+      const again = yield* Code.upgrade(V2)
+      assert.deepStrictEqual(again.upgraded.map((u) => [u.pid, u.from]), [[a.pid!, "1"]])
+      assert.strictEqual(yield* GenServer.call(a, Get), "v2 sum=11 from 1")
+    })))
+
+  it.effect("an idle server whose codeChange does not finish in time keeps its old code and state, answering", () =>
+    inNode(Effect.gen(function*() {
+      const never = yield* Deferred.make<void>()
+      const a = yield* GenServer.start(V1, [3]).pipe(Effect.provideService(Label, "v2"))
+      const b = yield* GenServer.start(V1, [4]).pipe(Effect.provideService(Label, "v2"))
+      const upgrading = yield* Code.upgrade(labelled(never), undefined, { timeout: "2 seconds" }).pipe(Effect.forkChild)
+      yield* settle
+      yield* TestClock.adjust("2 seconds")
+      yield* settle
+      yield* TestClock.adjust("2 seconds")
+      const report = yield* Fiber.join(upgrading)
+      assert.deepStrictEqual(report.upgraded, [])
+      assert.deepStrictEqual(report.timedOut.map((t) => [t.pid, t.from, t.error.timeoutMillis]), [
+        [a.pid!, "1", 2000],
+        [b.pid!, "1", 2000]
+      ])
+      yield* GenServer.cast(a, Add, { n: 1 })
+      assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=4")
+      assert.strictEqual(yield* GenServer.call(b, Get), "v1 sum=4")
+    })))
+
+  it.effect("a server busy in a codeChange of its own past the timeout keeps its old code and state once it ends", () =>
+    inNode(Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const slow = yield* Deferred.make<void>()
+      const a = yield* GenServer.start(busyV1(gate), [5]).pipe(Effect.provideService(Label, "v2"))
+      yield* GenServer.cast(a, Block, undefined)
+      // Busy: the change goes as a system message, and its codeChange waits for `slow`.
+      const upgrading = yield* Code.upgrade(labelled(slow), undefined, { timeout: "1 second" }).pipe(Effect.forkChild)
+      yield* settle
+      yield* Deferred.succeed(gate, undefined)
+      yield* settle
+      yield* TestClock.adjust("1 second")
+      const report = yield* Fiber.join(upgrading)
+      assert.deepStrictEqual(report.timedOut.map((t) => t.pid), [a.pid!])
+      yield* Deferred.succeed(slow, undefined)
+      assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=5")
+      assert.strictEqual((yield* Sys.getStatus(a.target)).version, "1")
+    })))
+
+  it.effect("a bad timeout is a typed error and changes nothing", () =>
+    inNode(Effect.gen(function*() {
+      const a = yield* GenServer.start(V1, [1])
+      for (const timeout of [-1, Number.NaN, "soon"] as const) {
+        const error = yield* Effect.flip(Code.upgrade(V2, undefined, { timeout: timeout as never }))
+        assert.strictEqual(error._tag, "BadArgument")
+      }
+      assert.deepStrictEqual(yield* Code.current("Acc"), Option.none())
+      assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=1")
+    })))
+
+  it("interrupting an upgrade at any point leaves every server running, none suspended, code and state consistent (property)", () =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ busy: fc.boolean(), slowChange: fc.boolean() }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 30 }),
+        async (servers, steps) => {
+          const ok = await Effect.runPromise(inNode(Effect.gen(function*() {
+            const gate = yield* Deferred.make<void>()
+            const Busy = busyV1(gate)
+            // Version 2 whose codeChange takes `steps` scheduler turns for the slow servers.
+            const Slowly = GenServer.make({
+              ...V2,
+              casts: [Add, Block],
+              handleCast: {
+                Add: ({ n }, s) => GenServer.noreply({ ...s, log: [...s.log, n] }),
+                Block: (_, s) => GenServer.noreply(s)
+              },
+              codeChange: (oldVersion, old) =>
+                Effect.gen(function*() {
+                  const log = old as ReadonlyArray<number>
+                  if (log[0] === 1) for (let i = 0; i < 5; i++) yield* Effect.yieldNow
+                  return { log, upgradedFrom: oldVersion }
+                })
+            })
+            const pids = yield* Effect.forEach(servers, (s) => GenServer.start(Busy, [s.slowChange ? 1 : 0]))
+            yield* Effect.forEach(servers, (s, i) => s.busy ? GenServer.cast(pids[i]!, Block, undefined) : Effect.void)
+            const upgrading = yield* Code.upgrade(Slowly).pipe(Effect.forkChild)
+            for (let i = 0; i < steps; i++) yield* Effect.yieldNow
+            if (steps % 2 === 1) yield* Deferred.succeed(gate, undefined)
+            for (let i = 0; i < steps % 7; i++) yield* Effect.yieldNow
+            yield* Fiber.interrupt(upgrading)
+            yield* Deferred.succeed(gate, undefined)
+            for (const pid of pids) {
+              const status = yield* Sys.getStatus(pid.target)
+              if (status.status !== "running") return false
+              const answer = yield* GenServer.call(pid, Get)
+              if (!answer.startsWith(`v${status.version} `)) return false
+              const log = yield* GenServer.call(pid, Log)
+              if (log.length !== 1) return false
+            }
+            return true
+          })))
+          return ok
+        }
+      ),
+      { numRuns: 60 }
+    ))
+})
+
+describe("Code: purging", () => {
+  it.effect("a first version that was never loaded is old once another is current, and purged by the next load", () =>
+    inNode(Effect.gen(function*() {
+      // Started without Code.load: version 1 is current only because it runs.
+      const sup = yield* Supervisor.start([GenServer.childSpec(V1, [2], { id: "acc", name: "acc" })], { intensity: 5 })
+      const onV1 = Option.getOrThrow(yield* Process.whereis("acc"))
+      const loose = yield* GenServer.start(V1, [3])
+      const second = yield* Code.upgrade(V2Broken)
+      assert.strictEqual(second.failed.length, 2)
+      const ref = yield* Process.monitor(onV1)
+      const third = yield* Code.load(V3)
+      assert.deepStrictEqual(third.purged.map(String).sort(), [String(onV1), String(loose.pid)].sort())
+      const down = yield* Process.receive({ match: isDownFor(ref) })
+      assert.strictEqual(down.reason._tag, "Killed")
+      assert.isFalse(yield* Process.isAlive(loose.pid!))
+      yield* Supervisor.whichChildren(sup)
+      assert.strictEqual(yield* GenServer.call(GenServer.ref(V3, "acc"), Get), "v3 sum=2")
+    })))
+
+  it.effect("softPurge refuses while a process runs old code; purge kills those processes", () =>
+    inNode(Effect.gen(function*() {
+      const a = yield* GenServer.start(V1, [1])
+      const b = yield* GenServer.start(V1, [2])
+      assert.isTrue(yield* Code.softPurge("Acc")) // nothing old yet
+      yield* Code.upgrade(V2Broken) // both keep version 1, which is now old
+      assert.isFalse(yield* Code.softPurge("Acc"))
+      assert.isTrue(yield* Process.isAlive(a.pid!))
+      const killed = yield* Code.purge("Acc")
+      assert.deepStrictEqual(killed.map(String).sort(), [String(a.pid), String(b.pid)].sort())
+      yield* settle
+      assert.isFalse(yield* Process.isAlive(a.pid!))
+      assert.deepStrictEqual(yield* Code.processes("Acc"), [])
+      assert.isTrue(yield* Code.softPurge("Acc"))
+      assert.deepStrictEqual(yield* Code.purge("Acc"), [])
+      assert.deepStrictEqual(yield* Code.purge("never-loaded"), [])
+      // After a purge only the current version is left: the next load purges nothing.
+      const c = yield* GenServer.start(V1, [3]) // runs the current version, 2-broken
+      const next = yield* Code.load(V3)
+      assert.deepStrictEqual(next.purged, [])
+      assert.isTrue(yield* Process.isAlive(c.pid!))
+    })))
+})
+
+describe("Code: what it is given", () => {
+  it.effect("a value that is no module is a BadArgument for load and upgrade, and changes nothing", () =>
+    inNode(Effect.gen(function*() {
+      for (const bad of [undefined, null, 42, "Acc", { name: "Acc" }, { name: 1, version: "1" }]) {
+        assert.strictEqual((yield* Effect.flip(Code.load(bad as never)))._tag, "BadArgument")
+        assert.strictEqual((yield* Effect.flip(Code.upgrade(bad as never)))._tag, "BadArgument")
+      }
+      assert.deepStrictEqual(yield* Code.current("Acc"), Option.none())
+    })))
+
+  it.effect("module names that are Object.prototype members are plain names", () =>
+    inNode(Effect.gen(function*() {
+      for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) {
+        assert.deepStrictEqual(yield* Code.current(name), Option.none())
+        assert.deepStrictEqual(yield* Code.processes(name), [])
+        assert.isTrue(yield* Code.softPurge(name))
+        assert.deepStrictEqual(yield* Code.purge(name), [])
+        const v1 = GenServer.make({ ...V1, name })
+        const v2 = GenServer.make({ ...V2, name })
+        const server = yield* GenServer.start(v1, [1])
+        const report = yield* Code.upgrade(v2)
+        assert.deepStrictEqual(report.upgraded.map((u) => u.pid), [server.pid!], name)
+        assert.strictEqual(yield* GenServer.call(server, Get), "v2 sum=1 from 1")
+        assert.deepStrictEqual((yield* Code.processes(name)).map(([, v]) => v), ["2"])
+        assert.strictEqual(Option.getOrThrow(yield* Code.current(name)).version, "2")
+      }
+    })))
 })
