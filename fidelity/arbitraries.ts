@@ -44,7 +44,7 @@ const template = (g: Gen): Model.Template => {
     restart: restart(g),
     shutdown: sh,
     trap,
-    named: chance(g, 30),
+    named: chance(g, 40),
     slow: trap && sh !== "brutal_kill" && chance(g, 20)
   }
 }
@@ -143,10 +143,11 @@ const supervisionOf = (g: Gen): Model.SupervisionScenario => {
         break
       }
       case "kill": {
+        const inner = [...sups.filter((s) => s !== "root"), ...dyns.map((d) => d.label)]
         const target = weighted<() => string>(g, [
           [anyWorker, 14 * some],
-          [() => pick(g, [...sups.filter((s) => s !== "root"), ...dyns.map((d) => d.label), "root"]), 5],
-          [() => "root", 1]
+          [() => pick(g, inner), inner.length > 0 ? 6 : 0],
+          [() => "root", 0.5]
         ])()
         steps.push({ op, target, desc: `kill ${target}` })
         break
