@@ -129,6 +129,19 @@ export const knownOpen: ReadonlyArray<KnownOpen> = [
     }
   },
   {
+    id: "dyn-restart-ignore",
+    reason: "A dynamic child whose restart returns ignore: OTP 25's simple_one_for_one keeps it, with pid undefined, " +
+      "in which_children and count_children (supervisor.erl restart/3 stores the {ok, undefined} of an ignored " +
+      "start); Elixir's DynamicSupervisor and effect-otp's forget it. Not yet listed in DynamicSupervisor's module " +
+      "doc (issue 15, class 6: DynamicSupervisor's rules).",
+    matches: (d) => {
+      const withoutPhantoms = d.erlangTree.replace(/\[([^\]]*)\]/g, (_, inside: string) =>
+        `[${inside.split(" ").filter((c) => c !== "undefined" && c !== "").join(" ")}]`)
+      return d.erlangTree !== d.effectTree && withoutPhantoms === d.effectTree &&
+        d.erlang.length === d.effect.length && d.erlang.every((e, i) => e === d.effect[i])
+    }
+  },
+  {
     id: "dyn-terminate-dead-pid",
     reason: "OTP's simple_one_for_one answers terminate_child(Sup, Pid) of a pid that is no longer alive with ok " +
       "(supervisor.erl find_child/2: a dead pid is taken for a child that has just exited); effect-otp's " +

@@ -21,7 +21,7 @@ import type { Observation } from "./normalize.js"
 
 /** The CI set: this seed, this many scenarios of each kind. */
 const CI_SEED = 15_000
-const CI_RUNS: Readonly<Record<Kind, number>> = { supervision: 150, genserver: 150 }
+const CI_RUNS: Readonly<Record<Kind, number>> = { supervision: 250, genserver: 250 }
 
 interface Options {
   readonly runs: number | undefined
@@ -67,16 +67,30 @@ interface Case {
   readonly kind: Kind
   /** The seed that reproduces this scenario alone (undefined: from a file). */
   readonly seed: number | undefined
+  /** The file it comes from, if any, and its place there. */
+  readonly file: string | undefined
+  readonly position: number
   readonly scenario: Scenario
+}
+
+/** Scenarios pinned in the CI set: one for each class of divergence found, and the deliberate differences. */
+const PINNED = "fidelity/scenarios.json"
+
+/** A scenario file: a JSON array of scenarios, or of `{ name, scenario }`. */
+const readScenarios = async (file: string): Promise<ReadonlyArray<Scenario>> => {
+  const parsed = JSON.parse(await readFile(file, "utf8")) as unknown
+  const list = Array.isArray(parsed) ? parsed : [parsed]
+  return list.map((entry) =>
+    typeof entry === "object" && entry !== null && "scenario" in entry ? (entry as { readonly scenario: Scenario }).scenario : entry as Scenario
+  )
 }
 
 const casesOf = async (options: Options): Promise<{ readonly label: string; readonly cases: ReadonlyArray<Case> }> => {
   if (options.scenario !== undefined) {
-    const parsed = JSON.parse(await readFile(options.scenario, "utf8")) as Scenario | ReadonlyArray<Scenario>
-    const list = Array.isArray(parsed) ? parsed : [parsed as Scenario]
+    const list = await readScenarios(options.scenario)
     return {
       label: `scenarios from ${options.scenario}`,
-      cases: list.map((scenario, index) => ({ index, kind: scenario.kind, seed: undefined, scenario }))
+      cases: list.map((scenario, index) => ({ index, kind: scenario.kind, seed: undefined, file: options.scenario, position: index, scenario }))
     }
   }
   const kinds: ReadonlyArray<Kind> = options.kind === undefined ? ["supervision", "genserver"] : [options.kind]
@@ -87,14 +101,22 @@ const casesOf = async (options: Options): Promise<{ readonly label: string; read
     const runs = options.runs ?? CI_RUNS[kind]
     for (let i = 0; i < runs; i++) {
       const seed = base + i
-      cases.push({ index: cases.length, kind, seed, scenario: scenarioOf(kind, seed) })
+      cases.push({ index: cases.length, kind, seed, file: undefined, position: i, scenario: scenarioOf(kind, seed) })
     }
   }
-  return { label: `${ci ? "the CI set, " : ""}seed ${base}`, cases }
+  if (ci) {
+    const pinned = await readScenarios(PINNED)
+    pinned.forEach((scenario, position) => {
+      cases.push({ index: cases.length, kind: scenario.kind, seed: undefined, file: PINNED, position, scenario })
+    })
+  }
+  return { label: ci ? `the CI set: seed ${base} and ${PINNED}` : `seed ${base}`, cases }
 }
 
 const reproduce = (c: Case): string =>
-  c.seed === undefined ? "(from the scenario file)" : `npm run fidelity -- --kind ${c.kind} --seed ${c.seed} --runs 1`
+  c.seed === undefined
+    ? `npm run fidelity -- --scenario ${c.file} (its scenario #${c.position})`
+    : `npm run fidelity -- --kind ${c.kind} --seed ${c.seed} --runs 1`
 
 const main = async () => {
   const options = parse(process.argv.slice(2))
