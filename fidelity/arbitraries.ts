@@ -173,9 +173,15 @@ const supervisionOf = (g: Gen): Model.SupervisionScenario => {
         const id = ids.length > 0 && chance(g, 15) ? pick(g, ids) : `n${++fresh}`
         const auto = (Model.nodeAt(root, sup) as Model.SupSpec).auto_shutdown
         const spec = worker(g, id, auto)
+        const l = Model.label(sup, id)
         if (!ids.includes(id)) {
           ids.push(id)
-          workers.push(Model.label(sup, id))
+          workers.push(l)
+          if (chance(g, 25)) {
+            // The new child's own start fails, or returns ignore (a temporary one is then not kept).
+            const mode = weighted<"fail" | "ignore">(g, [["fail", 1], ["ignore", 1]])
+            steps.push({ op: "fail_starts", target: l, n: 1, mode, desc: `fail_starts ${l} 1 ${mode}` })
+          }
         }
         steps.push({ op, sup, spec, desc: `start_child ${sup} ${id}` })
         break

@@ -49,6 +49,13 @@ export const deliberate: ReadonlyArray<Deliberate> = [
     documented: "behaviours/Supervisor.ts whichChildren (\"The children, in start order\")"
   },
   {
+    id: "typed-management-errors",
+    reason: "Supervisor management calls fail with typed errors (NotFound, Running, Restarting, AlreadyPresent, " +
+      "AlreadyStarted, StartChildFailed); OTP answers {error, Term}, start_child {error, {Reason, ChildRecord}}. " +
+      "Both are the token error(...) with the same reason.",
+    documented: "behaviours/Supervisor.ts (Where it differs from OTP: management errors are typed)"
+  },
+  {
     id: "dynamic-template",
     reason: "effect-otp's DynamicSupervisor (Elixir's) takes each child's own spec; OTP's simple_one_for_one has one " +
       "template. Scenarios give every child of one dynamic supervisor the same spec, and compare its children as a " +
@@ -126,6 +133,23 @@ export const knownOpen: ReadonlyArray<KnownOpen> = [
     matches: (d) => {
       const step = stepOf(d)
       return step?.op === "unknown_call" && step.tag !== "Unknown"
+    }
+  },
+  {
+    id: "ignored-child-stuck-restarting",
+    reason: "Supervisor (rest_for_one, one_for_all): when a group restart starts a child that returns ignore and a " +
+      "later child of the group fails to start, effect-otp marks the ignored child restarting as well (retryLater " +
+      "marks every member without a pid), and it stays so: which_children shows it restarting and restart_child " +
+      "answers Restarting. OTP keeps it undefined (supervisor.erl restart_multiple_children/3 marks only the child " +
+      "that failed) and restart_child starts it. Supervisor restart engine (issue 15, supervisor part).",
+    matches: (d) => {
+      if (d.erlangTree === d.effectTree || d.erlang.length !== d.effect.length || !d.erlang.every((e, i) => e === d.effect[i])) {
+        return false
+      }
+      const e = d.erlangTree.split(" ")
+      const f = d.effectTree.split(" ")
+      return e.length === f.length && e.every((part, i) =>
+        part === f[i] || (part.replace(/=undefined/, "=restarting") === f[i]))
     }
   },
   {

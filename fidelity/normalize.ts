@@ -13,6 +13,7 @@
  * | `start_failed`                 | `start_failed` (a start the collector failed) | a `Crash` failing with `"start_failed"`      |
  * | `failed_to_start_child(Id,R)`  | `{failed_to_start_child, Id, R}`             | `FailedToStartChild`                         |
  * | `already_started(L#G)`         | `{already_started, Pid}`                     | `AlreadyStarted`                             |
+ * | `error(R)` (a call's result)   | `{error, R}`; `start_child`'s `{error, {R, ChildRecord}}` | the typed error (`StartChildFailed` carries the child's id) |
  * | `timeout` (a call's result)    | the caller exits `{timeout, _}`              | `CallTimeout` (deliberate difference)        |
  * | `unknown` (a call's result)    | `{error, unknown_request}` (the scripted server's clause) | `UnknownRequest` (deliberate difference) |
  * | `bad_return_value`             | `{bad_return_value, _}`                      | a reason or error tagged `BadReturn...` (or an Error saying "bad return") |
@@ -143,7 +144,13 @@ const erlValue = (t: ErlTerm): string => {
   if (t === "ok" || t === "ignore") return t
   if (isTuple(t) && t.length === 2 && t[0] === "ok") return `ok(${erlReason(t[1]!)})`
   if (isTuple(t) && t.length === 2 && t[0] === "error") {
-    return t[1] === "unknown_request" ? "unknown" : `error(${erlReason(t[1]!)})`
+    const error = t[1]!
+    if (error === "unknown_request") return "unknown"
+    // start_child's {error, {Reason, ChildRecord}}: effect-otp's StartChildFailed names the child too.
+    if (isTuple(error) && error.length === 2 && isTuple(error[1]!) && error[1][0] === "child") {
+      return `error(${erlReason(error[0]!)})`
+    }
+    return `error(${erlReason(error)})`
   }
   return erlReason(t)
 }

@@ -66,6 +66,12 @@ describe("normalization", () => {
         "error(already_started(root/w1#2))"
       ],
       [
+        ["value", ["error", ["start_failed", ["child", "undefined", "n1", { other: "..." }]]]],
+        fail(new Supervisor.StartChildFailed({ id: "n1", reason: new Errors.InitFailed({ reason: ExitReason.fail("start_failed") }) })),
+        "pid",
+        "error(start_failed)"
+      ],
+      [
         ["value", ["error", "start_failed"]],
         fail(new Supervisor.StartChildFailed({ id: "w1", reason: new Errors.InitFailed({ reason: ExitReason.fail("start_failed") }) })),
         "pid",
