@@ -263,7 +263,7 @@ caught(F) ->
 
 %% Quiet: every client has finished, then rounds of sys:get_state on every live process of the
 %% tree (each answers after the messages already in its mailbox) until two rounds in a row see
-%% the same events and the same live processes.
+%% the same events and the same live processes, none of them exiting.
 settle_sup(Ctx, Clients) ->
     [receive {'DOWN', _, process, Pid, _} -> ok end || Pid <- Clients],
     settle_rounds(Ctx, none, erlang:monotonic_time(millisecond) + ?SETTLE_LIMIT).
@@ -272,9 +272,11 @@ settle_rounds(Ctx = #{col := Col}, Previous, Deadline) ->
     Live = lists:sort(gen_server:call(Col, live, infinity)),
     [catch sys:get_state(P, infinity) || {_, P, _} <- Live],
     Fingerprint = {gen_server:call(Col, count, infinity), Live},
+    %% A process that is exiting has not been seen down by the collector yet.
+    Dying = [P || {_, P, _} <- Live, not is_process_alive(P)],
     Now = erlang:monotonic_time(millisecond),
     if
-        Fingerprint =:= Previous -> ok;
+        Fingerprint =:= Previous, Dying =:= [] -> ok;
         Now > Deadline -> gen_server:cast(Col, {noop, <<"settle did not converge">>});
         true -> timer:sleep(2), settle_rounds(Ctx, Fingerprint, Deadline)
     end.
@@ -393,7 +395,8 @@ signal_reason_gs(shutdown_x) -> {shutdown, driver};
 signal_reason_gs(boom) -> {boom, driver}.
 
 %% Quiet: the server, the collector and every client are waiting in a receive with an empty
-%% mailbox (or gone), twice in a row with the same number of events.
+%% mailbox (or gone, and seen down by the collector), twice in a row with the same number of
+%% events.
 settle_gs(Ctx, Clients) ->
     settle_gs(Ctx, Clients, none, erlang:monotonic_time(millisecond) + ?SETTLE_LIMIT).
 
@@ -404,7 +407,9 @@ settle_gs(Ctx = #{col := Col}, Clients, Previous, Deadline) ->
     Busy = lists:any(fun(undefined) -> false;
                         ([{status, waiting}, {message_queue_len, 0}]) -> false;
                         (_) -> true
-                     end, Infos),
+                     end, Infos)
+        %% The server is exiting, and the collector has not seen it down yet.
+        orelse (is_pid(Server) andalso not is_process_alive(Server)),
     Fingerprint = {gen_server:call(Col, count, infinity), Infos},
     Now = erlang:monotonic_time(millisecond),
     if
