@@ -31,6 +31,7 @@ export const valueToken = (value: unknown, who: Who): string => {
   if (tag === "InitFailed") return valueToken((value as { readonly reason: unknown }).reason, who)
   if (tag === "AlreadyStarted") return `already_started(${valueToken((value as { readonly pid: unknown }).pid, who)})`
   if (typeof value === "object" && "boom" in value) return `crash(${valueToken(value.boom, who)})`
+  if (value instanceof Error) return `other(${value.name}: ${value.message})`
   try {
     return `other(${JSON.stringify(value)})`
   } catch {
