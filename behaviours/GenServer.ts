@@ -820,8 +820,15 @@ export const stop = (
 const isServer = (u: unknown): u is Server<any> =>
   typeof u === "object" && u !== null && "target" in u && !("id" in u)
 
+/**
+ * A reason a `stopWith` may carry: an exit reason, a `Crash` only with a real `Cause` (an
+ * untyped `{ _tag: "Crash" }` is no reason anything downstream could read).
+ */
+const isStopReason = (u: unknown): u is ExitReason.ExitReason =>
+  ExitReason.isExitReason(u) && (u._tag !== "Crash" || Cause.isCause(u.cause))
+
 /** An exit reason as is; any other value inside a `Crash` (OTP's exit with any term). */
-const toExitReason = (u: unknown): ExitReason.ExitReason => ExitReason.isExitReason(u) ? u : ExitReason.fail(u)
+const toExitReason = (u: unknown): ExitReason.ExitReason => isStopReason(u) ? u : ExitReason.fail(u)
 
 const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
   a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
@@ -1080,7 +1087,7 @@ function* initBody(this: Starting) {
     yield* ack({ _tag: "Ignore" })
     return
   }
-  if (tag === "Stop" && ExitReason.isExitReason((init as Stop<undefined>).reason)) {
+  if (tag === "Stop" && isStopReason((init as Stop<undefined>).reason)) {
     const reason = (init as Stop<undefined>).reason
     yield* ack({ _tag: "Stop", reason })
     return yield* Process.exitWith(reason)
@@ -1393,7 +1400,7 @@ const applyNoReply = (loop: Loop, result: unknown, callback: string, tag: unknow
         loop.state = r.state
         return undefined
       }
-    } else if (r._tag === "Stop" && "state" in r && ExitReason.isExitReason(r.reason)) {
+    } else if (r._tag === "Stop" && "state" in r && isStopReason(r.reason)) {
       loop.state = r.state
       return r
     }
@@ -1434,7 +1441,7 @@ const applyCall = (
       loop.state = r.state
       return replied
     case "Stop": {
-      if (!("state" in r) || !ExitReason.isExitReason(r.reason)) break
+      if (!("state" in r) || !isStopReason(r.reason)) break
       const reply = r.reply
       if (reply === undefined) {
         loop.state = r.state

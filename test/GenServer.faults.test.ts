@@ -142,6 +142,7 @@ const garbage: ReadonlyArray<readonly [string, unknown]> = [
   ["the state itself", { notify: "x", n: 2 }],
   ["noreply without state", { _tag: "NoReply" }],
   ["stop with no exit reason", { _tag: "Stop", reason: "normal", state: 1 }],
+  ["stop with a Crash that has no Cause", { _tag: "Stop", reason: { _tag: "Crash" }, state: 1 }],
   ["stop without state", { _tag: "Stop", reason: ExitReason.normal }]
 ]
 
