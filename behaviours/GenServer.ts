@@ -100,17 +100,68 @@
  * |----------------------------------|--------------------------------------------------------|
  * | `{reply, R, S}` / `{noreply, S}` | `reply(r, s)` / `noreply(s)`                           |
  * | `{stop, Reason, S}`              | `stopWith(reason, s)`                                  |
+ * | `{stop, Reason, R, S}`           | `stopWith(reason, s, r)`: the reply goes once `terminate` ran, as OTP sends it |
  * | `{ok, S, {continue, C}}`         | `ok(s, { continue: c })`                               |
- * | `{ok, S, Timeout}`               | `ok(s, { timeout: "1 second" })`, then `handleInfo(GenServer.timeout)` |
+ * | `{ok, S, Timeout}`               | `ok(s, { timeout: "1 second" })`, then `handleInfo(GenServer.timeout)`; `"Infinity"` is `infinity` |
  * | `gen_server:reply(From, R)`      | `replyTo(from, r)`                                     |
  * | exit `{timeout, ...}` in caller  | typed `CallTimeout` error                              |
  * | `{error, Reason}` replies        | typed failures: `replyFailure(e, s)`, declared in the Rpc |
  * | unknown call crashes the server  | the caller gets `UnknownRequest`; the server goes on   |
+ * | unknown cast crashes the server  | dropped with a warning; the server goes on              |
+ * | exit `{bad_return_value, V}`     | a `Crash` carrying `Errors.BadReturnValue` (see below)  |
+ * | `format_status/1` gets and shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
+ * | no `code_change`: `sys:change_code` fails with `undef` | no `codeChange`: the new code runs on the state as it is |
  *
  * Callbacks may return their result directly or as an Effect (to use services, time, other
  * processes). A callback that fails or dies crashes the server: `terminate` runs, then the
  * server exits with a `Crash` carrying the cause, which links, monitors and pending callers see.
- * There is no `hibernate`: V8 has no per-process heap to compact.
+ *
+ * ## Faults
+ *
+ * - **Bad results.** Every result is checked at run time, as gen_server checks it, so that
+ *   untyped code (plain JS, `as any`) cannot leave a server running on a broken state. A
+ *   callback that returns something that is not one of its results (`undefined`, a plain value,
+ *   an unknown `_tag`, an Effect that succeeds with such a value, a `stopWith` whose reason is
+ *   no `ExitReason`, a `{ timeout }` that is negative, `NaN` or no duration) stops the server
+ *   with a `Crash` carrying `Errors.BadReturnValue` (module, callback, value): `terminate` runs
+ *   with the state from before the callback, a pending caller gets `CallExit` at once. From
+ *   `init`, the start fails with `InitFailed` carrying it, and neither the process nor its name
+ *   is left. A `{ continue }` from a module without `handleContinue` is such a bad result too:
+ *   OTP accepts it and the server then crashes with `undef` when it runs the continue (after
+ *   acknowledging the start, or replying); refusing the result itself tells the author where
+ *   the mistake is, and a start that could only crash fails as a start.
+ * - **Request names.** Only the module's own handlers run: the `handleCall` and `handleCast`
+ *   tables are resolved once, by {@link make}, into maps of their own function-valued
+ *   properties (a getter, an inherited member or a non-function is no handler). A request
+ *   tagged `constructor`, `toString`, `__proto__` or any other name, or not tagged with a
+ *   string at all, gets `UnknownRequest` (a call) or is dropped with a warning (a cast), unless
+ *   the module declared a handler of that very name. Changing those tables after `make` has
+ *   no effect.
+ * - **Reading the state.** `Sys.getStatus` never stops a server: a `formatStatus` that throws,
+ *   or returns an Effect (which is not run), shows `"<Module>.formatStatus crashed"` (or
+ *   `"... returned an Effect"`) in place of the state, never the raw state it may be there to
+ *   redact, as OTP shows `"Mod:format_status/1 crashed"`. The error report does the same.
+ * - **Error report.** A server that exits abnormally (any reason but `normal`, `shutdown` and
+ *   `{shutdown, _}`), supervised or not, logs OTP's gen_server terminate report once at
+ *   `Error`, from its own fiber, just before it exits:
+ *   `** Generic server <name> (<Module>) terminating`, the last message in, the state as
+ *   `formatStatus` shows it, and the reason with the crash's own message; the log entry's cause
+ *   is the crash's `Cause`, which a logger prints with its stack. It is annotated
+ *   `report: "gen_server"`, `pid`, `module` and `reason` (the tag). A supervised server's crash
+ *   logs this report and then the supervisor's own (`report: "supervisor"`), as OTP logs both.
+ *   A killed server logs nothing (none of its code runs), as in OTP. Differences: OTP also
+ *   names the calling client and its stack (a caller here need not be a process), and
+ *   proc_lib adds a crash report for every abnormal exit, a failed `init` included; here a
+ *   failed `init` logs nothing, since its starter gets the reason as `InitFailed` (and a
+ *   supervisor reports a child's failed start).
+ *
+ * ## Not here
+ *
+ * `hibernate` (V8 has no per-process heap to compact), `enter_loop` (a process becomes a
+ * server only through {@link start}), `start_monitor` (start, then `Process.monitor`),
+ * `multi_call` / `abcast` and `send_request` (fork calls as fibers, or use `Cluster` for other
+ * nodes), and the `debug` start options (`Sys.trace` and `Sys.statistics` do that on a running
+ * server).
  *
  * @since 0.1.0
  */
@@ -145,7 +196,9 @@ import * as reports from "./internal/reports.js"
 /**
  * What to do after a callback: an idle timeout (if no message arrives within it,
  * `handleInfo(GenServer.timeout)` runs), or a continue (`handleContinue(arg)` runs before the
- * next message).
+ * next message). A timeout is a non-negative duration; `"Infinity"` means none (OTP's
+ * `infinity`). A negative or `NaN` timeout, or a continue from a module without
+ * `handleContinue`, is a bad result: the server stops with `Errors.BadReturnValue`.
  *
  * @category results
  * @since 0.1.0
@@ -430,7 +483,7 @@ export interface Definition<
   readonly handleInfo?: ((message: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
   /** Runs with the argument of a `{ continue }` action, before the next message (OTP's `handle_continue`); a continue without it crashes the server. */
   readonly handleContinue?: ((arg: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
-  /** Runs before the server exits: after a `stopWith`, a crash in a callback, `stop`, or the parent's exit signal when trapping exits. */
+  /** Runs before the server exits: after a `stopWith`, a crash or a bad result in a callback (with the state from before it), `stop`, or the parent's exit signal when trapping exits. Not after a failed `init`, nor when the server is killed or dies of a link's exit signal without trapping exits. Its result is ignored. */
   readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Returns<void, R>) | undefined
   /**
    * Migrates the state of a running server from `oldVersion` (see `Sys.changeCode`). During
@@ -438,7 +491,12 @@ export interface Definition<
    * server's services; a plain value (not an Effect) is swapped in without any Effect step.
    */
   readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Returns<S, R>) | undefined
-  /** What `Sys.getStatus` shows of the state; use it to redact secrets. */
+  /**
+   * What `Sys.getStatus` and the error report show of the state; use it to redact secrets.
+   * Synchronous: if it throws (or returns an Effect, which is not run), the status shows
+   * `"<Module>.formatStatus crashed"` (or `"... returned an Effect"`) instead, and the server
+   * goes on.
+   */
   readonly formatStatus?: ((state: S) => unknown) | undefined
 }
 
