@@ -784,6 +784,26 @@ describe("GenServer faults: the error report of an abnormal exit (gen_server err
     })).pipe(logs.provide)
   })
 
+  it.effect("a huge state is shortened in the report, not logged whole", () => {
+    const logs = captureLogs()
+    return runTest(Effect.gen(function*() {
+      const Big = GenServer.make({
+        name: "Big",
+        casts: [Boom],
+        init: () => GenServer.ok(Array.from({ length: 100_000 }, (_, i) => i)),
+        handleCast: { Boom: () => Effect.die(new Error("kaboom")) }
+      })
+      const server = yield* GenServer.start(Big, undefined)
+      const ref = yield* Process.monitor(server.pid!)
+      yield* GenServer.cast(server, Boom)
+      yield* Process.receive({ match: isDown(ref) })
+      const [report] = logs.reports()
+      assert.isBelow(report!.message.length, 10_000)
+      assert.include(report!.message, "characters)")
+      assert.include(report!.message, "** Error: kaboom")
+    })).pipe(logs.provide)
+  })
+
   it.effect("no report below the Error level; the server still exits with its crash", () => {
     const logs = captureLogs()
     return runTest(Effect.gen(function*() {

@@ -134,10 +134,10 @@ export const serverTerminated = (
   const name = process?.name === undefined ? pid : `${process.name} (${pid})`
   const reason = report.reason
   const message = `** Generic server ${name} (${report.module}) terminating\n` +
-    `** Last message in was ${report.lastMessage}\n` +
-    `** When Server state == ${report.state}\n` +
+    `** Last message in was ${shorten(report.lastMessage)}\n` +
+    `** When Server state == ${shorten(report.state)}\n` +
     `** Reason for termination ==\n` +
-    `** ${ExitReason.format(reason)}`
+    `** ${shorten(ExitReason.format(reason))}`
   const annotations = { report: "gen_server", pid, module: report.module, reason: reason._tag }
   const context = fiber.context
   const current = Context.get(context, References.CurrentLogAnnotations)
@@ -150,3 +150,6 @@ export const serverTerminated = (
     fiber.setContext(context)
   }
 }
+
+/** Caps one part of a report (OTP limits a report's terms to `error_logger_format_depth`). */
+const shorten = (text: string): string => text.length > 8192 ? `${text.slice(0, 8192)}... (${text.length} characters)` : text
