@@ -110,7 +110,7 @@
  * | unknown cast crashes the server  | dropped with a warning; the server goes on              |
  * | exit `{bad_return_value, V}`     | a `Crash` carrying `Errors.BadReturnValue` (see below)  |
  * | `format_status/1` gets and shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
- * | no `code_change`: `sys:change_code` fails with `undef` | no `codeChange`: the new code runs on the state as it is |
+ * | no `code_change`: `sys:change_code` fails with `undef` | no `codeChange`: the new code runs on the state as it is (Elixir's default `code_change` does the same) |
  *
  * Callbacks may return their result directly or as an Effect (to use services, time, other
  * processes). A callback that fails or dies crashes the server: `terminate` runs, then the
@@ -1458,7 +1458,8 @@ const applyNoReply = (loop: Loop, result: unknown, callback: string, tag: unknow
         loop.state = r.state
         return undefined
       }
-    } else if (r._tag === "Stop" && "state" in r && isStopReason(r.reason)) {
+    } else if (r._tag === "Stop" && "state" in r && isStopReason(r.reason) && r.reply === undefined) {
+      // A stop with a reply is a handleCall result only (OTP's `{stop, Reason, Reply, State}`).
       loop.state = r.state
       return r
     }

@@ -235,8 +235,14 @@ describe("GenServer faults: bad callback results (OTP bad_return_value)", () => 
         ["cast", (server) => GenServer.cast(server, Poke), "handleCast(Poke)"],
         ["info", (server) => Process.send(server.pid!, "bad"), "handleInfo"]
       ]
+      // A call's results are no results of these callbacks (OTP: bad_return_value too).
+      const callResults: ReadonlyArray<readonly [string, unknown]> = [
+        ["a reply", GenServer.reply(1, { notify: self, n: 2 })],
+        ["a failure reply", GenServer.replyFailure("no", { notify: self, n: 2 })],
+        ["a stop with a reply", GenServer.stopWith(ExitReason.normal, { notify: self, n: 2 }, "bye")]
+      ]
       for (const [label, trigger, callback] of cases) {
-        for (const [what, value] of garbage) {
+        for (const [what, value] of [...garbage, ...callResults]) {
           const server = yield* startLoose(self, value)
           const ref = yield* Process.monitor(server.pid!)
           yield* trigger(server)
