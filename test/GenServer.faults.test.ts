@@ -667,7 +667,7 @@ describe("GenServer faults: the error report of an abnormal exit (gen_server err
           `** Last message in was cast Boom\n` +
           `** When Server state == {"count":7}\n` +
           `** Reason for termination ==\n` +
-          `** Error: kaboom`
+          `** Error: kaboom\n`
       )
       // The entry's cause is the crash, with its stack, for the logger to print.
       const defect = Cause.squash(report.cause)

@@ -137,7 +137,9 @@ export const serverTerminated = (
     `** Last message in was ${shorten(report.lastMessage)}\n` +
     `** When Server state == ${shorten(report.state)}\n` +
     `** Reason for termination ==\n` +
-    `** ${shorten(ExitReason.format(reason))}`
+    `** ${shorten(ExitReason.format(reason))}` +
+    // A logger that prints the cause (Effect's default does) puts it after the message: on its own line.
+    (reason._tag === "Crash" ? "\n" : "")
   const annotations = { report: "gen_server", pid, module: report.module, reason: reason._tag }
   const context = fiber.context
   const current = Context.get(context, References.CurrentLogAnnotations)
