@@ -915,24 +915,38 @@ type CastHandler = (payload: unknown, state: unknown) => unknown
 
 /**
  * A module's call and cast handlers by request tag: the own, enumerable, function-valued
- * properties of its `handleCall` and `handleCast`, and nothing else. A `Map`, so that a tag
- * such as `constructor`, `toString` or `__proto__` (or a tag that is no string at all) finds
- * nothing unless the module declared a handler of that very name.
+ * properties of its `handleCall` and `handleCast`, and nothing else. A tag such as
+ * `constructor`, `toString` or `__proto__` finds nothing unless the module declared a handler
+ * of that very name; the loop looks up string tags only (any other value could run its own
+ * `toString`).
  */
 interface Handlers {
-  readonly calls: ReadonlyMap<unknown, CallHandler>
-  readonly casts: ReadonlyMap<unknown, CastHandler>
+  readonly calls: Table<CallHandler>
+  readonly casts: Table<CastHandler>
 }
 
-const ownFunctions = <F>(table: unknown): Map<unknown, F> => {
-  const map = new Map<unknown, F>()
-  if (typeof table !== "object" || table === null) return map
+interface Table<F> {
+  readonly [tag: string]: F | undefined
+}
+
+/**
+ * The prototype of every handler table: no members at all (not even `Object.prototype`'s, so
+ * no `__proto__` accessor either), frozen. Performance: a table made from it keeps V8's fast
+ * properties, and a lookup of the same tag message after message hits an inline cache, where
+ * a `Map` or an object made by `Object.create(null)` (a dictionary) hashes the tag each time.
+ */
+const noMembers: object = Object.freeze(Object.create(null))
+
+const ownFunctions = <F>(table: unknown): Table<F> => {
+  const out: Record<string, F> = Object.create(noMembers)
+  if (typeof table !== "object" || table === null) return out
   for (const key of Object.keys(table)) {
     // The descriptor, not `table[key]`: a getter is no handler, and is not run.
     const descriptor = Object.getOwnPropertyDescriptor(table, key)
-    if (descriptor !== undefined && typeof descriptor.value === "function") map.set(key, descriptor.value as F)
+    // An own data property, even for `__proto__` (no accessor on the table's chain).
+    if (descriptor !== undefined && typeof descriptor.value === "function") out[key] = descriptor.value as F
   }
-  return map
+  return out
 }
 
 const resolveHandlers = (module: { readonly handleCall?: unknown; readonly handleCast?: unknown }): Handlers => ({
@@ -1347,11 +1361,10 @@ function* mainLoopBody(this: Loop) {
     let stop: Stop<unknown, unknown> | undefined
     if (message instanceof Gen.CastMessage) {
       loop.last = message
-      // Anything may arrive as a cast (`Gen.cast`): only a Request has a tag, and only a
-      // declared handler of that tag runs.
-      const request = message.request
-      const tag = request instanceof Request ? request._tag : undefined
-      const handler = loop.handlers.casts.get(tag)
+      // Anything may arrive as a cast (`Gen.cast`): only a declared handler of its tag runs.
+      const request = message.request as Request | null | undefined
+      const tag = request?._tag
+      const handler = typeof tag === "string" ? loop.handlers.casts[tag] : undefined
       if (handler === undefined) {
         yield* Effect.logWarning(`${loop.module.name} ${loop.self}: no handleCast for ${formatTag(tag)}; dropped`)
         continue
@@ -1359,10 +1372,10 @@ function* mainLoopBody(this: Loop) {
       const result = handler((request as Request).payload, loop.state)
       stop = applyNoReply(loop, Effect.isEffect(result) ? yield* result : result, "handleCast", tag)
     } else if (message instanceof Gen.CallMessage) {
-      const request = message.request
+      const request = message.request as Request | null | undefined
       loop.last = request
-      const tag = request instanceof Request ? request._tag : undefined
-      const handler = loop.handlers.calls.get(tag)
+      const tag = request?._tag
+      const handler = typeof tag === "string" ? loop.handlers.calls[tag] : undefined
       if (handler === undefined) {
         Gen.replyFailureUnsafe(message.from, new UnknownRequest({ target: loop.self, tag: formatTag(tag) }))
         continue
