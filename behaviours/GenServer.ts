@@ -131,7 +131,7 @@
  *   acknowledging the start, or replying); refusing the result itself tells the author where
  *   the mistake is, and a start that could only crash fails as a start.
  * - **Request names.** Only the module's own handlers run: the `handleCall` and `handleCast`
- *   tables are resolved once, by {@link make}, into maps of their own function-valued
+ *   tables are resolved once, by {@link make}, into tables of their own function-valued
  *   properties (a getter, an inherited member or a non-function is no handler). A request
  *   tagged `constructor`, `toString`, `__proto__` or any other name, or not tagged with a
  *   string at all, gets `UnknownRequest` (a call) or is dropped with a warning (a cast), unless
