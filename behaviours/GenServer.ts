@@ -100,17 +100,68 @@
  * |----------------------------------|--------------------------------------------------------|
  * | `{reply, R, S}` / `{noreply, S}` | `reply(r, s)` / `noreply(s)`                           |
  * | `{stop, Reason, S}`              | `stopWith(reason, s)`                                  |
+ * | `{stop, Reason, R, S}`           | `stopWith(reason, s, r)`: the reply goes once `terminate` ran, as OTP sends it |
  * | `{ok, S, {continue, C}}`         | `ok(s, { continue: c })`                               |
- * | `{ok, S, Timeout}`               | `ok(s, { timeout: "1 second" })`, then `handleInfo(GenServer.timeout)` |
+ * | `{ok, S, Timeout}`               | `ok(s, { timeout: "1 second" })`, then `handleInfo(GenServer.timeout)`; `"Infinity"` is `infinity` |
  * | `gen_server:reply(From, R)`      | `replyTo(from, r)`                                     |
  * | exit `{timeout, ...}` in caller  | typed `CallTimeout` error                              |
  * | `{error, Reason}` replies        | typed failures: `replyFailure(e, s)`, declared in the Rpc |
  * | unknown call crashes the server  | the caller gets `UnknownRequest`; the server goes on   |
+ * | unknown cast crashes the server  | dropped with a warning; the server goes on              |
+ * | exit `{bad_return_value, V}`     | a `Crash` carrying `Errors.BadReturnValue` (see below)  |
+ * | `format_status/1` gets and shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
+ * | no `code_change`: `sys:change_code` fails with `undef` | no `codeChange`: the new code runs on the state as it is (Elixir's default `code_change` does the same) |
  *
  * Callbacks may return their result directly or as an Effect (to use services, time, other
  * processes). A callback that fails or dies crashes the server: `terminate` runs, then the
  * server exits with a `Crash` carrying the cause, which links, monitors and pending callers see.
- * There is no `hibernate`: V8 has no per-process heap to compact.
+ *
+ * ## Faults
+ *
+ * - **Bad results.** Every result is checked at run time, as gen_server checks it, so that
+ *   untyped code (plain JS, `as any`) cannot leave a server running on a broken state. A
+ *   callback that returns something that is not one of its results (`undefined`, a plain value,
+ *   an unknown `_tag`, an Effect that succeeds with such a value, a `stopWith` whose reason is
+ *   no `ExitReason`, a `{ timeout }` that is negative, `NaN` or no duration) stops the server
+ *   with a `Crash` carrying `Errors.BadReturnValue` (module, callback, value): `terminate` runs
+ *   with the state from before the callback, a pending caller gets `CallExit` at once. From
+ *   `init`, the start fails with `InitFailed` carrying it, and neither the process nor its name
+ *   is left. A `{ continue }` from a module without `handleContinue` is such a bad result too:
+ *   OTP accepts it and the server then crashes with `undef` when it runs the continue (after
+ *   acknowledging the start, or replying); refusing the result itself tells the author where
+ *   the mistake is, and a start that could only crash fails as a start.
+ * - **Request names.** Only the module's own handlers run: the `handleCall` and `handleCast`
+ *   tables are resolved once, by {@link make}, into tables of their own function-valued
+ *   properties (a getter, an inherited member or a non-function is no handler). A request
+ *   tagged `constructor`, `toString`, `__proto__` or any other name, or not tagged with a
+ *   string at all, gets `UnknownRequest` (a call) or is dropped with a warning (a cast), unless
+ *   the module declared a handler of that very name. Changing those tables after `make` has
+ *   no effect.
+ * - **Reading the state.** `Sys.getStatus` never stops a server: a `formatStatus` that throws,
+ *   or returns an Effect (which is not run), shows `"<Module>.formatStatus crashed"` (or
+ *   `"... returned an Effect"`) in place of the state, never the raw state it may be there to
+ *   redact, as OTP shows `"Mod:format_status/1 crashed"`. The error report does the same.
+ * - **Error report.** A server that exits abnormally (any reason but `normal`, `shutdown` and
+ *   `{shutdown, _}`), supervised or not, logs OTP's gen_server terminate report once at
+ *   `Error`, from its own fiber, just before it exits:
+ *   `** Generic server <name> (<Module>) terminating`, the last message in, the state as
+ *   `formatStatus` shows it, and the reason with the crash's own message; the log entry's cause
+ *   is the crash's `Cause`, which a logger prints with its stack. It is annotated
+ *   `report: "gen_server"`, `pid`, `module` and `reason` (the tag). A supervised server's crash
+ *   logs this report and then the supervisor's own (`report: "supervisor"`), as OTP logs both.
+ *   A killed server logs nothing (none of its code runs), as in OTP. Differences: OTP also
+ *   names the calling client and its stack (a caller here need not be a process), and
+ *   proc_lib adds a crash report for every abnormal exit, a failed `init` included; here a
+ *   failed `init` logs nothing, since its starter gets the reason as `InitFailed` (and a
+ *   supervisor reports a child's failed start).
+ *
+ * ## Not here
+ *
+ * `hibernate` (V8 has no per-process heap to compact), `enter_loop` (a process becomes a
+ * server only through {@link start}), `start_monitor` (start, then `Process.monitor`),
+ * `multi_call` / `abcast` and `send_request` (fork calls as fibers, or use `Cluster` for other
+ * nodes), and the `debug` start options (`Sys.trace` and `Sys.statistics` do that on a running
+ * server).
  *
  * @since 0.1.0
  */
@@ -120,12 +171,13 @@ import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Formatter from "effect/Formatter"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Rpc from "effect/rpc/Rpc"
 import type * as Tracer from "effect/Tracer"
 import type { CallError } from "../lib/Errors.js"
-import { UnknownRequest } from "../lib/Errors.js"
+import { BadReturnValue, UnknownRequest } from "../lib/Errors.js"
 import * as ExitReason from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
@@ -135,6 +187,7 @@ import * as Sys from "../lib/Sys.js"
 import * as Telemetry from "../lib/Telemetry.js"
 import * as Code from "../lib/Code.js"
 import * as ChildSpec from "./ChildSpec.js"
+import * as reports from "./internal/reports.js"
 
 // ----------------------------------------------------------------------------
 // Results
@@ -143,7 +196,9 @@ import * as ChildSpec from "./ChildSpec.js"
 /**
  * What to do after a callback: an idle timeout (if no message arrives within it,
  * `handleInfo(GenServer.timeout)` runs), or a continue (`handleContinue(arg)` runs before the
- * next message).
+ * next message). A timeout is a non-negative duration; `"Infinity"` means none (OTP's
+ * `infinity`). A negative or `NaN` timeout, or a continue from a module without
+ * `handleContinue`, is a bad result: the server stops with `Errors.BadReturnValue`.
  *
  * @category results
  * @since 0.1.0
@@ -428,7 +483,7 @@ export interface Definition<
   readonly handleInfo?: ((message: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
   /** Runs with the argument of a `{ continue }` action, before the next message (OTP's `handle_continue`); a continue without it crashes the server. */
   readonly handleContinue?: ((arg: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
-  /** Runs before the server exits: after a `stopWith`, a crash in a callback, `stop`, or the parent's exit signal when trapping exits. */
+  /** Runs before the server exits: after a `stopWith`, a crash or a bad result in a callback (with the state from before it), `stop`, or the parent's exit signal when trapping exits. Not after a failed `init`, nor when the server is killed or dies of a link's exit signal without trapping exits. Its result is ignored. */
   readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Returns<void, R>) | undefined
   /**
    * Migrates the state of a running server from `oldVersion` (see `Sys.changeCode`). During
@@ -436,7 +491,12 @@ export interface Definition<
    * server's services; a plain value (not an Effect) is swapped in without any Effect step.
    */
   readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Returns<S, R>) | undefined
-  /** What `Sys.getStatus` shows of the state; use it to redact secrets. */
+  /**
+   * What `Sys.getStatus` and the error report show of the state; use it to redact secrets.
+   * Synchronous: if it throws (or returns an Effect, which is not run), the status shows
+   * `"<Module>.formatStatus crashed"` (or `"... returned an Effect"`) instead, and the server
+   * goes on.
+   */
   readonly formatStatus?: ((state: S) => unknown) | undefined
 }
 
@@ -543,8 +603,13 @@ export const make = <
     & Definition<Args, S, Calls, Casts, any, CallTags, CastTags>
     & Complete<Calls, Casts, CallTags, CastTags>
     & NoExtra<D, Calls, Casts>
-): Module<Args, S, Calls, Casts, ServicesIn<D>> =>
-  ({ ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }) as any
+): Module<Args, S, Calls, Casts, ServicesIn<D>> => {
+  const module = { ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }
+  // The handler tables are resolved once, here: a request tag (which an untyped caller
+  // controls) only ever reaches an own handler of the definition, never `Object.prototype`.
+  handlersByModule.set(module, resolveHandlers(module))
+  return module as any
+}
 
 /**
  * @category guards
@@ -728,8 +793,12 @@ export const migrate = <From extends Schema.Top, S, R = never>(
 
 /** A request as it travels: the Rpc tag and its payload. */
 class Request {
-  constructor(readonly _tag: string, readonly payload: unknown) {}
+  constructor(readonly _tag: unknown, readonly payload: unknown) {}
 }
+
+/** The tag of what an untyped caller passed as a request (`undefined` for `null` or `undefined`). */
+const tagOf = (request: { readonly _tag: unknown } | null | undefined): unknown =>
+  request === null || request === undefined ? undefined : request._tag
 
 type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payload?: Rpc.Payload<Req>]
   : [payload: Rpc.Payload<Req>]
@@ -760,7 +829,7 @@ export const call = <M extends Any, Req extends CallsOf<M>, E = never>(
   request: Req,
   ...args: [...PayloadArg<Req>, options?: { readonly timeout?: Gen.Timeout | undefined }]
 ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E> =>
-  Gen.call(server.target, new Request(request._tag, args[0]), args[1] as any) as any
+  Gen.call(server.target, new Request(tagOf(request), args[0]), args[1] as any) as any
 
 /**
  * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or
@@ -773,7 +842,7 @@ export const cast = <M extends Any, Req extends CastsOf<M>, E = never>(
   server: Server<M, E>,
   request: Req,
   ...args: PayloadArg<Req>
-): Effect.Effect<void> => Gen.cast(server.target, new Request(request._tag, args[0]))
+): Effect.Effect<void> => Gen.cast(server.target, new Request(tagOf(request), args[0]))
 
 /**
  * Answers a call later, from any process, with the handle `handleCall` received (OTP's
@@ -798,7 +867,9 @@ export const stop = (
   options?: { readonly reason?: ExitReason.ExitReason | undefined; readonly timeout?: Gen.Timeout | undefined }
 ): Effect.Effect<void, CallError> => {
   const target = isServer(server) ? server.target : server
-  const reason = options?.reason ?? ExitReason.normal
+  // A value that is not an exit reason (an untyped caller's) is carried in a Crash, as the
+  // server carries it (OTP takes any term): the same object, so that the comparison holds.
+  const reason = toExitReason(options?.reason ?? ExitReason.normal)
   return Sys.terminate(target, reason, { timeout: options?.timeout ?? "infinity" }).pipe(
     Effect.catchTag("CallExit", (e) => sameReason(e.reason, reason) ? Effect.void : Effect.fail(e))
   )
@@ -806,6 +877,16 @@ export const stop = (
 
 const isServer = (u: unknown): u is Server<any> =>
   typeof u === "object" && u !== null && "target" in u && !("id" in u)
+
+/**
+ * A reason a `stopWith` may carry: an exit reason, a `Crash` only with a real `Cause` (an
+ * untyped `{ _tag: "Crash" }` is no reason anything downstream could read).
+ */
+const isStopReason = (u: unknown): u is ExitReason.ExitReason =>
+  ExitReason.isExitReason(u) && (u._tag !== "Crash" || Cause.isCause(u.cause))
+
+/** An exit reason as is; any other value inside a `Crash` (OTP's exit with any term). */
+const toExitReason = (u: unknown): ExitReason.ExitReason => isStopReason(u) ? u : ExitReason.fail(u)
 
 const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
   a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
@@ -820,13 +901,76 @@ interface AnyModule {
   readonly name: string
   readonly version: string
   readonly init: (args: unknown) => Returns<InitResult<unknown>, unknown>
-  readonly handleCall?: Record<string, (payload: unknown, state: unknown, from: Gen.From) => unknown>
-  readonly handleCast?: Record<string, (payload: unknown, state: unknown) => unknown>
+  readonly handleCall?: object
+  readonly handleCast?: object
   readonly handleInfo?: (message: unknown, state: unknown) => unknown
   readonly handleContinue?: (arg: unknown, state: unknown) => unknown
   readonly terminate?: (reason: ExitReason.ExitReason, state: unknown) => unknown
   readonly codeChange?: (oldVersion: string, oldState: unknown, extra: unknown) => unknown
   readonly formatStatus?: (state: unknown) => unknown
+}
+
+type CallHandler = (payload: unknown, state: unknown, from: Gen.From) => unknown
+type CastHandler = (payload: unknown, state: unknown) => unknown
+
+/**
+ * A module's call and cast handlers by request tag: the own, enumerable, function-valued
+ * properties of its `handleCall` and `handleCast`, and nothing else. A tag such as
+ * `constructor`, `toString` or `__proto__` finds nothing unless the module declared a handler
+ * of that very name; the loop looks up string tags only (any other value could run its own
+ * `toString`).
+ */
+interface Handlers {
+  readonly calls: Table<CallHandler>
+  readonly casts: Table<CastHandler>
+}
+
+interface Table<F> {
+  readonly [tag: string]: F | undefined
+}
+
+/**
+ * The prototype of every handler table: no members at all (not even `Object.prototype`'s, so
+ * no `__proto__` accessor either), frozen. Performance: a table made from it keeps V8's fast
+ * properties, and a lookup of the same tag message after message hits an inline cache, where
+ * a `Map` or an object made by `Object.create(null)` (a dictionary) hashes the tag each time.
+ */
+const noMembers: object = Object.freeze(Object.create(null))
+
+const ownFunctions = <F>(table: unknown): Table<F> => {
+  const out: Record<string, F> = Object.create(noMembers)
+  if (typeof table !== "object" || table === null) return out
+  for (const key of Object.keys(table)) {
+    // The descriptor, not `table[key]`: a getter is no handler, and is not run.
+    const descriptor = Object.getOwnPropertyDescriptor(table, key)
+    // An own data property, even for `__proto__` (no accessor on the table's chain).
+    if (descriptor !== undefined && typeof descriptor.value === "function") out[key] = descriptor.value as F
+  }
+  return out
+}
+
+const resolveHandlers = (module: { readonly handleCall?: unknown; readonly handleCast?: unknown }): Handlers => ({
+  calls: ownFunctions<CallHandler>(module.handleCall),
+  casts: ownFunctions<CastHandler>(module.handleCast)
+})
+
+/** The handlers of each module made by `make` (and of any other module value, once seen). */
+const handlersByModule = new WeakMap<object, Handlers>()
+/** The module looked up last: an upgrade of many servers asks for one module over and over. */
+let lastModule: AnyModule | undefined
+let lastHandlers: Handlers | undefined
+
+const handlersOf = (module: AnyModule): Handlers => {
+  if (module === lastModule) return lastHandlers!
+  let handlers = handlersByModule.get(module)
+  if (handlers === undefined) {
+    // A module value that `make` did not return (e.g. written by hand): resolved once, the same way.
+    handlers = resolveHandlers(module)
+    handlersByModule.set(module, handlers)
+  }
+  lastModule = module
+  lastHandlers = handlers
+  return handlers
 }
 
 const run = <A>(result: unknown): Effect.Effect<A, unknown, unknown> =>
@@ -841,6 +985,8 @@ class Loop implements Code.Tracked {
   // cache line: an upgrade of many idle servers is bound by memory, one server after another.
   /** The module the server runs: the code server reads it. */
   module: AnyModule
+  /** The module's handler tables (see `Handlers`); changed with `module`. */
+  handlers: Handlers
   state: unknown
   /** Blocked in the main loop's plain `receive`: idle when the mailbox is empty too. */
   parked = false
@@ -849,6 +995,12 @@ class Loop implements Code.Tracked {
   readonly inbox: Process.Mailbox
   timeout: number | undefined = undefined
   continueArg: { readonly value: unknown } | undefined = undefined
+  /**
+   * The message being (or last) handled, for the error report if the server crashes: the
+   * request of a call (not the call, which holds the caller's handle), the cast, the info
+   * message, a `Continuing`, or `undefined`. One store per message.
+   */
+  last: unknown = undefined
   suspended = false
   trace = false
   since: number
@@ -872,6 +1024,7 @@ class Loop implements Code.Tracked {
     context: Context.Context<never>
   ) {
     this.module = module
+    this.handlers = handlersOf(module)
     this.state = state
     this.inbox = inbox
     this.since = startTime
@@ -911,7 +1064,7 @@ class Loop implements Code.Tracked {
    */
   changeCode(next: AnyModule, extra: unknown): Effect.Effect<void, Sys.SysError, unknown> {
     if (next.codeChange === undefined) {
-      this.module = next
+      this.setModule(next)
       return Exit.void
     }
     let migrated: unknown
@@ -923,7 +1076,7 @@ class Loop implements Code.Tracked {
     // A plain new state (checked here rather than by `Effect.isEffect`, so that the check sees
     // one kind of state and stays cheap over an upgrade of many servers).
     if ((typeof migrated !== "object" && typeof migrated !== "function") || migrated === null || !(Effect.TypeId in migrated)) {
-      this.module = next
+      this.setModule(next)
       this.state = migrated
       return Exit.void
     }
@@ -934,14 +1087,19 @@ class Loop implements Code.Tracked {
   private swap(next: AnyModule, migrated: Exit.Exit<unknown, unknown>): Exit.Exit<void, Sys.SysError> {
     if (Exit.isFailure(migrated)) return Exit.fail(codeChangeFailed(migrated.cause))
     // The code server reads `module`: nothing else to tell it.
-    this.module = next
+    this.setModule(next)
     this.state = migrated.value
     return Exit.void
+  }
+
+  private setModule(next: AnyModule): void {
+    this.module = next
+    this.handlers = handlersOf(next)
   }
 }
 
 const codeChangeFailed = (cause: Cause.Cause<unknown>): Sys.SysError =>
-  new Sys.SysError({ request: "ChangeCode", reason: "codeChange failed", cause })
+  new Sys.SysError({ request: "ChangeCode", reason: `codeChange failed: ${ExitReason.format(ExitReason.crash(cause))}`, cause })
 
 /** Waits, after a wake-up, for an in-place code change that is still running. */
 const awaitCodeChange = (loop: Loop): Effect.Effect<void> =>
@@ -978,7 +1136,9 @@ class Starting {
 /**
  * Runs `init` and acknowledges the start; returns the loop's registers once the server runs.
  * It ends there, so that the start's arguments, the acknowledgement and this generator are not
- * kept for the server's whole life.
+ * kept for the server's whole life. `init`'s result is checked as gen_server's `init_it`
+ * checks it: anything but `ok` (with a valid action), `ignore` or `stopWith` (with an exit
+ * reason) fails the start with `BadReturnValue`, and the process exits without running.
  */
 function* initBody(this: Starting) {
   const { args, parent } = this
@@ -987,55 +1147,150 @@ function* initBody(this: Starting) {
   this.module = undefined
   this.args = undefined
   this.ack = undefined
-  const initResult = yield* Effect.exit(Effect.suspend(() => run<InitResult<unknown>>(module.init(args))))
+  const initResult = yield* Effect.exit(Effect.suspend(() => run<unknown>(module.init(args))))
   if (Exit.isFailure(initResult)) {
     const reason = ExitReason.crash(initResult.cause)
     yield* ack({ _tag: "Stop", reason })
     return yield* Process.exitWith(reason)
   }
-  const init = initResult.value
-  if (init._tag === "Ignore") {
+  const init = initResult.value as InitResult<unknown> | null | undefined
+  const tag = typeof init === "object" && init !== null ? init._tag : undefined
+  if (tag === "Ignore") {
     yield* ack({ _tag: "Ignore" })
     return
   }
-  if (init._tag === "Stop") {
-    yield* ack({ _tag: "Stop", reason: init.reason })
-    return yield* Process.exitWith(init.reason)
+  if (tag === "Stop" && isStopReason((init as Stop<undefined>).reason)) {
+    const reason = (init as Stop<undefined>).reason
+    yield* ack({ _tag: "Stop", reason })
+    return yield* Process.exitWith(reason)
   }
-  const loop = new Loop(
-    module,
-    init.state,
-    yield* Process.self,
-    parent,
-    yield* Clock.currentTimeMillis,
-    yield* Process.mailbox,
-    yield* Effect.context<never>()
-  )
-  setAction(loop, init.action)
+  const ok = init as Ok<unknown>
+  const loop = tag === "Ok" && "state" in ok
+    ? new Loop(
+      module,
+      ok.state,
+      yield* Process.self,
+      parent,
+      yield* Clock.currentTimeMillis,
+      yield* Process.mailbox,
+      yield* Effect.context<never>()
+    )
+    : undefined
+  if (loop === undefined || !setAction(loop, ok.action)) {
+    const reason = badReturnValue(module, "init", undefined, init)
+    yield* ack({ _tag: "Stop", reason })
+    return yield* Process.exitWith(reason)
+  }
   yield* Code.track(loop)
   yield* ack({ _tag: "Ok" })
   return loop
 }
 
-/** The server's life after `init`: the main loop, then `terminate` and the exit. */
+/**
+ * The server's life after `init`: the main loop, then `terminate` (after a crash in a callback;
+ * a stop ran it already), the error report of an abnormal exit, and the exit.
+ */
 const runServer = (loop: Loop): Effect.Effect<void, unknown, unknown> =>
-  mainLoop(loop).pipe(
-    Effect.catchCause((cause) => {
-      const reason = ExitReason.crash(cause)
-      return Effect.as(runTerminate(loop, reason), reason)
-    }),
-    Effect.flatMap((reason) => reason._tag !== "Normal" ? Process.exitWith(reason) : Effect.void)
-  )
+  Effect.flatMap(Effect.exit(mainLoop(loop)), (exit) => {
+    if (Exit.isSuccess(exit)) return finish(loop, exit.value)
+    const reason = ExitReason.crash(exit.cause)
+    // `terminate` already ran if it is what crashed (after a stop): the server exits with that crash.
+    if (loop.terminated) return finish(loop, reason)
+    return Effect.flatMap(
+      Effect.exit(runTerminate(loop, reason)),
+      (terminated) => finish(loop, Exit.isFailure(terminated) ? ExitReason.crash(terminated.cause) : reason)
+    )
+  })
 
-const setAction = (loop: Loop, action: Action | undefined): void => {
+/**
+ * Exits with `reason`, once `terminate` ran. An abnormal reason (not `normal`, `shutdown` or
+ * `{shutdown, _}`) is logged first as gen_server's error report, once, whoever the parent is.
+ */
+const finish = (loop: Loop, reason: ExitReason.ExitReason): Effect.Effect<void, unknown, unknown> => {
+  if (reason._tag === "Normal") return Effect.void
+  if (reason._tag === "Shutdown") return Process.exitWith(reason)
+  return Effect.andThen(
+    Effect.withFiber((fiber) => {
+      if (reports.enabled(fiber, "Error")) {
+        reports.serverTerminated(fiber, {
+          module: loop.module.name,
+          lastMessage: describeLast(loop.last),
+          state: Formatter.format(formatState(loop)),
+          reason
+        })
+      }
+      return Effect.void
+    }),
+    Process.exitWith(reason)
+  )
+}
+
+/**
+ * Checks an action (`{ timeout }` or `{ continue }`, or `undefined` for none) and, if it is
+ * valid for the loop's module, applies it; returns `false`, changing nothing, if it is not
+ * (gen_server's `bad_return_value`): a timeout that is no duration, negative or `NaN`, a
+ * continue without `handleContinue`, both at once, or no object.
+ */
+const setAction = (loop: Loop, action: Action | undefined): boolean => {
+  if (action === undefined) {
+    loop.timeout = undefined
+    loop.continueArg = undefined
+    return true
+  }
+  if (typeof action !== "object" || action === null) return false
+  const timeout = action.timeout
+  if (timeout !== undefined) {
+    if ("continue" in action && action.continue !== undefined) return false
+    const millis = timeoutMillis(timeout)
+    if (Number.isNaN(millis)) return false
+    // OTP's `infinity`: no idle timeout.
+    loop.timeout = millis === Infinity ? undefined : millis
+    loop.continueArg = undefined
+    return true
+  }
+  if ("continue" in action) {
+    if (typeof loop.module.handleContinue !== "function") return false
+    loop.timeout = undefined
+    loop.continueArg = { value: action.continue }
+    return true
+  }
+  // `{}` or `{ timeout: undefined }`: no action.
   loop.timeout = undefined
   loop.continueArg = undefined
-  if (action === undefined) return
-  if (action.timeout !== undefined) {
-    loop.timeout = Duration.toMillis(Duration.fromInputUnsafe(action.timeout))
-  } else if ("continue" in action) {
-    loop.continueArg = { value: action.continue }
+  return true
+}
+
+const durationFields = ["weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds", "nanoseconds"]
+
+/**
+ * An idle timeout in milliseconds (`Infinity` for none), or `NaN` if `input` is not a valid
+ * one: not a `Duration.Input`, negative (`-Infinity` included), or `NaN` anywhere in it (which
+ * `Duration` itself reads as zero). OTP accepts a non-negative integer or `infinity`.
+ */
+const timeoutMillis = (input: unknown): number => {
+  let millis: number
+  if (typeof input === "number") {
+    millis = input
+  } else {
+    if (typeof input === "object" && input !== null && !Duration.isDuration(input)) {
+      if (Array.isArray(input)) {
+        if (input.length !== 2 || Number.isNaN(input[0]) || Number.isNaN(input[1])) return NaN
+      } else {
+        let fields = 0
+        for (const field of durationFields) {
+          const value = (input as Record<string, unknown>)[field]
+          if (value === undefined) continue
+          if (typeof value !== "number" || Number.isNaN(value)) return NaN
+          fields++
+        }
+        if (fields === 0) return NaN
+      }
+    }
+    const duration = Duration.fromInput(input as Duration.Input)
+    if (Option.isNone(duration)) return NaN
+    millis = Duration.toMillis(duration.value)
   }
+  return millis >= 0 ? millis : NaN
 }
 
 /** Runs `terminate` once: a crash inside `terminate` itself does not run it again. */
@@ -1047,6 +1302,11 @@ const runTerminate = (loop: Loop, reason: ExitReason.ExitReason): Effect.Effect<
   })
 
 const drainBudget = 4096
+
+/** What `Loop.last` holds while a continue runs (OTP's `{continue, Continue}` message). */
+class Continuing {
+  constructor(readonly arg: unknown) {}
+}
 
 /** Runs until the server stops; returns the exit reason (after `terminate` ran). */
 const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
@@ -1060,11 +1320,12 @@ function* mainLoopBody(this: Loop) {
     if (loop.continueArg !== undefined) {
       const arg = loop.continueArg.value
       loop.continueArg = undefined
+      loop.last = new Continuing(arg)
       const handler = loop.module.handleContinue
-      if (handler === undefined) {
-        return yield* Effect.die(new Error(`${loop.module.name} returned a continue but has no handleContinue`))
-      }
-      const stop = applyNoReply(loop, yield* run<CastResult<unknown>>(handler(arg, loop.state)))
+      // A continue is accepted only from a module with handleContinue (see `setAction`); its
+      // code cannot change before the continue runs.
+      if (handler === undefined) return yield* Effect.die(new Error(`${loop.module.name} has no handleContinue`))
+      const stop = applyNoReply(loop, yield* run<unknown>(handler(arg, loop.state)), "handleContinue", undefined)
       if (stop !== undefined) return yield* stopping(loop, stop)
       continue
     }
@@ -1099,31 +1360,32 @@ function* mainLoopBody(this: Loop) {
     }
     let stop: Stop<unknown, unknown> | undefined
     if (message instanceof Gen.CastMessage) {
-      const request = message.request as Request
-      const handler = loop.module.handleCast?.[request._tag]
+      loop.last = message
+      // Anything may arrive as a cast (`Gen.cast`): only a declared handler of its tag runs.
+      const request = message.request as Request | null | undefined
+      const tag = request?._tag
+      const handler = typeof tag === "string" ? loop.handlers.casts[tag] : undefined
       if (handler === undefined) {
-        yield* Effect.logWarning(`${loop.module.name} ${loop.self}: no handleCast for ${request._tag}; dropped`)
+        yield* Effect.logWarning(`${loop.module.name} ${loop.self}: no handleCast for ${formatTag(tag)}; dropped`)
         continue
       }
-      const result = handler(request.payload, loop.state)
-      stop = applyNoReply(loop, (Effect.isEffect(result) ? yield* result : result) as CastResult<unknown>)
+      const result = handler((request as Request).payload, loop.state)
+      stop = applyNoReply(loop, Effect.isEffect(result) ? yield* result : result, "handleCast", tag)
     } else if (message instanceof Gen.CallMessage) {
-      const request = message.request as Request
-      const handler = loop.module.handleCall?.[request._tag]
+      const request = message.request as Request | null | undefined
+      loop.last = request
+      const tag = request?._tag
+      const handler = typeof tag === "string" ? loop.handlers.calls[tag] : undefined
       if (handler === undefined) {
-        Gen.replyFailureUnsafe(message.from, new UnknownRequest({ target: loop.self, tag: request._tag }))
+        Gen.replyFailureUnsafe(message.from, new UnknownRequest({ target: loop.self, tag: formatTag(tag) }))
         continue
       }
       const client = Gen.callSpan(message.from)
       if (client !== undefined) {
-        stop = yield* tracedCall(loop, message.from, request, handler, client)
+        stop = yield* tracedCall(loop, message.from, request as Request, handler, client)
       } else {
-        const result = handler(request.payload, loop.state, message.from)
-        stop = yield* applyCall(
-          loop,
-          message.from,
-          (Effect.isEffect(result) ? yield* result : result) as CallResult<unknown, unknown, unknown>
-        )
+        const result = handler((request as Request).payload, loop.state, message.from)
+        stop = yield* applyCall(loop, message.from, Effect.isEffect(result) ? yield* result : result, tag)
       }
     } else if (message instanceof Gen.SystemMessage) {
       const outcome = yield* handleSystem(loop, message)
@@ -1131,10 +1393,12 @@ function* mainLoopBody(this: Loop) {
       continue
     } else if (isParentExit(loop, message)) {
       // The parent (supervisor) is shutting us down while we trap exits: terminate, then go.
+      loop.last = message
       yield* runTerminate(loop, message.reason)
       return message.reason
     } else if (loop.module.handleInfo !== undefined) {
-      stop = applyNoReply(loop, yield* run<CastResult<unknown>>(loop.module.handleInfo(message, loop.state)))
+      loop.last = message
+      stop = applyNoReply(loop, yield* run<unknown>(loop.module.handleInfo(message, loop.state)), "handleInfo", undefined)
     } else {
       yield* Effect.logWarning(`${loop.module.name} ${loop.self}: unexpected message ${describeMessage(message)}`)
       continue
@@ -1146,64 +1410,161 @@ function* mainLoopBody(this: Loop) {
 const isParentExit = (loop: Loop, message: unknown): message is Process.ExitMessage =>
   Process.isExitMessage(message) && loop.parent !== undefined && message.from === loop.parent
 
-const stopping = (loop: Loop, stop: Stop<unknown, unknown>): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
-  Effect.as(runTerminate(loop, stop.reason), stop.reason)
-
-const applyNoReply = (loop: Loop, result: CastResult<unknown>): Stop<unknown, unknown> | undefined => {
-  loop.state = result.state
-  if (result._tag === "Stop") return result
-  setAction(loop, result.action)
-  return undefined
+/**
+ * A stop: `terminate`, then the reply of a `stopWith` with one (sent however `terminate` ends,
+ * as gen_server sends it in an `after`), so the caller sees terminate's effects first.
+ */
+const stopping = (loop: Loop, stop: Stop<unknown, unknown>): Effect.Effect<ExitReason.ExitReason, unknown, unknown> => {
+  const terminated = Effect.as(runTerminate(loop, stop.reason), stop.reason)
+  if (!(stop instanceof StopReplying)) return terminated
+  return Effect.ensuring(
+    terminated,
+    Effect.sync(() => {
+      loop.messagesOut++
+      Gen.replyUnsafe(stop.from, stop.value)
+    })
+  )
 }
 
+/** A `stopWith` from `handleCall` with a reply, to send once `terminate` ran. */
+class StopReplying {
+  readonly _tag = "Stop"
+  readonly reply = undefined
+  constructor(
+    readonly reason: ExitReason.ExitReason,
+    readonly state: unknown,
+    readonly from: Gen.From,
+    readonly value: unknown
+  ) {}
+}
+
+/**
+ * The stop a bad callback result makes: `BadReturnValue` in a `Crash`, with the state the
+ * server had before the callback (gen_server terminates with the old state).
+ */
+const badReturn = (loop: Loop, callback: string, tag: unknown, value: unknown): Stop<unknown, unknown> => ({
+  _tag: "Stop",
+  reason: badReturnValue(loop.module, callback, tag, value),
+  state: loop.state,
+  reply: undefined
+})
+
+const badReturnValue = (module: AnyModule, callback: string, tag: unknown, value: unknown): ExitReason.ExitReason =>
+  ExitReason.fail(
+    new BadReturnValue({
+      module: module.name,
+      callback: tag === undefined ? callback : `${callback}(${formatTag(tag)})`,
+      value
+    })
+  )
+
+/**
+ * Checks and applies a `handleCast`, `handleInfo` or `handleContinue` result: `noreply` (with
+ * a valid action) or `stopWith` (with an exit reason). Anything else stops the server with
+ * `BadReturnValue`. The common case (a `noreply` without an action) is a few property reads.
+ */
+const applyNoReply = (loop: Loop, result: unknown, callback: string, tag: unknown): Stop<unknown, unknown> | undefined => {
+  if (typeof result === "object" && result !== null) {
+    const r = result as CastResult<unknown>
+    if (r._tag === "NoReply") {
+      if ("state" in r && setAction(loop, r.action)) {
+        loop.state = r.state
+        return undefined
+      }
+    } else if (r._tag === "Stop" && "state" in r && isStopReason(r.reason) && r.reply === undefined) {
+      // A stop with a reply is a handleCall result only (OTP's `{stop, Reason, Reply, State}`).
+      loop.state = r.state
+      return r
+    }
+  }
+  return badReturn(loop, callback, tag, result)
+}
+
+const replied: Effect.Effect<undefined> = Effect.succeed(undefined)
+
+/**
+ * Checks and applies a `handleCall` result: `reply`, `replyFailure`, `noreply` (each with a
+ * valid action) or `stopWith` (with an exit reason, and a reply or none). Anything else stops
+ * the server with `BadReturnValue`, and the caller gets `CallExit` with it.
+ */
 const applyCall = (
   loop: Loop,
   from: Gen.From,
-  result: CallResult<unknown, unknown, unknown>
+  result: unknown,
+  tag: unknown
 ): Effect.Effect<Stop<unknown, unknown> | undefined> => {
-  loop.state = result.state
-  switch (result._tag) {
+  if (typeof result !== "object" || result === null) return Effect.succeed(badReturn(loop, "handleCall", tag, result))
+  const r = result as CallResult<unknown, unknown, unknown>
+  switch (r._tag) {
     case "Reply":
-      Gen.replyUnsafe(from, result.value)
-      break
+      if (!("value" in r) || !("state" in r) || !setAction(loop, r.action)) break
+      loop.state = r.state
+      Gen.replyUnsafe(from, r.value)
+      loop.messagesOut++
+      return loop.trace ? tracedReply(loop, r.value) : replied
     case "ReplyFailure":
-      Gen.replyFailureUnsafe(from, result.error)
-      break
+      if (!("error" in r) || !("state" in r) || !setAction(loop, r.action)) break
+      loop.state = r.state
+      Gen.replyFailureUnsafe(from, r.error)
+      loop.messagesOut++
+      return loop.trace ? tracedReply(loop, r.error) : replied
     case "NoReply":
-      break
-    case "Stop":
-      if (result.reply !== undefined) {
-        loop.messagesOut++
-        Gen.replyUnsafe(from, result.reply.value)
+      if (!("state" in r) || !setAction(loop, r.action)) break
+      loop.state = r.state
+      return replied
+    case "Stop": {
+      if (!("state" in r) || !isStopReason(r.reason)) break
+      const reply = r.reply
+      if (reply === undefined) {
+        loop.state = r.state
+        return Effect.succeed(r)
       }
-      return Effect.succeed(result)
+      if (typeof reply !== "object" || reply === null || !("value" in reply)) break
+      loop.state = r.state
+      return Effect.succeed(new StopReplying(r.reason, r.state, from, reply.value))
+    }
   }
-  setAction(loop, result.action)
-  if (result._tag === "NoReply") return Effect.succeed(undefined)
-  loop.messagesOut++
-  return loop.trace
-    ? Effect.as(Effect.log(`${loop.self} replied ${describeMessage(result._tag === "Reply" ? result.value : result.error)}`), undefined)
-    : Effect.succeed(undefined)
+  return Effect.succeed(badReturn(loop, "handleCall", tag, result))
 }
+
+const tracedReply = (loop: Loop, value: unknown): Effect.Effect<undefined> =>
+  Effect.as(Effect.log(`${loop.self} replied ${describeMessage(value)}`), undefined)
 
 /** A call made with telemetry on: handled in a server span, child of the caller's span. */
 const tracedCall = (
   loop: Loop,
   from: Gen.From,
   request: Request,
-  handler: (payload: unknown, state: unknown, from: Gen.From) => unknown,
+  handler: CallHandler,
   client: Tracer.Span
 ): Effect.Effect<Stop<unknown, unknown> | undefined, unknown, unknown> =>
   Telemetry.handleCall(
     client,
-    { pid: loop.self, module: loop.module.name, request: request._tag },
+    { pid: loop.self, module: loop.module.name, request: formatTag(request._tag) },
     Effect.suspend(() =>
       Effect.flatMap(
-        run<CallResult<unknown, unknown, unknown>>(handler(request.payload, loop.state, from)),
-        (result) => applyCall(loop, from, result)
+        run<unknown>(handler(request.payload, loop.state, from)),
+        (result) => applyCall(loop, from, result, request._tag)
       )
     )
   )
+
+/**
+ * The state as `formatStatus` shows it (the raw state without one). It never throws and never
+ * runs an Effect: if `formatStatus` throws, or returns an Effect, the state shows as a string
+ * saying so, never the raw state (which `formatStatus` may be there to redact). OTP's
+ * `gen:format_status` does the same (`"Mod:format_status/1 crashed"`).
+ */
+const formatState = (loop: Loop): unknown => {
+  const format = loop.module.formatStatus
+  if (format === undefined) return loop.state
+  try {
+    const shown = format(loop.state)
+    return Effect.isEffect(shown) ? `${loop.module.name}.formatStatus returned an Effect` : shown
+  } catch {
+    return `${loop.module.name}.formatStatus crashed`
+  }
+}
 
 const handleSystem = (
   loop: Loop,
@@ -1213,18 +1574,22 @@ const handleSystem = (
 
 function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.SystemMessage }) {
   const { loop, message } = this
-  const request = message.request as Sys.Request
   const from = message.from
-  switch (request._tag) {
+  // Anything may arrive as a system request (`Gen.request`): a request this loop does not
+  // know, or no object at all, gets `UnknownRequest` and changes nothing.
+  const request = message.request as Sys.Request | null | undefined
+  const tag: unknown = typeof request === "object" && request !== null ? request._tag : undefined
+  switch (tag) {
     case "GetState":
       Gen.replyUnsafe(from, loop.state)
       return undefined
     case "ReplaceState": {
+      const f = (request as Extract<Sys.Request, { _tag: "ReplaceState" }>).f
       try {
-        loop.state = request.f(loop.state)
+        loop.state = f(loop.state)
         Gen.replyUnsafe(from, loop.state)
       } catch (error) {
-        Gen.replyFailureUnsafe(from, new Sys.SysError({ request: "ReplaceState", reason: String(error), cause: error }))
+        Gen.replyFailureUnsafe(from, new Sys.SysError({ request: "ReplaceState", reason: ExitReason.format(ExitReason.fail(error)), cause: error }))
       }
       return undefined
     }
@@ -1234,7 +1599,7 @@ function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.Sy
         module: loop.module.name,
         version: loop.module.version,
         status: loop.suspended ? "suspended" : "running",
-        state: loop.module.formatStatus ? loop.module.formatStatus(loop.state) : loop.state,
+        state: formatState(loop),
         trace: loop.trace
       }
       Gen.replyUnsafe(from, status)
@@ -1251,11 +1616,11 @@ function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.Sy
       Gen.replyUnsafe(from, undefined)
       return undefined
     case "Trace":
-      loop.trace = request.enabled
+      loop.trace = (request as Extract<Sys.Request, { _tag: "Trace" }>).enabled === true
       Gen.replyUnsafe(from, undefined)
       return undefined
     case "Statistics":
-      if (request.enabled) {
+      if ((request as Extract<Sys.Request, { _tag: "Statistics" }>).enabled === true) {
         loop.since = yield* Clock.currentTimeMillis
         loop.messagesIn = 0
         loop.messagesOut = 0
@@ -1273,7 +1638,8 @@ function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.Sy
       return undefined
     }
     case "ChangeCode": {
-      const next = request.module as AnyModule
+      const change = request as Extract<Sys.Request, { _tag: "ChangeCode" }>
+      const next = change.module as AnyModule
       if (!isModule(next) || next.name !== loop.module.name) {
         Gen.replyFailureUnsafe(
           from,
@@ -1286,8 +1652,8 @@ function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.Sy
       if (!from.pending) return undefined
       const module = loop.module
       const state = loop.state
-      const change = loop.changeCode(next, request.extra)
-      const changed = Exit.isExit(change) ? change : yield* Effect.exit(change)
+      const outcome = loop.changeCode(next, change.extra)
+      const changed = Exit.isExit(outcome) ? outcome : yield* Effect.exit(outcome)
       if (!from.pending) {
         loop.module = module
         loop.state = state
@@ -1298,21 +1664,43 @@ function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.Sy
       return undefined
     }
     case "Terminate": {
-      const reason = request.reason as ExitReason.ExitReason
+      // OTP takes any term as the reason: a value that is no exit reason is carried in a Crash.
+      const reason = toExitReason((request as Extract<Sys.Request, { _tag: "Terminate" }>).reason)
+      // gen_server's system_terminate reports no last message.
+      loop.last = undefined
       yield* runTerminate(loop, reason)
       // No reply: the caller completes when it sees this process exit with `reason`.
       return reason
     }
   }
+  Gen.replyFailureUnsafe(from, new UnknownRequest({ target: loop.self, tag: `system ${formatTag(tag)}` }))
+  return undefined
 }
 
+/** A request tag as text, whatever an untyped caller made it. */
+const formatTag = (tag: unknown): string => typeof tag === "string" ? tag : Formatter.format(tag)
+
+/** A message as text, for traces and warnings; never throws, whatever the message. */
 const describeMessage = (message: unknown): string => {
-  if (message instanceof Gen.CallMessage) return `call ${(message.request as Request)._tag}`
-  if (message instanceof Gen.CastMessage) return `cast ${(message.request as Request)._tag}`
-  if (message instanceof Gen.SystemMessage) return `system ${(message.request as Sys.Request)._tag}`
-  try {
-    return JSON.stringify(message) ?? String(message)
-  } catch {
-    return String(message)
+  if (message instanceof Gen.CallMessage) return `call ${formatRequest(message.request)}`
+  if (message instanceof Gen.CastMessage) return `cast ${formatRequest(message.request)}`
+  if (message instanceof Gen.SystemMessage) {
+    const request = message.request as Sys.Request | null | undefined
+    return `system ${formatTag(typeof request === "object" && request !== null ? request._tag : request)}`
   }
+  return Formatter.format(message)
+}
+
+const formatRequest = (request: unknown): string =>
+  request instanceof Request
+    ? request.payload === undefined ? formatTag(request._tag) : `${formatTag(request._tag)} ${Formatter.format(request.payload)}`
+    : Formatter.format(request)
+
+/** The last message of the error report (`Loop.last`). */
+const describeLast = (last: unknown): string => {
+  if (last === undefined) return "none"
+  if (last instanceof Request) return `call ${formatRequest(last)}`
+  if (last instanceof Continuing) return `continue ${Formatter.format(last.arg)}`
+  if (last === timeout) return "timeout"
+  return describeMessage(last)
 }

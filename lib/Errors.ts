@@ -5,7 +5,8 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import type { ExitReason } from "./ExitReason.js"
+import * as Formatter from "effect/Formatter"
+import { type ExitReason, format } from "./ExitReason.js"
 import type { Pid } from "./Pid.js"
 
 /**
@@ -113,9 +114,9 @@ export class CallExit extends Data.TaggedError("CallExit")<{
   /** The server's exit reason. */
   readonly reason: ExitReason
 }> {
-  /** The human-readable message, naming the target and the tag of its exit reason. */
+  /** The human-readable message, naming the target and its exit reason (a crash's own message, see `ExitReason.format`). */
   override get message(): string {
-    return `${String(this.target)} exited during the call: ${this.reason._tag}`
+    return `${String(this.target)} exited during the call: ${format(this.reason)}`
   }
 }
 
@@ -148,9 +149,9 @@ export class InitFailed extends Data.TaggedError("InitFailed")<{
   /** The `Stop` reason init acknowledged, or the exit reason if the process died before acknowledging. */
   readonly reason: ExitReason
 }> {
-  /** The human-readable message, with the tag of the reason. */
+  /** The human-readable message, with the reason (a crash's own message, see `ExitReason.format`). */
   override get message(): string {
-    return `init failed: ${this.reason._tag}`
+    return `init failed: ${format(this.reason)}`
   }
 }
 
@@ -200,6 +201,35 @@ export class UnknownRequest extends Data.TaggedError("UnknownRequest")<{
   /** The human-readable message, naming the server and the unhandled tag. */
   override get message(): string {
     return `${String(this.target)} has no handler for ${this.tag}`
+  }
+}
+
+/**
+ * A behaviour's callback returned something that is not one of its results (OTP's
+ * `{bad_return_value, Value}`): `undefined`, a plain value, an object with an unknown `_tag`, an
+ * Effect that succeeded with any of those, a `stopWith` whose reason is not an `ExitReason`, an
+ * invalid `{ timeout }`, or a `{ continue }` from a module without `handleContinue`. The server
+ * stops with a `Crash` carrying this error (after `terminate`, with the state it had before the
+ * callback); from `init`, the start fails with `InitFailed` carrying it and no process is left.
+ * What to do: fix the callback; results are built by `GenServer.ok`, `reply`, `noreply`,
+ * `replyFailure` and `stopWith`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class BadReturnValue extends Data.TaggedError("BadReturnValue")<{
+  /** The name of the module whose callback returned it. */
+  readonly module: string
+  /** The callback, e.g. `handleCall(Get)`, `handleCast(Reset)`, `handleInfo` or `init`. */
+  readonly callback: string
+  /** What the callback returned. */
+  readonly value: unknown
+}> {
+  /** The human-readable message, naming the module, the callback and the value (shortened). */
+  override get message(): string {
+    const value = Formatter.format(this.value)
+    const shown = value.length > 200 ? `${value.slice(0, 200)}...` : value
+    return `${this.module}.${this.callback} returned a bad value: ${shown}`
   }
 }
 

@@ -22,6 +22,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
+import * as Formatter from "effect/Formatter"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Predicate from "effect/Predicate"
 
@@ -212,18 +213,30 @@ export const isOrderly = (reason: ExitReason): reason is Normal | Shutdown =>
 export const fromCause = (cause: Cause.Cause<unknown>): ExitReason => new Crash({ cause })
 
 /**
- * A short human-readable form: `normal`, `shutdown`, `{shutdown, "x"}`, `killed`, or the
- * pretty-printed cause of a crash.
+ * A short human-readable form: `normal`, `shutdown`, `{shutdown, "x"}`, `killed`, or for a
+ * crash the message of what failed or died: `Error: boom` for a defect or failure that is an
+ * `Error` (its name and message; an `Error` without a message, such as a `Data.TaggedError`,
+ * shows its fields), the value itself for any other failure (`ExitReason.fail("x")` gives `x`),
+ * `interrupted` for an interruption; several reasons are joined with `; `. The stack trace is
+ * left out: `Cause.pretty(reason.cause)` has it. Never throws, whatever the values inside.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason } from "effect-otp"
+ *
+ * ExitReason.format(ExitReason.shutdown("maintenance")) // "{shutdown, maintenance}"
+ * ExitReason.format(ExitReason.fail(new Error("disk full"))) // "Error: disk full"
+ * ```
  *
  * @category formatting
  * @since 0.1.0
  */
 export const format = (reason: ExitReason): string => {
-  switch (reason._tag) {
+  switch (reason?._tag) {
     case "Normal":
       return "normal"
     case "Shutdown":
-      return reason.reason === undefined ? "shutdown" : `{shutdown, ${String(reason.reason)}}`
+      return reason.reason === undefined ? "shutdown" : `{shutdown, ${formatValue(reason.reason)}}`
     case "Kill":
       return "kill"
     case "Killed":
@@ -232,20 +245,47 @@ export const format = (reason: ExitReason): string => {
       return "noproc"
     case "NoConnection":
       return "noconnection"
-    case "Crash": {
-      const failure = Cause.findErrorOption(reason.cause)
-      if (failure._tag === "Some") return formatValue(failure.value)
-      return Cause.pretty(reason.cause)
-    }
+    case "Crash":
+      return formatCause(reason.cause)
   }
+  // Not an exit reason (an untyped caller's value): shown as the value it is.
+  return formatValue(reason)
+}
+
+/** The messages of a cause's reasons, without stack traces. */
+const formatCause = (cause: Cause.Cause<unknown>): string => {
+  const reasons = Cause.isCause(cause) ? cause.reasons : []
+  if (reasons.length === 0) return "crash"
+  let out = ""
+  for (const r of reasons) {
+    const text = Cause.isFailReason(r)
+      ? formatValue(r.error)
+      : Cause.isDieReason(r)
+      ? formatValue(r.defect)
+      : "interrupted"
+    out = out === "" ? text : `${out}; ${text}`
+  }
+  return out
 }
 
 const formatValue = (value: unknown): string => {
-  if (value instanceof Error) return `${value.name}: ${value.message}`
   if (typeof value === "string") return value
   try {
-    return JSON.stringify(value) ?? String(value)
+    if (value instanceof Error) {
+      const message = value.message
+      if (typeof message === "string" && message !== "") return `${value.name}: ${message}`
+      // A tagged error without a message: its name and its fields.
+      const fields: Record<string, unknown> = Object.create(null)
+      let any = false
+      for (const key of Object.keys(value)) {
+        if (key === "stack" || key === "_tag") continue
+        fields[key] = (value as unknown as Record<string, unknown>)[key]
+        any = true
+      }
+      return any ? `${value.name}(${Formatter.format(fields)})` : String(value.name)
+    }
   } catch {
-    return String(value)
+    // A getter that throws: fall back to the generic form below.
   }
+  return Formatter.format(value)
 }

@@ -725,7 +725,8 @@ const awaitDeath = (process: ProcessImpl): Effect.Effect<void> =>
   })
 
 const findFailure = (reason: ExitReason.Crash): Option.Option<unknown> => {
-  const failure = reason.cause.reasons.find((r) => r._tag === "Fail")
+  // A reason from an untyped init may be a `Crash` without a Cause.
+  const failure = Array.isArray(reason.cause?.reasons) ? reason.cause.reasons.find((r) => r._tag === "Fail") : undefined
   return failure !== undefined && failure._tag === "Fail" ? Option.some(failure.error) : Option.none()
 }
 

@@ -5,7 +5,9 @@
  *
  * - {@link getState} / {@link replaceState}: read or replace the state (for debugging).
  * - {@link getStatus}: pid, module and version, `running` or `suspended`, the state as the
- *   module's `formatStatus` shows it (so it can redact secrets).
+ *   module's `formatStatus` shows it (so it can redact secrets). Reading the status never stops
+ *   the process: a `formatStatus` that throws shows a string saying so instead of the state
+ *   (never the raw state), as OTP's `"Mod:format_status/1 crashed"`.
  * - {@link suspend} / {@link resume}: a suspended process handles only system messages; every
  *   other message waits in its mailbox, in order, until it is resumed.
  * - {@link trace}: log each message in and each reply out.
@@ -15,7 +17,12 @@
  *   the caller gets the error.
  *
  * System calls are calls: they take a timeout (default 5 s) and fail with `NoProc`,
- * `CallExit` or `CallTimeout` like any call.
+ * `CallExit` or `CallTimeout` like any call. A system request the process does not know (sent
+ * with `Gen.request`) gets `UnknownRequest`, as OTP answers `{error, {unknown_system_msg, _}}`.
+ *
+ * Not here: `sys:log`, `log_to_file` and `install` (debug functions); `trace` logs through
+ * Effect's Logger instead. `changeCode` does not require a suspended process (OTP's release
+ * handler suspends first; `Code.upgrade` changes idle processes in place).
  *
  * @example
  * ```ts
@@ -109,7 +116,8 @@ export interface Options {
 /**
  * A system request the process could not carry out, with the reason: `replaceState`'s function
  * threw, `changeCode` got a module of another name, or the new module's `codeChange` failed
- * (`cause` holds the failure). The process keeps running with its old state and code.
+ * (`cause` holds the failure, and `reason` its message). The process keeps running with its
+ * old state and code.
  *
  * @category errors
  * @since 0.1.0
@@ -154,7 +162,8 @@ export const replaceState = (
 ): Effect.Effect<unknown, CallError | SysError> => system(target, { _tag: "ReplaceState", f }, options)
 
 /**
- * Pid, module, version, run status and formatted state.
+ * Pid, module, version, run status and formatted state. Never stops the process: a
+ * `formatStatus` that throws gives `"<Module>.formatStatus crashed"` as the state.
  *
  * @category inspection
  * @since 0.1.0
@@ -230,7 +239,9 @@ export const changeCode = (
 
 /**
  * Asks the process to run its `terminate` callback and exit with `reason`; completes when it
- * has exited (OTP's `proc_lib:stop`). The building block of `GenServer.stop`.
+ * has exited (OTP's `proc_lib:stop`). The building block of `GenServer.stop`. A `reason` that
+ * is not an `ExitReason` is carried in a `Crash` (OTP takes any term); an abnormal one makes
+ * the process log its error report.
  *
  * @category control
  * @since 0.1.0

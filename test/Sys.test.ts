@@ -297,6 +297,26 @@ describe("Sys: suspend and resume", () => {
     })))
 })
 
+describe("Sys: system messages and the idle timeout", () => {
+  it.effect("a system message restarts the idle timeout in full (OTP re-enters the loop with it)", () =>
+    runTest(Effect.gen(function*() {
+      const self = yield* Process.self
+      const Idle = GenServer.make({
+        name: "Idle",
+        init: (notify: Pid) => GenServer.ok(notify, { timeout: "1 second" }),
+        handleInfo: (message, notify) =>
+          message === GenServer.timeout ? Effect.as(Process.send(notify, { _tag: "TimedOut" }), GenServer.noreply(notify)) : GenServer.noreply(notify)
+      })
+      const server = yield* GenServer.start(Idle, self)
+      yield* TestClock.adjust("600 millis")
+      yield* Sys.getState(server.pid!)
+      yield* TestClock.adjust("999 millis")
+      assert.isTrue(Option.isNone(yield* Process.receive({ match: tagged("TimedOut"), timeout: 0 })))
+      yield* TestClock.adjust("1 millis")
+      assert.isTrue(Option.isSome(yield* Process.receive({ match: tagged("TimedOut"), timeout: 0 })))
+    })))
+})
+
 // ----------------------------------------------------------------------------
 // Trace and statistics
 // ----------------------------------------------------------------------------

@@ -344,10 +344,12 @@ describe("reports", () => {
       )
       const reports = logs.entries
         .filter((e) => e.annotations["report"] !== undefined)
-        .map((e) => [e.level, e.message.replace(/ Crash\(.*$/s, ""), e.annotations["report"], e.annotations["child"], e.annotations["pid"], e.annotations["supervisor"]])
+        .map((e) => [e.level, e.message.replace(/ Crash\(.*$/s, "").split("\n")[0], e.annotations["report"], e.annotations["child"], e.annotations["pid"], e.annotations["supervisor"]])
       assert.deepStrictEqual(reports, [
         ["Debug", "child a started", "progress", "a", pids.a, pids.sup],
         ["Debug", "child b started", "progress", "b", pids.b, pids.sup],
+        // As OTP: the worker's own gen_server report, then the supervisor's.
+        ["Error", `** Generic server ${pids.a} (Worker) terminating`, "gen_server", undefined, pids.a, undefined],
         ["Error", "child a terminated (Crash)", "supervisor", "a", pids.a, pids.sup],
         ["Debug", "child a started", "progress", "a", pids.a2, pids.sup]
       ])
@@ -364,7 +366,7 @@ describe("reports", () => {
         const sup = yield* Supervisor.start([worker({ id: "a", log })], { intensity: 5 })
         yield* crashAndWaitRestart(sup, "a")
       })).pipe(Effect.provide(Node.layer()), logs.provide)
-      assert.deepStrictEqual(logs.entries.map((e) => e.annotations["report"]), ["supervisor"])
+      assert.deepStrictEqual(logs.entries.map((e) => e.annotations["report"]), ["gen_server", "supervisor"])
     }))
 
   it.effect("a crash report says what the supervisor does: restart, or shutdown at max intensity", () =>
@@ -381,7 +383,7 @@ describe("reports", () => {
       })).pipe(Effect.provide(Node.layer()), logs.provide)
       assert.deepStrictEqual(
         logs.entries.map((e) => [e.level, e.annotations["report"], e.annotations["action"]]),
-        [["Error", "supervisor", "restart"], ["Error", "supervisor", "shutdown"]]
+        [["Error", "gen_server", undefined], ["Error", "supervisor", "restart"], ["Error", "supervisor", "shutdown"]]
       )
     }))
 })

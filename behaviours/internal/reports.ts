@@ -108,3 +108,50 @@ export const terminated = (
     action
   })
 }
+
+/**
+ * OTP's gen_server terminate report (`** Generic server ~p terminating`): a GenServer (and so
+ * a supervisor) that exits abnormally logs it once, at `Error`, from its own fiber, before it
+ * exits. The message has the server (registered name, or pid, and module), the last message
+ * it got, its state as `formatStatus` shows it, and the reason (the crash's own message); the
+ * entry's cause is the crash's Cause, which a logger prints with its stack (Effect's default
+ * logger does). Annotated `report: "gen_server"`, `pid`, `module`, `reason` (the tag). The
+ * caller checks the level first (`enabled`) and formats the message and the state.
+ */
+export const serverTerminated = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  report: {
+    readonly module: string
+    readonly lastMessage: string
+    readonly state: string
+    readonly reason: ExitReason.ExitReason
+  }
+): void => {
+  const loggers = fiber.getRef(Logger.CurrentLoggers)
+  if (loggers.size === 0) return
+  const process = currentProcessOf(fiber)
+  const pid = String(process)
+  const name = process?.name === undefined ? pid : `${process.name} (${pid})`
+  const reason = report.reason
+  const message = `** Generic server ${name} (${report.module}) terminating\n` +
+    `** Last message in was ${shorten(report.lastMessage)}\n` +
+    `** When Server state == ${shorten(report.state)}\n` +
+    `** Reason for termination ==\n` +
+    `** ${shorten(ExitReason.format(reason))}` +
+    // A logger that prints the cause (Effect's default does) puts it after the message: on its own line.
+    (reason._tag === "Crash" ? "\n" : "")
+  const annotations = { report: "gen_server", pid, module: report.module, reason: reason._tag }
+  const context = fiber.context
+  const current = Context.get(context, References.CurrentLogAnnotations)
+  fiber.setContext(Context.add(context, References.CurrentLogAnnotations, isEmpty(current) ? annotations : { ...current, ...annotations }))
+  try {
+    const cause = reason._tag === "Crash" ? reason.cause : Cause.empty
+    const date = new Date(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())
+    for (const logger of loggers) logger.log({ cause, fiber, date, logLevel: "Error", message: [message] })
+  } finally {
+    fiber.setContext(context)
+  }
+}
+
+/** Caps one part of a report (OTP limits a report's terms to `error_logger_format_depth`). */
+const shorten = (text: string): string => text.length > 8192 ? `${text.slice(0, 8192)}... (${text.length} characters)` : text
