@@ -1092,7 +1092,8 @@ class Loop implements Code.Tracked {
     return Exit.void
   }
 
-  private setModule(next: AnyModule): void {
+  /** Swaps the module and its handler tables together. */
+  setModule(next: AnyModule): void {
     this.module = next
     this.handlers = handlersOf(next)
   }
@@ -1655,7 +1656,7 @@ function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.Sy
       const outcome = loop.changeCode(next, change.extra)
       const changed = Exit.isExit(outcome) ? outcome : yield* Effect.exit(outcome)
       if (!from.pending) {
-        loop.module = module
+        loop.setModule(module)
         loop.state = state
         return undefined
       }
