@@ -117,25 +117,6 @@ export const knownOpen: ReadonlyArray<KnownOpen> = [
     }
   },
   {
-    id: "bad-callback-result",
-    reason: "Issue 15, class 4: a callback (init, handle_call, handle_cast, handle_info, handle_continue) returning " +
-      "something that is no valid result. OTP: the server exits with {bad_return_value, _} (terminate runs), the " +
-      "caller gets the exit at once, a bad init result is a start error. effect-otp: the server goes on (with state " +
-      "undefined), the start succeeds, the caller waits.",
-    matches: (d) =>
-      d.erlang.some((e) => e.includes("bad_return_value")) && !d.effect.some((e) => e.includes("bad_return_value"))
-  },
-  {
-    id: "prototype-request-tags",
-    reason: "Issue 15, class 5: a call whose tag names an Object.prototype member (constructor, toString, " +
-      "hasOwnProperty, valueOf, __proto__) reaches that member instead of being an unknown request: the server " +
-      "crashes, or the caller never gets an answer.",
-    matches: (d) => {
-      const step = stepOf(d)
-      return step?.op === "unknown_call" && step.tag !== "Unknown"
-    }
-  },
-  {
     id: "ignored-child-stuck-restarting",
     reason: "Supervisor (rest_for_one, one_for_all): when a group restart starts a child that returns ignore and a " +
       "later child of the group fails to start, effect-otp marks the ignored child restarting as well (retryLater " +
