@@ -30,7 +30,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as ExitReason from "../lib/ExitReason.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
@@ -169,6 +169,8 @@ export class InvalidChildSpec extends Data.TaggedError("InvalidChildSpec")<{
 
 const restarts: ReadonlyArray<unknown> = ["permanent", "transient", "temporary"]
 
+const isEffect = (u: unknown): boolean => Effect.isEffect(u)
+
 /**
  * Checks one spec's fields; the error names the child and the field.
  *
@@ -183,7 +185,7 @@ export const validate = (spec: unknown): InvalidChildSpec | undefined => {
   const id = typeof s.id === "string" ? s.id : String(s.id)
   const bad = (field: string, reason: string) => new InvalidChildSpec({ id, field, reason })
   if (typeof s.id !== "string" || s.id.length === 0) return bad("id", "must be a non-empty string")
-  if (typeof s.start !== "object" || s.start === null) return bad("start", "must be an Effect that starts the child")
+  if (!isEffect(s.start)) return bad("start", "must be an Effect that starts the child")
   if (!restarts.includes(s.restart)) {
     return bad("restart", `must be "permanent", "transient" or "temporary", got ${JSON.stringify(s.restart)}`)
   }
@@ -198,7 +200,9 @@ export const validate = (spec: unknown): InvalidChildSpec | undefined => {
   if (s.significant && s.restart === "permanent") {
     return bad("significant", "cannot be true for a permanent child (OTP's rule)")
   }
-  if (!Array.isArray(s.modules)) return bad("modules", "must be an array of module names")
+  if (!Array.isArray(s.modules) || !s.modules.every((m) => typeof m === "string")) {
+    return bad("modules", "must be an array of module names")
+  }
   return undefined
 }
 

@@ -3,7 +3,7 @@ import { Effect, Equal, LogLevel, References, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { ChildSpec, Errors, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
-import { captureLogs, Exit, flakyWorker, nextLog, Ping, quiet, restartWarnings, takeLog, worker, Worker } from "./support/workers.js"
+import { captureLogs, Exit, flakyWorker, nextLog, Ping, quiet, restartFailures, takeLog, worker, Worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()), quiet)
@@ -261,7 +261,7 @@ describe("intensity", () => {
       yield* crash(sup, "a")
       assert.deepStrictEqual(yield* nextLog, ["started", "a"])
       assert.strictEqual(a.starts(), 4)
-      assert.strictEqual(restartWarnings(logs, "a"), 2)
+      assert.strictEqual(restartFailures(logs, "a"), 2)
       assert.isTrue(typeof (yield* pidOf(sup, "a")) === "object")
       yield* Supervisor.stop(sup)
       yield* takeLog
@@ -275,7 +275,7 @@ describe("intensity", () => {
       assert.deepStrictEqual(yield* nextLog, ["started", "b"])
       assert.deepStrictEqual(yield* nextLog, ["started", "c"])
       assert.strictEqual(b.starts(), 3)
-      assert.strictEqual(restartWarnings(logs, "b"), 1)
+      assert.strictEqual(restartFailures(logs, "b"), 1)
       yield* Supervisor.stop(all)
       yield* takeLog
 
@@ -288,7 +288,7 @@ describe("intensity", () => {
       yield* crash(doomed, "d")
       assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.shutdown())
       assert.strictEqual(d.starts(), 3)
-      assert.strictEqual(restartWarnings(logs, "d"), 2)
+      assert.strictEqual(restartFailures(logs, "d"), 2)
       assert.strictEqual((yield* Process.processes).length, 1)
     })).pipe(Effect.provide(Node.layer()), logs.provide)
   })
@@ -611,7 +611,15 @@ describe("supervisor reports", () => {
       assert.strictEqual(reports[0]!.level, "Error")
       assert.deepStrictEqual(
         reports[0]!.annotations,
-        { report: "supervisor", supervisor: String(sup.pid), child: "a", pid: String(a), reason: "Crash", action: "restart" }
+        {
+          report: "supervisor",
+          supervisor: String(sup.pid),
+          child: "a",
+          pid: String(a),
+          reason: "Crash",
+          action: "restart",
+          context: "child_terminated"
+        }
       )
       assert.include(reports[0]!.message, "child a terminated (Crash)")
       assert.include(reports[0]!.message, "a crashed")
@@ -619,7 +627,14 @@ describe("supervisor reports", () => {
       yield* crash(sup, "a")
       const ref = yield* Process.monitor(sup.pid!)
       yield* Process.receive({ match: isDownFor(ref) })
-      assert.isTrue(logs.entries.some((e) => e.annotations["action"] === "shutdown" && e.message.includes("intensity")))
+      const last = logs.entries.filter((e) => e.annotations["report"] === "supervisor").at(-1)!
+      assert.deepStrictEqual([last.level, last.annotations["reason"], last.annotations["action"], last.annotations["context"]], [
+        "Error",
+        "reached_max_restart_intensity",
+        "shutdown",
+        "shutdown"
+      ])
+      assert.include(last.message, "reached max restart intensity")
     })).pipe(Effect.provide(Node.layer()), logs.provide)
   })
 
