@@ -357,8 +357,11 @@ const initOf = (options: Options<unknown> | undefined): Init => ({
   options: typeof options === "object" && options !== null ? options : {}
 })
 
+/** As `Supervisor`: no start timeout unless one is given. */
 const startOptions = (options: Options<unknown> | undefined): GenServer.StartOptions =>
-  options === undefined ? {} : { name: options.name, timeout: options.timeout }
+  typeof options === "object" && options !== null
+    ? { name: options.name, timeout: options.timeout ?? "infinity" }
+    : { timeout: "infinity" }
 
 /**
  * Starts a dynamic supervisor, not linked to the caller.

@@ -788,8 +788,11 @@ const initOf = (children: ReadonlyArray<ChildSpec.ChildSpec<any>>, options: Opti
   flags: typeof options === "object" && options !== null ? options : {}
 })
 
+/** As OTP's supervisor: no start timeout unless one is given (`gen_server`'s default is `infinity`). */
 const startOptions = (options: Options | undefined): GenServer.StartOptions =>
-  options === undefined ? {} : { name: options.name, timeout: options.timeout ?? "infinity" }
+  typeof options === "object" && options !== null
+    ? { name: options.name, timeout: options.timeout ?? "infinity" }
+    : { timeout: "infinity" }
 
 /**
  * Starts a supervisor (not linked to the caller) with `children`, in order. Fails with

@@ -154,7 +154,7 @@ describe("DynamicSupervisor", () => {
       assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.killed)
     })))
 
-  it.effect("stopping it stops all children at once, under the longest shutdown time (TestClock)", () =>
+  it.effect("stopping it stops all children at once, each by its own shutdown time (TestClock)", () =>
     inNode(Effect.gen(function*() {
       const log = yield* Process.self
       const sup = yield* DynamicSupervisor.start()
