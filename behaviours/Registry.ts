@@ -73,6 +73,7 @@ import type * as Gen from "../lib/Gen.js"
 import { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
+import { ProcessImpl } from "../lib/internal/runtime.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 
@@ -210,8 +211,15 @@ class Table {
   constructor(readonly unique: boolean) {}
 
   insert(pid: Pid, key: unknown, value: unknown): Pid | undefined {
-    const list = this.entries.get(key)
-    if (this.unique && list !== undefined && list.length > 0) return list[0]!.pid
+    let list = this.entries.get(key)
+    if (this.unique && list !== undefined && list.length > 0) {
+      const owner = list[0]!.pid
+      if (isAlive(owner)) return owner
+      // Held by a process that is exiting: the key is free, as in Elixir's Registry (which
+      // checks `Process.alive?`). The old owner's cleanup removes only its own entries.
+      this.remove(owner, key)
+      list = this.entries.get(key)
+    }
     let owner = this.owners.get(pid)
     if (owner === undefined) {
       const cancel = Process.watchExitUnsafe(pid, () => this.removeOwner(pid))
@@ -269,6 +277,15 @@ class Table {
     this.meta.clear()
     this.size = 0
   }
+}
+
+/** Whether `pid` is alive: a local process that is not exiting (a remote pid counts as alive). */
+const isAlive = (pid: Pid): boolean => !(pid instanceof ProcessImpl) || pid.alive
+
+/** The live owner of a unique key, if any. */
+const uniqueOwner = (table: Table, key: unknown): Entry | undefined => {
+  const entry = table.entries.get(key)?.[0]
+  return entry !== undefined && isAlive(entry.pid) ? entry : undefined
 }
 
 /** The table of each running registry, by the registry's pid. */
@@ -449,7 +466,11 @@ export const lookup = <K, V>(
   registry: Registry<K, V, any>,
   key: K
 ): Effect.Effect<ReadonlyArray<readonly [Pid, V]>, NoProc, Node> =>
-  withTable(registry, (table) => Effect.succeed(pairs<V>(table.entries.get(key))))
+  withTable(registry, (table) => {
+    if (!table.unique) return Effect.succeed(pairs<V>(table.entries.get(key)))
+    const entry = uniqueOwner(table, key)
+    return Effect.succeed(entry === undefined ? [] : pairs<V>([entry]))
+  })
 
 /**
  * The entries under `key` whose value satisfies `predicate` (Elixir's `match/3`, with a
@@ -554,7 +575,7 @@ const viaRegistry = <K>(registry: Registry<K, any, "unique">): Gen.ViaRegistry<K
         }),
       whereisName: (key) =>
         tableOf(registry).pipe(
-          Effect.map((table) => Option.fromUndefinedOr(table.entries.get(key)?.[0]?.pid)),
+          Effect.map((table) => Option.fromUndefinedOr(uniqueOwner(table, key)?.pid)),
           Effect.orElseSucceed(() => Option.none<Pid>()),
           withNode
         )

@@ -124,7 +124,7 @@ import {
 export class AlreadyPresent extends Data.TaggedError("AlreadyPresent")<{ readonly id: string }> {
   /** The human-readable message, naming the child. */
   override get message(): string {
-    return `child ${JSON.stringify(this.id)} is already present`
+    return `child ${quote(this.id)} is already present`
   }
 }
 
@@ -137,7 +137,7 @@ export class AlreadyPresent extends Data.TaggedError("AlreadyPresent")<{ readonl
 export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string }> {
   /** The human-readable message, naming the id. */
   override get message(): string {
-    return `no child ${JSON.stringify(this.id)}`
+    return `no child ${quote(this.id)}`
   }
 }
 
@@ -150,7 +150,7 @@ export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string
 export class Running extends Data.TaggedError("Running")<{ readonly id: string }> {
   /** The human-readable message, naming the child. */
   override get message(): string {
-    return `child ${JSON.stringify(this.id)} is running`
+    return `child ${quote(this.id)} is running`
   }
 }
 
@@ -163,7 +163,7 @@ export class Running extends Data.TaggedError("Running")<{ readonly id: string }
 export class Restarting extends Data.TaggedError("Restarting")<{ readonly id: string }> {
   /** The human-readable message, naming the child. */
   override get message(): string {
-    return `child ${JSON.stringify(this.id)} is restarting`
+    return `child ${quote(this.id)} is restarting`
   }
 }
 
@@ -181,7 +181,7 @@ export class StartChildFailed extends Data.TaggedError("StartChildFailed")<{
 }> {
   /** The human-readable message, naming the child and the reason. */
   override get message(): string {
-    return `child ${JSON.stringify(this.id)} failed to start: ${describe(this.reason)}`
+    return `child ${quote(this.id)} failed to start: ${describe(this.reason)}`
   }
 }
 
@@ -199,8 +199,18 @@ export class FailedToStartChild extends Data.TaggedClass("FailedToStartChild")<{
   readonly reason: unknown
 }> {}
 
+/** An id as the messages show it: quoted when a string; never throws (an untyped caller's id may be anything). */
+const quote = (id: unknown): string => {
+  if (typeof id === "string") return JSON.stringify(id)
+  try {
+    return String(id)
+  } catch {
+    return typeof id
+  }
+}
+
 const describe = (reason: unknown): string =>
-  ExitReason.isExitReason(reason) ? ExitReason.format(reason) : reason instanceof Error ? reason.message : String(reason)
+  ExitReason.isExitReason(reason) ? ExitReason.format(reason) : reason instanceof Error ? reason.message : quote(reason)
 
 // ----------------------------------------------------------------------------
 // Flags and models
