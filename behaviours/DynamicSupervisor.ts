@@ -27,16 +27,29 @@
  * ## Rules
  *
  * - Children are independent (`oneForOne`); each keeps the restart type and shutdown of its
- *   spec, with the same meaning as in `Supervisor`, and the same intensity / period (default 1
- *   restart in 5 s): exceeding it stops every child and exits the supervisor with `shutdown`.
+ *   spec, with the same meaning as in `Supervisor`. The restart engine is `Supervisor`'s: the
+ *   same checks of the flags and specs, the same intensity window, the same reports
+ *   (`child_terminated`, `start_error`, `reached_max_restart_intensity`, `shutdown_error`).
+ *   More than `intensity` restarts within `period` stops every child and exits the supervisor
+ *   with `shutdown`. The default is Elixir's DynamicSupervisor's 3 restarts in 5 s (OTP's
+ *   `simple_one_for_one` defaults to 1, as `Supervisor` does).
  * - A child is addressed by its pid (ids need not be unique). A restarted child has a new pid.
- * - `maxChildren` (default unlimited) bounds the children; `startChild` past it fails with
- *   {@link MaxChildren}.
+ * - `maxChildren` (default unlimited) bounds the children, those waiting for a restart included
+ *   (as Elixir's); `startChild` past it fails with {@link MaxChildren}.
  * - `extraArguments`: a value given to the supervisor at start, passed to every child whose spec
  *   is given as a function of it, OTP's extra start arguments (`startChild(sup, (extra) => spec)`).
- * - Stopping the supervisor stops all its children at once (every child gets its signal, then
- *   the supervisor waits for all of them under the longest shutdown time), not one by one: that
- *   is what makes shutting down 100k children fast.
+ * - Stopping the supervisor stops all its children at once (every child gets its signal, and
+ *   each is killed when its own shutdown time is up, as Elixir's `terminate_children`), not one
+ *   by one: that is what makes shutting down 100k children fast.
+ * - Its exit is seen only once its children are gone, however it ends, even killed (see
+ *   `Supervisor`): a parent restarting it never meets a name its old children still hold.
+ *
+ * ## Where it differs from Elixir and OTP
+ *
+ * - No `autoShutdown`, so a `significant` child is `InvalidChildSpec`, as OTP rejects it under
+ *   `auto_shutdown => never` (Elixir's DynamicSupervisor ignores the key).
+ * - A shutdown of `0` ms is accepted, as OTP does (Elixir's DynamicSupervisor asks for more).
+ * - {@link whichChildren} reports each child's id from its spec (Elixir: `:undefined`).
  *
  * @since 0.1.0
  */
@@ -111,7 +124,7 @@ export class NotAChild extends Data.TaggedError("NotAChild")<{ readonly pid: Pid
 export interface Options<X = undefined> extends GenServer.StartOptions {
   /** Most children at once (default unlimited). */
   readonly maxChildren?: number | undefined
-  /** Most restarts within `period` (default 1). */
+  /** Most restarts within `period` (default 3, as Elixir's DynamicSupervisor). */
   readonly intensity?: number | undefined
   /** Default 5 seconds. */
   readonly period?: Duration.Input | undefined

@@ -43,17 +43,35 @@
  * - Restart types: see {@link ChildSpec.Restart}. A temporary child is removed when it exits.
  * - Intensity: more than `intensity` restarts within `period` (default 1 in 5 s, as OTP) stops
  *   every child in reverse order and exits the supervisor with reason `shutdown`, which its own
- *   supervisor then handles. Time is read from `Clock`.
- * - A restart whose start fails is logged as a warning and tried again after the messages
- *   already queued (OTP's `try_again_restart`); each try counts against the intensity, so a
- *   child that cannot start again ends in the supervisor's shutdown. Meanwhile the child (and
- *   the siblings waiting to start after it) show as `"restarting"` in {@link whichChildren}.
+ *   supervisor then handles. As OTP's `add_restart`, the window is `[now - period, now]`: a
+ *   restart exactly `period` old still counts. Time is read from `Clock`. The flags are checked
+ *   as OTP's `check_flags` does: `intensity` a non-negative integer, `period` a positive whole
+ *   number of milliseconds; a bad flag is `BadArgument` and nothing starts.
+ * - A restart whose start fails gets a `start_error` report and is tried again after the
+ *   messages already queued (OTP's `try_again_restart`); each try counts against the intensity,
+ *   so a child that cannot start again ends in the supervisor's shutdown. Meanwhile the child
+ *   (and the siblings waiting to start after it) show as `"restarting"` in {@link whichChildren}.
  * - Shutdown: children are stopped in reverse start order, each by its `shutdown`
- *   (`brutalKill`, a timeout in ms then `kill`, or `infinity`).
+ *   (`brutalKill`, a timeout in ms then `kill`, or `infinity`). A child that ends with another
+ *   reason than its shutdown asks for (killed when its time ran out, or crashed) gets a
+ *   `shutdown_error` report.
+ * - Significant children must be `transient` or `temporary` and need an `autoShutdown` other
+ *   than `never` (OTP's `bad_combination`); otherwise the spec is `InvalidChildSpec`.
  * - `autoShutdown` (`never`, `anySignificant`, `allSignificant`): with significant children,
  *   the supervisor shuts itself down (reason `shutdown`) when any, or all, of them have exited
  *   without being restarted.
  * - Supervisors nest: a supervisor is a child like any other (its spec from {@link childSpec}).
+ * - A supervisor's exit is seen by its links and monitors only once its children are gone, however
+ *   it ends (see below for `kill`), so a parent restarting it never meets a name or a `Registry`
+ *   key still held by one of the old children, at any depth.
+ *
+ * ## Reports
+ *
+ * Errors logged through Effect's logger, annotated `report: "supervisor"`, the supervisor's pid,
+ * the child's id, `reason`, `action` and `context`, OTP's error context: `child_terminated` (an
+ * abnormal exit; `action` says whether it is restarted), `start_error` (a restart failed; tried
+ * again), `shutdown` (`reason: "reached_max_restart_intensity"`: the supervisor gives up) and
+ * `shutdown_error`. A started child gets a `progress` report at `Debug`.
  *
  * ## Where it differs from OTP
  *
@@ -66,6 +84,17 @@
  *   {@link Running}, {@link Restarting}, {@link StartChildFailed}, `InvalidChildSpec`.
  * - `brutalKill` cannot cut an Effect uninterruptible region short: a child's running finalizer
  *   finishes first. The supervisor waits for the child to be gone either way.
+ * - A killed supervisor (`kill`, which nothing traps) still stops its children before its exit
+ *   is seen: each gets the supervisor's exit reason as its parent's exit signal (`killed`; a
+ *   child trapping exits sees its parent's `Exit` and runs `terminate`), bounded by its own
+ *   `shutdown` (then `kill`; `brutalKill` at once; `infinity` waits), and a child whose start
+ *   was under way is stopped too. OTP lets the link signal reach the children while the parent
+ *   already restarts the supervisor: in OTP 25, killing a supervisor whose named workers trap
+ *   exits makes the replacement's start fail with `already_started` on every try, and the
+ *   parent gives up. Here that restart always succeeds.
+ * - An exit signal from a process that is neither the parent nor a child is ignored, as OTP's.
+ * - `period` is any `Duration` of whole milliseconds (OTP: whole seconds). The default intensity
+ *   is OTP's 1 in 5 s; Elixir's `Supervisor.init` defaults to 3 in 5 s.
  *
  * @since 0.1.0
  */
