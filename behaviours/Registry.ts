@@ -58,7 +58,21 @@
  *   {@link dispatch}) read the table directly, never through the registry's mailbox, so they
  *   scale with readers. Writes are done by the calling process itself, also without a message.
  * - Keys are compared with Effect's `Equal` (strings and numbers as usual; `Data` values by
- *   structure).
+ *   structure). Any value is a key, `"__proto__"` and the other `Object.prototype` names included.
+ * - A unique key whose owner is exiting (killed, its finalizers still running) is free: a
+ *   lookup or a via name no longer finds the owner, and another process may register the key,
+ *   as Elixir's Registry does for an owner that is not `Process.alive?`. The old owner's exit
+ *   removes only its own entries.
+ *
+ * ## Where it differs from Elixir
+ *
+ * - Cleanup is synchronous inside the exit (see above); Elixir's runs in the registry's
+ *   partitions after the `DOWN`, so a lookup may briefly return a dead pid there.
+ * - Not provided: `values/3`, `count_match`, `select`, `count_select`, `unregister_match`,
+ *   `delete_meta`, `listeners`, `partitions`, and a via name carrying a value (Elixir's
+ *   `{:via, Registry, {registry, key, value}}`); a via entry's value is `undefined`. Matching
+ *   takes a predicate on the value ({@link match}) instead of a match spec.
+ * - {@link updateValue} on a duplicate registry gives `Option.none()` (Elixir raises).
  *
  * @since 0.1.0
  */
@@ -431,7 +445,8 @@ export const updateValue = <K, V>(
   f: (value: V) => V
 ): Effect.Effect<Option.Option<readonly [V, V]>, NoProc, Node | Process.CurrentProcess> =>
   withTable(registry, (table, fiber) => {
-    const entry = table.entries.get(key)?.[0]
+    // Only in a unique registry (Elixir raises on a duplicate one; an untyped caller gets none).
+    const entry = table.unique ? table.entries.get(key)?.[0] : undefined
     if (entry === undefined || entry.pid !== selfIn(fiber)) return Effect.succeed(Option.none())
     const old = entry.value as V
     entry.value = f(old)

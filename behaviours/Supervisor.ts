@@ -93,6 +93,8 @@
  *   exits makes the replacement's start fail with `already_started` on every try, and the
  *   parent gives up. Here that restart always succeeds.
  * - An exit signal from a process that is neither the parent nor a child is ignored, as OTP's.
+ * - {@link whichChildren} lists the children in start order; OTP's `which_children` lists the
+ *   most recently started first.
  * - `period` is any `Duration` of whole milliseconds (OTP: whole seconds). The default intensity
  *   is OTP's 1 in 5 s; Elixir's `Supervisor.init` defaults to 3 in 5 s.
  *

@@ -448,6 +448,12 @@ describe("unique keys", () => {
       assert.deepStrictEqual(show(yield* Registry.lookup(reg, "a")), [entry(me, 22)])
       assert.isTrue(Option.isNone(yield* Registry.updateValue(reg, "missing", (n) => n + 1)))
       assert.strictEqual(yield* Registry.count(reg), 1)
+
+      // An untyped caller on a duplicate registry (Elixir raises): none, and nothing changes.
+      const dup = yield* Registry.start<string, number, "duplicate">({ name: "dup", keys: "duplicate" })
+      yield* Registry.register(dup, "a", 1)
+      assert.isTrue(Option.isNone(yield* Registry.updateValue(dup as any, "a", (n: number) => n + 1)))
+      assert.deepStrictEqual(show(yield* Registry.lookup(dup, "a")), [entry(me, 1)])
     })))
 
   it.effect("meta and putMeta store registry metadata", () =>

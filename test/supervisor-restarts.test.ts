@@ -232,6 +232,72 @@ describe("a restart never meets the names of the process it replaces", () => {
     ))
 })
 
+/** Registers `extra` in init and again in terminate (a cleanup that takes a key on its way out). */
+const Greedy = GenServer.make({
+  name: "Greedy",
+  init: (extra: string) =>
+    Effect.gen(function*() {
+      yield* Process.trapExit(true)
+      yield* Registry.register(registry, extra, "init")
+      return GenServer.ok(extra)
+    }),
+  handleInfo: (message, extra) =>
+    message === "crash" ? Effect.die(new Error("crash")) : GenServer.noreply(extra),
+  terminate: (_reason, extra) =>
+    Effect.gen(function*() {
+      yield* Registry.unregister(registry, extra)
+      yield* Registry.register(registry, `${extra}/terminate`, "terminate")
+      yield* Registry.register(registry, extra, "terminate")
+    })
+})
+
+describe("a name or key held by the process being replaced never fails its restart", () => {
+  it.effect("keys (and a via name) the old process registers during its terminate are gone before its restart", () =>
+    inNode(Effect.gen(function*() {
+      const sup = yield* Supervisor.start([
+        GenServer.childSpec(Greedy, "extra", { id: "g", name: Registry.via(registry, "g") })
+      ], { intensity: 10 })
+      for (let i = 0; i < 5; i++) {
+        const old = yield* pidOf(sup, "g")
+        const ref = yield* Process.monitor(old)
+        yield* Process.send(old, "crash")
+        yield* Process.receive({ match: isDownFor(ref) })
+        const fresh = yield* pidOf(sup, "g")
+        assert.notStrictEqual(fresh, old)
+        assert.deepStrictEqual(yield* Registry.lookup(registry, "extra"), [[fresh, "init"]])
+        assert.deepStrictEqual(yield* Registry.lookup(registry, "extra/terminate"), [])
+        assert.strictEqual(yield* whereis("via", "g"), fresh)
+      }
+    })))
+
+  it.effect("a named child killed in its init (start timeout) leaves its names free for the next try", () =>
+    inNode(Effect.gen(function*() {
+      const log = yield* Process.self
+      let starts = 0
+      const spec = ChildSpec.worker(
+        "slow",
+        Effect.suspend(() => {
+          starts++
+          // The first start blocks in init past its timeout: the supervisor's start kills it.
+          return Effect.map(
+            GenServer.startLink(Named, { trap: true, log, name: "slow", blockInit: starts === 1 }, {
+              name: Registry.via(registry, "slow"),
+              timeout: 100
+            }),
+            (server) => server.pid!
+          )
+        })
+      )
+      const sup = yield* Supervisor.start([], { intensity: 5 })
+      const first = yield* Effect.forkChild(Effect.flip(Supervisor.startChild(sup, spec)))
+      yield* TestClock.adjust(100)
+      assert.strictEqual((yield* Fiber.join(first))._tag, "StartChildFailed")
+      assert.isUndefined(yield* whereis("via", "slow"))
+      const pid = yield* Supervisor.startChild(sup, spec)
+      assert.strictEqual(yield* whereis("via", "slow"), pid)
+    })))
+})
+
 describe("a killed supervisor stops its children before its exit is seen", () => {
   it.effect("each child by its own shutdown: a slow trapping child is killed when its time is up (TestClock)", () =>
     inNode(Effect.gen(function*() {
