@@ -178,6 +178,15 @@ const isEffect = (u: unknown): boolean => Effect.isEffect(u)
  * @since 0.1.0
  */
 export const validate = (spec: unknown): InvalidChildSpec | undefined => {
+  try {
+    return validateFields(spec)
+  } catch (error) {
+    // A record whose fields cannot be read (a getter that throws, a revoked proxy).
+    return new InvalidChildSpec({ id: "?", field: "spec", reason: `cannot be read: ${error instanceof Error ? error.message : typeof error}` })
+  }
+}
+
+const validateFields = (spec: unknown): InvalidChildSpec | undefined => {
   if (typeof spec !== "object" || spec === null) {
     return new InvalidChildSpec({ id: String(spec), field: "spec", reason: "must be a child spec record" })
   }
@@ -213,6 +222,7 @@ export const validate = (spec: unknown): InvalidChildSpec | undefined => {
  * @since 0.1.0
  */
 export const validateAll = (specs: ReadonlyArray<unknown>): InvalidChildSpec | undefined => {
+  if (!Array.isArray(specs)) return new InvalidChildSpec({ id: "?", field: "spec", reason: "the children must be an array of child specs" })
   const seen = new Set<string>()
   for (const spec of specs) {
     const error = validate(spec)

@@ -151,6 +151,11 @@ describe("one validation for both supervisors (OTP's check_flags and check_child
         throw new Error("no spec")
       })))._tag, "StartChildFailed")
       assert.strictEqual((yield* Effect.flip(DynamicSupervisor.startChild(dyn, anyOf(() => 42))))._tag, "InvalidChildSpec")
+      // The public checks answer as the supervisors do, for any input.
+      for (const spec of specs) assert.strictEqual(ChildSpec.validate(spec)?._tag, "InvalidChildSpec")
+      for (const list of [undefined, "a", { length: 1 }, [good, throwing]]) {
+        assert.strictEqual(ChildSpec.validateAll(anyOf(list))?._tag, "InvalidChildSpec")
+      }
       assert.isTrue(yield* Process.isAlive(sup.pid!))
       assert.isTrue(yield* Process.isAlive(dyn.pid!))
       assert.deepStrictEqual(yield* Supervisor.countChildren(sup), { specs: 0, active: 0, supervisors: 0, workers: 0 })

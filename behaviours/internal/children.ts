@@ -94,9 +94,9 @@ const show = (value: unknown): string => {
 }
 
 /**
- * Checks one child spec as OTP's `check_childspec` does: its fields (`ChildSpec.validate`), and
- * a significant child only under a supervisor whose `autoShutdown` is not `never` (OTP's
- * `bad_combination`). A spec that cannot even be read (a getter that throws) is invalid too.
+ * Checks one child spec as OTP's `check_childspec` does: its fields (`ChildSpec.validate`, which
+ * also turns a spec that cannot be read into `InvalidChildSpec`), and a significant child only
+ * under a supervisor whose `autoShutdown` is not `never` (OTP's `bad_combination`).
  */
 export const checkSpec = (spec: unknown, autoShutdown: AutoShutdown): InvalidChildSpec | undefined => {
   try {
@@ -112,7 +112,7 @@ export const checkSpec = (spec: unknown, autoShutdown: AutoShutdown): InvalidChi
     }
     return undefined
   } catch (error) {
-    return new InvalidChildSpec({ id: "?", field: "spec", reason: `cannot be read: ${error instanceof Error ? error.message : String(error)}` })
+    return new InvalidChildSpec({ id: "?", field: "spec", reason: `cannot be read: ${error instanceof Error ? error.message : typeof error}` })
   }
 }
 
