@@ -503,6 +503,29 @@ describe("significant children and autoShutdown", () => {
       yield* crash(sup, "b", "normal")
       assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.shutdown())
     })))
+
+  it.effect("terminateChild of a significant child is no exit by itself: no auto-shutdown; it still counts as gone for allSignificant (OTP)", () =>
+    inNode(Effect.gen(function*() {
+      const log = yield* Process.self
+      const any = yield* Supervisor.start([
+        worker({ id: "a", log }, { restart: "transient", significant: true }),
+        worker({ id: "b", log }, { restart: "temporary", significant: true })
+      ], { autoShutdown: "anySignificant" })
+      yield* Supervisor.terminateChild(any, "a")
+      assert.isTrue(yield* Process.isAlive(any.pid!))
+      yield* takeLog
+
+      const all = yield* Supervisor.start([
+        worker({ id: "a", log }, { restart: "transient", significant: true }),
+        worker({ id: "b", log }, { restart: "temporary", significant: true })
+      ], { autoShutdown: "allSignificant" })
+      const ref = yield* Process.monitor(all.pid!)
+      yield* Supervisor.terminateChild(all, "a")
+      assert.isTrue(yield* Process.isAlive(all.pid!))
+      yield* takeLog
+      yield* crash(all, "b", "normal")
+      assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.shutdown())
+    })))
 })
 
 describe("nesting", () => {
