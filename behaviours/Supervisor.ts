@@ -593,7 +593,7 @@ const stopGroup = (state: State, child: Child) =>
   stopInReverse(state, group(state, child).filter((c) => c !== child))
 
 /**
- * A restart of `member` failed: a warning, and the restart is tried again after the messages
+ * A restart of `member` failed: a `start_error` report, and the restart is tried again after the messages
  * already queued (OTP's `try_again_restart`), as a restart of its own: it counts against the
  * intensity, so a child that cannot start again ends in the supervisor's shutdown. Meanwhile
  * `members` not running show as restarting.
