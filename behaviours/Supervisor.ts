@@ -91,7 +91,9 @@
  *   was under way is stopped too. OTP lets the link signal reach the children while the parent
  *   already restarts the supervisor: in OTP 25, killing a supervisor whose named workers trap
  *   exits makes the replacement's start fail with `already_started` on every try, and the
- *   parent gives up. Here that restart always succeeds.
+ *   parent gives up. Here that restart always succeeds. The price: a supervisor's exit (even
+ *   by `kill` or `brutalKill` from its own parent) takes as long as its children take to stop,
+ *   each bounded by its own `shutdown`; a second `kill` does not cut that short.
  * - An exit signal from a process that is neither the parent nor a child is ignored, as OTP's.
  * - {@link whichChildren} lists the children in start order; OTP's `which_children` lists the
  *   most recently started first.
