@@ -171,6 +171,12 @@ const restarts: ReadonlyArray<unknown> = ["permanent", "transient", "temporary"]
 
 const isEffect = (u: unknown): boolean => Effect.isEffect(u)
 
+/** A loop, not `every` with a closure: a DynamicSupervisor checks a spec per `startChild`. */
+const allStrings = (values: ReadonlyArray<unknown>): boolean => {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "string") return false
+  return true
+}
+
 /**
  * Checks one spec's fields; the error names the child and the field.
  *
@@ -209,7 +215,7 @@ const validateFields = (spec: unknown): InvalidChildSpec | undefined => {
   if (s.significant && s.restart === "permanent") {
     return bad("significant", "cannot be true for a permanent child (OTP's rule)")
   }
-  if (!Array.isArray(s.modules) || !s.modules.every((m) => typeof m === "string")) {
+  if (!Array.isArray(s.modules) || !allStrings(s.modules)) {
     return bad("modules", "must be an array of module names")
   }
   return undefined
