@@ -30,7 +30,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as ExitReason from "../lib/ExitReason.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
@@ -169,6 +169,14 @@ export class InvalidChildSpec extends Data.TaggedError("InvalidChildSpec")<{
 
 const restarts: ReadonlyArray<unknown> = ["permanent", "transient", "temporary"]
 
+const isEffect = (u: unknown): boolean => Effect.isEffect(u)
+
+/** A loop, not `every` with a closure: a DynamicSupervisor checks a spec per `startChild`. */
+const allStrings = (values: ReadonlyArray<unknown>): boolean => {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "string") return false
+  return true
+}
+
 /**
  * Checks one spec's fields; the error names the child and the field.
  *
@@ -176,6 +184,15 @@ const restarts: ReadonlyArray<unknown> = ["permanent", "transient", "temporary"]
  * @since 0.1.0
  */
 export const validate = (spec: unknown): InvalidChildSpec | undefined => {
+  try {
+    return validateFields(spec)
+  } catch (error) {
+    // A record whose fields cannot be read (a getter that throws, a revoked proxy).
+    return new InvalidChildSpec({ id: "?", field: "spec", reason: `cannot be read: ${error instanceof Error ? error.message : typeof error}` })
+  }
+}
+
+const validateFields = (spec: unknown): InvalidChildSpec | undefined => {
   if (typeof spec !== "object" || spec === null) {
     return new InvalidChildSpec({ id: String(spec), field: "spec", reason: "must be a child spec record" })
   }
@@ -183,7 +200,7 @@ export const validate = (spec: unknown): InvalidChildSpec | undefined => {
   const id = typeof s.id === "string" ? s.id : String(s.id)
   const bad = (field: string, reason: string) => new InvalidChildSpec({ id, field, reason })
   if (typeof s.id !== "string" || s.id.length === 0) return bad("id", "must be a non-empty string")
-  if (typeof s.start !== "object" || s.start === null) return bad("start", "must be an Effect that starts the child")
+  if (!isEffect(s.start)) return bad("start", "must be an Effect that starts the child")
   if (!restarts.includes(s.restart)) {
     return bad("restart", `must be "permanent", "transient" or "temporary", got ${JSON.stringify(s.restart)}`)
   }
@@ -198,7 +215,9 @@ export const validate = (spec: unknown): InvalidChildSpec | undefined => {
   if (s.significant && s.restart === "permanent") {
     return bad("significant", "cannot be true for a permanent child (OTP's rule)")
   }
-  if (!Array.isArray(s.modules)) return bad("modules", "must be an array of module names")
+  if (!Array.isArray(s.modules) || !allStrings(s.modules)) {
+    return bad("modules", "must be an array of module names")
+  }
   return undefined
 }
 
@@ -209,6 +228,7 @@ export const validate = (spec: unknown): InvalidChildSpec | undefined => {
  * @since 0.1.0
  */
 export const validateAll = (specs: ReadonlyArray<unknown>): InvalidChildSpec | undefined => {
+  if (!Array.isArray(specs)) return new InvalidChildSpec({ id: "?", field: "spec", reason: "the children must be an array of child specs" })
   const seen = new Set<string>()
   for (const spec of specs) {
     const error = validate(spec)

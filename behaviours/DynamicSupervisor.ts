@@ -27,24 +27,35 @@
  * ## Rules
  *
  * - Children are independent (`oneForOne`); each keeps the restart type and shutdown of its
- *   spec, with the same meaning as in `Supervisor`, and the same intensity / period (default 1
- *   restart in 5 s): exceeding it stops every child and exits the supervisor with `shutdown`.
+ *   spec, with the same meaning as in `Supervisor`. The restart engine is `Supervisor`'s: the
+ *   same checks of the flags and specs, the same intensity window, the same reports
+ *   (`child_terminated`, `start_error`, `reached_max_restart_intensity`, `shutdown_error`).
+ *   More than `intensity` restarts within `period` stops every child and exits the supervisor
+ *   with `shutdown`. The default is Elixir's DynamicSupervisor's 3 restarts in 5 s (OTP's
+ *   `simple_one_for_one` defaults to 1, as `Supervisor` does).
  * - A child is addressed by its pid (ids need not be unique). A restarted child has a new pid.
- * - `maxChildren` (default unlimited) bounds the children; `startChild` past it fails with
- *   {@link MaxChildren}.
+ * - `maxChildren` (default unlimited) bounds the children, those waiting for a restart included
+ *   (as Elixir's); `startChild` past it fails with {@link MaxChildren}.
  * - `extraArguments`: a value given to the supervisor at start, passed to every child whose spec
  *   is given as a function of it, OTP's extra start arguments (`startChild(sup, (extra) => spec)`).
- * - Stopping the supervisor stops all its children at once (every child gets its signal, then
- *   the supervisor waits for all of them under the longest shutdown time), not one by one: that
- *   is what makes shutting down 100k children fast.
+ * - Stopping the supervisor stops all its children at once (every child gets its signal, and
+ *   each is killed when its own shutdown time is up, as Elixir's `terminate_children`), not one
+ *   by one: that is what makes shutting down 100k children fast.
+ * - Its exit is seen only once its children are gone, however it ends, even killed (see
+ *   `Supervisor`): a parent restarting it never meets a name its old children still hold.
+ *
+ * ## Where it differs from Elixir and OTP
+ *
+ * - No `autoShutdown`, so a `significant` child is `InvalidChildSpec`, as OTP rejects it under
+ *   `auto_shutdown => never` (Elixir's DynamicSupervisor ignores the key).
+ * - A shutdown of `0` ms is accepted, as OTP does (Elixir's DynamicSupervisor asks for more).
+ * - {@link whichChildren} reports each child's id from its spec (Elixir: `:undefined`).
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
 import { Rpc } from "effect/rpc"
 import * as Schema from "effect/Schema"
 import { BadArgument } from "../lib/Errors.js"
@@ -58,8 +69,23 @@ import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 import { currentProcessOf } from "../lib/internal/runtime.js"
-import { errorSchema, Intensity, PidSchema, shutdownChild, shutdownMany, startSpec, startSpecWith } from "./internal/children.js"
-import { log, terminated } from "./internal/reports.js"
+import {
+  checkRestartFlags,
+  checkSpec,
+  countRestart,
+  decide,
+  errorSchema,
+  holdChildren,
+  Intensity,
+  PidSchema,
+  restartFailed,
+  type Running,
+  shutdown,
+  shutdownChild,
+  type Starts,
+  startSpec,
+  startSpecWith
+} from "./internal/children.js"
 import type { ChildInfo, Counts } from "./Supervisor.js"
 import { StartChildFailed } from "./Supervisor.js"
 
@@ -98,7 +124,7 @@ export class NotAChild extends Data.TaggedError("NotAChild")<{ readonly pid: Pid
 export interface Options<X = undefined> extends GenServer.StartOptions {
   /** Most children at once (default unlimited). */
   readonly maxChildren?: number | undefined
-  /** Most restarts within `period` (default 1). */
+  /** Most restarts within `period` (default 3, as Elixir's DynamicSupervisor). */
   readonly intensity?: number | undefined
   /** Default 5 seconds. */
   readonly period?: Duration.Input | undefined
@@ -137,7 +163,7 @@ interface Child {
   pid: Pid | undefined
 }
 
-interface State {
+interface State extends Starts {
   readonly max: number
   readonly intensity: Intensity
   readonly extra: unknown
@@ -158,36 +184,39 @@ class RetryRestart {
 const shutdownReason = ExitReason.shutdown()
 
 /**
- * A child exited: the crash report, then a restart by its restart type, within the intensity.
- * As in `Supervisor`, the restart is plain code in one step plus the child's start and one
- * continuation.
+ * A child exited: the same path as in `Supervisor` (the shared engine's `decide`: the report,
+ * the restart type, the intensity), then a restart of that child alone, or the give-up. The
+ * restart is plain code in one step plus the child's start and one continuation.
  */
 const childExited = (state: State, child: Child, reason: ExitReason.ExitReason) =>
   Effect.withFiber((fiber) => {
     const pid = child.pid!
     state.running.delete(pid)
     child.pid = undefined
-    const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
-    terminated(fiber, child.spec, pid, reason, restarting ? "restart" : "none")
-    return restarting ? restart(fiber, state, child) : Effect.succeed(GenServer.noreply(state))
+    switch (decide(fiber, state.intensity, child.spec, pid, reason)) {
+      case "restart":
+        return restart(state, child)
+      case "shutdown":
+        return giveUp(state)
+      case "none":
+        return Effect.succeed(GenServer.noreply(state))
+    }
   })
 
-const restart = (
-  fiber: Fiber.Fiber<unknown, unknown>,
-  state: State,
-  child: Child
-): Effect.Effect<GenServer.CastResult<State>, never, any> => {
+/** Past the intensity: every child stopped (each by its shutdown), then the supervisor exits `shutdown`. */
+const giveUp = (state: State): Effect.Effect<GenServer.CastResult<State>, never, Process.CurrentProcess> =>
+  Effect.as(stopAll(state), GenServer.stopWith(shutdownReason, state))
+
+/** Starts a child again (its restart was counted); a failed start is tried again later. */
+const restart = (state: State, child: Child): Effect.Effect<GenServer.CastResult<State>, never, any> => {
   state.restarting.delete(child)
-  if (!state.intensity.add(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())) {
-    return Effect.as(stopAll(state), GenServer.stopWith(shutdownReason, state))
-  }
-  const start = startSpecWith(child.spec, (pid) => {
+  const start = startSpecWith(state, child.spec, (pid) => {
     child.pid = pid
     state.running.set(pid, child)
     return GenServer.noreply(state)
   }, (started, fiber) => {
     if (started._tag === "Failed") {
-      log(fiber, "Warn", [`dynamic supervisor: restart of ${child.spec.id} failed`, started.reason], {})
+      restartFailed(fiber, child.spec, started.reason)
       state.restarting.add(child)
       Process.sendUnsafe(currentProcessOf(fiber)!, new RetryRestart(child))
     }
@@ -196,11 +225,11 @@ const restart = (
   return Telemetry.restart({ id: child.spec.id }, start)
 }
 
-const stopAll = (state: State) => {
-  const children = [...state.running.values()].map((c) => ({ pid: c.pid!, shutdown: c.spec.shutdown }))
-  state.running.clear()
+/** Stops every child at once, each by its own shutdown; they are forgotten once gone. */
+const stopAll = (state: State): Effect.Effect<void, never, Process.CurrentProcess> => {
   state.restarting.clear()
-  return shutdownMany(children)
+  if (state.running.size === 0) return Effect.void
+  return Effect.map(shutdown([...state.running.values()] as Array<Running>), () => state.running.clear())
 }
 
 const info = (child: Child): ChildInfo => ({
@@ -221,9 +250,11 @@ function* startChildBody(this: { readonly given: Rpc.Payload<typeof StartChild>[
   } catch (error) {
     return GenServer.replyFailure(new StartChildFailed({ id: "?", reason: error }), state)
   }
-  const invalid = ChildSpec.validate(spec)
+  // A DynamicSupervisor has no auto-shutdown: a significant child is rejected, as OTP rejects
+  // it under `auto_shutdown => never`.
+  const invalid = checkSpec(spec, "never")
   if (invalid) return GenServer.replyFailure(invalid, state)
-  const started = yield* startSpec(spec)
+  const started = yield* startSpec(state, spec)
   if (started._tag === "Failed") {
     return GenServer.replyFailure(new StartChildFailed({ id: spec.id, reason: started.reason }), state)
   }
@@ -236,9 +267,10 @@ function* terminateChildBody(this: { readonly pid: Pid; readonly state: State })
   const { pid, state } = this
   const child = state.running.get(pid)
   if (child === undefined) return GenServer.replyFailure(new NotAChild({ pid }), state)
+  // Still a child while it stops: the exit hold stops it if the supervisor is killed meanwhile.
+  yield* shutdownChild(child as Running)
   state.running.delete(pid)
   child.pid = undefined
-  yield* shutdownChild(pid, child.spec.shutdown)
   return GenServer.reply(undefined, state)
 }
 
@@ -250,11 +282,14 @@ const DynamicSupervisorModule = GenServer.make({
       yield* Process.trapExit(true)
       const state: State = {
         max: options.maxChildren ?? Infinity,
-        intensity: new Intensity(options.intensity ?? 1, options.period ?? "5 seconds"),
+        intensity: new Intensity(options, defaultIntensity),
         extra: options.extraArguments,
         running: new Map(),
-        restarting: new Set()
+        restarting: new Set(),
+        starting: undefined
       }
+      // However the supervisor ends, its exit is seen only once its children are gone.
+      yield* holdChildren(() => state.running.values() as Iterable<Running>, state, (pid) => state.running.has(pid as Pid))
       return GenServer.ok(state)
     }),
   handleCall: {
@@ -278,9 +313,12 @@ const DynamicSupervisorModule = GenServer.make({
       return child === undefined ? GenServer.noreply(state) : childExited(state, child, message.reason)
     }
     if (message instanceof RetryRestart) {
-      return state.restarting.has(message.child)
-        ? Effect.withFiber((fiber) => restart(fiber, state, message.child))
-        : GenServer.noreply(state)
+      const child = message.child
+      if (!state.restarting.has(child)) return GenServer.noreply(state)
+      // A new try counts against the intensity, as OTP's `try_again_restart`.
+      return Effect.withFiber((fiber) =>
+        countRestart(fiber, state.intensity, child.spec) > 0 ? restart(state, child) : giveUp(state)
+      )
     }
     return Effect.as(Effect.logWarning("dynamic supervisor: unexpected message", message), GenServer.noreply(state))
   },
@@ -312,21 +350,31 @@ const toServer = (ref: Ref<any>): DynamicSupervisor<any> =>
 
 type Management = CallError | UnknownRequest
 
+const operation = "DynamicSupervisor.start"
+
+/** The default intensity: Elixir's DynamicSupervisor's 3 restarts (in 5 s), not OTP's 1. */
+const defaultIntensity = 3
+
+/** Checks the options as Elixir's DynamicSupervisor does; the restart window by the shared engine. */
 const check = (options: Options<unknown> | undefined) =>
   Effect.suspend(() => {
-    const max = options?.maxChildren ?? Infinity
-    if (max !== Infinity && (!Number.isInteger(max) || max < 0)) {
-      return Effect.fail(new BadArgument({ operation: "DynamicSupervisor.start", reason: `maxChildren must be a non-negative integer, got ${max}` }))
+    const max = typeof options === "object" && options !== null ? options.maxChildren : undefined
+    if (max !== undefined && max !== Infinity && !(typeof max === "number" && Number.isInteger(max) && max >= 0)) {
+      return Effect.fail(new BadArgument({ operation, reason: `maxChildren must be a non-negative integer or Infinity, got ${String(max)}` }))
     }
-    const intensity = options?.intensity ?? 1
-    if (!Number.isInteger(intensity) || intensity < 0) {
-      return Effect.fail(new BadArgument({ operation: "DynamicSupervisor.start", reason: `intensity must be a non-negative integer, got ${intensity}` }))
-    }
-    return Effect.void
+    const bad = checkRestartFlags(operation, options)
+    return bad === undefined ? Effect.void : Effect.fail(bad)
   })
 
+const initOf = (options: Options<unknown> | undefined): Init => ({
+  options: typeof options === "object" && options !== null ? options : {}
+})
+
+/** As `Supervisor`: no start timeout unless one is given. */
 const startOptions = (options: Options<unknown> | undefined): GenServer.StartOptions =>
-  options === undefined ? {} : { name: options.name, timeout: options.timeout }
+  typeof options === "object" && options !== null
+    ? { name: options.name, timeout: options.timeout ?? "infinity" }
+    : { timeout: "infinity" }
 
 /**
  * Starts a dynamic supervisor, not linked to the caller.
@@ -337,7 +385,7 @@ const startOptions = (options: Options<unknown> | undefined): GenServer.StartOpt
 export const start = <X = undefined>(
   options?: Options<X>
 ): Effect.Effect<DynamicSupervisor<X>, Gen.StartError | BadArgument, Node> =>
-  Effect.andThen(check(options), GenServer.start(DynamicSupervisorModule, { options: options ?? {} }, startOptions(options)))
+  Effect.andThen(check(options), GenServer.start(DynamicSupervisorModule, initOf(options), startOptions(options)))
 
 /**
  * Starts a dynamic supervisor linked to the calling process.
@@ -348,7 +396,7 @@ export const start = <X = undefined>(
 export const startLink = <X = undefined>(
   options?: Options<X>
 ): Effect.Effect<DynamicSupervisor<X>, Gen.StartError | BadArgument, Node | Process.CurrentProcess> =>
-  Effect.andThen(check(options), GenServer.startLink(DynamicSupervisorModule, { options: options ?? {} }, startOptions(options)))
+  Effect.andThen(check(options), GenServer.startLink(DynamicSupervisorModule, initOf(options), startOptions(options)))
 
 /**
  * The child spec of a dynamic supervisor, to put it in a supervision tree.

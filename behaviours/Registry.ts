@@ -58,7 +58,21 @@
  *   {@link dispatch}) read the table directly, never through the registry's mailbox, so they
  *   scale with readers. Writes are done by the calling process itself, also without a message.
  * - Keys are compared with Effect's `Equal` (strings and numbers as usual; `Data` values by
- *   structure).
+ *   structure). Any value is a key, `"__proto__"` and the other `Object.prototype` names included.
+ * - A unique key whose owner is exiting (killed, its finalizers still running) is free: a
+ *   lookup or a via name no longer finds the owner, and another process may register the key,
+ *   as Elixir's Registry does for an owner that is not `Process.alive?`. The old owner's exit
+ *   removes only its own entries.
+ *
+ * ## Where it differs from Elixir
+ *
+ * - Cleanup is synchronous inside the exit (see above); Elixir's runs in the registry's
+ *   partitions after the `DOWN`, so a lookup may briefly return a dead pid there.
+ * - Not provided: `values/3`, `count_match`, `select`, `count_select`, `unregister_match`,
+ *   `delete_meta`, `listeners`, `partitions`, and a via name carrying a value (Elixir's
+ *   `{:via, Registry, {registry, key, value}}`); a via entry's value is `undefined`. Matching
+ *   takes a predicate on the value ({@link match}) instead of a match spec.
+ * - {@link updateValue} on a duplicate registry gives `Option.none()` (Elixir raises).
  *
  * @since 0.1.0
  */
@@ -73,6 +87,7 @@ import type * as Gen from "../lib/Gen.js"
 import { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
+import { ProcessImpl } from "../lib/internal/runtime.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 
@@ -210,8 +225,15 @@ class Table {
   constructor(readonly unique: boolean) {}
 
   insert(pid: Pid, key: unknown, value: unknown): Pid | undefined {
-    const list = this.entries.get(key)
-    if (this.unique && list !== undefined && list.length > 0) return list[0]!.pid
+    let list = this.entries.get(key)
+    if (this.unique && list !== undefined && list.length > 0) {
+      const owner = list[0]!.pid
+      if (isAlive(owner)) return owner
+      // Held by a process that is exiting: the key is free, as in Elixir's Registry (which
+      // checks `Process.alive?`). The old owner's cleanup removes only its own entries.
+      this.remove(owner, key)
+      list = this.entries.get(key)
+    }
     let owner = this.owners.get(pid)
     if (owner === undefined) {
       const cancel = Process.watchExitUnsafe(pid, () => this.removeOwner(pid))
@@ -269,6 +291,15 @@ class Table {
     this.meta.clear()
     this.size = 0
   }
+}
+
+/** Whether `pid` is alive: a local process that is not exiting (a remote pid counts as alive). */
+const isAlive = (pid: Pid): boolean => !(pid instanceof ProcessImpl) || pid.alive
+
+/** The live owner of a unique key, if any. */
+const uniqueOwner = (table: Table, key: unknown): Entry | undefined => {
+  const entry = table.entries.get(key)?.[0]
+  return entry !== undefined && isAlive(entry.pid) ? entry : undefined
 }
 
 /** The table of each running registry, by the registry's pid. */
@@ -414,7 +445,8 @@ export const updateValue = <K, V>(
   f: (value: V) => V
 ): Effect.Effect<Option.Option<readonly [V, V]>, NoProc, Node | Process.CurrentProcess> =>
   withTable(registry, (table, fiber) => {
-    const entry = table.entries.get(key)?.[0]
+    // Only in a unique registry (Elixir raises on a duplicate one; an untyped caller gets none).
+    const entry = table.unique ? table.entries.get(key)?.[0] : undefined
     if (entry === undefined || entry.pid !== selfIn(fiber)) return Effect.succeed(Option.none())
     const old = entry.value as V
     entry.value = f(old)
@@ -449,7 +481,11 @@ export const lookup = <K, V>(
   registry: Registry<K, V, any>,
   key: K
 ): Effect.Effect<ReadonlyArray<readonly [Pid, V]>, NoProc, Node> =>
-  withTable(registry, (table) => Effect.succeed(pairs<V>(table.entries.get(key))))
+  withTable(registry, (table) => {
+    if (!table.unique) return Effect.succeed(pairs<V>(table.entries.get(key)))
+    const entry = uniqueOwner(table, key)
+    return Effect.succeed(entry === undefined ? [] : pairs<V>([entry]))
+  })
 
 /**
  * The entries under `key` whose value satisfies `predicate` (Elixir's `match/3`, with a
@@ -554,7 +590,7 @@ const viaRegistry = <K>(registry: Registry<K, any, "unique">): Gen.ViaRegistry<K
         }),
       whereisName: (key) =>
         tableOf(registry).pipe(
-          Effect.map((table) => Option.fromUndefinedOr(table.entries.get(key)?.[0]?.pid)),
+          Effect.map((table) => Option.fromUndefinedOr(uniqueOwner(table, key)?.pid)),
           Effect.orElseSucceed(() => Option.none<Pid>()),
           withNode
         )

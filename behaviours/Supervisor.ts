@@ -43,17 +43,35 @@
  * - Restart types: see {@link ChildSpec.Restart}. A temporary child is removed when it exits.
  * - Intensity: more than `intensity` restarts within `period` (default 1 in 5 s, as OTP) stops
  *   every child in reverse order and exits the supervisor with reason `shutdown`, which its own
- *   supervisor then handles. Time is read from `Clock`.
- * - A restart whose start fails is logged as a warning and tried again after the messages
- *   already queued (OTP's `try_again_restart`); each try counts against the intensity, so a
- *   child that cannot start again ends in the supervisor's shutdown. Meanwhile the child (and
- *   the siblings waiting to start after it) show as `"restarting"` in {@link whichChildren}.
+ *   supervisor then handles. As OTP's `add_restart`, the window is `[now - period, now]`: a
+ *   restart exactly `period` old still counts. Time is read from `Clock`. The flags are checked
+ *   as OTP's `check_flags` does: `intensity` a non-negative integer, `period` a positive whole
+ *   number of milliseconds; a bad flag is `BadArgument` and nothing starts.
+ * - A restart whose start fails gets a `start_error` report and is tried again after the
+ *   messages already queued (OTP's `try_again_restart`); each try counts against the intensity,
+ *   so a child that cannot start again ends in the supervisor's shutdown. Meanwhile the child
+ *   (and the siblings waiting to start after it) show as `"restarting"` in {@link whichChildren}.
  * - Shutdown: children are stopped in reverse start order, each by its `shutdown`
- *   (`brutalKill`, a timeout in ms then `kill`, or `infinity`).
+ *   (`brutalKill`, a timeout in ms then `kill`, or `infinity`). A child that ends with another
+ *   reason than its shutdown asks for (killed when its time ran out, or crashed) gets a
+ *   `shutdown_error` report.
+ * - Significant children must be `transient` or `temporary` and need an `autoShutdown` other
+ *   than `never` (OTP's `bad_combination`); otherwise the spec is `InvalidChildSpec`.
  * - `autoShutdown` (`never`, `anySignificant`, `allSignificant`): with significant children,
  *   the supervisor shuts itself down (reason `shutdown`) when any, or all, of them have exited
  *   without being restarted.
  * - Supervisors nest: a supervisor is a child like any other (its spec from {@link childSpec}).
+ * - A supervisor's exit is seen by its links and monitors only once its children are gone, however
+ *   it ends (see below for `kill`), so a parent restarting it never meets a name or a `Registry`
+ *   key still held by one of the old children, at any depth.
+ *
+ * ## Reports
+ *
+ * Errors logged through Effect's logger, annotated `report: "supervisor"`, the supervisor's pid,
+ * the child's id, `reason`, `action` and `context`, OTP's error context: `child_terminated` (an
+ * abnormal exit; `action` says whether it is restarted), `start_error` (a restart failed; tried
+ * again), `shutdown` (`reason: "reached_max_restart_intensity"`: the supervisor gives up) and
+ * `shutdown_error`. A started child gets a `progress` report at `Debug`.
  *
  * ## Where it differs from OTP
  *
@@ -66,16 +84,30 @@
  *   {@link Running}, {@link Restarting}, {@link StartChildFailed}, `InvalidChildSpec`.
  * - `brutalKill` cannot cut an Effect uninterruptible region short: a child's running finalizer
  *   finishes first. The supervisor waits for the child to be gone either way.
+ * - A killed supervisor (`kill`, which nothing traps) still stops its children before its exit
+ *   is seen: each gets the supervisor's exit reason as its parent's exit signal (`killed`; a
+ *   child trapping exits sees its parent's `Exit` and runs `terminate`), bounded by its own
+ *   `shutdown` (then `kill`; `brutalKill` at once; `infinity` waits), and a child whose start
+ *   was under way is stopped too. OTP lets the link signal reach the children while the parent
+ *   already restarts the supervisor: in OTP 25, killing a supervisor whose named workers trap
+ *   exits makes the replacement's start fail with `already_started` on every try, and the
+ *   parent gives up. Here that restart always succeeds. The price: a supervisor's exit (even
+ *   by `kill` or `brutalKill` from its own parent) takes as long as its children take to stop,
+ *   each bounded by its own `shutdown`; a second `kill` does not cut that short.
+ * - An exit signal from a process that is neither the parent nor a child is ignored, as OTP's.
+ * - {@link whichChildren} lists the children in start order; OTP's `which_children` lists the
+ *   most recently started first.
+ * - `period` is any `Duration` of whole milliseconds (OTP: whole seconds). The default intensity
+ *   is OTP's 1 in 5 s; Elixir's `Supervisor.init` defaults to 3 in 5 s.
  *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import { identity } from "effect/Function"
-import * as Option from "effect/Option"
 import { Rpc } from "effect/rpc"
 import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -90,8 +122,27 @@ import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 import { currentProcessOf } from "../lib/internal/runtime.js"
-import { Backoff, errorSchema, Intensity, PidSchema, shutdownChild, type Started, startSpec, startSpecWith } from "./internal/children.js"
-import { log, terminated } from "./internal/reports.js"
+import {
+  Backoff,
+  checkBackoff,
+  checkChoice,
+  checkRestartFlags,
+  checkSpec,
+  checkSpecs,
+  countRestart,
+  decide,
+  errorSchema,
+  holdChildren,
+  Intensity,
+  PidSchema,
+  restartFailed,
+  type Running as RunningChild,
+  shutdown,
+  type Started,
+  type Starts,
+  startSpec,
+  startSpecWith
+} from "./internal/children.js"
 
 // ----------------------------------------------------------------------------
 // Errors
@@ -106,7 +157,7 @@ import { log, terminated } from "./internal/reports.js"
 export class AlreadyPresent extends Data.TaggedError("AlreadyPresent")<{ readonly id: string }> {
   /** The human-readable message, naming the child. */
   override get message(): string {
-    return `child ${JSON.stringify(this.id)} is already present`
+    return `child ${quote(this.id)} is already present`
   }
 }
 
@@ -119,7 +170,7 @@ export class AlreadyPresent extends Data.TaggedError("AlreadyPresent")<{ readonl
 export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string }> {
   /** The human-readable message, naming the id. */
   override get message(): string {
-    return `no child ${JSON.stringify(this.id)}`
+    return `no child ${quote(this.id)}`
   }
 }
 
@@ -132,7 +183,7 @@ export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string
 export class Running extends Data.TaggedError("Running")<{ readonly id: string }> {
   /** The human-readable message, naming the child. */
   override get message(): string {
-    return `child ${JSON.stringify(this.id)} is running`
+    return `child ${quote(this.id)} is running`
   }
 }
 
@@ -145,7 +196,7 @@ export class Running extends Data.TaggedError("Running")<{ readonly id: string }
 export class Restarting extends Data.TaggedError("Restarting")<{ readonly id: string }> {
   /** The human-readable message, naming the child. */
   override get message(): string {
-    return `child ${JSON.stringify(this.id)} is restarting`
+    return `child ${quote(this.id)} is restarting`
   }
 }
 
@@ -163,7 +214,7 @@ export class StartChildFailed extends Data.TaggedError("StartChildFailed")<{
 }> {
   /** The human-readable message, naming the child and the reason. */
   override get message(): string {
-    return `child ${JSON.stringify(this.id)} failed to start: ${describe(this.reason)}`
+    return `child ${quote(this.id)} failed to start: ${describe(this.reason)}`
   }
 }
 
@@ -181,8 +232,18 @@ export class FailedToStartChild extends Data.TaggedClass("FailedToStartChild")<{
   readonly reason: unknown
 }> {}
 
+/** An id as the messages show it: quoted when a string; never throws (an untyped caller's id may be anything). */
+const quote = (id: unknown): string => {
+  if (typeof id === "string") return JSON.stringify(id)
+  try {
+    return String(id)
+  } catch {
+    return typeof id
+  }
+}
+
 const describe = (reason: unknown): string =>
-  ExitReason.isExitReason(reason) ? ExitReason.format(reason) : reason instanceof Error ? reason.message : String(reason)
+  ExitReason.isExitReason(reason) ? ExitReason.format(reason) : reason instanceof Error ? reason.message : quote(reason)
 
 // ----------------------------------------------------------------------------
 // Flags and models
@@ -341,7 +402,7 @@ interface Child {
 }
 
 /** The supervisor's private state (mutable: it never leaves the supervisor's process). */
-interface State {
+interface State extends Starts {
   readonly strategy: Strategy
   readonly autoShutdown: AutoShutdown
   readonly intensity: Intensity
@@ -366,25 +427,16 @@ interface Init {
   readonly flags: Flags
 }
 
-const resolve = (flags: Flags | undefined): BadArgument | undefined => {
-  const intensity = flags?.intensity ?? 1
-  if (!Number.isInteger(intensity) || intensity < 0) {
-    return new BadArgument({ operation: "Supervisor.start", reason: `intensity must be a non-negative integer, got ${intensity}` })
-  }
-  const period = Duration.fromInput(flags?.period ?? "5 seconds")
-  if (Option.isNone(period) || Duration.toMillis(period.value) <= 0) {
-    return new BadArgument({ operation: "Supervisor.start", reason: "period must be a positive duration" })
-  }
-  const strategy = flags?.strategy ?? "oneForOne"
-  if (strategy !== "oneForOne" && strategy !== "oneForAll" && strategy !== "restForOne") {
-    return new BadArgument({ operation: "Supervisor.start", reason: `unknown strategy ${JSON.stringify(strategy)}` })
-  }
-  const auto = flags?.autoShutdown ?? "never"
-  if (auto !== "never" && auto !== "anySignificant" && auto !== "allSignificant") {
-    return new BadArgument({ operation: "Supervisor.start", reason: `unknown autoShutdown ${JSON.stringify(auto)}` })
-  }
-  return undefined
-}
+const operation = "Supervisor.start"
+const strategies: ReadonlyArray<Strategy> = ["oneForOne", "oneForAll", "restForOne"]
+const autoShutdowns: ReadonlyArray<AutoShutdown> = ["never", "anySignificant", "allSignificant"]
+
+/** Checks the flags as OTP's `check_flags` does (the restart window is checked by the shared engine). */
+const checkFlags = (flags: unknown): BadArgument | undefined =>
+  checkChoice(operation, flags, "strategy", strategies) ??
+    checkChoice(operation, flags, "autoShutdown", autoShutdowns) ??
+    checkRestartFlags(operation, flags) ??
+    checkBackoff(operation, flags)
 
 // ----------------------------------------------------------------------------
 // Starting and stopping children
@@ -398,18 +450,31 @@ const launched = (state: State, child: Child, pid: Pid): void => {
 }
 
 const launch = (state: State, child: Child): Effect.Effect<Started, never, any> =>
-  startSpecWith<Started>(child.spec, (pid) => {
+  startSpecWith<Started>(state, child.spec, (pid) => {
     launched(state, child, pid)
     return { _tag: "Started", pid }
   }, identity)
 
+/**
+ * Stops a running child by its shutdown. It stays in the table (with its pid) until it is gone,
+ * so that the supervisor's exit hold still stops it if the supervisor is killed meanwhile.
+ */
 const stopChild = (state: State, child: Child): Effect.Effect<void, never, Process.CurrentProcess> => {
   const pid = child.pid
   child.restarting = undefined
   if (pid === undefined) return Effect.void
-  state.byPid.delete(pid)
-  child.pid = undefined
-  return Effect.asVoid(shutdownChild(pid, child.spec.shutdown))
+  return Effect.map(shutdown([child as RunningChild]), () => {
+    state.byPid.delete(pid)
+    if (child.pid === pid) child.pid = undefined
+  })
+}
+
+/** The running children, last started first (the order the exit hold signals them in). */
+function* runningChildren(state: State): Generator<RunningChild> {
+  for (let i = state.children.length - 1; i >= 0; i--) {
+    const child = state.children[i]!
+    if (child.pid !== undefined) yield child as RunningChild
+  }
 }
 
 /** Stops `children` in reverse order; temporary ones are removed from the supervisor. */
@@ -456,14 +521,23 @@ const childExited = (
     const pid = child.pid!
     state.byPid.delete(pid)
     child.pid = undefined
-    const restarting = ChildSpec.shouldRestart(child.spec.restart, reason)
-    terminated(fiber, child.spec, pid, reason, restarting ? "restart" : "none")
-    if (restarting) return restart(fiber, state, child, reason)
-    if (child.spec.restart === "temporary") remove(state, child)
-    return Effect.succeed(
-      child.spec.significant && shouldAutoShutdown(state) ? GenServer.stopWith(shutdownReason, state) : GenServer.noreply(state)
-    )
+    switch (decide(fiber, state.intensity, child.spec, pid, reason)) {
+      case "restart":
+        return restart(state, child, reason)
+      case "shutdown":
+        return giveUp(state)
+      case "none": {
+        if (child.spec.restart === "temporary") remove(state, child)
+        return Effect.succeed(
+          child.spec.significant && shouldAutoShutdown(state) ? GenServer.stopWith(shutdownReason, state) : GenServer.noreply(state)
+        )
+      }
+    }
   })
+
+/** Past the intensity: every child stopped in reverse order, then the supervisor exits `shutdown`. */
+const giveUp = (state: State): Effect.Effect<GenServer.CastResult<State>, never, Process.CurrentProcess> =>
+  Effect.as(stopInReverse(state, state.children), GenServer.stopWith(shutdownReason, state))
 
 const shouldAutoShutdown = (state: State): boolean => {
   if (state.autoShutdown === "anySignificant") return true
@@ -473,24 +547,12 @@ const shouldAutoShutdown = (state: State): boolean => {
   return false
 }
 
-/** Counts a restart against the intensity and restarts (now, or after the backoff). */
+/** Restarts a child whose restart was counted: now, or after its backoff. */
 const restart = (
-  fiber: Fiber.Fiber<unknown, unknown>,
   state: State,
   child: Child,
   reason: ExitReason.ExitReason
 ): Effect.Effect<GenServer.CastResult<State>, never, any> => {
-  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-  if (state.intensity.recent(now) === 0) child.backoff?.reset()
-  if (!state.intensity.add(now)) {
-    log(fiber, "Error", ["supervisor shutting down: reached max restart intensity"], {
-      report: "supervisor",
-      supervisor: String(currentProcessOf(fiber)),
-      child: child.spec.id,
-      action: "shutdown"
-    })
-    return Effect.as(stopInReverse(state, state.children), GenServer.stopWith(shutdownReason, state))
-  }
   if (state.backoff !== undefined) return Effect.gen({ self: { state, child, reason } }, backoffBody)
   return restartNow(state, child, reason._tag)
 }
@@ -502,6 +564,8 @@ const restartNow = (state: State, child: Child, reason: string): Effect.Effect<G
 /** A restart under a backoff: after the schedule's delay, or now when it gives none. */
 function* backoffBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {
   const { child, reason, state } = this
+  // The first restart in a quiet window starts the schedule over.
+  if (state.intensity.recent(yield* Clock.currentTimeMillis) === 1) child.backoff?.reset()
   child.backoff ??= new Backoff(state.backoff!)
   const delay = yield* child.backoff.next(reason)
   if (delay > 0) {
@@ -531,7 +595,7 @@ const stopGroup = (state: State, child: Child) =>
   stopInReverse(state, group(state, child).filter((c) => c !== child))
 
 /**
- * A restart of `member` failed: a warning, and the restart is tried again after the messages
+ * A restart of `member` failed: a `start_error` report, and the restart is tried again after the messages
  * already queued (OTP's `try_again_restart`), as a restart of its own: it counts against the
  * intensity, so a child that cannot start again ends in the supervisor's shutdown. Meanwhile
  * `members` not running show as restarting.
@@ -543,10 +607,9 @@ const retryLater = (
   member: Child,
   failure: unknown
 ): void => {
-  log(fiber, "Warn", [`supervisor: restart of ${member.spec.id} failed: ${describe(failure)}`], {})
+  const reason = restartFailed(fiber, member.spec, failure)
   const generation = ++state.generation
   for (const c of members) if (c.pid === undefined) c.restarting = generation
-  const reason = ExitReason.isExitReason(failure) ? failure : ExitReason.fail(failure)
   Process.sendUnsafe(currentProcessOf(fiber)!, new RestartDue(member.spec.id, generation, reason))
 }
 
@@ -558,7 +621,7 @@ const restartGroup = (state: State, child: Child): Effect.Effect<GenServer.CastR
 const restartOne = (state: State, child: Child): Effect.Effect<GenServer.CastResult<State>, never, any> =>
   child.pid !== undefined || !state.children.includes(child)
     ? Effect.succeed(GenServer.noreply(state))
-    : startSpecWith(child.spec, (pid) => {
+    : startSpecWith(state, child.spec, (pid) => {
       launched(state, child, pid)
       return GenServer.noreply(state)
     }, (started, fiber) => {
@@ -595,7 +658,7 @@ const info = (child: Child): ChildInfo => ({
 
 function* startChildBody(this: { readonly spec: Rpc.Payload<typeof StartChild>["spec"]; readonly state: State }) {
   const { spec, state } = this
-  const invalid = ChildSpec.validate(spec)
+  const invalid = checkSpec(spec, state.autoShutdown)
   if (invalid) return GenServer.replyFailure(invalid, state)
   const existing = find(state, spec.id)
   if (existing !== undefined) {
@@ -604,7 +667,7 @@ function* startChildBody(this: { readonly spec: Rpc.Payload<typeof StartChild>["
       : GenServer.replyFailure(new AlreadyPresent({ id: spec.id }), state)
   }
   const child: Child = { spec, pid: undefined, restarting: undefined, backoff: undefined }
-  const started = yield* startSpec(spec)
+  const started = yield* startSpec(state, spec)
   if (started._tag === "Failed") {
     return GenServer.replyFailure(new StartChildFailed({ id: spec.id, reason: started.reason }), state)
   }
@@ -649,12 +712,15 @@ const SupervisorModule = GenServer.make({
       const state: State = {
         strategy: flags.strategy ?? "oneForOne",
         autoShutdown: flags.autoShutdown ?? "never",
-        intensity: new Intensity(flags.intensity ?? 1, flags.period ?? "5 seconds"),
+        intensity: new Intensity(flags, 1),
         backoff: flags.backoff,
         children: children.map((spec) => ({ spec, pid: undefined, restarting: undefined, backoff: undefined })),
         byPid: new Map(),
-        generation: 0
+        generation: 0,
+        starting: undefined
       }
+      // However the supervisor ends, its exit is seen only once its children are gone.
+      yield* holdChildren(() => runningChildren(state), state, (pid) => state.byPid.has(pid as Pid))
       const started: Array<Child> = []
       for (const child of [...state.children]) {
         const result = yield* launch(state, child)
@@ -710,9 +776,12 @@ const SupervisorModule = GenServer.make({
       const child = find(state, message.id)
       if (child === undefined || child.restarting !== message.generation) return GenServer.noreply(state)
       const retry = message.retry
-      return retry === undefined
-        ? restartNow(state, child, "backoff")
-        : Effect.withFiber((fiber) => restart(fiber, state, child, retry))
+      if (retry === undefined) return restartNow(state, child, "backoff")
+      // A new try after a failed restart counts against the intensity, as OTP's
+      // `try_again_restart`.
+      return Effect.withFiber((fiber) =>
+        countRestart(fiber, state.intensity, child.spec) > 0 ? restart(state, child, retry) : giveUp(state)
+      )
     }
     return Effect.as(Effect.logWarning("supervisor: unexpected message", message), GenServer.noreply(state))
   },
@@ -750,17 +819,23 @@ type Management = CallError | UnknownRequest
  */
 const check = (children: ReadonlyArray<ChildSpec.ChildSpec<any>>, flags: Flags | undefined) =>
   Effect.suspend(() => {
-    const bad = ChildSpec.validateAll(children) ?? resolve(flags)
+    const bad = checkFlags(flags) ?? checkSpecs(operation, children, autoShutdownOf(flags))
     return bad === undefined ? Effect.void : Effect.fail(bad)
   })
 
+const autoShutdownOf = (flags: Flags | undefined): AutoShutdown =>
+  typeof flags === "object" && flags !== null ? flags.autoShutdown ?? "never" : "never"
+
 const initOf = (children: ReadonlyArray<ChildSpec.ChildSpec<any>>, options: Options | undefined): Init => ({
   children,
-  flags: options ?? {}
+  flags: typeof options === "object" && options !== null ? options : {}
 })
 
+/** As OTP's supervisor: no start timeout unless one is given (`gen_server`'s default is `infinity`). */
 const startOptions = (options: Options | undefined): GenServer.StartOptions =>
-  options === undefined ? {} : { name: options.name, timeout: options.timeout ?? "infinity" }
+  typeof options === "object" && options !== null
+    ? { name: options.name, timeout: options.timeout ?? "infinity" }
+    : { timeout: "infinity" }
 
 /**
  * Starts a supervisor (not linked to the caller) with `children`, in order. Fails with

@@ -65,6 +65,7 @@ import * as Option from "effect/Option"
 import type { Predicate, Refinement } from "effect/Predicate"
 import { AlreadyRegistered, BadArgument, NoProc, NotRegistered } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
+import { heldExit } from "./internal/exitHold.js"
 import { PidValue, type ReferenceImpl } from "./internal/identity.js"
 import {
   CurrentProcessKey,
@@ -287,7 +288,11 @@ const spawnProcess = (
  */
 const onProcessExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
-    selfOf(fiber).onFiberExit(exit)
+    const self = selfOf(fiber)
+    // A process with an exit hold (a supervisor with children left) ends once they are gone.
+    const held = heldExit(self, exit)
+    if (held !== undefined) return Effect.andThen(held, Effect.sync(() => self.onFiberExit(exit)))
+    self.onFiberExit(exit)
     return Effect.void
   })
 

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Equal } from "effect"
 import { TestClock } from "effect/testing"
 import { DynamicSupervisor, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
-import { captureLogs, Exit, flakyWorker, nextLog, Ping, quiet, restartWarnings, takeLog, worker, Worker } from "./support/workers.js"
+import { captureLogs, Exit, flakyWorker, nextLog, Ping, quiet, restartFailures, takeLog, worker, Worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()), quiet)
@@ -120,7 +120,7 @@ describe("DynamicSupervisor", () => {
       yield* exitChild(first, "crash")
       assert.deepStrictEqual(yield* nextLog, ["started", "a"])
       assert.strictEqual(a.starts(), 4)
-      assert.strictEqual(restartWarnings(logs, "a"), 2)
+      assert.strictEqual(restartFailures(logs, "a"), 2)
       const [child] = yield* DynamicSupervisor.whichChildren(sup)
       assert.isTrue(typeof child!.pid === "object" && !Equal.equals(child!.pid, first))
       yield* DynamicSupervisor.stop(sup)
@@ -135,7 +135,7 @@ describe("DynamicSupervisor", () => {
       yield* exitChild(pid, "crash")
       assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.shutdown())
       assert.strictEqual(d.starts(), 3)
-      assert.strictEqual(restartWarnings(logs, "d"), 2)
+      assert.strictEqual(restartFailures(logs, "d"), 2)
       assert.strictEqual((yield* Process.processes).length, 1)
     })).pipe(Effect.provide(Node.layer()), logs.provide)
   })
@@ -154,7 +154,7 @@ describe("DynamicSupervisor", () => {
       assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.killed)
     })))
 
-  it.effect("stopping it stops all children at once, under the longest shutdown time (TestClock)", () =>
+  it.effect("stopping it stops all children at once, each by its own shutdown time (TestClock)", () =>
     inNode(Effect.gen(function*() {
       const log = yield* Process.self
       const sup = yield* DynamicSupervisor.start()

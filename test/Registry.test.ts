@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Equal, Exit, Fiber, Option, Ref, Schema } from "effect"
+import { Deferred, Effect, Equal, Exit, Fiber, Option, Ref, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
@@ -448,6 +448,12 @@ describe("unique keys", () => {
       assert.deepStrictEqual(show(yield* Registry.lookup(reg, "a")), [entry(me, 22)])
       assert.isTrue(Option.isNone(yield* Registry.updateValue(reg, "missing", (n) => n + 1)))
       assert.strictEqual(yield* Registry.count(reg), 1)
+
+      // An untyped caller on a duplicate registry (Elixir raises): none, and nothing changes.
+      const dup = yield* Registry.start<string, number, "duplicate">({ name: "dup", keys: "duplicate" })
+      yield* Registry.register(dup, "a", 1)
+      assert.isTrue(Option.isNone(yield* Registry.updateValue(dup as any, "a", (n: number) => n + 1)))
+      assert.deepStrictEqual(show(yield* Registry.lookup(dup, "a")), [entry(me, 1)])
     })))
 
   it.effect("meta and putMeta store registry metadata", () =>
@@ -715,6 +721,37 @@ describe("via naming", () => {
       const last = yield* GenServer.start(Room, { registry: reg, key: "lobby", text: "last" }, { name })
       assert.strictEqual(yield* GenServer.call(lobby, Get), "last")
       assert.deepStrictEqual(show(yield* Registry.lookup(reg, "lobby")), [entry(last.pid!, undefined)])
+    })))
+
+  it.effect("a unique key held by a process that is exiting is free, as Elixir's Registry checks Process.alive?", () =>
+    inNode(Effect.gen(function*() {
+      const reg = yield* Registry.start<string, unknown, "unique">({ name: "rooms", keys: "unique" })
+      // The holder is killed while its finalizer waits for a gate: it is exiting, not yet dead.
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Process.spawn(
+        Effect.andThen(
+          Effect.andThen(Registry.register(reg, "lobby", "old"), Registry.register(reg, "hall", "old")),
+          idle
+        ).pipe(Effect.ensuring(Deferred.await(gate)))
+      )
+      yield* Effect.yieldNow
+      assert.deepStrictEqual(show(yield* Registry.lookup(reg, "lobby")), [entry(holder, "old")])
+      const ref = yield* Process.monitor(holder)
+      yield* Process.exit(holder, ExitReason.kill)
+      while ((yield* Process.isAlive(holder))) yield* Effect.yieldNow
+      assert.strictEqual(yield* Registry.count(reg), 2, "the holder's entries are still in the table")
+      // Lookups and via names no longer see it; a new owner can register, and a via start works.
+      assert.deepStrictEqual(yield* Registry.lookup(reg, "lobby"), [])
+      assert.strictEqual((yield* Effect.flip(GenServer.call(GenServer.ref(Room, Registry.via(reg, "hall")), Get)))._tag, "NoProc")
+      yield* Registry.register(reg, "lobby", "new")
+      const room = yield* GenServer.start(Room, { registry: reg, key: "hall", text: "hall" }, { name: Registry.via(reg, "hall") })
+      assert.strictEqual(yield* GenServer.call(GenServer.ref(Room, Registry.via(reg, "hall")), Get), "hall")
+      // The old owner's exit removes only its own entries.
+      yield* Deferred.succeed(gate, undefined)
+      assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.killed)
+      assert.deepStrictEqual(show(yield* Registry.lookup(reg, "lobby")), [entry(yield* Process.self, "new")])
+      assert.deepStrictEqual(show(yield* Registry.lookup(reg, "hall")), [entry(room.pid!, undefined)])
+      assert.strictEqual(yield* Registry.count(reg), 2)
     })))
 
   it.effect("a server that gave up its via name does not remove the next owner's entry when it exits", () =>

@@ -89,7 +89,7 @@ export const started = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<an
  * error, annotated with the supervisor, the child's id and pid, the reason and what the
  * supervisor does about it. The reason itself is logged, not a string made of it: formatting a
  * crash (its cause and stack) is left to the logger, so a report costs little when nothing
- * prints it.
+ * prints it. Its `context` is OTP's error context, `child_terminated`.
  */
 export const terminated = (
   fiber: Fiber.Fiber<unknown, unknown>,
@@ -105,7 +105,67 @@ export const terminated = (
     child: spec.id,
     pid: String(pid),
     reason: reason._tag,
-    action
+    action,
+    context: "child_terminated"
+  })
+}
+
+/**
+ * OTP's `reached_max_restart_intensity` report: the supervisor gives up (it stops its children
+ * and exits `shutdown`) because restarting `spec`'s child would exceed its intensity. An error,
+ * annotated `report: "supervisor"`, the supervisor, the child's id, `reason:
+ * "reached_max_restart_intensity"`, `action: "shutdown"` and `context: "shutdown"` (OTP's
+ * error context).
+ */
+export const gaveUp = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<any>): void => {
+  if (!enabled(fiber, "Error")) return
+  write(fiber, "Error", ["supervisor shutting down: reached max restart intensity"], {
+    report: "supervisor",
+    supervisor: String(currentProcessOf(fiber)),
+    child: spec.id,
+    reason: "reached_max_restart_intensity",
+    action: "shutdown",
+    context: "shutdown"
+  })
+}
+
+/**
+ * OTP's `start_error` report, for a restart whose start failed: an error, annotated as a
+ * supervisor report with `context: "start_error"`, the failure's tag as `reason` and `action:
+ * "restart"` (it is tried again). The failure itself is the message's second part.
+ */
+export const startError = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<any>, failure: ExitReason.ExitReason): void => {
+  if (!enabled(fiber, "Error")) return
+  write(fiber, "Error", [`supervisor: restart of ${spec.id} failed: ${ExitReason.format(failure)}`, failure], {
+    report: "supervisor",
+    supervisor: String(currentProcessOf(fiber)),
+    child: spec.id,
+    reason: failure._tag,
+    action: "restart",
+    context: "start_error"
+  })
+}
+
+/**
+ * OTP's `shutdown_error` report: a child the supervisor stopped ended with another reason than
+ * its shutdown asks for (`killed` after its shutdown time ran out, or a crash); `context:
+ * "shutdown_error"`.
+ */
+export const shutdownError = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  spec: ChildSpec<any>,
+  pid: Pid,
+  reason: ExitReason.ExitReason
+): void => {
+  if (!enabled(fiber, "Error")) return
+  write(fiber, "Error", [`child ${spec.id} shutdown error (${reason._tag})`, reason], {
+    report: "supervisor",
+    supervisor: String(currentProcessOf(fiber)),
+    child: spec.id,
+    pid: String(pid),
+    reason: reason._tag,
+    action: "none",
+    context: "shutdown_error"
   })
 }
 

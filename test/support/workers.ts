@@ -96,6 +96,9 @@ export const flakyWorker = (args: Omit<WorkerArgs, "init">, failures: number) =>
   return { spec, starts: () => starts }
 }
 
-/** How many warnings say that a restart of child `id` failed. */
-export const restartWarnings = (logs: ReturnType<typeof captureLogs>, id: string): number =>
-  logs.entries.filter((e) => e.level === "Warn" && e.message.includes(`restart of ${id} failed`)).length
+/** How many `start_error` reports (errors, as OTP's) say that a restart of child `id` failed. */
+export const restartFailures = (logs: ReturnType<typeof captureLogs>, id: string): number =>
+  logs.entries.filter((e) =>
+    e.level === "Error" && e.annotations["context"] === "start_error" && e.annotations["child"] === id &&
+    e.message.includes(`restart of ${id} failed`)
+  ).length
