@@ -74,10 +74,14 @@ import {
   type NodeRuntime,
   noMessage as noMessageInternal,
   ProcessImpl,
+  receiveMatching,
+  receiveNext,
+  receiveTimed,
   Status,
   statusName,
   Watcher
 } from "./internal/runtime.js"
+import { durationMillis } from "./internal/timers.js"
 import { Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import type { Reference } from "./Reference.js"
@@ -212,8 +216,12 @@ export interface SpawnOptions {
 export interface ReceiveOptions<A> {
   /** Take the first message this accepts; the others stay in the mailbox, in order. */
   readonly match?: Refinement<unknown, A> | Predicate<unknown> | undefined
-  /** The `after` clause: give up after this long (0 polls) and return `Option.none()`. */
-  readonly timeout?: Duration.Input | undefined
+  /**
+   * The `after` clause: give up after this long (0 only looks) and return `Option.none()`;
+   * `"infinity"` (or `Infinity`) waits as long as it takes. A negative, `NaN` or `-Infinity`
+   * duration fails with `BadArgument` (OTP raises `timeout_value`).
+   */
+  readonly timeout?: Duration.Input | "infinity" | undefined
 }
 
 // ----------------------------------------------------------------------------
@@ -501,60 +509,6 @@ export const sendNamed = (name: string, message: unknown): Effect.Effect<void, N
     return Effect.void
   })
 
-const receiveWait = Effect.callback<unknown>((resume) => {
-  selfOf(Fiber.getCurrent()!).wait(resume, undefined)
-})
-
-const receiveNext: Effect.Effect<unknown, never, CurrentProcess> = Effect.withFiber((fiber) => {
-  const process = selfOf(fiber)
-  return process.head < process.mailbox.length ? Effect.succeed(process.takeNext()) : receiveWait
-})
-
-const receiveMatching = (match: Predicate<unknown>): Effect.Effect<unknown, never, CurrentProcess> =>
-  Effect.withFiber((fiber) => {
-    const process = selfOf(fiber)
-    const index = process.find(match, process.head)
-    if (index >= 0) return Effect.succeed(process.takeAt(index))
-    return Effect.callback<unknown>((resume) => {
-      process.wait(resume, match)
-    })
-  })
-
-const receiveTimed = (
-  match: Predicate<unknown> | undefined,
-  timeout: Duration.Duration
-): Effect.Effect<Option.Option<unknown>, never, CurrentProcess> =>
-  Effect.withFiber((fiber) => {
-    const process = selfOf(fiber)
-    const index = match === undefined
-      ? (process.head < process.mailbox.length ? process.head : -1)
-      : process.find(match, process.head)
-    if (index >= 0) return Effect.succeed(Option.some(process.takeAt(index)))
-    if (Duration.isZero(timeout)) return Effect.succeed(Option.none())
-    if (!Duration.isFinite(timeout)) {
-      return Effect.map(
-        match === undefined ? receiveWait : Effect.callback<unknown>((resume) => process.wait(resume, match)),
-        Option.some
-      )
-    }
-    return Effect.callback<Option.Option<unknown>>((resume) => {
-      const timer = process.runtime.timers.add(Duration.toMillis(timeout), () => {
-        if (process.waiter !== wake) return
-        process.cancelWait()
-        resume(Effect.succeed(Option.none()))
-      })
-      const wake = (effect: Effect.Effect<unknown>) => {
-        process.runtime.timers.cancel(timer)
-        resume(Effect.map(effect, Option.some))
-      }
-      process.wait(wake, match)
-      return Effect.sync(() => {
-        process.runtime.timers.cancel(timer)
-        if (process.waiter === wake) process.cancelWait()
-      })
-    })
-  })
-
 /**
  * Receives a message, waiting for one if the mailbox is empty.
  *
@@ -563,9 +517,17 @@ const receiveTimed = (
  * - `receive({ match })` takes the first message `match` accepts, skipping (and keeping, in
  *   order) the others: Erlang's selective receive. A refinement narrows the result type.
  * - `receive({ timeout })` (with or without `match`) is the `after` clause: `Option.some` of
- *   the message, or `Option.none()` when nothing arrived in time; `timeout: 0` only looks.
+ *   the message, or `Option.none()` when nothing arrived in time; `timeout: 0` only looks and
+ *   `"infinity"` waits as long as it takes. A negative, `NaN` or `-Infinity` timeout, or one
+ *   that is no duration, fails with `BadArgument` (OTP raises `timeout_value`).
  *
  * Time comes from `Clock`, so `TestClock` drives timeouts in tests.
+ *
+ * Interruption never loses a message: a receive interrupted while it waits (`Effect.timeout`,
+ * `Effect.race`, `Fiber.interrupt`) leaves the mailbox as it was, and a message is taken out of
+ * the mailbox only in the step that hands it to the receive's continuation. Several fibers of
+ * one process may receive at once (e.g. `Effect.race` of two selective receives): each message
+ * goes to exactly one of them, the one waiting longest among those whose `match` accepts it.
  *
  * Gotcha: a `match` runs on every message it looks at, in the receiving process's turn; keep it
  * a pure test. If it throws, the process crashes.
@@ -601,17 +563,30 @@ export const receive: {
   }): Effect.Effect<unknown, never, CurrentProcess>
   <A>(options: {
     readonly match: Refinement<unknown, A>
-    readonly timeout: Duration.Input
+    readonly timeout: 0
   }): Effect.Effect<Option.Option<A>, never, CurrentProcess>
   (options: {
     readonly match?: Predicate<unknown> | undefined
-    readonly timeout: Duration.Input
+    readonly timeout: 0
   }): Effect.Effect<Option.Option<unknown>, never, CurrentProcess>
+  <A>(options: {
+    readonly match: Refinement<unknown, A>
+    readonly timeout: Duration.Input | "infinity"
+  }): Effect.Effect<Option.Option<A>, BadArgument, CurrentProcess>
+  (options: {
+    readonly match?: Predicate<unknown> | undefined
+    readonly timeout: Duration.Input | "infinity"
+  }): Effect.Effect<Option.Option<unknown>, BadArgument, CurrentProcess>
 } = ((options?: ReceiveOptions<unknown>) => {
   if (options === undefined) return receiveNext
   const match = options.match as Predicate<unknown> | undefined
+  if (match !== undefined && typeof match !== "function") {
+    // Only an untyped caller gets here; the forms without a timeout have no error channel.
+    return Effect.die(new BadArgument({ operation: "receive", reason: `match must be a function, got ${typeof match}` }))
+  }
   if (options.timeout === undefined) return match === undefined ? receiveNext : receiveMatching(match)
-  return receiveTimed(match, Duration.fromInputUnsafe(options.timeout))
+  const millis = durationMillis("receive", options.timeout, true)
+  return typeof millis === "number" ? receiveTimed(match, millis) : Effect.fail(millis)
 }) as any
 
 /**

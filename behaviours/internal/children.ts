@@ -47,7 +47,7 @@ function* shutdownChildBody(this: { readonly pid: Pid; readonly shutdown: Shutdo
   yield* Process.exit(pid, shutdown === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
   let down: Process.DownMessage
   if (typeof shutdown === "number") {
-    const inTime = yield* Process.receive({ match: isDownFor(ref), timeout: shutdown })
+    const inTime = yield* Process.receive({ match: isDownFor(ref), timeout: shutdown }).pipe(Effect.orDie)
     if (Option.isSome(inTime)) {
       down = inTime.value
     } else {
@@ -99,7 +99,7 @@ function* shutdownManyBody(this: ReadonlyArray<{ readonly pid: Pid; readonly shu
       continue
     }
     const left = deadline - (yield* Clock.currentTimeMillis)
-    const down = yield* Process.receive({ match: isPendingDown, timeout: Math.max(0, left) })
+    const down = yield* Process.receive({ match: isPendingDown, timeout: Math.max(0, left) }).pipe(Effect.orDie)
     if (Option.isSome(down)) {
       pending.delete(down.value.ref)
       continue
