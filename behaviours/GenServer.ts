@@ -738,7 +738,9 @@ type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payl
  * Calls the server with a request of its protocol and waits for the typed reply. Fails with the
  * request's declared error (a `replyFailure`), `NoProc`, `CallExit`, `CallTimeout` (default
  * 5 s; `{ timeout }` to change, `"infinity"` to wait as long as the server lives), or
- * `UnknownRequest` if the server at that name runs another protocol.
+ * `UnknownRequest` if the server at that name runs another protocol. A timeout that is
+ * negative, `NaN` or no duration fails with `BadArgument` before the request is sent (in the
+ * type whenever a timeout other than `"infinity"` is given: `Gen.TimeoutOptionError`).
  *
  * @example
  * ```ts
@@ -755,12 +757,19 @@ type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payl
  * @category client
  * @since 0.1.0
  */
-export const call = <M extends Any, Req extends CallsOf<M>, E = never>(
-  server: Server<M, E>,
-  request: Req,
-  ...args: [...PayloadArg<Req>, options?: { readonly timeout?: Gen.Timeout | undefined }]
-): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E> =>
-  Gen.call(server.target, new Request(request._tag, args[0]), args[1] as any) as any
+export const call: {
+  <M extends Any, Req extends CallsOf<M>, E = never>(
+    server: Server<M, E>,
+    request: Req,
+    ...args: PayloadArg<Req>
+  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E>
+  <M extends Any, Req extends CallsOf<M>, O extends Gen.CallOptions | undefined, E = never>(
+    server: Server<M, E>,
+    request: Req,
+    ...args: [...PayloadArg<Req>, options?: O]
+  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | Gen.TimeoutOptionError<O>>
+} = (server: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
+  Gen.call(server.target, new Request(request._tag, args[0]), args[1] as Gen.CallOptions | undefined)
 
 /**
  * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or

@@ -995,6 +995,10 @@ export const processes: Effect.Effect<ReadonlyArray<Pid>, never, Node> = Effect.
  * timer's reference for {@link cancelTimer}. The delay is measured by `Clock`, so `TestClock`
  * controls it in tests. If the process is dead when the timer fires, the message is dropped.
  *
+ * The delay must be a finite duration of 0 or more: a negative, `NaN` or infinite one fails
+ * with `BadArgument`, as Erlang raises `badarg` (a fraction of a millisecond is rounded up,
+ * where Erlang wants an integer). Timers due at the same time fire in the order they were set.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -1013,11 +1017,13 @@ export const sendAfter = (
   pid: Pid,
   message: unknown,
   delay: Duration.Input
-): Effect.Effect<Reference, never, Node> =>
+): Effect.Effect<Reference, BadArgument, Node> =>
   Effect.withFiber((fiber) => {
+    const millis = durationMillis("sendAfter", delay, false)
+    if (typeof millis !== "number") return Effect.fail(millis)
     const runtime = runtimeOfFiber(fiber)
     const ref = runtime.makeReference()
-    const timer = runtime.timers.add(Duration.toMillis(Duration.fromInputUnsafe(delay)), () => {
+    const timer = runtime.timers.add(millis, () => {
       runtime.sendTimers.delete(ref.id)
       sendUnsafe(pid, message)
     })
