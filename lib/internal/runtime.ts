@@ -142,8 +142,10 @@ export const noMessage: unique symbol = Symbol.for("effect-otp/noMessage") as ne
  * Receiving, and why no message is lost by an interrupted receive:
  * - A waiting receive is `waiter` (its resume callback), `waiterFiber`, `match` and `scan`;
  *   receives of other fibers of the same process that wait at the same time queue in `waiters`,
- *   oldest first. Every wait registers a cleanup (`abandon`), so a receive interrupted while it
- *   waits (`Effect.timeout`, a race, `Fiber.interrupt`) is removed at once.
+ *   oldest first. A wait of any fiber but the process's own registers a cleanup (`abandon`),
+ *   so a receive interrupted while it waits (`Effect.timeout`, a race, `Fiber.interrupt`) is
+ *   removed at once. The process's own fiber is interrupted only when the process exits, which
+ *   drops every wait and the mailbox: its waits (the hot path) skip the cleanup's cost.
  * - A message is handed over through `handoff`: the run queue (or a receive that finds a message
  *   at once) moves it there, owned by the receiving fiber, and resumes the fiber with the shared
  *   `takeHandoff` effect, a `Sync` step that passes it straight to the receive's continuation.
@@ -341,6 +343,7 @@ export class ProcessImpl extends PidBase implements Runnable {
     this.handoffAt = index - this.head
     this.handoff = this.takeAt(index)
     this.handoffFiber = fiber
+    handing = this
   }
 
   /** The owner of the hand-off passes the message on (from `takeHandoff`). */
@@ -718,26 +721,39 @@ export class ProcessImpl extends PidBase implements Runnable {
 // ----------------------------------------------------------------------------
 
 /**
+ * The process of the latest hand-off: with Effect's default scheduler the fiber takes the
+ * message right after, so `takeHandoff` finds its process here without a context lookup (it
+ * checks, and looks the process up when another hand-off came in between).
+ */
+let handing: ProcessImpl | undefined = undefined
+
+const handingOf = (fiber: AnyFiber): ProcessImpl => {
+  const process = handing !== undefined && handing.handoffFiber === fiber ? handing : currentProcessOf(fiber)!
+  handing = undefined
+  return process
+}
+
+/**
  * The step that passes a handed message on (see {@link ProcessImpl}): a `Sync` step, so the
  * message goes straight to the receive's continuation, with no point in between where the fiber
  * could yield or be interrupted. Shared by every receive: no allocation per message.
  */
 const takeHandoff: Effect.Effect<unknown> = Effect.sync(() => {
   const fiber = Fiber.getCurrent()!
-  return currentProcessOf(fiber)!.takeHandoff(fiber)
+  return handingOf(fiber).takeHandoff(fiber)
 })
 
 /** {@link takeHandoff} for a receive with an `after` clause. */
 const takeHandoffSome: Effect.Effect<Option.Option<unknown>> = Effect.sync(() => {
   const fiber = Fiber.getCurrent()!
-  return Option.some(currentProcessOf(fiber)!.takeHandoff(fiber))
+  return Option.some(handingOf(fiber).takeHandoff(fiber))
 })
 
 const timedOut: Effect.Effect<Option.Option<unknown>> = Effect.succeed(Option.none())
 
 /**
- * The cleanup of every waiting receive, run by its fiber when interrupted: one shared effect
- * (the wait is known by its fiber), so a wait costs no closure for it.
+ * The cleanup of a waiting receive, run by its fiber when interrupted: one shared effect (the
+ * wait is known by its fiber), so a wait costs no closure for it.
  */
 const abandonReceive: Effect.Effect<void> = Effect.withFiber((fiber) => {
   currentProcessOf(fiber)?.abandon(fiber)
@@ -745,13 +761,37 @@ const abandonReceive: Effect.Effect<void> = Effect.withFiber((fiber) => {
 })
 
 /**
- * `receive()`: takes the next message, or waits for one. One `Effect.callback` step whose
- * register looks at the mailbox and, in the same turn, either hands over the message or parks:
- * nothing can arrive between the look and the wait.
+ * The cleanup a wait of `fiber` registers. None for the process's own fiber, the hot path (a
+ * receive loop, a GenServer waiting for its next message): that fiber is interrupted only when
+ * the process exits, which drops its waits and mailbox anyway, and a wait without cleanup
+ * spares Effect's finalizer frame (two allocations per wait). Every other fiber of the process
+ * (`Effect.timeout`, a race, a forked receive) gets one.
+ */
+const cleanupOf = (process: ProcessImpl, fiber: AnyFiber): Effect.Effect<void> | undefined =>
+  fiber === process.fiber ? undefined : abandonReceive
+
+/**
+ * `receive()`: takes the next message, or waits for one. The next message is moved to the
+ * hand-off slot and passed on by `takeHandoff`, so a yield between the look and the take
+ * cannot lose it.
  *
  * @internal
  */
-export const receiveNext: Effect.Effect<unknown> = Effect.callback<unknown>((resume) => {
+export const receiveNext: Effect.Effect<unknown> = Effect.withFiber((fiber) => {
+  const process = currentProcessOf(fiber)!
+  if (process.head < process.mailbox.length && process.handoffFiber === undefined && process.waiter === undefined) {
+    process.handOffNow(fiber, process.head)
+    return takeHandoff
+  }
+  return receiveWait
+})
+
+/**
+ * The waiting half of `receive()`: its register looks at the mailbox again (a message may have
+ * come since `receiveNext` looked, if the fiber yielded in between) and, in the same turn,
+ * either hands the message over or parks.
+ */
+const receiveWait: Effect.Effect<unknown> = Effect.callback<unknown>((resume) => {
   const fiber = Fiber.getCurrent()!
   const process = currentProcessOf(fiber)!
   if (process.handoffFiber === undefined && process.waiter === undefined) {
@@ -759,13 +799,13 @@ export const receiveNext: Effect.Effect<unknown> = Effect.callback<unknown>((res
       process.handOffNow(fiber, process.head)
       return resume(takeHandoff)
     }
-    process.wait(resume, undefined, fiber, 0)
-    return abandonReceive
+    process.wait(resume, undefined, fiber, process.mailbox.length)
+    return cleanupOf(process, fiber)
   }
   return queue(process, fiber, resume, undefined)
 })
 
-/** A receive that cannot take from the mailbox now (see `ProcessImpl.ready`) waits its turn. */
+/** A receive that may have to wait its turn behind other receives (see `ProcessImpl.ready`). */
 const queue = (
   process: ProcessImpl,
   fiber: AnyFiber,
@@ -785,7 +825,7 @@ const queue = (
   } else {
     process.wait(resume, match, fiber, process.head)
   }
-  return abandonReceive
+  return cleanupOf(process, fiber)
 }
 
 /**
@@ -823,7 +863,7 @@ export const receiveTimed = (match: Match | undefined, millis: number): Effect.E
     const scan = ready ? process.mailbox.length : process.head
     if (millis === Infinity) {
       process.wait(() => resume(takeHandoffSome), match, fiber, scan)
-      return abandonReceive
+      return cleanupOf(process, fiber)
     }
     const timers = process.runtime.timers
     // A receive that is not ready with timeout 0 still waits its turn, for no time: the
