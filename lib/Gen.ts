@@ -715,7 +715,7 @@ function* startWithBody(this: {
       Effect.fail(new AlreadyStarted({ name: e.name, pid: e.pid })))
   )
   const child = pid as ProcessImpl
-  const outcome = yield* Effect.callback<StartOutcome>((resume) => {
+  const outcome = yield* Effect.callback<StartOutcome, never, Process.CurrentProcess>((resume) => {
     if (result !== undefined) return resume(Effect.succeed({ _tag: "Ack", result }))
     let timer: Timer | undefined
     const watcher = new (class extends Watcher {
@@ -740,9 +740,17 @@ function* startWithBody(this: {
         resume(Effect.succeed({ _tag: "Timeout" }))
       })
     }
-    return Effect.sync(() => {
+    // The start is abandoned (the starter was interrupted): the half-started process goes, as
+    // after a timeout, so that nobody is left running that the caller never heard of, holding
+    // its name.
+    return Effect.suspend(() => {
       if (timer) child.runtime.timers.cancel(timer)
       child.unwatch(watcher)
+      wake = undefined
+      return Effect.andThen(
+        link ? Process.unlink(pid) : Effect.void,
+        Effect.andThen(Process.exit(pid, ExitReason.kill), awaitDeath(child))
+      )
     })
   })
   // As OTP 26's proc_lib: a start that fails returns only once the process is gone, so the

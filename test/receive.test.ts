@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Scheduler } from "effect"
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
-import { Node, Process } from "../index.js"
+import { Gen, Node, Process } from "../index.js"
 
 /** Runs `body` as a process on a fresh node. */
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -185,6 +185,71 @@ describe("receives of several fibers of one process", () => {
       assert.strictEqual(yield* Process.receive(), "other")
       yield* Process.send(self, "wanted")
       assert.strictEqual(yield* Fiber.join(picky), "wanted")
+    })))
+})
+
+describe("the other waits of the process core, interrupted", () => {
+  /** A server that answers a call only when told to (it keeps the reply handle). */
+  const lateServer = Effect.gen(function*() {
+    let pending: Gen.From | undefined
+    while (true) {
+      const m = yield* Process.receive()
+      if (Gen.isCallMessage(m)) {
+        if (m.request === "now") yield* Gen.reply(m.from, "now")
+        else pending = m.from
+      } else if (m === "answer" && pending !== undefined) {
+        yield* Gen.reply(pending, "late")
+      }
+    }
+  })
+
+  it.effect("a call abandoned by Effect.timeout: the late reply is dropped, and the next call is answered", () =>
+    inNode(Effect.gen(function*() {
+      const self = yield* Process.self
+      const server = yield* Process.spawn(lateServer)
+      const abandoned = yield* Effect.forkChild(Effect.exit(Effect.timeout(Gen.call(server, "later", { timeout: "infinity" }), "1 second")))
+      yield* TestClock.adjust("2 seconds")
+      assert.isTrue(Exit.isFailure(yield* Fiber.join(abandoned)))
+      yield* Process.send(server, "answer")
+      yield* settle
+      assert.deepStrictEqual(yield* drain, [])
+      assert.strictEqual(yield* Gen.call(server, "now"), "now")
+      assert.strictEqual(yield* status(self), "running")
+    })))
+
+  const slowInit = (ack: Gen.Ack) =>
+    Effect.gen(function*() {
+      yield* Effect.sleep("10 seconds")
+      yield* ack({ _tag: "Ok" })
+      yield* Process.receive({ match: () => false })
+    })
+
+  it.effect("a start abandoned by Effect.timeout leaves no process behind and frees the name", () =>
+    inNode(Effect.gen(function*() {
+      const before = (yield* Process.processes).length
+      const fiber = yield* Effect.forkChild(Effect.exit(Effect.timeout(
+        Gen.start(slowInit, { name: "slow", timeout: "infinity" }),
+        "1 second"
+      )))
+      yield* TestClock.adjust("2 seconds")
+      assert.isTrue(Exit.isFailure(yield* Fiber.join(fiber)))
+      yield* settle
+      assert.isTrue(Option.isNone(yield* Process.whereis("slow")))
+      assert.strictEqual((yield* Process.processes).length, before)
+    })))
+
+  it.effect("a startLink abandoned by interruption unlinks first: the starter gets no exit signal", () =>
+    inNode(Effect.gen(function*() {
+      const self = yield* Process.self
+      yield* Process.trapExit(true)
+      const before = (yield* Process.processes).length
+      const fiber = yield* Effect.forkChild(Gen.startLink(slowInit, { name: "slow", timeout: "infinity" }))
+      yield* settle
+      yield* Fiber.interrupt(fiber)
+      yield* settle
+      assert.strictEqual((yield* Process.processes).length, before)
+      assert.deepStrictEqual(yield* drain, [])
+      assert.isTrue(yield* Process.isAlive(self))
     })))
 })
 
