@@ -65,7 +65,7 @@ import * as Option from "effect/Option"
 import type { Predicate, Refinement } from "effect/Predicate"
 import { AlreadyRegistered, BadArgument, NoProc, NotRegistered } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
-import { PidValue, type ReferenceImpl } from "./internal/identity.js"
+import { PidBase, PidValue, type ReferenceImpl } from "./internal/identity.js"
 import {
   CurrentProcessKey,
   currentProcessOf,
@@ -991,9 +991,12 @@ export const processes: Effect.Effect<ReadonlyArray<Pid>, never, Node> = Effect.
 // ----------------------------------------------------------------------------
 
 /**
- * Sends `message` to `pid` after `delay` (Erlang's `erlang:send_after/3`) and returns the
- * timer's reference for {@link cancelTimer}. The delay is measured by `Clock`, so `TestClock`
- * controls it in tests. If the process is dead when the timer fires, the message is dropped.
+ * Sends `message` to `dest` after `delay` (Erlang's `erlang:send_after/3`) and returns the
+ * timer's reference for {@link cancelTimer}. `dest` is a pid, or a registered name looked up
+ * when the timer fires (nothing is sent if no process has it then). The delay is measured by
+ * `Clock`, so `TestClock` controls it in tests. If the process is dead when the timer fires, the
+ * message is dropped; once a destination pid has exited, {@link cancelTimer} reports the timer
+ * as gone, as Erlang cancels it then.
  *
  * The delay must be a finite duration of 0 or more: a negative, `NaN` or infinite one fails
  * with `BadArgument`, as Erlang raises `badarg` (a fraction of a millisecond is rounded up,
@@ -1014,26 +1017,33 @@ export const processes: Effect.Effect<ReadonlyArray<Pid>, never, Node> = Effect.
  * @since 0.1.0
  */
 export const sendAfter = (
-  pid: Pid,
+  dest: Pid | string,
   message: unknown,
   delay: Duration.Input
 ): Effect.Effect<Reference, BadArgument, Node> =>
   Effect.withFiber((fiber) => {
     const millis = durationMillis("sendAfter", delay, false)
     if (typeof millis !== "number") return Effect.fail(millis)
+    if (typeof dest !== "string" && !(dest instanceof PidBase)) {
+      return Effect.fail(new BadArgument({ operation: "sendAfter", reason: "the destination must be a pid or a name" }))
+    }
     const runtime = runtimeOfFiber(fiber)
     const ref = runtime.makeReference()
     const timer = runtime.timers.add(millis, () => {
       runtime.sendTimers.delete(ref.id)
-      sendUnsafe(pid, message)
+      if (typeof dest === "string") runtime.names.get(dest)?.deliver(message)
+      else sendUnsafe(dest, message)
     })
-    runtime.sendTimers.set(ref.id, timer)
+    runtime.sendTimers.set(ref.id, { timer, dest })
     return Effect.succeed<Reference>(ref)
   })
 
 /**
  * Cancels a timer from {@link sendAfter}. Returns the milliseconds that were left, or
- * `Option.none()` if the timer had already fired or been cancelled (Erlang returns `false`).
+ * `Option.none()` if the timer had already fired or been cancelled, or its destination pid has
+ * exited (Erlang returns `false`; it cancels such a timer when the process exits). Anything
+ * that is not a pending timer's reference also gives `Option.none()` (Erlang raises `badarg`
+ * for a non-reference).
  *
  * @category timers
  * @since 0.1.0
@@ -1041,8 +1051,12 @@ export const sendAfter = (
 export const cancelTimer = (ref: Reference): Effect.Effect<Option.Option<number>, never, Node> =>
   Effect.withFiber((fiber) => {
     const runtime = runtimeOfFiber(fiber)
-    const timer = runtime.sendTimers.get(ref.id)
-    if (timer === undefined || !runtime.timers.cancel(timer)) return Effect.succeed(Option.none())
-    runtime.sendTimers.delete(ref.id)
+    const id = (ref as ReferenceImpl | undefined)?.id
+    const pending = typeof id === "number" ? runtime.sendTimers.get(id) : undefined
+    if (pending === undefined) return Effect.succeed(Option.none())
+    runtime.sendTimers.delete(id!)
+    const { dest, timer } = pending
+    // Erlang cancels a timer to a pid when that process exits.
+    if (!runtime.timers.cancel(timer) || (dest instanceof ProcessImpl && !dest.alive)) return Effect.succeed(Option.none())
     return Effect.succeed(Option.some(Math.max(0, timer.due - runtime.timers.now())))
   })

@@ -195,6 +195,48 @@ describe("timer order", () => {
     }))
 })
 
+describe("sendAfter and cancelTimer, as Erlang's", () => {
+  it.effect("to a name: looked up when the timer fires; nothing is sent if nobody has it then", () =>
+    inNode(Effect.gen(function*() {
+      const self = yield* Process.self
+      yield* Process.sendAfter("later", "hello", 10)
+      yield* Process.sendAfter("nobody", "lost", 10)
+      yield* Process.register("later", self)
+      yield* TestClock.adjust(10)
+      assert.deepStrictEqual(yield* drain, ["hello"])
+    })))
+
+  it.effect("cancelTimer: the time left; none once fired; none once the destination pid has exited", () =>
+    inNode(Effect.gen(function*() {
+      const self = yield* Process.self
+      const left = yield* Process.sendAfter(self, "x", 1000)
+      yield* TestClock.adjust(400)
+      assert.deepStrictEqual(yield* Process.cancelTimer(left), Option.some(600))
+      assert.deepStrictEqual(yield* Process.cancelTimer(left), Option.none())
+      const fired = yield* Process.sendAfter(self, "y", 10)
+      yield* TestClock.adjust(10)
+      assert.deepStrictEqual(yield* Process.cancelTimer(fired), Option.none())
+      const target = yield* Process.spawn(Process.receive())
+      const orphan = yield* Process.sendAfter(target, "z", 1000)
+      yield* Process.send(target, "go")
+      yield* settle
+      assert.isFalse(yield* Process.isAlive(target))
+      assert.deepStrictEqual(yield* Process.cancelTimer(orphan), Option.none())
+      // A timer to a name is not tied to a process (Erlang: 1000 left).
+      const named = yield* Process.sendAfter("someone", "w", 1000)
+      assert.deepStrictEqual(yield* Process.cancelTimer(named), Option.some(1000))
+      assert.deepStrictEqual(yield* drain, ["y"])
+    })))
+
+  it.effect("untyped callers: a destination that is no pid or name is a BadArgument; cancelTimer of a non-reference is none", () =>
+    inNode(Effect.gen(function*() {
+      const error = yield* Effect.flip(Process.sendAfter(undefined as unknown as Process.Pid, "x", 10))
+      assert.strictEqual(error.operation, "sendAfter")
+      assert.deepStrictEqual(yield* Process.cancelTimer(null as unknown as Reference.Reference), Option.none())
+      assert.deepStrictEqual(yield* Process.cancelTimer("ref" as unknown as Reference.Reference), Option.none())
+    })))
+})
+
 // ----------------------------------------------------------------------------
 // Durations
 // ----------------------------------------------------------------------------

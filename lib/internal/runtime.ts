@@ -885,6 +885,12 @@ export const receiveTimed = (match: Match | undefined, millis: number): Effect.E
 // Node runtime
 // ----------------------------------------------------------------------------
 
+/** A pending `sendAfter`: its timer and where the message goes (a pid, or a name looked up then). @internal */
+export interface SendTimer {
+  readonly timer: Timer
+  readonly dest: PidLike | string
+}
+
 /** The service key under which a process's fiber finds its own process. @internal */
 export const CurrentProcessKey = "effect-otp/CurrentProcess"
 
@@ -915,7 +921,7 @@ export class NodeRuntime {
   readonly suspended = new Set<ProcessImpl>()
   readonly timers: Timers
   /** Pending `sendAfter` timers by reference id, for `cancelTimer`. */
-  readonly sendTimers = new Map<number, Timer>()
+  readonly sendTimers = new Map<number, SendTimer>()
   private runQueue: Array<Runnable> = []
   private runHead = 0
   private drainPending = false
