@@ -247,6 +247,16 @@ const outsiderOf = (fiber: Fiber.Fiber<unknown, unknown>): Pid => {
 
 const asLocal = (pid: Pid): ProcessImpl | undefined => (pid instanceof ProcessImpl ? pid : undefined)
 
+/**
+ * The defects of untyped callers (plain JS, `as any`) where Erlang raises `badarg`: the typed
+ * forms cannot get there, so they keep an error-free type.
+ */
+const notAPid = (operation: string, u: unknown): BadArgument =>
+  new BadArgument({ operation, reason: `expected a pid, got ${u === null ? "null" : typeof u}` })
+
+const notAReason = (operation: string, u: unknown): BadArgument =>
+  new BadArgument({ operation, reason: `expected an ExitReason, got ${u === null ? "null" : typeof u}` })
+
 const validName = (operation: string, name: string): BadArgument | undefined =>
   typeof name !== "string" || name.length === 0
     ? new BadArgument({ operation, reason: "a name must be a non-empty string" })
@@ -476,6 +486,8 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
 /**
  * Sends `message` to a process: asynchronous, never blocks, never fails. A message to a dead
  * process is dropped, as in Erlang. Messages from one process to another arrive in send order.
+ * From an untyped caller, a destination that is no pid is a defect (`BadArgument`), as Erlang
+ * raises `badarg`.
  *
  * @example
  * ```ts
@@ -492,7 +504,11 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
 export const send: {
   (message: unknown): (pid: Pid) => Effect.Effect<void>
   (pid: Pid, message: unknown): Effect.Effect<void>
-} = dual(2, (pid: Pid, message: unknown): Effect.Effect<void> => Effect.sync(() => sendUnsafe(pid, message)))
+} = dual(
+  2,
+  (pid: Pid, message: unknown): Effect.Effect<void> =>
+    pid instanceof PidBase ? Effect.sync(() => sendUnsafe(pid, message)) : Effect.die(notAPid("send", pid))
+)
 
 /**
  * Sends to the process registered under `name` (Erlang's `Name ! Message`). Fails with
@@ -751,7 +767,8 @@ export const demonitor = (
  * - a target that traps exits gets an {@link ExitMessage} instead (for every reason but `kill`).
  *
  * Called from outside a process, the signal comes from the node's `<0.0.0>`. Never fails; a
- * signal to a dead process is dropped.
+ * signal to a dead process is dropped. From an untyped caller, a target that is no pid or a
+ * reason that is no `ExitReason` is a defect (`BadArgument`), as Erlang raises `badarg`.
  *
  * @example
  * ```ts
@@ -766,6 +783,8 @@ export const demonitor = (
  */
 export const exit = (pid: Pid, reason: ExitReason.ExitReason): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
+    if (!(pid instanceof PidBase)) return Effect.die(notAPid("exit", pid))
+    if (!ExitReason.isExitReason(reason)) return Effect.die(notAReason("exit", reason))
     const target = asLocal(pid)
     if (target !== undefined) target.signal(outsiderOf(fiber), reason, false)
     return Effect.void
@@ -792,6 +811,7 @@ export const exit = (pid: Pid, reason: ExitReason.ExitReason): Effect.Effect<voi
  */
 export const exitWith = (reason: ExitReason.ExitReason): Effect.Effect<never, never, CurrentProcess> =>
   Effect.withFiber((fiber) => {
+    if (!ExitReason.isExitReason(reason)) return Effect.die(notAReason("exitWith", reason))
     const process = selfOf(fiber)
     if (process.exitReason === undefined) {
       process.status = Status.Exiting
@@ -809,6 +829,9 @@ export const exitWith = (reason: ExitReason.ExitReason): Effect.Effect<never, ne
  */
 export const trapExit = (enabled: boolean): Effect.Effect<boolean, never, CurrentProcess> =>
   Effect.withFiber((fiber) => {
+    if (typeof enabled !== "boolean") {
+      return Effect.die(new BadArgument({ operation: "trapExit", reason: `expected a boolean, got ${typeof enabled}` }))
+    }
     const process = selfOf(fiber)
     const previous = process.trapExit
     process.trapExit = enabled
