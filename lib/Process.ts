@@ -8,7 +8,12 @@
  * - `send` never blocks and never fails; a message to a dead pid is dropped. Messages from one
  *   process to another arrive in the order they were sent.
  * - `receive` takes the next message; `receive({ match })` takes the first message the match
- *   accepts and leaves the others in order; `receive({ timeout })` is the `after` clause.
+ *   accepts and leaves the others in order; `receive({ timeout })` is the `after` clause. A
+ *   receive abandoned by interruption (`Effect.timeout`, a race, `Fiber.interrupt`) never
+ *   loses a message, wherever the interruption lands.
+ * - `sendAfter` / `cancelTimer` are `erlang:send_after/3` / `cancel_timer/1`: timers fire in
+ *   deadline order (ties: the order they were set), even after the event loop was blocked past
+ *   several deadlines.
  * - Links are two-way: when a linked process exits with any reason but `normal`, the other exits
  *   too, unless it traps exits, in which case it gets an {@link ExitMessage}. `kill` cannot be
  *   trapped, and a process ended by it exits with `killed`.
@@ -22,11 +27,33 @@
  *
  * Differences from Erlang, all on purpose:
  * - Errors are typed data: linking to a dead process without trapping exits fails with
- *   `NoProc`; a taken name is `AlreadyRegistered`; a bad argument is `BadArgument`.
+ *   `NoProc`; a taken name is `AlreadyRegistered`; a bad argument is `BadArgument`. A bad
+ *   timeout or delay (negative, `NaN`, `-Infinity`, not a duration) is a `BadArgument` in the
+ *   error channel where Erlang raises `timeout_value` or `badarg`; it is in the type only where
+ *   a timeout is given (`receive({ timeout: 0 })` keeps an error-free type). Misuse that only
+ *   an untyped caller can reach (a destination that is no pid, a reason that is no
+ *   `ExitReason`, a `match` that is no function) is a `BadArgument` defect, as `badarg`
+ *   crashes an Erlang caller. Sending to a registered name nobody has is `NoProc`
+ *   (`sendNamed`), where Erlang raises `badarg`.
+ * - Durations are Effect durations: a fraction of a millisecond is rounded up (Erlang wants an
+ *   integer), and there is no upper bound (Erlang refuses more than 2^32-1 ms).
  * - Interruption in Effect is cooperative: a process in an uninterruptible region finishes that
- *   region before an exit signal (even `kill`) ends it; its finalizers always run.
+ *   region before an exit signal (even `kill`) ends it; its finalizers always run. Its name is
+ *   freed, and its links and monitors fire, once they have run (Erlang frees the name as the
+ *   exit starts: there is no user code in between).
  * - Mailboxes hold any value; narrow them with a refinement in `receive({ match })` or decode
  *   them with Schema.
+ * - A process may have several fibers (`Effect.forkChild`, `Effect.race`); several of them may
+ *   receive at once. Each message goes to exactly one receive: the first message one of them
+ *   accepts goes to the one waiting longest among those that accept it (one Erlang `receive`
+ *   with several clauses takes the first message any clause matches). A receive that starts
+ *   while another waits takes its turn behind it. `status` is `waiting` while some receive of
+ *   the process waits.
+ * - Timers run on the `Clock` (so `TestClock` drives them), on its wall-clock time kept from
+ *   going backwards, where Erlang uses monotonic time. A timer to a pid that has exited stays
+ *   pending until its deadline (then drops the message) where Erlang frees it at the exit;
+ *   `cancelTimer` reports it gone either way. There is no `read_timer`: `cancelTimer` returns
+ *   the time that was left. `monitor` takes a pid only (Erlang also takes a registered name).
  *
  * @example
  * ```ts
@@ -168,9 +195,11 @@ export const isDownMessage = (u: unknown): u is DownMessage => u instanceof Down
 /**
  * What {@link info} reports about a live process.
  *
- * - `status`: `waiting` (blocked in `receive`), `runnable` (woken, not yet run), `running`
- *   (executing, or blocked on something other than `receive`), `suspended` (by `Sys`),
- *   `exiting` (an exit signal is ending it).
+ * - `status`: `waiting` (blocked in `receive`), `runnable` (a message arrived for a waiting
+ *   receive, which has not run yet), `running` (executing, or blocked on something other than
+ *   `receive`; also after a receive was abandoned by interruption), `suspended` (by `Sys`).
+ *   (`info` answers `Option.none()` for a process an exit signal is ending, as Erlang's
+ *   `process_info` answers `undefined`.)
  *
  * @category models
  * @since 0.1.0
