@@ -10,6 +10,9 @@
  *   wakes a receiver once.
  * - Selective receive keeps `scan`, the index up to which the waiting match has already been
  *   tried, so a waiting selective receive only looks at new messages.
+ * - A received message reaches the receive's continuation through the process's hand-off slot
+ *   and one shared `Sync` step (`takeHandoff`), so no interruption can fall between taking it
+ *   out of the mailbox and passing it on (see `ProcessImpl`).
  *
  * @internal
  */
