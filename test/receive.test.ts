@@ -154,10 +154,13 @@ describe("receives of several fibers of one process", () => {
       yield* settle
       const second = yield* Effect.forkChild(Process.receive())
       yield* settle
+      assert.strictEqual(yield* status(self), "waiting")
       yield* Process.send(self, 1)
+      assert.strictEqual(yield* Fiber.join(first), 1)
+      // The other receive still waits.
+      assert.strictEqual(yield* status(self), "waiting")
       yield* Process.send(self, 2)
       yield* Process.send(self, 3)
-      assert.strictEqual(yield* Fiber.join(first), 1)
       assert.strictEqual(yield* Fiber.join(second), 2)
       assert.deepStrictEqual(yield* drain, [3])
     })))

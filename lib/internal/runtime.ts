@@ -556,7 +556,8 @@ export class ProcessImpl extends PidBase implements Runnable {
   /** Hands the message at `index` to a waiting receive and resumes its fiber. */
   private handOff(resume: Resume, fiber: AnyFiber, index: number): void {
     this.handOffNow(fiber, index)
-    this.status = Status.Running
+    // `waiting` while another receive of the process still waits.
+    this.status = this.waiter === undefined ? Status.Running : Status.Waiting
     // With Effect's default scheduler the fiber takes the message before `resume` returns;
     // `takeHandoff` wakes the process again if another of its receives waits.
     resume(takeHandoff)
