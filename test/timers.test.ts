@@ -5,11 +5,11 @@
  * never a clamp or a hang).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
-import { Errors, Gen, GenServer, Node, Process, type Reference } from "../index.js"
+import { Errors, Gen, GenServer, Node, Process, type Reference, Sys } from "../index.js"
 
 /** Runs `body` as a process on a fresh node. */
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -395,6 +395,19 @@ describe("durations are checked as OTP checks them", () => {
       assert.strictEqual((yield* Process.processes).length, before)
       // "infinity" is valid for a start.
       yield* GenServer.start(Pinger, self, { timeout: "infinity" })
+    })))
+
+  it.effect("Sys calls and GenServer.stop: a bad timeout is a BadArgument defect (their error types list no BadArgument)", () =>
+    inNode(Effect.gen(function*() {
+      const self = yield* Process.self
+      const server = yield* GenServer.start(Pinger, self)
+      for (const effect of [Sys.getState(server.target, { timeout: -1 }), GenServer.stop(server, { timeout: NaN })]) {
+        const exit = yield* Effect.exit(effect)
+        const die = Exit.isFailure(exit) ? exit.cause.reasons.find(Cause.isDieReason) : undefined
+        assert.instanceOf(die?.defect, Errors.BadArgument)
+      }
+      // Nothing was sent: the server still runs.
+      assert.isTrue(yield* Process.isAlive(server.target as Process.Pid))
     })))
 
   it.effect("the error names the operation and the value", () =>
