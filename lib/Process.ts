@@ -1048,7 +1048,8 @@ export const processes: Effect.Effect<ReadonlyArray<Pid>, never, Node> = Effect.
  * when the timer fires (nothing is sent if no process has it then). The delay is measured by
  * `Clock`, so `TestClock` controls it in tests. If the process is dead when the timer fires, the
  * message is dropped; once a destination pid has exited, {@link cancelTimer} reports the timer
- * as gone, as Erlang cancels it then.
+ * as gone, as Erlang cancels it then. A pid of another node gets the message as {@link send}
+ * would send it (Erlang raises `badarg` for a pid of another node).
  *
  * The delay must be a finite duration of 0 or more: a negative, `NaN` or infinite one fails
  * with `BadArgument`, as Erlang raises `badarg` (a fraction of a millisecond is rounded up,
