@@ -188,6 +188,7 @@ import * as Telemetry from "../lib/Telemetry.js"
 import * as Code from "../lib/Code.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as reports from "./internal/reports.js"
+import { durationMillis } from "../lib/internal/timers.js"
 
 // ----------------------------------------------------------------------------
 // Results
@@ -807,7 +808,9 @@ type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payl
  * Calls the server with a request of its protocol and waits for the typed reply. Fails with the
  * request's declared error (a `replyFailure`), `NoProc`, `CallExit`, `CallTimeout` (default
  * 5 s; `{ timeout }` to change, `"infinity"` to wait as long as the server lives), or
- * `UnknownRequest` if the server at that name runs another protocol.
+ * `UnknownRequest` if the server at that name runs another protocol. A timeout that is
+ * negative, `NaN` or no duration fails with `BadArgument` before the request is sent (in the
+ * type whenever a timeout other than `"infinity"` is given: `Gen.TimeoutOptionError`).
  *
  * @example
  * ```ts
@@ -824,12 +827,19 @@ type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payl
  * @category client
  * @since 0.1.0
  */
-export const call = <M extends Any, Req extends CallsOf<M>, E = never>(
-  server: Server<M, E>,
-  request: Req,
-  ...args: [...PayloadArg<Req>, options?: { readonly timeout?: Gen.Timeout | undefined }]
-): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E> =>
-  Gen.call(server.target, new Request(tagOf(request), args[0]), args[1] as any) as any
+export const call: {
+  <M extends Any, Req extends CallsOf<M>, E = never>(
+    server: Server<M, E>,
+    request: Req,
+    ...args: PayloadArg<Req>
+  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E>
+  <M extends Any, Req extends CallsOf<M>, O extends Gen.CallOptions | undefined, E = never>(
+    server: Server<M, E>,
+    request: Req,
+    ...args: [...PayloadArg<Req>, options?: O]
+  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | Gen.TimeoutOptionError<O>>
+} = (server: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
+  Gen.call(server.target, new Request(tagOf(request), args[0]), args[1] as Gen.CallOptions | undefined)
 
 /**
  * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or
@@ -1242,8 +1252,8 @@ const setAction = (loop: Loop, action: Action | undefined): boolean => {
   const timeout = action.timeout
   if (timeout !== undefined) {
     if ("continue" in action && action.continue !== undefined) return false
-    const millis = timeoutMillis(timeout)
-    if (Number.isNaN(millis)) return false
+    const millis = durationMillis("GenServer idle timeout", timeout, true)
+    if (typeof millis !== "number") return false
     // OTP's `infinity`: no idle timeout.
     loop.timeout = millis === Infinity ? undefined : millis
     loop.continueArg = undefined
@@ -1261,38 +1271,6 @@ const setAction = (loop: Loop, action: Action | undefined): boolean => {
   return true
 }
 
-const durationFields = ["weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds", "nanoseconds"]
-
-/**
- * An idle timeout in milliseconds (`Infinity` for none), or `NaN` if `input` is not a valid
- * one: not a `Duration.Input`, negative (`-Infinity` included), or `NaN` anywhere in it (which
- * `Duration` itself reads as zero). OTP accepts a non-negative integer or `infinity`.
- */
-const timeoutMillis = (input: unknown): number => {
-  let millis: number
-  if (typeof input === "number") {
-    millis = input
-  } else {
-    if (typeof input === "object" && input !== null && !Duration.isDuration(input)) {
-      if (Array.isArray(input)) {
-        if (input.length !== 2 || Number.isNaN(input[0]) || Number.isNaN(input[1])) return NaN
-      } else {
-        let fields = 0
-        for (const field of durationFields) {
-          const value = (input as Record<string, unknown>)[field]
-          if (value === undefined) continue
-          if (typeof value !== "number" || Number.isNaN(value)) return NaN
-          fields++
-        }
-        if (fields === 0) return NaN
-      }
-    }
-    const duration = Duration.fromInput(input as Duration.Input)
-    if (Option.isNone(duration)) return NaN
-    millis = Duration.toMillis(duration.value)
-  }
-  return millis >= 0 ? millis : NaN
-}
 
 /** Runs `terminate` once: a crash inside `terminate` itself does not run it again. */
 const runTerminate = (loop: Loop, reason: ExitReason.ExitReason): Effect.Effect<void, unknown, unknown> =>

@@ -572,7 +572,9 @@ function* backoffBody(this: { readonly state: State; readonly child: Child; read
     yield* stopGroup(state, child)
     const generation = ++state.generation
     for (const c of group(state, child)) c.restarting = generation
-    yield* Process.sendAfter(yield* Process.self, new RestartDue(child.spec.id, generation, undefined), delay)
+    yield* Process.sendAfter(yield* Process.self, new RestartDue(child.spec.id, generation, undefined), delay).pipe(
+      Effect.orDie
+    )
     return GenServer.noreply(state)
   }
   return yield* restartNow(state, child, reason._tag)

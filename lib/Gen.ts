@@ -27,7 +27,7 @@ import type * as Tracer from "effect/Tracer"
 import {
   AlreadyRegistered,
   AlreadyStarted,
-  type BadArgument,
+  BadArgument,
   type CallError,
   CallExit,
   CallTimeout,
@@ -37,7 +37,7 @@ import {
   NoProc
 } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
-import type { Timer } from "./internal/timers.js"
+import { durationMillis, type Timer } from "./internal/timers.js"
 import { currentProcessOf, type NodeRuntime, ProcessImpl, type Runnable, Watcher } from "./internal/runtime.js"
 import { Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
@@ -316,11 +316,48 @@ export const isSystemMessage = (u: unknown): u is SystemMessage => u instanceof 
  */
 export type Timeout = Duration.Input | "infinity"
 
+/**
+ * Options of a call: how long to wait for the reply.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface CallOptions {
+  /**
+   * How long to wait for the reply (default 5 s, as OTP), or `"infinity"` to wait as long as the
+   * server lives. A negative, `NaN` or `-Infinity` duration, or one that is no duration, fails
+   * the call with `BadArgument` before anything is sent (OTP exits the caller with
+   * `function_clause`).
+   */
+  readonly timeout?: Timeout | undefined
+}
+
+/**
+ * The error that call options `O` add to a call: `BadArgument` when they give a timeout that may
+ * be invalid at run time (any but `"infinity"`), nothing when they give none or `"infinity"`.
+ *
+ * @example
+ * ```ts
+ * import type { Errors, Gen } from "effect-otp"
+ *
+ * type None = Gen.TimeoutOptionError<{ timeout: "infinity" }> // never
+ * type Some = Gen.TimeoutOptionError<{ timeout: number }> // Errors.BadArgument
+ * const check: Some extends Errors.BadArgument ? true : false = true
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type TimeoutOptionError<O> = O extends { readonly timeout?: infer T }
+  ? [T] extends [undefined | "infinity"] ? never : BadArgument
+  : never
+
 /** OTP's default call timeout: 5 seconds. */
 const defaultTimeout = 5000
 
-const timeoutMillis = (timeout: Timeout | undefined): number =>
-  timeout === undefined ? defaultTimeout : timeout === "infinity" ? Infinity : Duration.toMillis(Duration.fromInputUnsafe(timeout))
+/** A call or start timeout in milliseconds (`Infinity` for `"infinity"`), or the `BadArgument` it is. */
+const timeoutMillis = (operation: string, timeout: unknown): number | BadArgument =>
+  timeout === undefined ? defaultTimeout : durationMillis(operation, timeout, true)
 
 /** The local process a target names now: synchronous for pids and local names. */
 const resolveNow = (runtime: NodeRuntime | undefined, target: Pid | string): ProcessImpl | undefined =>
@@ -416,22 +453,30 @@ export const callSpan = (from: From): Tracer.Span | undefined => (from as FromIm
  * @category call protocol
  * @since 0.1.0
  */
-export const request = (
+export const request: {
+  (target: Target, wrap: (from: From) => unknown): Effect.Effect<unknown, CallError>
+  <O extends CallOptions | undefined>(
+    target: Target,
+    wrap: (from: From) => unknown,
+    options: O
+  ): Effect.Effect<unknown, CallError | TimeoutOptionError<O>>
+} = ((
   target: Target,
   wrap: (from: From) => unknown,
-  options?: { readonly timeout?: Timeout | undefined }
-): Effect.Effect<unknown, CallError> => {
+  options?: CallOptions
+): Effect.Effect<unknown, CallError | BadArgument> => {
   if (isRemote(target)) {
     return Effect.die(new Error(`effect-otp: system messages cannot reach ${target.label} (a remote target)`))
   }
-  const millis = timeoutMillis(options?.timeout)
+  const millis = timeoutMillis("call", options?.timeout)
+  if (typeof millis !== "number") return Effect.fail(millis)
   if (isVia(target)) {
     return Effect.flatMap(resolveVia(target), (server) => awaitReply(server, describe(target), wrap, millis))
   }
   // Whether the server is alive is decided when the call runs, not when it is built.
   if (target instanceof ProcessImpl) return Effect.suspend(() => awaitReply(target, target, wrap, millis))
   return Effect.withFiber((fiber) => awaitReply(resolveNow(runtimeOfFiber(fiber), target), target, wrap, millis))
-}
+}) as any
 
 /**
  * Sends one request to each of `targets` (made by `wrap` from a fresh reply handle) and waits
@@ -478,7 +523,9 @@ export const requestAll = (
 /**
  * Calls a server: sends `request` and waits for the reply. Fails with `NoProc` if no process
  * answers to `target`, `CallExit` (with the server's exit reason) if the server exits before
- * replying, and `CallTimeout` after `timeout` (default 5 s, as OTP). Works from any fiber, not
+ * replying, and `CallTimeout` after `timeout` (default 5 s, as OTP); a timeout that is negative,
+ * `NaN` or no duration fails with `BadArgument` (in the type only when a timeout other than
+ * `"infinity"` is given, see {@link TimeoutOptionError}). Works from any fiber, not
  * only from processes. A process calling itself dies at once with a `calling_self` defect, as
  * OTP exits it (the call could only time out).
  *
@@ -488,12 +535,22 @@ export const requestAll = (
  * @category call protocol
  * @since 0.1.0
  */
-export const call = (
-  target: Target,
-  message: unknown,
-  options?: { readonly timeout?: Timeout | undefined }
-): Effect.Effect<unknown, CallError> =>
-  isRemote(target) ? target.call(message, options) : request(target, (from) => new CallMessage(from, message), options)
+export const call: {
+  (target: Target, message: unknown): Effect.Effect<unknown, CallError>
+  <O extends CallOptions | undefined>(
+    target: Target,
+    message: unknown,
+    options: O
+  ): Effect.Effect<unknown, CallError | TimeoutOptionError<O>>
+} = ((target: Target, message: unknown, options?: CallOptions): Effect.Effect<unknown, CallError | BadArgument> => {
+  if (!isRemote(target)) return request(target, (from) => new CallMessage(from, message), options)
+  // The remote transport gets a checked timeout.
+  if (options?.timeout !== undefined) {
+    const millis = timeoutMillis("call", options.timeout)
+    if (typeof millis !== "number") return Effect.fail(millis)
+  }
+  return target.call(message, options)
+}) as any
 
 /**
  * Sends `message` as a cast: never waits, never fails. A cast to a name nobody has is dropped,
@@ -574,7 +631,12 @@ export type Ack = (result: InitResult) => Effect.Effect<void, never, Process.Cur
 export interface StartOptions {
   /** Register the process under this name before its init runs. */
   readonly name?: Name | undefined
-  /** How long init may take before the process is killed and the start fails with `InitTimeout` (default 5 s). */
+  /**
+   * How long init may take before the process is killed and the start fails with `InitTimeout`
+   * (default 5 s; `"infinity"` waits as long as it takes). A negative, `NaN` or `-Infinity`
+   * duration, or one that is no duration, fails the start with `BadArgument` before anything
+   * runs.
+   */
   readonly timeout?: Timeout | undefined
   /** Start the process trapping exits. */
   readonly trapExit?: boolean | undefined
@@ -606,6 +668,10 @@ function* startWithBody(this: {
   readonly link: boolean
 }) {
   const { body, link, options } = this
+  // Checked before anything runs: a bad timeout leaves no process behind (OTP's proc_lib raises
+  // `timeout_value` only once the process is spawned).
+  const millis = timeoutMillis("start", options?.timeout)
+  if (typeof millis !== "number") return yield* Effect.fail(millis)
   const name = options?.name
   const viaName = name !== undefined && typeof name !== "string" ? name : undefined
   const parent = link ? yield* Process.self : undefined
@@ -653,8 +719,7 @@ function* startWithBody(this: {
       Effect.fail(new AlreadyStarted({ name: e.name, pid: e.pid })))
   )
   const child = pid as ProcessImpl
-  const millis = timeoutMillis(options?.timeout)
-  const outcome = yield* Effect.callback<StartOutcome>((resume) => {
+  const outcome = yield* Effect.callback<StartOutcome, never, Process.CurrentProcess>((resume) => {
     if (result !== undefined) return resume(Effect.succeed({ _tag: "Ack", result }))
     let timer: Timer | undefined
     const watcher = new (class extends Watcher {
@@ -679,9 +744,17 @@ function* startWithBody(this: {
         resume(Effect.succeed({ _tag: "Timeout" }))
       })
     }
-    return Effect.sync(() => {
+    // The start is abandoned (the starter was interrupted): the half-started process goes, as
+    // after a timeout, so that nobody is left running that the caller never heard of, holding
+    // its name.
+    return Effect.suspend(() => {
       if (timer) child.runtime.timers.cancel(timer)
       child.unwatch(watcher)
+      wake = undefined
+      return Effect.andThen(
+        link ? Process.unlink(pid) : Effect.void,
+        Effect.andThen(Process.exit(pid, ExitReason.kill), awaitDeath(child))
+      )
     })
   })
   // As OTP 26's proc_lib: a start that fails returns only once the process is gone, so the

@@ -8,7 +8,12 @@
  * - `send` never blocks and never fails; a message to a dead pid is dropped. Messages from one
  *   process to another arrive in the order they were sent.
  * - `receive` takes the next message; `receive({ match })` takes the first message the match
- *   accepts and leaves the others in order; `receive({ timeout })` is the `after` clause.
+ *   accepts and leaves the others in order; `receive({ timeout })` is the `after` clause. A
+ *   receive abandoned by interruption (`Effect.timeout`, a race, `Fiber.interrupt`) never
+ *   loses a message, wherever the interruption lands.
+ * - `sendAfter` / `cancelTimer` are `erlang:send_after/3` / `cancel_timer/1`: timers fire in
+ *   deadline order (ties: the order they were set), even after the event loop was blocked past
+ *   several deadlines.
  * - Links are two-way: when a linked process exits with any reason but `normal`, the other exits
  *   too, unless it traps exits, in which case it gets an {@link ExitMessage}. `kill` cannot be
  *   trapped, and a process ended by it exits with `killed`.
@@ -22,11 +27,33 @@
  *
  * Differences from Erlang, all on purpose:
  * - Errors are typed data: linking to a dead process without trapping exits fails with
- *   `NoProc`; a taken name is `AlreadyRegistered`; a bad argument is `BadArgument`.
+ *   `NoProc`; a taken name is `AlreadyRegistered`; a bad argument is `BadArgument`. A bad
+ *   timeout or delay (negative, `NaN`, `-Infinity`, not a duration) is a `BadArgument` in the
+ *   error channel where Erlang raises `timeout_value` or `badarg`; it is in the type only where
+ *   a timeout is given (`receive({ timeout: 0 })` keeps an error-free type). Misuse that only
+ *   an untyped caller can reach (a destination that is no pid, a reason that is no
+ *   `ExitReason`, a `match` that is no function) is a `BadArgument` defect, as `badarg`
+ *   crashes an Erlang caller. Sending to a registered name nobody has is `NoProc`
+ *   (`sendNamed`), where Erlang raises `badarg`.
+ * - Durations are Effect durations: a fraction of a millisecond is rounded up (Erlang wants an
+ *   integer), and there is no upper bound (Erlang refuses more than 2^32-1 ms).
  * - Interruption in Effect is cooperative: a process in an uninterruptible region finishes that
- *   region before an exit signal (even `kill`) ends it; its finalizers always run.
+ *   region before an exit signal (even `kill`) ends it; its finalizers always run. Its name is
+ *   freed, and its links and monitors fire, once they have run (Erlang frees the name as the
+ *   exit starts: there is no user code in between).
  * - Mailboxes hold any value; narrow them with a refinement in `receive({ match })` or decode
  *   them with Schema.
+ * - A process may have several fibers (`Effect.forkChild`, `Effect.race`); several of them may
+ *   receive at once. Each message goes to exactly one receive: the first message one of them
+ *   accepts goes to the one waiting longest among those that accept it (one Erlang `receive`
+ *   with several clauses takes the first message any clause matches). A receive that starts
+ *   while another waits takes its turn behind it. `status` is `waiting` while some receive of
+ *   the process waits.
+ * - Timers run on the `Clock` (so `TestClock` drives them), on its wall-clock time kept from
+ *   going backwards, where Erlang uses monotonic time. A timer to a pid that has exited stays
+ *   pending until its deadline (then drops the message) where Erlang frees it at the exit;
+ *   `cancelTimer` reports it gone either way. There is no `read_timer`: `cancelTimer` returns
+ *   the time that was left. `monitor` takes a pid only (Erlang also takes a registered name).
  *
  * @example
  * ```ts
@@ -66,7 +93,7 @@ import type { Predicate, Refinement } from "effect/Predicate"
 import { AlreadyRegistered, BadArgument, NoProc, NotRegistered } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import { heldExit } from "./internal/exitHold.js"
-import { PidValue, type ReferenceImpl } from "./internal/identity.js"
+import { PidBase, PidValue, type ReferenceImpl } from "./internal/identity.js"
 import {
   CurrentProcessKey,
   currentProcessOf,
@@ -75,10 +102,14 @@ import {
   type NodeRuntime,
   noMessage as noMessageInternal,
   ProcessImpl,
+  receiveMatching,
+  receiveNext,
+  receiveTimed,
   Status,
   statusName,
   Watcher
 } from "./internal/runtime.js"
+import { durationMillis } from "./internal/timers.js"
 import { Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import type { Reference } from "./Reference.js"
@@ -165,9 +196,11 @@ export const isDownMessage = (u: unknown): u is DownMessage => u instanceof Down
 /**
  * What {@link info} reports about a live process.
  *
- * - `status`: `waiting` (blocked in `receive`), `runnable` (woken, not yet run), `running`
- *   (executing, or blocked on something other than `receive`), `suspended` (by `Sys`),
- *   `exiting` (an exit signal is ending it).
+ * - `status`: `waiting` (blocked in `receive`), `runnable` (a message arrived for a waiting
+ *   receive, which has not run yet), `running` (executing, or blocked on something other than
+ *   `receive`; also after a receive was abandoned by interruption), `suspended` (by `Sys`).
+ *   (`info` answers `Option.none()` for a process an exit signal is ending, as Erlang's
+ *   `process_info` answers `undefined`.)
  *
  * @category models
  * @since 0.1.0
@@ -213,8 +246,12 @@ export interface SpawnOptions {
 export interface ReceiveOptions<A> {
   /** Take the first message this accepts; the others stay in the mailbox, in order. */
   readonly match?: Refinement<unknown, A> | Predicate<unknown> | undefined
-  /** The `after` clause: give up after this long (0 polls) and return `Option.none()`. */
-  readonly timeout?: Duration.Input | undefined
+  /**
+   * The `after` clause: give up after this long (0 only looks) and return `Option.none()`;
+   * `"infinity"` (or `Infinity`) waits as long as it takes. A negative, `NaN` or `-Infinity`
+   * duration fails with `BadArgument` (OTP raises `timeout_value`).
+   */
+  readonly timeout?: Duration.Input | "infinity" | undefined
 }
 
 // ----------------------------------------------------------------------------
@@ -239,6 +276,16 @@ const outsiderOf = (fiber: Fiber.Fiber<unknown, unknown>): Pid => {
 }
 
 const asLocal = (pid: Pid): ProcessImpl | undefined => (pid instanceof ProcessImpl ? pid : undefined)
+
+/**
+ * The defects of untyped callers (plain JS, `as any`) where Erlang raises `badarg`: the typed
+ * forms cannot get there, so they keep an error-free type.
+ */
+const notAPid = (operation: string, u: unknown): BadArgument =>
+  new BadArgument({ operation, reason: `expected a pid, got ${u === null ? "null" : typeof u}` })
+
+const notAReason = (operation: string, u: unknown): BadArgument =>
+  new BadArgument({ operation, reason: `expected an ExitReason, got ${u === null ? "null" : typeof u}` })
 
 const validName = (operation: string, name: string): BadArgument | undefined =>
   typeof name !== "string" || name.length === 0
@@ -473,6 +520,8 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
 /**
  * Sends `message` to a process: asynchronous, never blocks, never fails. A message to a dead
  * process is dropped, as in Erlang. Messages from one process to another arrive in send order.
+ * From an untyped caller, a destination that is no pid is a defect (`BadArgument`), as Erlang
+ * raises `badarg`.
  *
  * @example
  * ```ts
@@ -489,7 +538,11 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
 export const send: {
   (message: unknown): (pid: Pid) => Effect.Effect<void>
   (pid: Pid, message: unknown): Effect.Effect<void>
-} = dual(2, (pid: Pid, message: unknown): Effect.Effect<void> => Effect.sync(() => sendUnsafe(pid, message)))
+} = dual(
+  2,
+  (pid: Pid, message: unknown): Effect.Effect<void> =>
+    pid instanceof PidBase ? Effect.sync(() => sendUnsafe(pid, message)) : Effect.die(notAPid("send", pid))
+)
 
 /**
  * Sends to the process registered under `name` (Erlang's `Name ! Message`). Fails with
@@ -506,60 +559,6 @@ export const sendNamed = (name: string, message: unknown): Effect.Effect<void, N
     return Effect.void
   })
 
-const receiveWait = Effect.callback<unknown>((resume) => {
-  selfOf(Fiber.getCurrent()!).wait(resume, undefined)
-})
-
-const receiveNext: Effect.Effect<unknown, never, CurrentProcess> = Effect.withFiber((fiber) => {
-  const process = selfOf(fiber)
-  return process.head < process.mailbox.length ? Effect.succeed(process.takeNext()) : receiveWait
-})
-
-const receiveMatching = (match: Predicate<unknown>): Effect.Effect<unknown, never, CurrentProcess> =>
-  Effect.withFiber((fiber) => {
-    const process = selfOf(fiber)
-    const index = process.find(match, process.head)
-    if (index >= 0) return Effect.succeed(process.takeAt(index))
-    return Effect.callback<unknown>((resume) => {
-      process.wait(resume, match)
-    })
-  })
-
-const receiveTimed = (
-  match: Predicate<unknown> | undefined,
-  timeout: Duration.Duration
-): Effect.Effect<Option.Option<unknown>, never, CurrentProcess> =>
-  Effect.withFiber((fiber) => {
-    const process = selfOf(fiber)
-    const index = match === undefined
-      ? (process.head < process.mailbox.length ? process.head : -1)
-      : process.find(match, process.head)
-    if (index >= 0) return Effect.succeed(Option.some(process.takeAt(index)))
-    if (Duration.isZero(timeout)) return Effect.succeed(Option.none())
-    if (!Duration.isFinite(timeout)) {
-      return Effect.map(
-        match === undefined ? receiveWait : Effect.callback<unknown>((resume) => process.wait(resume, match)),
-        Option.some
-      )
-    }
-    return Effect.callback<Option.Option<unknown>>((resume) => {
-      const timer = process.runtime.timers.add(Duration.toMillis(timeout), () => {
-        if (process.waiter !== wake) return
-        process.cancelWait()
-        resume(Effect.succeed(Option.none()))
-      })
-      const wake = (effect: Effect.Effect<unknown>) => {
-        process.runtime.timers.cancel(timer)
-        resume(Effect.map(effect, Option.some))
-      }
-      process.wait(wake, match)
-      return Effect.sync(() => {
-        process.runtime.timers.cancel(timer)
-        if (process.waiter === wake) process.cancelWait()
-      })
-    })
-  })
-
 /**
  * Receives a message, waiting for one if the mailbox is empty.
  *
@@ -568,9 +567,17 @@ const receiveTimed = (
  * - `receive({ match })` takes the first message `match` accepts, skipping (and keeping, in
  *   order) the others: Erlang's selective receive. A refinement narrows the result type.
  * - `receive({ timeout })` (with or without `match`) is the `after` clause: `Option.some` of
- *   the message, or `Option.none()` when nothing arrived in time; `timeout: 0` only looks.
+ *   the message, or `Option.none()` when nothing arrived in time; `timeout: 0` only looks and
+ *   `"infinity"` waits as long as it takes. A negative, `NaN` or `-Infinity` timeout, or one
+ *   that is no duration, fails with `BadArgument` (OTP raises `timeout_value`).
  *
  * Time comes from `Clock`, so `TestClock` drives timeouts in tests.
+ *
+ * Interruption never loses a message: a receive interrupted while it waits (`Effect.timeout`,
+ * `Effect.race`, `Fiber.interrupt`) leaves the mailbox as it was, and a message is taken out of
+ * the mailbox only in the step that hands it to the receive's continuation. Several fibers of
+ * one process may receive at once (e.g. `Effect.race` of two selective receives): each message
+ * goes to exactly one of them, the one waiting longest among those whose `match` accepts it.
  *
  * Gotcha: a `match` runs on every message it looks at, in the receiving process's turn; keep it
  * a pure test. If it throws, the process crashes.
@@ -606,17 +613,30 @@ export const receive: {
   }): Effect.Effect<unknown, never, CurrentProcess>
   <A>(options: {
     readonly match: Refinement<unknown, A>
-    readonly timeout: Duration.Input
+    readonly timeout: 0
   }): Effect.Effect<Option.Option<A>, never, CurrentProcess>
   (options: {
     readonly match?: Predicate<unknown> | undefined
-    readonly timeout: Duration.Input
+    readonly timeout: 0
   }): Effect.Effect<Option.Option<unknown>, never, CurrentProcess>
+  <A>(options: {
+    readonly match: Refinement<unknown, A>
+    readonly timeout: Duration.Input | "infinity"
+  }): Effect.Effect<Option.Option<A>, BadArgument, CurrentProcess>
+  (options: {
+    readonly match?: Predicate<unknown> | undefined
+    readonly timeout: Duration.Input | "infinity"
+  }): Effect.Effect<Option.Option<unknown>, BadArgument, CurrentProcess>
 } = ((options?: ReceiveOptions<unknown>) => {
   if (options === undefined) return receiveNext
   const match = options.match as Predicate<unknown> | undefined
+  if (match !== undefined && typeof match !== "function") {
+    // Only an untyped caller gets here; the forms without a timeout have no error channel.
+    return Effect.die(new BadArgument({ operation: "receive", reason: `match must be a function, got ${typeof match}` }))
+  }
   if (options.timeout === undefined) return match === undefined ? receiveNext : receiveMatching(match)
-  return receiveTimed(match, Duration.fromInputUnsafe(options.timeout))
+  const millis = durationMillis("receive", options.timeout, true)
+  return typeof millis === "number" ? receiveTimed(match, millis) : Effect.fail(millis)
 }) as any
 
 /**
@@ -781,7 +801,8 @@ export const demonitor = (
  * - a target that traps exits gets an {@link ExitMessage} instead (for every reason but `kill`).
  *
  * Called from outside a process, the signal comes from the node's `<0.0.0>`. Never fails; a
- * signal to a dead process is dropped.
+ * signal to a dead process is dropped. From an untyped caller, a target that is no pid or a
+ * reason that is no `ExitReason` is a defect (`BadArgument`), as Erlang raises `badarg`.
  *
  * @example
  * ```ts
@@ -796,6 +817,8 @@ export const demonitor = (
  */
 export const exit = (pid: Pid, reason: ExitReason.ExitReason): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
+    if (!(pid instanceof PidBase)) return Effect.die(notAPid("exit", pid))
+    if (!ExitReason.isExitReason(reason)) return Effect.die(notAReason("exit", reason))
     const target = asLocal(pid)
     if (target !== undefined) target.signal(outsiderOf(fiber), reason, false)
     return Effect.void
@@ -822,6 +845,7 @@ export const exit = (pid: Pid, reason: ExitReason.ExitReason): Effect.Effect<voi
  */
 export const exitWith = (reason: ExitReason.ExitReason): Effect.Effect<never, never, CurrentProcess> =>
   Effect.withFiber((fiber) => {
+    if (!ExitReason.isExitReason(reason)) return Effect.die(notAReason("exitWith", reason))
     const process = selfOf(fiber)
     if (process.exitReason === undefined) {
       process.status = Status.Exiting
@@ -839,6 +863,9 @@ export const exitWith = (reason: ExitReason.ExitReason): Effect.Effect<never, ne
  */
 export const trapExit = (enabled: boolean): Effect.Effect<boolean, never, CurrentProcess> =>
   Effect.withFiber((fiber) => {
+    if (typeof enabled !== "boolean") {
+      return Effect.die(new BadArgument({ operation: "trapExit", reason: `expected a boolean, got ${typeof enabled}` }))
+    }
     const process = selfOf(fiber)
     const previous = process.trapExit
     process.trapExit = enabled
@@ -1021,9 +1048,17 @@ export const processes: Effect.Effect<ReadonlyArray<Pid>, never, Node> = Effect.
 // ----------------------------------------------------------------------------
 
 /**
- * Sends `message` to `pid` after `delay` (Erlang's `erlang:send_after/3`) and returns the
- * timer's reference for {@link cancelTimer}. The delay is measured by `Clock`, so `TestClock`
- * controls it in tests. If the process is dead when the timer fires, the message is dropped.
+ * Sends `message` to `dest` after `delay` (Erlang's `erlang:send_after/3`) and returns the
+ * timer's reference for {@link cancelTimer}. `dest` is a pid, or a registered name looked up
+ * when the timer fires (nothing is sent if no process has it then). The delay is measured by
+ * `Clock`, so `TestClock` controls it in tests. If the process is dead when the timer fires, the
+ * message is dropped; once a destination pid has exited, {@link cancelTimer} reports the timer
+ * as gone, as Erlang cancels it then. A pid of another node gets the message as {@link send}
+ * would send it (Erlang raises `badarg` for a pid of another node).
+ *
+ * The delay must be a finite duration of 0 or more: a negative, `NaN` or infinite one fails
+ * with `BadArgument`, as Erlang raises `badarg` (a fraction of a millisecond is rounded up,
+ * where Erlang wants an integer). Timers due at the same time fire in the order they were set.
  *
  * @example
  * ```ts
@@ -1040,24 +1075,33 @@ export const processes: Effect.Effect<ReadonlyArray<Pid>, never, Node> = Effect.
  * @since 0.1.0
  */
 export const sendAfter = (
-  pid: Pid,
+  dest: Pid | string,
   message: unknown,
   delay: Duration.Input
-): Effect.Effect<Reference, never, Node> =>
+): Effect.Effect<Reference, BadArgument, Node> =>
   Effect.withFiber((fiber) => {
+    const millis = durationMillis("sendAfter", delay, false)
+    if (typeof millis !== "number") return Effect.fail(millis)
+    if (typeof dest !== "string" && !(dest instanceof PidBase)) {
+      return Effect.fail(new BadArgument({ operation: "sendAfter", reason: "the destination must be a pid or a name" }))
+    }
     const runtime = runtimeOfFiber(fiber)
     const ref = runtime.makeReference()
-    const timer = runtime.timers.add(Duration.toMillis(Duration.fromInputUnsafe(delay)), () => {
+    const timer = runtime.timers.add(millis, () => {
       runtime.sendTimers.delete(ref.id)
-      sendUnsafe(pid, message)
+      if (typeof dest === "string") runtime.names.get(dest)?.deliver(message)
+      else sendUnsafe(dest, message)
     })
-    runtime.sendTimers.set(ref.id, timer)
+    runtime.sendTimers.set(ref.id, { timer, dest })
     return Effect.succeed<Reference>(ref)
   })
 
 /**
  * Cancels a timer from {@link sendAfter}. Returns the milliseconds that were left, or
- * `Option.none()` if the timer had already fired or been cancelled (Erlang returns `false`).
+ * `Option.none()` if the timer had already fired or been cancelled, or its destination pid has
+ * exited (Erlang returns `false`; it cancels such a timer when the process exits). Anything
+ * that is not a pending timer's reference also gives `Option.none()` (Erlang raises `badarg`
+ * for a non-reference).
  *
  * @category timers
  * @since 0.1.0
@@ -1065,8 +1109,12 @@ export const sendAfter = (
 export const cancelTimer = (ref: Reference): Effect.Effect<Option.Option<number>, never, Node> =>
   Effect.withFiber((fiber) => {
     const runtime = runtimeOfFiber(fiber)
-    const timer = runtime.sendTimers.get(ref.id)
-    if (timer === undefined || !runtime.timers.cancel(timer)) return Effect.succeed(Option.none())
-    runtime.sendTimers.delete(ref.id)
+    const id = (ref as ReferenceImpl | undefined)?.id
+    const pending = typeof id === "number" ? runtime.sendTimers.get(id) : undefined
+    if (pending === undefined) return Effect.succeed(Option.none())
+    runtime.sendTimers.delete(id!)
+    const { dest, timer } = pending
+    // Erlang cancels a timer to a pid when that process exits.
+    if (!runtime.timers.cancel(timer) || (dest instanceof ProcessImpl && !dest.alive)) return Effect.succeed(Option.none())
     return Effect.succeed(Option.some(Math.max(0, timer.due - runtime.timers.now())))
   })

@@ -40,7 +40,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type { CallError } from "./Errors.js"
 import * as Gen from "./Gen.js"
 import type { Pid } from "./Pid.js"
@@ -137,7 +137,13 @@ export class SysError extends Data.TaggedError("SysError")<{
 }
 
 const system = <A, E = never>(target: Gen.Target, request: Request, options?: Options): Effect.Effect<A, CallError | E> =>
-  Gen.request(target, (from) => new Gen.SystemMessage(from, request), options) as Effect.Effect<A, CallError | E>
+  (options?.timeout === undefined
+    ? Gen.request(target, (from) => new Gen.SystemMessage(from, request))
+    // A timeout that is no valid duration fails the request with BadArgument (Gen.request), which
+    // the error types of the system calls do not list: a defect here, so the types stay true.
+    : Gen.request(target, (from) => new Gen.SystemMessage(from, request), options).pipe(
+      Effect.catchTag("BadArgument", (e) => Effect.die(e))
+    )) as Effect.Effect<A, CallError | E>
 
 /**
  * The current state of the process.

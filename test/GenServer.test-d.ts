@@ -58,9 +58,9 @@ describe("GenServer types: the protocol", () => {
     >()
   })
 
-  it("call takes an optional timeout after the payload", () => {
+  it("call takes an optional timeout after the payload; a timeout but infinity may be a BadArgument", () => {
     expectTypeOf(GenServer.call(store, Add, { by: 1 }, { timeout: "1 second" })).toEqualTypeOf<
-      Effect.Effect<number, Failures>
+      Effect.Effect<number, Failures | Errors.BadArgument>
     >()
     expectTypeOf(GenServer.call(store, Get, undefined, { timeout: "infinity" })).toEqualTypeOf<
       Effect.Effect<number, Failures>

@@ -844,7 +844,7 @@ describe("GenServer: handleInfo", () => {
       const self = yield* Process.self
       yield* GenServer.start(Recorder, {
         notify: self,
-        setup: (server) => Process.sendAfter(server, "tick", "3 seconds")
+        setup: (server) => Process.sendAfter(server, "tick", "3 seconds").pipe(Effect.orDie)
       })
       yield* TestClock.adjust("2999 millis")
       yield* assertMailboxEmpty

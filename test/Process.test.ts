@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Equal, Fiber, Hash, Option, Ref } from "effect"
+import { Cause, Effect, Equal, Exit, Fiber, Hash, Option, Ref } from "effect"
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Node, Pid, Process } from "../index.js"
@@ -526,4 +526,34 @@ describe("node", () => {
       // 100k processes alive would hold ~100 MB; a leak of even 100 bytes each would show.
       if ((globalThis as { gc?: unknown }).gc !== undefined) assert.isBelow(growth, 5_000_000)
     }))
+})
+
+describe("untyped callers (plain JS, as any) get a clear BadArgument where Erlang raises badarg", () => {
+  const defect = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.map(Effect.exit(effect), (exit) => {
+      assert.isTrue(Exit.isFailure(exit))
+      const die = Exit.isFailure(exit) ? exit.cause.reasons.find(Cause.isDieReason) : undefined
+      assert.instanceOf(die?.defect, Errors.BadArgument)
+      return (die!.defect as Errors.BadArgument).operation
+    })
+
+  it.effect("send to something that is no pid, exit with a non-pid or a non-reason, exitWith a non-reason, trapExit a non-boolean", () =>
+    inNode(Effect.gen(function*() {
+      const self = yield* Process.self
+      assert.strictEqual(yield* defect(Process.send(undefined as any, "x")), "send")
+      assert.strictEqual(yield* defect(Process.send("name" as any, "x")), "send")
+      assert.strictEqual(yield* defect(Process.exit(null as any, ExitReason.kill)), "exit")
+      assert.strictEqual(yield* defect(Process.exit(self, "shutdown" as any)), "exit")
+      assert.strictEqual(yield* defect(Process.trapExit("yes" as any)), "trapExit")
+      // The caller is unharmed: the signal was never sent.
+      assert.isTrue(yield* Process.isAlive(self))
+      const [, ref] = yield* Process.spawnMonitor(Process.exitWith({ _tag: "Oops" } as any))
+      const down = yield* Process.receive({ match: isDownFor(ref) })
+      assert.strictEqual(down.reason._tag, "Crash")
+    })))
+
+  it.effect("receive with a match that is no function is a defect, not a crash inside the mailbox scan", () =>
+    inNode(Effect.gen(function*() {
+      assert.strictEqual(yield* defect(Process.receive({ match: "x" as any })), "receive")
+    })))
 })

@@ -10,6 +10,9 @@
  *   wakes a receiver once.
  * - Selective receive keeps `scan`, the index up to which the waiting match has already been
  *   tried, so a waiting selective receive only looks at new messages.
+ * - A received message reaches the receive's continuation through the process's hand-off slot
+ *   and one shared `Sync` step (`takeHandoff`), so no interruption can fall between taking it
+ *   out of the mailbox and passing it on (see `ProcessImpl`).
  *
  * @internal
  */
@@ -18,6 +21,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as ExitReason from "../ExitReason.js"
 import type { TelemetryHooks } from "./telemetry.js"
 import { type Timer, Timers } from "./timers.js"
@@ -108,6 +112,26 @@ export interface Runnable {
 /** @internal */
 export type Match = (message: unknown) => boolean
 
+/** Resumes a fiber blocked in `receive` (what `Effect.callback` gives its register function). @internal */
+export type Resume = (effect: Effect.Effect<any>) => void
+
+/** Any fiber: the fibers of a process that receive. @internal */
+export type AnyFiber = Fiber.Fiber<unknown, unknown>
+
+/**
+ * A receive that started waiting while another receive of the same process was already waiting:
+ * several fibers of one process receiving at once (e.g. `Effect.race` of two receives). Rare, so
+ * the first waiter lives in fields of the process and only the others in these records.
+ *
+ * @internal
+ */
+interface Waiting {
+  readonly resume: Resume
+  readonly fiber: AnyFiber
+  readonly match: Match | undefined
+  scan: number
+}
+
 const emptyMailbox: Array<unknown> = []
 
 /** What `poll` returns when the mailbox is empty. @internal */
@@ -118,6 +142,22 @@ export const noMessage: unique symbol = Symbol.for("effect-otp/noMessage") as ne
  * object keeps only its identity (mailbox, links and fiber are dropped), so a pid held after
  * its process died costs a few words, like an Erlang pid.
  *
+ * Receiving, and why no message is lost by an interrupted receive:
+ * - A waiting receive is `waiter` (its resume callback), `waiterFiber`, `match` and `scan`;
+ *   receives of other fibers of the same process that wait at the same time queue in `waiters`,
+ *   oldest first. A wait of any fiber but the process's own registers a cleanup (`abandon`),
+ *   so a receive interrupted while it waits (`Effect.timeout`, a race, `Fiber.interrupt`) is
+ *   removed at once. The process's own fiber is interrupted only when the process exits, which
+ *   drops every wait and the mailbox: its waits (the hot path) skip the cleanup's cost.
+ * - A message is handed over through `handoff`: the run queue (or a receive that finds a message
+ *   at once) moves it there, owned by the receiving fiber, and resumes the fiber with the shared
+ *   `takeHandoff` effect, a `Sync` step that passes it straight to the receive's continuation.
+ *   If the fiber is interrupted before that step (its scheduler made it yield first), the
+ *   message goes back where it was: by the wait's cleanup, which is still on the fiber's stack,
+ *   or, for a receive that did not wait, by the next receive or run of the process once the
+ *   owner is gone. With Effect's default scheduler the step runs at once, so the slot is free
+ *   again when `resume` returns.
+ *
  * @internal
  */
 export class ProcessImpl extends PidBase implements Runnable {
@@ -125,11 +165,22 @@ export class ProcessImpl extends PidBase implements Runnable {
   /** The mailbox: messages from `head` on are pending. */
   mailbox: Array<unknown> = emptyMailbox
   head = 0
-  /** Resume callback of a `receive` waiting for a message. */
-  waiter: ((effect: Effect.Effect<unknown>) => void) | undefined = undefined
+  /** Resume callback of the (oldest) `receive` waiting for a message. */
+  waiter: Resume | undefined = undefined
+  /** Its fiber: what the cleanup of an interrupted receive knows it by. */
+  waiterFiber: AnyFiber | undefined = undefined
   /** Predicate of a waiting selective receive, and the index up to which it was tried. */
   match: Match | undefined = undefined
   scan = 0
+  /** Receives of other fibers of this process waiting besides `waiter`, oldest first. */
+  waiters: Array<Waiting> | undefined = undefined
+  /** A message handed to a receive whose fiber has not passed it on yet (see the class doc). */
+  handoff: unknown = undefined
+  handoffFiber: AnyFiber | undefined = undefined
+  /** Where the handed message was (from `head`), to put it back there. */
+  handoffAt = 0
+  /** Whether the hand-off's owner is watched (see `freeHandoff`). */
+  handoffWatched = false
   status: Status = Status.Running
   queued = false
   trapExit = false
@@ -183,11 +234,12 @@ export class ProcessImpl extends PidBase implements Runnable {
     else this.mailbox.push(message)
     if (this.waiter !== undefined && !this.queued) {
       this.queued = true
+      this.status = Status.Runnable
       this.runtime.schedule(this)
     }
   }
 
-  /** Takes the next message, or undefined with `found` false when the mailbox is empty. */
+  /** Takes the next message (the mailbox must not be empty). */
   takeNext(): unknown {
     const mailbox = this.mailbox
     const message = mailbox[this.head]
@@ -197,9 +249,11 @@ export class ProcessImpl extends PidBase implements Runnable {
       // shrinks the backing store); the next send allocates a fresh one.
       this.mailbox = emptyMailbox
       this.head = 0
+      if (this.waiter !== undefined) this.rescan()
     } else if (this.head >= 1024 && this.head * 2 >= mailbox.length) {
       this.mailbox = mailbox.slice(this.head)
       this.head = 0
+      if (this.waiter !== undefined) this.rescan()
     }
     return message
   }
@@ -223,6 +277,7 @@ export class ProcessImpl extends PidBase implements Runnable {
     if (index === this.head) return this.takeNext()
     const message = this.mailbox[index]
     this.mailbox.splice(index, 1)
+    if (this.waiter !== undefined) this.rescan()
     return message
   }
 
@@ -237,24 +292,173 @@ export class ProcessImpl extends PidBase implements Runnable {
     this.runtime.discarded += this.messageCount - kept.length
     this.mailbox = kept
     this.head = 0
+    if (this.waiter !== undefined) this.rescan()
   }
 
-  /** Parks the process until a message (matching `match`, if given) arrives. */
-  wait(resume: (effect: Effect.Effect<unknown>) => void, match: Match | undefined): void {
+  /**
+   * Messages moved (taken from the middle, put back, the array compacted) while receives wait:
+   * their scans start again from the head, so that no message is skipped.
+   */
+  private rescan(): void {
+    this.scan = this.head
+    const waiters = this.waiters
+    if (waiters !== undefined) for (const w of waiters) w.scan = this.head
+  }
+
+  // --------------------------------------------------------------------------
+  // Receiving
+  // --------------------------------------------------------------------------
+
+  /**
+   * Whether a receive of `fiber` may take from the mailbox now: no other receive waits (the
+   * oldest waiting receive is served first) and no message is being handed to another fiber.
+   * A hand-off whose owner can no longer take it (it is `fiber` itself, starting a new receive,
+   * or a fiber that has ended) is put back first.
+   */
+  ready(fiber: AnyFiber): boolean {
+    if (this.handoffFiber !== undefined && !this.freeHandoff(fiber)) return false
+    return this.waiter === undefined
+  }
+
+  /**
+   * Frees the hand-off slot if its owner can no longer take the message (`current` itself,
+   * starting a new receive, or a fiber that has ended): the message goes back. Otherwise the
+   * owner is passing it on (or was interrupted just before it did): false, and the message is
+   * put back if the owner ends without taking it.
+   */
+  private freeHandoff(current: AnyFiber | undefined): boolean {
+    const owner = this.handoffFiber!
+    if (owner === current || owner.pollUnsafe() !== undefined) {
+      this.putBack()
+      return true
+    }
+    if (!this.handoffWatched) {
+      this.handoffWatched = true
+      owner.addObserver(() => {
+        if (this.handoffFiber === owner) this.putBack()
+      })
+    }
+    return false
+  }
+
+  /** Moves the message at `index` to the hand-off slot of `fiber` (which then runs `takeHandoff`). */
+  handOffNow(fiber: AnyFiber, index: number): void {
+    this.handoffAt = index - this.head
+    this.handoff = this.takeAt(index)
+    this.handoffFiber = fiber
+    handing = this
+  }
+
+  /** The owner of the hand-off passes the message on (from `takeHandoff`). */
+  takeHandoff(fiber: AnyFiber): unknown {
+    if (this.handoffFiber !== fiber) {
+      throw new Error(`effect-otp: ${String(this)} lost track of a message handed to a receive (internal error)`)
+    }
+    const message = this.handoff
+    this.handoff = undefined
+    this.handoffFiber = undefined
+    this.handoffWatched = false
+    // Receives of other fibers that waited for the slot.
+    if (this.waiter !== undefined && this.head < this.mailbox.length) this.wake()
+    return message
+  }
+
+  /** Puts the handed message back where it was: its receive ended without passing it on. */
+  putBack(): void {
+    const message = this.handoff
+    const at = this.handoffAt
+    this.handoff = undefined
+    this.handoffFiber = undefined
+    this.handoffWatched = false
+    if (this.status === Status.Dead) {
+      this.runtime.discarded++
+      return
+    }
+    if (at === 0 && this.head > 0) {
+      this.mailbox[--this.head] = message
+    } else if (this.mailbox === emptyMailbox) {
+      this.mailbox = [message]
+      this.head = 0
+    } else {
+      this.mailbox.splice(this.head + Math.min(at, this.messageCount), 0, message)
+    }
+    if (this.waiter !== undefined) {
+      this.rescan()
+      this.wake()
+    }
+  }
+
+  /** Schedules a run: a waiting receive may have a message. */
+  private wake(): void {
+    if (this.queued || this.status >= Status.Exiting) return
+    this.queued = true
+    this.status = Status.Runnable
+    this.runtime.schedule(this)
+  }
+
+  /**
+   * Parks the receive of `fiber` until a message (matching `match`, if given) arrives. `scan`:
+   * the first mailbox index it has not tried yet (the mailbox length after a full look).
+   */
+  wait(resume: Resume, match: Match | undefined, fiber: AnyFiber, scan: number): void {
     // Exiting (an exit signal arrived before the fiber was known, e.g. in its first step): stay
     // parked without a waiter; the run queue interrupts the fiber.
     if (this.status >= Status.Exiting) return
-    this.waiter = resume
-    this.match = match
-    this.scan = this.mailbox.length
-    this.status = Status.Waiting
+    if (this.waiter === undefined) {
+      this.waiter = resume
+      this.waiterFiber = fiber
+      this.match = match
+      this.scan = scan
+      this.status = Status.Waiting
+    } else {
+      ;(this.waiters ??= []).push({ resume, fiber, match, scan })
+    }
+    if (scan < this.mailbox.length) this.wake()
   }
 
-  /** Stops waiting without a message (a timed receive timed out or was interrupted). */
-  cancelWait(): void {
-    this.waiter = undefined
-    this.match = undefined
-    if (this.status === Status.Waiting) this.status = Status.Running
+  /**
+   * The receive of `fiber` stops waiting without a message (its `after` clause fired). Returns
+   * whether it was waiting.
+   */
+  cancelWait(fiber: AnyFiber): boolean {
+    if (this.waiterFiber === fiber) {
+      this.promote()
+      if (this.waiter === undefined && this.status < Status.Exiting) this.status = Status.Running
+      return true
+    }
+    const waiters = this.waiters
+    if (waiters !== undefined) {
+      const i = waiters.findIndex((w) => w.fiber === fiber)
+      if (i >= 0) {
+        waiters.splice(i, 1)
+        if (waiters.length === 0) this.waiters = undefined
+        return true
+      }
+    }
+    return false
+  }
+
+  /** Cleanup of a receive of `fiber` interrupted while it waited or before it took its message. */
+  abandon(fiber: AnyFiber): void {
+    if (this.handoffFiber === fiber) this.putBack()
+    else this.cancelWait(fiber)
+  }
+
+  /** The next waiting receive becomes the first (or none waits). */
+  private promote(): void {
+    const waiters = this.waiters
+    if (waiters === undefined) {
+      this.waiter = undefined
+      this.waiterFiber = undefined
+      this.match = undefined
+      return
+    }
+    const next = waiters.shift()!
+    if (waiters.length === 0) this.waiters = undefined
+    this.waiter = next.resume
+    this.waiterFiber = next.fiber
+    this.match = next.match
+    this.scan = next.scan
   }
 
   /** Called by the run queue: deliver the pending kill, or resume a waiting receive. */
@@ -266,30 +470,97 @@ export class ProcessImpl extends PidBase implements Runnable {
     }
     const resume = this.waiter
     if (resume === undefined || this.status === Status.Suspended) return
-    let message: unknown
+    // A message is being handed to a fiber that has not taken it yet: it wakes us once it has.
+    if (this.handoffFiber !== undefined && !this.freeHandoff(undefined)) {
+      this.status = Status.Waiting
+      return
+    }
+    if (this.waiters !== undefined) {
+      if (!this.serveMany()) this.status = Status.Waiting
+      return
+    }
     const match = this.match
+    let index: number
     if (match === undefined) {
-      if (this.head === this.mailbox.length) return
-      message = this.takeNext()
+      index = this.head < this.mailbox.length ? this.head : -1
     } else {
-      let index: number
       try {
         index = this.find(match, this.scan)
       } catch (error) {
-        this.cancelWait()
         this.exitWith(ExitReason.crash(Cause.die(error)))
         return
       }
-      if (index < 0) {
-        this.scan = this.mailbox.length
-        return
-      }
-      message = this.takeAt(index)
+      if (index < 0) this.scan = this.mailbox.length
     }
-    this.waiter = undefined
-    this.match = undefined
-    this.status = Status.Running
-    resume(Effect.succeed(message))
+    if (index >= 0) {
+      const fiber = this.waiterFiber!
+      this.promote()
+      this.handOff(resume, fiber, index)
+    } else {
+      this.status = Status.Waiting
+    }
+  }
+
+  /**
+   * Several receives wait (rare): the first message that one of them accepts goes to the one
+   * waiting longest among those that accept it, as one Erlang `receive` with several clauses
+   * takes the first message any clause matches. Returns whether a receive was served.
+   */
+  private serveMany(): boolean {
+    const mailbox = this.mailbox
+    const waiters = this.waiters!
+    let from = this.match === undefined ? this.head : this.scan
+    for (const w of waiters) from = Math.min(from, w.match === undefined ? this.head : w.scan)
+    // The message's index, and who takes it: -1 for the first waiter, else its index in `waiters`.
+    let index = -1
+    let taker = -1
+    try {
+      search: for (let i = from; i < mailbox.length; i++) {
+        const message = mailbox[i]
+        if (this.match === undefined || (i >= this.scan && this.match(message))) {
+          index = i
+          break
+        }
+        for (let k = 0; k < waiters.length; k++) {
+          const w = waiters[k]!
+          if (w.match === undefined || (i >= w.scan && w.match(message))) {
+            index = i
+            taker = k
+            break search
+          }
+        }
+      }
+    } catch (error) {
+      this.exitWith(ExitReason.crash(Cause.die(error)))
+      return true
+    }
+    if (index < 0) {
+      this.scan = mailbox.length
+      for (const w of waiters) w.scan = mailbox.length
+      return false
+    }
+    if (taker < 0) {
+      const resume = this.waiter!
+      const fiber = this.waiterFiber!
+      this.promote()
+      this.handOff(resume, fiber, index)
+    } else {
+      const w = waiters[taker]!
+      waiters.splice(taker, 1)
+      if (waiters.length === 0) this.waiters = undefined
+      this.handOff(w.resume, w.fiber, index)
+    }
+    return true
+  }
+
+  /** Hands the message at `index` to a waiting receive and resumes its fiber. */
+  private handOff(resume: Resume, fiber: AnyFiber, index: number): void {
+    this.handOffNow(fiber, index)
+    // `waiting` while another receive of the process still waits.
+    this.status = this.waiter === undefined ? Status.Running : Status.Waiting
+    // With Effect's default scheduler the fiber takes the message before `resume` returns;
+    // `takeHandoff` wakes the process again if another of its receives waits.
+    resume(takeHandoff)
   }
 
   // --------------------------------------------------------------------------
@@ -314,6 +585,14 @@ export class ProcessImpl extends PidBase implements Runnable {
     }
   }
 
+  /** The process is ending: no receive of it waits any more. */
+  private dropWaiters(): void {
+    this.waiter = undefined
+    this.waiterFiber = undefined
+    this.match = undefined
+    this.waiters = undefined
+  }
+
   /**
    * Ends the process with `reason`: its fiber is interrupted (finalizers run) and the reason is
    * what links and monitors see. The interruption runs from the run queue, never nested in the
@@ -323,8 +602,7 @@ export class ProcessImpl extends PidBase implements Runnable {
     if (this.status >= Status.Exiting) return
     this.status = Status.Exiting
     this.exitReason = reason
-    this.waiter = undefined
-    this.match = undefined
+    this.dropWaiters()
     const fiber = this.fiber
     if (fiber !== undefined && Fiber.getCurrent() === fiber) {
       fiber.interruptUnsafe()
@@ -340,10 +618,14 @@ export class ProcessImpl extends PidBase implements Runnable {
       (Exit.isSuccess(exit) ? ExitReason.normal : ExitReason.crash(exit.cause))
     this.exitReason = reason
     this.status = Status.Dead
-    this.waiter = undefined
-    this.match = undefined
+    this.dropWaiters()
     this.runtime.exitedDelivered += this.delivered
     this.runtime.discarded += this.messageCount
+    if (this.handoffFiber !== undefined) {
+      this.runtime.discarded++
+      this.handoff = undefined
+      this.handoffFiber = undefined
+    }
     this.mailbox = emptyMailbox
     this.head = 0
     this.fiber = undefined
@@ -439,8 +721,179 @@ export class ProcessImpl extends PidBase implements Runnable {
 }
 
 // ----------------------------------------------------------------------------
+// Receive
+// ----------------------------------------------------------------------------
+
+/**
+ * The process of the latest hand-off: with Effect's default scheduler the fiber takes the
+ * message right after, so `takeHandoff` finds its process here without a context lookup (it
+ * checks, and looks the process up when another hand-off came in between).
+ */
+let handing: ProcessImpl | undefined = undefined
+
+const handingOf = (fiber: AnyFiber): ProcessImpl => {
+  const process = handing !== undefined && handing.handoffFiber === fiber ? handing : currentProcessOf(fiber)!
+  handing = undefined
+  return process
+}
+
+/**
+ * The step that passes a handed message on (see {@link ProcessImpl}): a `Sync` step, so the
+ * message goes straight to the receive's continuation, with no point in between where the fiber
+ * could yield or be interrupted. Shared by every receive: no allocation per message.
+ */
+const takeHandoff: Effect.Effect<unknown> = Effect.sync(() => {
+  const fiber = Fiber.getCurrent()!
+  return handingOf(fiber).takeHandoff(fiber)
+})
+
+/** {@link takeHandoff} for a receive with an `after` clause. */
+const takeHandoffSome: Effect.Effect<Option.Option<unknown>> = Effect.sync(() => {
+  const fiber = Fiber.getCurrent()!
+  return Option.some(handingOf(fiber).takeHandoff(fiber))
+})
+
+const timedOut: Effect.Effect<Option.Option<unknown>> = Effect.succeed(Option.none())
+
+/**
+ * The cleanup of a waiting receive, run by its fiber when interrupted: one shared effect (the
+ * wait is known by its fiber), so a wait costs no closure for it.
+ */
+const abandonReceive: Effect.Effect<void> = Effect.withFiber((fiber) => {
+  currentProcessOf(fiber)?.abandon(fiber)
+  return Effect.void
+})
+
+/**
+ * The cleanup a wait of `fiber` registers. None for the process's own fiber, the hot path (a
+ * receive loop, a GenServer waiting for its next message): that fiber is interrupted only when
+ * the process exits, which drops its waits and mailbox anyway, and a wait without cleanup
+ * spares Effect's finalizer frame (two allocations per wait). Every other fiber of the process
+ * (`Effect.timeout`, a race, a forked receive) gets one.
+ */
+const cleanupOf = (process: ProcessImpl, fiber: AnyFiber): Effect.Effect<void> | undefined =>
+  fiber === process.fiber ? undefined : abandonReceive
+
+/**
+ * `receive()`: takes the next message, or waits for one. The next message is moved to the
+ * hand-off slot and passed on by `takeHandoff`, so a yield between the look and the take
+ * cannot lose it.
+ *
+ * @internal
+ */
+export const receiveNext: Effect.Effect<unknown> = Effect.withFiber((fiber) => {
+  const process = currentProcessOf(fiber)!
+  if (process.head < process.mailbox.length && process.handoffFiber === undefined && process.waiter === undefined) {
+    process.handOffNow(fiber, process.head)
+    return takeHandoff
+  }
+  return receiveWait
+})
+
+/**
+ * The waiting half of `receive()`: its register looks at the mailbox again (a message may have
+ * come since `receiveNext` looked, if the fiber yielded in between) and, in the same turn,
+ * either hands the message over or parks.
+ */
+const receiveWait: Effect.Effect<unknown> = Effect.callback<unknown>((resume) => {
+  const fiber = Fiber.getCurrent()!
+  const process = currentProcessOf(fiber)!
+  if (process.handoffFiber === undefined && process.waiter === undefined) {
+    if (process.head < process.mailbox.length) {
+      process.handOffNow(fiber, process.head)
+      return resume(takeHandoff)
+    }
+    process.wait(resume, undefined, fiber, process.mailbox.length)
+    return cleanupOf(process, fiber)
+  }
+  return queue(process, fiber, resume, undefined)
+})
+
+/** A receive that may have to wait its turn behind other receives (see `ProcessImpl.ready`). */
+const queue = (
+  process: ProcessImpl,
+  fiber: AnyFiber,
+  resume: Resume,
+  match: Match | undefined
+): Effect.Effect<void> | undefined => {
+  if (process.ready(fiber)) {
+    const index = match === undefined
+      ? (process.head < process.mailbox.length ? process.head : -1)
+      : process.find(match, process.head)
+    if (index >= 0) {
+      process.handOffNow(fiber, index)
+      resume(takeHandoff)
+      return undefined
+    }
+    process.wait(resume, match, fiber, process.mailbox.length)
+  } else {
+    process.wait(resume, match, fiber, process.head)
+  }
+  return cleanupOf(process, fiber)
+}
+
+/**
+ * `receive({ match })`: takes the first message `match` accepts, or waits for one.
+ *
+ * @internal
+ */
+export const receiveMatching = (match: Match): Effect.Effect<unknown> =>
+  Effect.callback<unknown>((resume) => {
+    const fiber = Fiber.getCurrent()!
+    return queue(currentProcessOf(fiber)!, fiber, resume, match)
+  })
+
+/**
+ * `receive({ timeout })`, with or without `match`: `Option.some` of the message, or
+ * `Option.none()` once `millis` passed (0: only look; `Infinity`: wait as long as it takes).
+ *
+ * @internal
+ */
+export const receiveTimed = (match: Match | undefined, millis: number): Effect.Effect<Option.Option<unknown>> =>
+  Effect.callback<Option.Option<unknown>>((resume) => {
+    const fiber = Fiber.getCurrent()!
+    const process = currentProcessOf(fiber)!
+    const ready = process.ready(fiber)
+    if (ready) {
+      const index = match === undefined
+        ? (process.head < process.mailbox.length ? process.head : -1)
+        : process.find(match, process.head)
+      if (index >= 0) {
+        process.handOffNow(fiber, index)
+        return resume(takeHandoffSome)
+      }
+      if (millis === 0) return resume(timedOut)
+    }
+    const scan = ready ? process.mailbox.length : process.head
+    if (millis === Infinity) {
+      process.wait(() => resume(takeHandoffSome), match, fiber, scan)
+      return cleanupOf(process, fiber)
+    }
+    const timers = process.runtime.timers
+    // A receive that is not ready with timeout 0 still waits its turn, for no time: the
+    // timer fires in the timers' next round.
+    const timer = timers.add(millis, () => {
+      if (process.cancelWait(fiber)) resume(timedOut)
+    })
+    process.wait(() => {
+      timers.cancel(timer)
+      resume(takeHandoffSome)
+    }, match, fiber, scan)
+    return Effect.sync(() => {
+      timers.cancel(timer)
+      process.abandon(fiber)
+    })
+  })
+
+// ----------------------------------------------------------------------------
 // Node runtime
 // ----------------------------------------------------------------------------
+
+/** A pending `sendAfter`: its timer and where the message goes (a pid, or a name looked up then). @internal */
+export interface SendTimer {
+  readonly timer: Timer
+  readonly dest: PidLike | string
+}
 
 /** The service key under which a process's fiber finds its own process. @internal */
 export const CurrentProcessKey = "effect-otp/CurrentProcess"
@@ -472,7 +925,7 @@ export class NodeRuntime {
   readonly suspended = new Set<ProcessImpl>()
   readonly timers: Timers
   /** Pending `sendAfter` timers by reference id, for `cancelTimer`. */
-  readonly sendTimers = new Map<number, Timer>()
+  readonly sendTimers = new Map<number, SendTimer>()
   private runQueue: Array<Runnable> = []
   private runHead = 0
   private drainPending = false
