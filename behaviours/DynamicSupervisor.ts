@@ -50,6 +50,10 @@
  *   `auto_shutdown => never` (Elixir's DynamicSupervisor ignores the key).
  * - A shutdown of `0` ms is accepted, as OTP does (Elixir's DynamicSupervisor asks for more).
  * - {@link whichChildren} reports each child's id from its spec (Elixir: `:undefined`).
+ * - A child whose restart returns `ignore` is forgotten, as Elixir's DynamicSupervisor does;
+ *   OTP 25's `simple_one_for_one` keeps it as a child without a pid for good.
+ * - {@link terminateChild} of a pid that has already exited is {@link NotAChild}, as Elixir's
+ *   `{:error, :not_found}`; OTP's `simple_one_for_one` answers `ok` for any dead pid.
  *
  * @since 0.1.0
  */

@@ -50,7 +50,9 @@
  * - A restart whose start fails gets a `start_error` report and is tried again after the
  *   messages already queued (OTP's `try_again_restart`); each try counts against the intensity,
  *   so a child that cannot start again ends in the supervisor's shutdown. Meanwhile the child
- *   (and the siblings waiting to start after it) show as `"restarting"` in {@link whichChildren}.
+ *   shows as `"restarting"` in {@link whichChildren}; the other children of its group that are
+ *   not running (the ones waiting to start after it, or one whose start returned `ignore`) show
+ *   as not running, as in OTP, and the retry starts the group again.
  * - Shutdown: children are stopped in reverse start order, each by its `shutdown`
  *   (`brutalKill`, a timeout in ms then `kill`, or `infinity`). A child that ends with another
  *   reason than its shutdown asks for (killed when its time ran out, or crashed) gets a
@@ -600,18 +602,19 @@ const stopGroup = (state: State, child: Child) =>
  * A restart of `member` failed: a `start_error` report, and the restart is tried again after the messages
  * already queued (OTP's `try_again_restart`), as a restart of its own: it counts against the
  * intensity, so a child that cannot start again ends in the supervisor's shutdown. Meanwhile
- * `members` not running show as restarting.
+ * `member` shows as restarting; the other children of its group that are not running show as
+ * not running, as in OTP (`restart_multiple_children` marks only the child that failed), and the
+ * retry starts them again.
  */
 const retryLater = (
   fiber: Fiber.Fiber<unknown, unknown>,
   state: State,
-  members: ReadonlyArray<Child>,
   member: Child,
   failure: unknown
 ): void => {
   const reason = restartFailed(fiber, member.spec, failure)
   const generation = ++state.generation
-  for (const c of members) if (c.pid === undefined) c.restarting = generation
+  member.restarting = generation
   Process.sendUnsafe(currentProcessOf(fiber)!, new RestartDue(member.spec.id, generation, reason))
 }
 
@@ -627,7 +630,7 @@ const restartOne = (state: State, child: Child): Effect.Effect<GenServer.CastRes
       launched(state, child, pid)
       return GenServer.noreply(state)
     }, (started, fiber) => {
-      if (started._tag === "Failed") retryLater(fiber, state, [child], child, started.reason)
+      if (started._tag === "Failed") retryLater(fiber, state, child, started.reason)
       return GenServer.noreply(state)
     })
 
@@ -640,7 +643,7 @@ function* restartGroupBody(this: { readonly state: State; readonly child: Child 
     const started = yield* launch(state, member)
     if (started._tag === "Failed") {
       yield* Effect.withFiber((fiber) => {
-        retryLater(fiber, state, members, member, started.reason)
+        retryLater(fiber, state, member, started.reason)
         return Effect.void
       })
       return GenServer.noreply(state)

@@ -26,11 +26,16 @@ export type Outcome =
   | { readonly _tag: "Error"; readonly side: "erlang" | "effect"; readonly error: string }
 
 /** A side's observation as canonical steps, deliberate differences normalized. */
-export const canonical = (scenario: Model.Scenario, observation: Observation & { readonly _tag: "Steps" }): ReadonlyArray<Step> =>
+export const canonical = (
+  scenario: Model.Scenario,
+  observation: Observation & { readonly _tag: "Steps" },
+  side: "erlang" | "effect"
+): ReadonlyArray<Step> =>
   observation.steps.map((step, i) => {
     const killed = Differences.killedSupervisor(scenario, i)
     const events = killed === undefined ? step.events : Differences.normalizeKill(step.events, killed)
-    return { events: events.map(renderEvent).sort(), tree: renderTree(step.tree), time: step.time }
+    const tree = side === "erlang" ? Differences.dropIgnoredDynamicChildren(step.tree) : step.tree
+    return { events: events.map(renderEvent).sort(), tree: renderTree(tree), time: step.time }
   })
 
 const sameStep = (a: Step | undefined, b: Step | undefined): boolean =>
@@ -54,8 +59,8 @@ const hitsOf = (scenario: Model.Scenario, steps: ReadonlyArray<Step>): Array<str
 export const compare = (scenario: Model.Scenario, erlang: Observation, effect: Observation): Outcome => {
   if (erlang._tag === "Error") return { _tag: "Error", side: "erlang", error: erlang.error }
   if (effect._tag === "Error") return { _tag: "Error", side: "effect", error: effect.error }
-  const e = canonical(scenario, erlang)
-  const f = canonical(scenario, effect)
+  const e = canonical(scenario, erlang, "erlang")
+  const f = canonical(scenario, effect, "effect")
   const length = Math.max(e.length, f.length)
   for (let i = 0; i < length; i++) {
     if (!sameStep(e[i], f[i])) {

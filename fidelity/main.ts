@@ -145,7 +145,7 @@ const main = async () => {
         console.log(`\nmatch ${c.kind} #${c.index} (${reproduce(c)})`)
         console.log(`scenario: ${JSON.stringify(c.scenario)}`)
         if (e._tag === "Steps" && f._tag === "Steps") {
-          console.log(formatTraces(c.scenario, { step: -1, erlang: canonical(c.scenario, e), effect: canonical(c.scenario, f) }))
+          console.log(formatTraces(c.scenario, { step: -1, erlang: canonical(c.scenario, e, "erlang"), effect: canonical(c.scenario, f, "effect") }))
         }
       }
       continue

@@ -266,7 +266,7 @@ describe("intensity", () => {
       yield* Supervisor.stop(sup)
       yield* takeLog
 
-      // oneForAll: the sibling waits as restarting while the tries fail, then both start in order.
+      // oneForAll: the sibling waits (not running) while the tries fail, then both start in order.
       const b = flakyWorker({ id: "b", log }, 1)
       const all = yield* Supervisor.start([b.spec, worker({ id: "c", log })], { strategy: "oneForAll", intensity: 5 })
       yield* takeLog
@@ -292,6 +292,38 @@ describe("intensity", () => {
       assert.strictEqual((yield* Process.processes).length, 1)
     })).pipe(Effect.provide(Node.layer()), logs.provide)
   })
+
+  it.effect("a group restart that fails marks only the failed child restarting; an ignored sibling is not running, and restartChild starts it (OTP's restart_multiple_children)", () =>
+    inNode(Effect.gen(function*() {
+      const log = yield* Process.self
+      // w1 runs once, then its starts return ignore; w2 runs once, then fails one start.
+      let w1Starts = 0
+      const w1 = ChildSpec.worker(
+        "w1",
+        Effect.suspend(() =>
+          Effect.map(
+            GenServer.startLink(Worker, { id: "w1", log, init: ++w1Starts === 1 ? "ok" : "ignore" }),
+            (server) => server.pid!
+          )
+        )
+      )
+      const w2 = flakyWorker({ id: "w2", log }, 1)
+      const sup = yield* Supervisor.start([w1, w2.spec], { strategy: "restForOne", intensity: 5 })
+      yield* takeLog
+      yield* crash(sup, "w1")
+      // The restart starts w1 (it ignores) and w2 (it fails); the retry is a restart of w2's own
+      // group (restForOne: w2 and after), where w2 starts.
+      assert.deepStrictEqual(yield* nextLog, ["stopped", "w2", "Shutdown"])
+      assert.deepStrictEqual(yield* nextLog, ["started", "w2"])
+      assert.strictEqual(w2.starts(), 3)
+      assert.strictEqual(w1Starts, 2)
+      assert.strictEqual(yield* pidOf(sup, "w1"), undefined)
+      assert.isTrue(typeof (yield* pidOf(sup, "w2")) === "object")
+      // Not restarting: restartChild may start it (and it ignores once more: still not running).
+      assert.strictEqual(yield* Supervisor.restartChild(sup, "w1"), undefined)
+      assert.strictEqual(w1Starts, 3)
+      yield* Supervisor.stop(sup)
+    })))
 
   it("the supervisor gives up exactly when more than `intensity` restarts fall within `period` (property)", () =>
     fc.assert(

@@ -191,7 +191,16 @@ sup_step(Ctx = #{col := Col}, Step = #{op := Op, desc := Desc}, Advance) ->
                     gen_server:cast(Col, {noop, Desc}),
                     [];
                 Pid ->
-                    [client(Ctx, Desc, fun() -> supervisor:terminate_child(last(Ctx, Sup), Pid) end)]
+                    %% Deliberate difference dyn-terminate-dead-pid: a pid that is no longer
+                    %% alive is not_found, as Elixir's DynamicSupervisor answers (OTP's
+                    %% simple_one_for_one answers ok).
+                    [client(Ctx, Desc, fun() ->
+                        Alive = is_process_alive(Pid),
+                        case supervisor:terminate_child(last(Ctx, Sup), Pid) of
+                            ok when not Alive -> {error, not_found};
+                            Result -> Result
+                        end
+                    end)]
             end;
         fail_starts ->
             #{target := Target, n := N, mode := Mode} = Step,
