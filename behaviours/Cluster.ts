@@ -207,7 +207,8 @@ import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Stream from "effect/Stream"
-import { CallExit, CallTimeout, NoProc, UnknownRequest } from "../lib/Errors.js"
+import { BadArgument, CallExit, CallTimeout, NoProc, UnknownRequest } from "../lib/Errors.js"
+import { durationMillis } from "../lib/internal/timers.js"
 import * as ExitReason from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
@@ -1108,8 +1109,10 @@ class ClusterTarget implements Gen.Remote {
     options?: { readonly timeout?: Gen.Timeout | undefined }
   ): Effect.Effect<unknown, any> {
     const { _tag: tag, payload } = message as { readonly _tag: string; readonly payload: unknown }
-    const method = this.client[tag]
-    if (method === undefined) return Effect.fail(new UnknownRequest({ target: this.label, tag }))
+    // Only the entity's own requests: a tag an untyped caller made (`constructor`, `__proto__`)
+    // must not reach the client object's prototype.
+    const method = this.rpcs.has(tag) ? this.client[tag] : undefined
+    if (method === undefined) return Effect.fail(new UnknownRequest({ target: this.label, tag: String(tag) }))
     const timeout = options?.timeout
     const millis = timeout === undefined
       ? 5000
@@ -1139,7 +1142,7 @@ class ClusterTarget implements Gen.Remote {
 
   cast(message: unknown): Effect.Effect<void> {
     const { _tag: tag, payload } = message as { readonly _tag: string; readonly payload: unknown }
-    const method = this.client[tag]
+    const method = this.rpcs.has(tag) ? this.client[tag] : undefined
     if (method === undefined) return Effect.void
     // A cast never fails (OTP drops one it cannot deliver); it returns once the owning runner
     // has the message, waiting while the entity's shard has no owner.
@@ -1255,6 +1258,10 @@ export interface MonitorOptions {
  * `Process.demonitor(ref, { flush: true })` ends it; the proxy process behind a cluster
  * monitor then stops within one ping interval.
  *
+ * A bad option (a duration that is negative, `NaN` or no duration, a `pingFailures` that is not
+ * a positive integer) is a `BadArgument` defect of the caller, as a bad argument to
+ * `erlang:monitor/3` raises `badarg`.
+ *
  * @category monitors
  * @since 0.1.0
  */
@@ -1269,23 +1276,46 @@ export const monitor = (
         ? Process.monitor(pid.value)
         : Effect.map(Process.spawnMonitor(Process.exitWith(ExitReason.noproc)), ([, ref]) => ref))
   }
+  // A bad option is a defect of the caller, as a bad argument to `erlang:monitor/3` raises.
+  const ping = pingOptions(options)
+  if (ping instanceof BadArgument) return Effect.die(ping)
   return Effect.gen(function*() {
     const caller = yield* Process.self
-    const [, monitorRef] = yield* Process.spawnMonitor(watchEntity(target, caller, options))
+    const [, monitorRef] = yield* Process.spawnMonitor(watchEntity(target, caller, ping))
     return monitorRef
   })
+}
+
+/** {@link MonitorOptions} checked, in milliseconds. */
+interface PingOptions {
+  readonly intervalMillis: number
+  readonly timeoutMillis: number
+  readonly failures: number
+}
+
+/** Checks a monitor's options as every duration a user gives is checked: `BadArgument` if one is bad. */
+const pingOptions = (options: MonitorOptions | undefined): PingOptions | BadArgument => {
+  const intervalMillis = durationMillis("Cluster.monitor pingInterval", options?.pingInterval ?? "1 second", false)
+  if (typeof intervalMillis !== "number") return intervalMillis
+  const timeoutMillis = durationMillis("Cluster.monitor pingTimeout", options?.pingTimeout ?? "2 seconds", false)
+  if (typeof timeoutMillis !== "number") return timeoutMillis
+  const failures = options?.pingFailures ?? 3
+  if (typeof failures !== "number" || !Number.isInteger(failures) || failures < 1) {
+    return new BadArgument({ operation: "Cluster.monitor", reason: `pingFailures must be a positive integer, got ${String(failures)}` })
+  }
+  return { intervalMillis, timeoutMillis, failures }
 }
 
 const watchEntity = (
   target: ClusterTarget,
   caller: Pid.Pid,
-  options: MonitorOptions | undefined
+  options: PingOptions
 ): Effect.Effect<void, never, Process.CurrentProcess> =>
   Effect.gen(function*() {
     const self = yield* Process.self
-    const interval = Duration.fromInputUnsafe(options?.pingInterval ?? "1 second")
-    const pingTimeout = Duration.fromInputUnsafe(options?.pingTimeout ?? "2 seconds")
-    const maxFailures = Math.max(1, options?.pingFailures ?? 3)
+    const interval = Duration.millis(options.intervalMillis)
+    const pingTimeout = Duration.millis(options.timeoutMillis)
+    const maxFailures = options.failures
     let runner: RunnerAddress.RunnerAddress | undefined
 
     // The entity side: incarnations and exits, re-attaching across graceful moves.

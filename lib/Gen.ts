@@ -22,6 +22,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Formatter from "effect/Formatter"
 import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
 import {
@@ -143,7 +144,7 @@ export type Target = Pid | Name | Remote
 
 const describe = (target: Target): Pid | string =>
   typeof target === "object" && "_tag" in target && target._tag === "Via"
-    ? `via(${String(target.key)})`
+    ? `via(${typeof target.key === "string" ? target.key : Formatter.format(target.key)})`
     : isRemote(target)
     ? target.label
     : target as Pid | string

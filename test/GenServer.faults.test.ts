@@ -312,6 +312,22 @@ describe("GenServer faults: bad callback results (OTP bad_return_value)", () => 
       assert.strictEqual(yield* GenServer.call(good, Get), 1)
     })).pipe(captureLogs().provide))
 
+  it.effect("a via key of any shape (no prototype, a symbol, a cycle) names the target in typed errors, never a defect", () =>
+    runTest(Effect.gen(function*() {
+      const registry: Gen.ViaRegistry<unknown> = {
+        registerName: () => Effect.succeed(Option.none()),
+        unregisterName: () => Effect.void,
+        whereisName: () => Effect.succeed(Option.none())
+      }
+      const cyclic: Record<string, unknown> = {}
+      cyclic["self"] = cyclic
+      for (const key of [Object.create(null), Symbol("k"), cyclic]) {
+        const error = yield* Effect.flip(GenServer.call(GenServer.ref(Loose, Gen.via(registry, key)), Get))
+        assert.strictEqual(error._tag, "NoProc")
+        assert.include(error.message, "via(")
+      }
+    })))
+
   it.effect("valid init results still start: ok with Infinity, ignore, stopWith", () =>
     runTest(Effect.gen(function*() {
       const self = yield* Process.self

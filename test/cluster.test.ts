@@ -135,6 +135,16 @@ describe("Cluster: calls and casts on a cluster reference", () => {
       // The entity goes on.
       assert.strictEqual(yield* GenServer.call(a, Balance), 0)
     })))
+  it.effect("a request tag that names an Object.prototype member is UnknownRequest (untyped callers); the entity goes on", () =>
+    run(Effect.gen(function*() {
+      const a = yield* Cluster.ref(Accounts, "proto")
+      for (const tag of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+        const error = yield* failure(GenServer.call(a, { _tag: tag } as never))
+        assert.strictEqual((error as { readonly _tag: string })._tag, "UnknownRequest", tag)
+        yield* GenServer.cast(a, { _tag: tag } as never)
+      }
+      assert.strictEqual(yield* GenServer.call(a, Deposit, { amount: 3 }), 3)
+    })))
 })
 
 describe("Cluster: virtual processes", () => {
@@ -256,6 +266,19 @@ describe("Cluster: monitors", () => {
       yield* Effect.flip(GenServer.call(a, Crash, { message: "unseen" }))
       yield* TestClock.adjust("2 seconds")
       assert.isTrue(Option.isNone(yield* Process.receive({ match: Process.isDownMessage, timeout: 0 })))
+    })))
+
+  it.effect("a bad monitor option is a BadArgument defect of the caller, and nothing is spawned", () =>
+    run(Effect.gen(function*() {
+      const a = yield* Cluster.ref(Accounts, "badping")
+      const before = (yield* Process.processes).length
+      for (const options of [{ pingInterval: -1 }, { pingTimeout: Number.NaN }, { pingInterval: "soon" }, { pingFailures: 0 }, { pingFailures: 1.5 }]) {
+        const exit = yield* Effect.exit(Cluster.monitor(a, options as never))
+        assert.isTrue(exit._tag === "Failure" && Cause.hasDies(exit.cause), JSON.stringify(options))
+        const defect = exit._tag === "Failure" ? Cause.squash(exit.cause) : undefined
+        assert.strictEqual((defect as { readonly _tag?: string })?._tag, "BadArgument", JSON.stringify(options))
+      }
+      assert.strictEqual((yield* Process.processes).length, before)
     })))
 
   it.effect("a local server is monitored the same way", () =>
