@@ -39,8 +39,8 @@
  *   integer), and there is no upper bound (Erlang refuses more than 2^32-1 ms).
  * - Interruption in Effect is cooperative: a process in an uninterruptible region finishes that
  *   region before an exit signal (even `kill`) ends it; its finalizers always run. Its name is
- *   freed, and its links and monitors fire, once they have run (Erlang frees the name as the
- *   exit starts: there is no user code in between).
+ *   freed as the exit starts, as in Erlang (a replacement may register it while the finalizers
+ *   still run); its links and monitors fire once they have run.
  * - Mailboxes hold any value; narrow them with a refinement in `receive({ match })` or decode
  *   them with Schema.
  * - A process may have several fibers (`Effect.forkChild`, `Effect.race`); several of them may

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Equal, Exit, Fiber, Hash, Option, Ref } from "effect"
+import { Cause, Deferred, Effect, Equal, Exit, Fiber, Hash, Option, Ref } from "effect"
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Node, Pid, Process } from "../index.js"
@@ -454,6 +454,25 @@ describe("names", () => {
       const error = yield* Effect.flip(Process.sendNamed("worker", "lost"))
       assert.instanceOf(error, Errors.NoProc)
       yield* Process.spawn(idle, { name: "worker" })
+    })))
+  it.effect("a name is free as the exit starts (Erlang's order): a replacement takes it while the old process's finalizers still run", () =>
+    inNode(Effect.gen(function*() {
+      const release = yield* Deferred.make<void>()
+      const old = yield* Process.spawn(Effect.ensuring(idle, Deferred.await(release)), { name: "svc" })
+      const ref = yield* Process.monitor(old)
+      yield* Effect.yieldNow
+      yield* Process.exit(old, ExitReason.kill)
+      yield* Effect.yieldNow
+      // Still exiting (its finalizer waits: no Down yet), and already nameless.
+      assert.isTrue(Option.isNone(yield* Process.receive({ match: isDownFor(ref), timeout: 0 })))
+      assert.isTrue(Option.isNone(yield* Process.whereis("svc")))
+      assert.instanceOf(yield* Effect.flip(Process.register("late", old)), Errors.NoProc)
+      const fresh = yield* Process.spawn(idle, { name: "svc" })
+      assert.isTrue(Equal.equals(Option.getOrThrow(yield* Process.whereis("svc")), fresh))
+      // The old one's exit, when its finalizer ends, leaves the new holder alone.
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason._tag, "Killed")
+      assert.isTrue(Equal.equals(Option.getOrThrow(yield* Process.whereis("svc")), fresh))
     })))
 })
 

@@ -593,6 +593,14 @@ export class ProcessImpl extends PidBase implements Runnable {
     this.waiters = undefined
   }
 
+  /** Removes this process's registered name, if it has one. */
+  freeName(): void {
+    const name = this.name
+    if (name === undefined) return
+    if (this.runtime.names.get(name) === this) this.runtime.names.delete(name)
+    this.name = undefined
+  }
+
   /**
    * Ends the process with `reason`: its fiber is interrupted (finalizers run) and the reason is
    * what links and monitors see. The interruption runs from the run queue, never nested in the
@@ -603,6 +611,9 @@ export class ProcessImpl extends PidBase implements Runnable {
     this.status = Status.Exiting
     this.exitReason = reason
     this.dropWaiters()
+    // The name is free as the exit starts, as in Erlang: a replacement may take it while this
+    // process's finalizers still run (its links and monitors fire once they have run).
+    this.freeName()
     const fiber = this.fiber
     if (fiber !== undefined && Fiber.getCurrent() === fiber) {
       fiber.interruptUnsafe()
@@ -960,10 +971,7 @@ export class NodeRuntime {
     process.prev = undefined
     process.next = undefined
     this.count--
-    if (process.name !== undefined) {
-      if (this.names.get(process.name) === process) this.names.delete(process.name)
-      process.name = undefined
-    }
+    process.freeName()
     if (this.count === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters
       this.idleWaiters = []
