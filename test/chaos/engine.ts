@@ -594,7 +594,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
 
     const schedule = new Schedule(tree, { seed: options.seed, ...options.schedule })
     const crashCalls: Array<Fiber.Fiber<void>> = []
-    const storms: Array<{ readonly cell: string; readonly pid: Pid.Pid; readonly round: number }> = []
+    const storms: Array<{ readonly id: string; readonly cell: string; readonly pid: Pid.Pid; readonly round: number }> = []
 
     const resolve = (target: Tree.Desc) =>
       Effect.gen(function*() {
@@ -658,7 +658,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
             problems.add("a storm could not be played (its cell was not whole)", `round ${round.index}: ${cell.name}`)
             return
           }
-          storms.push({ cell: cell.name, pid: cellPid, round: round.index })
+          storms.push({ id: cell.id, cell: cell.name, pid: cellPid, round: round.index })
           for (let i = 0; i < pids.length; i++) yield* strike(round.kills[i]!, pids[i]!)
           return
         }
@@ -688,7 +688,13 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
       const t1 = performance.now()
       for (let i = 0; i < round.yields; i++) yield* Effect.yieldNow
       const t2 = performance.now()
-      if (round.kind !== "normal") yield* requireWhole(`after round ${round.index} (${round.kind}: ${round.kills.map((k) => `${k.method} ${k.target.id}`).join(", ")})`)
+      if (round.kind !== "normal") {
+        const after = yield* requireWhole(`after round ${round.index} (${round.kind}: ${round.kills.map((k) => `${k.method} ${k.target.id}`).join(", ")})`)
+        const storm = storms.find((s) => s.round === round.index)
+        if (storm !== undefined && after !== undefined && samePid(after.current.get(storm.id), storm.pid)) {
+          problems.add("a storm's cell was not restarted by its parent", `round ${round.index}: ${storm.cell} is still ${storm.pid}`)
+        }
+      }
       yield* driver.advance(options.schedule.roundMillis)
       trace(`  play ${Math.round(t1 - t0)} yields(${round.yields}) ${Math.round(t2 - t1)} advance ${Math.round(performance.now() - t2)}`)
       figures.rounds++
