@@ -240,17 +240,39 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
     const { callTimeout } = options
     const trace = (line: string) => options.trace?.(`[${Math.round(performance.now() - wallStart)} ms, cpu ${Math.round(process.cpuUsage().user / 1000)}] ${line}`)
 
-    /** Runs `effect` while moving the clock on, so that its own timeouts can fire; undefined if it never ends. */
+    /**
+     * What the node and the checks have done so far: it changes as long as work goes on
+     * (starts, exits, the checks' own calls), whatever the clients do.
+     */
+    let checkCalls = 0
+    const activity = (): string =>
+      `${logs.starts} ${env.stats.inits} ${env.populator.started} ${Node.runtimeOf(node).count} ${checkCalls}`
+
+    /**
+     * Waits for `effect` (forked), moving the clock on only once nothing moves any more, so that
+     * its own timeouts fire only when it is stuck, never while it is merely slow (a check of
+     * 10k workers takes many event-loop turns). After `steps` such moves, or a long while of
+     * work that never settles, it is interrupted: undefined.
+     */
     const drive = <A, E, R>(effect: Effect.Effect<A, E, R>, steps = 5) =>
       Effect.gen(function*() {
         const fiber = yield* Effect.forkChild(effect)
-        for (let step = 0; step <= steps; step++) {
+        let last = activity()
+        let moves = 0
+        for (let block = 0; block < 400; block++) {
           for (let i = 0; i < options.settleYields; i++) {
             const exit = fiber.pollUnsafe()
             if (exit !== undefined) return exit
             yield* Effect.yieldNow
           }
-          if (step < steps) yield* driver.advance(callTimeout + 1)
+          const now = activity()
+          if (now !== last && block % 50 !== 49) {
+            last = now
+            continue
+          }
+          if (moves++ >= steps) break
+          yield* driver.advance(callTimeout + 1)
+          last = activity()
         }
         yield* Fiber.interrupt(fiber)
         return undefined
@@ -295,6 +317,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
           const children = yield* Effect.exit(
             GenServer.call(Tree.supervisorRef(sup.name), Supervisor.WhichChildren, undefined, { timeout: callTimeout })
           )
+          checkCalls++
           if (Exit.isFailure(children)) {
             found.add("a supervisor does not answer whichChildren", `${sup.name}: ${Cause.pretty(children.cause)}`)
             continue
@@ -308,6 +331,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
           }
         } else {
           const children = yield* Effect.exit(DynamicSupervisor.whichChildren(sup.name))
+          checkCalls++
           if (Exit.isFailure(children)) {
             found.add("a supervisor does not answer whichChildren", `${sup.name}: ${Cause.pretty(children.cause)}`)
             continue
@@ -380,6 +404,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
         const pid = current.get(w.id)
         if (pid === undefined) return Effect.void
         return Effect.map(Effect.exit(GenServer.call(Tree.workerRef(pid), Tree.Peek, undefined, { timeout: callTimeout })), (peek) => {
+          checkCalls++
           if (Exit.isFailure(peek)) {
             found.add("a worker does not answer", `${w.id} ${pid}: ${Cause.pretty(peek.cause)}`)
             return
@@ -730,11 +755,14 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
 
     trace("recovered; stopping the clients")
     control.running = false
-    // Every call still pending now has a timeout that the clock passes (or waits forever).
-    yield* driver.advance(callTimeout + 1)
+    // The clients finish their last call. One still pending after a while is given the clock:
+    // past its timeout it must end (a call without timeout may wait for a stuck server: hung).
     const all = [...clients, ...crashCalls]
-    for (let look = 0; look < 50 && all.some((f) => f.pollUnsafe() === undefined); look++) {
-      for (let i = 0; i < options.settleYields; i++) yield* Effect.yieldNow
+    for (let attempt = 0; attempt < 4 && all.some((f) => f.pollUnsafe() === undefined); attempt++) {
+      if (attempt > 0) yield* driver.advance(callTimeout + 1)
+      for (let look = 0; look < 50 && all.some((f) => f.pollUnsafe() === undefined); look++) {
+        for (let i = 0; i < options.settleYields; i++) yield* Effect.yieldNow
+      }
     }
     for (const [index, what] of pending) {
       figures.calls.hung++
