@@ -139,6 +139,7 @@ interface LogStats {
   starts: number
   giveUps: Array<{ readonly name: string; readonly pid: string }>
   failedRestarts: Array<string>
+  crashReports: number
   warnings: Map<string, number>
 }
 
@@ -158,8 +159,14 @@ const makeLogger = (stats: LogStats) =>
       stats.giveUps.push({ name, pid: String(annotations["supervisor"] ?? pid) })
       return
     }
-    if (logLevel === "Warn" && /restart of .* failed/.test(text)) {
+    if (annotations["context"] === "start_error") {
       stats.failedRestarts.push(parts.map((p) => (typeof p === "string" ? p : describe(p))).join(" "))
+      return
+    }
+    // gen_server's error report of a worker that crashed (the chaos crashes them on purpose): as
+    // OTP, logged beside the supervisor's own report.
+    if (annotations["report"] === "gen_server") {
+      stats.crashReports++
       return
     }
     if (logLevel === "Warn" || logLevel === "Fatal" || (logLevel === "Error" && annotations["report"] !== "supervisor")) {
@@ -207,7 +214,7 @@ const heapMb = (): number => {
 }
 
 export const run = (options: Options, driver: Driver): Effect.Effect<Report, never, Node.Node | Process.CurrentProcess> => {
-  const logs: LogStats = { starts: 0, giveUps: [], failedRestarts: [], warnings: new Map() }
+  const logs: LogStats = { starts: 0, giveUps: [], failedRestarts: [], crashReports: 0, warnings: new Map() }
   return runWith(options, driver, logs).pipe(
     Effect.provideService(Logger.CurrentLoggers, new Set([makeLogger(logs)])),
     Effect.provideService(References.MinimumLogLevel, "Debug")
