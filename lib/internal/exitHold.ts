@@ -17,7 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as ExitReason from "../ExitReason.js"
 import type { Timer } from "./timers.js"
-import { ExitMessage, ProcessImpl, Status, Watcher } from "./runtime.js"
+import { ExitMessage, ProcessImpl, Watcher } from "./runtime.js"
 
 /**
  * What runs as a process's fiber ends, given the reason it exits with: the Effect its exit waits
@@ -53,11 +53,8 @@ export const heldExit = (process: ProcessImpl, exit: Exit.Exit<unknown, unknown>
   const wait = hold(reason)
   if (wait === undefined) return undefined
   // Exiting from now on, with the reason the core will use: messages are dropped, the process
-  // is no longer alive, and a second exit signal has nothing left to do.
-  process.exitReason = reason
-  process.status = Status.Exiting
-  process.waiter = undefined
-  process.match = undefined
+  // is no longer alive, its name is free, and a second exit signal has nothing left to do.
+  process.beginExit(reason)
   return wait
 }
 
