@@ -54,6 +54,14 @@ export * as Reference from "./lib/Reference.js"
 export * as Gen from "./lib/Gen.js"
 
 /**
+ * The generic loop every behaviour runs on: the mailbox, system messages, code change,
+ * terminate and the error report, around a behaviour's own message handling.
+ *
+ * @since 0.1.0
+ */
+export * as Loop from "./lib/Loop.js"
+
+/**
  * System messages: inspect, suspend, trace and upgrade processes on the generic loop.
  *
  * @since 0.1.0

@@ -57,6 +57,7 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -72,7 +73,6 @@ import * as Process from "../lib/Process.js"
 import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
-import { currentProcessOf } from "../lib/internal/runtime.js"
 import {
   checkRestartFlags,
   checkSpec,
@@ -222,7 +222,8 @@ const restart = (state: State, child: Child): Effect.Effect<GenServer.CastResult
     if (started._tag === "Failed") {
       restartFailed(fiber, child.spec, started.reason)
       state.restarting.add(child)
-      Process.sendUnsafe(currentProcessOf(fiber)!, new RetryRestart(child))
+      const self = Context.get(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess)
+      Process.sendUnsafe(self, new RetryRestart(child))
     }
     return GenServer.noreply(state)
   })

@@ -4,7 +4,8 @@
  * A GenServer module is a value: its protocol (calls and casts, declared with Effect's
  * `Rpc.make`, so every request fixes its reply and error types) and its callbacks, which hold
  * only business logic. The generic part (start with synchronous init, naming, the call
- * protocol, the receive loop, system messages) lives once in the library.
+ * protocol, the receive loop, system messages, code change, the error report) is the library's
+ * (`Gen`, `Loop`, `Sys`, `Code`).
  *
  * ## A counter
  *
@@ -55,12 +56,15 @@
  * timers, the idle {@link timeout}), `handleContinue`, `terminate`, `codeChange`,
  * `formatStatus`. Results: {@link ok}, {@link ignore}, {@link reply}, {@link replyFailure},
  * {@link noreply}, {@link stopWith}; each takes an optional `{ timeout }` (idle timeout) or
- * `{ continue }` action.
+ * `{ continue }` action. Callbacks return their result directly, or as an Effect when they
+ * need services, time or other processes. A callback that fails or dies crashes the server:
+ * `terminate` runs, then the server exits with a `Crash` carrying the cause, which links,
+ * monitors and pending callers see.
  *
  * ## Supervision
  *
- * A supervisor starts a GenServer with {@link startLink} (the server is linked to it). A server
- * that traps exits gets its `terminate` called when its parent shuts it down.
+ * A supervisor starts a GenServer with {@link startLink} (see {@link childSpec}). A server that
+ * traps exits gets its `terminate` called when its parent shuts it down.
  *
  * ## Naming
  *
@@ -83,17 +87,6 @@
  * supervised, not for parallel CPU work (use fibers), nor as a cache hit by many readers on the
  * hot path (a Registry table or a `Ref` is read without a message round trip).
  *
- * ## Fast handlers
- *
- * A handler that needs no effect returns its result directly (`reply(...)`, `noreply(...)`):
- * the loop then takes no Effect step for it. A handler that does need effects and runs often
- * should not make a generator function per call (`(p, s) => Effect.gen(function*() {...})`):
- * on V8 each such function gets its own prototype and object shape, which cost 2 to 6 µs per
- * call measured here. Write the generator once, at module level, and pass the arguments as
- * `self`: `(p, s) => Effect.gen({ self: { p, s } }, addBody)` with
- * `function* addBody(this: { p: Payload; s: State }) {...}`. The library's own loops are
- * written that way.
- *
  * ## How it maps to OTP, and where it differs
  *
  * | OTP                              | effect-otp                                             |
@@ -111,10 +104,6 @@
  * | exit `{bad_return_value, V}`     | a `Crash` carrying `Errors.BadReturnValue` (see below)  |
  * | `format_status/1` gets and shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
  * | no `code_change`: `sys:change_code` fails with `undef` | no `codeChange`: the new code runs on the state as it is (Elixir's default `code_change` does the same) |
- *
- * Callbacks may return their result directly or as an Effect (to use services, time, other
- * processes). A callback that fails or dies crashes the server: `terminate` runs, then the
- * server exits with a `Crash` carrying the cause, which links, monitors and pending callers see.
  *
  * ## Faults
  *
@@ -140,55 +129,45 @@
  * - **Reading the state.** `Sys.getStatus` never stops a server: a `formatStatus` that throws,
  *   or returns an Effect (which is not run), shows `"<Module>.formatStatus crashed"` (or
  *   `"... returned an Effect"`) in place of the state, never the raw state it may be there to
- *   redact, as OTP shows `"Mod:format_status/1 crashed"`. The error report does the same.
+ *   redact. The error report does the same.
  * - **Error report.** A server that exits abnormally (any reason but `normal`, `shutdown` and
  *   `{shutdown, _}`), supervised or not, logs OTP's gen_server terminate report once at
- *   `Error`, from its own fiber, just before it exits:
- *   `** Generic server <name> (<Module>) terminating`, the last message in, the state as
- *   `formatStatus` shows it, and the reason with the crash's own message; the log entry's cause
- *   is the crash's `Cause`, which a logger prints with its stack. It is annotated
- *   `report: "gen_server"`, `pid`, `module` and `reason` (the tag). A supervised server's crash
- *   logs this report and then the supervisor's own (`report: "supervisor"`), as OTP logs both.
- *   A killed server logs nothing (none of its code runs), as in OTP. Differences: OTP also
- *   names the calling client and its stack (a caller here need not be a process), and
- *   proc_lib adds a crash report for every abnormal exit, a failed `init` included; here a
- *   failed `init` logs nothing, since its starter gets the reason as `InitFailed` (and a
- *   supervisor reports a child's failed start).
+ *   `Error`, just before it exits: `** Generic server <name> (<Module>) terminating`, the last
+ *   message in, the state as `formatStatus` shows it, and the reason, with the crash's `Cause`
+ *   as the log entry's cause; annotated `report: "gen_server"`, `pid`, `module` and `reason`
+ *   (see `Loop`). A supervised server's crash logs this report and then the supervisor's own
+ *   (`report: "supervisor"`), as OTP logs both. A killed server logs nothing, as in OTP.
+ *   Differences: OTP also names the calling client and its stack (a caller here need not be a
+ *   process), and proc_lib adds a crash report for every abnormal exit, a failed `init`
+ *   included; here a failed `init` logs nothing, since its starter gets the reason as
+ *   `InitFailed` (and a supervisor reports a child's failed start).
  *
  * ## Not here
  *
  * `hibernate` (V8 has no per-process heap to compact), `enter_loop` (a process becomes a
- * server only through {@link start}), `start_monitor` (start, then `Process.monitor`),
- * `multi_call` / `abcast` and `send_request` (fork calls as fibers, or use `Cluster` for other
- * nodes), and the `debug` start options (`Sys.trace` and `Sys.statistics` do that on a running
- * server).
+ * server only through {@link start}; `Loop.enter` is the generic one), `start_monitor` (start,
+ * then `Process.monitor`), `multi_call` / `abcast` and `send_request` (fork calls as fibers, or
+ * use `Cluster` for other nodes), and the `debug` start options (`Sys.trace` and
+ * `Sys.statistics` do that on a running server).
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import type * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Formatter from "effect/Formatter"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Duration from "effect/Duration"
 import type * as Rpc from "effect/rpc/Rpc"
-import type * as Tracer from "effect/Tracer"
-import type { CallError } from "../lib/Errors.js"
-import { BadReturnValue, UnknownRequest } from "../lib/Errors.js"
+import * as Code from "../lib/Code.js"
+import type { CallError, UnknownRequest } from "../lib/Errors.js"
 import * as ExitReason from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
+import { toExitReason } from "../lib/internal/loop.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import * as Sys from "../lib/Sys.js"
-import * as Telemetry from "../lib/Telemetry.js"
-import * as Code from "../lib/Code.js"
 import * as ChildSpec from "./ChildSpec.js"
-import * as reports from "./internal/reports.js"
-import { durationMillis } from "../lib/internal/timers.js"
+import * as internal from "./internal/server.js"
 
 // ----------------------------------------------------------------------------
 // Results
@@ -387,7 +366,7 @@ export const stopWith: {
  * @category messages
  * @since 0.1.0
  */
-export const timeout: { readonly _tag: "GenServerTimeout" } = { _tag: "GenServerTimeout" }
+export const timeout: { readonly _tag: "GenServerTimeout" } = internal.timeout
 
 // ----------------------------------------------------------------------------
 // Modules
@@ -608,7 +587,7 @@ export const make = <
   const module = { ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }
   // The handler tables are resolved once, here: a request tag (which an untyped caller
   // controls) only ever reaches an own handler of the definition, never `Object.prototype`.
-  handlersByModule.set(module, resolveHandlers(module))
+  internal.register(module)
   return module as any
 }
 
@@ -682,7 +661,7 @@ export const start = <M extends Any>(
 ): Effect.Effect<Server<M>, Gen.StartError, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
   Effect.flatMap(Code.resolve(module), (current) =>
     Effect.map(
-      Gen.start((ack) => serve(current as unknown as AnyModule, args, ack, undefined), options),
+      Gen.start((ack) => internal.serve(current as unknown as internal.AnyModule, args, ack, undefined), options),
       (pid) => ({ target: pid, pid })
     )) as any
 
@@ -704,7 +683,7 @@ export const startLink = <M extends Any>(
   Effect.flatMap(Process.self, (parent) =>
     Effect.flatMap(Code.resolve(module), (current) =>
       Effect.map(
-        Gen.startLink((ack) => serve(current as unknown as AnyModule, args, ack, parent), options),
+        Gen.startLink((ack) => internal.serve(current as unknown as internal.AnyModule, args, ack, parent), options),
         (pid) => ({ target: pid, pid })
       ))) as any
 
@@ -792,11 +771,6 @@ export const migrate = <From extends Schema.Top, S, R = never>(
   }
 }
 
-/** A request as it travels: the Rpc tag and its payload. */
-class Request {
-  constructor(readonly _tag: unknown, readonly payload: unknown) {}
-}
-
 /** The tag of what an untyped caller passed as a request (`undefined` for `null` or `undefined`). */
 const tagOf = (request: { readonly _tag: unknown } | null | undefined): unknown =>
   request === null || request === undefined ? undefined : request._tag
@@ -839,7 +813,7 @@ export const call: {
     ...args: [...PayloadArg<Req>, options?: O]
   ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | Gen.TimeoutOptionError<O>>
 } = (server: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
-  Gen.call(server.target, new Request(tagOf(request), args[0]), args[1] as Gen.CallOptions | undefined)
+  Gen.call(server.target, new internal.Request(tagOf(request), args[0]), args[1] as Gen.CallOptions | undefined)
 
 /**
  * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or
@@ -852,7 +826,7 @@ export const cast = <M extends Any, Req extends CastsOf<M>, E = never>(
   server: Server<M, E>,
   request: Req,
   ...args: PayloadArg<Req>
-): Effect.Effect<void> => Gen.cast(server.target, new Request(tagOf(request), args[0]))
+): Effect.Effect<void> => Gen.cast(server.target, new internal.Request(tagOf(request), args[0]))
 
 /**
  * Answers a call later, from any process, with the handle `handleCall` received (OTP's
@@ -888,798 +862,6 @@ export const stop = (
 const isServer = (u: unknown): u is Server<any> =>
   typeof u === "object" && u !== null && "target" in u && !("id" in u)
 
-/**
- * A reason a `stopWith` may carry: an exit reason, a `Crash` only with a real `Cause` (an
- * untyped `{ _tag: "Crash" }` is no reason anything downstream could read).
- */
-const isStopReason = (u: unknown): u is ExitReason.ExitReason =>
-  ExitReason.isExitReason(u) && (u._tag !== "Crash" || Cause.isCause(u.cause))
-
-/** An exit reason as is; any other value inside a `Crash` (OTP's exit with any term). */
-const toExitReason = (u: unknown): ExitReason.ExitReason => isStopReason(u) ? u : ExitReason.fail(u)
-
 const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
   a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
   (a._tag !== "Crash" || a === b)
-
-// ----------------------------------------------------------------------------
-// The loop
-// ----------------------------------------------------------------------------
-
-/** The module as the loop sees it: every type erased. */
-interface AnyModule {
-  readonly name: string
-  readonly version: string
-  readonly init: (args: unknown) => Returns<InitResult<unknown>, unknown>
-  readonly handleCall?: object
-  readonly handleCast?: object
-  readonly handleInfo?: (message: unknown, state: unknown) => unknown
-  readonly handleContinue?: (arg: unknown, state: unknown) => unknown
-  readonly terminate?: (reason: ExitReason.ExitReason, state: unknown) => unknown
-  readonly codeChange?: (oldVersion: string, oldState: unknown, extra: unknown) => unknown
-  readonly formatStatus?: (state: unknown) => unknown
-}
-
-type CallHandler = (payload: unknown, state: unknown, from: Gen.From) => unknown
-type CastHandler = (payload: unknown, state: unknown) => unknown
-
-/**
- * A module's call and cast handlers by request tag: the own, enumerable, function-valued
- * properties of its `handleCall` and `handleCast`, and nothing else. A tag such as
- * `constructor`, `toString` or `__proto__` finds nothing unless the module declared a handler
- * of that very name; the loop looks up string tags only (any other value could run its own
- * `toString`).
- */
-interface Handlers {
-  readonly calls: Table<CallHandler>
-  readonly casts: Table<CastHandler>
-}
-
-interface Table<F> {
-  readonly [tag: string]: F | undefined
-}
-
-/**
- * The prototype of every handler table: no members at all (not even `Object.prototype`'s, so
- * no `__proto__` accessor either), frozen. Performance: a table made from it keeps V8's fast
- * properties, and a lookup of the same tag message after message hits an inline cache, where
- * a `Map` or an object made by `Object.create(null)` (a dictionary) hashes the tag each time.
- */
-const noMembers: object = Object.freeze(Object.create(null))
-
-const ownFunctions = <F>(table: unknown): Table<F> => {
-  const out: Record<string, F> = Object.create(noMembers)
-  if (typeof table !== "object" || table === null) return out
-  for (const key of Object.keys(table)) {
-    // The descriptor, not `table[key]`: a getter is no handler, and is not run.
-    const descriptor = Object.getOwnPropertyDescriptor(table, key)
-    // An own data property, even for `__proto__` (no accessor on the table's chain).
-    if (descriptor !== undefined && typeof descriptor.value === "function") out[key] = descriptor.value as F
-  }
-  return out
-}
-
-const resolveHandlers = (module: { readonly handleCall?: unknown; readonly handleCast?: unknown }): Handlers => ({
-  calls: ownFunctions<CallHandler>(module.handleCall),
-  casts: ownFunctions<CastHandler>(module.handleCast)
-})
-
-/** The handlers of each module made by `make` (and of any other module value, once seen). */
-const handlersByModule = new WeakMap<object, Handlers>()
-/** The module looked up last: an upgrade of many servers asks for one module over and over. */
-let lastModule: AnyModule | undefined
-let lastHandlers: Handlers | undefined
-
-const handlersOf = (module: AnyModule): Handlers => {
-  if (module === lastModule) return lastHandlers!
-  let handlers = handlersByModule.get(module)
-  if (handlers === undefined) {
-    // A module value that `make` did not return (e.g. written by hand): resolved once, the same way.
-    handlers = resolveHandlers(module)
-    handlersByModule.set(module, handlers)
-  }
-  lastModule = module
-  lastHandlers = handlers
-  return handlers
-}
-
-const run = <A>(result: unknown): Effect.Effect<A, unknown, unknown> =>
-  Effect.isEffect(result) ? result as Effect.Effect<A, unknown, unknown> : Effect.succeed(result as A)
-
-/**
- * The loop's mutable registers; also what the server registers with the code server, which
- * reads `module` and may change an idle server's code in place (`changeIdle`).
- */
-class Loop implements Code.Tracked {
-  // The fields an upgrade reads and writes come first, so that they share the object's first
-  // cache line: an upgrade of many idle servers is bound by memory, one server after another.
-  /** The module the server runs: the code server reads it. */
-  module: AnyModule
-  /** The module's handler tables (see `Handlers`); changed with `module`. */
-  handlers: Handlers
-  state: unknown
-  /** Blocked in the main loop's plain `receive`: idle when the mailbox is empty too. */
-  parked = false
-  /** A code change running in place on another fiber; the loop waits for it (see `resume`). */
-  changing = false
-  readonly inbox: Process.Mailbox
-  timeout: number | undefined = undefined
-  continueArg: { readonly value: unknown } | undefined = undefined
-  /**
-   * The message being (or last) handled, for the error report if the server crashes: the
-   * request of a call (not the call, which holds the caller's handle), the cast, the info
-   * message, a `Continuing`, or `undefined`. One store per message.
-   */
-  last: unknown = undefined
-  suspended = false
-  trace = false
-  since: number
-  messagesIn = 0
-  messagesOut = 0
-  terminated = false
-  /** Resumes the loop once the in-place code change is done, if it woke meanwhile. */
-  waiter: (() => void) | undefined = undefined
-  readonly self: Pid
-  readonly parent: Pid | undefined
-  readonly startTime: number
-  readonly context: Context.Context<never>
-
-  constructor(
-    module: AnyModule,
-    state: unknown,
-    self: Pid,
-    parent: Pid | undefined,
-    startTime: number,
-    inbox: Process.Mailbox,
-    context: Context.Context<never>
-  ) {
-    this.module = module
-    this.handlers = handlersOf(module)
-    this.state = state
-    this.inbox = inbox
-    this.since = startTime
-    this.self = self
-    this.parent = parent
-    this.startTime = startTime
-    this.context = context
-  }
-
-  /** `Code.Tracked`: the `ChangeCode` system message, handled now on the caller's fiber. */
-  changeIdle(module: Code.Module, extra: unknown): Effect.Effect<void, Sys.SysError> | undefined {
-    if (!this.parked || this.changing || !this.inbox.waiting || this.inbox.messageCount > 0) return undefined
-    const next = module as AnyModule
-    // A module of another name goes through the message, which reports it.
-    if (next.name !== this.module.name || !isModule(next)) return undefined
-    // The services the code change needs are the server's own: `context` provides them.
-    const change = this.changeCode(next, extra) as Effect.Effect<void, Sys.SysError>
-    if (change === Exit.void || Exit.isExit(change)) return change
-    // Asynchronous: the loop, if a message wakes it, waits until the change ends, however it
-    // ends (an interrupted upgrade leaves the old code and state).
-    this.changing = true
-    return Effect.provideContext(change, this.context).pipe(
-      Effect.ensuring(Effect.sync(() => {
-        this.changing = false
-        const waiter = this.waiter
-        this.waiter = undefined
-        if (waiter !== undefined) waiter()
-      }))
-    )
-  }
-
-  /**
-   * Runs `next`'s `codeChange` on the state and swaps module and state if it succeeds; the
-   * old code and state stay otherwise. An `Exit` when that was synchronous (a plain value, or
-   * an Effect that is already an `Exit`, as `migrate` returns; `Exit.void` itself when the
-   * change went through), else the Effect to run.
-   */
-  changeCode(next: AnyModule, extra: unknown): Effect.Effect<void, Sys.SysError, unknown> {
-    if (next.codeChange === undefined) {
-      this.setModule(next)
-      return Exit.void
-    }
-    let migrated: unknown
-    try {
-      migrated = next.codeChange(this.module.version, this.state, extra)
-    } catch (error) {
-      return Exit.fail(codeChangeFailed(Cause.die(error)))
-    }
-    // A plain new state (checked here rather than by `Effect.isEffect`, so that the check sees
-    // one kind of state and stays cheap over an upgrade of many servers).
-    if ((typeof migrated !== "object" && typeof migrated !== "function") || migrated === null || !(Effect.TypeId in migrated)) {
-      this.setModule(next)
-      this.state = migrated
-      return Exit.void
-    }
-    if (Exit.isExit(migrated)) return this.swap(next, migrated)
-    return Effect.flatMap(Effect.exit(migrated as Effect.Effect<unknown, unknown, unknown>), (exit) => this.swap(next, exit))
-  }
-
-  private swap(next: AnyModule, migrated: Exit.Exit<unknown, unknown>): Exit.Exit<void, Sys.SysError> {
-    if (Exit.isFailure(migrated)) return Exit.fail(codeChangeFailed(migrated.cause))
-    // The code server reads `module`: nothing else to tell it.
-    this.setModule(next)
-    this.state = migrated.value
-    return Exit.void
-  }
-
-  /** Swaps the module and its handler tables together. */
-  setModule(next: AnyModule): void {
-    this.module = next
-    this.handlers = handlersOf(next)
-  }
-}
-
-const codeChangeFailed = (cause: Cause.Cause<unknown>): Sys.SysError =>
-  new Sys.SysError({ request: "ChangeCode", reason: `codeChange failed: ${ExitReason.format(ExitReason.crash(cause))}`, cause })
-
-/** Waits, after a wake-up, for an in-place code change that is still running. */
-const awaitCodeChange = (loop: Loop): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
-    if (!loop.changing) return resume(Effect.void)
-    loop.waiter = () => resume(Effect.void)
-  })
-
-const serve = (
-  module: AnyModule,
-  args: unknown,
-  ack: Gen.Ack,
-  parent: Pid | undefined
-): Effect.Effect<void, unknown, unknown> =>
-  Effect.flatMap(
-    Effect.gen({ self: new Starting(module, args, ack, parent) }, initBody),
-    (loop) => loop === undefined ? Effect.void : runServer(loop)
-  )
-
-/**
- * What `init` needs. The process's root effect (which holds this) stays referenced for the
- * process's whole life, so `initBody` lets go of the arguments and the acknowledgement (and
- * so of the starter's state that it holds) once the server runs.
- */
-class Starting {
-  constructor(
-    public module: AnyModule | undefined,
-    public args: unknown,
-    public ack: Gen.Ack | undefined,
-    readonly parent: Pid | undefined
-  ) {}
-}
-
-/**
- * Runs `init` and acknowledges the start; returns the loop's registers once the server runs.
- * It ends there, so that the start's arguments, the acknowledgement and this generator are not
- * kept for the server's whole life. `init`'s result is checked as gen_server's `init_it`
- * checks it: anything but `ok` (with a valid action), `ignore` or `stopWith` (with an exit
- * reason) fails the start with `BadReturnValue`, and the process exits without running.
- */
-function* initBody(this: Starting) {
-  const { args, parent } = this
-  const module = this.module!
-  const ack = this.ack!
-  this.module = undefined
-  this.args = undefined
-  this.ack = undefined
-  const initResult = yield* Effect.exit(Effect.suspend(() => run<unknown>(module.init(args))))
-  if (Exit.isFailure(initResult)) {
-    const reason = ExitReason.crash(initResult.cause)
-    yield* ack({ _tag: "Stop", reason })
-    return yield* Process.exitWith(reason)
-  }
-  const init = initResult.value as InitResult<unknown> | null | undefined
-  const tag = typeof init === "object" && init !== null ? init._tag : undefined
-  if (tag === "Ignore") {
-    yield* ack({ _tag: "Ignore" })
-    return
-  }
-  if (tag === "Stop" && isStopReason((init as Stop<undefined>).reason)) {
-    const reason = (init as Stop<undefined>).reason
-    yield* ack({ _tag: "Stop", reason })
-    return yield* Process.exitWith(reason)
-  }
-  const ok = init as Ok<unknown>
-  const loop = tag === "Ok" && "state" in ok
-    ? new Loop(
-      module,
-      ok.state,
-      yield* Process.self,
-      parent,
-      yield* Clock.currentTimeMillis,
-      yield* Process.mailbox,
-      yield* Effect.context<never>()
-    )
-    : undefined
-  if (loop === undefined || !setAction(loop, ok.action)) {
-    const reason = badReturnValue(module, "init", undefined, init)
-    yield* ack({ _tag: "Stop", reason })
-    return yield* Process.exitWith(reason)
-  }
-  yield* Code.track(loop)
-  yield* ack({ _tag: "Ok" })
-  return loop
-}
-
-/**
- * The server's life after `init`: the main loop, then `terminate` (after a crash in a callback;
- * a stop ran it already), the error report of an abnormal exit, and the exit.
- */
-const runServer = (loop: Loop): Effect.Effect<void, unknown, unknown> =>
-  Effect.flatMap(Effect.exit(mainLoop(loop)), (exit) => {
-    if (Exit.isSuccess(exit)) return finish(loop, exit.value)
-    const reason = ExitReason.crash(exit.cause)
-    // `terminate` already ran if it is what crashed (after a stop): the server exits with that crash.
-    if (loop.terminated) return finish(loop, reason)
-    return Effect.flatMap(
-      Effect.exit(runTerminate(loop, reason)),
-      (terminated) => finish(loop, Exit.isFailure(terminated) ? ExitReason.crash(terminated.cause) : reason)
-    )
-  })
-
-/**
- * Exits with `reason`, once `terminate` ran. An abnormal reason (not `normal`, `shutdown` or
- * `{shutdown, _}`) is logged first as gen_server's error report, once, whoever the parent is.
- */
-const finish = (loop: Loop, reason: ExitReason.ExitReason): Effect.Effect<void, unknown, unknown> => {
-  if (reason._tag === "Normal") return Effect.void
-  if (reason._tag === "Shutdown") return Process.exitWith(reason)
-  return Effect.andThen(
-    Effect.withFiber((fiber) => {
-      if (reports.enabled(fiber, "Error")) {
-        reports.serverTerminated(fiber, {
-          module: loop.module.name,
-          lastMessage: describeLast(loop.last),
-          state: Formatter.format(formatState(loop)),
-          reason
-        })
-      }
-      return Effect.void
-    }),
-    Process.exitWith(reason)
-  )
-}
-
-/**
- * Checks an action (`{ timeout }` or `{ continue }`, or `undefined` for none) and, if it is
- * valid for the loop's module, applies it; returns `false`, changing nothing, if it is not
- * (gen_server's `bad_return_value`): a timeout that is no duration, negative or `NaN`, a
- * continue without `handleContinue`, both at once, or no object.
- */
-const setAction = (loop: Loop, action: Action | undefined): boolean => {
-  if (action === undefined) {
-    loop.timeout = undefined
-    loop.continueArg = undefined
-    return true
-  }
-  if (typeof action !== "object" || action === null) return false
-  const timeout = action.timeout
-  if (timeout !== undefined) {
-    if ("continue" in action && action.continue !== undefined) return false
-    const millis = durationMillis("GenServer idle timeout", timeout, true)
-    if (typeof millis !== "number") return false
-    // OTP's `infinity`: no idle timeout.
-    loop.timeout = millis === Infinity ? undefined : millis
-    loop.continueArg = undefined
-    return true
-  }
-  if ("continue" in action) {
-    if (typeof loop.module.handleContinue !== "function") return false
-    loop.timeout = undefined
-    loop.continueArg = { value: action.continue }
-    return true
-  }
-  // `{}` or `{ timeout: undefined }`: no action.
-  loop.timeout = undefined
-  loop.continueArg = undefined
-  return true
-}
-
-
-/** Runs `terminate` once: a crash inside `terminate` itself does not run it again. */
-const runTerminate = (loop: Loop, reason: ExitReason.ExitReason): Effect.Effect<void, unknown, unknown> =>
-  Effect.suspend(() => {
-    if (loop.terminated || loop.module.terminate === undefined) return Effect.void
-    loop.terminated = true
-    return Effect.asVoid(run<void>(loop.module.terminate(reason, loop.state)))
-  })
-
-const drainBudget = 4096
-
-/** What `Loop.last` holds while a continue runs (OTP's `{continue, Continue}` message). */
-class Continuing {
-  constructor(readonly arg: unknown) {}
-}
-
-/** Runs until the server stops; returns the exit reason (after `terminate` ran). */
-const mainLoop = (loop: Loop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
-  Effect.gen({ self: loop }, mainLoopBody)
-
-function* mainLoopBody(this: Loop) {
-  const loop = this
-  const inbox = loop.inbox
-  let drained = 0
-  while (true) {
-    if (loop.continueArg !== undefined) {
-      const arg = loop.continueArg.value
-      loop.continueArg = undefined
-      loop.last = new Continuing(arg)
-      const handler = loop.module.handleContinue
-      // A continue is accepted only from a module with handleContinue (see `setAction`); its
-      // code cannot change before the continue runs.
-      if (handler === undefined) return yield* Effect.die(new Error(`${loop.module.name} has no handleContinue`))
-      const stop = applyNoReply(loop, yield* run<unknown>(handler(arg, loop.state)), "handleContinue", undefined)
-      if (stop !== undefined) return yield* stopping(loop, stop)
-      continue
-    }
-    // Messages already queued are taken without an Effect step each; every `drainBudget`
-    // messages the loop yields, so one busy server cannot starve the others.
-    let message: unknown = loop.suspended || loop.timeout !== undefined ? Process.noMessage : inbox.poll()
-    if (message !== Process.noMessage) {
-      if (++drained >= drainBudget) {
-        drained = 0
-        yield* Effect.yieldNow
-      }
-    } else if (loop.suspended) {
-      // Suspended: only system messages, and the parent's exit signal when trapping (OTP's
-      // sys suspend loop); everything else stays queued, in order.
-      message = yield* Process.receive({ match: (m) => Gen.isSystemMessage(m) || isParentExit(loop, m) })
-    } else if (loop.timeout !== undefined) {
-      const next = yield* Process.receive({ timeout: loop.timeout })
-      message = Option.isSome(next) ? next.value : timeout
-    } else {
-      loop.parked = true
-      message = yield* Process.receive()
-      loop.parked = false
-      // Idle, this server may have had its code changed in place (`Code.upgrade`); if that
-      // change is still running (an asynchronous `codeChange`), the message waits for it.
-      if (loop.changing) yield* awaitCodeChange(loop)
-    }
-    // Statistics and traces cover the server's own messages, not system messages (as OTP's
-    // debug events).
-    if (!(message instanceof Gen.SystemMessage)) {
-      loop.messagesIn++
-      if (loop.trace) yield* Effect.log(`${loop.self} got ${describeMessage(message)}`)
-    }
-    let stop: Stop<unknown, unknown> | undefined
-    if (message instanceof Gen.CastMessage) {
-      loop.last = message
-      // Anything may arrive as a cast (`Gen.cast`): only a declared handler of its tag runs.
-      const request = message.request as Request | null | undefined
-      const tag = request?._tag
-      const handler = typeof tag === "string" ? loop.handlers.casts[tag] : undefined
-      if (handler === undefined) {
-        yield* Effect.logWarning(`${loop.module.name} ${loop.self}: no handleCast for ${formatTag(tag)}; dropped`)
-        continue
-      }
-      const result = handler((request as Request).payload, loop.state)
-      stop = applyNoReply(loop, Effect.isEffect(result) ? yield* result : result, "handleCast", tag)
-    } else if (message instanceof Gen.CallMessage) {
-      const request = message.request as Request | null | undefined
-      loop.last = request
-      const tag = request?._tag
-      const handler = typeof tag === "string" ? loop.handlers.calls[tag] : undefined
-      if (handler === undefined) {
-        Gen.replyFailureUnsafe(message.from, new UnknownRequest({ target: loop.self, tag: formatTag(tag) }))
-        continue
-      }
-      const client = Gen.callSpan(message.from)
-      if (client !== undefined) {
-        stop = yield* tracedCall(loop, message.from, request as Request, handler, client)
-      } else {
-        const result = handler((request as Request).payload, loop.state, message.from)
-        stop = yield* applyCall(loop, message.from, Effect.isEffect(result) ? yield* result : result, tag)
-      }
-    } else if (message instanceof Gen.SystemMessage) {
-      const outcome = yield* handleSystem(loop, message)
-      if (outcome !== undefined) return outcome
-      continue
-    } else if (isParentExit(loop, message)) {
-      // The parent (supervisor) is shutting us down while we trap exits: terminate, then go.
-      loop.last = message
-      yield* runTerminate(loop, message.reason)
-      return message.reason
-    } else if (loop.module.handleInfo !== undefined) {
-      loop.last = message
-      stop = applyNoReply(loop, yield* run<unknown>(loop.module.handleInfo(message, loop.state)), "handleInfo", undefined)
-    } else {
-      yield* Effect.logWarning(`${loop.module.name} ${loop.self}: unexpected message ${describeMessage(message)}`)
-      continue
-    }
-    if (stop !== undefined) return yield* stopping(loop, stop)
-  }
-}
-
-const isParentExit = (loop: Loop, message: unknown): message is Process.ExitMessage =>
-  Process.isExitMessage(message) && loop.parent !== undefined && message.from === loop.parent
-
-/**
- * A stop: `terminate`, then the reply of a `stopWith` with one (sent however `terminate` ends,
- * as gen_server sends it in an `after`), so the caller sees terminate's effects first.
- */
-const stopping = (loop: Loop, stop: Stop<unknown, unknown>): Effect.Effect<ExitReason.ExitReason, unknown, unknown> => {
-  const terminated = Effect.as(runTerminate(loop, stop.reason), stop.reason)
-  if (!(stop instanceof StopReplying)) return terminated
-  return Effect.ensuring(
-    terminated,
-    Effect.sync(() => {
-      loop.messagesOut++
-      Gen.replyUnsafe(stop.from, stop.value)
-    })
-  )
-}
-
-/** A `stopWith` from `handleCall` with a reply, to send once `terminate` ran. */
-class StopReplying {
-  readonly _tag = "Stop"
-  readonly reply = undefined
-  constructor(
-    readonly reason: ExitReason.ExitReason,
-    readonly state: unknown,
-    readonly from: Gen.From,
-    readonly value: unknown
-  ) {}
-}
-
-/**
- * The stop a bad callback result makes: `BadReturnValue` in a `Crash`, with the state the
- * server had before the callback (gen_server terminates with the old state).
- */
-const badReturn = (loop: Loop, callback: string, tag: unknown, value: unknown): Stop<unknown, unknown> => ({
-  _tag: "Stop",
-  reason: badReturnValue(loop.module, callback, tag, value),
-  state: loop.state,
-  reply: undefined
-})
-
-const badReturnValue = (module: AnyModule, callback: string, tag: unknown, value: unknown): ExitReason.ExitReason =>
-  ExitReason.fail(
-    new BadReturnValue({
-      module: module.name,
-      callback: tag === undefined ? callback : `${callback}(${formatTag(tag)})`,
-      value
-    })
-  )
-
-/**
- * Checks and applies a `handleCast`, `handleInfo` or `handleContinue` result: `noreply` (with
- * a valid action) or `stopWith` (with an exit reason). Anything else stops the server with
- * `BadReturnValue`. The common case (a `noreply` without an action) is a few property reads.
- */
-const applyNoReply = (loop: Loop, result: unknown, callback: string, tag: unknown): Stop<unknown, unknown> | undefined => {
-  if (typeof result === "object" && result !== null) {
-    const r = result as CastResult<unknown>
-    if (r._tag === "NoReply") {
-      if ("state" in r && setAction(loop, r.action)) {
-        loop.state = r.state
-        return undefined
-      }
-    } else if (r._tag === "Stop" && "state" in r && isStopReason(r.reason) && r.reply === undefined) {
-      // A stop with a reply is a handleCall result only (OTP's `{stop, Reason, Reply, State}`).
-      loop.state = r.state
-      return r
-    }
-  }
-  return badReturn(loop, callback, tag, result)
-}
-
-const replied: Effect.Effect<undefined> = Effect.succeed(undefined)
-
-/**
- * Checks and applies a `handleCall` result: `reply`, `replyFailure`, `noreply` (each with a
- * valid action) or `stopWith` (with an exit reason, and a reply or none). Anything else stops
- * the server with `BadReturnValue`, and the caller gets `CallExit` with it.
- */
-const applyCall = (
-  loop: Loop,
-  from: Gen.From,
-  result: unknown,
-  tag: unknown
-): Effect.Effect<Stop<unknown, unknown> | undefined> => {
-  if (typeof result !== "object" || result === null) return Effect.succeed(badReturn(loop, "handleCall", tag, result))
-  const r = result as CallResult<unknown, unknown, unknown>
-  switch (r._tag) {
-    case "Reply":
-      if (!("value" in r) || !("state" in r) || !setAction(loop, r.action)) break
-      loop.state = r.state
-      Gen.replyUnsafe(from, r.value)
-      loop.messagesOut++
-      return loop.trace ? tracedReply(loop, r.value) : replied
-    case "ReplyFailure":
-      if (!("error" in r) || !("state" in r) || !setAction(loop, r.action)) break
-      loop.state = r.state
-      Gen.replyFailureUnsafe(from, r.error)
-      loop.messagesOut++
-      return loop.trace ? tracedReply(loop, r.error) : replied
-    case "NoReply":
-      if (!("state" in r) || !setAction(loop, r.action)) break
-      loop.state = r.state
-      return replied
-    case "Stop": {
-      if (!("state" in r) || !isStopReason(r.reason)) break
-      const reply = r.reply
-      if (reply === undefined) {
-        loop.state = r.state
-        return Effect.succeed(r)
-      }
-      if (typeof reply !== "object" || reply === null || !("value" in reply)) break
-      loop.state = r.state
-      return Effect.succeed(new StopReplying(r.reason, r.state, from, reply.value))
-    }
-  }
-  return Effect.succeed(badReturn(loop, "handleCall", tag, result))
-}
-
-const tracedReply = (loop: Loop, value: unknown): Effect.Effect<undefined> =>
-  Effect.as(Effect.log(`${loop.self} replied ${describeMessage(value)}`), undefined)
-
-/** A call made with telemetry on: handled in a server span, child of the caller's span. */
-const tracedCall = (
-  loop: Loop,
-  from: Gen.From,
-  request: Request,
-  handler: CallHandler,
-  client: Tracer.Span
-): Effect.Effect<Stop<unknown, unknown> | undefined, unknown, unknown> =>
-  Telemetry.handleCall(
-    client,
-    { pid: loop.self, module: loop.module.name, request: formatTag(request._tag) },
-    Effect.suspend(() =>
-      Effect.flatMap(
-        run<unknown>(handler(request.payload, loop.state, from)),
-        (result) => applyCall(loop, from, result, request._tag)
-      )
-    )
-  )
-
-/**
- * The state as `formatStatus` shows it (the raw state without one). It never throws and never
- * runs an Effect: if `formatStatus` throws, or returns an Effect, the state shows as a string
- * saying so, never the raw state (which `formatStatus` may be there to redact). OTP's
- * `gen:format_status` does the same (`"Mod:format_status/1 crashed"`).
- */
-const formatState = (loop: Loop): unknown => {
-  const format = loop.module.formatStatus
-  if (format === undefined) return loop.state
-  try {
-    const shown = format(loop.state)
-    return Effect.isEffect(shown) ? `${loop.module.name}.formatStatus returned an Effect` : shown
-  } catch {
-    return `${loop.module.name}.formatStatus crashed`
-  }
-}
-
-const handleSystem = (
-  loop: Loop,
-  message: Gen.SystemMessage
-): Effect.Effect<ExitReason.ExitReason | undefined, unknown, unknown> =>
-  Effect.gen({ self: { loop, message } }, handleSystemBody)
-
-function* handleSystemBody(this: { readonly loop: Loop; readonly message: Gen.SystemMessage }) {
-  const { loop, message } = this
-  const from = message.from
-  // Anything may arrive as a system request (`Gen.request`): a request this loop does not
-  // know, or no object at all, gets `UnknownRequest` and changes nothing.
-  const request = message.request as Sys.Request | null | undefined
-  const tag: unknown = typeof request === "object" && request !== null ? request._tag : undefined
-  switch (tag) {
-    case "GetState":
-      Gen.replyUnsafe(from, loop.state)
-      return undefined
-    case "ReplaceState": {
-      const f = (request as Extract<Sys.Request, { _tag: "ReplaceState" }>).f
-      try {
-        loop.state = f(loop.state)
-        Gen.replyUnsafe(from, loop.state)
-      } catch (error) {
-        Gen.replyFailureUnsafe(from, new Sys.SysError({ request: "ReplaceState", reason: ExitReason.format(ExitReason.fail(error)), cause: error }))
-      }
-      return undefined
-    }
-    case "GetStatus": {
-      const status: Sys.Status = {
-        pid: loop.self,
-        module: loop.module.name,
-        version: loop.module.version,
-        status: loop.suspended ? "suspended" : "running",
-        state: formatState(loop),
-        trace: loop.trace
-      }
-      Gen.replyUnsafe(from, status)
-      return undefined
-    }
-    case "Suspend":
-      loop.suspended = true
-      yield* Gen.markSuspended(true)
-      Gen.replyUnsafe(from, undefined)
-      return undefined
-    case "Resume":
-      loop.suspended = false
-      yield* Gen.markSuspended(false)
-      Gen.replyUnsafe(from, undefined)
-      return undefined
-    case "Trace":
-      loop.trace = (request as Extract<Sys.Request, { _tag: "Trace" }>).enabled === true
-      Gen.replyUnsafe(from, undefined)
-      return undefined
-    case "Statistics":
-      if ((request as Extract<Sys.Request, { _tag: "Statistics" }>).enabled === true) {
-        loop.since = yield* Clock.currentTimeMillis
-        loop.messagesIn = 0
-        loop.messagesOut = 0
-      }
-      Gen.replyUnsafe(from, undefined)
-      return undefined
-    case "GetStatistics": {
-      const statistics: Sys.Statistics = {
-        startTime: loop.startTime,
-        since: loop.since,
-        messagesIn: loop.messagesIn,
-        messagesOut: loop.messagesOut
-      }
-      Gen.replyUnsafe(from, statistics)
-      return undefined
-    }
-    case "ChangeCode": {
-      const change = request as Extract<Sys.Request, { _tag: "ChangeCode" }>
-      const next = change.module as AnyModule
-      if (!isModule(next) || next.name !== loop.module.name) {
-        Gen.replyFailureUnsafe(
-          from,
-          new Sys.SysError({ request: "ChangeCode", reason: `not a version of ${loop.module.name}` })
-        )
-        return undefined
-      }
-      // A requester that gave up (`Code.upgrade`'s per-process timeout, an interrupted upgrade,
-      // a timed-out `Sys.changeCode`) was told the change did not happen: it does not happen.
-      if (!from.pending) return undefined
-      const module = loop.module
-      const state = loop.state
-      const outcome = loop.changeCode(next, change.extra)
-      const changed = Exit.isExit(outcome) ? outcome : yield* Effect.exit(outcome)
-      if (!from.pending) {
-        loop.setModule(module)
-        loop.state = state
-        return undefined
-      }
-      if (Exit.isFailure(changed)) Gen.replyFailureUnsafe(from, Cause.squash(changed.cause))
-      else Gen.replyUnsafe(from, undefined)
-      return undefined
-    }
-    case "Terminate": {
-      // OTP takes any term as the reason: a value that is no exit reason is carried in a Crash.
-      const reason = toExitReason((request as Extract<Sys.Request, { _tag: "Terminate" }>).reason)
-      // gen_server's system_terminate reports no last message.
-      loop.last = undefined
-      yield* runTerminate(loop, reason)
-      // No reply: the caller completes when it sees this process exit with `reason`.
-      return reason
-    }
-  }
-  Gen.replyFailureUnsafe(from, new UnknownRequest({ target: loop.self, tag: `system ${formatTag(tag)}` }))
-  return undefined
-}
-
-/** A request tag as text, whatever an untyped caller made it. */
-const formatTag = (tag: unknown): string => typeof tag === "string" ? tag : Formatter.format(tag)
-
-/** A message as text, for traces and warnings; never throws, whatever the message. */
-const describeMessage = (message: unknown): string => {
-  if (message instanceof Gen.CallMessage) return `call ${formatRequest(message.request)}`
-  if (message instanceof Gen.CastMessage) return `cast ${formatRequest(message.request)}`
-  if (message instanceof Gen.SystemMessage) {
-    const request = message.request as Sys.Request | null | undefined
-    return `system ${formatTag(typeof request === "object" && request !== null ? request._tag : request)}`
-  }
-  return Formatter.format(message)
-}
-
-const formatRequest = (request: unknown): string =>
-  request instanceof Request
-    ? request.payload === undefined ? formatTag(request._tag) : `${formatTag(request._tag)} ${Formatter.format(request.payload)}`
-    : Formatter.format(request)
-
-/** The last message of the error report (`Loop.last`). */
-const describeLast = (last: unknown): string => {
-  if (last === undefined) return "none"
-  if (last instanceof Request) return `call ${formatRequest(last)}`
-  if (last instanceof Continuing) return `continue ${Formatter.format(last.arg)}`
-  if (last === timeout) return "timeout"
-  return describeMessage(last)
-}

@@ -105,6 +105,7 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -123,7 +124,6 @@ import * as Process from "../lib/Process.js"
 import * as Telemetry from "../lib/Telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
-import { currentProcessOf } from "../lib/internal/runtime.js"
 import {
   Backoff,
   checkBackoff,
@@ -615,7 +615,8 @@ const retryLater = (
   const reason = restartFailed(fiber, member.spec, failure)
   const generation = ++state.generation
   member.restarting = generation
-  Process.sendUnsafe(currentProcessOf(fiber)!, new RestartDue(member.spec.id, generation, reason))
+  const self = Context.get(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess)
+  Process.sendUnsafe(self, new RestartDue(member.spec.id, generation, reason))
 }
 
 /** Restarts `child` and its group; a failed start is tried again later. */

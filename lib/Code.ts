@@ -111,7 +111,9 @@ import * as ExitReason from "./ExitReason.js"
 import * as Gen from "./Gen.js"
 import type { SysError } from "./Sys.js"
 import * as Sys from "./Sys.js"
-import { type NodeRuntime, ProcessImpl, Watcher } from "./internal/runtime.js"
+import { changeIdle, type CodeServer, serverOf } from "./internal/code.js"
+import type { LoopImpl } from "./internal/loop.js"
+import { ProcessImpl } from "./internal/runtime.js"
 import { liveNodes, Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import * as Process from "./Process.js"
@@ -207,60 +209,6 @@ export class ChangeTimeout extends Data.TaggedError("ChangeTimeout")<{
   }
 }
 
-interface Entry {
-  current: Module
-  old: Module | undefined
-}
-
-/**
- * What a behaviour's generic loop registers with the code server ({@link track}): the module
- * the process runs now, and how to change its code without waking it while it is idle.
- *
- * @category behaviours
- * @since 0.1.0
- */
-export interface Tracked {
-  /** The module the process runs now; the loop updates it when its code changes. */
-  readonly module: Module
-  /**
-   * Changes the process's code in place if it is idle: blocked waiting for its next message
-   * with none queued, so that handling a `ChangeCode` system message now would be the very
-   * next thing it does. Returns the outcome (an `Exit` when the change completed at once, or an
-   * Effect that runs the new version's `codeChange` on the process's behalf, with the process's
-   * services, while the process handles nothing), or `undefined` when the process is not idle
-   * (an exited process is not): {@link upgrade} then sends it the `ChangeCode` system message.
-   */
-  readonly changeIdle?: ((module: Module, extra: unknown) => Effect.Effect<void, SysError> | undefined) | undefined
-}
-
-/** Takes a process out of the code server's table when it exits (one small object each). */
-class Untrack extends Watcher {
-  constructor(readonly running: Map<Pid, Tracked>, readonly pid: Pid) {
-    super()
-  }
-  down(): void {
-    this.running.delete(this.pid)
-  }
-}
-
-/** One node's code server. */
-class CodeServer {
-  readonly modules = new Map<string, Entry>()
-  /** Live processes by module name, with what each registered. */
-  readonly running = new Map<string, Map<Pid, Tracked>>()
-}
-
-const servers = new WeakMap<NodeRuntime, CodeServer>()
-
-const serverOf = (runtime: NodeRuntime): CodeServer => {
-  let server = servers.get(runtime)
-  if (server === undefined) {
-    server = new CodeServer()
-    servers.set(runtime, server)
-  }
-  return server
-}
-
 const withServer = <A, E, R>(f: (server: CodeServer) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Node> =>
   Effect.withFiber((fiber) => {
     const node = Context.getOrUndefined(fiber.context, Node)
@@ -276,57 +224,10 @@ const withServer = <A, E, R>(f: (server: CodeServer) => Effect.Effect<A, E, R>):
  * @since 0.1.0
  */
 export const resolve = <M extends Module>(module: M): Effect.Effect<M, never, Node> =>
-  withServer((server) => Effect.succeed((server.modules.get(module.name)?.current as M | undefined) ?? module))
-
-/**
- * Records that the calling process runs `tracked.module`, until it exits. The code server
- * reads `tracked.module` whenever it asks, so a loop that changes its code only updates that
- * field. For behaviours' generic loops (a GenServer registers its loop, which can change its
- * code while idle: see {@link Tracked}). A tracked process must answer system messages (the
- * `Gen` protocol): {@link upgrade} sends `ChangeCode` to those it cannot change in place and
- * waits for the answer.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Code, Gen, Process, type Sys } from "effect-otp"
- *
- * // A hand-written loop with no state to migrate: it takes any new version as it is.
- * const Echo = { name: "Echo", version: "1" }
- * const echo = Effect.gen(function*() {
- *   const tracked: { module: Code.Module } = { module: Echo }
- *   yield* Code.track(tracked)
- *   while (true) {
- *     const message = yield* Process.receive()
- *     if (Gen.isSystemMessage(message)) {
- *       const request = message.request as Sys.Request
- *       if (request._tag === "ChangeCode") tracked.module = request.module as Code.Module
- *       yield* Gen.reply(message.from, undefined)
- *     } else {
- *       const [from, payload] = message as [Process.Pid, unknown]
- *       yield* Process.send(from, payload)
- *     }
- *   }
- * })
- * ```
- *
- * @category behaviours
- * @since 0.1.0
- */
-export const track = (tracked: Tracked): Effect.Effect<void, never, Node | Process.CurrentProcess> =>
-  withServer((server) =>
-    Effect.map(Process.self, (self) => {
-      const name = tracked.module.name
-      let running = server.running.get(name)
-      if (running === undefined) {
-        running = new Map()
-        server.running.set(name, running)
-      }
-      const fresh = !running.has(self)
-      running.set(self, tracked)
-      if (fresh && self instanceof ProcessImpl) self.watch(new Untrack(running, self))
-    })
-  )
+  withServer((server) => {
+    installDevHook()
+    return Effect.succeed((server.modules.get(module.name)?.current as M | undefined) ?? module)
+  })
 
 /**
  * The current version of the module named `name`, if loaded.
@@ -601,8 +502,8 @@ export const upgrade = (
       const pause = Effect.sync(() => {
         slice = performance.now()
       })
-      const attempt = (pid: Pid, tracked: Tracked, from: string): Effect.Effect<void> | undefined => {
-        const change = tracked.changeIdle?.(module, extra)
+      const attempt = (pid: Pid, tracked: LoopImpl, from: string): Effect.Effect<void> | undefined => {
+        const change = changeIdle(tracked, module, extra)
         if (change === undefined) busy.push({ pid, tracked, from })
         else if ((change as unknown) === Exit.void) settle(pid, from, Exit.void)
         else if (Exit.isExit(change)) settle(pid, from, change)
@@ -708,7 +609,7 @@ let readAheadSink = 0
 /** A process {@link upgrade} found busy. */
 interface Busy {
   readonly pid: Pid
-  readonly tracked: Tracked
+  readonly tracked: LoopImpl
   readonly from: string
 }
 
@@ -728,27 +629,34 @@ export const upgradeSliceMillis = 10
 /**
  * What the development tool (`effect-otp dev`) calls, through a global, to upgrade every live
  * node of this JavaScript process when a source file changes. The tool does not import the
- * library: it reaches the very instance the program runs.
- *
- * @internal
+ * library: it reaches the very instance the program runs (see bin/effect-otp.mjs).
  */
-export interface DevHook {
+interface DevHook {
   /** Upgrades every live node to each of `modules` ({@link upgrade}), and resolves with one report per node and module, with the time it took in milliseconds. */
   readonly upgrade: (modules: ReadonlyArray<Module>) => Promise<ReadonlyArray<UpgradeReport & { readonly millis: number }>>
 }
 
 const devHookKey = Symbol.for("effect-otp/dev-hook")
 
-;(globalThis as { [devHookKey]?: DevHook })[devHookKey] = {
-  upgrade: async (modules) => {
-    const reports: Array<UpgradeReport & { readonly millis: number }> = []
-    for (const node of liveNodes()) {
-      for (const module of modules) {
-        const t0 = performance.now()
-        const report = await Effect.runPromise(upgrade(module).pipe(Effect.provideService(Node, node)))
-        reports.push({ ...report, millis: performance.now() - t0 })
+/**
+ * Installs the development hook, the first time a process is started through the code server
+ * ({@link resolve}) rather than when this module is imported: the package has no import-time
+ * side effects. A program that never starts a behaviour has nothing to upgrade.
+ */
+const installDevHook = (): void => {
+  const global = globalThis as { [devHookKey]?: DevHook }
+  if (global[devHookKey] !== undefined) return
+  global[devHookKey] = {
+    upgrade: async (modules) => {
+      const reports: Array<UpgradeReport & { readonly millis: number }> = []
+      for (const node of liveNodes()) {
+        for (const module of modules) {
+          const t0 = performance.now()
+          const report = await Effect.runPromise(upgrade(module).pipe(Effect.provideService(Node, node)))
+          reports.push({ ...report, millis: performance.now() - t0 })
+        }
       }
+      return reports
     }
-    return reports
   }
 }

@@ -24,13 +24,11 @@ import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Formatter from "effect/Formatter"
 import * as Option from "effect/Option"
-import type * as Tracer from "effect/Tracer"
 import {
   AlreadyRegistered,
   AlreadyStarted,
   BadArgument,
   type CallError,
-  CallExit,
   CallTimeout,
   InitFailed,
   InitIgnored,
@@ -39,7 +37,8 @@ import {
 } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import { durationMillis, type Timer } from "./internal/timers.js"
-import { currentProcessOf, type NodeRuntime, ProcessImpl, type Runnable, Watcher } from "./internal/runtime.js"
+import { FromImpl } from "./internal/call.js"
+import { currentProcessOf, type NodeRuntime, ProcessImpl, Watcher } from "./internal/runtime.js"
 import { Node, runtimeOf } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import * as Process from "./Process.js"
@@ -199,46 +198,6 @@ export interface From {
   readonly _tag: "From"
   /** Whether a reply is still awaited. */
   readonly pending: boolean
-}
-
-/** The caller's side of a call: settled once by a reply, the server's exit, or the timeout. */
-class FromImpl extends Watcher implements From, Runnable {
-  readonly _tag = "From"
-  done = false
-  timer: Timer | undefined = undefined
-  server: ProcessImpl | undefined = undefined
-  outcome: Effect.Effect<unknown, unknown> = Effect.void
-  /** The caller's span, set only when the node's telemetry is on (no field otherwise). */
-  declare span: Tracer.Span | undefined
-  constructor(
-    readonly runtime: NodeRuntime,
-    readonly resume: (effect: Effect.Effect<unknown, any>) => void,
-    readonly target: Pid | string
-  ) {
-    super()
-  }
-  get pending(): boolean {
-    return !this.done
-  }
-  settle(outcome: Effect.Effect<unknown, unknown>): void {
-    if (this.done) return
-    this.cancel()
-    this.outcome = outcome
-    this.runtime.schedule(this)
-  }
-  cancel(): void {
-    this.done = true
-    if (this.timer !== undefined) this.runtime.timers.cancel(this.timer)
-    this.server?.unwatch(this)
-  }
-  run(): void {
-    this.resume(this.outcome)
-  }
-  down(reason: ExitReason.ExitReason): void {
-    this.settle(Effect.fail(
-      reason._tag === "NoProc" ? new NoProc({ target: this.target }) : new CallExit({ target: this.target, reason })
-    ))
-  }
 }
 
 /**
@@ -435,15 +394,6 @@ const awaitTraced = (
       })
     })
   })
-
-/**
- * The caller's span of a pending call when its node's telemetry is on (`undefined` otherwise):
- * a behaviour's loop makes its server span a child of it.
- *
- * @category call protocol
- * @since 0.1.0
- */
-export const callSpan = (from: From): Tracer.Span | undefined => (from as FromImpl).span
 
 /**
  * Sends a request made by `wrap` from a fresh reply handle, and waits for the reply. The
@@ -803,22 +753,6 @@ const findFailure = (reason: ExitReason.Crash): Option.Option<unknown> => {
   const failure = Array.isArray(reason.cause?.reasons) ? reason.cause.reasons.find((r) => r._tag === "Fail") : undefined
   return failure !== undefined && failure._tag === "Fail" ? Option.some(failure.error) : Option.none()
 }
-
-/**
- * Marks the calling process as suspended (or not) by a system message, so that
- * `Process.info` reports its status as `"suspended"`. For generic loops that implement `Sys`
- * suspension (GenServer does); the process itself goes on receiving system messages.
- *
- * @category system messages
- * @since 0.1.0
- */
-export const markSuspended = (suspended: boolean): Effect.Effect<void, never, Process.CurrentProcess> =>
-  Effect.withFiber((fiber) => {
-    const self = Context.get(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess) as ProcessImpl
-    if (suspended) self.runtime.suspended.add(self)
-    else self.runtime.suspended.delete(self)
-    return Effect.void
-  })
 
 /**
  * Starts a process whose body acknowledges its init with `ack`, and waits for that

@@ -39,10 +39,17 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import type { CallError } from "./Errors.js"
+import * as Exit from "effect/Exit"
+import * as Formatter from "effect/Formatter"
+import { type CallError, UnknownRequest } from "./Errors.js"
+import * as ExitReason from "./ExitReason.js"
 import * as Gen from "./Gen.js"
+import type { LoopImpl } from "./internal/loop.js"
+import { toExitReason } from "./internal/reason.js"
 import type { Pid } from "./Pid.js"
 
 /**
@@ -254,3 +261,125 @@ export const changeCode = (
  */
 export const terminate = (target: Gen.Target, reason: unknown, options?: Options): Effect.Effect<void, CallError> =>
   system(target, { _tag: "Terminate", reason }, options)
+
+// ----------------------------------------------------------------------------
+// How the generic loop answers
+// ----------------------------------------------------------------------------
+
+/**
+ * How a process on the generic loop (`Loop`) answers a system message: the loop hands every
+ * `Gen.SystemMessage` here, so a new system request is added in this file alone (its case in
+ * {@link Request}, its function above, its answer below) and every behaviour answers it.
+ * Returns the exit reason when the request ends the process (`Terminate`, after `terminate`
+ * ran), `undefined` otherwise.
+ *
+ * @internal
+ */
+export const answer = (
+  loop: LoopImpl,
+  message: Gen.SystemMessage
+): Effect.Effect<ExitReason.ExitReason | undefined, unknown, unknown> => Effect.gen({ self: { loop, message } }, answerBody)
+
+function* answerBody(this: { readonly loop: LoopImpl; readonly message: Gen.SystemMessage }) {
+  const { loop, message } = this
+  const from = message.from
+  // Anything may arrive as a system request (`Gen.request`): a request the loop does not know,
+  // or no object at all, gets `UnknownRequest` and changes nothing.
+  const request = message.request as Request | null | undefined
+  const tag: unknown = typeof request === "object" && request !== null ? request._tag : undefined
+  switch (tag) {
+    case "GetState":
+      Gen.replyUnsafe(from, loop.state)
+      return undefined
+    case "ReplaceState": {
+      const f = (request as Extract<Request, { _tag: "ReplaceState" }>).f
+      try {
+        loop.state = f(loop.state)
+        Gen.replyUnsafe(from, loop.state)
+      } catch (error) {
+        Gen.replyFailureUnsafe(
+          from,
+          new SysError({ request: "ReplaceState", reason: ExitReason.format(ExitReason.fail(error)), cause: error })
+        )
+      }
+      return undefined
+    }
+    case "GetStatus": {
+      const status: Status = {
+        pid: loop.self,
+        module: loop.module.name,
+        version: loop.module.version,
+        status: loop.suspended ? "suspended" : "running",
+        state: loop.formatState(),
+        trace: loop.trace
+      }
+      Gen.replyUnsafe(from, status)
+      return undefined
+    }
+    case "Suspend":
+    case "Resume":
+      loop.suspend(tag === "Suspend")
+      Gen.replyUnsafe(from, undefined)
+      return undefined
+    case "Trace":
+      loop.trace = (request as Extract<Request, { _tag: "Trace" }>).enabled === true
+      Gen.replyUnsafe(from, undefined)
+      return undefined
+    case "Statistics":
+      if ((request as Extract<Request, { _tag: "Statistics" }>).enabled === true) {
+        loop.since = yield* Clock.currentTimeMillis
+        loop.messagesIn = 0
+        loop.messagesOut = 0
+      }
+      Gen.replyUnsafe(from, undefined)
+      return undefined
+    case "GetStatistics": {
+      const statistics: Statistics = {
+        startTime: loop.startTime,
+        since: loop.since,
+        messagesIn: loop.messagesIn,
+        messagesOut: loop.messagesOut
+      }
+      Gen.replyUnsafe(from, statistics)
+      return undefined
+    }
+    case "ChangeCode": {
+      const change = request as Extract<Request, { _tag: "ChangeCode" }>
+      const next = change.module
+      if (!loop.accepts(next)) {
+        Gen.replyFailureUnsafe(from, new SysError({ request: "ChangeCode", reason: `not a version of ${loop.module.name}` }))
+        return undefined
+      }
+      // A requester that gave up (`Code.upgrade`'s per-process timeout, an interrupted upgrade,
+      // a timed-out `changeCode`) was told the change did not happen: it does not happen.
+      if (!from.pending) return undefined
+      const module = loop.module
+      const state = loop.state
+      // The change itself is the code server's (internal/code.ts): `Code.upgrade` makes the
+      // same change in place while the process is idle.
+      const outcome = loop.changeCode(next, change.extra)
+      const changed = Exit.isExit(outcome) ? outcome : yield* Effect.exit(outcome)
+      if (!from.pending) {
+        loop.restore(module, state)
+        return undefined
+      }
+      if (Exit.isFailure(changed)) Gen.replyFailureUnsafe(from, Cause.squash(changed.cause))
+      else Gen.replyUnsafe(from, undefined)
+      return undefined
+    }
+    case "Terminate": {
+      // OTP takes any term as the reason: a value that is no exit reason is carried in a Crash.
+      const reason = toExitReason((request as Extract<Request, { _tag: "Terminate" }>).reason)
+      // gen_server's system_terminate reports no last message.
+      loop.last = undefined
+      yield* loop.terminate(reason)
+      // No reply: the caller completes when it sees this process exit with `reason`.
+      return reason
+    }
+  }
+  Gen.replyFailureUnsafe(from, new UnknownRequest({ target: loop.self, tag: `system ${formatTag(tag)}` }))
+  return undefined
+}
+
+/** A request tag as text, whatever an untyped caller made it. */
+const formatTag = (tag: unknown): string => typeof tag === "string" ? tag : Formatter.format(tag)

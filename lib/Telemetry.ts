@@ -408,34 +408,6 @@ export const trackMailbox = (pid: Pid): Effect.Effect<void, never, Scope.Scope> 
 // ----------------------------------------------------------------------------
 
 /**
- * Runs a server's handling of a traced call (one whose {@link Gen.callSpan} is defined) inside
- * a server span, child of the caller's span. For behaviours' loops; a GenServer does it.
- *
- * @category behaviours
- * @since 0.1.0
- */
-export const handleCall = <A, E, R>(
-  client: Tracer.Span,
-  server: { readonly pid: Pid; readonly module: string; readonly request: string },
-  handle: Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) => {
-    const self = currentProcessOf(fiber)
-    const attributes: Record<string, unknown> = {
-      "otp.pid": String(server.pid),
-      "otp.module": server.module,
-      "otp.request": server.request
-    }
-    if (self?.name !== undefined) attributes["otp.name"] = self.name
-    return Effect.withSpan(handle, `handle_call ${server.request}`, {
-      kind: "server",
-      parent: client,
-      attributes,
-      captureStackTrace: false
-    })
-  })
-
-/**
  * Runs a supervisor's restart of a child in a span `restart <child id>` and counts it in
  * {@link restarts}, when the node's telemetry is on; runs it as is otherwise. For supervisors.
  *

@@ -1,70 +1,24 @@
 /**
  * OTP's supervisor reports (progress and crash), shared by Supervisor and DynamicSupervisor.
  *
- * A report is written from inside the supervisor's own step (`log`, given its fiber), not as an
- * Effect of its own: a restart writes a crash report, and `Effect.logError(...).pipe(
- * Effect.annotateLogs(...))` costs a context update, a finalizer and a dozen allocations for
- * what is one call of each logger. `log` does what those two do, with Effect's public pieces:
- * the same level check, the same loggers (`CurrentLoggers`) given the same options, and the
- * annotations in the fiber's context (`CurrentLogAnnotations`) while they run, so a logger
- * sees exactly what it would see under `annotateLogs`.
+ * A report is written from inside the supervisor's own step (given its fiber), not as an
+ * Effect of its own: a restart writes a crash report, and the loop's log writer costs a
+ * fraction of `Effect.logError(...).pipe(Effect.annotateLogs(...))` for the same entry (see
+ * `lib/internal/log.ts`, which says what it measured).
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import type * as Fiber from "effect/Fiber"
-import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
-import * as References from "effect/References"
 import * as ExitReason from "../../lib/ExitReason.js"
-import { currentProcessOf } from "../../lib/internal/runtime.js"
+import { logEnabled as enabled, writeLog as write } from "../../lib/internal/loop.js"
 import type { Pid } from "../../lib/Pid.js"
+import * as Process from "../../lib/Process.js"
 import type { ChildSpec } from "../ChildSpec.js"
 
-/** Whether a log at `level` would be written by `fiber` (Effect's own check). */
-export const enabled = (fiber: Fiber.Fiber<unknown, unknown>, level: LogLevel.LogLevel): boolean =>
-  !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), level)
-
-/**
- * Writes one log entry now, from inside `fiber`'s running step: `Effect.logWithLevel(level)(
- * ...message)` under `Effect.annotateLogs(annotations)`. Call it from `Effect.withFiber`.
- */
-export const log = (
-  fiber: Fiber.Fiber<unknown, unknown>,
-  level: LogLevel.LogLevel,
-  message: ReadonlyArray<unknown>,
-  annotations: Readonly<Record<string, unknown>>
-): void => {
-  if (enabled(fiber, level)) write(fiber, level, message, annotations)
-}
-
-const isEmpty = (record: Readonly<Record<string, unknown>>): boolean => {
-  for (const _ in record) return false
-  return true
-}
-
-/** {@link log} once the level is known to be enabled. */
-const write = (
-  fiber: Fiber.Fiber<unknown, unknown>,
-  level: LogLevel.LogLevel,
-  message: ReadonlyArray<unknown>,
-  annotations: Readonly<Record<string, unknown>>
-): void => {
-  const loggers = fiber.getRef(Logger.CurrentLoggers)
-  if (loggers.size === 0) return
-  const context = fiber.context
-  const current = Context.get(context, References.CurrentLogAnnotations)
-  const merged = isEmpty(current) ? annotations : { ...current, ...annotations }
-  fiber.setContext(Context.add(context, References.CurrentLogAnnotations, merged))
-  try {
-    const date = new Date(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())
-    for (const logger of loggers) logger.log({ cause: Cause.empty, fiber, date, logLevel: level, message })
-  } finally {
-    fiber.setContext(context)
-  }
-}
+/** The supervisor writing a report: the process whose fiber it is. */
+const supervisorOf = (fiber: Fiber.Fiber<unknown, unknown>): string =>
+  String(Context.getOrUndefined(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess))
 
 /**
  * A supervisor started a child: logged at `Debug` (OTP logs progress reports at `info`, below
@@ -76,7 +30,7 @@ export const started = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<an
   if (!enabled(fiber, "Debug")) return
   write(fiber, "Debug", [`child ${spec.id} started`], {
     report: "progress",
-    supervisor: String(currentProcessOf(fiber)),
+    supervisor: supervisorOf(fiber),
     child: spec.id,
     pid: String(pid),
     type: spec.type,
@@ -101,7 +55,7 @@ export const terminated = (
   if (ExitReason.isOrderly(reason) || !enabled(fiber, "Error")) return
   write(fiber, "Error", [`child ${spec.id} terminated (${reason._tag})`, reason], {
     report: "supervisor",
-    supervisor: String(currentProcessOf(fiber)),
+    supervisor: supervisorOf(fiber),
     child: spec.id,
     pid: String(pid),
     reason: reason._tag,
@@ -121,7 +75,7 @@ export const gaveUp = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<any
   if (!enabled(fiber, "Error")) return
   write(fiber, "Error", ["supervisor shutting down: reached max restart intensity"], {
     report: "supervisor",
-    supervisor: String(currentProcessOf(fiber)),
+    supervisor: supervisorOf(fiber),
     child: spec.id,
     reason: "reached_max_restart_intensity",
     action: "shutdown",
@@ -138,7 +92,7 @@ export const startError = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec
   if (!enabled(fiber, "Error")) return
   write(fiber, "Error", [`supervisor: restart of ${spec.id} failed: ${ExitReason.format(failure)}`, failure], {
     report: "supervisor",
-    supervisor: String(currentProcessOf(fiber)),
+    supervisor: supervisorOf(fiber),
     child: spec.id,
     reason: failure._tag,
     action: "restart",
@@ -160,7 +114,7 @@ export const shutdownError = (
   if (!enabled(fiber, "Error")) return
   write(fiber, "Error", [`child ${spec.id} shutdown error (${reason._tag})`, reason], {
     report: "supervisor",
-    supervisor: String(currentProcessOf(fiber)),
+    supervisor: supervisorOf(fiber),
     child: spec.id,
     pid: String(pid),
     reason: reason._tag,
@@ -168,50 +122,3 @@ export const shutdownError = (
     context: "shutdown_error"
   })
 }
-
-/**
- * OTP's gen_server terminate report (`** Generic server ~p terminating`): a GenServer (and so
- * a supervisor) that exits abnormally logs it once, at `Error`, from its own fiber, before it
- * exits. The message has the server (registered name, or pid, and module), the last message
- * it got, its state as `formatStatus` shows it, and the reason (the crash's own message); the
- * entry's cause is the crash's Cause, which a logger prints with its stack (Effect's default
- * logger does). Annotated `report: "gen_server"`, `pid`, `module`, `reason` (the tag). The
- * caller checks the level first (`enabled`) and formats the message and the state.
- */
-export const serverTerminated = (
-  fiber: Fiber.Fiber<unknown, unknown>,
-  report: {
-    readonly module: string
-    readonly lastMessage: string
-    readonly state: string
-    readonly reason: ExitReason.ExitReason
-  }
-): void => {
-  const loggers = fiber.getRef(Logger.CurrentLoggers)
-  if (loggers.size === 0) return
-  const process = currentProcessOf(fiber)
-  const pid = String(process)
-  const name = process?.name === undefined ? pid : `${process.name} (${pid})`
-  const reason = report.reason
-  const message = `** Generic server ${name} (${report.module}) terminating\n` +
-    `** Last message in was ${shorten(report.lastMessage)}\n` +
-    `** When Server state == ${shorten(report.state)}\n` +
-    `** Reason for termination ==\n` +
-    `** ${shorten(ExitReason.format(reason))}` +
-    // A logger that prints the cause (Effect's default does) puts it after the message: on its own line.
-    (reason._tag === "Crash" ? "\n" : "")
-  const annotations = { report: "gen_server", pid, module: report.module, reason: reason._tag }
-  const context = fiber.context
-  const current = Context.get(context, References.CurrentLogAnnotations)
-  fiber.setContext(Context.add(context, References.CurrentLogAnnotations, isEmpty(current) ? annotations : { ...current, ...annotations }))
-  try {
-    const cause = reason._tag === "Crash" ? reason.cause : Cause.empty
-    const date = new Date(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe())
-    for (const logger of loggers) logger.log({ cause, fiber, date, logLevel: "Error", message: [message] })
-  } finally {
-    fiber.setContext(context)
-  }
-}
-
-/** Caps one part of a report (OTP limits a report's terms to `error_logger_format_depth`). */
-const shorten = (text: string): string => text.length > 8192 ? `${text.slice(0, 8192)}... (${text.length} characters)` : text

@@ -1,0 +1,390 @@
+/**
+ * GenServer as a callback module on the generic loop (`lib/Loop.ts`): `init` and the start's
+ * acknowledgement, then one `handle` that maps calls, casts, continues and other messages to the
+ * module's callbacks and checks every result at run time, as gen_server checks it (anything
+ * that is not one of its results stops the server with `BadReturnValue`). Everything else (the
+ * mailbox, `Sys`, code change, `terminate`, the error report) is the loop's.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Formatter from "effect/Formatter"
+import { BadReturnValue, UnknownRequest } from "../../lib/Errors.js"
+import * as ExitReason from "../../lib/ExitReason.js"
+import * as Gen from "../../lib/Gen.js"
+import { callSpan, durationMillis, inCallSpan, isStopReason } from "../../lib/internal/loop.js"
+import * as Loop from "../../lib/Loop.js"
+import type { Pid } from "../../lib/Pid.js"
+import * as Process from "../../lib/Process.js"
+import type { Action, CallResult, CastResult, InitResult, Ok, Stop } from "../GenServer.js"
+import { ownFunctions, type Table } from "./handlers.js"
+
+/** The module as the loop sees it: every type erased. */
+export interface AnyModule {
+  readonly name: string
+  readonly version: string
+  readonly init: (args: unknown) => unknown
+  readonly handleCall?: object
+  readonly handleCast?: object
+  readonly handleInfo?: (message: unknown, state: unknown) => unknown
+  readonly handleContinue?: (arg: unknown, state: unknown) => unknown
+  readonly terminate?: (reason: ExitReason.ExitReason, state: unknown) => unknown
+  readonly codeChange?: (oldVersion: string, oldState: unknown, extra: unknown) => unknown
+  readonly formatStatus?: (state: unknown) => unknown
+}
+
+type CallHandler = (payload: unknown, state: unknown, from: Gen.From) => unknown
+type CastHandler = (payload: unknown, state: unknown) => unknown
+
+/** What the loop keeps of a module (`Loop.Behaviour.load`): its handler tables. */
+interface Handlers {
+  readonly calls: Table<CallHandler>
+  readonly casts: Table<CastHandler>
+}
+
+type Server = Loop.Server<AnyModule, unknown, Handlers>
+
+/** A request as it travels: the Rpc tag and its payload. */
+export class Request {
+  constructor(readonly _tag: unknown, readonly payload: unknown) {}
+}
+
+/** The message `handleInfo` receives when an idle timeout expires. */
+export const timeout: { readonly _tag: "GenServerTimeout" } = { _tag: "GenServerTimeout" }
+
+/** What the loop handles for a `{ continue }` action (OTP's `{continue, Continue}`), and what the report names. */
+class Continuing {
+  constructor(readonly arg: unknown) {}
+}
+
+// ----------------------------------------------------------------------------
+// Handler tables
+// ----------------------------------------------------------------------------
+
+/** The handlers of each module made by `make` (and of any other module value, once seen). */
+const handlersByModule = new WeakMap<object, Handlers>()
+
+/**
+ * Resolves `module`'s handler tables once (`make` does it): a request tag, which an untyped
+ * caller controls, only ever reaches an own handler of the definition, never `Object.prototype`.
+ */
+export const register = (module: object & { readonly handleCall?: unknown; readonly handleCast?: unknown }): void => {
+  handlersByModule.set(module, {
+    calls: ownFunctions<CallHandler>(module.handleCall),
+    casts: ownFunctions<CastHandler>(module.handleCast)
+  })
+}
+
+const handlersOf = (module: AnyModule): Handlers => {
+  let handlers = handlersByModule.get(module)
+  if (handlers === undefined) {
+    // A module value that `make` did not return (e.g. written by hand): resolved once, the same way.
+    register(module)
+    handlers = handlersByModule.get(module)!
+  }
+  return handlers
+}
+
+// ----------------------------------------------------------------------------
+// Start
+// ----------------------------------------------------------------------------
+
+/** The body of a server's process: `init`, then the loop. */
+export const serve = (
+  module: AnyModule,
+  args: unknown,
+  ack: Gen.Ack,
+  parent: Pid | undefined
+): Effect.Effect<void, unknown, unknown> =>
+  Effect.flatMap(
+    Effect.gen({ self: new Starting(module, args, ack, parent) }, initBody),
+    (options) => options === undefined ? Effect.void : Loop.enter(genServer, options)
+  )
+
+/**
+ * What `init` needs. The process's root effect (which holds this) stays referenced for the
+ * process's whole life, so `initBody` lets go of the arguments and the acknowledgement (and
+ * so of the starter's state that it holds) once the server runs.
+ */
+class Starting {
+  constructor(
+    public module: AnyModule | undefined,
+    public args: unknown,
+    public ack: Gen.Ack | undefined,
+    readonly parent: Pid | undefined
+  ) {}
+}
+
+/**
+ * Runs `init`; returns how to enter the loop, or `undefined` once the process acknowledged a
+ * refusal. `init`'s result is checked as gen_server's `init_it` checks it: anything but `ok`
+ * (with a valid action), `ignore` or `stopWith` (with an exit reason) fails the start with
+ * `BadReturnValue`, and the process exits without running.
+ */
+function* initBody(this: Starting) {
+  const { args, parent } = this
+  const module = this.module!
+  const ack = this.ack!
+  this.module = undefined
+  this.args = undefined
+  this.ack = undefined
+  const initResult = yield* Effect.exit(Effect.suspend(() => run(module.init(args))))
+  if (Exit.isFailure(initResult)) {
+    const reason = ExitReason.crash(initResult.cause)
+    yield* ack({ _tag: "Stop", reason })
+    return yield* Process.exitWith(reason)
+  }
+  const init = initResult.value as InitResult<unknown> | null | undefined
+  const tag = typeof init === "object" && init !== null ? init._tag : undefined
+  if (tag === "Ignore") {
+    yield* ack({ _tag: "Ignore" })
+    return undefined
+  }
+  if (tag === "Stop" && isStopReason((init as Stop<undefined>).reason)) {
+    const reason = (init as Stop<undefined>).reason
+    yield* ack({ _tag: "Stop", reason })
+    return yield* Process.exitWith(reason)
+  }
+  const ok = init as Ok<unknown>
+  const next = tag === "Ok" && "state" in ok ? nextOf(module, ok.action) : false
+  if (next === false) {
+    const reason = badReturnValue(module, "init", undefined, init)
+    yield* ack({ _tag: "Stop", reason })
+    return yield* Process.exitWith(reason)
+  }
+  const options: Loop.EnterOptions<AnyModule, unknown> = { module, state: ok.state, parent, next, ack }
+  return options
+}
+
+const run = (result: unknown): Effect.Effect<unknown, unknown, unknown> =>
+  Effect.isEffect(result) ? result as Effect.Effect<unknown, unknown, unknown> : Effect.succeed(result)
+
+// ----------------------------------------------------------------------------
+// The callback module
+// ----------------------------------------------------------------------------
+
+const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
+  title: "Generic server",
+  report: "gen_server",
+  // `GenServer.isModule`: a value with `GenServer.TypeId`, as `make` returns.
+  isModule: (u): u is AnyModule => typeof u === "object" && u !== null && "~effect-otp/GenServer" in u,
+  load: handlersOf,
+  handle: (server, message) => {
+    if (message instanceof Gen.CastMessage) {
+      // Anything may arrive as a cast (`Gen.cast`): only a declared handler of its tag runs.
+      const request = message.request as Request | null | undefined
+      const tag = request?._tag
+      const handler = typeof tag === "string" ? server.loaded.casts[tag] : undefined
+      if (handler === undefined) {
+        return warn(server, `${server.module.name} ${server.self}: no handleCast for ${formatTag(tag)}; dropped`)
+      }
+      const result = handler((request as Request).payload, server.state)
+      return Effect.isEffect(result)
+        ? Effect.map(result, (r) => noReply(server, r, "handleCast", tag))
+        : noReply(server, result, "handleCast", tag)
+    }
+    if (message instanceof Gen.CallMessage) {
+      const request = message.request as Request | null | undefined
+      // The request, not the call, which holds the caller's reply handle: the report names it.
+      server.last = request
+      const tag = request?._tag
+      const handler = typeof tag === "string" ? server.loaded.calls[tag] : undefined
+      const from = message.from
+      if (handler === undefined) {
+        Gen.replyFailureUnsafe(from, new UnknownRequest({ target: server.self, tag: formatTag(tag) }))
+        return server.after
+      }
+      const client = callSpan(from)
+      if (client !== undefined) {
+        // Telemetry is on: the call is handled in a server span, child of the caller's span.
+        return inCallSpan(
+          server,
+          client,
+          formatTag(tag),
+          Effect.suspend(() =>
+            Effect.map(run(handler((request as Request).payload, server.state, from)), (r) => callResult(server, from, r, tag))
+          )
+        )
+      }
+      const result = handler((request as Request).payload, server.state, from)
+      return Effect.isEffect(result)
+        ? Effect.map(result, (r) => callResult(server, from, r, tag))
+        : callResult(server, from, result, tag)
+    }
+    if (message instanceof Continuing) {
+      // A continue is accepted only from a module with handleContinue (see `nextOf`); its code
+      // cannot change before the continue runs.
+      const result = server.module.handleContinue!(message.arg, server.state)
+      return Effect.isEffect(result)
+        ? Effect.map(result, (r) => noReply(server, r, "handleContinue", undefined))
+        : noReply(server, result, "handleContinue", undefined)
+    }
+    const handleInfo = server.module.handleInfo
+    if (handleInfo === undefined) {
+      return warn(server, `${server.module.name} ${server.self}: unexpected message ${describe(message)}`)
+    }
+    const result = handleInfo(message, server.state)
+    return Effect.isEffect(result)
+      ? Effect.map(result, (r) => noReply(server, r, "handleInfo", undefined))
+      : noReply(server, result, "handleInfo", undefined)
+  },
+  terminate: (server, reason) => {
+    const terminate = server.module.terminate
+    if (terminate === undefined) return
+    const result = terminate(reason, server.state)
+    return Effect.isEffect(result) ? result as Effect.Effect<unknown, unknown, unknown> : undefined
+  },
+  formatStatus: (server) => {
+    const format = server.module.formatStatus
+    return format === undefined ? server.state : format(server.state)
+  },
+  // Without `codeChange` the state is kept as it is (an `Exit`, which the loop takes as is: the
+  // state itself is never run, even if it is an Effect), as Elixir's default `code_change`.
+  codeChange: (server, next, extra) =>
+    next.codeChange === undefined ? Exit.succeed(server.state) : next.codeChange(server.module.version, server.state, extra),
+  describe: (message) => describe(message)
+}
+
+/** A message dropped with a warning: the idle timeout in force stays. */
+const warn = (server: Server, text: string): Effect.Effect<Loop.Next> => Effect.as(Effect.logWarning(text), server.after)
+
+// ----------------------------------------------------------------------------
+// Checking results
+// ----------------------------------------------------------------------------
+
+/**
+ * The loop's `Next` for an action (`{ timeout }` or `{ continue }`, or `undefined` for none), or
+ * `false` if it is no valid action for `module` (gen_server's `bad_return_value`): a timeout
+ * that is no duration, negative or `NaN`, a continue without `handleContinue`, both at once, or
+ * no object. The common case (no action) is one comparison.
+ */
+const nextOf = (module: AnyModule, action: Action | undefined): Loop.Next | false => {
+  if (action === undefined) return undefined
+  if (typeof action !== "object" || action === null) return false
+  const timeout = action.timeout
+  if (timeout !== undefined) {
+    if ("continue" in action && action.continue !== undefined) return false
+    const millis = durationMillis("GenServer idle timeout", timeout, true)
+    if (typeof millis !== "number") return false
+    // OTP's `infinity`: no idle timeout.
+    return millis === Infinity ? undefined : Loop.after(millis, timeoutMessage)
+  }
+  if ("continue" in action) {
+    return typeof module.handleContinue === "function" ? Loop.insert(new Continuing(action.continue)) : false
+  }
+  // `{}` or `{ timeout: undefined }`: no action.
+  return undefined
+}
+
+const timeoutMessage = timeout
+
+/**
+ * The stop a bad callback result makes: `BadReturnValue` in a `Crash`; the state stays as it
+ * was before the callback (gen_server terminates with the old state).
+ */
+const badReturn = (server: Server, callback: string, tag: unknown, value: unknown): Loop.Stop =>
+  Loop.stop(badReturnValue(server.module, callback, tag, value))
+
+const badReturnValue = (module: AnyModule, callback: string, tag: unknown, value: unknown): ExitReason.ExitReason =>
+  ExitReason.fail(
+    new BadReturnValue({
+      module: module.name,
+      callback: tag === undefined ? callback : `${callback}(${formatTag(tag)})`,
+      value
+    })
+  )
+
+/**
+ * Checks and applies a `handleCast`, `handleInfo` or `handleContinue` result: `noreply` (with
+ * a valid action) or `stopWith` (with an exit reason). Anything else stops the server with
+ * `BadReturnValue`. The common case (a `noreply` without an action) is a few property reads.
+ */
+const noReply = (server: Server, result: unknown, callback: string, tag: unknown): Loop.Next => {
+  if (typeof result === "object" && result !== null) {
+    const r = result as CastResult<unknown>
+    if (r._tag === "NoReply") {
+      if ("state" in r) {
+        const next = nextOf(server.module, r.action)
+        if (next !== false) {
+          server.state = r.state
+          return next
+        }
+      }
+    } else if (r._tag === "Stop" && "state" in r && isStopReason(r.reason) && r.reply === undefined) {
+      // A stop with a reply is a handleCall result only (OTP's `{stop, Reason, Reply, State}`).
+      server.state = r.state
+      return Loop.stop(r.reason)
+    }
+  }
+  return badReturn(server, callback, tag, result)
+}
+
+/**
+ * Checks and applies a `handleCall` result: `reply`, `replyFailure`, `noreply` (each with a
+ * valid action) or `stopWith` (with an exit reason, and a reply or none; the reply goes once
+ * `terminate` ran, as gen_server sends it). Anything else stops the server with
+ * `BadReturnValue`, and the caller gets `CallExit` with it.
+ */
+const callResult = (server: Server, from: Gen.From, result: unknown, tag: unknown): Loop.Next => {
+  if (typeof result !== "object" || result === null) return badReturn(server, "handleCall", tag, result)
+  const r = result as CallResult<unknown, unknown, unknown>
+  switch (r._tag) {
+    case "Reply": {
+      const next = "value" in r && "state" in r ? nextOf(server.module, r.action) : false
+      if (next === false) break
+      server.state = r.state
+      server.reply(from, r.value)
+      return next
+    }
+    case "ReplyFailure": {
+      const next = "error" in r && "state" in r ? nextOf(server.module, r.action) : false
+      if (next === false) break
+      server.state = r.state
+      server.replyFailure(from, r.error)
+      return next
+    }
+    case "NoReply": {
+      const next = "state" in r ? nextOf(server.module, r.action) : false
+      if (next === false) break
+      server.state = r.state
+      return next
+    }
+    case "Stop": {
+      if (!("state" in r) || !isStopReason(r.reason)) break
+      const reply = r.reply
+      if (reply === undefined) {
+        server.state = r.state
+        return Loop.stop(r.reason)
+      }
+      if (typeof reply !== "object" || reply === null || !("value" in reply)) break
+      server.state = r.state
+      const value = reply.value
+      return Loop.stop(r.reason, () => server.reply(from, value))
+    }
+  }
+  return badReturn(server, "handleCall", tag, result)
+}
+
+// ----------------------------------------------------------------------------
+// Describing messages
+// ----------------------------------------------------------------------------
+
+/** A request tag as text, whatever an untyped caller made it. */
+export const formatTag = (tag: unknown): string => typeof tag === "string" ? tag : Formatter.format(tag)
+
+/** A message as text, for traces, warnings and the error report; never throws, whatever the message. */
+const describe = (message: unknown): string => {
+  if (message instanceof Gen.CallMessage) return `call ${formatRequest(message.request)}`
+  if (message instanceof Gen.CastMessage) return `cast ${formatRequest(message.request)}`
+  // What `last` holds for a call, a continue and an idle timeout.
+  if (message instanceof Request) return `call ${formatRequest(message)}`
+  if (message instanceof Continuing) return `continue ${Formatter.format(message.arg)}`
+  if (message === timeout) return "timeout"
+  return Formatter.format(message)
+}
+
+const formatRequest = (request: unknown): string =>
+  request instanceof Request
+    ? request.payload === undefined ? formatTag(request._tag) : `${formatTag(request._tag)} ${Formatter.format(request.payload)}`
+    : Formatter.format(request)

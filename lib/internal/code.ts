@@ -1,0 +1,135 @@
+/**
+ * The code server's machinery (`lib/Code.ts` is its public face and says the rules): each
+ * node's table of module versions and of the loops running them, and the code change of one
+ * loop, through its `ChangeCode` system message or in place while it is idle.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type { Module } from "../Code.js"
+import * as ExitReason from "../ExitReason.js"
+import type { Pid } from "../Pid.js"
+import { SysError } from "../Sys.js"
+import type { LoopImpl } from "./loop.js"
+import { type NodeRuntime, Watcher } from "./runtime.js"
+
+/** A module name's current version, and the previous one (old code), as Erlang keeps two. */
+export interface Entry {
+  current: Module
+  old: Module | undefined
+}
+
+/** One node's code server. */
+export class CodeServer {
+  readonly modules = new Map<string, Entry>()
+  /** Live loops by module name, each under its pid. */
+  readonly running = new Map<string, Map<Pid, LoopImpl>>()
+}
+
+const servers = new WeakMap<NodeRuntime, CodeServer>()
+
+/** The code server of `runtime`, made on first use. */
+export const serverOf = (runtime: NodeRuntime): CodeServer => {
+  let server = servers.get(runtime)
+  if (server === undefined) {
+    server = new CodeServer()
+    servers.set(runtime, server)
+  }
+  return server
+}
+
+/** Takes a loop out of the code server's table when its process exits (one small object each). */
+class Untrack extends Watcher {
+  constructor(readonly running: Map<Pid, LoopImpl>, readonly pid: Pid) {
+    super()
+  }
+  down(): void {
+    this.running.delete(this.pid)
+  }
+}
+
+/**
+ * Records that `loop`'s process runs `loop.module`, until it exits. The code server reads
+ * `loop.module` whenever it asks, so a code change only updates that field.
+ */
+export const track = (loop: LoopImpl): void => {
+  const self = loop.self
+  const server = serverOf(self.runtime)
+  const name = loop.module.name
+  let running = server.running.get(name)
+  if (running === undefined) {
+    running = new Map()
+    server.running.set(name, running)
+  }
+  const fresh = !running.has(self)
+  running.set(self, loop)
+  if (fresh) self.watch(new Untrack(running, self))
+}
+
+/**
+ * Runs `next`'s code change on `loop`'s state (the behaviour's `codeChange`; without one the
+ * state is kept) and swaps module and state if it succeeds; the old code and state stay
+ * otherwise. An `Exit` when that was synchronous (a plain new state, or an Effect that is
+ * already an `Exit`, as `GenServer.migrate` returns one), `Exit.void` itself when the change
+ * went through; else the Effect to run, on the process's fiber or, in place, on another one.
+ */
+export const changeCode = (loop: LoopImpl, next: Module, extra: unknown): Effect.Effect<void, SysError, unknown> => {
+  const codeChange = loop.behaviour.codeChange
+  if (codeChange === undefined) {
+    loop.setModule(next)
+    return Exit.void
+  }
+  let migrated: unknown
+  try {
+    migrated = codeChange(loop, next, extra)
+  } catch (error) {
+    return Exit.fail(codeChangeFailed(Cause.die(error)))
+  }
+  // A plain new state (checked here rather than by `Effect.isEffect`, so that the check sees
+  // one kind of state and stays cheap over an upgrade of many processes).
+  if ((typeof migrated !== "object" && typeof migrated !== "function") || migrated === null || !(Effect.TypeId in migrated)) {
+    loop.setModule(next)
+    loop.state = migrated
+    return Exit.void
+  }
+  if (Exit.isExit(migrated)) return swap(loop, next, migrated)
+  return Effect.flatMap(Effect.exit(migrated as Effect.Effect<unknown, unknown, unknown>), (exit) => swap(loop, next, exit))
+}
+
+const swap = (loop: LoopImpl, next: Module, migrated: Exit.Exit<unknown, unknown>): Exit.Exit<void, SysError> => {
+  if (Exit.isFailure(migrated)) return Exit.fail(codeChangeFailed(migrated.cause))
+  loop.setModule(next)
+  loop.state = migrated.value
+  return Exit.void
+}
+
+const codeChangeFailed = (cause: Cause.Cause<unknown>): SysError =>
+  new SysError({ request: "ChangeCode", reason: `codeChange failed: ${ExitReason.format(ExitReason.crash(cause))}`, cause })
+
+/**
+ * `Code.upgrade`'s change of an idle loop, in place: the `ChangeCode` system message handled
+ * now, on the upgrading fiber, since it would be the very next thing the process does. Idle is
+ * blocked in the main loop's plain `receive` with no message queued. Returns the outcome as
+ * {@link changeCode} does (an asynchronous change runs with the process's services, and the
+ * loop, if a message wakes it meanwhile, waits until the change ends, however it ends), or
+ * `undefined` when the loop is not idle, or `next` is not a version of its module (the system
+ * message then does the change, or reports why not).
+ */
+export const changeIdle = (loop: LoopImpl, next: Module, extra: unknown): Effect.Effect<void, SysError> | undefined => {
+  const process = loop.self
+  if (!loop.parked || loop.changing || !process.waiting || process.messageCount > 0) return undefined
+  if (!loop.accepts(next)) return undefined
+  const change = changeCode(loop, next, extra) as Effect.Effect<void, SysError>
+  if (Exit.isExit(change)) return change
+  loop.changing = true
+  return Effect.provideContext(change, loop.context).pipe(
+    Effect.ensuring(Effect.sync(() => {
+      loop.changing = false
+      const waiter = loop.waiter
+      loop.waiter = undefined
+      if (waiter !== undefined) waiter()
+    }))
+  )
+}

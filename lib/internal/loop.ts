@@ -1,0 +1,451 @@
+/**
+ * The generic loop's machinery; `lib/Loop.ts` says what it does and how a behaviour uses it.
+ * Here: the registers of a running loop ({@link LoopImpl}), its main loop, `terminate`, the
+ * error report of an abnormal exit, and the hooks the library's behaviours need besides the
+ * public `Loop` API.
+ *
+ * Hot path notes (the loop is the library's hottest path: every GenServer message runs it):
+ * - Messages already queued are taken with the mailbox's synchronous `poll`, without an Effect
+ *   step each; only an empty mailbox costs a `receive` step. Every {@link drainBudget} messages
+ *   the loop yields, so that one busy process cannot starve the others.
+ * - A behaviour's `handle` that returns a plain `Next` (not an Effect) costs no Effect step, and
+ *   the common `Next` (go on, nothing else) is `undefined`: nothing is allocated for it.
+ * - Statistics are always counted (two increments per message); traces cost one check while off.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Formatter from "effect/Formatter"
+import * as Option from "effect/Option"
+import type * as Tracer from "effect/Tracer"
+import { BadArgument } from "../Errors.js"
+import * as ExitReason from "../ExitReason.js"
+import * as Gen from "../Gen.js"
+import type * as Loop from "../Loop.js"
+import type { Pid } from "../Pid.js"
+import * as Process from "../Process.js"
+import * as Sys from "../Sys.js"
+import type { Module } from "../Code.js"
+import { fromSpan } from "./call.js"
+import { changeCode, track } from "./code.js"
+import * as log from "./log.js"
+import {
+  currentProcessOf,
+  ExitMessage,
+  noMessage,
+  type ProcessImpl,
+  receiveMatching,
+  receiveNext,
+  receiveTimed
+} from "./runtime.js"
+
+import { isStopReason } from "./reason.js"
+
+export { isStopReason, toExitReason } from "./reason.js"
+export { durationMillis } from "./timers.js"
+export { enabled as logEnabled, log as logNow, write as writeLog } from "./log.js"
+
+/** A behaviour with its types erased, as the loop runs it. */
+export type AnyBehaviour = Loop.Behaviour<any, any, any, any>
+
+/** How many queued messages the loop takes before it yields to the other fibers. */
+const drainBudget = 4096
+
+/**
+ * The registers of one running loop: the process, its module and state, and the loop's own
+ * flags and counters. It is the `Loop.Server` a behaviour's callbacks get, and what the code
+ * server keeps for the process (`internal/code.ts`), which reads `module` and may change the
+ * code of an idle loop in place (`parked`, `changing`, `waiter`).
+ */
+export class LoopImpl implements Loop.Server<any, any, any> {
+  /** The module the process runs: the code server reads it; only a code change writes it. */
+  module: Module
+  /** What the behaviour's `load` made of `module` (the module itself without `load`). */
+  loaded: unknown
+  state: unknown
+  /** Blocked in the main loop's plain `receive`: idle when the mailbox is empty too. */
+  parked = false
+  /** A code change running in place on another fiber; the loop waits for it (see `waiter`). */
+  changing = false
+  /** The idle timeout of the next receive (the last `Loop.after`), if any. */
+  after: Loop.After | undefined = undefined
+  /** A message to handle before the mailbox (the last `Loop.insert`), if any. */
+  inserted: Loop.Insert | undefined = undefined
+  /** The message being (or last) handled, for the error report (see `Loop.Server.last`). */
+  last: unknown = undefined
+  suspended = false
+  trace = false
+  terminated = false
+  since: number
+  messagesIn = 0
+  messagesOut = 0
+  /** Resumes the loop once an in-place code change is done, if a message woke it meanwhile. */
+  waiter: (() => void) | undefined = undefined
+  readonly behaviour: AnyBehaviour
+  readonly self: ProcessImpl
+  readonly parent: Pid | undefined
+  readonly startTime: number
+  /** The process's services: an in-place code change runs its `codeChange` with them. */
+  readonly context: Context.Context<never>
+
+  constructor(
+    behaviour: AnyBehaviour,
+    module: Module,
+    state: unknown,
+    self: ProcessImpl,
+    parent: Pid | undefined,
+    startTime: number,
+    context: Context.Context<never>
+  ) {
+    this.module = module
+    this.loaded = behaviour.load === undefined ? module : behaviour.load(module)
+    this.state = state
+    this.since = startTime
+    this.behaviour = behaviour
+    this.self = self
+    this.parent = parent
+    this.startTime = startTime
+    this.context = context
+  }
+
+  reply(from: Gen.From, value: unknown): void {
+    Gen.replyUnsafe(from, value)
+    this.messagesOut++
+    if (this.trace) this.traceOut(value)
+  }
+
+  replyFailure(from: Gen.From, error: unknown): void {
+    Gen.replyFailureUnsafe(from, error)
+    this.messagesOut++
+    if (this.trace) this.traceOut(error)
+  }
+
+  private traceOut(value: unknown): void {
+    const fiber = Fiber.getCurrent()
+    if (fiber !== undefined) log.log(fiber, "Info", [`${this.self} replied ${this.describe(value)}`])
+  }
+
+  /** A message as text, for traces and reports: the behaviour's `describe`, which must not throw. */
+  describe(message: unknown): string {
+    const describe = this.behaviour.describe
+    return describe === undefined ? Formatter.format(message) : describe(message)
+  }
+
+  /** Whether `module` may replace the running module: a module of the behaviour, of the same name. */
+  accepts(module: unknown): module is Module {
+    return this.behaviour.isModule(module) && (module as Module).name === this.module.name
+  }
+
+  /** Swaps the module (and what `load` makes of it). */
+  setModule(next: Module): void {
+    this.module = next
+    const load = this.behaviour.load
+    this.loaded = load === undefined ? next : load(next)
+  }
+
+  /** Puts module and state back as they were before a code change whose requester gave up. */
+  restore(module: Module, state: unknown): void {
+    if (this.module !== module) this.setModule(module)
+    this.state = state
+  }
+
+  /** The `ChangeCode` system request: see `internal/code.ts`. */
+  changeCode(next: Module, extra: unknown): Effect.Effect<void, Sys.SysError, unknown> {
+    return changeCode(this, next, extra)
+  }
+
+  /** Marks the process suspended by `Sys.suspend` (or not): `Process.info` reports it. */
+  suspend(suspended: boolean): void {
+    this.suspended = suspended
+    if (suspended) this.self.runtime.suspended.add(this.self)
+    else this.self.runtime.suspended.delete(this.self)
+  }
+
+  /**
+   * The state as the behaviour's `formatStatus` shows it (the raw state without one). Never
+   * throws and never runs an Effect: if `formatStatus` throws, or returns an Effect, the state
+   * shows as a string saying so, never the raw state (which `formatStatus` may be there to
+   * redact), as OTP's `gen:format_status` shows `"Mod:format_status/1 crashed"`.
+   */
+  formatState(): unknown {
+    const format = this.behaviour.formatStatus
+    if (format === undefined) return this.state
+    try {
+      const shown = format(this)
+      return Effect.isEffect(shown) ? `${this.module.name}.formatStatus returned an Effect` : shown
+    } catch {
+      return `${this.module.name}.formatStatus crashed`
+    }
+  }
+
+  /** Runs the behaviour's `terminate` once: a crash inside `terminate` itself does not run it again. */
+  terminate(reason: ExitReason.ExitReason): Effect.Effect<void, unknown, unknown> {
+    return Effect.suspend(() => {
+      const terminate = this.behaviour.terminate
+      if (this.terminated || terminate === undefined) return Effect.void
+      this.terminated = true
+      const result = terminate(this, reason)
+      return Effect.isEffect(result) ? Effect.asVoid(result) : Effect.void
+    })
+  }
+}
+
+/**
+ * The span of the caller of a call made while the node's telemetry is on (`undefined`
+ * otherwise): a behaviour handles such a call {@link inCallSpan}.
+ */
+export const callSpan = (from: Gen.From): Tracer.Span | undefined => fromSpan(from)
+
+/**
+ * Runs `handle`, a behaviour's handling of a call whose {@link callSpan} is `client`, inside a
+ * server span `handle_call <request>`, child of the caller's span (see `Telemetry`).
+ */
+export const inCallSpan = <A, E, R>(
+  server: Loop.Server<Module, unknown, unknown>,
+  client: Tracer.Span,
+  request: string,
+  handle: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => {
+  const self = server.self as ProcessImpl
+  const attributes: Record<string, unknown> = {
+    "otp.pid": String(self),
+    "otp.module": server.module.name,
+    "otp.request": request
+  }
+  if (self.name !== undefined) attributes["otp.name"] = self.name
+  return Effect.withSpan(handle, `handle_call ${request}`, {
+    kind: "server",
+    parent: client,
+    attributes,
+    captureStackTrace: false
+  })
+}
+
+// ----------------------------------------------------------------------------
+// Entering the loop
+// ----------------------------------------------------------------------------
+
+/** `Loop.enter`: makes the registers, registers with the code server, acknowledges, runs. */
+export const enter = (behaviour: AnyBehaviour, options: Loop.EnterOptions<any, any>): Effect.Effect<void, never, any> =>
+  Effect.withFiber((fiber) => {
+    const self = currentProcessOf(fiber)
+    if (self === undefined) {
+      return Effect.die(new BadArgument({ operation: "Loop.enter", reason: "not called from a process" }))
+    }
+    const startTime = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    const loop = new LoopImpl(behaviour, options.module, options.state, self, options.parent, startTime, fiber.context)
+    const first = options.next
+    if (first !== undefined) {
+      const bad = applyNext(loop, first)
+      if (bad !== undefined) return Effect.die(bad)
+    }
+    track(loop)
+    const ack = options.ack
+    return ack === undefined ? run(loop) : Effect.andThen(ack({ _tag: "Ok" }), run(loop))
+  })
+
+/**
+ * The process's life in the loop: the main loop, then `terminate` (after a crash in a
+ * callback; a stop ran it already), the error report of an abnormal exit, and the exit.
+ */
+const run = (loop: LoopImpl): Effect.Effect<void, never, unknown> =>
+  Effect.flatMap(Effect.exit(mainLoop(loop)), (exit) => {
+    if (Exit.isSuccess(exit)) return finish(loop, exit.value)
+    const reason = ExitReason.crash(exit.cause)
+    // `terminate` already ran if it is what crashed (after a stop): the process exits with that crash.
+    if (loop.terminated) return finish(loop, reason)
+    return Effect.flatMap(
+      Effect.exit(loop.terminate(reason)),
+      (terminated) => finish(loop, Exit.isFailure(terminated) ? ExitReason.crash(terminated.cause) : reason)
+    )
+  })
+
+/**
+ * Exits with `reason`, once `terminate` ran. An abnormal reason (not `normal`, `shutdown` or
+ * `{shutdown, _}`) is logged first as the behaviour's error report, once, whoever the parent is.
+ */
+const finish = (loop: LoopImpl, reason: ExitReason.ExitReason): Effect.Effect<void, never, Process.CurrentProcess> => {
+  if (reason._tag === "Normal") return Effect.void
+  if (reason._tag === "Shutdown") return Process.exitWith(reason)
+  return Effect.andThen(
+    Effect.withFiber((fiber) => {
+      if (log.enabled(fiber, "Error")) report(fiber, loop, reason)
+      return Effect.void
+    }),
+    Process.exitWith(reason)
+  )
+}
+
+/**
+ * OTP's terminate report (gen_server's `** Generic server ~p terminating`): logged once, at
+ * `Error`, from the process's own fiber, before it exits. The message has the process
+ * (registered name, or pid, and module), the last message it got, its state as `formatStatus`
+ * shows it, and the reason (the crash's own message); the entry's cause is the crash's Cause,
+ * which a logger prints with its stack (Effect's default logger does). Annotated `report` (the
+ * behaviour's, e.g. `gen_server`), `pid`, `module`, `reason` (the tag).
+ */
+const report = (fiber: Fiber.Fiber<unknown, unknown>, loop: LoopImpl, reason: ExitReason.ExitReason): void => {
+  const behaviour = loop.behaviour
+  const self = loop.self
+  const pid = String(self)
+  const name = self.name === undefined ? pid : `${self.name} (${pid})`
+  const module = loop.module.name
+  const message = `** ${behaviour.title} ${name} (${module}) terminating\n` +
+    `** Last message in was ${shorten(loop.last === undefined ? "none" : loop.describe(loop.last))}\n` +
+    `** When Server state == ${shorten(Formatter.format(loop.formatState()))}\n` +
+    `** Reason for termination ==\n` +
+    `** ${shorten(ExitReason.format(reason))}` +
+    // A logger that prints the cause (Effect's default does) puts it after the message: on its own line.
+    (reason._tag === "Crash" ? "\n" : "")
+  log.write(
+    fiber,
+    "Error",
+    [message],
+    { report: behaviour.report, pid, module, reason: reason._tag },
+    reason._tag === "Crash" ? reason.cause : Cause.empty
+  )
+}
+
+/** Caps one part of a report (OTP limits a report's terms to `error_logger_format_depth`). */
+const shorten = (text: string): string => text.length > 8192 ? `${text.slice(0, 8192)}... (${text.length} characters)` : text
+
+// ----------------------------------------------------------------------------
+// The main loop
+// ----------------------------------------------------------------------------
+
+/** Runs until the process stops; returns the exit reason (after `terminate` ran). */
+const mainLoop = (loop: LoopImpl): Effect.Effect<ExitReason.ExitReason, unknown, unknown> =>
+  Effect.gen({ self: loop }, mainLoopBody)
+
+function* mainLoopBody(this: LoopImpl) {
+  const loop = this
+  const process = loop.self
+  const behaviour = loop.behaviour
+  let drained = 0
+  while (true) {
+    let message: unknown
+    const inserted = loop.inserted
+    if (inserted !== undefined) {
+      // Handled before the mailbox, and no message in: neither counted nor traced.
+      loop.inserted = undefined
+      message = inserted.message
+    } else {
+      // Messages already queued are taken without an Effect step each.
+      message = loop.suspended || loop.after !== undefined ? noMessage : process.poll()
+      if (message !== noMessage) {
+        if (++drained >= drainBudget) {
+          drained = 0
+          yield* Effect.yieldNow
+        }
+      } else if (loop.suspended) {
+        // Suspended: only system messages, and the parent's exit signal when trapping (OTP's
+        // sys suspend loop); everything else stays queued, in order.
+        message = yield* receiveMatching((m) => m instanceof Gen.SystemMessage || isParentExit(loop, m))
+      } else if (loop.after !== undefined) {
+        const after = loop.after
+        const next = yield* receiveTimed(undefined, after.millis)
+        message = Option.isSome(next) ? next.value : after.message
+      } else {
+        loop.parked = true
+        message = yield* receiveNext
+        loop.parked = false
+        // Idle, this process may have had its code changed in place (`Code.upgrade`); if that
+        // change is still running (an asynchronous `codeChange`), the message waits for it.
+        if (loop.changing) yield* awaitCodeChange(loop)
+      }
+      if (message instanceof Gen.SystemMessage) {
+        const outcome = yield* Sys.answer(loop, message)
+        if (outcome !== undefined) return outcome
+        continue
+      }
+      // Statistics and traces cover the process's own messages, not system messages (as OTP's
+      // debug events).
+      loop.messagesIn++
+      if (loop.trace) yield* Effect.log(`${process} got ${loop.describe(message)}`)
+      if (isParentExit(loop, message)) {
+        // The parent (a supervisor) is shutting this process down while it traps exits:
+        // terminate, then go.
+        loop.last = message
+        yield* loop.terminate(message.reason)
+        return message.reason
+      }
+    }
+    loop.last = message
+    let next: Loop.Next | Effect.Effect<Loop.Next, unknown, unknown> = behaviour.handle(loop, message)
+    if (next === undefined) {
+      loop.after = undefined
+      continue
+    }
+    if (Effect.isEffect(next)) {
+      next = yield* next
+      if (next === undefined) {
+        loop.after = undefined
+        continue
+      }
+    }
+    if ((next as Loop.Stop)._tag === "Stop") {
+      const reason = (next as Loop.Stop).reason
+      if (!isStopReason(reason)) return yield* Effect.die(notANext(loop, next))
+      return yield* stopping(loop, next as Loop.Stop)
+    }
+    const bad = applyNext(loop, next)
+    if (bad !== undefined) return yield* Effect.die(bad)
+  }
+}
+
+const isParentExit = (loop: LoopImpl, message: unknown): message is ExitMessage =>
+  loop.parent !== undefined && message instanceof ExitMessage && message.from === loop.parent
+
+/**
+ * Applies an `after` or an `insert` (or nothing); returns the defect of anything else, which
+ * only a behaviour that builds its `Next` by hand can return.
+ */
+const applyNext = (loop: LoopImpl, next: Loop.Next): BadArgument | undefined => {
+  if (next === undefined) {
+    loop.after = undefined
+    return undefined
+  }
+  switch ((next as { readonly _tag?: unknown })?._tag) {
+    case "After": {
+      const millis = (next as Loop.After).millis
+      if (!(typeof millis === "number" && millis >= 0)) break
+      loop.after = millis === Infinity ? undefined : next as Loop.After
+      return undefined
+    }
+    case "Insert":
+      loop.after = undefined
+      loop.inserted = next as Loop.Insert
+      return undefined
+  }
+  return notANext(loop, next)
+}
+
+/** The defect of a `Next` that is none (or a stop whose reason is no exit reason). */
+const notANext = (loop: LoopImpl, next: unknown): BadArgument =>
+  new BadArgument({
+    operation: `${loop.behaviour.title} loop`,
+    reason: `not a Loop.Next (Loop.stop with an exit reason, Loop.after, Loop.insert or nothing): ${Formatter.format(next)}`
+  })
+
+/**
+ * A stop: `terminate`, then the stop's `afterTerminate` if any (run however `terminate` ends,
+ * as gen_server sends a stop's reply in an `after`).
+ */
+const stopping = (loop: LoopImpl, stop: Loop.Stop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> => {
+  const reason = stop.reason
+  const terminated = Effect.as(loop.terminate(reason), reason)
+  const after = stop.afterTerminate
+  return after === undefined ? terminated : Effect.ensuring(terminated, Effect.sync(after))
+}
+
+/** Waits, after a wake-up, for an in-place code change that is still running. */
+const awaitCodeChange = (loop: LoopImpl): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    if (!loop.changing) return resume(Effect.void)
+    loop.waiter = () => resume(Effect.void)
+  })
