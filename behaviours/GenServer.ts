@@ -163,7 +163,7 @@ import * as ExitReason from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
 import { toExitReason } from "../lib/internal/loop.js"
 import type { Node } from "../lib/Node.js"
-import type { Pid } from "../lib/Pid.js"
+import { isPid, type Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import * as Sys from "../lib/Sys.js"
 import * as ChildSpec from "./ChildSpec.js"
@@ -635,7 +635,7 @@ export interface Server<M, E = never> {
  */
 export const ref = <M extends Any>(_module: M, target: Gen.Target): Server<M> => ({
   target,
-  pid: typeof target === "object" && "id" in target ? target : undefined
+  pid: isPid(target) ? target : undefined
 })
 
 /**
@@ -860,7 +860,7 @@ export const stop = (
 }
 
 const isServer = (u: unknown): u is Server<any> =>
-  typeof u === "object" && u !== null && "target" in u && !("id" in u)
+  typeof u === "object" && u !== null && "target" in u && !isPid(u)
 
 const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
   a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
