@@ -60,7 +60,7 @@
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { Rpc } from "effect/rpc"
+import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
 import { BadArgument } from "../lib/Errors.js"
 import type { CallError, UnknownRequest } from "../lib/Errors.js"

@@ -8,7 +8,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, type Duration, Effect, Fiber, Layer, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
-import { Cluster, ExitReason, GenServer, Node, Process } from "../index.js"
+import { Cluster } from "../cluster/index.js"
+import { ExitReason, GenServer, Node, Process } from "../index.js"
 import {
   Account,
   Accounts,

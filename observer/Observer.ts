@@ -8,7 +8,8 @@
  *
  * ```ts
  * import { Effect } from "effect"
- * import { Application, Observer } from "effect-otp"
+ * import { Application } from "effect-otp"
+ * import { Observer } from "effect-otp/observer"
  *
  * declare const Shop: Application.Application
  *
@@ -71,10 +72,10 @@ import { liveNodes, Node, runtimeOf } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import * as Sys from "../lib/Sys.js"
-import * as Application from "./Application.js"
-import * as DynamicSupervisor from "./DynamicSupervisor.js"
-import { page } from "./internal/observerPage.js"
-import * as Supervisor from "./Supervisor.js"
+import * as Application from "../behaviours/Application.js"
+import * as DynamicSupervisor from "../behaviours/DynamicSupervisor.js"
+import { page } from "./internal/page.js"
+import * as Supervisor from "../behaviours/Supervisor.js"
 
 // ----------------------------------------------------------------------------
 // Models
@@ -642,7 +643,8 @@ const app = (info: { readonly token: string; readonly loopbackOnly: boolean }, j
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Node, Observer, Process } from "effect-otp"
+ * import { Node, Process } from "effect-otp"
+ * import { Observer } from "effect-otp/observer"
  *
  * declare const program: Effect.Effect<void, never, Node.Node>
  *

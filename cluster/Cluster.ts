@@ -17,7 +17,8 @@
  * ```ts
  * import { Effect, Layer, Schema } from "effect"
  * import { Rpc } from "effect/rpc"
- * import { Cluster, GenServer, Node } from "effect-otp"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
  *
  * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
  * const Counter = GenServer.make({
@@ -56,7 +57,8 @@
  * import { Layer, Option, Redacted, Schema } from "effect"
  * import { RunnerAddress } from "effect/cluster"
  * import { Rpc } from "effect/rpc"
- * import { Cluster, GenServer, Node } from "effect-otp"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
  *
  * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
  * const Counter = GenServer.make({
@@ -216,7 +218,7 @@ import * as Pid from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import type { Reference } from "../lib/Reference.js"
 import * as Sys from "../lib/Sys.js"
-import * as GenServer from "./GenServer.js"
+import * as GenServer from "../behaviours/GenServer.js"
 
 // ----------------------------------------------------------------------------
 // Errors
@@ -567,7 +569,8 @@ export interface EntityOptions<Args, S> {
  * ```ts
  * import { Option, Schema } from "effect"
  * import { Rpc } from "effect/rpc"
- * import { Cluster, GenServer } from "effect-otp"
+ * import { GenServer } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
  *
  * const Deposit = Rpc.make("Deposit", { payload: { amount: Schema.Number }, success: Schema.Number })
  * const Account = GenServer.make({
@@ -1166,7 +1169,8 @@ class ClusterTarget implements Gen.Remote {
  * ```ts
  * import { Effect, Schema } from "effect"
  * import { Rpc } from "effect/rpc"
- * import { Cluster, GenServer } from "effect-otp"
+ * import { GenServer } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
  *
  * const Get = Rpc.make("Get", { success: Schema.Number })
  * const Counter = GenServer.make({
