@@ -45,37 +45,21 @@
  * Crash reports and traces are the log entries of supervisor reports and of traced processes:
  * the layer adds a logger (next to the existing ones) that keeps the recent ones.
  *
- * Needs `@effect/platform-node` (loaded when the layer starts, so the rest of the library does
- * not depend on it).
+ * Needs `@effect/platform-node`, loaded when the layer starts: importing `effect-otp/observer`
+ * does not load it (and importing `effect-otp` loads none of the observer).
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type * as HttpServerError from "effect/http/HttpServerError"
-import * as HttpServerRequest from "effect/http/HttpServerRequest"
-import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import * as Option from "effect/Option"
-import * as References from "effect/References"
-import { randomBytes, timingSafeEqual } from "node:crypto"
-import { inspect } from "node:util"
-import * as Code from "../lib/Code.js"
-import * as ExitReason from "../lib/ExitReason.js"
-import { currentProcessOf, type NodeRuntime, type ProcessImpl, Status, statusName } from "../lib/internal/runtime.js"
-import { liveNodes, Node, runtimeOf } from "../lib/Node.js"
-import type { Pid } from "../lib/Pid.js"
-import * as Process from "../lib/Process.js"
-import * as Sys from "../lib/Sys.js"
-import * as Application from "../behaviours/Application.js"
-import * as DynamicSupervisor from "../behaviours/DynamicSupervisor.js"
-import { page } from "./internal/page.js"
-import * as Supervisor from "../behaviours/Supervisor.js"
+import { randomBytes } from "node:crypto"
+import { app, isLoopback } from "./internal/http.js"
+import { Journal, journalLogger } from "./internal/journal.js"
 
 // ----------------------------------------------------------------------------
 // Models
@@ -142,9 +126,13 @@ export class StartError extends Data.TaggedError("ObserverStartError")<{
   override get message(): string {
     return this.reason === "dependency"
       ? "the observer needs @effect/platform-node (npm install @effect/platform-node)"
-      : `the observer could not listen: ${String((this.cause as { cause?: unknown })?.cause ?? this.cause)}`
+      : `the observer could not listen: ${String(causeOf(this.cause) ?? this.cause)}`
   }
 }
+
+/** The cause a `ServeError` carries (the listen error of Node's server). */
+const causeOf = (error: unknown): unknown =>
+  typeof error === "object" && error !== null && "cause" in error ? error.cause : undefined
 
 /**
  * One supervisor report as the observer keeps it.
@@ -276,359 +264,6 @@ export interface Snapshot {
   readonly crashes: ReadonlyArray<CrashReport>
   /** The node's recent trace lines, oldest first (at most `keep` for the whole program). */
   readonly traces: ReadonlyArray<TraceLine>
-}
-
-// ----------------------------------------------------------------------------
-// What the observer keeps
-// ----------------------------------------------------------------------------
-
-class Journal {
-  readonly crashes: Array<CrashReport> = []
-  readonly traces: Array<TraceLine> = []
-  /** Pids traced through the observer, by node. */
-  readonly traced = new Set<ProcessImpl>()
-  constructor(readonly keep: number) {}
-  push<A>(list: Array<A>, entry: A): void {
-    list.push(entry)
-    if (list.length > this.keep) list.splice(0, list.length - this.keep)
-  }
-}
-
-const formatReason = (value: unknown): string => {
-  const text = ExitReason.isExitReason(value) ? ExitReason.format(value) : typeof value === "string" ? value : inspect(value)
-  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text
-}
-
-/** Keeps supervisor reports and the log lines of traced processes. */
-const journalLogger = (journal: Journal) =>
-  Logger.make<unknown, void>(({ date, fiber, message }) => {
-    const annotations = fiber.getRef(References.CurrentLogAnnotations)
-    const parts = Array.isArray(message) ? message : [message]
-    const self = currentProcessOf(fiber)
-    const node = self?.node ?? Context.getOrUndefined(fiber.context, Node)?.name ?? "?"
-    if (annotations["report"] === "supervisor" && annotations["child"] !== undefined) {
-      journal.push(journal.crashes, {
-        time: date.toISOString(),
-        node,
-        supervisor: String(annotations["supervisor"]),
-        child: String(annotations["child"]),
-        pid: String(annotations["pid"] ?? ""),
-        reason: formatReason(parts.length > 1 ? parts[1] : annotations["reason"]),
-        action: String(annotations["action"] ?? "")
-      })
-    } else if (self !== undefined && journal.traced.has(self)) {
-      journal.push(journal.traces, {
-        time: date.toISOString(),
-        node,
-        pid: String(self),
-        message: parts.map((p) => (typeof p === "string" ? p : inspect(p, { depth: 3 }))).join(" ")
-      })
-    }
-  })
-
-// ----------------------------------------------------------------------------
-// Reading a node
-// ----------------------------------------------------------------------------
-
-const statusOf = (p: ProcessImpl): string =>
-  p.status < Status.Exiting && p.runtime.suspended.has(p) ? "suspended" : statusName(p.status)
-
-const supervisorModules = new Set(["Supervisor", "DynamicSupervisor"])
-
-const processLimit = 2000
-const childLimit = 100
-const callTimeout = { timeout: "1 second" } as const
-
-const findNode = (name: string | null): Node | undefined => {
-  const nodes = [...liveNodes()]
-  return name === null || name === "" ? nodes[0] : nodes.find((n) => n.name === name)
-}
-
-const findProcess = (runtime: NodeRuntime, pid: string): ProcessImpl | undefined => {
-  for (let p = runtime.first; p !== undefined; p = p.next) {
-    if (String(p) === pid && p.status < Status.Exiting) return p
-  }
-  return undefined
-}
-
-const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> =>
-  Effect.gen(function*() {
-    const runtime = runtimeOf(node)
-    const modules = new Map<Pid, Code.Module>(yield* Code.running)
-    const live = runtime.processes().filter((p) => p.status < Status.Exiting)
-    const supervisors = live.filter((p) => supervisorModules.has(modules.get(p)?.name ?? ""))
-    // Each supervisor's children, asked concurrently.
-    const childrenOf = new Map<ProcessImpl, ReadonlyArray<Supervisor.ChildInfo> | string>()
-    yield* Effect.forEach(
-      supervisors,
-      (sup) =>
-        (modules.get(sup)!.name === "Supervisor"
-          ? Supervisor.whichChildren(sup)
-          : DynamicSupervisor.whichChildren(sup)).pipe(
-            Effect.timeoutOption("1 second"),
-            Effect.match({
-              onFailure: (error) => childrenOf.set(sup, `children unknown: ${error._tag}`),
-              onSuccess: (children) =>
-                childrenOf.set(sup, Option.isSome(children) ? children.value : "children unknown: busy")
-            })
-          ),
-      { concurrency: "unbounded", discard: true }
-    )
-    const isChild = new Set<unknown>()
-    for (const children of childrenOf.values()) {
-      if (typeof children !== "string") for (const c of children) if (typeof c.pid === "object") isChild.add(c.pid)
-    }
-    const tree = (p: ProcessImpl, id: string | undefined, depth: number): TreeNode => {
-      const children = childrenOf.get(p)
-      const base = { pid: String(p), id, name: p.name, status: statusOf(p) }
-      if (children === undefined) return { ...base, kind: supervisorModules.has(modules.get(p)?.name ?? "") ? "supervisor" : "worker" }
-      if (typeof children === "string") return { ...base, kind: "supervisor", error: children }
-      const listed = children.slice(0, childLimit).map((c): TreeNode => {
-        if (typeof c.pid !== "object") return { pid: c.pid ?? "undefined", id: c.id, kind: c.type, status: c.pid ?? "not running" }
-        const child = c.pid as ProcessImpl
-        return depth > 32 ? { pid: String(child), id: c.id, kind: c.type } : tree(child, c.id, depth + 1)
-      })
-      return {
-        ...base,
-        kind: "supervisor",
-        children: listed,
-        more: children.length > childLimit ? children.length - childLimit : undefined
-      }
-    }
-    const inApplication = new Set<ProcessImpl>()
-    const applications = (yield* Application.which).map((app) => {
-      const master = app.master as ProcessImpl
-      const root = master.links === undefined ? undefined : [...master.links].find((p) => p.status < Status.Exiting)
-      if (root !== undefined) inApplication.add(root)
-      return {
-        name: app.name,
-        version: app.version,
-        type: app.type,
-        master: String(master),
-        tree: root === undefined ? undefined : tree(root, "root", 0)
-      }
-    })
-    const trees = supervisors.filter((s) => !isChild.has(s) && !inApplication.has(s)).map((s) => tree(s, undefined, 0))
-    const shown = live.slice(0, processLimit)
-    const processes = shown.map((p): ProcessRow => {
-      const module = modules.get(p)
-      return {
-        pid: String(p),
-        name: p.name,
-        status: statusOf(p),
-        mailbox: p.messageCount,
-        delivered: p.delivered,
-        links: p.links ? [...p.links].map(String) : [],
-        monitors: p.monitors ? [...p.monitors.values()].map((m) => String(m.target)) : [],
-        monitoredBy: p.monitoredBy ? [...p.monitoredBy.values()].map((m) => String(m.watcher)) : [],
-        trapExit: p.trapExit,
-        module: module?.name,
-        version: module?.version,
-        trace: journal.traced.has(p)
-      }
-    })
-    return {
-      node: node.name,
-      nodes: [...liveNodes()].map((n) => n.name),
-      time: yield* Clock.currentTimeMillis,
-      applications,
-      trees,
-      processes,
-      moreProcesses: live.length - shown.length,
-      crashes: journal.crashes.filter((c) => c.node === node.name),
-      traces: journal.traces.filter((t) => t.node === node.name)
-    }
-  }).pipe(Effect.provideService(Node, node), Effect.withTracerEnabled(false))
-
-// ----------------------------------------------------------------------------
-// HTTP
-// ----------------------------------------------------------------------------
-
-/** A 4xx answer, as data until the handler turns it into a response. */
-class HttpFailure extends Data.TaggedError("HttpFailure")<{
-  readonly status: number
-  readonly error: string
-  readonly headers?: Record<string, string> | undefined
-}> {}
-
-const json = (body: unknown, status = 200): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.jsonUnsafe(body, { status, headers: { "cache-control": "no-store" } })
-
-const fail = (status: number, error: string, headers?: Record<string, string>) =>
-  Effect.fail(new HttpFailure({ status, error, headers }))
-
-const pidPattern = /^<\d+\.\d+\.\d+>$/
-
-/** The page is self-contained: nothing is loaded from elsewhere, and nothing frames it. */
-const contentSecurityPolicy =
-  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
-
-const sameToken = (given: string, token: string): boolean => {
-  const a = Buffer.from(given)
-  const b = Buffer.from(token)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
-const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
-const isLoopback = (host: string): boolean => loopbackHosts.has(host) || host.startsWith("127.")
-
-interface Route {
-  readonly methods: ReadonlyArray<string>
-  readonly handle: (
-    request: HttpServerRequest.HttpServerRequest,
-    url: URL
-  ) => Effect.Effect<HttpServerResponse.HttpServerResponse, HttpFailure>
-}
-
-const app = (info: { readonly token: string; readonly loopbackOnly: boolean }, journal: Journal) => {
-  const nodeOf = (name: string | null | undefined) => {
-    const node = findNode(name ?? null)
-    return node === undefined ? fail(404, name ? `no node ${JSON.stringify(name)}` : "no node is running") : Effect.succeed(node)
-  }
-  const processOf = (node: Node, pid: unknown) => {
-    if (typeof pid !== "string" || !pidPattern.test(pid)) {
-      return fail(400, `bad pid ${JSON.stringify(pid)}: expected the form <0.12.0>`)
-    }
-    const process = findProcess(runtimeOf(node), pid)
-    return process === undefined ? fail(404, `no live process ${pid} on ${node.name}`) : Effect.succeed(process)
-  }
-  const isGeneric = (node: Node, process: ProcessImpl) =>
-    Effect.map(Code.running.pipe(Effect.provideService(Node, node)), (all) => all.find(([pid]) => pid === process)?.[1])
-  const authorized = (request: HttpServerRequest.HttpServerRequest) => {
-    const given = request.headers["x-observer-token"]
-    if (given === undefined || given === "") return fail(401, "this action needs the token printed at start (x-observer-token header)")
-    if (!sameToken(given, info.token)) return fail(403, "wrong token")
-    return Effect.void
-  }
-  const body = (request: HttpServerRequest.HttpServerRequest) =>
-    request.json.pipe(
-      Effect.mapError(() => new HttpFailure({ status: 400, error: "the body must be JSON" })),
-      Effect.flatMap((value) =>
-        typeof value === "object" && value !== null && !Array.isArray(value)
-          ? Effect.succeed(value as Record<string, unknown>)
-          : fail(400, "the body must be a JSON object")
-      )
-    )
-  const routes: Record<string, Route> = {
-    "/": {
-      methods: ["GET"],
-      handle: () => Effect.succeed(HttpServerResponse.text(page, {
-          contentType: "text/html; charset=utf-8",
-          headers: { "cache-control": "no-store", "content-security-policy": contentSecurityPolicy }
-        }))
-    },
-    "/favicon.ico": { methods: ["GET"], handle: () => Effect.succeed(HttpServerResponse.empty({ status: 204 })) },
-    "/api/snapshot": {
-      methods: ["GET"],
-      handle: (_, url) =>
-        Effect.flatMap(nodeOf(url.searchParams.get("node")), (node) => Effect.map(snapshot(node, journal), (s) => json(s)))
-    },
-    "/api/process": {
-      methods: ["GET"],
-      handle: (_, url) =>
-        Effect.gen(function*() {
-          const node = yield* nodeOf(url.searchParams.get("node"))
-          const process = yield* processOf(node, url.searchParams.get("pid"))
-          const info = (yield* Process.info(process)).pipe(Option.getOrUndefined)
-          if (info === undefined) return yield* fail(404, `no live process ${String(process)}`)
-          const row = {
-            pid: String(process),
-            name: Option.getOrUndefined(info.registeredName),
-            status: info.status,
-            mailbox: info.messageQueueLength,
-            delivered: process.delivered,
-            links: info.links.map(String),
-            monitors: info.monitors.map(String),
-            monitoredBy: info.monitoredBy.map(String),
-            trapExit: info.trapExit
-          }
-          const module = yield* isGeneric(node, process)
-          if (module === undefined) {
-            return json({ info: row, note: "a plain process: no state to show (it does not run the generic loop)" })
-          }
-          const status = yield* Sys.getStatus(process, callTimeout).pipe(
-            Effect.withTracerEnabled(false),
-            Effect.mapError((error) =>
-              new HttpFailure({ status: 409, error: `${String(process)} did not answer: ${error._tag}` })
-            )
-          )
-          return json({
-            info: row,
-            status: {
-              module: status.module,
-              version: status.version,
-              status: status.status,
-              trace: status.trace,
-              state: inspect(status.state, { depth: 8, maxArrayLength: 200, maxStringLength: 2000, breakLength: 100 })
-            }
-          })
-        })
-    },
-    "/api/kill": {
-      methods: ["POST"],
-      handle: (request) =>
-        Effect.gen(function*() {
-          yield* authorized(request)
-          const input = yield* body(request)
-          const node = yield* nodeOf(typeof input["node"] === "string" ? input["node"] : undefined)
-          const process = yield* processOf(node, input["pid"])
-          yield* Process.exit(process, ExitReason.kill)
-          return json({ ok: true, message: `sent kill to ${String(process)}` })
-        })
-    },
-    "/api/trace": {
-      methods: ["POST"],
-      handle: (request) =>
-        Effect.gen(function*() {
-          yield* authorized(request)
-          const input = yield* body(request)
-          if (typeof input["enabled"] !== "boolean") return yield* fail(400, "enabled must be true or false")
-          const enabled = input["enabled"]
-          const node = yield* nodeOf(typeof input["node"] === "string" ? input["node"] : undefined)
-          const process = yield* processOf(node, input["pid"])
-          if ((yield* isGeneric(node, process)) === undefined) {
-            return yield* fail(409, `${String(process)} is a plain process: only processes on the generic loop can be traced`)
-          }
-          yield* Sys.trace(process, enabled, callTimeout).pipe(
-            Effect.mapError((error) => new HttpFailure({ status: 409, error: `${String(process)} did not answer: ${error._tag}` }))
-          )
-          if (enabled) {
-            journal.traced.add(process)
-            Process.watchExitUnsafe(process, () => journal.traced.delete(process))
-          } else {
-            journal.traced.delete(process)
-          }
-          return json({ ok: true, message: `trace ${enabled ? "on" : "off"} for ${String(process)}` })
-        })
-    }
-  }
-  return Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    let url: URL
-    try {
-      url = new URL(request.url, "http://observer.invalid")
-    } catch {
-      return json({ error: "bad request line" }, 400)
-    }
-    if (info.loopbackOnly) {
-      const host = (request.headers["host"] ?? "").replace(/:\d+$/, "")
-      if (!isLoopback(host)) return json({ error: `host ${JSON.stringify(host)} is not a loopback name` }, 403)
-    }
-    const route = routes[url.pathname]
-    if (route === undefined) return json({ error: `no route ${url.pathname}` }, 404)
-    if (!route.methods.includes(request.method)) {
-      return HttpServerResponse.jsonUnsafe(
-        { error: `${request.method} is not allowed on ${url.pathname}; use ${route.methods.join(", ")}` },
-        { status: 405, headers: { allow: route.methods.join(", ") } }
-      )
-    }
-    return yield* route.handle(request, url).pipe(
-      Effect.catchTag("HttpFailure", (e) =>
-        Effect.succeed(HttpServerResponse.jsonUnsafe({ error: e.error }, { status: e.status, headers: e.headers })))
-    )
-  }).pipe(
-    Effect.catchCause((cause) => Effect.succeed(json({ error: `observer failure: ${Cause.pretty(cause)}` }, 500)))
-  )
 }
 
 // ----------------------------------------------------------------------------
