@@ -1,6 +1,9 @@
 /**
  * effect-otp: Erlang/OTP's processes and behaviours for TypeScript, on Effect 4 fibers.
  *
+ * Distribution and the web observer are entry points of their own, `effect-otp/cluster` and
+ * `effect-otp/observer`: importing this one loads neither cluster, SQL nor HTTP code.
+ *
  * @packageDocumentation
  */
 
@@ -118,23 +121,8 @@ export * as Application from "./behaviours/Application.js"
 export * as Code from "./lib/Code.js"
 
 /**
- * Cluster: GenServer modules hosted as entities of Effect's cluster engine, addressed from any
- * node with the same `GenServer.call` and `cast`; monitors and durable state across runners.
- *
- * @since 0.1.0
- */
-export * as Cluster from "./behaviours/Cluster.js"
-
-/**
  * Telemetry: spans and metrics of a node through Effect's Tracer and Metric.
  *
  * @since 0.1.0
  */
 export * as Telemetry from "./lib/Telemetry.js"
-
-/**
- * The observer: a live web page of the program's nodes, applications and processes.
- *
- * @since 0.1.0
- */
-export * as Observer from "./behaviours/Observer.js"

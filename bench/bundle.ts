@@ -6,7 +6,7 @@
  * (benchmark, system): minutes of a full run and most of a `--quick` one. So the runner bundles
  * each case file with esbuild (the transpiler tsx itself uses; a dependency of tsx) into a
  * temporary directory under `node_modules/.cache/` (so that Node resolves the packages from
- * there as from the project): the project's TypeScript (the case, `index.ts`, `lib/`, `behaviours/`) in
+ * there as from the project): the project's TypeScript (the case, `index.ts`, `lib/`, `behaviours/`, `cluster/`) in
  * one ES module, every package (`effect`, `xstate`, `nact`) left external, loaded by Node from
  * `node_modules` as a user's program loads it. Nothing is minified; names stay, so
  * `--cpu-prof` profiles read as the source. Without esbuild, the children run through tsx.

@@ -21,7 +21,8 @@
  */
 import { Config, Effect, Schema } from "effect"
 import { Rpc } from "effect/rpc"
-import { Application, ChildSpec, DynamicSupervisor, GenServer, Observer, Process, Supervisor } from "../index.js"
+import { Observer } from "../observer/index.js"
+import { Application, ChildSpec, DynamicSupervisor, GenServer, Process, Supervisor } from "../index.js"
 
 const Get = Rpc.make("Get", { success: Schema.Number })
 const Bump = Rpc.make("Bump", { success: Schema.Number })

@@ -12,7 +12,8 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as net from "node:net"
 import { Cause, Effect, Fiber, Layer, ManagedRuntime, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
-import { Cluster, ExitReason, GenServer, Node, Process } from "../index.js"
+import { Cluster } from "../cluster/index.js"
+import { ExitReason, GenServer, Node, Process } from "../index.js"
 import {
   Accounts,
   Balance,

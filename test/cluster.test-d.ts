@@ -5,8 +5,9 @@
 import { Effect, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { describe, expectTypeOf, it } from "vitest"
+import { Cluster } from "../cluster/index.js"
 import type { Errors } from "../index.js"
-import { Cluster, GenServer } from "../index.js"
+import { GenServer } from "../index.js"
 
 class KeyNotFound extends Schema.TaggedError<KeyNotFound>()("KeyNotFound", { key: Schema.String }) {}
 

@@ -6,9 +6,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, type Duration, Effect, Fiber, Layer, Option, Schema } from "effect"
+import { MessageStorage, RunnerHealth, Runners, RunnerStorage, Sharding, ShardingConfig } from "effect/cluster"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
-import { Cluster, ExitReason, GenServer, Node, Process } from "../index.js"
+import { Cluster } from "../cluster/index.js"
+import { ExitReason, GenServer, Node, Process } from "../index.js"
 import {
   Account,
   Accounts,
@@ -368,6 +370,62 @@ describe("Cluster: durable state", () => {
       assert.strictEqual((conflict as Cluster.ClusterFailure).reason, "StateConflict")
       assert.strictEqual(yield* GenServer.call(a, Balance), 100)
     })))
+
+  it.effect("the deletion after a stop by itself ends before a passivation does: the next activation starts fresh", () =>
+    Effect.gen(function*() {
+      // Deleting a state takes a minute here (a slow database); the entity passivates after
+      // 10 s idle, long before.
+      const SlowDeleting = Cluster.entity(Account, {
+        type: "SlowDeleting",
+        args: durableArgs,
+        durable: { schema: AccountStateSchema }
+      })
+      const slowStorage = Layer.effect(Cluster.StateStorage)(Effect.gen(function*() {
+        const memory = yield* Cluster.StateStorage
+        return Cluster.StateStorage.of({
+          ...memory,
+          remove: (type, id, expected) => Effect.andThen(Effect.sleep("1 minute"), memory.remove(type, id, expected))
+        })
+      })).pipe(Layer.provide(Cluster.layerStateMemory))
+      const cluster = Cluster.layer(SlowDeleting, { maxIdleTime: "10 seconds" }).pipe(
+        Layer.provide(slowStorage),
+        Layer.provideMerge(Cluster.layerEmbedded()),
+        Layer.provideMerge(Node.layer({ name: "embedded@test" }))
+      )
+      const balance = yield* Effect.andThen(
+        TestClock.adjust(1),
+        Process.run(Effect.gen(function*() {
+          const a = yield* Cluster.ref(SlowDeleting, "slow")
+          yield* GenServer.call(a, Deposit, { amount: 8 })
+          assert.strictEqual(yield* GenServer.call(a, Stop), "bye")
+          yield* TestClock.adjust("30 seconds") // passivated: idle for 10 s
+          const next = yield* Effect.forkChild(GenServer.call(a, Balance, undefined, { timeout: "infinity" }))
+          yield* TestClock.adjust("1 minute") // the deletion ends
+          return yield* Fiber.join(next)
+        }))
+      ).pipe(Effect.provide(cluster))
+      // The stopped server's state was deleted before the entity could start again: a fresh
+      // life, not the balance of the last one.
+      assert.strictEqual(balance, 0)
+    }))
+
+  it.effect("a durable entity type served without a StateStorage (an untyped caller): the layer dies saying what is missing", () =>
+    Effect.gen(function*() {
+      // The embedded cluster without its state storage.
+      const sharding = Sharding.layer.pipe(
+        Layer.provideMerge(Runners.layerNoop),
+        Layer.provideMerge(MessageStorage.layerMemory),
+        Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
+        Layer.provide(ShardingConfig.layer())
+      )
+      const untyped = Cluster.layer(DurableAccounts) as Layer.Layer<never, never, Sharding.Sharding | Node.Node>
+      const exit = yield* Effect.exit(Layer.build(untyped.pipe(
+        Layer.provide(sharding),
+        Layer.provide(Node.layer())
+      )).pipe(Effect.scoped))
+      assert.isTrue(exit._tag === "Failure" && Cause.hasDies(exit.cause))
+      assert.include(exit._tag === "Failure" ? Cause.pretty(exit.cause) : "", "DurableAccount is durable and needs a StateStorage")
+    }))
 })
 
 /** Whether the entity's server (as `Where` reported it) is a live process of this node. */

@@ -40,15 +40,28 @@ const snippetsOf = (relative: string): Array<Snippet> => {
   return out
 }
 
+/** The TypeScript files of `dir` (relative to the root), and of its folders if `deep`. */
+const tsFilesOf = (dir: string, deep: boolean): Array<string> =>
+  fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? deep ? tsFilesOf(`${dir}/${entry.name}`, deep) : []
+      : entry.name.endsWith(".ts")
+      ? [`${dir}/${entry.name}`]
+      : []
+  )
+
 const sources = [
   "README.md",
-  ...["lib", "behaviours"].flatMap((dir) =>
-    fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`)
-  )
+  ...["lib", "behaviours"].flatMap((dir) => tsFilesOf(dir, false)),
+  // The cluster's and the observer's public declarations live in their `internal/` modules,
+  // re-exported by the public one: their examples are there.
+  ...["cluster", "observer"].flatMap((dir) => tsFilesOf(dir, true))
 ]
 
 const write = (snippet: Snippet) => {
-  const code = snippet.code.replace(/from "effect-otp"/g, `from "../../index.js"`)
+  const code = snippet.code
+    .replace(/from "effect-otp"/g, `from "../../index.js"`)
+    .replace(/from "effect-otp\/(cluster|observer)"/g, `from "../../$1/index.js"`)
   // Each snippet is its own module, so top-level names do not clash.
   fs.writeFileSync(snippet.file, `${code}\nexport {}\n`)
 }

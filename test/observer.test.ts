@@ -6,7 +6,8 @@ import { existsSync, mkdirSync } from "node:fs"
 import * as http from "node:http"
 import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
-import { ChildSpec, GenServer, Node, Observer, Process, Supervisor } from "../index.js"
+import { Observer } from "../observer/index.js"
+import { ChildSpec, GenServer, Node, Process, Supervisor } from "../index.js"
 
 // ----------------------------------------------------------------------------
 // The HTTP API, in process

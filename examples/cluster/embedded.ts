@@ -7,7 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Cluster from "../../behaviours/Cluster.js"
+import * as Cluster from "../../cluster/Cluster.js"
 import * as Node from "../../lib/Node.js"
 import * as Process from "../../lib/Process.js"
 import { Rooms, session } from "./rooms.js"

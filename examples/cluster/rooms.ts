@@ -8,8 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
-import * as Cluster from "../../behaviours/Cluster.js"
 import * as GenServer from "../../behaviours/GenServer.js"
+import * as Cluster from "../../cluster/Cluster.js"
 import * as Process from "../../lib/Process.js"
 
 export const Post = Rpc.make("Post", { payload: { user: Schema.String, text: Schema.String }, success: Schema.Number })

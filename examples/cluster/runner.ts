@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Cluster from "../../behaviours/Cluster.js"
+import * as Cluster from "../../cluster/Cluster.js"
 import * as Node from "../../lib/Node.js"
 import { Rooms, sharding } from "./rooms.js"
 

@@ -1,0 +1,153 @@
+/**
+ * Reading a node for the observer: its processes, the supervision trees of its applications and
+ * of the supervisors outside one, through the public API of the process core and the behaviours
+ * (`Process.processes`, `Process.info`, `Code.running`, `whichChildren`, `Application.which`).
+ * Two things only the runtime knows are read from it: the program's nodes (`liveNodes`) and the
+ * count of messages delivered to a process, from which the page derives its message rate.
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Application from "../../behaviours/Application.js"
+import * as DynamicSupervisor from "../../behaviours/DynamicSupervisor.js"
+import * as Supervisor from "../../behaviours/Supervisor.js"
+import * as Code from "../../lib/Code.js"
+import { ProcessImpl } from "../../lib/internal/runtime.js"
+import { liveNodes, Node } from "../../lib/Node.js"
+import type { Pid } from "../../lib/Pid.js"
+import * as Process from "../../lib/Process.js"
+import type { ProcessRow, Snapshot, TreeNode } from "../Observer.js"
+import type { Journal } from "./journal.js"
+
+const supervisorModules = new Set(["Supervisor", "DynamicSupervisor"])
+
+const processLimit = 2000
+const childLimit = 100
+
+/** The live node named `name`, or the first live node when no name is given. */
+export const findNode = (name: string | null): Node | undefined => {
+  const nodes = [...liveNodes()]
+  return name === null || name === "" ? nodes[0] : nodes.find((n) => n.name === name)
+}
+
+/** The live process of `node` printed as `pid` (`<0.12.0>`). */
+export const findProcess = (node: Node, pid: string): Effect.Effect<Pid | undefined> =>
+  Effect.map(Process.processes, (pids) => pids.find((p) => String(p) === pid)).pipe(
+    Effect.provideService(Node, node)
+  )
+
+/**
+ * Messages delivered to the process so far. No public API counts them (`Process.info` gives the
+ * mailbox's length): the one field of the runtime the observer reads.
+ */
+export const deliveredOf = (pid: Pid): number => pid instanceof ProcessImpl ? pid.delivered : 0
+
+/** The snapshot of `node` that `GET /api/snapshot` answers. */
+export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> =>
+  Effect.gen(function*() {
+    // Traced processes that died are forgotten (a dead process logs nothing more).
+    for (const pid of journal.traced) if (!(yield* Process.isAlive(pid))) journal.traced.delete(pid)
+    const modules = new Map<Pid, Code.Module>(yield* Code.running)
+    const live = yield* Process.processes
+    const supervisors = live.filter((p) => supervisorModules.has(modules.get(p)?.name ?? ""))
+    // Each supervisor's children, asked concurrently.
+    const childrenOf = new Map<Pid, ReadonlyArray<Supervisor.ChildInfo> | string>()
+    yield* Effect.forEach(
+      supervisors,
+      (sup) =>
+        (modules.get(sup)?.name === "Supervisor"
+          ? Supervisor.whichChildren(sup)
+          : DynamicSupervisor.whichChildren(sup)).pipe(
+            Effect.timeoutOption("1 second"),
+            Effect.match({
+              onFailure: (error) => childrenOf.set(sup, `children unknown: ${error._tag}`),
+              onSuccess: (children) =>
+                childrenOf.set(sup, Option.isSome(children) ? children.value : "children unknown: busy")
+            })
+          ),
+      { concurrency: "unbounded", discard: true }
+    )
+    const isChild = new Set<Pid>()
+    for (const children of childrenOf.values()) {
+      if (typeof children !== "string") for (const c of children) if (typeof c.pid === "object") isChild.add(c.pid)
+    }
+    // What `Process.info` says of each process shown, read once each; `undefined` once it exited.
+    const infos = new Map<Pid, Process.ProcessInfo | undefined>()
+    const read = (pids: Iterable<Pid>) =>
+      Effect.forEach(
+        pids,
+        (pid) => infos.has(pid) ? Effect.void : Effect.map(Process.info(pid), (info) => void infos.set(pid, Option.getOrUndefined(info))),
+        { discard: true }
+      )
+    const statusOf = (pid: Pid): string => infos.get(pid)?.status ?? "exiting"
+    const nameOf = (pid: Pid): string | undefined => Option.getOrUndefined(infos.get(pid)?.registeredName ?? Option.none())
+    // The processes of the trees: supervisors and their listed children, applications' masters
+    // and the processes linked to them (the root is among those).
+    const applications = yield* Application.which
+    yield* read(supervisors)
+    for (const children of childrenOf.values()) {
+      if (typeof children !== "string") yield* read(children.slice(0, childLimit).flatMap((c) => typeof c.pid === "object" ? [c.pid] : []))
+    }
+    yield* read(applications.map((app) => app.master))
+    for (const app of applications) yield* read(infos.get(app.master)?.links ?? [])
+    const tree = (p: Pid, id: string | undefined, depth: number): TreeNode => {
+      const children = childrenOf.get(p)
+      const base = { pid: String(p), id, name: nameOf(p), status: statusOf(p) }
+      if (children === undefined) return { ...base, kind: supervisorModules.has(modules.get(p)?.name ?? "") ? "supervisor" : "worker" }
+      if (typeof children === "string") return { ...base, kind: "supervisor", error: children }
+      const listed = children.slice(0, childLimit).map((c): TreeNode => {
+        if (typeof c.pid !== "object") return { pid: c.pid ?? "undefined", id: c.id, kind: c.type, status: c.pid ?? "not running" }
+        return depth > 32 ? { pid: String(c.pid), id: c.id, kind: c.type } : tree(c.pid, c.id, depth + 1)
+      })
+      return {
+        ...base,
+        kind: "supervisor",
+        children: listed,
+        more: children.length > childLimit ? children.length - childLimit : undefined
+      }
+    }
+    const inApplication = new Set<Pid>()
+    const applicationRows = applications.map((app) => {
+      const root = infos.get(app.master)?.links.find((p) => infos.get(p) !== undefined)
+      if (root !== undefined) inApplication.add(root)
+      return {
+        name: app.name,
+        version: app.version,
+        type: app.type,
+        master: String(app.master),
+        tree: root === undefined ? undefined : tree(root, "root", 0)
+      }
+    })
+    const trees = supervisors.filter((s) => !isChild.has(s) && !inApplication.has(s)).map((s) => tree(s, undefined, 0))
+    const shown = live.slice(0, processLimit)
+    yield* read(shown)
+    const processes = shown.map((p): ProcessRow => {
+      const module = modules.get(p)
+      const info = infos.get(p)
+      return {
+        pid: String(p),
+        name: nameOf(p),
+        status: statusOf(p),
+        mailbox: info?.messageQueueLength ?? 0,
+        delivered: deliveredOf(p),
+        links: info?.links.map(String) ?? [],
+        monitors: info?.monitors.map(String) ?? [],
+        monitoredBy: info?.monitoredBy.map(String) ?? [],
+        trapExit: info?.trapExit ?? false,
+        module: module?.name,
+        version: module?.version,
+        trace: journal.traced.has(p)
+      }
+    })
+    return {
+      node: node.name,
+      nodes: [...liveNodes()].map((n) => n.name),
+      time: yield* Clock.currentTimeMillis,
+      applications: applicationRows,
+      trees,
+      processes,
+      moreProcesses: live.length - shown.length,
+      crashes: journal.crashes.filter((c) => c.node === node.name),
+      traces: journal.traces.filter((t) => t.node === node.name)
+    }
+  }).pipe(Effect.provideService(Node, node), Effect.withTracerEnabled(false))

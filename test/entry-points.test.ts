@@ -1,0 +1,132 @@
+/**
+ * The package's entry points: `effect-otp` (the process core and the behaviours),
+ * `effect-otp/cluster` and `effect-otp/observer`. A program that imports only the root must not
+ * load the cluster's, SQL's or HTTP's code: the package is built as published (the entries and
+ * chunks of `tsup.config.ts`, without declarations), each entry is imported by a fresh Node
+ * process whose module loader records every module it resolves, and the CommonJS build's
+ * `require` graph is read from the files.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import { builtinModules } from "node:module"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { build } from "tsup"
+import config from "../tsup.config.js"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const work = path.join(root, "temp", "entry-points")
+const outDir = path.join(work, "dist")
+
+/** Modules no root import may load: cluster, SQL, HTTP servers and clients, sockets. */
+const forbidden: ReadonlyArray<RegExp> = [
+  /\/effect\/dist\/cluster\//,
+  /\/effect\/dist\/sql\//,
+  // `effect/http/Headers` is a data type that `effect/Schema` itself loads; the HTTP code is
+  // in the `Http*` modules (server, client, router, request, response).
+  /\/effect\/dist\/http\/Http/,
+  /\/effect\/dist\/socket\//,
+  /\/@effect\/platform-node\//,
+  /\/@effect\/sql-/,
+  /^node:(http|https|http2|net)$/
+]
+
+const hooks = `
+import { appendFileSync } from "node:fs"
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context)
+  appendFileSync(process.env.EFFECT_OTP_LOAD_LOG, result.url + "\\n")
+  return result
+}
+`
+const register = `
+import { register } from "node:module"
+register("./hooks.mjs", import.meta.url)
+`
+
+/** Every module a fresh Node process resolves while importing `entry` (ESM), as URLs. */
+const loadedBy = (entry: string): ReadonlyArray<string> => {
+  const log = path.join(work, `${entry}.log`)
+  fs.rmSync(log, { force: true })
+  execFileSync(
+    process.execPath,
+    [
+      "--import",
+      path.join(work, "register.mjs"),
+      "--input-type=module",
+      "-e",
+      `await import(${JSON.stringify(path.join(outDir, `${entry}.js`))})`
+    ],
+    { cwd: root, env: { ...process.env, EFFECT_OTP_LOAD_LOG: log }, encoding: "utf8" }
+  )
+  return fs.readFileSync(log, "utf8").split("\n").filter((line) => line !== "")
+}
+
+/** The packages and built-ins the CommonJS file `file` requires, its chunks followed. */
+const requiredBy = (file: string, seen = new Set<string>()): Set<string> => {
+  const found = new Set<string>()
+  if (seen.has(file)) return found
+  seen.add(file)
+  const text = fs.readFileSync(path.join(outDir, file), "utf8")
+  for (const match of text.matchAll(/(?:require|import)\((["'])([^"']+)\1\)/g)) {
+    const specifier = match[2]!
+    if (specifier.startsWith("./")) {
+      for (const inner of requiredBy(specifier.slice(2), seen)) found.add(inner)
+    } else {
+      found.add(builtinModules.includes(specifier) ? `node:${specifier}` : specifier)
+    }
+  }
+  return found
+}
+
+const offending = (modules: Iterable<string>): Array<string> =>
+  [...modules].filter((url) => forbidden.some((pattern) => pattern.test(url)))
+
+/** A required specifier as the loader would name it, for the same patterns. */
+const asUrl = (specifier: string): string =>
+  specifier.startsWith("node:") ? specifier : `/${specifier.replace(/^effect\//, "effect/dist/")}/`
+
+describe("entry points", () => {
+  it("the package builds with its three entries", async () => {
+    fs.rmSync(work, { recursive: true, force: true })
+    fs.mkdirSync(work, { recursive: true })
+    fs.writeFileSync(path.join(work, "hooks.mjs"), hooks)
+    fs.writeFileSync(path.join(work, "register.mjs"), register)
+    await build({ ...config, dts: false, sourcemap: false, silent: true, outDir })
+    for (const entry of ["index", "cluster", "observer"]) {
+      assert.isTrue(fs.existsSync(path.join(outDir, `${entry}.js`)), `${entry}.js`)
+      assert.isTrue(fs.existsSync(path.join(outDir, `${entry}.cjs`)), `${entry}.cjs`)
+    }
+  }, 120_000)
+
+  it("importing the root loads no cluster, SQL or HTTP code", () => {
+    const loaded = loadedBy("index")
+    // The recorder works: it saw the entry and the core of effect.
+    assert.isTrue(loaded.some((url) => url.endsWith("/dist/index.js")))
+    assert.isTrue(loaded.some((url) => url.includes("/effect/dist/Effect.js")))
+    assert.deepStrictEqual(offending(loaded), [])
+  }, 60_000)
+
+  it("the cluster and observer entries load what they need (the check above can fail)", () => {
+    const cluster = loadedBy("cluster")
+    assert.isTrue(cluster.some((url) => url.includes("/effect/dist/cluster/Sharding.js")))
+    assert.isTrue(cluster.some((url) => url.includes("/effect/dist/sql/SqlClient.js")))
+    const observer = loadedBy("observer")
+    assert.isTrue(observer.some((url) => url.includes("/effect/dist/http/HttpServerResponse.js")))
+    // Both share the root's process core (one chunk, not a copy of their own).
+    const core = loadedBy("index").filter((url) => /\/chunk-[^/]+\.js$/.test(url))
+    assert.isNotEmpty(core)
+    assert.isTrue(core.some((chunk) => cluster.includes(chunk)))
+    for (const chunk of core) assert.include(observer, chunk)
+  }, 60_000)
+
+  it("the CommonJS root requires no cluster, SQL or HTTP code", () => {
+    const required = [...requiredBy("index.cjs")]
+    assert.isTrue(required.includes("effect/Effect"))
+    assert.deepStrictEqual(offending(required.map(asUrl)), [])
+    // The same reading finds them in the subpaths.
+    assert.isNotEmpty(offending([...requiredBy("cluster.cjs")].map(asUrl)))
+    assert.isNotEmpty(offending([...requiredBy("observer.cjs")].map(asUrl)))
+  })
+})
