@@ -126,6 +126,7 @@ import * as Data from "effect/Data"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as ExitReason from "../lib/ExitReason.js"
+import { watchExit } from "../lib/internal/direct.js"
 import * as Gen from "../lib/Gen.js"
 import * as Node from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
@@ -529,7 +530,7 @@ const callback = (app: Application<any, any>, which: "prepStop" | "stop", config
 /** Waits until `pid` has exited (at once if it has). */
 const awaitExit = (pid: Pid): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
-    const cancel = Process.watchExitUnsafe(pid, () => resume(Effect.void))
+    const cancel = watchExit(pid, () => resume(Effect.void))
     if (cancel === undefined) return resume(Effect.void)
     return Effect.sync(cancel)
   })
@@ -556,7 +557,7 @@ const master = (c: Controller, app: Application<any, any>, type: StartType, conf
     yield* Process.link(root)
     const running = new Running(app, type, config, self, root, context)
     // In the table before the starter hears of it: an exit right after the start is not lost.
-    Process.watchExitUnsafe(self, (reason) => masterExited(c, running, reason))
+    watchExit(self, (reason) => masterExited(c, running, reason))
     c.running.set(app.name, running)
     c.order.push(app.name)
     yield* ack({ _tag: "Ok" })

@@ -87,7 +87,7 @@ import type * as Gen from "../lib/Gen.js"
 import { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
-import { ProcessImpl } from "../lib/internal/runtime.js"
+import { mayBeAlive, watchExit, whereisIn } from "../lib/internal/direct.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 
@@ -236,7 +236,7 @@ class Table {
     }
     let owner = this.owners.get(pid)
     if (owner === undefined) {
-      const cancel = Process.watchExitUnsafe(pid, () => this.removeOwner(pid))
+      const cancel = watchExit(pid, () => this.removeOwner(pid))
       if (cancel === undefined) return undefined // a dead process registers nothing
       owner = { keys: [], cancel }
       this.owners.set(pid, owner)
@@ -294,7 +294,7 @@ class Table {
 }
 
 /** Whether `pid` is alive: a local process that is not exiting (a remote pid counts as alive). */
-const isAlive = (pid: Pid): boolean => !(pid instanceof ProcessImpl) || pid.alive
+const isAlive = mayBeAlive
 
 /** The live owner of a unique key, if any. */
 const uniqueOwner = (table: Table, key: unknown): Entry | undefined => {
@@ -307,7 +307,7 @@ const tables = new WeakMap<Pid, Table>()
 
 /** The table of a registry, found by its name on the current node. */
 const tableIn = (fiber: Fiber.Fiber<unknown, unknown>, registry: Registry<any, any, any>): Table | undefined => {
-  const pid = Process.whereisUnsafe(fiber, registry.name)
+  const pid = whereisIn(fiber, registry.name)
   const table = pid === undefined ? undefined : tables.get(pid)
   return table === undefined || table.closed ? undefined : table
 }
@@ -341,7 +341,7 @@ const RegistryModule = GenServer.make({
       const table = new Table(keys === "unique")
       tables.set(self, table)
       // However the registry ends, its table goes with it.
-      Process.watchExitUnsafe(self, () => table.close())
+      watchExit(self, () => table.close())
       return GenServer.ok(table)
     }),
   formatStatus: (table) => ({ unique: table.unique, entries: table.size, processes: table.owners.size })

@@ -26,7 +26,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { Rpc } from "effect/rpc"
-import { Code, GenServer, Process } from "../index.js"
+import { Code, GenServer, Pid, Process } from "../index.js"
 import { check, collectGarbage, runCase, runOnNode } from "./common.js"
 
 const hundredK = 100_000
@@ -123,7 +123,7 @@ runCase({
         for (let c = 0; c < casters; c++) {
           const relay = yield* Process.spawn(Effect.gen(function*() {
             while (true) {
-              const from = (yield* Process.receive()) as Process.Pid
+              const from = (yield* Process.receive()) as Pid.Pid
               yield* Process.send(from, "go")
             }
           }))

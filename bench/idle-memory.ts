@@ -11,7 +11,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import { Process } from "../index.js"
+import { Pid, Process } from "../index.js"
 import { spawnStateless, start as startNact, stop as stopNact } from "nact"
 import { type AnyActorRef, createActor } from "xstate"
 import { check, heapAfterGc, Mailbox, runCase, runOnNode } from "./common.js"
@@ -25,7 +25,7 @@ runCase({
   systems: {
     "effect-otp": (n) =>
       runOnNode(Process.run(Effect.gen(function*() {
-        const pids = new Array<Process.Pid | undefined>(n).fill(undefined)
+        const pids = new Array<Pid.Pid | undefined>(n).fill(undefined)
         const before = heapAfterGc()
         for (let i = 0; i < n; i++) pids[i] = yield* Process.spawn(Process.receive())
         yield* Effect.yieldNow

@@ -16,7 +16,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
-import { Process } from "../index.js"
+import { Pid, Process } from "../index.js"
 import { dispatch, type Ref, spawn as spawnNact, spawnStateless, start as startNact, stop as stopNact } from "nact"
 import { type AnyActorRef, assign, createActor, sendTo, setup, toPromise } from "xstate"
 import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
@@ -85,7 +85,7 @@ runCase({
         const me = yield* Process.self
         const ponger = yield* Process.spawn(Effect.gen(function*() {
           while (true) {
-            const from = (yield* Process.receive()) as Process.Pid
+            const from = (yield* Process.receive()) as Pid.Pid
             yield* Process.send(from, "pong")
           }
         }))

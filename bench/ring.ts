@@ -20,7 +20,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import { dispatch, type Ref, spawn as spawnNact, start as startNact, stop as stopNact } from "nact"
-import { Process } from "../index.js"
+import { Pid, Process } from "../index.js"
 import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
 
 /** Actors in the ring. */
@@ -40,14 +40,14 @@ runCase({
         const driver = yield* Process.self
         const node = Effect.gen(function*() {
           const me = yield* Process.self
-          const next = (yield* Process.receive()) as Process.Pid
+          const next = (yield* Process.receive()) as Pid.Pid
           while (true) {
             const hops = (yield* Process.receive()) as number
             if (hops === 0) yield* Process.send(driver, me)
             else yield* Process.send(next, hops - 1)
           }
         })
-        const pids = new Array<Process.Pid>(ringSize)
+        const pids = new Array<Pid.Pid>(ringSize)
         for (let i = 0; i < ringSize; i++) pids[i] = yield* Process.spawn(node)
         for (let i = 0; i < ringSize; i++) yield* Process.send(pids[i]!, pids[(i + 1) % ringSize]!)
         const hops = ringSize * rounds

@@ -4,7 +4,7 @@
  * them all), but with each system's hot-path API instead of one Effect step per message.
  *
  * - effect-otp: the sender calls `Process.sendUnsafe(pid, i)` in a plain loop; the receiver
- *   takes messages with `Mailbox.poll()` (`yield* Process.mailbox`) and falls back to
+ *   takes messages with `poll()` on its mailbox (the library's internal `mailbox`) and falls back to
  *   `yield* Process.receive()` only when the mailbox is empty.
  * - effect-queue: the sender calls `Queue.offerUnsafe` in a plain loop; the receiver takes
  *   batches with `yield* Queue.takeAll`.
@@ -15,6 +15,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import { Process } from "../index.js"
+import { mailbox, noMessage } from "../lib/internal/direct.js"
 import { check, expectedSum, perSecond, plainSendThroughput, runCase, runOnNode } from "./common.js"
 
 
@@ -28,11 +29,11 @@ runCase({
       runOnNode(Process.run(Effect.gen(function*() {
         const me = yield* Process.self
         const receiver = yield* Process.spawn(Effect.gen(function*() {
-          const inbox = yield* Process.mailbox
+          const inbox = yield* mailbox
           let sum = 0
           for (let i = 0; i < n; i++) {
             let message = inbox.poll()
-            if (message === Process.noMessage) message = yield* Process.receive()
+            if (message === noMessage) message = yield* Process.receive()
             sum += message as number
           }
           Process.sendUnsafe(me, sum)

@@ -21,7 +21,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import { Process } from "../index.js"
+import { Pid, Process } from "../index.js"
 import { spawnStateless, start as startNact, stop as stopNact } from "nact"
 import { type AnyActorRef, createActor } from "xstate"
 import { check, Mailbox, runCase, runOnNode } from "./common.js"
@@ -38,7 +38,7 @@ runCase({
   systems: {
     "effect-otp": (n) =>
       runOnNode(Process.run(Effect.gen(function*() {
-        const pids = new Array<Process.Pid>(n)
+        const pids = new Array<Pid.Pid>(n)
         const t0 = performance.now()
         for (let i = 0; i < n; i++) pids[i] = yield* Process.spawn(Process.receive())
         yield* Effect.yieldNow

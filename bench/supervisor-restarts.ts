@@ -39,7 +39,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Logger from "effect/Logger"
 import * as Queue from "effect/Queue"
-import { ChildSpec, Process, Supervisor } from "../index.js"
+import { ChildSpec, Pid, Process, Supervisor } from "../index.js"
 import { dispatch, type Ref, spawn as spawnNact, spawnStateless, start as startNact, stop as stopNact } from "nact"
 import { type AnyActorRef, assign, createActor, sendTo, setup, toPromise } from "xstate"
 import { check, perSecond, runCase, runOnNode } from "./common.js"
@@ -71,12 +71,12 @@ runCase({
           }))
         )
         const sup = yield* Supervisor.start([worker], { strategy: "oneForOne", intensity: 1e9, period: "1 second" })
-        let pid = (yield* Process.receive()) as Process.Pid
+        let pid = (yield* Process.receive()) as Pid.Pid
         let restarts = 0
         const t0 = performance.now()
         for (let i = 0; i < n; i++) {
           Process.sendUnsafe(pid, "crash")
-          const next = (yield* Process.receive()) as Process.Pid
+          const next = (yield* Process.receive()) as Pid.Pid
           if (next !== pid) restarts++
           pid = next
         }

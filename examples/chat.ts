@@ -20,7 +20,7 @@
  */
 import { Config, Console, Effect, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
-import { Application, DynamicSupervisor, ExitReason, GenServer, Process, Registry, Supervisor } from "../index.js"
+import { Application, DynamicSupervisor, ExitReason, GenServer, Pid, Process, Registry, Supervisor } from "../index.js"
 
 // ----------------------------------------------------------------------------
 // Names
@@ -125,7 +125,7 @@ export const Chat = Application.make({
 // ----------------------------------------------------------------------------
 
 /** A person: listens to rooms, prints what they see, and acknowledges it to the script. */
-const person = (name: string, script: Process.Pid) =>
+const person = (name: string, script: Pid.Pid) =>
   Effect.gen(function*() {
     while (true) {
       const message = yield* Process.receive()
@@ -149,7 +149,7 @@ const say = (user: string, roomName: string, text: string) =>
     for (let i = 0; i < listeners.length; i++) yield* Process.receive({ match: (m) => m === "seen" })
   })
 
-const join = (who: Process.Pid, name: string, roomName: string) =>
+const join = (who: Pid.Pid, name: string, roomName: string) =>
   Effect.gen(function*() {
     yield* Process.send(who, roomName)
     yield* Process.receive({ match: (m) => m === "joined" })

@@ -7,11 +7,11 @@
  * what it prints.
  */
 import { Console, Effect } from "effect"
-import { ExitReason, Node, Process } from "../index.js"
+import { ExitReason, Node, Pid, Process } from "../index.js"
 
 interface Ping {
   readonly _tag: "Ping"
-  readonly from: Process.Pid
+  readonly from: Pid.Pid
   readonly n: number
 }
 
@@ -27,7 +27,7 @@ const ponger = Effect.gen(function*() {
 })
 
 /** Sends `rounds` pings and prints each pong. */
-const pinger = (pong: Process.Pid, rounds: number) =>
+const pinger = (pong: Pid.Pid, rounds: number) =>
   Effect.gen(function*() {
     const me = yield* Process.self
     for (let n = 1; n <= rounds; n++) {

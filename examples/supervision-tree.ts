@@ -14,7 +14,7 @@
  */
 import { Console, Effect, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
-import { ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
+import { ExitReason, GenServer, Node, Pid, Process, Supervisor } from "../index.js"
 
 const Get = Rpc.make("Get", { success: Schema.Number })
 const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
@@ -81,7 +81,7 @@ export const main = Process.run(Effect.gen(function*() {
 
   // A second crash in the pipeline within 5 s exceeds its intensity: the pipeline supervisor
   // gives up, and the root restarts the whole pipeline.
-  const pipeline = (yield* Supervisor.whichChildren(app))[1]!.pid as Process.Pid
+  const pipeline = (yield* Supervisor.whichChildren(app))[1]!.pid as Pid.Pid
   const pipelineRef = yield* Process.monitor(pipeline)
   yield* crash(app, "parser")
   const down = yield* Process.receive({ match: (m): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === pipelineRef })

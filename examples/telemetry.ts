@@ -20,7 +20,7 @@ import { ConsoleMetricExporter, PeriodicExportingMetricReader } from "@opentelem
 import { ConsoleSpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Console, Effect, Schema } from "effect"
 import { Rpc } from "effect/rpc"
-import { ChildSpec, GenServer, Node, Process, Supervisor, Telemetry } from "../index.js"
+import { ChildSpec, GenServer, Node, Pid, Process, Supervisor, Telemetry } from "../index.js"
 
 const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
 
@@ -59,8 +59,8 @@ export const program = Process.run(Effect.gen(function*() {
 
   const sup = yield* Supervisor.start([ChildSpec.worker("worker", fragile)], { name: "root", intensity: 3 })
   const [first] = yield* Supervisor.whichChildren(sup)
-  const ref = yield* Process.monitor(first!.pid as Process.Pid)
-  yield* Process.send(first!.pid as Process.Pid, "crash")
+  const ref = yield* Process.monitor(first!.pid as Pid.Pid)
+  yield* Process.send(first!.pid as Pid.Pid, "crash")
   yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
   const [second] = yield* Supervisor.whichChildren(sup)
   yield* Console.log(`worker ${first!.pid} crashed, restarted as ${second!.pid}`)

@@ -38,8 +38,8 @@ import {
 import * as ExitReason from "./ExitReason.js"
 import { durationMillis, type Timer } from "./internal/timers.js"
 import { FromImpl } from "./internal/call.js"
-import { currentProcessOf, type NodeRuntime, ProcessImpl, Watcher } from "./internal/runtime.js"
-import { Node, runtimeOf } from "./Node.js"
+import { currentProcessOf, type NodeRuntime, ProcessImpl, runtimeOf, Watcher } from "./internal/runtime.js"
+import { Node } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import * as Process from "./Process.js"
 

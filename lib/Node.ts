@@ -37,20 +37,10 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as ExitReason from "./ExitReason.js"
-import { NodeRuntime } from "./internal/runtime.js"
+import { liveNodes, NodeRuntime } from "./internal/runtime.js"
 import { TelemetryConfig } from "./internal/telemetry.js"
 
-/**
- * @category type ids
- * @since 0.1.0
- */
-export const TypeId = "~effect-otp/Node" as const
-
-/**
- * @category type ids
- * @since 0.1.0
- */
-export type TypeId = typeof TypeId
+const TypeId = "~effect-otp/Node" as const
 
 /**
  * A running node.
@@ -60,7 +50,7 @@ export type TypeId = typeof TypeId
  */
 export interface Node {
   /** Brands the value as a node. */
-  readonly [TypeId]: TypeId
+  readonly "~effect-otp/Node": "~effect-otp/Node"
   /** The node's name, as carried by its pids (`nonode@nohost` unless given). */
   readonly name: string
 }
@@ -83,26 +73,6 @@ export interface Options {
   /** The node name carried by its pids. Default `nonode@nohost`, as an Erlang node without distribution. */
   readonly name?: string | undefined
 }
-
-const liveNodesKey = Symbol.for("effect-otp/live-nodes")
-
-/**
- * The nodes running in this JavaScript process (shared by every copy of the library loaded,
- * so the development tool reaches the program's nodes).
- *
- * @internal
- */
-export const liveNodes = (): Set<Node> => {
-  const g = globalThis as { [liveNodesKey]?: Set<Node> }
-  return (g[liveNodesKey] ??= new Set())
-}
-
-/**
- * The runtime behind a node (its processes, names and timers), for the library's own modules.
- *
- * @internal
- */
-export const runtimeOf = (node: Node): NodeRuntime => (node as unknown as { readonly runtime: NodeRuntime }).runtime
 
 /**
  * Starts a node for the scope of the layer. Closing the scope ends every live process with
@@ -137,7 +107,7 @@ export const layer = (options?: Options): Layer.Layer<Node> =>
       name: runtime.name,
       runtime
     }
-    const nodes = liveNodes()
+    const nodes = liveNodes<Node>()
     nodes.add(node)
     yield* Effect.addFinalizer(() => Effect.sync(() => nodes.delete(node)))
     return node

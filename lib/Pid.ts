@@ -23,19 +23,7 @@
  *
  * @since 0.1.0
  */
-import { isPid as isPidInternal, PidTypeId, PidValue } from "./internal/identity.js"
-
-/**
- * @category type ids
- * @since 0.1.0
- */
-export const TypeId: TypeId = PidTypeId
-
-/**
- * @category type ids
- * @since 0.1.0
- */
-export type TypeId = typeof PidTypeId
+import { isPid as isPidInternal, PidValue } from "./internal/identity.js"
 
 /**
  * An opaque process identifier: the node it lives on and a number unique on that node.
@@ -45,7 +33,7 @@ export type TypeId = typeof PidTypeId
  */
 export interface Pid {
   /** Brands the value as a pid (see {@link isPid}). */
-  readonly [TypeId]: TypeId
+  readonly "~effect-otp/Pid": "~effect-otp/Pid"
   /** The name of the node the process lives on. */
   readonly node: string
   /** The number of the process on its node. */
@@ -55,6 +43,17 @@ export interface Pid {
 }
 
 /**
+ * Whether `u` is a pid, of this node or another. Use it to tell a pid from other values (a
+ * name, a `{ pid }` handle) rather than looking for fields.
+ *
+ * @example
+ * ```ts
+ * import { Pid } from "effect-otp"
+ *
+ * const describe = (target: Pid.Pid | string) => Pid.isPid(target) ? `pid ${target}` : `name ${target}`
+ * console.log(describe("worker")) // name worker
+ * ```
+ *
  * @category guards
  * @since 0.1.0
  */
@@ -63,8 +62,9 @@ export const isPid: (u: unknown) => u is Pid = isPidInternal
 /**
  * Builds a pid value from its parts, e.g. after decoding one that came from another node. It
  * compares equal to the original pid. Local pids come from `Process.spawn` and `Process.self`:
- * a message sent to a made-up pid is routed through distribution, and dropped (as Erlang drops
- * a message to an unreachable node) when no node by that name is connected.
+ * a message sent to a made-up pid that names no live local process is dropped, as Erlang drops
+ * a message to an unreachable node (pids are not routed between nodes; across nodes, processes
+ * are addressed as cluster entities).
  *
  * @example
  * ```ts

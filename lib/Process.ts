@@ -58,11 +58,11 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Node, Process } from "effect-otp"
+ * import { Node, Pid, Process } from "effect-otp"
  *
  * const ponger = Effect.gen(function*() {
  *   while (true) {
- *     const message = yield* Process.receive({ match: (m): m is { from: Process.Pid } => typeof m === "object" })
+ *     const message = yield* Process.receive({ match: (m): m is { from: Pid.Pid } => typeof m === "object" })
  *     yield* Process.send(message.from, "pong")
  *   }
  * })
@@ -100,30 +100,19 @@ import {
   DownMessage as DownMessageImpl,
   ExitMessage as ExitMessageImpl,
   type NodeRuntime,
-  noMessage as noMessageInternal,
   ProcessImpl,
   receiveMatching,
+  runtimeOf,
   receiveNext,
   receiveTimed,
   startingFiber,
   Status,
-  statusName,
-  Watcher
+  statusName
 } from "./internal/runtime.js"
 import { durationMillis } from "./internal/timers.js"
-import { Node, runtimeOf } from "./Node.js"
+import { Node } from "./Node.js"
 import type { Pid } from "./Pid.js"
 import type { Reference } from "./Reference.js"
-
-export type {
-  /**
-   * Re-exported for convenience: a process identifier.
-   *
-   * @category models
-   * @since 0.1.0
-   */
-  Pid
-} from "./Pid.js"
 
 // ----------------------------------------------------------------------------
 // Models
@@ -529,9 +518,9 @@ export const self: Effect.Effect<Pid, never, CurrentProcess> = Effect.withFiber(
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Process } from "effect-otp"
+ * import { Pid, Process } from "effect-otp"
  *
- * const flood = (pid: Process.Pid) => Effect.sync(() => {
+ * const flood = (pid: Pid.Pid) => Effect.sync(() => {
  *   for (let i = 0; i < 1000; i++) Process.sendUnsafe(pid, i)
  * })
  * ```
@@ -541,8 +530,9 @@ export const self: Effect.Effect<Pid, never, CurrentProcess> = Effect.withFiber(
  */
 export const sendUnsafe = (pid: Pid, message: unknown): void => {
   if (pid instanceof ProcessImpl) pid.deliver(message)
-  // A pid of another node: routed by distribution when connected, dropped otherwise (as Erlang
-  // drops a message to an unreachable node).
+  // Anything else is a pid of another node (or a pid value made by `Pid.make`): dropped, as
+  // Erlang drops a message to an unreachable node. Pids are not routed between nodes: across
+  // nodes, processes are addressed as cluster entities (`effect-otp/cluster`).
 }
 
 /**
@@ -554,10 +544,10 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Process } from "effect-otp"
+ * import { Pid, Process } from "effect-otp"
  *
- * const tell = (pid: Process.Pid) => Process.send(pid, { _tag: "Greet", name: "Joe" })
- * const tellPiped = (pid: Process.Pid) => Effect.succeed(pid).pipe(Effect.flatMap(Process.send("hi")))
+ * const tell = (pid: Pid.Pid) => Process.send(pid, { _tag: "Greet", name: "Joe" })
+ * const tellPiped = (pid: Pid.Pid) => Effect.succeed(pid).pipe(Effect.flatMap(Process.send("hi")))
  * ```
  *
  * @category messages
@@ -667,57 +657,6 @@ export const receive: {
   return typeof millis === "number" ? receiveTimed(match, millis) : Effect.fail(millis)
 }) as any
 
-/**
- * What {@link Mailbox.poll} returns when no message is waiting.
- *
- * @category messages
- * @since 0.1.0
- */
-export const noMessage: typeof noMessageInternal = noMessageInternal
-
-/**
- * Synchronous access to the calling process's mailbox, for receive loops on the hot path (the
- * generic loop of behaviours drains queued messages without an Effect step per message).
- *
- * @category messages
- * @since 0.1.0
- */
-export interface Mailbox {
-  /** Takes the next message without waiting, or returns {@link noMessage}. */
-  poll(): unknown
-  /** How many messages are waiting. */
-  readonly messageCount: number
-  /**
-   * Whether the process is blocked in a `receive`, waiting for a message: false from the
-   * moment one is handed to it.
-   */
-  readonly waiting: boolean
-}
-
-/**
- * The calling process's {@link Mailbox}. Only the process itself may use it: keep it inside
- * the process body.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Process } from "effect-otp"
- *
- * const sumAll = Effect.gen(function*() {
- *   const inbox = yield* Process.mailbox
- *   let total = 0
- *   for (let m = inbox.poll(); m !== Process.noMessage; m = inbox.poll()) total += m as number
- *   return total
- * })
- * ```
- *
- * @category messages
- * @since 0.1.0
- */
-export const mailbox: Effect.Effect<Mailbox, never, CurrentProcess> = Effect.withFiber((fiber) =>
-  Effect.succeed<Mailbox>(selfOf(fiber))
-)
-
 // ----------------------------------------------------------------------------
 // Links, monitors, exit signals
 // ----------------------------------------------------------------------------
@@ -772,9 +711,9 @@ export const unlink = (pid: Pid): Effect.Effect<void, never, CurrentProcess> =>
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Process } from "effect-otp"
+ * import { Pid, Process } from "effect-otp"
  *
- * const waitDown = (pid: Process.Pid) => Effect.gen(function*() {
+ * const waitDown = (pid: Pid.Pid) => Effect.gen(function*() {
  *   const ref = yield* Process.monitor(pid)
  *   const down = yield* Process.receive({
  *     match: (m): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === ref
@@ -834,10 +773,10 @@ export const demonitor = (
  *
  * @example
  * ```ts
- * import { Process, ExitReason } from "effect-otp"
+ * import { ExitReason, Pid, Process } from "effect-otp"
  *
- * const stop = (pid: Process.Pid) => Process.exit(pid, ExitReason.shutdown())
- * const brutal = (pid: Process.Pid) => Process.exit(pid, ExitReason.kill)
+ * const stop = (pid: Pid.Pid) => Process.exit(pid, ExitReason.shutdown())
+ * const brutal = (pid: Pid.Pid) => Process.exit(pid, ExitReason.kill)
  * ```
  *
  * @category exit signals
@@ -977,16 +916,6 @@ export const whereis = (name: string): Effect.Effect<Option.Option<Pid>, never, 
   })
 
 /**
- * The pid registered under `name` on the node of `fiber` (from `Effect.withFiber`), without an
- * Effect step: for behaviours' hot paths (the Registry's lookups). `undefined` if none.
- *
- * @category names
- * @since 0.1.0
- */
-export const whereisUnsafe = (fiber: Fiber.Fiber<unknown, unknown>, name: string): Pid | undefined =>
-  runtimeOfFiber(fiber).names.get(name)
-
-/**
  * All registered names on the node.
  *
  * @category names
@@ -999,33 +928,6 @@ export const registered: Effect.Effect<ReadonlyArray<string>, never, Node> = Eff
 // ----------------------------------------------------------------------------
 // Introspection
 // ----------------------------------------------------------------------------
-
-/**
- * Calls `onExit` synchronously when `pid` exits, inside the exit itself: before any process can
- * handle that exit's `Down` or `Exit` message. For tables that must never show a dead process
- * (the Registry removes entries this way). Returns a function that cancels the watch, or
- * `undefined` (and `onExit` is never called) if the process is not alive. `onExit` must not
- * throw or block.
- *
- * @category introspection
- * @since 0.1.0
- */
-export const watchExitUnsafe = (pid: Pid, onExit: (reason: ExitReason.ExitReason) => void): (() => void) | undefined => {
-  const process = asLocal(pid)
-  if (process === undefined) return undefined
-  const watcher = new ExitWatcher(onExit)
-  if (!process.watch(watcher)) return undefined
-  return () => process.unwatch(watcher)
-}
-
-class ExitWatcher extends Watcher {
-  constructor(readonly onExit: (reason: ExitReason.ExitReason) => void) {
-    super()
-  }
-  down(reason: ExitReason.ExitReason): void {
-    this.onExit(reason)
-  }
-}
 
 /**
  * Whether the process is alive (not exiting or dead).

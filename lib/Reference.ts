@@ -5,19 +5,7 @@
  *
  * @since 0.1.0
  */
-import { ReferenceImpl, ReferenceTypeId } from "./internal/identity.js"
-
-/**
- * @category type ids
- * @since 0.1.0
- */
-export const TypeId: TypeId = ReferenceTypeId
-
-/**
- * @category type ids
- * @since 0.1.0
- */
-export type TypeId = typeof ReferenceTypeId
+import { ReferenceImpl } from "./internal/identity.js"
 
 /**
  * A unique reference.
@@ -27,7 +15,7 @@ export type TypeId = typeof ReferenceTypeId
  */
 export interface Reference {
   /** Brands the value as a reference (see {@link isReference}). */
-  readonly [TypeId]: TypeId
+  readonly "~effect-otp/Reference": "~effect-otp/Reference"
   /** The name of the node that made the reference. */
   readonly node: string
   /** The number that makes the reference unique on its node. */
@@ -37,6 +25,22 @@ export interface Reference {
 }
 
 /**
+ * Whether `u` is a reference (made by the process core: `Process.monitor`, `Process.sendAfter`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Process, Reference } from "effect-otp"
+ *
+ * const program = Effect.gen(function*() {
+ *   const ref = yield* Process.sendAfter(yield* Process.self, "tick", "1 second")
+ *   console.log(Reference.isReference(ref)) // true
+ *   console.log(Reference.isReference("tick")) // false
+ * })
+ *
+ * Effect.runPromise(Process.run(program).pipe(Effect.provide(Node.layer())))
+ * ```
+ *
  * @category guards
  * @since 0.1.0
  */

@@ -56,9 +56,9 @@ import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Gen from "./Gen.js"
 import { currentProcessOf, type NodeRuntime, ProcessImpl, Status } from "./internal/runtime.js"
+import { watchExit } from "./internal/direct.js"
 import { TelemetryConfig, type TelemetryHooks } from "./internal/telemetry.js"
 import type { Pid } from "./Pid.js"
-import * as Process from "./Process.js"
 
 // ----------------------------------------------------------------------------
 // Metrics
@@ -374,9 +374,9 @@ const mailboxHistogram = (runtime: NodeRuntime): Metric.HistogramState => {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Process, Telemetry } from "effect-otp"
+ * import { Pid, Process, Telemetry } from "effect-otp"
  *
- * const watchHotServer = (pid: Process.Pid) => Effect.scoped(Effect.andThen(Telemetry.trackMailbox(pid), Effect.never))
+ * const watchHotServer = (pid: Pid.Pid) => Effect.scoped(Effect.andThen(Telemetry.trackMailbox(pid), Effect.never))
  * ```
  *
  * @category metrics
@@ -393,7 +393,7 @@ export const trackMailbox = (pid: Pid): Effect.Effect<void, never, Scope.Scope> 
       modify: () => {}
     })
     // The series goes as the process exits (rather than reading a dead process's mailbox).
-    const stopWatching = Process.watchExitUnsafe(pid, () => registration.remove())
+    const stopWatching = watchExit(pid, () => registration.remove())
     if (stopWatching === undefined) registration.remove()
     return Effect.addFinalizer(() =>
       Effect.sync(() => {

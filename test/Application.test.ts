@@ -3,7 +3,7 @@ import { Config, ConfigProvider, Deferred, Effect, Fiber, Option } from "effect"
 import { spawn } from "node:child_process"
 import { onTestFinished } from "vitest"
 import { fileURLToPath } from "node:url"
-import { Application, ChildSpec, ExitReason, Node, Process, Supervisor } from "../index.js"
+import { Application, ChildSpec, ExitReason, Node, Pid, Process, Supervisor } from "../index.js"
 import { captureLogs, quiet } from "./support/workers.js"
 
 /** Events the tests' workers report, in order. */
@@ -76,7 +76,7 @@ const masterOf = (name: string) =>
   Effect.map(Application.which, (apps) => apps.find((a) => a.name === name)!.master)
 
 /** Waits, as a process, until every pid in `pids` is down; returns their exit reasons in order. */
-const awaitDown = (pids: ReadonlyArray<Process.Pid>) =>
+const awaitDown = (pids: ReadonlyArray<Pid.Pid>) =>
   Process.run(Effect.gen(function*() {
     const refs = yield* Effect.forEach(pids, (pid) => Process.monitor(pid))
     const reasons: Array<string> = []

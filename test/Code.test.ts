@@ -3,7 +3,7 @@ import { Context, Deferred, Effect, Equal, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
-import { Code, ExitReason, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
+import { Code, ExitReason, GenServer, Node, Pid, Process, Supervisor, Sys } from "../index.js"
 import { quiet } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -75,7 +75,7 @@ class Label extends Context.Service<Label, string>()("test/Label") {}
 interface StateV2Labelled {
   readonly log: ReadonlyArray<number>
   readonly label: string
-  readonly changedBy: Process.Pid
+  readonly changedBy: Pid.Pid
 }
 
 /**

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Equal } from "effect"
 import { TestClock } from "effect/testing"
-import { DynamicSupervisor, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
+import { DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Supervisor } from "../index.js"
 import { captureLogs, Exit, flakyWorker, nextLog, Ping, quiet, restartFailures, takeLog, worker, Worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -11,7 +11,7 @@ const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Proces
   Process.isDownMessage(m) && m.ref === ref
 
 /** Makes a child exit and waits until it is down (its Exit is then in the supervisor's mailbox). */
-const exitChild = (pid: Process.Pid, how: "normal" | "shutdown" | "crash") =>
+const exitChild = (pid: Pid.Pid, how: "normal" | "shutdown" | "crash") =>
   Effect.gen(function*() {
     const ref = yield* Process.monitor(pid)
     const id = yield* GenServer.call(GenServer.ref(Worker, pid), Ping)
@@ -101,7 +101,7 @@ describe("DynamicSupervisor", () => {
       yield* takeLog
       yield* exitChild(a, "crash")
       assert.deepStrictEqual(yield* nextLog, ["started", "a"])
-      const a2 = (yield* DynamicSupervisor.whichChildren(sup)).find((c) => c.id === "a")!.pid as Process.Pid
+      const a2 = (yield* DynamicSupervisor.whichChildren(sup)).find((c) => c.id === "a")!.pid as Pid.Pid
       yield* TestClock.adjust("4 seconds")
       yield* exitChild(a2, "crash")
       assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.shutdown())
@@ -183,7 +183,7 @@ describe("DynamicSupervisor", () => {
       const top = yield* Supervisor.start([DynamicSupervisor.childSpec("pool", { maxChildren: 3 })])
       const [pool] = yield* Supervisor.whichChildren(top)
       assert.strictEqual(pool!.type, "supervisor")
-      const pid = yield* DynamicSupervisor.startChild(pool!.pid as Process.Pid, worker({ id: "c", log }))
+      const pid = yield* DynamicSupervisor.startChild(pool!.pid as Pid.Pid, worker({ id: "c", log }))
       assert.isDefined(pid)
       yield* Supervisor.stop(top)
       assert.deepStrictEqual(yield* takeLog, [["started", "c"], ["stopped", "c", "Shutdown"]])

@@ -16,13 +16,13 @@ import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Gen, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
+import type { Pid } from "../lib/Pid.js"
 import { Worker } from "./support/workers.js"
 
 // ----------------------------------------------------------------------------
 // Helpers
 // ----------------------------------------------------------------------------
 
-type Pid = Process.Pid
 
 const runTest = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()))

@@ -8,12 +8,12 @@ import { Arbitrary, Cause, Effect, Fiber, Logger, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Gen, GenServer, Node, Process } from "../index.js"
+import type { Pid } from "../lib/Pid.js"
 
 // ----------------------------------------------------------------------------
 // Helpers
 // ----------------------------------------------------------------------------
 
-type Pid = Process.Pid
 
 /** Runs the test body as a process on a fresh node (driven by the test's TestClock). */
 const runTest = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>

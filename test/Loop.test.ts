@@ -10,8 +10,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Context, Effect, Exit, Fiber, Logger, Option, References } from "effect"
 import { TestClock } from "effect/testing"
 import { Code, Errors, ExitReason, Gen, Loop, Node, Process, Sys } from "../index.js"
+import type { Pid } from "../lib/Pid.js"
 
-type Pid = Process.Pid
 
 const runTest = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()))

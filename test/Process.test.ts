@@ -3,6 +3,7 @@ import { Cause, Deferred, Effect, Equal, Exit, Fiber, Hash, Option, Ref } from "
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Node, Pid, Process } from "../index.js"
+import { mailbox, noMessage } from "../lib/internal/direct.js"
 
 /** Runs `body` as a process on a fresh node. */
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -11,11 +12,11 @@ const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.No
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
   Process.isDownMessage(m) && m.ref === ref
 
-const isExitFrom = (pid: Process.Pid) => (m: unknown): m is Process.ExitMessage =>
+const isExitFrom = (pid: Pid.Pid) => (m: unknown): m is Process.ExitMessage =>
   Process.isExitMessage(m) && Equal.equals(m.from, pid)
 
 /** Waits until `pid` has exited and returns its reason. */
-const awaitExit = (pid: Process.Pid) =>
+const awaitExit = (pid: Pid.Pid) =>
   Effect.gen(function*() {
     const ref = yield* Process.monitor(pid)
     const down = yield* Process.receive({ match: isDownFor(ref) })
@@ -121,7 +122,7 @@ describe("spawn and send", () => {
         yield* Process.receive()
         return yield* Effect.fail("spawner crashes")
       }))
-      const [orphan, linked] = (yield* Process.receive()) as [Process.Pid, Process.Pid]
+      const [orphan, linked] = (yield* Process.receive()) as [Pid.Pid, Pid.Pid]
       const spawnerRef = yield* Process.monitor(spawner)
       const linkedRef = yield* Process.monitor(linked)
       yield* Process.send(spawner, "go")
@@ -218,16 +219,16 @@ describe("receive", () => {
       assert.deepStrictEqual(yield* Process.receive({ timeout: 0 }), Option.some("x"))
     })))
 
-  it.effect("Mailbox.poll takes queued messages without waiting", () =>
+  it.effect("the mailbox's poll takes queued messages without waiting", () =>
     inNode(Effect.gen(function*() {
       const me = yield* Process.self
-      const box = yield* Process.mailbox
-      assert.strictEqual(box.poll(), Process.noMessage)
+      const box = yield* mailbox
+      assert.strictEqual(box.poll(), noMessage)
       yield* Process.send(me, 1)
       yield* Process.send(me, 2)
       assert.strictEqual(box.poll(), 1)
       assert.strictEqual(box.poll(), 2)
-      assert.strictEqual(box.poll(), Process.noMessage)
+      assert.strictEqual(box.poll(), noMessage)
     })))
 })
 
@@ -276,7 +277,7 @@ describe("links", () => {
         yield* Process.send(me, child)
         yield* idle
       }))
-      const child = (yield* Process.receive()) as Process.Pid
+      const child = (yield* Process.receive()) as Pid.Pid
       const victimDown = yield* Process.monitor(victim)
       yield* Process.exit(child, ExitReason.shutdown("bye"))
       const down = yield* Process.receive({ match: isDownFor(victimDown) })
@@ -350,7 +351,7 @@ describe("links", () => {
         yield* Process.receive()
         return yield* Effect.fail("parent crashes")
       }))
-      const child = (yield* Process.receive()) as Process.Pid
+      const child = (yield* Process.receive()) as Pid.Pid
       assert.isFalse(Option.getOrThrow(yield* Process.info(child)).links.some((p) => Equal.equals(p, parent)))
       yield* Process.send(parent, "go")
       assert.strictEqual((yield* awaitExit(parent))._tag, "Crash")

@@ -3,7 +3,7 @@ import { Deferred, Effect, Equal, Exit, Fiber, Option, Ref, Schema } from "effec
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
-import { Errors, ExitReason, GenServer, Node, Process, Registry, Supervisor } from "../index.js"
+import { Errors, ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
 
 // ----------------------------------------------------------------------------
 // Helpers
@@ -16,24 +16,24 @@ const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.No
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
   Process.isDownMessage(m) && m.ref === ref
 
-const isExitFrom = (pid: Process.Pid) => (m: unknown): m is Process.ExitMessage =>
+const isExitFrom = (pid: Pid.Pid) => (m: unknown): m is Process.ExitMessage =>
   Process.isExitMessage(m) && Equal.equals(m.from, pid)
 
 /** A process body that waits forever. */
 const idle = Process.receive({ match: () => false })
 
 /** Waits until `pid` has exited and returns its reason. */
-const awaitExit = (pid: Process.Pid) =>
+const awaitExit = (pid: Pid.Pid) =>
   Effect.gen(function*() {
     const ref = yield* Process.monitor(pid)
     return (yield* Process.receive({ match: isDownFor(ref) })).reason
   })
 
 /** Entries as comparable strings: `pid|value`, sorted (the Registry does not promise an order). */
-const show = (entries: ReadonlyArray<readonly [Process.Pid, unknown]>): Array<string> =>
+const show = (entries: ReadonlyArray<readonly [Pid.Pid, unknown]>): Array<string> =>
   entries.map(([pid, value]) => `${String(pid)}|${JSON.stringify(value)}`).sort()
 
-const entry = (pid: Process.Pid, value: unknown): string => `${String(pid)}|${JSON.stringify(value)}`
+const entry = (pid: Pid.Pid, value: unknown): string => `${String(pid)}|${JSON.stringify(value)}`
 
 // ----------------------------------------------------------------------------
 // Agents: processes that run what they are told, one command at a time
@@ -44,7 +44,7 @@ class Job {
   constructor(
     readonly id: number,
     readonly run: Effect.Effect<unknown, unknown, Process.CurrentProcess | Node.Node>,
-    readonly replyTo: Process.Pid
+    readonly replyTo: Pid.Pid
   ) {}
 }
 
@@ -105,7 +105,7 @@ const spawnAgent = Process.spawn(agentBody)
 let jobIds = 0
 
 /** Has `agent` run `run` and returns its Exit; fails the test if the agent dies meanwhile. */
-const ask = <A, E>(agent: Process.Pid, run: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
+const ask = <A, E>(agent: Pid.Pid, run: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Effect.gen(function*() {
     const id = ++jobIds
     const ref = yield* Process.monitor(agent)
@@ -117,14 +117,14 @@ const ask = <A, E>(agent: Process.Pid, run: Effect.Effect<A, E, Process.CurrentP
   })
 
 /** Like `ask`, for a job that must succeed: its value. */
-const perform = <A, E>(agent: Process.Pid, run: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
+const perform = <A, E>(agent: Pid.Pid, run: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Effect.flatMap(ask(agent, run), (exit) => {
     if (Exit.isFailure(exit)) return assert.fail(`job failed: ${String(exit.cause)}`)
     return Effect.succeed(exit.value)
   })
 
 /** The typed error of a job that must fail with one. */
-const performError = <A, E>(agent: Process.Pid, run: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
+const performError = <A, E>(agent: Pid.Pid, run: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Effect.flatMap(ask(agent, run), (exit) => {
     const error = Exit.findErrorOption(exit)
     if (Option.isNone(error)) return assert.fail(`expected the job to fail, got ${String(exit)}`)
@@ -132,7 +132,7 @@ const performError = <A, E>(agent: Process.Pid, run: Effect.Effect<A, E, Process
   })
 
 /** Ends `agent` the way `how` says (it must be alive). */
-const endAgent = (agent: Process.Pid, how: ExitKind) => {
+const endAgent = (agent: Pid.Pid, how: ExitKind) => {
   switch (how) {
     case "shutdown":
       return Process.exit(agent, ExitReason.shutdown())
@@ -706,7 +706,7 @@ describe("via naming", () => {
         ["kill", (server) => Effect.andThen(Process.exit(server.pid!, ExitReason.kill), awaitExit(server.pid!))],
         ["shutdown", (server) => GenServer.stop(server, { reason: ExitReason.shutdown() })]
       ]
-      let previous: Process.Pid | undefined
+      let previous: Pid.Pid | undefined
       for (const [how, end] of ends) {
         const server = yield* GenServer.start(Room, { registry: reg, key: "lobby", text: how }, { name })
         if (previous !== undefined) assert.isFalse(Equal.equals(server.pid!, previous))
@@ -795,7 +795,7 @@ const pubsub = (subscriptions: ReadonlyArray<ReadonlyArray<number>>, plans: Read
   Effect.gen(function*() {
     const me = yield* Process.self
     const topics = yield* Registry.start<number, string, "duplicate">({ name: "topics", keys: "duplicate" })
-    const subscribers: Array<Process.Pid> = []
+    const subscribers: Array<Pid.Pid> = []
     for (const [s, subscribed] of subscriptions.entries()) {
       subscribers.push(yield* Process.spawn(Effect.gen(function*() {
         for (const topic of subscribed) yield* Registry.register(topics, topic, `sub${s}`)
@@ -945,7 +945,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 )
 
 interface ModelEntry {
-  readonly pid: Process.Pid
+  readonly pid: Pid.Pid
   readonly k: number
   value: number
 }
@@ -954,9 +954,9 @@ const runModel = (keys: Registry.Keys, commands: ReadonlyArray<Command>) =>
   Effect.gen(function*() {
     const reg = yield* Registry.start<unknown, number, Registry.Keys>({ name: "reg", keys })
     const unique = reg as Registry.Registry<unknown, number, "unique">
-    const workers: Array<Process.Pid> = []
+    const workers: Array<Pid.Pid> = []
     for (let w = 0; w < workerCount; w++) workers.push(yield* spawnAgent)
-    const everyPid: Array<Process.Pid> = [...workers]
+    const everyPid: Array<Pid.Pid> = [...workers]
     let model: Array<ModelEntry> = []
 
     const check = (step: string) =>

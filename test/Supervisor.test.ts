@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Equal, LogLevel, References, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
-import { ChildSpec, Errors, ExitReason, GenServer, Node, Process, Supervisor } from "../index.js"
+import { ChildSpec, Errors, ExitReason, GenServer, Node, Pid, Process, Supervisor } from "../index.js"
 import { captureLogs, Exit, flakyWorker, nextLog, Ping, quiet, restartFailures, takeLog, worker, Worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -18,15 +18,15 @@ const crash = (sup: Supervisor.Ref, id: string, how: "normal" | "shutdown" | "cr
   Effect.gen(function*() {
     const pid = yield* pidOf(sup, id)
     assert.isTrue(pid !== undefined && pid !== "restarting", `${id} is running`)
-    const ref = yield* Process.monitor(pid as Process.Pid)
-    yield* GenServer.cast(GenServer.ref(Worker, pid as Process.Pid), Exit, { how })
+    const ref = yield* Process.monitor(pid as Pid.Pid)
+    yield* GenServer.cast(GenServer.ref(Worker, pid as Pid.Pid), Exit, { how })
     // The worker's own terminate reports first.
     const tag = how === "crash" ? "Crash" : how === "normal" ? "Normal" : "Shutdown"
     const own = yield* Process.receive({ match: (m) => Array.isArray(m) && m[0] === "stopped" && m[1] === id })
     assert.deepStrictEqual(own, ["stopped", id, tag])
     // Once it is down, its Exit signal is in the supervisor's mailbox, ahead of any later call.
     yield* Process.receive({ match: isDownFor(ref) })
-    return pid as Process.Pid
+    return pid as Pid.Pid
   })
 
 describe("child specs", () => {
@@ -123,7 +123,7 @@ describe("strategies", () => {
       const newB = yield* pidOf(sup, "b")
       assert.isFalse(Equal.equals(oldB, newB))
       assert.isTrue(Equal.equals(a, yield* pidOf(sup, "a")))
-      assert.strictEqual(yield* GenServer.call(GenServer.ref(Worker, newB as Process.Pid), Ping), "b")
+      assert.strictEqual(yield* GenServer.call(GenServer.ref(Worker, newB as Pid.Pid), Ping), "b")
       assert.deepStrictEqual(yield* takeLog, [])
     })))
 
@@ -369,7 +369,7 @@ describe("shutdown", () => {
     inNode(Effect.gen(function*() {
       const log = yield* Process.self
       const sup = yield* Supervisor.start([worker({ id: "slow", log, slowStop: 10_000 }, { shutdown: 2000 })])
-      const slow = (yield* pidOf(sup, "slow")) as Process.Pid
+      const slow = (yield* pidOf(sup, "slow")) as Pid.Pid
       const slowRef = yield* Process.monitor(slow)
       yield* takeLog
       // Terminate from another process: this one moves the clock meanwhile.
@@ -409,7 +409,7 @@ describe("shutdown", () => {
     inNode(Effect.gen(function*() {
       const log = yield* Process.self
       const sup = yield* Supervisor.start([worker({ id: "k", log }, { shutdown: "brutalKill" })])
-      const k = (yield* pidOf(sup, "k")) as Process.Pid
+      const k = (yield* pidOf(sup, "k")) as Pid.Pid
       const ref = yield* Process.monitor(k)
       yield* takeLog
       yield* Supervisor.terminateChild(sup, "k")
@@ -571,7 +571,7 @@ describe("nesting", () => {
         Supervisor.childSpec("inner", [worker({ id: "leaf", log })], { intensity: 1 })
       ], { intensity: 3 })
       yield* takeLog
-      const inner = (yield* pidOf(top, "inner")) as Process.Pid
+      const inner = (yield* pidOf(top, "inner")) as Pid.Pid
       const sibling = yield* pidOf(top, "sibling")
       yield* crash(inner, "leaf")
       assert.deepStrictEqual(yield* nextLog, ["started", "leaf"])

@@ -7,12 +7,12 @@ import { Cause, Effect, Exit, Fiber, Logger, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, GenServer, Node, Process, Sys } from "../index.js"
+import type { Pid } from "../lib/Pid.js"
 
 // ----------------------------------------------------------------------------
 // Helpers
 // ----------------------------------------------------------------------------
 
-type Pid = Process.Pid
 
 const runTest = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()))

@@ -7,7 +7,7 @@ import * as http from "node:http"
 import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
 import { Observer } from "../observer/index.js"
-import { ChildSpec, GenServer, Node, Process, Supervisor } from "../index.js"
+import { ChildSpec, GenServer, Node, Pid, Process, Supervisor } from "../index.js"
 
 // ----------------------------------------------------------------------------
 // The HTTP API, in process
@@ -95,7 +95,7 @@ describe("observer API", () => {
       Effect.gen(function*() {
         const sup = yield* Supervisor.start(tree, { name: "top" })
         const self = yield* Process.self
-        const [vault, plain] = (yield* Supervisor.whichChildren(sup)).map((c) => c.pid as Process.Pid)
+        const [vault, plain] = (yield* Supervisor.whichChildren(sup)).map((c) => c.pid as Pid.Pid)
         yield* Process.monitor(plain!)
         yield* Process.send(plain!, "waiting in the mailbox")
         const { status, body } = yield* request(observer, "/api/snapshot")
@@ -177,7 +177,7 @@ describe("observer API", () => {
     observed((observer) =>
       Effect.gen(function*() {
         const sup = yield* Supervisor.start(tree, { intensity: 5 })
-        const vault = (yield* Supervisor.whichChildren(sup))[0]!.pid as Process.Pid
+        const vault = (yield* Supervisor.whichChildren(sup))[0]!.pid as Pid.Pid
         const ref = yield* Process.monitor(vault)
         const killed = yield* post(observer, "/api/kill", { pid: String(vault) })
         assert.deepStrictEqual([killed.status, killed.body.ok], [200, true])

@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Scheduler } from "effect"
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
-import { Gen, Node, Process } from "../index.js"
+import { Gen, Node, Pid, Process } from "../index.js"
 
 /** Runs `body` as a process on a fresh node. */
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -23,7 +23,7 @@ const drain = Effect.gen(function*() {
   }
 })
 
-const status = (pid: Process.Pid) => Effect.map(Process.info(pid), (info) => Option.getOrThrow(info).status)
+const status = (pid: Pid.Pid) => Effect.map(Process.info(pid), (info) => Option.getOrThrow(info).status)
 
 /** Lets queued wake-ups (the node's run queue, a microtask) and forked fibers run. */
 const settle = Effect.gen(function*() {

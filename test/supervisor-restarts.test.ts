@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
-import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Process, Registry, Supervisor } from "../index.js"
+import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
 import { captureLogs } from "./support/workers.js"
 
 type Strategy = Supervisor.Strategy
@@ -20,7 +20,7 @@ const registry = Registry.ref<string, unknown, "unique">("names", "unique")
 interface NamedArgs {
   readonly trap: boolean
   /** Who gets `["stopped", name]` from terminate (only a trapping worker runs it). */
-  readonly log: Process.Pid
+  readonly log: Pid.Pid
   readonly name: string
   /** How long terminate takes, on the Clock. */
   readonly slowStop?: number | undefined
@@ -72,11 +72,11 @@ const pidOf = (sup: Supervisor.Ref, id: string) =>
   Effect.map(Supervisor.whichChildren(sup), (children) => {
     const pid = children.find((c) => c.id === id)?.pid
     assert.isTrue(typeof pid === "object", `${id} runs`)
-    return pid as Process.Pid
+    return pid as Pid.Pid
   })
 
 /** Ends `pid` as `how` says (a crash or a shutdown is a stop with that reason) and waits for its Down. */
-const end = (pid: Process.Pid, how: How) =>
+const end = (pid: Pid.Pid, how: How) =>
   Effect.gen(function*() {
     const ref = yield* Process.monitor(pid)
     if (how === "kill") yield* Process.exit(pid, ExitReason.kill)
@@ -88,7 +88,7 @@ const end = (pid: Process.Pid, how: How) =>
  * top (oneForOne unless given) -> mid (`strategy`) -> [m1, leaf (`strategy`) -> [w1, w2, w3]],
  * every worker named. Intensities are exactly the number of restarts each supervisor is allowed.
  */
-const tree = (strategy: Strategy, naming: Naming, trap: boolean, log: Process.Pid, restarts: number) => {
+const tree = (strategy: Strategy, naming: Naming, trap: boolean, log: Pid.Pid, restarts: number) => {
   const worker = (name: string) => named(naming, { trap, log, name })
   const leaf = Supervisor.childSpec("leaf", [worker("w1"), worker("w2"), worker("w3")], { strategy, intensity: 0 })
   const mid = Supervisor.childSpec("mid", [worker("m1"), leaf], { strategy, intensity: restarts })
@@ -156,10 +156,10 @@ describe("a restart never meets the names of the process it replaces", () => {
           const sub = (yield* DynamicSupervisor.startChild(dyn, Supervisor.childSpec("sub", workers)))!
           for (let i = 0; i < 3; i++) {
             const [child] = yield* DynamicSupervisor.whichChildren(dyn)
-            yield* end(child!.pid as Process.Pid, "kill")
+            yield* end(child!.pid as Pid.Pid, "kill")
             const [again] = yield* DynamicSupervisor.whichChildren(dyn)
             assert.isTrue(typeof again!.pid === "object" && again!.pid !== sub, "the sub-supervisor was restarted")
-            for (const c of yield* Supervisor.whichChildren(again!.pid as Process.Pid)) {
+            for (const c of yield* Supervisor.whichChildren(again!.pid as Pid.Pid)) {
               assert.strictEqual(yield* whereis(naming, c.id), c.pid)
             }
           }
@@ -339,7 +339,7 @@ describe("a killed supervisor stops its children before its exit is seen", () =>
           DynamicSupervisor.startChild(dyn, named("local", { trap, log, name: "blocked", blockInit: true }, { shutdown: 500 }))
         )
         // Until the child is in its init (the start request goes through the run queue).
-        let blocked: Process.Pid | undefined
+        let blocked: Pid.Pid | undefined
         for (let i = 0; i < 100 && blocked === undefined; i++) {
           yield* turn
           blocked = yield* whereis("local", "blocked")

@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Schedule } from "effect"
 import { TestClock } from "effect/testing"
-import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Process, Registry, Supervisor } from "../index.js"
+import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
 import { captureLogs, Exit, nextLog, Ping, takeLog, worker, Worker } from "./support/workers.js"
 
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
@@ -19,7 +19,7 @@ const run = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) => run(body).effect
 
 /** Crashes the worker `pid` and waits until it is down (its Exit is then queued at its supervisor). */
-const crash = (pid: Process.Pid) =>
+const crash = (pid: Pid.Pid) =>
   Effect.gen(function*() {
     const ref = yield* Process.monitor(pid)
     yield* GenServer.cast(GenServer.ref(Worker, pid), Exit, { how: "crash" })
@@ -173,16 +173,16 @@ describe("one restart engine for both supervisors", () => {
       yield* takeLog
       for (let i = 0; i < 3; i++) {
         const [child] = yield* DynamicSupervisor.whichChildren(sup)
-        yield* crash(child!.pid as Process.Pid)
+        yield* crash(child!.pid as Pid.Pid)
         assert.deepStrictEqual(yield* nextLog, ["started", "a"])
       }
       const [child] = yield* DynamicSupervisor.whichChildren(sup)
-      yield* crash(child!.pid as Process.Pid)
+      yield* crash(child!.pid as Pid.Pid)
       assert.deepStrictEqual((yield* Process.receive({ match: isDownFor(ref) })).reason, ExitReason.shutdown())
     })))
 
   it.effect("both give up with OTP's reports: child_terminated, then reached_max_restart_intensity, the last one saying shutdown", () => {
-    const giveUp = (start: (log: Process.Pid) => Effect.Effect<Process.Pid, unknown, Process.CurrentProcess | Node.Node>) => {
+    const giveUp = (start: (log: Pid.Pid) => Effect.Effect<Pid.Pid, unknown, Process.CurrentProcess | Node.Node>) => {
       const { effect, logs } = run(Effect.gen(function*() {
         const log = yield* Process.self
         const sup = yield* start(log)
@@ -230,7 +230,7 @@ describe("one restart engine for both supervisors", () => {
         const ref = yield* Process.monitor(sup)
         const pidOfA = Effect.map(
           kind === "supervisor" ? Supervisor.whichChildren(sup) : DynamicSupervisor.whichChildren(sup),
-          (children) => children[0]!.pid as Process.Pid
+          (children) => children[0]!.pid as Pid.Pid
         )
         yield* takeLog
         yield* crash(yield* pidOfA)
@@ -283,7 +283,7 @@ describe("one restart engine for both supervisors", () => {
       const sup = yield* Supervisor.start([worker({ id: "a", log })], { backoff: Schedule.spaced("1 second"), intensity: 5 })
       yield* takeLog
       const [a] = yield* Supervisor.whichChildren(sup)
-      yield* crash(a!.pid as Process.Pid)
+      yield* crash(a!.pid as Pid.Pid)
       assert.strictEqual((yield* Supervisor.whichChildren(sup))[0]!.pid, "restarting")
       yield* TestClock.adjust("1 second")
       assert.deepStrictEqual(yield* nextLog, ["started", "a"])
@@ -298,7 +298,7 @@ describe("tables keyed by user data take every Object.prototype name (class 5)",
       assert.deepStrictEqual((yield* Supervisor.whichChildren(sup)).map((c) => c.id), prototypeNames)
       for (const id of prototypeNames) {
         assert.strictEqual((yield* Supervisor.getChildspec(sup, id)).id, id)
-        const pid = (yield* Supervisor.whichChildren(sup)).find((c) => c.id === id)!.pid as Process.Pid
+        const pid = (yield* Supervisor.whichChildren(sup)).find((c) => c.id === id)!.pid as Pid.Pid
         assert.strictEqual(yield* GenServer.call(GenServer.ref(Worker, pid), Ping), id)
         yield* Supervisor.terminateChild(sup, id)
         assert.isDefined(yield* Supervisor.restartChild(sup, id))

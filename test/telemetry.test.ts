@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit as EffectExit, Fiber, Layer, Metric, References, Schema, Tracer } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
-import { DynamicSupervisor, ExitReason, GenServer, Node, Process, Supervisor, Sys, Telemetry } from "../index.js"
+import { DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Supervisor, Sys, Telemetry } from "../index.js"
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { captureLogs, Exit, quiet, worker, Worker } from "./support/workers.js"
@@ -206,13 +206,13 @@ describe("telemetry: spans", () => {
 /** Crashes child `id` of `sup` and returns once the supervisor has restarted it. */
 const crashAndWaitRestart = (sup: Supervisor.Supervisor, id: string) =>
   Effect.gen(function*() {
-    const before = (yield* Supervisor.whichChildren(sup)).find((c) => c.id === id)!.pid as Process.Pid
+    const before = (yield* Supervisor.whichChildren(sup)).find((c) => c.id === id)!.pid as Pid.Pid
     const ref = yield* Process.monitor(before)
     yield* GenServer.cast(GenServer.ref(Worker, before), Exit, { how: "crash" })
     yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
     const after = (yield* Supervisor.whichChildren(sup)).find((c) => c.id === id)!.pid
     assert.isTrue(after !== undefined && after !== "restarting" && String(after) !== String(before), "restarted")
-    return after as Process.Pid
+    return after as Pid.Pid
   })
 
 describe("telemetry: metrics", () => {
@@ -376,7 +376,7 @@ describe("reports", () => {
         const log = yield* Process.self
         const sup = yield* Supervisor.start([worker({ id: "a", log })], { intensity: 0 })
         const ref = yield* Process.monitor(sup.pid!)
-        const pid = (yield* Supervisor.whichChildren(sup))[0]!.pid as Process.Pid
+        const pid = (yield* Supervisor.whichChildren(sup))[0]!.pid as Pid.Pid
         yield* GenServer.cast(GenServer.ref(Worker, pid), Exit, { how: "crash" })
         const down = yield* Process.receive({ match: (m): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === ref })
         assert.strictEqual(ExitReason.format(down.reason), "shutdown")

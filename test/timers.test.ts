@@ -9,7 +9,7 @@ import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Schema } from "eff
 import { Rpc } from "effect/rpc"
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
-import { Errors, Gen, GenServer, Node, Process, type Reference, Sys } from "../index.js"
+import { Errors, Gen, GenServer, Node, Pid, Process, type Reference, Sys } from "../index.js"
 
 /** Runs `body` as a process on a fresh node. */
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -230,7 +230,7 @@ describe("sendAfter and cancelTimer, as Erlang's", () => {
 
   it.effect("untyped callers: a destination that is no pid or name is a BadArgument; cancelTimer of a non-reference is none", () =>
     inNode(Effect.gen(function*() {
-      const error = yield* Effect.flip(Process.sendAfter(undefined as unknown as Process.Pid, "x", 10))
+      const error = yield* Effect.flip(Process.sendAfter(undefined as unknown as Pid.Pid, "x", 10))
       assert.strictEqual(error.operation, "sendAfter")
       assert.deepStrictEqual(yield* Process.cancelTimer(null as unknown as Reference.Reference), Option.none())
       assert.deepStrictEqual(yield* Process.cancelTimer("ref" as unknown as Reference.Reference), Option.none())
@@ -335,7 +335,7 @@ describe("durations are checked as OTP checks them", () => {
   const Pinger = GenServer.make({
     name: "Pinger",
     calls: [Ping],
-    init: (notify: Process.Pid) => GenServer.ok(notify),
+    init: (notify: Pid.Pid) => GenServer.ok(notify),
     handleCall: {
       Ping: (_, notify) => Effect.as(Process.send(notify, "pinged"), GenServer.reply("pong", notify))
     }
@@ -407,7 +407,7 @@ describe("durations are checked as OTP checks them", () => {
         assert.instanceOf(die?.defect, Errors.BadArgument)
       }
       // Nothing was sent: the server still runs.
-      assert.isTrue(yield* Process.isAlive(server.target as Process.Pid))
+      assert.isTrue(yield* Process.isAlive(server.target as Pid.Pid))
     })))
 
   it.effect("the error names the operation and the value", () =>

@@ -21,7 +21,7 @@ import * as Schema from "effect/Schema"
 import { BadArgument, InitIgnored } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
 import { setHold, stopChildren, type Target } from "../../lib/internal/exitHold.js"
-import { currentProcessOf } from "../../lib/internal/runtime.js"
+import { linksOf, selfOf } from "../../lib/internal/direct.js"
 import { isPid, type Pid } from "../../lib/Pid.js"
 import type * as Process from "../../lib/Process.js"
 import { type ChildSpec, InvalidChildSpec, type Shutdown, shouldRestart, validate } from "../ChildSpec.js"
@@ -334,7 +334,7 @@ const shutdownReason = ExitReason.shutdown()
  */
 export const shutdown = (children: ReadonlyArray<Running>): Effect.Effect<void, never, Process.CurrentProcess> =>
   children.length === 0 ? Effect.void : Effect.withFiber((fiber) => {
-    const self = currentProcessOf(fiber)!
+    const self = selfOf(fiber)!
     const targets: Array<Target> = children.map((c) => ({ pid: c.pid, shutdown: c.spec.shutdown }))
     return Effect.flatMap(stopChildren(self, targets, shutdownReason), (reasons) =>
       Effect.withFiber((fiber) => {
@@ -372,14 +372,14 @@ export const holdChildren = (
   isChild: (pid: unknown) => boolean
 ): Effect.Effect<void, never, Process.CurrentProcess> =>
   Effect.withFiber((fiber) => {
-    const self = currentProcessOf(fiber)!
-    const parents = self.links === undefined ? [] : [...self.links]
+    const self = selfOf(fiber)!
+    const parents = linksOf(self)
     setHold(self, (reason) => {
       const targets: Array<Target> = []
       for (const child of running()) targets.push({ pid: child.pid, shutdown: child.spec.shutdown })
       const starting = starts.starting
-      if (starting !== undefined && self.links !== undefined) {
-        for (const linked of self.links) {
+      if (starting !== undefined) {
+        for (const linked of linksOf(self)) {
           if (!parents.includes(linked) && !isChild(linked)) targets.push({ pid: linked, shutdown: starting.shutdown })
         }
       }

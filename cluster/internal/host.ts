@@ -25,6 +25,7 @@ import * as Semaphore from "effect/Semaphore"
 import * as GenServer from "../../behaviours/GenServer.js"
 import { CallExit, NoProc, UnknownRequest } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
+import { watchExit } from "../../lib/internal/direct.js"
 import type { Node } from "../../lib/Node.js"
 import type * as Pid from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
@@ -312,7 +313,7 @@ class Activation<M extends GenServer.Any> {
         unsaved: 0
       }
       self.incarnation = incarnation
-      const watching = Process.watchExitUnsafe(pid, (reason) => self.exited(incarnation, reason))
+      const watching = watchExit(pid, (reason) => self.exited(incarnation, reason))
       if (watching === undefined) self.exited(incarnation, ExitReason.noproc)
       return incarnation
     })

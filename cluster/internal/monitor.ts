@@ -14,6 +14,7 @@ import type * as GenServer from "../../behaviours/GenServer.js"
 import { BadArgument } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
 import * as Gen from "../../lib/Gen.js"
+import { watchExit } from "../../lib/internal/direct.js"
 import { durationMillis } from "../../lib/internal/timers.js"
 import type { Node } from "../../lib/Node.js"
 import type * as Pid from "../../lib/Pid.js"
@@ -168,7 +169,7 @@ const watchEntity = (
     })
 
     const callerGone = Effect.callback<undefined>((resume) => {
-      const cancel = Process.watchExitUnsafe(caller, () => resume(Effect.succeed(undefined)))
+      const cancel = watchExit(caller, () => resume(Effect.succeed(undefined)))
       if (cancel === undefined) resume(Effect.succeed(undefined))
       return Effect.sync(() => cancel?.())
     })

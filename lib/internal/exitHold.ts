@@ -16,6 +16,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as ExitReason from "../ExitReason.js"
+import type { Pid } from "../Pid.js"
 import type { Timer } from "./timers.js"
 import { ExitMessage, ProcessImpl, Watcher } from "./runtime.js"
 
@@ -34,8 +35,8 @@ const holds = new WeakMap<ProcessImpl, Hold>()
  *
  * @internal
  */
-export const setHold = (process: ProcessImpl, hold: Hold): void => {
-  holds.set(process, hold)
+export const setHold = (process: Pid, hold: Hold): void => {
+  if (process instanceof ProcessImpl) holds.set(process, hold)
 }
 
 /**
@@ -97,10 +98,12 @@ const isExit = (message: unknown): message is ExitMessage => message instanceof 
  * @internal
  */
 export const stopChildren = (
-  self: ProcessImpl,
+  self: Pid,
   targets: ReadonlyArray<Target>,
   reason: ExitReason.ExitReason
 ): Effect.Effect<ReadonlyArray<ExitReason.ExitReason>> =>
+  // Only a local process has children to stop: callers pass their own pid.
+  !(self instanceof ProcessImpl) ? Effect.succeed(targets.map(() => ExitReason.noproc)) :
   Effect.callback<ReadonlyArray<ExitReason.ExitReason>>((resume) => {
     const signal = reason._tag === "Normal" ? ExitReason.shutdown() : reason
     const runtime = self.runtime

@@ -959,6 +959,29 @@ const CurrentProcessTag = Context.Service<ProcessImpl>(CurrentProcessKey)
 export const currentProcessOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessImpl | undefined =>
   Context.getOrUndefined(fiber.context, CurrentProcessTag)
 
+/**
+ * The runtime behind a node value (`Node.layer` builds the node with it), for the modules of
+ * `lib/` that run processes. Behaviours and rooms reach processes through `direct.ts` instead.
+ *
+ * @internal
+ */
+export const runtimeOf = (node: { readonly name: string }): NodeRuntime =>
+  (node as unknown as { readonly runtime: NodeRuntime }).runtime
+
+const liveNodesKey = Symbol.for("effect-otp/live-nodes")
+
+/**
+ * The nodes running in this JavaScript process, shared by every copy of the library loaded (so
+ * the development tool and the observer reach the program's nodes). The shared set is made on
+ * first use, never at import.
+ *
+ * @internal
+ */
+export const liveNodes = <N extends { readonly name: string }>(): Set<N> => {
+  const g = globalThis as { [liveNodesKey]?: Set<N> }
+  return (g[liveNodesKey] ??= new Set())
+}
+
 /** How many wake-ups one drain runs before it yields to the event loop (timers, I/O). */
 const drainBudget = 50_000
 

@@ -2,8 +2,9 @@
  * Reading a node for the observer: its processes, the supervision trees of its applications and
  * of the supervisors outside one, through the public API of the process core and the behaviours
  * (`Process.processes`, `Process.info`, `Code.running`, `whichChildren`, `Application.which`).
- * Two things only the runtime knows are read from it: the program's nodes (`liveNodes`) and the
- * count of messages delivered to a process, from which the page derives its message rate.
+ * Two things no public API gives come from the process core's module for the library's own
+ * modules (`lib/internal/direct.ts`): the program's nodes (`liveNodes`) and the count of
+ * messages delivered to a process, from which the page derives its message rate.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -12,8 +13,8 @@ import * as Application from "../../behaviours/Application.js"
 import * as DynamicSupervisor from "../../behaviours/DynamicSupervisor.js"
 import * as Supervisor from "../../behaviours/Supervisor.js"
 import * as Code from "../../lib/Code.js"
-import { ProcessImpl } from "../../lib/internal/runtime.js"
-import { liveNodes, Node } from "../../lib/Node.js"
+import { deliveredTo, liveNodes } from "../../lib/internal/direct.js"
+import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
 import type { ProcessRow, Snapshot, TreeNode } from "../Observer.js"
@@ -26,7 +27,7 @@ const childLimit = 100
 
 /** The live node named `name`, or the first live node when no name is given. */
 export const findNode = (name: string | null): Node | undefined => {
-  const nodes = [...liveNodes()]
+  const nodes = [...liveNodes<Node>()]
   return name === null || name === "" ? nodes[0] : nodes.find((n) => n.name === name)
 }
 
@@ -38,9 +39,9 @@ export const findProcess = (node: Node, pid: string): Effect.Effect<Pid | undefi
 
 /**
  * Messages delivered to the process so far. No public API counts them (`Process.info` gives the
- * mailbox's length): the one field of the runtime the observer reads.
+ * mailbox's length).
  */
-export const deliveredOf = (pid: Pid): number => pid instanceof ProcessImpl ? pid.delivered : 0
+export const deliveredOf = (pid: Pid): number => deliveredTo(pid)
 
 /** The snapshot of `node` that `GET /api/snapshot` answers. */
 export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> =>
@@ -141,7 +142,7 @@ export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> 
     })
     return {
       node: node.name,
-      nodes: [...liveNodes()].map((n) => n.name),
+      nodes: [...liveNodes<Node>()].map((n) => n.name),
       time: yield* Clock.currentTimeMillis,
       applications: applicationRows,
       trees,

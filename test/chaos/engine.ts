@@ -32,6 +32,7 @@
  */
 import { Cause, Clock, Context, Effect, Equal, Exit, Fiber, Logger, Option, References } from "effect"
 import { DynamicSupervisor, ExitReason, type Gen, GenServer, Node, Pid, Process, Registry, Supervisor } from "../../index.js"
+import { runtimeOf } from "../../lib/internal/runtime.js"
 import * as Prng from "./prng.js"
 import { type Kill, type Method, type Options as ScheduleOptions, type Round, Schedule } from "./schedule.js"
 import * as Tree from "./tree.js"
@@ -253,7 +254,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
      */
     let checkCalls = 0
     const activity = (): string =>
-      `${logs.starts} ${env.stats.inits} ${env.populator.started} ${Node.runtimeOf(node).count} ${checkCalls}`
+      `${logs.starts} ${env.stats.inits} ${env.populator.started} ${runtimeOf(node).count} ${checkCalls}`
 
     /**
      * Waits for `effect` (forked), moving the clock on only once nothing moves any more, so that
@@ -833,7 +834,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
       }
       if (extra.length > 5) problems.add("a process outside the tree is alive (leak)", `… ${extra.length} in all`)
       if (alive.length !== expectedProcesses) problems.add("the node's process count is not the tree's", `${alive.length} alive, expected ${expectedProcesses}`)
-      const zombies = Node.runtimeOf(node).count - alive.length
+      const zombies = runtimeOf(node).count - alive.length
       if (zombies !== 0) problems.add("processes are stuck exiting", `${zombies} processes exiting but not gone`)
     }
 
@@ -861,8 +862,8 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
     if (figures.processes.afterStop !== baseline.length) {
       problems.add("processes are left after the tree stopped", `${figures.processes.afterStop}, before the tree ${baseline.length}`)
     }
-    if (Node.runtimeOf(node).count !== figures.processes.afterStop) {
-      problems.add("processes are stuck exiting after the tree stopped", `${Node.runtimeOf(node).count - figures.processes.afterStop}`)
+    if (runtimeOf(node).count !== figures.processes.afterStop) {
+      problems.add("processes are stuck exiting after the tree stopped", `${runtimeOf(node).count - figures.processes.afterStop}`)
     }
 
     collect()
@@ -880,7 +881,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
         interrupted: env.populator.interrupted
       }
       figures.elapsedMillis = Math.round(performance.now() - wallStart)
-      figures.processes.now = Node.runtimeOf(node).count
+      figures.processes.now = runtimeOf(node).count
       figures.heap.nowMb = heapMb()
       figures.heap.peakMb = Math.max(figures.heap.peakMb, figures.heap.nowMb)
     }

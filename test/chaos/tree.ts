@@ -21,7 +21,7 @@
  */
 import { Effect, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
-import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Process, Registry, Supervisor } from "../../index.js"
+import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Pid, Process, Registry, Supervisor } from "../../index.js"
 
 // ----------------------------------------------------------------------------
 // Shape
@@ -238,7 +238,7 @@ export const describe = (shape: Shape): Tree => {
 /** What a worker tells about itself. */
 export interface WorkerView {
   readonly id: string
-  readonly pid: Process.Pid
+  readonly pid: Pid.Pid
   /** Bumps handled by this incarnation (0 after its init). */
   readonly count: number
   /** Pub/sub ticks received by this incarnation. */
@@ -302,7 +302,7 @@ export interface WorkerArgs {
 
 interface WorkerState {
   readonly id: string
-  readonly self: Process.Pid
+  readonly self: Pid.Pid
   readonly count: number
   readonly ticks: number
   readonly lastTick: number

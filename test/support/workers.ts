@@ -3,12 +3,12 @@
  */
 import { Context, Effect, Logger, Option, References, Schema } from "effect"
 import { Rpc } from "effect/rpc"
-import { ChildSpec, ExitReason, GenServer, Process } from "../../index.js"
+import { ChildSpec, ExitReason, GenServer, Pid, Process } from "../../index.js"
 
 export interface WorkerArgs {
   readonly id: string
   /** Who gets `["started", id]` and `["stopped", id, reasonTag]`. */
-  readonly log: Process.Pid
+  readonly log: Pid.Pid
   /** Fail the init (start error) or return ignore. */
   readonly init?: "ok" | "fail" | "ignore" | undefined
   /** How long terminate takes (ms, on the Clock): for shutdown timeouts. */
