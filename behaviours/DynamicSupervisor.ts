@@ -332,12 +332,14 @@ const DynamicSupervisorModule = GenServer.make({
 })
 
 /**
- * A running dynamic supervisor; `X` is the type of its extra start arguments.
+ * A running dynamic supervisor; `X` is the type of its extra start arguments. Its protocol is
+ * private: manage it with {@link startChild}, {@link whichChildren} and the other functions of
+ * this module.
  *
  * @category models
  * @since 0.1.0
  */
-export interface DynamicSupervisor<X = undefined> extends GenServer.Server<typeof DynamicSupervisorModule> {
+export interface DynamicSupervisor<X = undefined> extends GenServer.Server<"DynamicSupervisor"> {
   /** Phantom: the type of the extra start arguments. */
   readonly "~extraArguments"?: (_: X) => X
 }
@@ -350,10 +352,14 @@ export interface DynamicSupervisor<X = undefined> extends GenServer.Server<typeo
  */
 export type Ref<X = undefined> = DynamicSupervisor<X> | Gen.Target
 
-const toServer = (ref: Ref<any>): DynamicSupervisor<any> =>
-  typeof ref === "object" && "target" in ref ? ref : GenServer.ref(DynamicSupervisorModule, ref)
+const toServer = (ref: Ref<any>): GenServer.Server<typeof DynamicSupervisorModule> =>
+  GenServer.ref(DynamicSupervisorModule, typeof ref === "object" && "target" in ref ? ref.target : ref)
 
-type Management = CallError | UnknownRequest
+/** The handle `start` gives: the started server's target and pid, its protocol kept here. */
+const handle = <X>(server: GenServer.Server<typeof DynamicSupervisorModule>): DynamicSupervisor<X> => ({
+  target: server.target,
+  pid: server.pid
+})
 
 const operation = "DynamicSupervisor.start"
 
@@ -390,7 +396,7 @@ const startOptions = (options: Options<unknown> | undefined): GenServer.StartOpt
 export const start = <X = undefined>(
   options?: Options<X>
 ): Effect.Effect<DynamicSupervisor<X>, Gen.StartError | BadArgument, Node> =>
-  Effect.andThen(check(options), GenServer.start(DynamicSupervisorModule, initOf(options), startOptions(options)))
+  Effect.andThen(check(options), Effect.map(GenServer.start(DynamicSupervisorModule, initOf(options), startOptions(options)), handle<X>))
 
 /**
  * Starts a dynamic supervisor linked to the calling process.
@@ -401,7 +407,7 @@ export const start = <X = undefined>(
 export const startLink = <X = undefined>(
   options?: Options<X>
 ): Effect.Effect<DynamicSupervisor<X>, Gen.StartError | BadArgument, Node | Process.CurrentProcess> =>
-  Effect.andThen(check(options), GenServer.startLink(DynamicSupervisorModule, initOf(options), startOptions(options)))
+  Effect.andThen(check(options), Effect.map(GenServer.startLink(DynamicSupervisorModule, initOf(options), startOptions(options)), handle<X>))
 
 /**
  * The child spec of a dynamic supervisor, to put it in a supervision tree.
@@ -425,7 +431,7 @@ export const childSpec = <X = undefined>(
 export const startChild = <X>(
   supervisor: Ref<X>,
   spec: ChildSpec.ChildSpec<any> | ((extraArguments: X) => ChildSpec.ChildSpec<any>)
-): Effect.Effect<Pid | undefined, MaxChildren | ChildSpec.InvalidChildSpec | StartChildFailed | Management> =>
+): Effect.Effect<Pid | undefined, MaxChildren | ChildSpec.InvalidChildSpec | StartChildFailed | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), StartChild, { spec }, { timeout: "infinity" })
 
 /**
@@ -434,7 +440,7 @@ export const startChild = <X>(
  * @category management
  * @since 0.1.0
  */
-export const terminateChild = (supervisor: Ref<any>, pid: Pid): Effect.Effect<void, NotAChild | Management> =>
+export const terminateChild = (supervisor: Ref<any>, pid: Pid): Effect.Effect<void, NotAChild | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), TerminateChild, { pid }, { timeout: "infinity" })
 
 /**
@@ -443,14 +449,14 @@ export const terminateChild = (supervisor: Ref<any>, pid: Pid): Effect.Effect<vo
  * @category management
  * @since 0.1.0
  */
-export const whichChildren = (supervisor: Ref<any>): Effect.Effect<ReadonlyArray<ChildInfo>, Management> =>
+export const whichChildren = (supervisor: Ref<any>): Effect.Effect<ReadonlyArray<ChildInfo>, CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), WhichChildren, undefined, { timeout: "infinity" })
 
 /**
  * @category management
  * @since 0.1.0
  */
-export const countChildren = (supervisor: Ref<any>): Effect.Effect<Counts, Management> =>
+export const countChildren = (supervisor: Ref<any>): Effect.Effect<Counts, CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), CountChildren, undefined, { timeout: "infinity" })
 
 /**

@@ -83,7 +83,7 @@
  *   next delay; OTP restarts at once. A child waiting for its backoff is `"restarting"` in
  *   {@link whichChildren}. Restarts still count against the intensity when they happen.
  * - Management errors are typed: `AlreadyStarted`, {@link AlreadyPresent}, {@link NotFound},
- *   {@link Running}, {@link Restarting}, {@link StartChildFailed}, `InvalidChildSpec`.
+ *   {@link NotStopped}, {@link StartChildFailed}, `InvalidChildSpec`.
  * - `brutalKill` cannot cut an Effect uninterruptible region short: a child's running finalizer
  *   finishes first. The supervisor waits for the child to be gone either way.
  * - A killed supervisor (`kill`, which nothing traps) still stops its children before its exit
@@ -177,28 +177,32 @@ export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string
 }
 
 /**
- * `restartChild` or `deleteChild` of a running child.
+ * `restartChild` or `deleteChild` of a child that is not stopped: it is running, or waiting for
+ * its restart (OTP's `{error, running}` and `{error, restarting}`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Supervisor } from "effect-otp"
+ *
+ * const remove = (sup: Supervisor.Supervisor, id: string) =>
+ *   Supervisor.deleteChild(sup, id).pipe(
+ *     Effect.catchTag("NotStopped", (e) => Effect.log(`child ${e.id} is ${e.state}: stop it first`))
+ *   )
+ * ```
  *
  * @category errors
  * @since 0.1.0
  */
-export class Running extends Data.TaggedError("Running")<{ readonly id: string }> {
+export class NotStopped extends Data.TaggedError("NotStopped")<{
+  /** The id of the child. */
+  readonly id: string
+  /** Why it cannot be restarted or deleted now: it runs, or it waits for its restart. */
+  readonly state: "running" | "restarting"
+}> {
   /** The human-readable message, naming the child. */
   override get message(): string {
-    return `child ${quote(this.id)} is running`
-  }
-}
-
-/**
- * `restartChild` or `deleteChild` of a child waiting for its restart.
- *
- * @category errors
- * @since 0.1.0
- */
-export class Restarting extends Data.TaggedError("Restarting")<{ readonly id: string }> {
-  /** The human-readable message, naming the child. */
-  override get message(): string {
-    return `child ${quote(this.id)} is restarting`
+    return `child ${quote(this.id)} is ${this.state}`
   }
 }
 
@@ -251,17 +255,8 @@ const describe = (reason: unknown): string =>
 // Flags and models
 // ----------------------------------------------------------------------------
 
-/**
- * @category models
- * @since 0.1.0
- */
-export type Strategy = "oneForOne" | "oneForAll" | "restForOne"
-
-/**
- * @category models
- * @since 0.1.0
- */
-export type AutoShutdown = "never" | "anySignificant" | "allSignificant"
+type Strategy = NonNullable<Flags["strategy"]>
+type AutoShutdown = NonNullable<Flags["autoShutdown"]>
 
 /**
  * Supervisor flags, with OTP's defaults.
@@ -270,14 +265,20 @@ export type AutoShutdown = "never" | "anySignificant" | "allSignificant"
  * @since 0.1.0
  */
 export interface Flags {
-  /** Default `oneForOne`. */
-  readonly strategy?: Strategy | undefined
+  /**
+   * Which children a crash restarts (default `oneForOne`): `oneForOne` the crashed child,
+   * `oneForAll` all children, `restForOne` the crashed child and those started after it.
+   */
+  readonly strategy?: "oneForOne" | "oneForAll" | "restForOne" | undefined
   /** Most restarts allowed within `period` (default 1). */
   readonly intensity?: number | undefined
   /** The intensity window (default 5 seconds). */
   readonly period?: Duration.Input | undefined
-  /** Default `never`. */
-  readonly autoShutdown?: AutoShutdown | undefined
+  /**
+   * Whether the exit of significant children stops the supervisor (default `never`):
+   * `anySignificant` when one of them ends, `allSignificant` when all have.
+   */
+  readonly autoShutdown?: "never" | "anySignificant" | "allSignificant" | undefined
   /** Delays each restart of a child by the schedule's next delay (input: the exit reason). */
   readonly backoff?: Schedule.Schedule<unknown, ExitReason.ExitReason> | undefined
 }
@@ -337,59 +338,24 @@ const CountsSchema = Schema.declare<Counts>((u): u is Counts => typeof u === "ob
 const Id = { id: Schema.String }
 const err = errorSchema
 
-/**
- * The `startChild` request of the supervisor's protocol.
- *
- * @internal
- */
-export const StartChild = Rpc.make("StartChild", {
+const StartChild = Rpc.make("StartChild", {
   payload: { spec: SpecSchema },
   success: Schema.UndefinedOr(PidSchema),
   error: Schema.Union([err(AlreadyStarted), err(AlreadyPresent), err(ChildSpec.InvalidChildSpec), err(StartChildFailed)])
 })
-/**
- * The `terminateChild` request of the supervisor's protocol.
- *
- * @internal
- */
-export const TerminateChild = Rpc.make("TerminateChild", { payload: Id, error: err(NotFound) })
-/**
- * The `restartChild` request of the supervisor's protocol.
- *
- * @internal
- */
-export const RestartChild = Rpc.make("RestartChild", {
+const TerminateChild = Rpc.make("TerminateChild", { payload: Id, error: err(NotFound) })
+const RestartChild = Rpc.make("RestartChild", {
   payload: Id,
   success: Schema.UndefinedOr(PidSchema),
-  error: Schema.Union([err(NotFound), err(Running), err(Restarting), err(StartChildFailed)])
+  error: Schema.Union([err(NotFound), err(NotStopped), err(StartChildFailed)])
 })
-/**
- * The `deleteChild` request of the supervisor's protocol.
- *
- * @internal
- */
-export const DeleteChild = Rpc.make("DeleteChild", {
+const DeleteChild = Rpc.make("DeleteChild", {
   payload: Id,
-  error: Schema.Union([err(NotFound), err(Running), err(Restarting)])
+  error: Schema.Union([err(NotFound), err(NotStopped)])
 })
-/**
- * The `whichChildren` request of the supervisor's protocol.
- *
- * @internal
- */
-export const WhichChildren = Rpc.make("WhichChildren", { success: Schema.Array(InfoSchema) })
-/**
- * The `countChildren` request of the supervisor's protocol.
- *
- * @internal
- */
-export const CountChildren = Rpc.make("CountChildren", { success: CountsSchema })
-/**
- * The `getChildspec` request of the supervisor's protocol.
- *
- * @internal
- */
-export const GetChildspec = Rpc.make("GetChildspec", { payload: Id, success: SpecSchema, error: err(NotFound) })
+const WhichChildren = Rpc.make("WhichChildren", { success: Schema.Array(InfoSchema) })
+const CountChildren = Rpc.make("CountChildren", { success: CountsSchema })
+const GetChildspec = Rpc.make("GetChildspec", { payload: Id, success: SpecSchema, error: err(NotFound) })
 
 // ----------------------------------------------------------------------------
 // State
@@ -700,8 +666,8 @@ function* restartChildBody(this: { readonly id: string; readonly state: State })
   const { id, state } = this
   const child = find(state, id)
   if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
-  if (child.pid !== undefined) return GenServer.replyFailure(new Running({ id }), state)
-  if (child.restarting !== undefined) return GenServer.replyFailure(new Restarting({ id }), state)
+  if (child.pid !== undefined) return GenServer.replyFailure(new NotStopped({ id, state: "running" }), state)
+  if (child.restarting !== undefined) return GenServer.replyFailure(new NotStopped({ id, state: "restarting" }), state)
   const started = yield* launch(state, child)
   if (started._tag === "Failed") {
     return GenServer.replyFailure(new StartChildFailed({ id, reason: started.reason }), state)
@@ -749,8 +715,8 @@ const SupervisorModule = GenServer.make({
     DeleteChild: ({ id }, state) => {
       const child = find(state, id)
       if (child === undefined) return GenServer.replyFailure(new NotFound({ id }), state)
-      if (child.pid !== undefined) return GenServer.replyFailure(new Running({ id }), state)
-      if (child.restarting !== undefined) return GenServer.replyFailure(new Restarting({ id }), state)
+      if (child.pid !== undefined) return GenServer.replyFailure(new NotStopped({ id, state: "running" }), state)
+      if (child.restarting !== undefined) return GenServer.replyFailure(new NotStopped({ id, state: "restarting" }), state)
       remove(state, child)
       return GenServer.reply(undefined, state)
     },
@@ -799,12 +765,14 @@ const SupervisorModule = GenServer.make({
 })
 
 /**
- * A running supervisor, as {@link start} returns it.
+ * A running supervisor, as {@link start} returns it: its pid (or name) for this module's
+ * functions, `Sys` and links. Its protocol is private: manage it with {@link startChild},
+ * {@link whichChildren} and the other functions of this module.
  *
  * @category models
  * @since 0.1.0
  */
-export type Supervisor = GenServer.Server<typeof SupervisorModule>
+export interface Supervisor extends GenServer.Server<"Supervisor"> {}
 
 /**
  * A supervisor to talk to: as returned by {@link start}, or its pid or name.
@@ -814,11 +782,9 @@ export type Supervisor = GenServer.Server<typeof SupervisorModule>
  */
 export type Ref = Supervisor | Gen.Target
 
-const toServer = (ref: Ref): Supervisor =>
-  typeof ref === "object" && "target" in ref ? ref : GenServer.ref(SupervisorModule, ref)
+const toServer = (ref: Ref): GenServer.Server<typeof SupervisorModule> =>
+  GenServer.ref(SupervisorModule, typeof ref === "object" && "target" in ref ? ref.target : ref)
 
-/** Errors a management call can fail with besides its own: the supervisor is gone or slow. */
-type Management = CallError | UnknownRequest
 
 /**
  * Checks the children and flags; nothing is started when they are malformed.
@@ -898,7 +864,7 @@ export const startChild = (
   spec: ChildSpec.ChildSpec<any>
 ): Effect.Effect<
   Pid | undefined,
-  AlreadyStarted | AlreadyPresent | ChildSpec.InvalidChildSpec | StartChildFailed | Management
+  AlreadyStarted | AlreadyPresent | ChildSpec.InvalidChildSpec | StartChildFailed | CallError | UnknownRequest
 > => GenServer.call(toServer(supervisor), StartChild, { spec }, { timeout: "infinity" })
 
 /**
@@ -907,7 +873,7 @@ export const startChild = (
  * @category management
  * @since 0.1.0
  */
-export const terminateChild = (supervisor: Ref, id: string): Effect.Effect<void, NotFound | Management> =>
+export const terminateChild = (supervisor: Ref, id: string): Effect.Effect<void, NotFound | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), TerminateChild, { id }, { timeout: "infinity" })
 
 /**
@@ -919,7 +885,7 @@ export const terminateChild = (supervisor: Ref, id: string): Effect.Effect<void,
 export const restartChild = (
   supervisor: Ref,
   id: string
-): Effect.Effect<Pid | undefined, NotFound | Running | Restarting | StartChildFailed | Management> =>
+): Effect.Effect<Pid | undefined, NotFound | NotStopped | StartChildFailed | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), RestartChild, { id }, { timeout: "infinity" })
 
 /**
@@ -928,7 +894,7 @@ export const restartChild = (
  * @category management
  * @since 0.1.0
  */
-export const deleteChild = (supervisor: Ref, id: string): Effect.Effect<void, NotFound | Running | Restarting | Management> =>
+export const deleteChild = (supervisor: Ref, id: string): Effect.Effect<void, NotFound | NotStopped | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), DeleteChild, { id }, { timeout: "infinity" })
 
 /**
@@ -937,7 +903,7 @@ export const deleteChild = (supervisor: Ref, id: string): Effect.Effect<void, No
  * @category management
  * @since 0.1.0
  */
-export const whichChildren = (supervisor: Ref): Effect.Effect<ReadonlyArray<ChildInfo>, Management> =>
+export const whichChildren = (supervisor: Ref): Effect.Effect<ReadonlyArray<ChildInfo>, CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), WhichChildren, undefined, { timeout: "infinity" })
 
 /**
@@ -946,7 +912,7 @@ export const whichChildren = (supervisor: Ref): Effect.Effect<ReadonlyArray<Chil
  * @category management
  * @since 0.1.0
  */
-export const countChildren = (supervisor: Ref): Effect.Effect<Counts, Management> =>
+export const countChildren = (supervisor: Ref): Effect.Effect<Counts, CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), CountChildren, undefined, { timeout: "infinity" })
 
 /**
@@ -955,7 +921,7 @@ export const countChildren = (supervisor: Ref): Effect.Effect<Counts, Management
  * @category management
  * @since 0.1.0
  */
-export const getChildspec = (supervisor: Ref, id: string): Effect.Effect<ChildSpec.ChildSpec<any>, NotFound | Management> =>
+export const getChildspec = (supervisor: Ref, id: string): Effect.Effect<ChildSpec.ChildSpec<any>, NotFound | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), GetChildspec, { id }, { timeout: "infinity" })
 
 /**

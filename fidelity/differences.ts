@@ -50,7 +50,7 @@ export const deliberate: ReadonlyArray<Deliberate> = [
   },
   {
     id: "typed-management-errors",
-    reason: "Supervisor management calls fail with typed errors (NotFound, Running, Restarting, AlreadyPresent, " +
+    reason: "Supervisor management calls fail with typed errors (NotFound, NotStopped, AlreadyPresent, " +
       "AlreadyStarted, StartChildFailed); OTP answers {error, Term}, start_child {error, {Reason, ChildRecord}}. " +
       "Both are the token error(...) with the same reason.",
     documented: "behaviours/Supervisor.ts (Where it differs from OTP: management errors are typed)"

@@ -57,7 +57,7 @@ describe("normalization", () => {
       [["exit", ["boom", "c1"]], fail(new Errors.CallExit({ target: pid, reason: ExitReason.fail({ boom: "c1" }) })), "reply", "exit(crash(c1))"],
       [["value", ["error", "unknown_request"]], fail(new Errors.UnknownRequest({ target: pid, tag: "X" })), "reply", "unknown"],
       [["value", ["error", "not_found"]], fail(new Supervisor.NotFound({ id: "w1" })), "void", "error(not_found)"],
-      [["value", ["error", "running"]], fail(new Supervisor.Running({ id: "w1" })), "void", "error(running)"],
+      [["value", ["error", "running"]], fail(new Supervisor.NotStopped({ id: "w1", state: "running" })), "void", "error(running)"],
       [["value", ["error", "already_present"]], fail(new Supervisor.AlreadyPresent({ id: "w1" })), "pid", "error(already_present)"],
       [
         ["value", ["error", ["already_started", { pid: "root/w1#2" }]]],

@@ -11,7 +11,7 @@ import * as fc from "fast-check"
 import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
 import { captureLogs } from "./support/workers.js"
 
-type Strategy = Supervisor.Strategy
+type Strategy = NonNullable<Supervisor.Flags["strategy"]>
 type Naming = "local" | "via"
 type How = "kill" | "crash" | "shutdown"
 

@@ -86,10 +86,8 @@ const errorToken = (error: unknown, who: Who): string => {
     case "NotFound":
     case "NotAChild":
       return "error(not_found)"
-    case "Running":
-      return "error(running)"
-    case "Restarting":
-      return "error(restarting)"
+    case "NotStopped":
+      return `error(${(error as Supervisor.NotStopped).state})`
     case "AlreadyPresent":
       return "error(already_present)"
     case "StartChildFailed":

@@ -31,11 +31,22 @@
  * The engine never fails: it returns figures and the list of problems it found.
  */
 import { Cause, Clock, Context, Effect, Equal, Exit, Fiber, Logger, Option, References } from "effect"
-import { DynamicSupervisor, ExitReason, type Gen, GenServer, Node, Pid, Process, Registry, Supervisor } from "../../index.js"
+import { DynamicSupervisor, ExitReason, Gen, GenServer, Node, Pid, Process, Registry, Supervisor } from "../../index.js"
+import { Request } from "../../behaviours/internal/server.js"
 import { runtimeOf } from "../../lib/internal/runtime.js"
 import * as Prng from "./prng.js"
 import { type Kill, type Method, type Options as ScheduleOptions, type Round, Schedule } from "./schedule.js"
 import * as Tree from "./tree.js"
+
+/**
+ * A supervisor's `whichChildren`, bounded by the engine's call timeout: the same request
+ * `Supervisor.whichChildren` sends (which waits as long as it takes, as OTP's), as a plain call.
+ */
+const whichChildrenWithin = (name: string, timeout: number) =>
+  Gen.call(name, new Request("WhichChildren", undefined), { timeout }) as Effect.Effect<
+    ReadonlyArray<Supervisor.ChildInfo>,
+    unknown
+  >
 
 // ----------------------------------------------------------------------------
 // Options and results
@@ -323,7 +334,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
         if (pid === undefined) continue
         if (sup.kind === "supervisor") {
           const children = yield* Effect.exit(
-            GenServer.call(Tree.supervisorRef(sup.name), Supervisor.WhichChildren, undefined, { timeout: callTimeout })
+            whichChildrenWithin(sup.name, callTimeout)
           )
           checkCalls++
           if (Exit.isFailure(children)) {
@@ -551,7 +562,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
             const what = `whichChildren ${sup.name}`
             pending.set(index, what)
             if (sup.kind === "supervisor") {
-              const exit = yield* Effect.exit(GenServer.call(Tree.supervisorRef(sup.name), Supervisor.WhichChildren, undefined, { timeout: callTimeout }))
+              const exit = yield* Effect.exit(whichChildrenWithin(sup.name, callTimeout))
               pending.delete(index)
               record(exit, what)
               if (Exit.isSuccess(exit)) for (const c of exit.value) if (Pid.isPid(c.pid)) pids.set(c.id, c.pid)
@@ -648,7 +659,7 @@ const runWith = (options: Options, driver: Driver, logs: LogStats) =>
         if (target.naming === "via") return (yield* viaOwners(target.name))?.[0]
         const parent = target.parent
         const children = yield* drive(
-          GenServer.call(Tree.supervisorRef(parent.name), Supervisor.WhichChildren, undefined, { timeout: callTimeout })
+          whichChildrenWithin(parent.name, callTimeout)
         )
         if (children === undefined || Exit.isFailure(children)) return undefined
         const pid = children.value.find((c) => c.id === target.id)?.pid
