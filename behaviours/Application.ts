@@ -137,24 +137,17 @@ import * as Process from "../lib/Process.js"
 // ----------------------------------------------------------------------------
 
 /**
+ * How an application's exit affects the node (OTP's start types): `temporary` (the default) is
+ * only reported, `transient` stops every other application unless it exited `normal`, and
+ * `permanent` stops every other application whatever the reason; the node's `main` then exits
+ * (see {@link awaitFailure}).
+ *
  * @category models
  * @since 0.1.0
  */
 export type StartType = "permanent" | "transient" | "temporary"
 
-/**
- * What an application's `start` returns: the root's pid, or a server/supervisor handle.
- *
- * @category models
- * @since 0.1.0
- */
-export type Root = Pid | { readonly pid: Pid | undefined }
-
-/**
- * @category type ids
- * @since 0.1.0
- */
-export const TypeId = "~effect-otp/Application" as const
+const TypeId = "~effect-otp/Application" as const
 
 /**
  * An application: made by {@link make}.
@@ -164,7 +157,7 @@ export const TypeId = "~effect-otp/Application" as const
  */
 export interface Application<C = unknown, R = never> {
   /** Brands the value as an application. */
-  readonly [TypeId]: typeof TypeId
+  readonly "~effect-otp/Application": "~effect-otp/Application"
   /** The application's name, unique among the node's applications. */
   readonly name: string
   /** Its version (`0.0.0` unless the definition gives one). */
@@ -173,8 +166,8 @@ export interface Application<C = unknown, R = never> {
   readonly dependencies: ReadonlyArray<Application<any, any> | string>
   /** Its configuration, read when it starts and passed to `start` and `stop`; `undefined` for none (they get `undefined`). */
   readonly config: Config.Config<C> | undefined
-  /** Starts the root (linked to the calling process, the application master). */
-  readonly start: (config: C) => Effect.Effect<Root, unknown, R | Node.Node | Process.CurrentProcess>
+  /** Starts the root (linked to the calling process, the application master): its pid, or a server/supervisor handle. */
+  readonly start: (config: C) => Effect.Effect<Pid | { readonly pid: Pid | undefined }, unknown, R | Node.Node | Process.CurrentProcess>
   /** Runs before the tree stops, while it still runs (OTP's `prep_stop/1`). */
   readonly prepStop: ((config: C) => Effect.Effect<void, never, R>) | undefined
   /** Runs after the tree has stopped, or exited by itself (OTP's `stop/1`). */
@@ -196,8 +189,11 @@ export interface Definition<C, R> {
   readonly dependencies?: ReadonlyArray<Application<any, any> | string> | undefined
   /** Its configuration, an Effect `Config` read from the `ConfigProvider` when it starts and passed to `start` and `stop`. */
   readonly config?: Config.Config<C> | undefined
-  /** Starts the root, linked to the calling process (the application master): use `Supervisor.startLink`. */
-  readonly start: (config: C) => Effect.Effect<Root, unknown, R>
+  /**
+   * Starts the root, linked to the calling process (the application master): use
+   * `Supervisor.startLink`. Gives the root's pid, or a server/supervisor handle.
+   */
+  readonly start: (config: C) => Effect.Effect<Pid | { readonly pid: Pid | undefined }, unknown, R>
   /**
    * Runs before the tree stops, while it still runs (OTP's `prep_stop/1`): e.g. stop taking
    * new work. Also when the root has exited by itself, before `stop`.
@@ -226,22 +222,8 @@ export const make = <C = undefined, R = never>(
   stop: definition.stop as Application<C, Exclude<R, Node.Node | Process.CurrentProcess>>["stop"]
 })
 
-/**
- * Whether `u` is an application made by {@link make}.
- *
- * @example
- * ```ts
- * import { Application, Supervisor } from "effect-otp"
- *
- * const app = Application.make({ name: "web", start: () => Supervisor.startLink([]) })
- * Application.isApplication(app) // true
- * Application.isApplication({ name: "web" }) // false
- * ```
- *
- * @category guards
- * @since 0.1.0
- */
-export const isApplication = (u: unknown): u is Application<unknown, unknown> =>
+/** Whether `u` is an application made by {@link make} (untyped callers may pass anything). */
+const isApplication = (u: unknown): u is Application<unknown, unknown> =>
   typeof u === "object" && u !== null && (u as { readonly [TypeId]?: unknown })[TypeId] === TypeId &&
   typeof (u as Application).name === "string" && typeof (u as Application).start === "function" &&
   Array.isArray((u as Application).dependencies)
@@ -492,11 +474,8 @@ const stopRequest = new StopRequest()
 /** The root's pid in what `start` gave, if it is one. */
 const rootPid = (root: unknown): Pid | undefined => {
   if (isPid(root)) return root
-  if (typeof root === "object" && root !== null && "pid" in root) {
-    const pid = (root as { readonly pid: unknown }).pid
-    if (isPid(pid)) return pid
-  }
-  return undefined
+  const pid = typeof root === "object" && root !== null ? (root as { readonly pid?: unknown }).pid : undefined
+  return isPid(pid) ? pid : undefined
 }
 
 /** `app.start(config)` as an Effect; a throw is a defect, a result that is no Effect a failure. */

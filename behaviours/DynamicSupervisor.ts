@@ -70,7 +70,7 @@ import type * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
-import * as Telemetry from "../lib/Telemetry.js"
+import { traceRestart } from "../lib/internal/telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 import {
@@ -227,7 +227,7 @@ const restart = (state: State, child: Child): Effect.Effect<GenServer.CastResult
     }
     return GenServer.noreply(state)
   })
-  return Telemetry.restart({ id: child.spec.id }, start)
+  return traceRestart({ id: child.spec.id }, start)
 }
 
 /** Stops every child at once, each by its own shutdown; they are forgotten once gone. */

@@ -40,7 +40,7 @@
  * - Strategies: `oneForOne` restarts the child that exited; `oneForAll` stops all the others
  *   (in reverse order) and restarts them all (in order); `restForOne` does that for the child and
  *   those started after it.
- * - Restart types: see {@link ChildSpec.Restart}. A temporary child is removed when it exits.
+ * - Restart types: see the `restart` field of `ChildSpec.ChildSpec`. A temporary child is removed when it exits.
  * - Intensity: more than `intensity` restarts within `period` (default 1 in 5 s, as OTP) stops
  *   every child in reverse order and exits the supervisor with reason `shutdown`, which its own
  *   supervisor then handles. As OTP's `add_restart`, the window is `[now - period, now]`: a
@@ -121,7 +121,7 @@ import * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
-import * as Telemetry from "../lib/Telemetry.js"
+import { traceRestart } from "../lib/internal/telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 import {
@@ -304,7 +304,7 @@ export interface ChildInfo {
   /** Its pid while running, `"restarting"` while it waits for a restart, `undefined` when not running. */
   readonly pid: Pid | "restarting" | undefined
   /** `worker` or `supervisor`, from its spec. */
-  readonly type: ChildSpec.ChildType
+  readonly type: ChildSpec.ChildSpec["type"]
   /** The behaviour modules it runs, from its spec. */
   readonly modules: ReadonlyArray<string>
 }
@@ -476,7 +476,7 @@ const shutdownReason = ExitReason.shutdown()
  *
  * The restart path runs once per crash, so it is written for speed: the bookkeeping, the report
  * and the intensity check are plain code in one step (`Effect.withFiber`), and restarting one
- * child (`oneForOne`, no backoff) is `Telemetry.restart`'s check, the spec's start and one
+ * child (`oneForOne`, no backoff) is `traceRestart`'s check, the spec's start and one
  * continuation.
  * The other strategies, the backoff and the shutdown go through generators.
  */
@@ -527,7 +527,7 @@ const restart = (
 
 /** The restart of `child`'s group, in the restart's telemetry span when the node's telemetry is on. */
 const restartNow = (state: State, child: Child, reason: string): Effect.Effect<GenServer.CastResult<State>, never, any> =>
-  Telemetry.restart({ id: child.spec.id, reason }, restartGroup(state, child))
+  traceRestart({ id: child.spec.id, reason }, restartGroup(state, child))
 
 /** A restart under a backoff: after the schedule's delay, or now when it gives none. */
 function* backoffBody(this: { readonly state: State; readonly child: Child; readonly reason: ExitReason.ExitReason }) {

@@ -26,66 +26,65 @@ import * as Formatter from "effect/Formatter"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Predicate from "effect/Predicate"
 
-/**
- * The process finished its work. Linked processes that do not trap exits ignore it.
- *
- * @category models
- * @since 0.1.0
- */
-export class Normal extends Data.TaggedClass("Normal")<{}> {}
+// The reasons without fields are one value each (`normal`, `kill`, ...): their classes stay
+// here, and the union below names them by their tag.
+class Normal extends Data.Class<{}> {
+  readonly _tag = "Normal"
+}
+class Kill extends Data.Class<{}> {
+  readonly _tag = "Kill"
+}
+class Killed extends Data.Class<{}> {
+  readonly _tag = "Killed"
+}
+class NoProc extends Data.Class<{}> {
+  readonly _tag = "NoProc"
+}
+class NoConnection extends Data.Class<{}> {
+  readonly _tag = "NoConnection"
+}
 
 /**
  * An orderly stop requested by a parent (a supervisor) or by the process itself. OTP's
  * `shutdown` and `{shutdown, Term}`: `reason` holds the term when there is one. Supervisors do
  * not restart a `transient` child that exits with it.
  *
- * @category models
- * @since 0.1.0
- */
-export class Shutdown extends Data.TaggedClass("Shutdown")<{ readonly reason?: unknown }> {}
-
-/**
- * The untrappable signal: `Process.exit(pid, ExitReason.kill)` ends the target even when it
- * traps exits. The target then exits with `Killed`, which is what its links and monitors see.
+ * @example
+ * ```ts
+ * import { ExitReason } from "effect-otp"
+ *
+ * const why = (reason: ExitReason.ExitReason) =>
+ *   reason._tag === "Shutdown" ? `stopped: ${String((reason as ExitReason.Shutdown).reason ?? "plain")}` : reason._tag
+ * ```
  *
  * @category models
  * @since 0.1.0
  */
-export class Kill extends Data.TaggedClass("Kill")<{}> {}
-
-/**
- * The reason of a process that was ended by a `Kill` signal.
- *
- * @category models
- * @since 0.1.0
- */
-export class Killed extends Data.TaggedClass("Killed")<{}> {}
-
-/**
- * The target did not exist: a monitor on a dead pid, a link to a dead pid while trapping exits.
- *
- * @category models
- * @since 0.1.0
- */
-export class NoProc extends Data.TaggedClass("NoProc")<{}> {}
-
-/**
- * The target's node became unreachable (distribution).
- *
- * @category models
- * @since 0.1.0
- */
-export class NoConnection extends Data.TaggedClass("NoConnection")<{}> {}
+export class Shutdown extends Data.Class<{ readonly reason?: unknown }> {
+  /** The tag of this reason. */
+  readonly _tag = "Shutdown"
+}
 
 /**
  * The process failed or died: `cause` is the Effect `Cause` of the failure, so a typed error,
  * a defect and its stack are all kept. `ExitReason.fail(value)` is OTP's `exit(Pid, Term)` for
  * an arbitrary term.
  *
+ * @example
+ * ```ts
+ * import { Cause } from "effect"
+ * import { ExitReason } from "effect-otp"
+ *
+ * const details = (reason: ExitReason.ExitReason) =>
+ *   reason._tag === "Crash" ? Cause.pretty((reason as ExitReason.Crash).cause) : ExitReason.format(reason)
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
-export class Crash extends Data.TaggedClass("Crash")<{ readonly cause: Cause.Cause<unknown> }> {
+export class Crash extends Data.Class<{ readonly cause: Cause.Cause<unknown> }> {
+  /** The tag of this reason. */
+  readonly _tag = "Crash"
   /** `Crash(...)` with the pretty-printed cause. */
   override toString(): string {
     return `Crash(${Cause.pretty(this.cause)})`
@@ -97,14 +96,47 @@ export class Crash extends Data.TaggedClass("Crash")<{ readonly cause: Cause.Cau
 }
 
 /**
- * Every reason a process can exit with, or an exit signal can carry.
+ * Every reason a process can exit with, or an exit signal can carry, told apart by `_tag`:
+ * - `Normal`: the process finished its work; linked processes that do not trap exits ignore it.
+ * - `Shutdown`: an orderly stop (see {@link Shutdown}).
+ * - `Kill`: the untrappable signal: `Process.exit(pid, ExitReason.kill)` ends the target even
+ *   when it traps exits. The target then exits with `Killed`, which its links and monitors see.
+ * - `Killed`: the reason of a process ended by a `Kill` signal.
+ * - `NoProc`: the target did not exist (a monitor on a dead pid, a link to a dead pid while
+ *   trapping exits).
+ * - `NoConnection`: the target's node became unreachable.
+ * - `Crash`: the process failed or died (see {@link Crash}).
+ *
+ * @example
+ * ```ts
+ * import { ExitReason } from "effect-otp"
+ *
+ * const restartWorthy = (reason: ExitReason.ExitReason): boolean =>
+ *   reason._tag !== "Normal" && reason._tag !== "Shutdown"
+ * ```
  *
  * @category models
  * @since 0.1.0
  */
-export type ExitReason = Normal | Shutdown | Kill | Killed | NoProc | NoConnection | Crash
+export type ExitReason =
+  | { readonly _tag: "Normal" }
+  | Shutdown
+  | { readonly _tag: "Kill" }
+  | { readonly _tag: "Killed" }
+  | { readonly _tag: "NoProc" }
+  | { readonly _tag: "NoConnection" }
+  | Crash
 
 /**
+ * `normal`: the reason of a process that finished its work.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason, Process } from "effect-otp"
+ *
+ * const done = Process.exitWith(ExitReason.normal)
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -130,31 +162,75 @@ export const shutdown = (reason?: unknown): ExitReason =>
 const shutdownPlain = new Shutdown({})
 
 /**
+ * `kill`: the untrappable exit signal. The target exits with {@link killed}.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason, Pid, Process } from "effect-otp"
+ *
+ * const brutal = (pid: Pid.Pid) => Process.exit(pid, ExitReason.kill)
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const kill: ExitReason = new Kill()
 
 /**
+ * `killed`: the reason of a process ended by a `kill` signal, as its links and monitors see it.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason } from "effect-otp"
+ *
+ * const wasKilled = (reason: ExitReason.ExitReason) => reason._tag === ExitReason.killed._tag
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const killed: ExitReason = new Killed()
 
 /**
+ * `noproc`: the target did not exist (e.g. the `Down` of a monitor set on a dead pid).
+ *
+ * @example
+ * ```ts
+ * import { ExitReason } from "effect-otp"
+ *
+ * console.log(ExitReason.format(ExitReason.noproc)) // noproc
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const noproc: ExitReason = new NoProc()
 
 /**
+ * `noconnection`: the target's node became unreachable.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason } from "effect-otp"
+ *
+ * console.log(ExitReason.format(ExitReason.noconnection)) // noconnection
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const noconnection: ExitReason = new NoConnection()
 
 /**
- * A crash with the given Effect `Cause`.
+ * A crash with the given Effect `Cause` (what a process whose body failed or died exits with).
+ *
+ * @example
+ * ```ts
+ * import { Cause } from "effect"
+ * import { ExitReason } from "effect-otp"
+ *
+ * const reason = ExitReason.crash(Cause.die(new Error("boom")))
+ * ```
  *
  * @category constructors
  * @since 0.1.0
@@ -177,6 +253,17 @@ export const crash = (cause: Cause.Cause<unknown>): ExitReason => new Crash({ ca
 export const fail = (error: unknown): ExitReason => new Crash({ cause: Cause.fail(error) })
 
 /**
+ * Whether `u` is an exit reason (checked at run time by its tag: untyped callers may pass
+ * anything).
+ *
+ * @example
+ * ```ts
+ * import { ExitReason } from "effect-otp"
+ *
+ * console.log(ExitReason.isExitReason(ExitReason.normal)) // true
+ * console.log(ExitReason.isExitReason("normal")) // false
+ * ```
+ *
  * @category guards
  * @since 0.1.0
  */
@@ -186,31 +273,14 @@ export const isExitReason = (u: unknown): u is ExitReason =>
   Predicate.isTagged(u, "Crash")
 
 /**
- * `true` for `Normal` only: the one reason a linked process ignores.
- *
- * @category guards
- * @since 0.1.0
- */
-export const isNormal = (reason: ExitReason): reason is Normal => reason._tag === "Normal"
-
-/**
  * `true` for `Normal` and `Shutdown`: the reasons OTP calls an orderly exit, after which a
  * `transient` child is not restarted and no crash report is logged.
  *
  * @category guards
  * @since 0.1.0
  */
-export const isOrderly = (reason: ExitReason): reason is Normal | Shutdown =>
+export const isOrderly = (reason: ExitReason): reason is { readonly _tag: "Normal" } | Shutdown =>
   reason._tag === "Normal" || reason._tag === "Shutdown"
-
-/**
- * The reason a finished Effect `Exit`-like outcome maps to: success is `Normal`, anything else
- * a `Crash` with its cause.
- *
- * @category constructors
- * @since 0.1.0
- */
-export const fromCause = (cause: Cause.Cause<unknown>): ExitReason => new Crash({ cause })
 
 /**
  * A short human-readable form: `normal`, `shutdown`, `{shutdown, "x"}`, `killed`, or for a

@@ -57,42 +57,23 @@ import * as Tracer from "effect/Tracer"
 import * as Gen from "./Gen.js"
 import { currentProcessOf, type NodeRuntime, ProcessImpl, Status } from "./internal/runtime.js"
 import { watchExit } from "./internal/direct.js"
-import { TelemetryConfig, type TelemetryHooks } from "./internal/telemetry.js"
+import { restarts, TelemetryConfig, type TelemetryHooks } from "./internal/telemetry.js"
 import type { Pid } from "./Pid.js"
 
 // ----------------------------------------------------------------------------
 // Metrics
 // ----------------------------------------------------------------------------
 
-/**
- * Live processes of a node (attribute `node`).
- *
- * @category metrics
- * @since 0.1.0
- */
-export const processes: Metric.Gauge<number> = Metric.gauge("otp.processes", {
+const processes: Metric.Gauge<number> = Metric.gauge("otp.processes", {
   description: "Live processes of the node"
 })
 
-/**
- * Messages delivered to a mailbox on a node (attribute `node`); a message to a dead process is
- * dropped, not counted.
- *
- * @category metrics
- * @since 0.1.0
- */
-export const messagesSent: Metric.Counter<number> = Metric.counter("otp.messages.sent", {
+const messagesSent: Metric.Counter<number> = Metric.counter("otp.messages.sent", {
   description: "Messages delivered to a mailbox",
   incremental: true
 })
 
-/**
- * Messages taken out of a mailbox on a node (attribute `node`).
- *
- * @category metrics
- * @since 0.1.0
- */
-export const messagesReceived: Metric.Counter<number> = Metric.counter("otp.messages.received", {
+const messagesReceived: Metric.Counter<number> = Metric.counter("otp.messages.received", {
   description: "Messages taken out of a mailbox",
   incremental: true
 })
@@ -100,51 +81,63 @@ export const messagesReceived: Metric.Counter<number> = Metric.counter("otp.mess
 /** Mailbox length buckets: an empty mailbox (the usual case) has a bucket of its own. */
 const mailboxBoundaries: ReadonlyArray<number> = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, Infinity]
 
-/**
- * The mailbox lengths of all live processes of a node, as a histogram computed when read
- * (attribute `node`).
- *
- * @category metrics
- * @since 0.1.0
- */
-export const mailboxLength: Metric.Histogram<number> = Metric.histogram("otp.mailbox.length", {
+const mailboxLength: Metric.Histogram<number> = Metric.histogram("otp.mailbox.length", {
   description: "Mailbox length of every live process, when read",
   boundaries: mailboxBoundaries
 })
 
-/**
- * One process's mailbox length, for the processes given to {@link trackMailbox} (attributes
- * `pid`, and `name` when registered).
- *
- * @category metrics
- * @since 0.1.0
- */
-export const processMailboxLength: Metric.Gauge<number> = Metric.gauge("otp.process.mailbox.length", {
+const processMailboxLength: Metric.Gauge<number> = Metric.gauge("otp.process.mailbox.length", {
   description: "Mailbox length of one process"
 })
 
-/**
- * Restarts made by supervisors (attributes `node`, and `supervisor`: its registered name, else
- * its pid). Counted where the restart happens, so the series outlive the node.
- *
- * @category metrics
- * @since 0.1.0
- */
-export const restarts: Metric.Counter<number> = Metric.counter("otp.supervisor.restarts", {
-  description: "Child restarts made by a supervisor",
-  incremental: true
-})
-
-/**
- * Call latency in milliseconds, from the caller's side (attributes `node` and `request`).
- *
- * @category metrics
- * @since 0.1.0
- */
-export const callDuration: Metric.Histogram<number> = Metric.histogram("otp.call.duration", {
+const callDuration: Metric.Histogram<number> = Metric.histogram("otp.call.duration", {
   description: "Call latency in milliseconds, as the caller sees it",
   boundaries: Metric.exponentialBoundaries({ start: 0.01, factor: 2, count: 24 })
 })
+
+/**
+ * The metrics of the process core, as Effect `Metric`s (see the table in the module doc): read
+ * them with `Metric.value`, or let an exporter read them. The node-level series carry a `node`
+ * attribute.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { Node, Telemetry } from "effect-otp"
+ *
+ * const liveProcesses = Effect.gen(function*() {
+ *   const node = yield* Node.Node
+ *   return yield* Metric.value(Metric.withAttributes(Telemetry.metrics.processes, { node: node.name }))
+ * })
+ * ```
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const metrics: {
+  /** `otp.processes`: live processes of a node (attribute `node`). */
+  readonly processes: Metric.Gauge<number>
+  /** `otp.messages.sent`: messages delivered to a mailbox (a message to a dead process is dropped, not counted). */
+  readonly messagesSent: Metric.Counter<number>
+  /** `otp.messages.received`: messages taken out of a mailbox. */
+  readonly messagesReceived: Metric.Counter<number>
+  /** `otp.mailbox.length`: the mailbox lengths of all live processes of a node, computed when read. */
+  readonly mailboxLength: Metric.Histogram<number>
+  /** `otp.process.mailbox.length`: one process's mailbox length, for the processes given to {@link trackMailbox} (attributes `pid`, and `name` when registered). */
+  readonly processMailboxLength: Metric.Gauge<number>
+  /** `otp.supervisor.restarts`: restarts made by supervisors (attributes `node`, and `supervisor`: its registered name, else its pid). */
+  readonly restarts: Metric.Counter<number>
+  /** `otp.call.duration`: call latency in milliseconds, from the caller's side (attributes `node` and `request`). */
+  readonly callDuration: Metric.Histogram<number>
+} = {
+  processes,
+  messagesSent,
+  messagesReceived,
+  mailboxLength,
+  processMailboxLength,
+  restarts,
+  callDuration
+}
 
 // ----------------------------------------------------------------------------
 // The layer
@@ -367,7 +360,7 @@ const mailboxHistogram = (runtime: NodeRuntime): Metric.HistogramState => {
 // ----------------------------------------------------------------------------
 
 /**
- * Reports the mailbox length of `pid` as the gauge {@link processMailboxLength} (attributes
+ * Reports the mailbox length of `pid` as the gauge `metrics.processMailboxLength` (attributes
  * `pid` and `name`), read whenever metrics are read, until the scope closes or the process
  * exits. Works whether {@link layer} is on or not.
  *
@@ -401,39 +394,4 @@ export const trackMailbox = (pid: Pid): Effect.Effect<void, never, Scope.Scope> 
         registration.remove()
       })
     )
-  })
-
-// ----------------------------------------------------------------------------
-// Spans for behaviours
-// ----------------------------------------------------------------------------
-
-/**
- * Runs a supervisor's restart of a child in a span `restart <child id>` and counts it in
- * {@link restarts}, when the node's telemetry is on; runs it as is otherwise. For supervisors.
- *
- * @category behaviours
- * @since 0.1.0
- */
-export const restart = <A, E, R>(
-  child: { readonly id: string; readonly reason?: string | undefined },
-  effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) => {
-    const self = currentProcessOf(fiber)
-    const telemetry = self?.runtime.telemetry
-    if (self === undefined || telemetry === undefined) return effect
-    let traced = effect
-    if (telemetry.metrics) {
-      traced = Effect.andThen(
-        Metric.update(Metric.withAttributes(restarts, { node: self.node, supervisor: self.name ?? String(self) }), 1),
-        traced
-      )
-    }
-    if (telemetry.spans) {
-      const attributes: Record<string, unknown> = { "otp.pid": String(self), "otp.child.id": child.id }
-      if (self.name !== undefined) attributes["otp.name"] = self.name
-      if (child.reason !== undefined) attributes["otp.exit.reason"] = child.reason
-      traced = Effect.withSpan(traced, `restart ${child.id}`, { kind: "internal", attributes, captureStackTrace: false })
-    }
-    return traced
   })

@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
+import { validate, validateAll } from "../behaviours/internal/children.js"
 import { captureLogs, Exit, nextLog, Ping, takeLog, worker, Worker } from "./support/workers.js"
 
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
@@ -152,9 +153,9 @@ describe("one validation for both supervisors (OTP's check_flags and check_child
       })))._tag, "StartChildFailed")
       assert.strictEqual((yield* Effect.flip(DynamicSupervisor.startChild(dyn, anyOf(() => 42))))._tag, "InvalidChildSpec")
       // The public checks answer as the supervisors do, for any input.
-      for (const spec of specs) assert.strictEqual(ChildSpec.validate(spec)?._tag, "InvalidChildSpec")
+      for (const spec of specs) assert.strictEqual(validate(spec)?._tag, "InvalidChildSpec")
       for (const list of [undefined, "a", { length: 1 }, [good, throwing]]) {
-        assert.strictEqual(ChildSpec.validateAll(anyOf(list))?._tag, "InvalidChildSpec")
+        assert.strictEqual(validateAll(anyOf(list))?._tag, "InvalidChildSpec")
       }
       assert.isTrue(yield* Process.isAlive(sup.pid!))
       assert.isTrue(yield* Process.isAlive(dyn.pid!))

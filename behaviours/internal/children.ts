@@ -24,7 +24,7 @@ import { setHold, stopChildren, type Target } from "../../lib/internal/exitHold.
 import { linksOf, selfOf } from "../../lib/internal/direct.js"
 import { isPid, type Pid } from "../../lib/Pid.js"
 import type * as Process from "../../lib/Process.js"
-import { type ChildSpec, InvalidChildSpec, type Shutdown, shouldRestart, validate } from "../ChildSpec.js"
+import { type ChildSpec, InvalidChildSpec } from "../ChildSpec.js"
 import { gaveUp, shutdownError, started, startError, terminated } from "./reports.js"
 
 // ----------------------------------------------------------------------------
@@ -93,8 +93,76 @@ const show = (value: unknown): string => {
   return typeof value
 }
 
+const restarts: ReadonlyArray<unknown> = ["permanent", "transient", "temporary"]
+
+const isEffect = (u: unknown): boolean => Effect.isEffect(u)
+
+/** A loop, not `every` with a closure: a DynamicSupervisor checks a spec per `startChild`. */
+const allStrings = (values: ReadonlyArray<unknown>): boolean => {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "string") return false
+  return true
+}
+
+/** Checks one spec's fields; the error names the child and the field. */
+export const validate = (spec: unknown): InvalidChildSpec | undefined => {
+  try {
+    return validateFields(spec)
+  } catch (error) {
+    // A record whose fields cannot be read (a getter that throws, a revoked proxy).
+    return new InvalidChildSpec({ id: "?", field: "spec", reason: `cannot be read: ${error instanceof Error ? error.message : typeof error}` })
+  }
+}
+
+const validateFields = (spec: unknown): InvalidChildSpec | undefined => {
+  if (typeof spec !== "object" || spec === null) {
+    return new InvalidChildSpec({ id: String(spec), field: "spec", reason: "must be a child spec record" })
+  }
+  const s = spec as Partial<Record<keyof ChildSpec, unknown>>
+  const id = typeof s.id === "string" ? s.id : String(s.id)
+  const bad = (field: string, reason: string) => new InvalidChildSpec({ id, field, reason })
+  if (typeof s.id !== "string" || s.id.length === 0) return bad("id", "must be a non-empty string")
+  if (!isEffect(s.start)) return bad("start", "must be an Effect that starts the child")
+  if (!restarts.includes(s.restart)) {
+    return bad("restart", `must be "permanent", "transient" or "temporary", got ${JSON.stringify(s.restart)}`)
+  }
+  if (
+    !(s.shutdown === "brutalKill" || s.shutdown === "infinity" ||
+      (typeof s.shutdown === "number" && Number.isInteger(s.shutdown) && s.shutdown >= 0))
+  ) {
+    return bad("shutdown", `must be "brutalKill", "infinity" or a non-negative integer of ms, got ${JSON.stringify(s.shutdown)}`)
+  }
+  if (s.type !== "worker" && s.type !== "supervisor") return bad("type", `must be "worker" or "supervisor"`)
+  if (typeof s.significant !== "boolean") return bad("significant", "must be a boolean")
+  if (s.significant && s.restart === "permanent") {
+    return bad("significant", "cannot be true for a permanent child (OTP's rule)")
+  }
+  if (!Array.isArray(s.modules) || !allStrings(s.modules)) {
+    return bad("modules", "must be an array of module names")
+  }
+  return undefined
+}
+
+/** Checks a list of specs: each spec's fields, then duplicate ids. */
+export const validateAll = (specs: ReadonlyArray<unknown>): InvalidChildSpec | undefined => {
+  if (!Array.isArray(specs)) return new InvalidChildSpec({ id: "?", field: "spec", reason: "the children must be an array of child specs" })
+  const seen = new Set<string>()
+  for (const spec of specs) {
+    const error = validate(spec)
+    if (error) return error
+    const id = (spec as ChildSpec<unknown>).id
+    if (seen.has(id)) return new InvalidChildSpec({ id, field: "id", reason: "is used by another child" })
+    seen.add(id)
+  }
+  return undefined
+}
+
+/** Whether a child with this restart type is restarted after exiting with `reason`. */
+export const shouldRestart = (restart: ChildSpec<unknown>["restart"], reason: ExitReason.ExitReason): boolean =>
+  restart === "permanent" ||
+  (restart === "transient" && reason._tag !== "Normal" && reason._tag !== "Shutdown")
+
 /**
- * Checks one child spec as OTP's `check_childspec` does: its fields (`ChildSpec.validate`, which
+ * Checks one child spec as OTP's `check_childspec` does: its fields ({@link validate}, which
  * also turns a spec that cannot be read into `InvalidChildSpec`), and a significant child only
  * under a supervisor whose `autoShutdown` is not `never` (OTP's `bad_combination`).
  */
@@ -398,4 +466,5 @@ export const PidSchema = Schema.declare<Pid>(isPid)
 /** The Schema of an error class in the supervisors' protocols. */
 export const errorSchema = <C extends abstract new(...args: any) => any>(c: C) => Schema.instanceOf(c)
 
-export type { Shutdown }
+/** How a child is stopped (its spec's `shutdown`). */
+export type Shutdown = ChildSpec<unknown>["shutdown"]

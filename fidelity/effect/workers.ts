@@ -77,7 +77,7 @@ const Worker = GenServer.make({
 export const stopWorker = (pid: Pid.Pid, how: Model.StopHow): Effect.Effect<void> =>
   GenServer.cast(GenServer.ref(Worker, pid), Stop, { how })
 
-const shutdownOf = (shutdown: Model.Shutdown): ChildSpec.Shutdown =>
+const shutdownOf = (shutdown: Model.Shutdown): ChildSpec.ChildSpec["shutdown"] =>
   shutdown === "brutal_kill" ? "brutalKill" : shutdown
 
 const strategyOf = (strategy: Model.Strategy): NonNullable<Supervisor.Flags["strategy"]> =>

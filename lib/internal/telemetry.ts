@@ -6,11 +6,12 @@
  * @internal
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
 import type * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
-import type { NodeRuntime, ProcessImpl } from "./runtime.js"
+import { currentProcessOf, type NodeRuntime, type ProcessImpl } from "./runtime.js"
 
 /**
  * Called by the call protocol of a node whose telemetry is on.
@@ -47,3 +48,45 @@ export interface TelemetryConfig {
 export const TelemetryConfig: Context.Service<TelemetryConfig, TelemetryConfig> = Context.Service<TelemetryConfig>(
   "effect-otp/Telemetry"
 )
+
+/**
+ * `otp.supervisor.restarts` (`Telemetry.metrics.restarts`): counted where the restart happens,
+ * so the series outlive the node.
+ *
+ * @internal
+ */
+export const restarts: Metric.Counter<number> = Metric.counter("otp.supervisor.restarts", {
+  description: "Child restarts made by a supervisor",
+  incremental: true
+})
+
+/**
+ * Runs a supervisor's restart of a child in a span `restart <child id>` and counts it in
+ * `otp.supervisor.restarts`, when the node's telemetry is on; runs it as is otherwise. For the
+ * supervisors.
+ *
+ * @internal
+ */
+export const traceRestart = <A, E, R>(
+  child: { readonly id: string; readonly reason?: string | undefined },
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const self = currentProcessOf(fiber)
+    const telemetry = self?.runtime.telemetry
+    if (self === undefined || telemetry === undefined) return effect
+    let traced = effect
+    if (telemetry.metrics) {
+      traced = Effect.andThen(
+        Metric.update(Metric.withAttributes(restarts, { node: self.node, supervisor: self.name ?? String(self) }), 1),
+        traced
+      )
+    }
+    if (telemetry.spans) {
+      const attributes: Record<string, unknown> = { "otp.pid": String(self), "otp.child.id": child.id }
+      if (self.name !== undefined) attributes["otp.name"] = self.name
+      if (child.reason !== undefined) attributes["otp.exit.reason"] = child.reason
+      traced = Effect.withSpan(traced, `restart ${child.id}`, { kind: "internal", attributes, captureStackTrace: false })
+    }
+    return traced
+  })
