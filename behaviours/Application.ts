@@ -174,34 +174,6 @@ export interface Application<C = unknown, R = never> {
   readonly stop: ((config: C) => Effect.Effect<void, never, R>) | undefined
 }
 
-/**
- * The definition given to {@link make}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Definition<C, R> {
-  /** The application's name, unique among the node's applications. */
-  readonly name: string
-  /** Its version; default `0.0.0`. */
-  readonly version?: string | undefined
-  /** Applications (or names of {@link load}ed ones) that must run before this one; default none. */
-  readonly dependencies?: ReadonlyArray<Application<any, any> | string> | undefined
-  /** Its configuration, an Effect `Config` read from the `ConfigProvider` when it starts and passed to `start` and `stop`. */
-  readonly config?: Config.Config<C> | undefined
-  /**
-   * Starts the root, linked to the calling process (the application master): use
-   * `Supervisor.startLink`. Gives the root's pid, or a server/supervisor handle.
-   */
-  readonly start: (config: C) => Effect.Effect<Pid | { readonly pid: Pid | undefined }, unknown, R>
-  /**
-   * Runs before the tree stops, while it still runs (OTP's `prep_stop/1`): e.g. stop taking
-   * new work. Also when the root has exited by itself, before `stop`.
-   */
-  readonly prepStop?: ((config: C) => Effect.Effect<void, never, R>) | undefined
-  /** Runs after the tree has stopped, whether it was stopped or its root exited by itself (OTP's `stop/1`). */
-  readonly stop?: ((config: C) => Effect.Effect<void, never, R>) | undefined
-}
 
 /**
  * Defines an application.
@@ -210,7 +182,28 @@ export interface Definition<C, R> {
  * @since 0.1.0
  */
 export const make = <C = undefined, R = never>(
-  definition: Definition<C, R>
+  definition: {
+    /** The application's name, unique among the node's applications. */
+    readonly name: string
+    /** Its version; default `0.0.0`. */
+    readonly version?: string | undefined
+    /** Applications (or names of {@link load}ed ones) that must run before this one; default none. */
+    readonly dependencies?: ReadonlyArray<Application<any, any> | string> | undefined
+    /** Its configuration, an Effect `Config` read from the `ConfigProvider` when it starts and passed to `start` and `stop`. */
+    readonly config?: Config.Config<C> | undefined
+    /**
+     * Starts the root, linked to the calling process (the application master): use
+     * `Supervisor.startLink`. Gives the root's pid, or a server/supervisor handle.
+     */
+    readonly start: (config: C) => Effect.Effect<Pid | { readonly pid: Pid | undefined }, unknown, R>
+    /**
+     * Runs before the tree stops, while it still runs (OTP's `prep_stop/1`): e.g. stop taking
+     * new work. Also when the root has exited by itself, before `stop`.
+     */
+    readonly prepStop?: ((config: C) => Effect.Effect<void, never, R>) | undefined
+    /** Runs after the tree has stopped, whether it was stopped or its root exited by itself (OTP's `stop/1`). */
+    readonly stop?: ((config: C) => Effect.Effect<void, never, R>) | undefined
+  }
 ): Application<C, Exclude<R, Node.Node | Process.CurrentProcess>> => ({
   [TypeId]: TypeId,
   name: definition.name,
@@ -326,11 +319,8 @@ export class NotStarted extends Data.TaggedError("NotStarted")<{ readonly applic
   }
 }
 
-/**
- * @category errors
- * @since 0.1.0
- */
-export type StartError = DependencyCycle | UnknownApplication | DuplicateApplication | InvalidConfig | StartFailed
+/** What starting applications can fail with. */
+type StartError = DependencyCycle | UnknownApplication | DuplicateApplication | InvalidConfig | StartFailed
 
 // ----------------------------------------------------------------------------
 // The controller (one per node)
@@ -362,14 +352,8 @@ class Running {
   ) {}
 }
 
-/**
- * Why the node is going down because of an application (a permanent one exited, or a transient
- * one abnormally).
- *
- * @category models
- * @since 0.1.0
- */
-export interface Failure {
+/** Why the node is going down because of an application (a permanent one exited, or a transient one abnormally). */
+interface Failure {
   /** The name of the application whose root exited. */
   readonly application: string
   /** The root's exit reason. */
@@ -674,7 +658,7 @@ const startPlan = (
 export const start = <C, R>(
   app: Application<C, R>,
   options?: { readonly type?: StartType | undefined }
-): Effect.Effect<ReadonlyArray<string>, StartError, Node.Node | R> =>
+): Effect.Effect<ReadonlyArray<string>, DependencyCycle | UnknownApplication | DuplicateApplication | InvalidConfig | StartFailed, Node.Node | R> =>
   Effect.gen(function*() {
     const c = yield* controller
     const order = yield* plan(c, app)
@@ -732,12 +716,23 @@ const stopAllIn = (c: Controller): Effect.Effect<void> =>
 export const stopAll: Effect.Effect<void, never, Node.Node> = Effect.flatMap(controller, stopAllIn)
 
 /**
- * The running applications, in start order.
+ * The running applications, in start order: each one's name, version, start type, and its
+ * application master process, which exits once the application has stopped or its root has
+ * exited.
  *
  * @category lifecycle
  * @since 0.1.0
  */
-export const which: Effect.Effect<ReadonlyArray<RunningApplication>, never, Node.Node> = Effect.map(
+export const which: Effect.Effect<ReadonlyArray<{
+    /** The application's name. */
+    readonly name: string
+    /** Its version. */
+    readonly version: string
+    /** How it was started: what happens when its root exits by itself. */
+    readonly type: StartType
+    /** Its application master process. */
+    readonly master: Pid
+  }>, never, Node.Node> = Effect.map(
   controller,
   (c) =>
     c.order.map((name) => {
@@ -746,23 +741,6 @@ export const which: Effect.Effect<ReadonlyArray<RunningApplication>, never, Node
     })
 )
 
-/**
- * A running application as {@link which} reports it; `master` is its application master
- * process, which exits once the application has stopped or its root has exited.
- *
- * @category models
- * @since 0.1.0
- */
-export interface RunningApplication {
-  /** The application's name. */
-  readonly name: string
-  /** Its version. */
-  readonly version: string
-  /** How it was started: what happens when its root exits by itself. */
-  readonly type: StartType
-  /** Its application master process. */
-  readonly master: Pid
-}
 
 /**
  * Completes when an application failure stops the node (a permanent application exited, or a
@@ -772,7 +750,7 @@ export interface RunningApplication {
  * @category lifecycle
  * @since 0.1.0
  */
-export const awaitFailure: Effect.Effect<Failure, never, Node.Node> = Effect.flatMap(
+export const awaitFailure: Effect.Effect<{ readonly application: string; readonly reason: ExitReason.ExitReason }, never, Node.Node> = Effect.flatMap(
   controller,
   (c) => Deferred.await(c.failure)
 )
@@ -783,7 +761,7 @@ export const awaitFailure: Effect.Effect<Failure, never, Node.Node> = Effect.fla
  * @category lifecycle
  * @since 0.1.0
  */
-export const failure: Effect.Effect<Option.Option<Failure>, never, Node.Node> = Effect.flatMap(
+export const failure: Effect.Effect<Option.Option<{ readonly application: string; readonly reason: ExitReason.ExitReason }>, never, Node.Node> = Effect.flatMap(
   controller,
   (c) => Deferred.isDoneUnsafe(c.failure) ? Effect.map(Deferred.await(c.failure), Option.some) : Effect.succeed(Option.none())
 )
@@ -792,41 +770,11 @@ export const failure: Effect.Effect<Option.Option<Failure>, never, Node.Node> = 
 // main
 // ----------------------------------------------------------------------------
 
-/**
- * Options of {@link run} and {@link main}.
- *
- * @category main
- * @since 0.1.0
- */
-export interface MainOptions {
-  /** The node's name (default `nonode@nohost`). */
-  readonly node?: string | undefined
-  /** How the main application and its dependencies start (default `permanent`). */
-  readonly type?: StartType | undefined
-  /** How long the ordered shutdown may take before the program gives up (default 30 s). */
-  readonly shutdownTimeout?: Duration.Input | undefined
-  /**
-   * Stop in order when this completes (besides SIGINT/SIGTERM in {@link main}). It runs once
-   * the applications have started, so it can use them.
-   */
-  readonly until?: Effect.Effect<unknown, never, Node.Node> | undefined
-  /**
-   * Stop in order when this is aborted, at any moment: while the applications start, the one
-   * being started finishes and the rest are not started. {@link main} aborts on SIGINT/SIGTERM.
-   */
-  readonly signal?: AbortSignal | undefined
-}
-
-/**
- * How a {@link run} ended; `status` is the process exit status {@link main} uses.
- *
- * @category main
- * @since 0.1.0
- */
-export type Outcome =
+/** How a {@link run} ended; `status` is the process exit status {@link main} uses. */
+type Outcome =
   | { readonly _tag: "Stopped"; readonly status: 0 }
-  | { readonly _tag: "Failed"; readonly status: 1; readonly failure: Failure }
-  | { readonly _tag: "StartFailed"; readonly status: 2; readonly error: StartError }
+  | { readonly _tag: "Failed"; readonly status: 1; readonly failure: { readonly application: string; readonly reason: ExitReason.ExitReason } }
+  | { readonly _tag: "StartFailed"; readonly status: 2; readonly error: DependencyCycle | UnknownApplication | DuplicateApplication | InvalidConfig | StartFailed }
   | { readonly _tag: "ShutdownTimeout"; readonly status: 3 }
 
 /**
@@ -836,6 +784,10 @@ export type Outcome =
  * being started finishes, the rest are not started, and everything stops (`Stopped`).
  * Interrupting `run` stops the applications in order too (within `shutdownTimeout`) before the
  * node goes.
+ *
+ * It gives how it ended, with the process exit status {@link main} uses: `Stopped` (0),
+ * `Failed` (1, with the application whose root exited and its reason), `StartFailed` (2, with
+ * the start error) or `ShutdownTimeout` (3).
  *
  * @example
  * ```ts
@@ -850,7 +802,34 @@ export type Outcome =
  * @category main
  * @since 0.1.0
  */
-export const run = <C, R>(app: Application<C, R>, options?: MainOptions): Effect.Effect<Outcome, never, R> => {
+export const run = <C, R>(
+  app: Application<C, R>,
+  options?: {
+    /** The node's name (default `nonode@nohost`). */
+    readonly node?: string | undefined
+    /** How the main application and its dependencies start (default `permanent`). */
+    readonly type?: StartType | undefined
+    /** How long the ordered shutdown may take before the program gives up (default 30 s). */
+    readonly shutdownTimeout?: Duration.Input | undefined
+    /**
+     * Stop in order when this completes (besides SIGINT/SIGTERM in {@link main}). It runs once
+     * the applications have started, so it can use them.
+     */
+    readonly until?: Effect.Effect<unknown, never, Node.Node> | undefined
+    /**
+     * Stop in order when this is aborted, at any moment: while the applications start, the one
+     * being started finishes and the rest are not started. {@link main} aborts on SIGINT/SIGTERM.
+     */
+    readonly signal?: AbortSignal | undefined
+  }
+): Effect.Effect<
+    | { readonly _tag: "Stopped"; readonly status: 0 }
+    | { readonly _tag: "Failed"; readonly status: 1; readonly failure: { readonly application: string; readonly reason: ExitReason.ExitReason } }
+    | { readonly _tag: "StartFailed"; readonly status: 2; readonly error: DependencyCycle | UnknownApplication | DuplicateApplication | InvalidConfig | StartFailed }
+    | { readonly _tag: "ShutdownTimeout"; readonly status: 3 },
+  never,
+  R
+> => {
   const shutdownTimeout = options?.shutdownTimeout ?? "30 seconds"
   const signal = options?.signal
   const aborted = signal === undefined ? undefined : () => signal.aborted
@@ -915,7 +894,7 @@ const forcedStatus = (signal: NodeJS.Signals): number => (signal === "SIGINT" ? 
  * @category main
  * @since 0.1.0
  */
-export const main = <C>(app: Application<C, never>, options?: MainOptions): Promise<Outcome> => {
+export const main = <C>(app: Application<C, never>, options?: Parameters<typeof run>[1]): Promise<Effect.Success<ReturnType<typeof run>>> => {
   const stop = new AbortController()
   let signals = 0
   const onSignal = (signal: NodeJS.Signals) => {

@@ -90,7 +90,7 @@ import {
   startSpec,
   startSpecWith
 } from "./internal/children.js"
-import type { ChildInfo, Counts } from "./Supervisor.js"
+import type { ChildInfo } from "./Supervisor.js"
 import { StartChildFailed } from "./Supervisor.js"
 
 /**
@@ -155,7 +155,7 @@ const WhichChildren = Rpc.make("WhichChildren", {
   success: Schema.Array(Schema.declare<ChildInfo>((u): u is ChildInfo => typeof u === "object" && u !== null))
 })
 const CountChildren = Rpc.make("CountChildren", {
-  success: Schema.declare<Counts>((u): u is Counts => typeof u === "object" && u !== null)
+  success: Schema.declare<Effect.Success<ReturnType<typeof countChildren>>>((u): u is Effect.Success<ReturnType<typeof countChildren>> => typeof u === "object" && u !== null)
 })
 
 // ----------------------------------------------------------------------------
@@ -308,7 +308,7 @@ const DynamicSupervisorModule = GenServer.make({
       let supervisors = 0
       const all = [...state.running.values(), ...state.restarting]
       for (const c of all) if (c.spec.type === "supervisor") supervisors++
-      const counts: Counts = { specs: all.length, active: state.running.size, supervisors, workers: all.length - supervisors }
+      const counts: Effect.Success<ReturnType<typeof countChildren>> = { specs: all.length, active: state.running.size, supervisors, workers: all.length - supervisors }
       return GenServer.reply(counts, state)
     }
   },
@@ -344,15 +344,8 @@ export interface DynamicSupervisor<X = undefined> extends GenServer.Server<"Dyna
   readonly "~extraArguments"?: (_: X) => X
 }
 
-/**
- * A dynamic supervisor to talk to: as {@link start} returns it, or its pid or name.
- *
- * @category models
- * @since 0.1.0
- */
-export type Ref<X = undefined> = DynamicSupervisor<X> | Gen.Target
 
-const toServer = (ref: Ref<any>): GenServer.Server<typeof DynamicSupervisorModule> =>
+const toServer = (ref: DynamicSupervisor<any> | Gen.Target): GenServer.Server<typeof DynamicSupervisorModule> =>
   GenServer.ref(DynamicSupervisorModule, typeof ref === "object" && "target" in ref ? ref.target : ref)
 
 /** The handle `start` gives: the started server's target and pid, its protocol kept here. */
@@ -429,7 +422,7 @@ export const childSpec = <X = undefined>(
  * @since 0.1.0
  */
 export const startChild = <X>(
-  supervisor: Ref<X>,
+  supervisor: DynamicSupervisor<X> | Gen.Target,
   spec: ChildSpec.ChildSpec<any> | ((extraArguments: X) => ChildSpec.ChildSpec<any>)
 ): Effect.Effect<Pid | undefined, MaxChildren | ChildSpec.InvalidChildSpec | StartChildFailed | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), StartChild, { spec }, { timeout: "infinity" })
@@ -440,7 +433,7 @@ export const startChild = <X>(
  * @category management
  * @since 0.1.0
  */
-export const terminateChild = (supervisor: Ref<any>, pid: Pid): Effect.Effect<void, NotAChild | CallError | UnknownRequest> =>
+export const terminateChild = (supervisor: DynamicSupervisor<any> | Gen.Target, pid: Pid): Effect.Effect<void, NotAChild | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), TerminateChild, { pid }, { timeout: "infinity" })
 
 /**
@@ -449,14 +442,26 @@ export const terminateChild = (supervisor: Ref<any>, pid: Pid): Effect.Effect<vo
  * @category management
  * @since 0.1.0
  */
-export const whichChildren = (supervisor: Ref<any>): Effect.Effect<ReadonlyArray<ChildInfo>, CallError | UnknownRequest> =>
+export const whichChildren = (supervisor: DynamicSupervisor<any> | Gen.Target): Effect.Effect<ReadonlyArray<ChildInfo>, CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), WhichChildren, undefined, { timeout: "infinity" })
 
 /**
  * @category management
  * @since 0.1.0
  */
-export const countChildren = (supervisor: Ref<any>): Effect.Effect<Counts, CallError | UnknownRequest> =>
+export const countChildren = (supervisor: DynamicSupervisor<any> | Gen.Target): Effect.Effect<
+  {
+    /** All children, running or not. */
+    readonly specs: number
+    /** Children running now. */
+    readonly active: number
+    /** Children of type `supervisor`, running or not. */
+    readonly supervisors: number
+    /** Children of type `worker`, running or not. */
+    readonly workers: number
+  },
+  CallError | UnknownRequest
+> =>
   GenServer.call(toServer(supervisor), CountChildren, undefined, { timeout: "infinity" })
 
 /**
@@ -465,5 +470,5 @@ export const countChildren = (supervisor: Ref<any>): Effect.Effect<Counts, CallE
  * @category lifecycle
  * @since 0.1.0
  */
-export const stop = (supervisor: Ref<any>, reason: ExitReason.ExitReason = ExitReason.normal): Effect.Effect<void, CallError> =>
+export const stop = (supervisor: DynamicSupervisor<any> | Gen.Target, reason: ExitReason.ExitReason = ExitReason.normal): Effect.Effect<void, CallError> =>
   GenServer.stop(toServer(supervisor), { reason })

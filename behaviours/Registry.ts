@@ -96,6 +96,17 @@ import * as GenServer from "./GenServer.js"
 // ----------------------------------------------------------------------------
 
 /**
+ * How a registry keys its entries: `unique` (one process per key: registering a taken key fails
+ * with `AlreadyRegistered`) or `duplicate` (any number of entries per key, e.g. for pub/sub).
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "effect-otp"
+ *
+ * const mode: Registry.Keys = "duplicate"
+ * const topics = Registry.ref<string>("topics", mode)
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -120,18 +131,6 @@ export interface Registry<K, V = unknown, M extends Keys = Keys> {
   readonly "~types"?: { readonly _K: (_: K) => K; readonly _V: (_: V) => V }
 }
 
-/**
- * Options of {@link start}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Options<M extends Keys> {
-  /** The registry's local name: every operation can find it by this name. */
-  readonly name: string
-  /** `unique` (one process per key: a taken key is `AlreadyRegistered`) or `duplicate` (any number of entries per key). */
-  readonly keys: M
-}
 
 /**
  * A registry handle from a name, for code that did not start it.
@@ -347,7 +346,7 @@ const RegistryModule = GenServer.make({
   formatStatus: (table) => ({ unique: table.unique, entries: table.size, processes: table.owners.size })
 })
 
-const check = (options: Options<Keys>) =>
+const check = (options: { readonly name: string; readonly keys: Keys }) =>
   Effect.suspend(() => {
     if (typeof options.name !== "string" || options.name.length === 0) {
       return Effect.fail(new BadArgument({ operation: "Registry.start", reason: "a registry needs a name" }))
@@ -365,7 +364,12 @@ const check = (options: Options<Keys>) =>
  * @since 0.1.0
  */
 export const start = <K, V = unknown, M extends Keys = Keys>(
-  options: Options<M>
+  options: {
+    /** The registry's local name: every operation can find it by this name. */
+    readonly name: string
+    /** `unique` (one process per key: a taken key is `AlreadyRegistered`) or `duplicate` (any number of entries per key). */
+    readonly keys: M
+  }
 ): Effect.Effect<Registry<K, V, M>, Gen.StartError | BadArgument, Node> =>
   Effect.andThen(
     check(options),
@@ -379,7 +383,12 @@ export const start = <K, V = unknown, M extends Keys = Keys>(
  * @since 0.1.0
  */
 export const startLink = <K, V = unknown, M extends Keys = Keys>(
-  options: Options<M>
+  options: {
+    /** The registry's local name: every operation can find it by this name. */
+    readonly name: string
+    /** `unique` (one process per key: a taken key is `AlreadyRegistered`) or `duplicate` (any number of entries per key). */
+    readonly keys: M
+  }
 ): Effect.Effect<Registry<K, V, M>, Gen.StartError | BadArgument, Node | Process.CurrentProcess> =>
   Effect.andThen(
     check(options),
@@ -392,7 +401,9 @@ export const startLink = <K, V = unknown, M extends Keys = Keys>(
  * @category child specs
  * @since 0.1.0
  */
-export const childSpec = <M extends Keys>(options: Options<M> & ChildSpec.Options): ChildSpec.ChildSpec<never> =>
+export const childSpec = <M extends Keys>(
+  options: { readonly name: string; readonly keys: M } & ChildSpec.Options
+): ChildSpec.ChildSpec<never> =>
   ChildSpec.worker(
     options.id ?? options.name,
     Effect.flatMap(startLink(options), () => Effect.map(Process.whereis(options.name), Option.getOrThrow)),

@@ -255,16 +255,15 @@ const describe = (reason: unknown): string =>
 // Flags and models
 // ----------------------------------------------------------------------------
 
-type Strategy = NonNullable<Flags["strategy"]>
-type AutoShutdown = NonNullable<Flags["autoShutdown"]>
 
 /**
- * Supervisor flags, with OTP's defaults.
+ * Options of {@link start}: the supervisor flags, with OTP's defaults, plus a name and the start
+ * timeout.
  *
  * @category models
  * @since 0.1.0
  */
-export interface Flags {
+export interface Options extends GenServer.StartOptions {
   /**
    * Which children a crash restarts (default `oneForOne`): `oneForOne` the crashed child,
    * `oneForAll` all children, `restForOne` the crashed child and those started after it.
@@ -283,13 +282,10 @@ export interface Flags {
   readonly backoff?: Schedule.Schedule<unknown, ExitReason.ExitReason> | undefined
 }
 
-/**
- * Options of {@link start}: the flags, plus a name and the start timeout.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Options extends Flags, GenServer.StartOptions {}
+/** The supervisor flags, as the engine reads them. */
+type Flags = Options
+type Strategy = NonNullable<Flags["strategy"]>
+type AutoShutdown = NonNullable<Flags["autoShutdown"]>
 
 /**
  * One child as {@link whichChildren} reports it. `pid` is `undefined` when the child is not
@@ -309,22 +305,6 @@ export interface ChildInfo {
   readonly modules: ReadonlyArray<string>
 }
 
-/**
- * What {@link countChildren} reports.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Counts {
-  /** All children, running or not. */
-  readonly specs: number
-  /** Children running now. */
-  readonly active: number
-  /** Children of type `supervisor`, running or not. */
-  readonly supervisors: number
-  /** Children of type `worker`, running or not. */
-  readonly workers: number
-}
 
 // ----------------------------------------------------------------------------
 // Protocol
@@ -334,6 +314,16 @@ const SpecSchema = Schema.declare<ChildSpec.ChildSpec<any>>((u): u is ChildSpec.
   typeof u === "object" && u !== null
 )
 const InfoSchema = Schema.declare<ChildInfo>((u): u is ChildInfo => typeof u === "object" && u !== null)
+type Counts = {
+  /** All children, running or not. */
+  readonly specs: number
+  /** Children running now. */
+  readonly active: number
+  /** Children of type `supervisor`, running or not. */
+  readonly supervisors: number
+  /** Children of type `worker`, running or not. */
+  readonly workers: number
+}
 const CountsSchema = Schema.declare<Counts>((u): u is Counts => typeof u === "object" && u !== null)
 const Id = { id: Schema.String }
 const err = errorSchema
@@ -774,15 +764,8 @@ const SupervisorModule = GenServer.make({
  */
 export interface Supervisor extends GenServer.Server<"Supervisor"> {}
 
-/**
- * A supervisor to talk to: as returned by {@link start}, or its pid or name.
- *
- * @category models
- * @since 0.1.0
- */
-export type Ref = Supervisor | Gen.Target
 
-const toServer = (ref: Ref): GenServer.Server<typeof SupervisorModule> =>
+const toServer = (ref: Supervisor | Gen.Target): GenServer.Server<typeof SupervisorModule> =>
   GenServer.ref(SupervisorModule, typeof ref === "object" && "target" in ref ? ref.target : ref)
 
 
@@ -860,7 +843,7 @@ export const childSpec = <R = never>(
  * @since 0.1.0
  */
 export const startChild = (
-  supervisor: Ref,
+  supervisor: Supervisor | Gen.Target,
   spec: ChildSpec.ChildSpec<any>
 ): Effect.Effect<
   Pid | undefined,
@@ -873,7 +856,7 @@ export const startChild = (
  * @category management
  * @since 0.1.0
  */
-export const terminateChild = (supervisor: Ref, id: string): Effect.Effect<void, NotFound | CallError | UnknownRequest> =>
+export const terminateChild = (supervisor: Supervisor | Gen.Target, id: string): Effect.Effect<void, NotFound | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), TerminateChild, { id }, { timeout: "infinity" })
 
 /**
@@ -883,7 +866,7 @@ export const terminateChild = (supervisor: Ref, id: string): Effect.Effect<void,
  * @since 0.1.0
  */
 export const restartChild = (
-  supervisor: Ref,
+  supervisor: Supervisor | Gen.Target,
   id: string
 ): Effect.Effect<Pid | undefined, NotFound | NotStopped | StartChildFailed | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), RestartChild, { id }, { timeout: "infinity" })
@@ -894,7 +877,7 @@ export const restartChild = (
  * @category management
  * @since 0.1.0
  */
-export const deleteChild = (supervisor: Ref, id: string): Effect.Effect<void, NotFound | NotStopped | CallError | UnknownRequest> =>
+export const deleteChild = (supervisor: Supervisor | Gen.Target, id: string): Effect.Effect<void, NotFound | NotStopped | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), DeleteChild, { id }, { timeout: "infinity" })
 
 /**
@@ -903,7 +886,7 @@ export const deleteChild = (supervisor: Ref, id: string): Effect.Effect<void, No
  * @category management
  * @since 0.1.0
  */
-export const whichChildren = (supervisor: Ref): Effect.Effect<ReadonlyArray<ChildInfo>, CallError | UnknownRequest> =>
+export const whichChildren = (supervisor: Supervisor | Gen.Target): Effect.Effect<ReadonlyArray<ChildInfo>, CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), WhichChildren, undefined, { timeout: "infinity" })
 
 /**
@@ -912,7 +895,19 @@ export const whichChildren = (supervisor: Ref): Effect.Effect<ReadonlyArray<Chil
  * @category management
  * @since 0.1.0
  */
-export const countChildren = (supervisor: Ref): Effect.Effect<Counts, CallError | UnknownRequest> =>
+export const countChildren = (supervisor: Supervisor | Gen.Target): Effect.Effect<
+  {
+    /** All children, running or not. */
+    readonly specs: number
+    /** Children running now. */
+    readonly active: number
+    /** Children of type `supervisor`, running or not. */
+    readonly supervisors: number
+    /** Children of type `worker`, running or not. */
+    readonly workers: number
+  },
+  CallError | UnknownRequest
+> =>
   GenServer.call(toServer(supervisor), CountChildren, undefined, { timeout: "infinity" })
 
 /**
@@ -921,7 +916,7 @@ export const countChildren = (supervisor: Ref): Effect.Effect<Counts, CallError 
  * @category management
  * @since 0.1.0
  */
-export const getChildspec = (supervisor: Ref, id: string): Effect.Effect<ChildSpec.ChildSpec<any>, NotFound | CallError | UnknownRequest> =>
+export const getChildspec = (supervisor: Supervisor | Gen.Target, id: string): Effect.Effect<ChildSpec.ChildSpec<any>, NotFound | CallError | UnknownRequest> =>
   GenServer.call(toServer(supervisor), GetChildspec, { id }, { timeout: "infinity" })
 
 /**
@@ -930,5 +925,5 @@ export const getChildspec = (supervisor: Ref, id: string): Effect.Effect<ChildSp
  * @category lifecycle
  * @since 0.1.0
  */
-export const stop = (supervisor: Ref, reason: ExitReason.ExitReason = ExitReason.normal): Effect.Effect<void, CallError> =>
+export const stop = (supervisor: Supervisor | Gen.Target, reason: ExitReason.ExitReason = ExitReason.normal): Effect.Effect<void, CallError> =>
   GenServer.stop(toServer(supervisor), { reason })

@@ -273,16 +273,6 @@ export const isExitReason = (u: unknown): u is ExitReason =>
   Predicate.isTagged(u, "Crash")
 
 /**
- * `true` for `Normal` and `Shutdown`: the reasons OTP calls an orderly exit, after which a
- * `transient` child is not restarted and no crash report is logged.
- *
- * @category guards
- * @since 0.1.0
- */
-export const isOrderly = (reason: ExitReason): reason is { readonly _tag: "Normal" } | Shutdown =>
-  reason._tag === "Normal" || reason._tag === "Shutdown"
-
-/**
  * A short human-readable form: `normal`, `shutdown`, `{shutdown, "x"}`, `killed`, or for a
  * crash the message of what failed or died: `Error: boom` for a defect or failure that is an
  * `Error` (its name and message; an `Error` without a message, such as a `Data.TaggedError`,

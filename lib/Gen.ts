@@ -660,7 +660,7 @@ function* startWithBody(this: {
   const process = viaName === undefined ? body(ack) : Effect.andThen(registerVia, body(ack)).pipe(
     Effect.ensuring(Effect.suspend(() => registered ? viaName.registry.unregisterName(viaName.key) : Effect.void))
   )
-  const spawnOptions: Process.SpawnOptions = {
+  const spawnOptions = {
     name: typeof name === "string" ? name : undefined,
     trapExit: options?.trapExit
   }

@@ -63,16 +63,6 @@ export interface Node {
  */
 export const Node: Context.Service<Node, Node> = Context.Service<Node>("effect-otp/Node")
 
-/**
- * Options of {@link layer}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Options {
-  /** The node name carried by its pids. Default `nonode@nohost`, as an Erlang node without distribution. */
-  readonly name?: string | undefined
-}
 
 /**
  * Starts a node for the scope of the layer. Closing the scope ends every live process with
@@ -94,7 +84,10 @@ export interface Options {
  * @category layers
  * @since 0.1.0
  */
-export const layer = (options?: Options): Layer.Layer<Node> =>
+export const layer = (options?: {
+  /** The node name carried by its pids. Default `nonode@nohost`, as an Erlang node without distribution. */
+  readonly name?: string | undefined
+}): Layer.Layer<Node> =>
   Layer.effect(Node)(Effect.gen(function*() {
     const context = yield* Effect.context<never>()
     const runtime = new NodeRuntime(options?.name ?? "nonode@nohost", context)

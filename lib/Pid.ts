@@ -23,7 +23,7 @@
  *
  * @since 0.1.0
  */
-import { isPid as isPidInternal, PidValue } from "./internal/identity.js"
+import { isPid as isPidInternal } from "./internal/identity.js"
 
 /**
  * An opaque process identifier: the node it lives on and a number unique on that node.
@@ -58,24 +58,3 @@ export interface Pid {
  * @since 0.1.0
  */
 export const isPid: (u: unknown) => u is Pid = isPidInternal
-
-/**
- * Builds a pid value from its parts, e.g. after decoding one that came from another node. It
- * compares equal to the original pid. Local pids come from `Process.spawn` and `Process.self`:
- * a message sent to a made-up pid that names no live local process is dropped, as Erlang drops
- * a message to an unreachable node (pids are not routed between nodes; across nodes, processes
- * are addressed as cluster entities).
- *
- * @example
- * ```ts
- * import { Equal } from "effect"
- * import { Pid } from "effect-otp"
- *
- * const a = Pid.make("a@host", 7)
- * console.log(Equal.equals(a, Pid.make("a@host", 7))) // true
- * ```
- *
- * @category constructors
- * @since 0.1.0
- */
-export const make = (node: string, id: number): Pid => new PidValue(node, id)

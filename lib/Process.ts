@@ -34,7 +34,7 @@
  *   an untyped caller can reach (a destination that is no pid, a reason that is no
  *   `ExitReason`, a `match` that is no function) is a `BadArgument` defect, as `badarg`
  *   crashes an Erlang caller. Sending to a registered name nobody has is `NoProc`
- *   (`sendNamed`), where Erlang raises `badarg`.
+ *   (`send(name, message)`), where Erlang raises `badarg`.
  * - Durations are Effect durations: a fraction of a millisecond is rounded up (Erlang wants an
  *   integer), and there is no upper bound (Erlang refuses more than 2^32-1 ms).
  * - Interruption in Effect is cooperative: a process in an uninterruptible region finishes that
@@ -183,22 +183,11 @@ export const isExitMessage = (u: unknown): u is ExitMessage => u instanceof Exit
  */
 export const isDownMessage = (u: unknown): u is DownMessage => u instanceof DownMessageImpl
 
-/**
- * What {@link info} reports about a live process.
- *
- * - `status`: `waiting` (blocked in `receive`), `runnable` (a message arrived for a waiting
- *   receive, which has not run yet), `running` (executing, or blocked on something other than
- *   `receive`; also after a receive was abandoned by interruption), `suspended` (by `Sys`).
- *   (`info` answers `Option.none()` for a process an exit signal is ending, as Erlang's
- *   `process_info` answers `undefined`.)
- *
- * @category models
- * @since 0.1.0
- */
-export interface ProcessInfo {
+/** A snapshot of a live process, as {@link info} gives it. */
+type ProcessInfo = {
   /** The process described. */
   readonly pid: Pid
-  /** What it is doing (see above). */
+  /** What it is doing (see {@link info}). */
   readonly status: "running" | "waiting" | "runnable" | "suspended" | "exiting"
   /** How many messages wait in its mailbox. */
   readonly messageQueueLength: number
@@ -214,26 +203,16 @@ export interface ProcessInfo {
   readonly registeredName: Option.Option<string>
 }
 
-/**
- * Options of {@link spawn} and its variants.
- *
- * @category models
- * @since 0.1.0
- */
-export interface SpawnOptions {
+/** Options of {@link spawn} and its variants. */
+type SpawnOptions = {
   /** Register the new process under this name before it runs; fails with `AlreadyRegistered` if taken. */
   readonly name?: string | undefined
   /** Start the process already trapping exits. */
   readonly trapExit?: boolean | undefined
 }
 
-/**
- * Options of a selective or timed {@link receive}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface ReceiveOptions<A> {
+/** Options of a selective or timed {@link receive}. */
+interface ReceiveOptions<A> {
   /** Take the first message this accepts; the others stay in the mailbox, in order. */
   readonly match?: Refinement<unknown, A> | Predicate<unknown> | undefined
   /**
@@ -391,7 +370,7 @@ export const spawn: {
   <E, R>(body: Effect.Effect<unknown, E, R>): Effect.Effect<Pid, never, Node | Exclude<R, CurrentProcess>>
   <E, R>(
     body: Effect.Effect<unknown, E, R>,
-    options: SpawnOptions
+    options: { readonly name?: string | undefined; readonly trapExit?: boolean | undefined }
   ): Effect.Effect<Pid, AlreadyRegistered | BadArgument, Node | Exclude<R, CurrentProcess>>
 } = (<E, R>(body: Effect.Effect<unknown, E, R>, options?: SpawnOptions) =>
   Effect.withFiber((fiber) => spawnProcess(fiber, body, options, undefined, false, false))) as any
@@ -420,7 +399,7 @@ export const spawnLink: {
   <E, R>(body: Effect.Effect<unknown, E, R>): Effect.Effect<Pid, never, Node | CurrentProcess | Exclude<R, CurrentProcess>>
   <E, R>(
     body: Effect.Effect<unknown, E, R>,
-    options: SpawnOptions
+    options: { readonly name?: string | undefined; readonly trapExit?: boolean | undefined }
   ): Effect.Effect<Pid, AlreadyRegistered | BadArgument, Node | CurrentProcess | Exclude<R, CurrentProcess>>
 } = (<E, R>(body: Effect.Effect<unknown, E, R>, options?: SpawnOptions) =>
   Effect.withFiber((fiber) => spawnProcess(fiber, body, options, selfOf(fiber), true, false))) as any
@@ -450,7 +429,7 @@ export const spawnMonitor: {
   ): Effect.Effect<readonly [Pid, Reference], never, Node | CurrentProcess | Exclude<R, CurrentProcess>>
   <E, R>(
     body: Effect.Effect<unknown, E, R>,
-    options: SpawnOptions
+    options: { readonly name?: string | undefined; readonly trapExit?: boolean | undefined }
   ): Effect.Effect<
     readonly [Pid, Reference],
     AlreadyRegistered | BadArgument,
@@ -485,7 +464,7 @@ export const spawnMonitor: {
  */
 export const run = <A, E, R>(
   body: Effect.Effect<A, E, R>,
-  options?: SpawnOptions
+  options?: { readonly name?: string | undefined; readonly trapExit?: boolean | undefined }
 ): Effect.Effect<A, E | AlreadyRegistered | BadArgument, Node | Exclude<R, CurrentProcess>> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
@@ -530,7 +509,7 @@ export const self: Effect.Effect<Pid, never, CurrentProcess> = Effect.withFiber(
  */
 export const sendUnsafe = (pid: Pid, message: unknown): void => {
   if (pid instanceof ProcessImpl) pid.deliver(message)
-  // Anything else is a pid of another node (or a pid value made by `Pid.make`): dropped, as
+  // Anything else is a pid of another node (or a pid value made from its parts): dropped, as
   // Erlang drops a message to an unreachable node. Pids are not routed between nodes: across
   // nodes, processes are addressed as cluster entities (`effect-otp/cluster`).
 }
@@ -538,8 +517,11 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
 /**
  * Sends `message` to a process: asynchronous, never blocks, never fails. A message to a dead
  * process is dropped, as in Erlang. Messages from one process to another arrive in send order.
- * From an untyped caller, a destination that is no pid is a defect (`BadArgument`), as Erlang
- * raises `badarg`.
+ * From an untyped caller, a destination that is no pid or name is a defect (`BadArgument`), as
+ * Erlang raises `badarg`.
+ *
+ * To a registered name (Erlang's `Name ! Message`), the process is looked up on the node as the
+ * message is sent; the send fails with `NoProc` when no process has that name.
  *
  * @example
  * ```ts
@@ -548,6 +530,7 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
  *
  * const tell = (pid: Pid.Pid) => Process.send(pid, { _tag: "Greet", name: "Joe" })
  * const tellPiped = (pid: Pid.Pid) => Effect.succeed(pid).pipe(Effect.flatMap(Process.send("hi")))
+ * const tellLogger = Process.send("logger", "hello") // NoProc if nobody is registered as "logger"
  * ```
  *
  * @category messages
@@ -556,20 +539,18 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
 export const send: {
   (message: unknown): (pid: Pid) => Effect.Effect<void>
   (pid: Pid, message: unknown): Effect.Effect<void>
+  (name: string, message: unknown): Effect.Effect<void, NoProc, Node>
 } = dual(
   2,
-  (pid: Pid, message: unknown): Effect.Effect<void> =>
-    pid instanceof PidBase ? Effect.sync(() => sendUnsafe(pid, message)) : Effect.die(notAPid("send", pid))
+  (pid: Pid | string, message: unknown): Effect.Effect<void, NoProc, Node> =>
+    pid instanceof PidBase
+      ? Effect.sync(() => sendUnsafe(pid, message))
+      : typeof pid === "string"
+      ? sendNamed(pid, message)
+      : Effect.die(notAPid("send", pid))
 )
 
-/**
- * Sends to the process registered under `name` (Erlang's `Name ! Message`). Fails with
- * `NoProc` when no process has that name.
- *
- * @category messages
- * @since 0.1.0
- */
-export const sendNamed = (name: string, message: unknown): Effect.Effect<void, NoProc, Node> =>
+const sendNamed = (name: string, message: unknown): Effect.Effect<void, NoProc, Node> =>
   Effect.withFiber((fiber) => {
     const target = runtimeOfFiber(fiber).names.get(name)
     if (target === undefined) return Effect.fail(new NoProc({ target: name }))
@@ -856,7 +837,7 @@ export const trapExit = (enabled: boolean): Effect.Effect<boolean, never, Curren
  * const program = Effect.gen(function*() {
  *   const pid = yield* Process.spawn(Process.receive())
  *   yield* Process.register("logger", pid)
- *   yield* Process.sendNamed("logger", "hello")
+ *   yield* Process.send("logger", "hello")
  * })
  * ```
  *
@@ -942,10 +923,35 @@ export const isAlive = (pid: Pid): Effect.Effect<boolean> =>
  * A snapshot of a live process: status, mailbox length, links, monitors, `trapExit` and
  * registered name. `Option.none()` when the process is not alive.
  *
+ * `status` is `waiting` (blocked in `receive`), `runnable` (a message arrived for a waiting
+ * receive, which has not run yet), `running` (executing, or blocked on something other than
+ * `receive`; also after a receive was abandoned by interruption), or `suspended` (by `Sys`).
+ * `info` answers `Option.none()` for a process an exit signal is ending, as Erlang's
+ * `process_info` answers `undefined`.
+ *
  * @category introspection
  * @since 0.1.0
  */
-export const info = (pid: Pid): Effect.Effect<Option.Option<ProcessInfo>> =>
+export const info = (pid: Pid): Effect.Effect<
+  Option.Option<{
+      /** The process described. */
+      readonly pid: Pid
+      /** What it is doing (see {@link info}). */
+      readonly status: "running" | "waiting" | "runnable" | "suspended" | "exiting"
+      /** How many messages wait in its mailbox. */
+      readonly messageQueueLength: number
+      /** The processes it is linked to. */
+      readonly links: ReadonlyArray<Pid>
+      /** Processes this process monitors. */
+      readonly monitors: ReadonlyArray<Pid>
+      /** Processes monitoring this process. */
+      readonly monitoredBy: ReadonlyArray<Pid>
+      /** Whether it traps exits. */
+      readonly trapExit: boolean
+      /** The name it is registered under, if any. */
+      readonly registeredName: Option.Option<string>
+    }>
+> =>
   Effect.sync(() => {
     const process = asLocal(pid)
     if (process === undefined || !process.alive) return Option.none()

@@ -143,18 +143,6 @@ export const metrics: {
 // The layer
 // ----------------------------------------------------------------------------
 
-/**
- * Options of {@link layer}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Options {
-  /** Spans for calls and restarts (default true). */
-  readonly spans?: boolean | undefined
-  /** Metrics (default true). */
-  readonly metrics?: boolean | undefined
-}
 
 /**
  * Turns telemetry on for the nodes started inside it: provide it around `Node.layer` (or
@@ -174,7 +162,12 @@ export interface Options {
  * @category layers
  * @since 0.1.0
  */
-export const layer = (options?: Options): Layer.Layer<never> => {
+export const layer = (options?: {
+  /** Spans for calls and restarts (default true). */
+  readonly spans?: boolean | undefined
+  /** Metrics (default true). */
+  readonly metrics?: boolean | undefined
+}): Layer.Layer<never> => {
   const config: TelemetryConfig = {
     attach: (runtime, context) => attach(runtime, context, options?.spans ?? true, options?.metrics ?? true)
   }

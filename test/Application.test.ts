@@ -104,7 +104,7 @@ describe("Application: the application master (OTP's application_master)", () =>
         events.length = 0
         yield* Application.start(plain("x"), { type })
         const master = yield* masterOf("x")
-        yield* Process.sendNamed("x-root", message)
+        yield* Process.send("x-root", message)
         assert.deepStrictEqual(yield* awaitDown([master]), [reason], `${type} ${message}`)
         assert.deepStrictEqual(events, ["x prepStop", "x stop"], `${type} ${message}`)
         assert.deepStrictEqual(yield* Application.which, [])
@@ -119,7 +119,7 @@ describe("Application: the application master (OTP's application_master)", () =>
       yield* Application.start(plain("c", { children: ["c1", "c2"] }))
       const others = [yield* masterOf("c"), yield* masterOf("a")]
       events.length = 0
-      yield* Process.sendNamed("b-root", "crash")
+      yield* Process.send("b-root", "crash")
       const failure = yield* Application.awaitFailure
       assert.isTrue(failure.application === "b" && failure.reason._tag === "Crash")
       assert.deepStrictEqual(yield* awaitDown(others), ["Normal", "Normal"])
@@ -145,7 +145,7 @@ describe("Application: the application master (OTP's application_master)", () =>
       assert.deepStrictEqual(yield* Application.start(top, { type: "permanent" }), ["base", "mid", "top"])
       const others = [yield* masterOf("top"), yield* masterOf("mid")]
       events.length = 0
-      yield* Process.sendNamed("base-root", "quit") // even `normal` is fatal for a permanent application
+      yield* Process.send("base-root", "quit") // even `normal` is fatal for a permanent application
       assert.strictEqual((yield* Application.awaitFailure).application, "base")
       yield* awaitDown(others)
       assert.deepStrictEqual(events, ["base prepStop", "base stop", "top prepStop", "t1 down", "top stop", "mid prepStop", "m1 down", "mid stop"])
@@ -180,7 +180,7 @@ describe("Application: the application master (OTP's application_master)", () =>
           Effect.gen(function*() {
             yield* Application.start(plain("v"))
             const master = yield* masterOf("v")
-            yield* Process.sendNamed("v-root", "crash")
+            yield* Process.send("v-root", "crash")
             yield* awaitDown([master])
           })
         ],

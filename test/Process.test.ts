@@ -3,6 +3,7 @@ import { Cause, Deferred, Effect, Equal, Exit, Fiber, Hash, Option, Ref } from "
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Node, Pid, Process } from "../index.js"
+import { PidValue } from "../lib/internal/identity.js"
 import { mailbox, noMessage } from "../lib/internal/direct.js"
 
 /** Runs `body` as a process on a fresh node. */
@@ -44,7 +45,7 @@ describe("Pid", () => {
       assert.isTrue(Pid.isPid(me))
       assert.match(String(me), /^<0\.\d+\.0>$/)
       assert.isFalse(Equal.equals(me, other))
-      const same = Pid.make("nonode@nohost", Number(String(me).split(".")[1]))
+      const same = new PidValue("nonode@nohost", Number(String(me).split(".")[1]))
       assert.isTrue(Equal.equals(me, same))
       assert.strictEqual(Hash.hash(me), Hash.hash(same))
       assert.strictEqual(me.node, "nonode@nohost")
@@ -444,15 +445,15 @@ describe("names", () => {
       assert.instanceOf(noproc, Errors.NoProc)
     })))
 
-  it.effect("a name is freed when its process exits, and sendNamed fails for an unknown name", () =>
+  it.effect("a name is freed when its process exits, and a send to it fails for an unknown name", () =>
     inNode(Effect.gen(function*() {
       const pid = yield* Process.spawn(idle, { name: "worker" })
-      yield* Process.sendNamed("worker", "hi")
+      yield* Process.send("worker", "hi")
       assert.strictEqual((yield* Process.info(pid)).pipe(Option.map((i) => i.messageQueueLength), Option.getOrThrow), 1)
       yield* Process.exit(pid, ExitReason.kill)
       yield* awaitExit(pid)
       assert.isTrue(Option.isNone(yield* Process.whereis("worker")))
-      const error = yield* Effect.flip(Process.sendNamed("worker", "lost"))
+      const error = yield* Effect.flip(Process.send("worker", "lost"))
       assert.instanceOf(error, Errors.NoProc)
       yield* Process.spawn(idle, { name: "worker" })
     })))

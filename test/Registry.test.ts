@@ -235,7 +235,7 @@ describe("the registry process", () => {
         { name: "reg", keys: "both" },
         { name: "reg", keys: undefined },
         { name: 42, keys: "unique" }
-      ] as unknown as ReadonlyArray<Registry.Options<Registry.Keys>>
+      ] as unknown as ReadonlyArray<{ readonly name: string; readonly keys: Registry.Keys }>
       for (const options of cases) {
         const e1 = yield* Effect.flip(Registry.start(options))
         assert.instanceOf(e1, Errors.BadArgument, JSON.stringify(options))

@@ -11,10 +11,10 @@ const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.No
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
   Process.isDownMessage(m) && m.ref === ref
 
-const pidOf = (sup: Supervisor.Ref, id: string) =>
+const pidOf = (sup: Supervisor.Supervisor | Pid.Pid, id: string) =>
   Effect.map(Supervisor.whichChildren(sup), (children) => children.find((c) => c.id === id)?.pid)
 
-const crash = (sup: Supervisor.Ref, id: string, how: "normal" | "shutdown" | "crash" = "crash") =>
+const crash = (sup: Supervisor.Supervisor | Pid.Pid, id: string, how: "normal" | "shutdown" | "crash" = "crash") =>
   Effect.gen(function*() {
     const pid = yield* pidOf(sup, id)
     assert.isTrue(pid !== undefined && pid !== "restarting", `${id} is running`)

@@ -8,6 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Exit } from "effect"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Pid, Supervisor } from "../index.js"
+import { PidValue } from "../lib/internal/identity.js"
 import { arbitrary, scenarioOf, supervision } from "../fidelity/arbitraries.js"
 import { compare } from "../fidelity/compare.js"
 import { knownOpen, normalizeKill } from "../fidelity/differences.js"
@@ -17,7 +18,7 @@ import { term } from "../fidelity/encode.js"
 import * as Model from "../fidelity/model.js"
 import { type ErlTerm, erlReason, erlResult, type Event, type Observation, renderTree } from "../fidelity/normalize.js"
 
-const pid = Pid.make("nonode@nohost", 42)
+const pid = new PidValue("nonode@nohost", 42)
 const who = (p: Pid.Pid) => (p === pid ? "root/w1#2" : "?")
 
 describe("normalization", () => {

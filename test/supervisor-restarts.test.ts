@@ -11,7 +11,7 @@ import * as fc from "fast-check"
 import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
 import { captureLogs } from "./support/workers.js"
 
-type Strategy = NonNullable<Supervisor.Flags["strategy"]>
+type Strategy = NonNullable<Supervisor.Options["strategy"]>
 type Naming = "local" | "via"
 type How = "kill" | "crash" | "shutdown"
 
@@ -68,7 +68,7 @@ const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(re
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
   Process.isDownMessage(m) && m.ref === ref
 
-const pidOf = (sup: Supervisor.Ref, id: string) =>
+const pidOf = (sup: Supervisor.Supervisor | Pid.Pid, id: string) =>
   Effect.map(Supervisor.whichChildren(sup), (children) => {
     const pid = children.find((c) => c.id === id)?.pid
     assert.isTrue(typeof pid === "object", `${id} runs`)

@@ -52,7 +52,7 @@ export const terminated = (
   reason: ExitReason.ExitReason,
   action: "restart" | "none"
 ): void => {
-  if (ExitReason.isOrderly(reason) || !enabled(fiber, "Error")) return
+  if (reason._tag === "Normal" || reason._tag === "Shutdown" || !enabled(fiber, "Error")) return
   write(fiber, "Error", [`child ${spec.id} terminated (${reason._tag})`, reason], {
     report: "supervisor",
     supervisor: supervisorOf(fiber),

@@ -325,7 +325,7 @@ class Activation<M extends GenServer.Any> {
     for (const listener of incarnation.onExit) listener(reason)
     incarnation.onExit.clear()
     // A server that stopped by itself in order ended the entity's life: forget its state.
-    if (!this.passivating && this.storage !== undefined && ExitReason.isOrderly(reason)) {
+    if (!this.passivating && this.storage !== undefined && (reason._tag === "Normal" || reason._tag === "Shutdown")) {
       const storage = this.storage
       const version = this.version
       this.version = 0

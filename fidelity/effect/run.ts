@@ -261,7 +261,7 @@ const gsStep = (run: Run, target: Gen.Target, step: Model.GsStep, wait: number) 
         return []
       case "info":
         yield* (typeof target === "string"
-          ? Effect.ignore(Process.sendNamed(target, Workers.info(step.id, step.action)))
+          ? Effect.ignore(Process.send(target, Workers.info(step.id, step.action)))
           : Process.send(target as Pid.Pid, Workers.info(step.id, step.action)))
         return []
       case "wait":

@@ -80,10 +80,10 @@ export const stopWorker = (pid: Pid.Pid, how: Model.StopHow): Effect.Effect<void
 const shutdownOf = (shutdown: Model.Shutdown): ChildSpec.ChildSpec["shutdown"] =>
   shutdown === "brutal_kill" ? "brutalKill" : shutdown
 
-const strategyOf = (strategy: Model.Strategy): NonNullable<Supervisor.Flags["strategy"]> =>
+const strategyOf = (strategy: Model.Strategy): NonNullable<Supervisor.Options["strategy"]> =>
   strategy === "one_for_one" ? "oneForOne" : strategy === "one_for_all" ? "oneForAll" : "restForOne"
 
-const autoShutdownOf = (auto: Model.AutoShutdown): NonNullable<Supervisor.Flags["autoShutdown"]> =>
+const autoShutdownOf = (auto: Model.AutoShutdown): NonNullable<Supervisor.Options["autoShutdown"]> =>
   auto === "never" ? "never" : auto === "any_significant" ? "anySignificant" : "allSignificant"
 
 /** A worker's child spec (`label` is its label; the spec's id is the label's last part). */

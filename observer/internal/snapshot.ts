@@ -73,7 +73,7 @@ export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> 
       if (typeof children !== "string") for (const c of children) if (typeof c.pid === "object") isChild.add(c.pid)
     }
     // What `Process.info` says of each process shown, read once each; `undefined` once it exited.
-    const infos = new Map<Pid, Process.ProcessInfo | undefined>()
+    const infos = new Map<Pid, Option.Option.Value<Effect.Success<ReturnType<typeof Process.info>>> | undefined>()
     const read = (pids: Iterable<Pid>) =>
       Effect.forEach(
         pids,

@@ -46,7 +46,7 @@ export interface SupervisorDesc {
   readonly id: string
   readonly name: string
   readonly role: "root" | "services" | "cell" | "nested" | "pool"
-  readonly strategy: NonNullable<Supervisor.Flags["strategy"]>
+  readonly strategy: NonNullable<Supervisor.Options["strategy"]>
   readonly intensity: number
   readonly children: Array<Desc>
   readonly parent: SupervisorDesc | undefined
@@ -115,7 +115,7 @@ export interface Tree {
   readonly byId: ReadonlyMap<string, Desc>
 }
 
-const strategies: ReadonlyArray<NonNullable<Supervisor.Flags["strategy"]>> = ["oneForOne", "oneForAll", "restForOne"]
+const strategies: ReadonlyArray<NonNullable<Supervisor.Options["strategy"]>> = ["oneForOne", "oneForAll", "restForOne"]
 
 /** Worker kinds, in turn: every naming, trapping exits or not. */
 const kinds: ReadonlyArray<readonly [Naming, boolean]> = [
@@ -137,7 +137,7 @@ export const describe = (shape: Shape): Tree => {
   const supervisor = (
     id: string,
     role: SupervisorDesc["role"],
-    strategy: NonNullable<Supervisor.Flags["strategy"]>,
+    strategy: NonNullable<Supervisor.Options["strategy"]>,
     intensity: number,
     parent: SupervisorDesc | undefined
   ): SupervisorDesc => add({ kind: "supervisor", id, name: `chaos.${id}`, role, strategy, intensity, children: [], parent })
