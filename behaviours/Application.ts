@@ -231,7 +231,12 @@ const isApplication = (u: unknown): u is Application<unknown, unknown> =>
  * @category errors
  * @since 0.1.0
  */
-export class DependencyCycle extends Data.TaggedError("DependencyCycle")<{ readonly path: ReadonlyArray<string> }> {
+export class DependencyCycle extends Data.Error<{ readonly path: ReadonlyArray<string> }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "DependencyCycle"
+  static {
+    this.prototype.name = "DependencyCycle"
+  }
   /** The human-readable message, with the cycle's path. */
   override get message(): string {
     return `application dependency cycle: ${this.path.join(" -> ")}`
@@ -244,12 +249,17 @@ export class DependencyCycle extends Data.TaggedError("DependencyCycle")<{ reado
  * @category errors
  * @since 0.1.0
  */
-export class UnknownApplication extends Data.TaggedError("UnknownApplication")<{
+export class UnknownApplication extends Data.Error<{
   /** The dependency name that no application has. */
   readonly name: string
   /** The application that depends on it. */
   readonly requiredBy: string
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "UnknownApplication"
+  static {
+    this.prototype.name = "UnknownApplication"
+  }
   /** The human-readable message, naming the dependency and its dependent. */
   override get message(): string {
     return `unknown application ${JSON.stringify(this.name)}, required by ${JSON.stringify(this.requiredBy)}`
@@ -262,7 +272,12 @@ export class UnknownApplication extends Data.TaggedError("UnknownApplication")<{
  * @category errors
  * @since 0.1.0
  */
-export class DuplicateApplication extends Data.TaggedError("DuplicateApplication")<{ readonly name: string }> {
+export class DuplicateApplication extends Data.Error<{ readonly name: string }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "DuplicateApplication"
+  static {
+    this.prototype.name = "DuplicateApplication"
+  }
   /** The human-readable message, naming the name. */
   override get message(): string {
     return `two different applications are named ${JSON.stringify(this.name)}`
@@ -275,12 +290,17 @@ export class DuplicateApplication extends Data.TaggedError("DuplicateApplication
  * @category errors
  * @since 0.1.0
  */
-export class InvalidConfig extends Data.TaggedError("InvalidConfig")<{
+export class InvalidConfig extends Data.Error<{
   /** The application whose configuration failed. */
   readonly application: string
   /** The `Config` error. */
   readonly error: Config.ConfigError
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "InvalidConfig"
+  static {
+    this.prototype.name = "InvalidConfig"
+  }
   /** The human-readable message, naming the application and the config error. */
   override get message(): string {
     return `configuration of ${this.application}: ${this.error.message}`
@@ -293,12 +313,17 @@ export class InvalidConfig extends Data.TaggedError("InvalidConfig")<{
  * @category errors
  * @since 0.1.0
  */
-export class StartFailed extends Data.TaggedError("StartFailed")<{
+export class StartFailed extends Data.Error<{
   /** The application that failed to start. */
   readonly application: string
   /** The application master's exit reason: a `Crash` with the cause of the failed `start`, or `shutdown` when `start` returned no root pid. */
   readonly reason: unknown
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "StartFailed"
+  static {
+    this.prototype.name = "StartFailed"
+  }
   /** The human-readable message, naming the application and the reason. */
   override get message(): string {
     const reason = ExitReason.isExitReason(this.reason) ? ExitReason.format(this.reason) : String(this.reason)
@@ -312,7 +337,12 @@ export class StartFailed extends Data.TaggedError("StartFailed")<{
  * @category errors
  * @since 0.1.0
  */
-export class NotStarted extends Data.TaggedError("NotStarted")<{ readonly application: string }> {
+export class NotStarted extends Data.Error<{ readonly application: string }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "NotStarted"
+  static {
+    this.prototype.name = "NotStarted"
+  }
   /** The human-readable message, naming the application. */
   override get message(): string {
     return `application ${this.application} is not running`

@@ -134,7 +134,7 @@ export const supervisor = <R>(
  * @category errors
  * @since 0.1.0
  */
-export class InvalidChildSpec extends Data.TaggedError("InvalidChildSpec")<{
+export class InvalidChildSpec extends Data.Error<{
   /** The id of the child at fault (its value as a string if not a string). */
   readonly id: string
   /** The field at fault, e.g. `restart` (`spec` when the spec is no record). */
@@ -142,6 +142,11 @@ export class InvalidChildSpec extends Data.TaggedError("InvalidChildSpec")<{
   /** What is wrong with it, in words. */
   readonly reason: string
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "InvalidChildSpec"
+  static {
+    this.prototype.name = "InvalidChildSpec"
+  }
   /** The human-readable message, naming the child, the field and the reason. */
   override get message(): string {
     return `invalid child spec ${JSON.stringify(this.id)}: ${this.field} ${this.reason}`

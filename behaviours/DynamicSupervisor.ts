@@ -99,7 +99,12 @@ import { StartChildFailed } from "./Supervisor.js"
  * @category errors
  * @since 0.1.0
  */
-export class MaxChildren extends Data.TaggedError("MaxChildren")<{ readonly max: number }> {
+export class MaxChildren extends Data.Error<{ readonly max: number }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "MaxChildren"
+  static {
+    this.prototype.name = "MaxChildren"
+  }
   /** The human-readable message, with the maximum. */
   override get message(): string {
     return `the dynamic supervisor already has its maximum of ${this.max} children`
@@ -112,7 +117,12 @@ export class MaxChildren extends Data.TaggedError("MaxChildren")<{ readonly max:
  * @category errors
  * @since 0.1.0
  */
-export class NotAChild extends Data.TaggedError("NotAChild")<{ readonly pid: Pid }> {
+export class NotAChild extends Data.Error<{ readonly pid: Pid }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "NotAChild"
+  static {
+    this.prototype.name = "NotAChild"
+  }
   /** The human-readable message, naming the pid. */
   override get message(): string {
     return `${String(this.pid)} is not a child of this supervisor`

@@ -156,7 +156,12 @@ import {
  * @category errors
  * @since 0.1.0
  */
-export class AlreadyPresent extends Data.TaggedError("AlreadyPresent")<{ readonly id: string }> {
+export class AlreadyPresent extends Data.Error<{ readonly id: string }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "AlreadyPresent"
+  static {
+    this.prototype.name = "AlreadyPresent"
+  }
   /** The human-readable message, naming the child. */
   override get message(): string {
     return `child ${quote(this.id)} is already present`
@@ -169,7 +174,12 @@ export class AlreadyPresent extends Data.TaggedError("AlreadyPresent")<{ readonl
  * @category errors
  * @since 0.1.0
  */
-export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string }> {
+export class NotFound extends Data.Error<{ readonly id: string }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "NotFound"
+  static {
+    this.prototype.name = "NotFound"
+  }
   /** The human-readable message, naming the id. */
   override get message(): string {
     return `no child ${quote(this.id)}`
@@ -194,12 +204,17 @@ export class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string
  * @category errors
  * @since 0.1.0
  */
-export class NotStopped extends Data.TaggedError("NotStopped")<{
+export class NotStopped extends Data.Error<{
   /** The id of the child. */
   readonly id: string
   /** Why it cannot be restarted or deleted now: it runs, or it waits for its restart. */
   readonly state: "running" | "restarting"
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "NotStopped"
+  static {
+    this.prototype.name = "NotStopped"
+  }
   /** The human-readable message, naming the child. */
   override get message(): string {
     return `child ${quote(this.id)} is ${this.state}`
@@ -212,12 +227,17 @@ export class NotStopped extends Data.TaggedError("NotStopped")<{
  * @category errors
  * @since 0.1.0
  */
-export class StartChildFailed extends Data.TaggedError("StartChildFailed")<{
+export class StartChildFailed extends Data.Error<{
   /** The id of the child whose start failed (`?` when a DynamicSupervisor's spec function threw). */
   readonly id: string
   /** What the child's start failed with: its typed error (e.g. `InitFailed`), or a `Crash` with the cause of a defect. */
   readonly reason: unknown
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "StartChildFailed"
+  static {
+    this.prototype.name = "StartChildFailed"
+  }
   /** The human-readable message, naming the child and the reason. */
   override get message(): string {
     return `child ${quote(this.id)} failed to start: ${describe(this.reason)}`
@@ -231,12 +251,15 @@ export class StartChildFailed extends Data.TaggedError("StartChildFailed")<{
  * @category errors
  * @since 0.1.0
  */
-export class FailedToStartChild extends Data.TaggedClass("FailedToStartChild")<{
+export class FailedToStartChild extends Data.Class<{
   /** The id of the child that failed to start. */
   readonly id: string
   /** What its start failed with: its typed error (e.g. `InitFailed`), or a `Crash` with the cause of a defect. */
   readonly reason: unknown
-}> {}
+}> {
+  /** The tag that tells this value apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "FailedToStartChild"
+}
 
 /** An id as the messages show it: quoted when a string; never throws (an untyped caller's id may be anything). */
 const quote = (id: unknown): string => {

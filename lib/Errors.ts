@@ -16,10 +16,15 @@ import type { Pid } from "./Pid.js"
  * @category errors
  * @since 0.1.0
  */
-export class NoProc extends Data.TaggedError("NoProc")<{
+export class NoProc extends Data.Error<{
   /** The pid or registered name that no live process answers to. */
   readonly target: Pid | string
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "NoProc"
+  static {
+    this.prototype.name = "NoProc"
+  }
   /** The human-readable message, naming the target: `no process: <0.5.0>`. */
   override get message(): string {
     return `no process: ${String(this.target)}`
@@ -33,12 +38,17 @@ export class NoProc extends Data.TaggedError("NoProc")<{
  * @category errors
  * @since 0.1.0
  */
-export class AlreadyRegistered extends Data.TaggedError("AlreadyRegistered")<{
+export class AlreadyRegistered extends Data.Error<{
   /** The name that is taken. */
   readonly name: string
   /** The live process that currently owns the name. */
   readonly pid: Pid
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "AlreadyRegistered"
+  static {
+    this.prototype.name = "AlreadyRegistered"
+  }
   /** The human-readable message, naming the taken name and its owner. */
   override get message(): string {
     return `name ${this.name} is already registered to ${String(this.pid)}`
@@ -51,10 +61,15 @@ export class AlreadyRegistered extends Data.TaggedError("AlreadyRegistered")<{
  * @category errors
  * @since 0.1.0
  */
-export class NotRegistered extends Data.TaggedError("NotRegistered")<{
+export class NotRegistered extends Data.Error<{
   /** The name no process is registered under. */
   readonly name: string
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "NotRegistered"
+  static {
+    this.prototype.name = "NotRegistered"
+  }
   /** The human-readable message, naming the name. */
   override get message(): string {
     return `no process is registered as ${this.name}`
@@ -68,12 +83,17 @@ export class NotRegistered extends Data.TaggedError("NotRegistered")<{
  * @category errors
  * @since 0.1.0
  */
-export class BadArgument extends Data.TaggedError("BadArgument")<{
+export class BadArgument extends Data.Error<{
   /** The operation that refused the argument, e.g. `register` or `spawn`. */
   readonly operation: string
   /** Why the argument was refused, in words. */
   readonly reason: string
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "BadArgument"
+  static {
+    this.prototype.name = "BadArgument"
+  }
   /** The human-readable message: `operation: reason`. */
   override get message(): string {
     return `${this.operation}: ${this.reason}`
@@ -88,12 +108,17 @@ export class BadArgument extends Data.TaggedError("BadArgument")<{
  * @category errors
  * @since 0.1.0
  */
-export class CallTimeout extends Data.TaggedError("CallTimeout")<{
+export class CallTimeout extends Data.Error<{
   /** The called target: a pid, a registered name, or a label such as `via(key)`. */
   readonly target: Pid | string
   /** The timeout that expired, in milliseconds. */
   readonly timeoutMillis: number
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "CallTimeout"
+  static {
+    this.prototype.name = "CallTimeout"
+  }
   /** The human-readable message, naming the target and the timeout in milliseconds. */
   override get message(): string {
     return `call to ${String(this.target)} timed out after ${this.timeoutMillis} ms`
@@ -108,12 +133,17 @@ export class CallTimeout extends Data.TaggedError("CallTimeout")<{
  * @category errors
  * @since 0.1.0
  */
-export class CallExit extends Data.TaggedError("CallExit")<{
+export class CallExit extends Data.Error<{
   /** The called target: a pid, a registered name, or a label such as `via(key)`. */
   readonly target: Pid | string
   /** The server's exit reason. */
   readonly reason: ExitReason
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "CallExit"
+  static {
+    this.prototype.name = "CallExit"
+  }
   /** The human-readable message, naming the target and its exit reason (a crash's own message, see `ExitReason.format`). */
   override get message(): string {
     return `${String(this.target)} exited during the call: ${format(this.reason)}`
@@ -126,12 +156,17 @@ export class CallExit extends Data.TaggedError("CallExit")<{
  * @category errors
  * @since 0.1.0
  */
-export class AlreadyStarted extends Data.TaggedError("AlreadyStarted")<{
+export class AlreadyStarted extends Data.Error<{
   /** The name the new server was to be registered under. */
   readonly name: string
   /** The server already running under that name. */
   readonly pid: Pid
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "AlreadyStarted"
+  static {
+    this.prototype.name = "AlreadyStarted"
+  }
   /** The human-readable message, naming the name and the running server. */
   override get message(): string {
     return `${this.name} is already started as ${String(this.pid)}`
@@ -145,10 +180,15 @@ export class AlreadyStarted extends Data.TaggedError("AlreadyStarted")<{
  * @category errors
  * @since 0.1.0
  */
-export class InitFailed extends Data.TaggedError("InitFailed")<{
+export class InitFailed extends Data.Error<{
   /** The `Stop` reason init acknowledged, or the exit reason if the process died before acknowledging. */
   readonly reason: ExitReason
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "InitFailed"
+  static {
+    this.prototype.name = "InitFailed"
+  }
   /** The human-readable message, with the reason (a crash's own message, see `ExitReason.format`). */
   override get message(): string {
     return `init failed: ${format(this.reason)}`
@@ -161,10 +201,15 @@ export class InitFailed extends Data.TaggedError("InitFailed")<{
  * @category errors
  * @since 0.1.0
  */
-export class InitTimeout extends Data.TaggedError("InitTimeout")<{
+export class InitTimeout extends Data.Error<{
   /** The start timeout that expired, in milliseconds. */
   readonly timeoutMillis: number
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "InitTimeout"
+  static {
+    this.prototype.name = "InitTimeout"
+  }
   /** The human-readable message, with the start timeout in milliseconds. */
   override get message(): string {
     return `init did not finish within ${this.timeoutMillis} ms`
@@ -178,7 +223,12 @@ export class InitTimeout extends Data.TaggedError("InitTimeout")<{
  * @category errors
  * @since 0.1.0
  */
-export class InitIgnored extends Data.TaggedError("InitIgnored")<{}> {
+export class InitIgnored extends Data.Error<{}> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "InitIgnored"
+  static {
+    this.prototype.name = "InitIgnored"
+  }
   /** The human-readable message: `init returned ignore`. */
   override get message(): string {
     return "init returned ignore"
@@ -192,12 +242,17 @@ export class InitIgnored extends Data.TaggedError("InitIgnored")<{}> {
  * @category errors
  * @since 0.1.0
  */
-export class UnknownRequest extends Data.TaggedError("UnknownRequest")<{
+export class UnknownRequest extends Data.Error<{
   /** The server that got the request: its pid, registered name, or label. */
   readonly target: Pid | string
   /** The request's tag, which the server has no handler for. */
   readonly tag: string
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "UnknownRequest"
+  static {
+    this.prototype.name = "UnknownRequest"
+  }
   /** The human-readable message, naming the server and the unhandled tag. */
   override get message(): string {
     return `${String(this.target)} has no handler for ${this.tag}`
@@ -217,7 +272,7 @@ export class UnknownRequest extends Data.TaggedError("UnknownRequest")<{
  * @category errors
  * @since 0.1.0
  */
-export class BadReturnValue extends Data.TaggedError("BadReturnValue")<{
+export class BadReturnValue extends Data.Error<{
   /** The name of the module whose callback returned it. */
   readonly module: string
   /** The callback, e.g. `handleCall(Get)`, `handleCast(Reset)`, `handleInfo` or `init`. */
@@ -225,6 +280,11 @@ export class BadReturnValue extends Data.TaggedError("BadReturnValue")<{
   /** What the callback returned. */
   readonly value: unknown
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "BadReturnValue"
+  static {
+    this.prototype.name = "BadReturnValue"
+  }
   /** The human-readable message, naming the module, the callback and the value (shortened). */
   override get message(): string {
     const value = Formatter.format(this.value)

@@ -122,10 +122,33 @@ import type { Reference } from "./Reference.js"
  * The context of a process body: gives `self`, `receive` and the other calls that act as the
  * calling process. Provided by `spawn`; its value is the process's own pid.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Process } from "effect-otp"
+ *
+ * // Needs CurrentProcess: it runs only inside a process (`Process.spawn`, `Process.run`).
+ * const whoAmI: Effect.Effect<string, never, Process.CurrentProcess> = Effect.map(Process.self, String)
+ *
+ * Effect.runPromise(Process.run(whoAmI).pipe(Effect.provide(Node.layer()))).then(console.log)
+ * ```
+ *
  * @category services
  * @since 0.1.0
  */
-export class CurrentProcess extends Context.Service<CurrentProcess, Pid>()(CurrentProcessKey) {}
+export const CurrentProcess: Context.Service<CurrentProcess, Pid> = Context.Service<CurrentProcess, Pid>(CurrentProcessKey)
+
+/**
+ * The identifier of {@link CurrentProcess} in an Effect's requirements: an Effect that needs
+ * `CurrentProcess` runs only inside a process body.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export interface CurrentProcess {
+  /** Brands the service's identifier. */
+  readonly "~effect-otp/CurrentProcess": "~effect-otp/CurrentProcess"
+}
 
 /**
  * A trapped exit signal, delivered as a message to a process that traps exits: OTP's

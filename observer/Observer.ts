@@ -116,12 +116,17 @@ export class Observer extends Context.Service<Observer, Info>()("effect-otp/Obse
  * @category errors
  * @since 0.1.0
  */
-export class StartError extends Data.TaggedError("ObserverStartError")<{
+export class StartError extends Data.Error<{
   /** `dependency`: `@effect/platform-node` could not be loaded; `listen`: the server could not listen. */
   readonly reason: "dependency" | "listen"
   /** The underlying error: the failed import, or the server's `ServeError`. */
   readonly cause: unknown
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "ObserverStartError"
+  static {
+    this.prototype.name = "ObserverStartError"
+  }
   /** The human-readable message: what to install, or why it could not listen. */
   override get message(): string {
     return this.reason === "dependency"

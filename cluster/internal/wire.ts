@@ -29,7 +29,7 @@ import type * as Gen from "../../lib/Gen.js"
  * @category errors
  * @since 0.1.0
  */
-export class MalformedMessage extends Data.TaggedError("MalformedMessage")<{
+export class MalformedMessage extends Data.Error<{
   /** The entity addressed, as `type/id` (e.g. `Counter/42`). */
   readonly target: string
   /** Which message did not decode: the request, or the reply (see above). */
@@ -37,6 +37,11 @@ export class MalformedMessage extends Data.TaggedError("MalformedMessage")<{
   /** What did not decode or match, in words (e.g. the Schema error). */
   readonly detail: string
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "MalformedMessage"
+  static {
+    this.prototype.name = "MalformedMessage"
+  }
   /** The human-readable message, naming the direction, the entity and the detail. */
   override get message(): string {
     return `malformed ${this.direction} of ${this.target}: ${this.detail}`
@@ -53,7 +58,7 @@ export class MalformedMessage extends Data.TaggedError("MalformedMessage")<{
  * @category errors
  * @since 0.1.0
  */
-export class ClusterFailure extends Data.TaggedError("ClusterFailure")<{
+export class ClusterFailure extends Data.Error<{
   /** The entity addressed, as `type/id` (e.g. `Counter/42`). */
   readonly target: string
   /** Which refusal (see above). */
@@ -67,6 +72,11 @@ export class ClusterFailure extends Data.TaggedError("ClusterFailure")<{
   /** More about it, in words (e.g. the underlying error). */
   readonly detail: string
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "ClusterFailure"
+  static {
+    this.prototype.name = "ClusterFailure"
+  }
   /** The human-readable message: `target: reason: detail`. */
   override get message(): string {
     return `${this.target}: ${this.reason}: ${this.detail}`
