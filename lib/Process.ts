@@ -251,11 +251,19 @@ interface ReceiveOptions<A> {
 // ----------------------------------------------------------------------------
 
 
-const runtimeOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): NodeRuntime => {
+/**
+ * The runtime of the fiber's node, or `undefined` when the fiber runs without a node: only an
+ * untyped caller gets there (the typed forms require `Node`); it gets {@link noNode}.
+ */
+const runtimeOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): NodeRuntime | undefined => {
   const node = Context.getOrUndefined(fiber.context, Node)
-  if (node === undefined) throw new Error("effect-otp: no Node in context; provide Node.layer()")
-  return runtimeOf(node)
+  return node === undefined ? undefined : runtimeOf(node)
 }
+
+/** The defect of an operation run without a node (only reachable by an untyped caller). */
+const noNode: Effect.Effect<never> = Effect.die(
+  new BadArgument({ operation: "node", reason: "no Node in context; provide Node.layer()" })
+)
 
 const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessImpl => currentProcessOf(fiber)!
 
@@ -297,6 +305,7 @@ const spawnProcess = (
   monitor: boolean
 ): Effect.Effect<ProcessImpl | readonly [ProcessImpl, ReferenceImpl], AlreadyRegistered | BadArgument> => {
   const runtime = runtimeOfFiber(fiber)
+  if (runtime === undefined) return noNode
   const name = options?.name
   if (name !== undefined) {
     const bad = validName("spawn", name)
@@ -575,7 +584,9 @@ export const send: {
 
 const sendNamed = (name: string, message: unknown): Effect.Effect<void, NoProc, Node> =>
   Effect.withFiber((fiber) => {
-    const target = runtimeOfFiber(fiber).names.get(name)
+    const runtime = runtimeOfFiber(fiber)
+    if (runtime === undefined) return noNode
+    const target = runtime.names.get(name)
     if (target === undefined) return Effect.fail(new NoProc({ target: name }))
     target.deliver(message)
     return Effect.void
@@ -875,6 +886,7 @@ export const register = (
     const bad = validName("register", name)
     if (bad) return Effect.fail(bad)
     const runtime = runtimeOfFiber(fiber)
+    if (runtime === undefined) return noNode
     const target = asLocal(pid)
     if (target === undefined || !target.alive || target.runtime !== runtime) {
       return Effect.fail(new NoProc({ target: pid }))
@@ -900,6 +912,7 @@ export const register = (
 export const unregister = (name: string): Effect.Effect<void, NotRegistered, Node> =>
   Effect.withFiber((fiber) => {
     const runtime = runtimeOfFiber(fiber)
+    if (runtime === undefined) return noNode
     const owner = runtime.names.get(name)
     if (owner === undefined) return Effect.fail(new NotRegistered({ name }))
     runtime.names.delete(name)
@@ -915,7 +928,9 @@ export const unregister = (name: string): Effect.Effect<void, NotRegistered, Nod
  */
 export const whereis = (name: string): Effect.Effect<Option.Option<Pid>, never, Node> =>
   Effect.withFiber((fiber) => {
-    const owner: Pid | undefined = runtimeOfFiber(fiber).names.get(name)
+    const runtime = runtimeOfFiber(fiber)
+    if (runtime === undefined) return noNode
+    const owner: Pid | undefined = runtime.names.get(name)
     return Effect.succeed(Option.fromUndefinedOr(owner))
   })
 
@@ -925,9 +940,11 @@ export const whereis = (name: string): Effect.Effect<Option.Option<Pid>, never, 
  * @category names
  * @since 0.1.0
  */
-export const registered: Effect.Effect<ReadonlyArray<string>, never, Node> = Effect.withFiber((fiber) =>
-  Effect.succeed([...runtimeOfFiber(fiber).names.keys()])
-)
+export const registered: Effect.Effect<ReadonlyArray<string>, never, Node> = Effect.withFiber((fiber) => {
+  const runtime = runtimeOfFiber(fiber)
+  if (runtime === undefined) return noNode
+  return runtime === undefined ? noNode : Effect.succeed([...runtime.names.keys()])
+})
 
 // ----------------------------------------------------------------------------
 // Introspection
@@ -998,9 +1015,11 @@ export const info = (pid: Pid): Effect.Effect<
  * @category introspection
  * @since 0.1.0
  */
-export const processes: Effect.Effect<ReadonlyArray<Pid>, never, Node> = Effect.withFiber((fiber) =>
-  Effect.succeed(runtimeOfFiber(fiber).processes().filter((p) => p.status < Status.Exiting))
-)
+export const processes: Effect.Effect<ReadonlyArray<Pid>, never, Node> = Effect.withFiber((fiber) => {
+  const runtime = runtimeOfFiber(fiber)
+  if (runtime === undefined) return noNode
+  return runtime === undefined ? noNode : Effect.succeed(runtime.processes().filter((p) => p.status < Status.Exiting))
+})
 
 // ----------------------------------------------------------------------------
 // Timers
@@ -1045,6 +1064,7 @@ export const sendAfter = (
       return Effect.fail(new BadArgument({ operation: "sendAfter", reason: "the destination must be a pid or a name" }))
     }
     const runtime = runtimeOfFiber(fiber)
+    if (runtime === undefined) return noNode
     const ref = runtime.makeReference()
     const timer = runtime.timers.add(millis, () => {
       runtime.sendTimers.delete(ref.id)
@@ -1068,6 +1088,7 @@ export const sendAfter = (
 export const cancelTimer = (ref: Reference): Effect.Effect<Option.Option<number>, never, Node> =>
   Effect.withFiber((fiber) => {
     const runtime = runtimeOfFiber(fiber)
+    if (runtime === undefined) return noNode
     const id = (ref as ReferenceImpl | undefined)?.id
     const pending = typeof id === "number" ? runtime.sendTimers.get(id) : undefined
     if (pending === undefined) return Effect.succeed(Option.none())
