@@ -178,6 +178,16 @@ export interface Application<C = unknown, R = never> {
 /**
  * Defines an application.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const api = Application.make({ name: "api", version: "1.2.0", dependencies: ["db"], start: () => Supervisor.startLink([]) })
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -228,6 +238,18 @@ const isApplication = (u: unknown): u is Application<unknown, unknown> =>
 /**
  * The dependencies loop: `path` goes from an application back to itself.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const started = Application.start(web).pipe(
+ *   Effect.catchTag("DependencyCycle", (e) => Effect.log(`cycle: ${e.path.join(" -> ")}`))
+ * )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -245,6 +267,18 @@ export class DependencyCycle extends Data.Error<{ readonly path: ReadonlyArray<s
 
 /**
  * A dependency names no known application.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const started = Application.start(web).pipe(
+ *   Effect.catchTag("UnknownApplication", (e) => Effect.log(`unknown: ${e.name}`))
+ * )
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -269,6 +303,18 @@ export class UnknownApplication extends Data.Error<{
 /**
  * Two different applications with one name.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const loaded = Application.load(db, web).pipe(
+ *   Effect.catchTag("DuplicateApplication", (e) => Effect.log(`two applications named ${e.name}`))
+ * )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -286,6 +332,18 @@ export class DuplicateApplication extends Data.Error<{ readonly name: string }> 
 
 /**
  * An application's configuration could not be read.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const started = Application.start(web).pipe(
+ *   Effect.catchTag("InvalidConfig", (e) => Effect.log(`bad configuration of ${e.application}`))
+ * )
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -310,6 +368,18 @@ export class InvalidConfig extends Data.Error<{
 /**
  * An application's start failed: `reason` is what its master saw.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const started = Application.start(web).pipe(
+ *   Effect.catchTag("StartFailed", (e) => Effect.log(`${e.application} failed to start`))
+ * )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -333,6 +403,16 @@ export class StartFailed extends Data.Error<{
 
 /**
  * {@link stop} of an application that is not running.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const stopped = Application.stop("web").pipe(Effect.catchTag("NotStarted", () => Effect.void))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -415,6 +495,16 @@ const controller: Effect.Effect<Controller, never, Node.Node> = Effect.withFiber
 /**
  * Makes applications known by name, so others can depend on them by name (OTP's
  * `application:load`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const known = Application.load(db) // others may now depend on "db" by name
+ * ```
  *
  * @category lifecycle
  * @since 0.1.0
@@ -682,6 +772,16 @@ const startPlan = (
  * `type` (default `temporary`); returns the names of the applications it started, in start
  * order.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const names = Application.start(web, { type: "permanent" }) // ["db", "web"]
+ * ```
+ *
  * @category lifecycle
  * @since 0.1.0
  */
@@ -725,6 +825,16 @@ const stopByName = (c: Controller, name: string): Effect.Effect<void, NotStarted
  * Stops a running application: `prepStop` runs, its tree stops (children in reverse order),
  * then its `stop` callback runs. Its dependencies keep running.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const stopWeb = Application.stop(web) // db keeps running
+ * ```
+ *
  * @category lifecycle
  * @since 0.1.0
  */
@@ -740,6 +850,16 @@ const stopAllIn = (c: Controller): Effect.Effect<void> =>
  * Stops every running application, in the reverse order of their start, and returns once they
  * are all gone (applications another stop is already stopping included).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const everything = Application.stopAll // in reverse start order
+ * ```
+ *
  * @category lifecycle
  * @since 0.1.0
  */
@@ -749,6 +869,16 @@ export const stopAll: Effect.Effect<void, never, Node.Node> = Effect.flatMap(con
  * The running applications, in start order: each one's name, version, start type, and its
  * application master process, which exits once the application has stopped or its root has
  * exited.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const running = Effect.map(Application.which, (apps) => apps.map((a) => `${a.name} ${a.version}`))
+ * ```
  *
  * @category lifecycle
  * @since 0.1.0
@@ -777,6 +907,16 @@ export const which: Effect.Effect<ReadonlyArray<{
  * transient one abnormally), with which application and why. The other applications are then
  * being stopped; {@link stopAll} waits until they are.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const fatal = Effect.flatMap(Application.awaitFailure, (f) => Effect.log(`${f.application} exited`, f.reason))
+ * ```
+ *
  * @category lifecycle
  * @since 0.1.0
  */
@@ -787,6 +927,16 @@ export const awaitFailure: Effect.Effect<{ readonly application: string; readonl
 
 /**
  * The application failure that is stopping the node, if one happened (without waiting).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * const healthy = Effect.map(Application.failure, (f) => f._tag === "None")
+ * ```
  *
  * @category lifecycle
  * @since 0.1.0
@@ -920,6 +1070,17 @@ const forcedStatus = (signal: NodeJS.Signals): number => (signal === "SIGINT" ? 
  * `until`), stops everything in reverse order, and sets the process exit status (see the
  * module doc). The signals are handled from the call on: a signal during the start stops what
  * was started; a second signal exits at once (status 130 or 143).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const db = Application.make({ name: "db", start: () => Supervisor.startLink([]) })
+ * const web = Application.make({ name: "web", dependencies: [db], start: () => Supervisor.startLink([]) })
+ * // The program's entry: starts web (and db), stops both in order on SIGINT/SIGTERM.
+ * Application.main(web).then((outcome) => process.exit(outcome.status))
+ * ```
  *
  * @category main
  * @since 0.1.0

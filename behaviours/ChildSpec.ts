@@ -94,6 +94,15 @@ export interface Options {
 /**
  * A worker child: restart `permanent`, shutdown 5000 ms unless overridden.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process } from "effect-otp"
+ *
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const cache = ChildSpec.worker("cache", startWorker, { restart: "transient", shutdown: 1000 })
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -114,6 +123,17 @@ export const worker = <R>(
 /**
  * A supervisor child: restart `permanent`, shutdown `infinity` unless overridden.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process } from "effect-otp"
+ *
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * import { Supervisor } from "effect-otp"
+ *
+ * const workers = ChildSpec.supervisor("workers", Effect.map(Supervisor.startLink([]), (s) => s.pid!))
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -130,6 +150,19 @@ export const supervisor = <R>(
 /**
  * A malformed child spec: names the child and the field at fault. A supervisor given one
  * starts nothing.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process } from "effect-otp"
+ *
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * import { Supervisor } from "effect-otp"
+ *
+ * const tree = Supervisor.start([ChildSpec.worker("", startWorker)]).pipe(
+ *   Effect.catchTag("InvalidChildSpec", (e) => Effect.log(`${e.id}: ${e.field} ${e.reason}`))
+ * )
+ * ```
  *
  * @category errors
  * @since 0.1.0

@@ -96,6 +96,18 @@ import { StartChildFailed } from "./Supervisor.js"
 /**
  * `startChild` when the supervisor already has `maxChildren` children.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const add = DynamicSupervisor.startChild(pool, ChildSpec.worker("conn", startWorker)).pipe(
+ *   Effect.catchTag("MaxChildren", (e) => Effect.log(`pool full (${e.max})`))
+ * )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -113,6 +125,17 @@ export class MaxChildren extends Data.Error<{ readonly max: number }> {
 
 /**
  * `terminateChild` of a pid that is not a child.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const drop = (pid: Pid.Pid) =>
+ *   DynamicSupervisor.terminateChild(pool, pid).pipe(Effect.catchTag("NotAChild", () => Effect.void))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -393,6 +416,16 @@ const startOptions = (options: Options<unknown> | undefined): GenServer.StartOpt
 /**
  * Starts a dynamic supervisor, not linked to the caller.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const connections = DynamicSupervisor.start({ name: "connections", maxChildren: 100 })
+ * ```
+ *
  * @category lifecycle
  * @since 0.1.0
  */
@@ -404,6 +437,17 @@ export const start = <X = undefined>(
 /**
  * Starts a dynamic supervisor linked to the calling process.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * // Inside a process, e.g. as an application's root:
+ * const root = DynamicSupervisor.startLink({ name: "jobs" })
+ * ```
+ *
  * @category lifecycle
  * @since 0.1.0
  */
@@ -414,6 +458,16 @@ export const startLink = <X = undefined>(
 
 /**
  * The child spec of a dynamic supervisor, to put it in a supervision tree.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const spec = DynamicSupervisor.childSpec("jobs", { name: "jobs" }) // a child of a Supervisor
+ * ```
  *
  * @category child specs
  * @since 0.1.0
@@ -428,6 +482,16 @@ export const childSpec = <X = undefined>(
  * Starts a child from `spec` (or from `spec(extraArguments)`). Returns its pid, or `undefined`
  * if its start returned `ignore`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const conn = DynamicSupervisor.startChild(pool, ChildSpec.worker("conn", startWorker, { restart: "temporary" }))
+ * ```
+ *
  * @category management
  * @since 0.1.0
  */
@@ -440,6 +504,16 @@ export const startChild = <X>(
 /**
  * Stops the child with this pid (by its shutdown) and forgets it.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const close = (pid: Pid.Pid) => DynamicSupervisor.terminateChild(pool, pid)
+ * ```
+ *
  * @category management
  * @since 0.1.0
  */
@@ -449,6 +523,16 @@ export const terminateChild = (supervisor: DynamicSupervisor<any> | Gen.Target, 
 /**
  * The children, in start order (restarted children at their new place).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const pids = Effect.map(DynamicSupervisor.whichChildren(pool), (children) => children.map((c) => c.pid))
+ * ```
+ *
  * @category management
  * @since 0.1.0
  */
@@ -456,6 +540,18 @@ export const whichChildren = (supervisor: DynamicSupervisor<any> | Gen.Target): 
   GenServer.call(toServer(supervisor), WhichChildren, undefined, { timeout: "infinity" })
 
 /**
+ * Counts of the children: specs, running ones, supervisors and workers.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const busy = Effect.map(DynamicSupervisor.countChildren(pool), (counts) => counts.active)
+ * ```
+ *
  * @category management
  * @since 0.1.0
  */
@@ -476,6 +572,16 @@ export const countChildren = (supervisor: DynamicSupervisor<any> | Gen.Target): 
 
 /**
  * Stops the supervisor and all its children.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, DynamicSupervisor, Pid, Process } from "effect-otp"
+ *
+ * declare const pool: DynamicSupervisor.DynamicSupervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const closeAll = DynamicSupervisor.stop(pool)
+ * ```
  *
  * @category lifecycle
  * @since 0.1.0

@@ -135,6 +135,17 @@ export interface Registry<K, V = unknown, M extends Keys = Keys> {
 /**
  * A registry handle from a name, for code that did not start it.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * // Handles by name, for code that did not start the registries.
+ * const lookups = Registry.lookup(rooms, "lobby")
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -360,6 +371,16 @@ const check = (options: { readonly name: string; readonly keys: Keys }) =>
 /**
  * Starts a registry (not linked to the caller) under its name.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const started = Registry.start<string, string>({ name: "users", keys: "unique" })
+ * ```
+ *
  * @category lifecycle
  * @since 0.1.0
  */
@@ -379,6 +400,17 @@ export const start = <K, V = unknown, M extends Keys = Keys>(
 /**
  * Starts a registry linked to the calling process.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * // Inside a process (a supervisor's child start):
+ * const linked = Registry.startLink<string, string>({ name: "users", keys: "unique" })
+ * ```
+ *
  * @category lifecycle
  * @since 0.1.0
  */
@@ -397,6 +429,18 @@ export const startLink = <K, V = unknown, M extends Keys = Keys>(
 
 /**
  * The child spec of a registry (a worker, id the registry's name unless given).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * import { Supervisor } from "effect-otp"
+ *
+ * const tree = Supervisor.start([Registry.childSpec({ name: "rooms", keys: "duplicate" })])
+ * ```
  *
  * @category child specs
  * @since 0.1.0
@@ -418,6 +462,16 @@ export const childSpec = <M extends Keys>(
  * Registers the calling process under `key` with `value`. In a unique registry a taken key
  * fails with `AlreadyRegistered` carrying the owner's pid (also when the owner is the caller).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const join = Registry.register(rooms, "lobby", { joined: 1 }) // from the joining process
+ * ```
+ *
  * @category writes
  * @since 0.1.0
  */
@@ -434,6 +488,16 @@ export const register = <K, V, M extends Keys>(
 /**
  * Removes the calling process's entries under `key` (nothing if it has none).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const leave = Registry.unregister(rooms, "lobby")
+ * ```
+ *
  * @category writes
  * @since 0.1.0
  */
@@ -446,6 +510,16 @@ export const unregister = <K>(
 /**
  * Updates the value of the calling process's entry under `key` in a unique registry; returns
  * the new and the old value, or `Option.none()` if the caller does not own the key.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const rename = Registry.updateValue(users, "joe", (nick) => nick.toUpperCase())
+ * ```
  *
  * @category writes
  * @since 0.1.0
@@ -467,6 +541,16 @@ export const updateValue = <K, V>(
 /**
  * Stores registry metadata under `key`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const setTopic = Registry.putMeta(rooms, "topic", "general chat")
+ * ```
+ *
  * @category writes
  * @since 0.1.0
  */
@@ -485,6 +569,16 @@ const pairs = <V>(list: ReadonlyArray<Entry> | undefined): ReadonlyArray<readonl
 /**
  * The `[pid, value]` entries under `key` (at most one in a unique registry).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const owner = Effect.map(Registry.lookup(users, "joe"), (entries) => entries[0]?.[0])
+ * ```
+ *
  * @category reads
  * @since 0.1.0
  */
@@ -502,6 +596,16 @@ export const lookup = <K, V>(
  * The entries under `key` whose value satisfies `predicate` (Elixir's `match/3`, with a
  * predicate instead of a match spec).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const early = Registry.match(rooms, "lobby", (value) => value.joined < 10)
+ * ```
+ *
  * @category reads
  * @since 0.1.0
  */
@@ -515,6 +619,16 @@ export const match = <K, V>(
 /**
  * The keys `pid` is registered under (with repeats for repeated duplicate entries).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const roomsOf = (pid: Pid.Pid) => Registry.keys(rooms, pid)
+ * ```
+ *
  * @category reads
  * @since 0.1.0
  */
@@ -524,6 +638,16 @@ export const keys = <K>(registry: Registry<K, any, any>, pid: Pid): Effect.Effec
 /**
  * The number of entries in the registry.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const size = Registry.count(rooms)
+ * ```
+ *
  * @category reads
  * @since 0.1.0
  */
@@ -532,6 +656,16 @@ export const count = (registry: Registry<any, any, any>): Effect.Effect<number, 
 
 /**
  * Registry metadata under `key`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * const topic = Registry.meta(rooms, "topic")
+ * ```
  *
  * @category reads
  * @since 0.1.0
@@ -543,6 +677,19 @@ export const meta = (registry: Registry<any, any, any>, key: unknown): Effect.Ef
  * Runs `f` with the entries under `key` at this moment (nothing runs if there are none). With
  * duplicate keys this is a local pub/sub: send to each entry's pid, and each subscriber gets
  * each message once, in publish order.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * import { Process } from "effect-otp"
+ *
+ * const publish = (text: string) =>
+ *   Registry.dispatch(rooms, "lobby", (entries) => Effect.forEach(entries, ([pid]) => Process.send(pid, text)))
+ * ```
  *
  * @category reads
  * @since 0.1.0
@@ -565,6 +712,19 @@ export const dispatch = <K, V, A, E, R>(
  * A name for `Gen`/`GenServer` start, call and cast through a unique registry: the started
  * process registers itself under `key` (value `undefined`); starting a second one with the same
  * key fails with `AlreadyStarted`; the entry goes when the process exits.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * const rooms = Registry.ref<string, { readonly joined: number }, "duplicate">("rooms", "duplicate")
+ * const users = Registry.ref<string, string, "unique">("users", "unique")
+ * import { GenServer } from "effect-otp"
+ *
+ * declare const Session: GenServer.Any
+ * const session = GenServer.ref(Session, Registry.via(users, "joe"))
+ * ```
  *
  * @category naming
  * @since 0.1.0

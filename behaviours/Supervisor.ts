@@ -153,6 +153,18 @@ import {
 /**
  * `startChild` with the id of a child that is not running (its spec is kept).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const again = Supervisor.startChild(sup, ChildSpec.worker("cache", startWorker)).pipe(
+ *   Effect.catchTag("AlreadyPresent", (e) => Supervisor.restartChild(sup, e.id))
+ * )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -170,6 +182,16 @@ export class AlreadyPresent extends Data.Error<{ readonly id: string }> {
 
 /**
  * No child with this id.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const stopIfThere = Supervisor.terminateChild(sup, "cache").pipe(Effect.catchTag("NotFound", () => Effect.void))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -224,6 +246,18 @@ export class NotStopped extends Data.Error<{
 /**
  * A child's start failed (`startChild`, `restartChild`); `reason` is what its start failed with.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const add = Supervisor.startChild(sup, ChildSpec.worker("cache", startWorker)).pipe(
+ *   Effect.catchTag("StartChildFailed", (e) => Effect.log(`child ${e.id} failed to start`, e.reason))
+ * )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -247,6 +281,15 @@ export class StartChildFailed extends Data.Error<{
 /**
  * The value of the `shutdown` reason a supervisor's start fails with when a child fails to
  * start: OTP's `{shutdown, {failed_to_start_child, Id, Reason}}`.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason, Supervisor } from "effect-otp"
+ *
+ * // What a supervisor whose start failed exits with: shutdown carrying the child and the reason.
+ * const failedChild = (reason: ExitReason.ExitReason) =>
+ *   reason._tag === "Shutdown" && reason.reason instanceof Supervisor.FailedToStartChild ? reason.reason.id : undefined
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -820,6 +863,20 @@ const startOptions = (options: Options | undefined): GenServer.StartOptions =>
  * `InvalidChildSpec` or `BadArgument` (bad flags) before anything starts, or with `InitFailed`
  * when a child fails to start (see the module doc).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const tree = Supervisor.start([ChildSpec.worker("a", startWorker), ChildSpec.worker("b", startWorker)], {
+ *   strategy: "oneForAll",
+ *   intensity: 3,
+ *   period: "10 seconds"
+ * })
+ * ```
+ *
  * @category lifecycle
  * @since 0.1.0
  */
@@ -831,6 +888,17 @@ export const start = <R = never>(
 
 /**
  * Starts a supervisor linked to the calling process (how a parent supervisor starts it).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * // Inside a process (an application's start, a parent supervisor's child spec):
+ * const root = Supervisor.startLink([ChildSpec.worker("a", startWorker)], { name: "root" })
+ * ```
  *
  * @category lifecycle
  * @since 0.1.0
@@ -844,6 +912,17 @@ export const startLink = <R = never>(
 /**
  * The child spec of a supervisor, to nest it in another: type `supervisor`, shutdown
  * `infinity` unless overridden.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const subtree = Supervisor.childSpec("workers", [ChildSpec.worker("a", startWorker)], { strategy: "restForOne" })
+ * const top = Supervisor.start([subtree])
+ * ```
  *
  * @category child specs
  * @since 0.1.0
@@ -862,6 +941,16 @@ export const childSpec = <R = never>(
 /**
  * Adds a child and starts it. Returns its pid, or `undefined` if its start returned `ignore`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const added = Supervisor.startChild(sup, ChildSpec.worker("late", startWorker)) // its pid
+ * ```
+ *
  * @category management
  * @since 0.1.0
  */
@@ -876,6 +965,16 @@ export const startChild = (
 /**
  * Stops a child (by its shutdown), keeping its spec (a temporary child's is removed).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const pause = Supervisor.terminateChild(sup, "cache") // stopped; its spec is kept
+ * ```
+ *
  * @category management
  * @since 0.1.0
  */
@@ -884,6 +983,16 @@ export const terminateChild = (supervisor: Supervisor | Gen.Target, id: string):
 
 /**
  * Starts again a child that is not running.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const resume = Supervisor.restartChild(sup, "cache") // after terminateChild
+ * ```
  *
  * @category management
  * @since 0.1.0
@@ -897,6 +1006,16 @@ export const restartChild = (
 /**
  * Removes the spec of a child that is not running.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const forget = Effect.andThen(Supervisor.terminateChild(sup, "cache"), Supervisor.deleteChild(sup, "cache"))
+ * ```
+ *
  * @category management
  * @since 0.1.0
  */
@@ -906,6 +1025,16 @@ export const deleteChild = (supervisor: Supervisor | Gen.Target, id: string): Ef
 /**
  * The children, in start order.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const ids = Effect.map(Supervisor.whichChildren(sup), (children) => children.map((c) => c.id))
+ * ```
+ *
  * @category management
  * @since 0.1.0
  */
@@ -914,6 +1043,16 @@ export const whichChildren = (supervisor: Supervisor | Gen.Target): Effect.Effec
 
 /**
  * Counts of specs, running children, supervisors and workers.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const active = Effect.map(Supervisor.countChildren(sup), (counts) => counts.active)
+ * ```
  *
  * @category management
  * @since 0.1.0
@@ -936,6 +1075,16 @@ export const countChildren = (supervisor: Supervisor | Gen.Target): Effect.Effec
 /**
  * A child's spec.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const restartType = Effect.map(Supervisor.getChildspec(sup, "cache"), (spec) => spec.restart)
+ * ```
+ *
  * @category management
  * @since 0.1.0
  */
@@ -944,6 +1093,16 @@ export const getChildspec = (supervisor: Supervisor | Gen.Target, id: string): E
 
 /**
  * Stops a supervisor: its children are stopped in reverse order first.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChildSpec, Pid, Process, Supervisor } from "effect-otp"
+ *
+ * declare const sup: Supervisor.Supervisor
+ * declare const startWorker: Effect.Effect<Pid.Pid, never, Process.CurrentProcess>
+ * const shutdownTree = Supervisor.stop(sup) // children stop in reverse start order
+ * ```
  *
  * @category lifecycle
  * @since 0.1.0

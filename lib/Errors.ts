@@ -13,6 +13,15 @@ import type { Pid } from "./Pid.js"
  * The target process does not exist (it never did, or it has exited), or no process is
  * registered under the name. What to do: treat the target as gone; monitor it to learn why.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const call = Effect.fail(new Errors.NoProc({ target: "logger" }))
+ * const handled = call.pipe(Effect.catchTag("NoProc", (e) => Effect.log(`not running: ${String(e.target)}`)))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -34,6 +43,15 @@ export class NoProc extends Data.Error<{
 /**
  * The name is already registered to another live process (OTP's `badarg` from `register/2`,
  * and `{already_started, Pid}` for servers). `pid` is the current owner.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(register: Effect.Effect<A, Errors.AlreadyRegistered, R>) =>
+ *   register.pipe(Effect.catchTag("AlreadyRegistered", (e) => Effect.log(`${e.name} is taken by ${e.pid}`)))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -58,6 +76,15 @@ export class AlreadyRegistered extends Data.Error<{
 /**
  * No process is registered under the name (OTP's `badarg` from `unregister/1`).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(effect: Effect.Effect<A, Errors.NotRegistered, R>) =>
+ *   effect.pipe(Effect.catchTag("NotRegistered", (e) => Effect.log(`no process named ${e.name}`)))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -79,6 +106,15 @@ export class NotRegistered extends Data.Error<{
 /**
  * An argument the operation cannot accept, with the reason (OTP's `badarg`): e.g. registering
  * a process that already has a name, or an empty name.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(effect: Effect.Effect<A, Errors.BadArgument, R>) =>
+ *   effect.pipe(Effect.catchTag("BadArgument", (e) => Effect.log(`${e.operation}: ${e.reason}`)))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -105,6 +141,15 @@ export class BadArgument extends Data.Error<{
  * this typed error instead, and a reply that arrives later is dropped, never reaching a
  * mailbox). What to do: retry, or treat the server as overloaded.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(call: Effect.Effect<A, Errors.CallTimeout, R>) =>
+ *   call.pipe(Effect.catchTag("CallTimeout", () => Effect.log("the server is busy; try later")))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -130,6 +175,15 @@ export class CallTimeout extends Data.Error<{
  * the cause). What to do: the request may or may not have been handled; a supervisor restarts
  * the server, so retrying usually reaches a fresh one.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(call: Effect.Effect<A, Errors.CallExit, R>) =>
+ *   call.pipe(Effect.catchTag("CallExit", (e) => Effect.log(`the server exited: ${e.reason._tag}`)))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -152,6 +206,15 @@ export class CallExit extends Data.Error<{
 
 /**
  * A server is already running under that name; `pid` is it (OTP's `{already_started, Pid}`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(start: Effect.Effect<A, Errors.AlreadyStarted, R>) =>
+ *   start.pipe(Effect.catchTag("AlreadyStarted", (e) => Effect.succeed(e.pid)))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -177,6 +240,15 @@ export class AlreadyStarted extends Data.Error<{
  * The process's init stopped with `reason` (or exited before acknowledging its start): OTP's
  * `{error, Reason}` from `start_link`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(start: Effect.Effect<A, Errors.InitFailed, R>) =>
+ *   start.pipe(Effect.catchTag("InitFailed", (e) => Effect.log("init failed", e.reason)))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -197,6 +269,15 @@ export class InitFailed extends Data.Error<{
 
 /**
  * The process's init did not finish within the start timeout; the process was killed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(start: Effect.Effect<A, Errors.InitTimeout, R>) =>
+ *   start.pipe(Effect.catchTag("InitTimeout", () => Effect.log("init took too long")))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -220,6 +301,15 @@ export class InitTimeout extends Data.Error<{
  * The process's init returned `ignore`: no process runs, and it is not an error to a supervisor,
  * which keeps the child as not running (OTP's `ignore` from `start_link`).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(start: Effect.Effect<A, Errors.InitIgnored, R>) =>
+ *   start.pipe(Effect.catchTag("InitIgnored", () => Effect.log("the server chose not to start")))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -238,6 +328,15 @@ export class InitIgnored extends Data.Error<{}> {
 /**
  * The server has no handler for the request's tag: it was built for another protocol, or came
  * from a client of an older version. The server keeps running; the caller gets this error.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(call: Effect.Effect<A, Errors.UnknownRequest, R>) =>
+ *   call.pipe(Effect.catchTag("UnknownRequest", () => Effect.log("the server does not handle this request")))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -268,6 +367,15 @@ export class UnknownRequest extends Data.Error<{
  * callback); from `init`, the start fails with `InitFailed` carrying it and no process is left.
  * What to do: fix the callback; results are built by `GenServer.ok`, `reply`, `noreply`,
  * `replyFailure` and `stopWith`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(call: Effect.Effect<A, Errors.BadReturnValue, R>) =>
+ *   call.pipe(Effect.catchTag("BadReturnValue", (e) => Effect.log("a callback returned", e.value)))
+ * ```
  *
  * @category errors
  * @since 0.1.0

@@ -58,6 +58,14 @@ export interface Node {
 /**
  * The service key of the current node.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node } from "effect-otp"
+ *
+ * const nodeName: Effect.Effect<string, never, Node.Node> = Node.Node.useSync((node) => node.name)
+ * ```
+ *
  * @category services
  * @since 0.1.0
  */

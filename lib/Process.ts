@@ -195,12 +195,41 @@ export interface DownMessage {
 }
 
 /**
+ * Whether `u` is an {@link ExitMessage}: the trapped exit of a linked process.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * // A process that traps exits gets its links' exits as messages.
+ * const watcher = Effect.gen(function*() {
+ *   yield* Process.trapExit(true)
+ *   const message = yield* Process.receive({ match: Process.isExitMessage })
+ *   console.log(`${message.from} exited`, message.reason._tag)
+ * })
+ * ```
+ *
  * @category guards
  * @since 0.1.0
  */
 export const isExitMessage = (u: unknown): u is ExitMessage => u instanceof ExitMessageImpl
 
 /**
+ * Whether `u` is a {@link DownMessage}: what a monitor delivers once.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Process } from "effect-otp"
+ *
+ * const awaitDown = (pid: Pid.Pid) => Effect.gen(function*() {
+ *   yield* Process.monitor(pid)
+ *   const down = yield* Process.receive({ match: Process.isDownMessage })
+ *   return down.reason
+ * })
+ * ```
+ *
  * @category guards
  * @since 0.1.0
  */
@@ -511,6 +540,18 @@ export const run = <A, E, R>(
 /**
  * The pid of the calling process.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const echo = Effect.gen(function*() {
+ *   const me = yield* Process.self
+ *   yield* Process.send(me, "to myself")
+ *   return yield* Process.receive()
+ * })
+ * ```
+ *
  * @category process
  * @since 0.1.0
  */
@@ -684,6 +725,15 @@ export const receive: {
  * If `pid` is already dead, a caller that traps exits gets an `Exit` message with `noproc`; a
  * caller that does not fails with `NoProc` (Erlang raises `noproc`).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Process } from "effect-otp"
+ *
+ * // From now on, if `worker` crashes the caller exits too (unless it traps exits).
+ * const bind = (worker: Pid.Pid) => Process.link(worker)
+ * ```
+ *
  * @category links
  * @since 0.1.0
  */
@@ -706,6 +756,14 @@ export const link = (pid: Pid): Effect.Effect<void, NoProc, CurrentProcess> =>
 /**
  * Removes the link between the calling process and `pid`, if any. After it returns, no exit
  * signal from that link reaches the caller.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Process } from "effect-otp"
+ *
+ * const release = (worker: Pid.Pid) => Process.unlink(worker)
+ * ```
  *
  * @category links
  * @since 0.1.0
@@ -756,6 +814,17 @@ export const monitor = (pid: Pid): Effect.Effect<Reference, never, CurrentProces
  * Turns off the monitor `ref`. Returns `true` if it was active. With `flush: true`, a `Down`
  * message of this monitor already in the mailbox is removed too, so none is ever seen after
  * this returns (OTP's `demonitor(Ref, [flush])`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Process } from "effect-otp"
+ *
+ * const watchBriefly = (pid: Pid.Pid) => Effect.gen(function*() {
+ *   const ref = yield* Process.monitor(pid)
+ *   yield* Process.demonitor(ref, { flush: true }) // no Down message will come
+ * })
+ * ```
  *
  * @category monitors
  * @since 0.1.0
@@ -840,6 +909,17 @@ export const exitWith = (reason: ExitReason.ExitReason): Effect.Effect<never, ne
  * Sets whether the calling process traps exits, and returns the previous setting. A process
  * that traps exits receives exit signals (but `kill`) as {@link ExitMessage}s instead of dying.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const guardian = Effect.gen(function*() {
+ *   const before = yield* Process.trapExit(true) // linked exits now arrive as messages
+ *   return before
+ * })
+ * ```
+ *
  * @category exit signals
  * @since 0.1.0
  */
@@ -906,6 +986,14 @@ export const register = (
 /**
  * Removes the name. Fails with `NotRegistered` if no process has it.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const retire = Process.unregister("logger")
+ * ```
+ *
  * @category names
  * @since 0.1.0
  */
@@ -923,6 +1011,15 @@ export const unregister = (name: string): Effect.Effect<void, NotRegistered, Nod
 /**
  * The pid registered under `name`, if any.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Option } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const loggerAlive = Effect.map(Process.whereis("logger"), Option.isSome)
+ * ```
+ *
  * @category names
  * @since 0.1.0
  */
@@ -936,6 +1033,14 @@ export const whereis = (name: string): Effect.Effect<Option.Option<Pid>, never, 
 
 /**
  * All registered names on the node.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const names = Effect.flatMap(Process.registered, (all) => Effect.log(all.join(", ")))
+ * ```
  *
  * @category names
  * @since 0.1.0
@@ -953,6 +1058,14 @@ export const registered: Effect.Effect<ReadonlyArray<string>, never, Node> = Eff
 /**
  * Whether the process is alive (not exiting or dead).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Process } from "effect-otp"
+ *
+ * const check = (pid: Pid.Pid) => Effect.map(Process.isAlive(pid), (alive) => alive ? "up" : "down")
+ * ```
+ *
  * @category introspection
  * @since 0.1.0
  */
@@ -968,6 +1081,16 @@ export const isAlive = (pid: Pid): Effect.Effect<boolean> =>
  * `receive`; also after a receive was abandoned by interruption), or `suspended` (by `Sys`).
  * `info` answers `Option.none()` for a process an exit signal is ending, as Erlang's
  * `process_info` answers `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Option } from "effect"
+ * import { Pid, Process } from "effect-otp"
+ *
+ * const queueLength = (pid: Pid.Pid) =>
+ *   Effect.map(Process.info(pid), Option.map((info) => info.messageQueueLength))
+ * ```
  *
  * @category introspection
  * @since 0.1.0
@@ -1011,6 +1134,14 @@ export const info = (pid: Pid): Effect.Effect<
 
 /**
  * The pids of all live processes on the node, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const census = Effect.map(Process.processes, (pids) => pids.length)
+ * ```
  *
  * @category introspection
  * @since 0.1.0
@@ -1081,6 +1212,17 @@ export const sendAfter = (
  * exited (Erlang returns `false`; it cancels such a timer when the process exits). Anything
  * that is not a pending timer's reference also gives `Option.none()` (Erlang raises `badarg`
  * for a non-reference).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const snooze = Effect.gen(function*() {
+ *   const timer = yield* Process.sendAfter(yield* Process.self, "wake up", "1 minute")
+ *   return yield* Process.cancelTimer(timer) // Option.some(ms left), or none if it fired
+ * })
+ * ```
  *
  * @category timers
  * @since 0.1.0
