@@ -102,16 +102,46 @@ export interface Info {
 }
 
 /**
- * The running observer, provided by {@link layer}.
+ * The running observer, provided by {@link layer}: its address and token.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Observer } from "effect-otp/observer"
+ *
+ * const printUrl = Observer.Observer.use((info) => Effect.log(`observer at ${info.url}`))
+ * ```
  *
  * @category services
  * @since 0.1.0
  */
-export class Observer extends Context.Service<Observer, Info>()("effect-otp/Observer") {}
+export const Observer: Context.Service<Observer, Info> = Context.Service<Observer, Info>("effect-otp/Observer")
+
+/**
+ * The identifier of the {@link Observer} service in an Effect's requirements.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export interface Observer {
+  /** Brands the service's identifier. */
+  readonly "~effect-otp/Observer": "~effect-otp/Observer"
+}
 
 /**
  * The observer could not start: `@effect/platform-node` is not installed, or the server could
  * not listen (the port is taken).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Observer } from "effect-otp/observer"
+ *
+ * // Run without the observer when it cannot start.
+ * const optional = Observer.layer({ port: 0 }).pipe(
+ *   Layer.catchTag("ObserverStartError", (e) => Layer.effectDiscard(Effect.logWarning(e.message)))
+ * )
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -138,138 +168,6 @@ export class StartError extends Data.Error<{
 /** The cause a `ServeError` carries (the listen error of Node's server). */
 const causeOf = (error: unknown): unknown =>
   typeof error === "object" && error !== null && "cause" in error ? error.cause : undefined
-
-/**
- * One supervisor report as the observer keeps it.
- *
- * @category models
- * @since 0.1.0
- */
-export interface CrashReport {
-  /** When it was logged, as an ISO 8601 date. */
-  readonly time: string
-  /** The name of the supervisor's node. */
-  readonly node: string
-  /** The supervisor's pid, printed (`<0.12.0>`). */
-  readonly supervisor: string
-  /** The id of the child. */
-  readonly child: string
-  /** The child's pid, printed (empty when the report names none). */
-  readonly pid: string
-  /** The child's exit reason, formatted. */
-  readonly reason: string
-  /** What the supervisor did: `restart`, `none` (not restarted), or `shutdown` (it reached its restart intensity). */
-  readonly action: string
-}
-
-/**
- * One line of a traced process (`Sys.trace`).
- *
- * @category models
- * @since 0.1.0
- */
-export interface TraceLine {
-  /** When it was logged, as an ISO 8601 date. */
-  readonly time: string
-  /** The name of the process's node. */
-  readonly node: string
-  /** The traced process's pid, printed. */
-  readonly pid: string
-  /** The logged text, e.g. a message it got or a reply it sent. */
-  readonly message: string
-}
-
-/**
- * A node of a supervision tree in a {@link Snapshot}: a supervisor with its children, or a
- * worker. `pid` is `"restarting"` for a child waiting for its restart.
- *
- * @category models
- * @since 0.1.0
- */
-export interface TreeNode {
-  /** The process's pid, printed; for a child not running, `restarting` or `undefined`. */
-  readonly pid: string
-  /** The child's id in its supervisor (`root` for an application's root); absent for a tree's top outside any application. */
-  readonly id?: string | undefined
-  /** The process's registered name, if any. */
-  readonly name?: string | undefined
-  /** Whether it is a supervisor (with `children`) or a worker. */
-  readonly kind: "supervisor" | "worker"
-  /** The process's status (as in {@link ProcessRow}), or `restarting` / `not running` for a child without a process. */
-  readonly status?: string | undefined
-  /** A supervisor's children, in start order (the first 100). */
-  readonly children?: ReadonlyArray<TreeNode> | undefined
-  /** Children not listed (a dynamic supervisor's past the first 100). */
-  readonly more?: number | undefined
-  /** Why a supervisor's children are not listed, e.g. `children unknown: busy` when it did not answer within 1 second. */
-  readonly error?: string | undefined
-}
-
-/**
- * One process in a {@link Snapshot}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface ProcessRow {
-  /** The process's pid, printed. */
-  readonly pid: string
-  /** Its registered name, if any. */
-  readonly name?: string | undefined
-  /** `running`, `waiting`, `runnable` or `suspended`, as `Process.info` reports it. */
-  readonly status: string
-  /** How many messages wait in its mailbox. */
-  readonly mailbox: number
-  /** Messages delivered to it so far (the page derives its message rate). */
-  readonly delivered: number
-  /** The pids it is linked to, printed. */
-  readonly links: ReadonlyArray<string>
-  /** The pids it monitors, printed. */
-  readonly monitors: ReadonlyArray<string>
-  /** The pids monitoring it, printed. */
-  readonly monitoredBy: ReadonlyArray<string>
-  /** Whether it traps exits. */
-  readonly trapExit: boolean
-  /** The name of the module it runs (GenServers and supervisors); absent for a plain process. */
-  readonly module?: string | undefined
-  /** The version of that module. */
-  readonly version?: string | undefined
-  /** Traced through the observer. */
-  readonly trace: boolean
-}
-
-/**
- * What `GET /api/snapshot` answers.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Snapshot {
-  /** The name of the node described. */
-  readonly node: string
-  /** The names of every live node of the program. */
-  readonly nodes: ReadonlyArray<string>
-  /** Milliseconds of the `Clock` when the snapshot was taken, for rates. */
-  readonly time: number
-  /** The running applications, in start order, each with its root's supervision tree (`undefined` when the root is gone). */
-  readonly applications: ReadonlyArray<{
-    readonly name: string
-    readonly version: string
-    readonly type: string
-    readonly master: string
-    readonly tree: TreeNode | undefined
-  }>
-  /** Trees of supervisors outside any application. */
-  readonly trees: ReadonlyArray<TreeNode>
-  /** The live processes, oldest first: the first 2000. */
-  readonly processes: ReadonlyArray<ProcessRow>
-  /** How many live processes are not listed in `processes`. */
-  readonly moreProcesses: number
-  /** The node's recent crash reports, oldest first (at most `keep` for the whole program). */
-  readonly crashes: ReadonlyArray<CrashReport>
-  /** The node's recent trace lines, oldest first (at most `keep` for the whole program). */
-  readonly traces: ReadonlyArray<TraceLine>
-}
 
 // ----------------------------------------------------------------------------
 // The layer

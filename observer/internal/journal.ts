@@ -10,7 +10,7 @@ import * as ExitReason from "../../lib/ExitReason.js"
 import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
-import type { CrashReport, TraceLine } from "../Observer.js"
+import type { CrashReport, TraceLine } from "./model.js"
 
 /** The recent crash reports and trace lines (at most `keep` of each), and the traced processes. */
 export class Journal {

@@ -17,7 +17,7 @@ import { deliveredTo, liveNodes } from "../../lib/internal/direct.js"
 import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
-import type { ProcessRow, Snapshot, TreeNode } from "../Observer.js"
+import type { ProcessRow, Snapshot, TreeNode } from "./model.js"
 import type { Journal } from "./journal.js"
 
 const supervisorModules = new Set(["Supervisor", "DynamicSupervisor"])
