@@ -193,18 +193,17 @@ export {
   type Entity,
   type EntityOptions,
   MalformedMessage,
-  type RemoteError,
-  type SavePolicy
+  type RemoteError
 } from "./internal/wire.js"
 
 export { entity } from "./internal/entity.js"
 
-export { layerStateMemory, layerStateSql, StateStorage, type StoredState } from "./internal/storage.js"
+export { layerStateMemory, layerStateSql, StateStorage } from "./internal/storage.js"
 
-export { layer, type LayerOptions } from "./internal/host.js"
+export { layer } from "./internal/host.js"
 
 export { client, entityId, isRef, ref } from "./internal/client.js"
 
-export { monitor, type MonitorOptions } from "./internal/monitor.js"
+export { monitor } from "./internal/monitor.js"
 
 export { layerEmbedded } from "./internal/embedded.js"

@@ -45,18 +45,6 @@ import {
   type StateOf
 } from "./wire.js"
 
-/**
- * Options of {@link layer}: Effect's entity options.
- *
- * @category hosting
- * @since 0.1.0
- */
-export interface LayerOptions {
-  /** Passivate an entity after this long without messages (default: the cluster's `entityMaxIdleTime`, 1 minute). */
-  readonly maxIdleTime?: Duration.Input | undefined
-  /** Requests an entity may have in flight (default: the cluster's `entityMailboxCapacity`). */
-  readonly mailboxCapacity?: number | "unbounded" | undefined
-}
 
 /**
  * Serves the entity type on this runner: registers it with `Sharding`, so this runner hosts
@@ -68,7 +56,12 @@ export interface LayerOptions {
  */
 export const layer = <M extends GenServer.Any, R>(
   entity: Entity<M, R>,
-  options?: LayerOptions
+  options?: {
+    /** Passivate an entity after this long without messages (default: the cluster's `entityMaxIdleTime`, 1 minute). */
+    readonly maxIdleTime?: Duration.Input | undefined
+    /** Requests an entity may have in flight (default: the cluster's `entityMailboxCapacity`). */
+    readonly mailboxCapacity?: number | "unbounded" | undefined
+  }
 ): Layer.Layer<never, never, Sharding.Sharding | Node | R | Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
   Layer.unwrap(Effect.gen(function*() {
     const storage = yield* storageOf(entity)
@@ -117,7 +110,7 @@ const awaitDeletion = (deletions: Deletions, id: string): Effect.Effect<void> =>
  * the entity is durable; a caller that got past the types without one gets a defect that says
  * what is missing, as the layer is built.
  */
-const storageOf = (entity: Entity<GenServer.Any, unknown>): Effect.Effect<StateStorage["Service"] | undefined> =>
+const storageOf = (entity: Entity<GenServer.Any, unknown>): Effect.Effect<StateStorage.Shape | undefined> =>
   entity.options.durable === undefined
     ? Effect.succeed(undefined)
     : Effect.flatMap(Effect.serviceOption(StateStorage), (storage) =>
@@ -164,7 +157,7 @@ class Activation<M extends GenServer.Any> {
     readonly entity: Entity<M, unknown>,
     readonly id: string,
     readonly runner: RunnerAddress.RunnerAddress,
-    readonly storage: StateStorage["Service"] | undefined,
+    readonly storage: StateStorage.Shape | undefined,
     readonly scope: Scope.Scope,
     readonly deletions: Deletions
   ) {

@@ -23,20 +23,6 @@ import type { Reference } from "../../lib/Reference.js"
 import { ClusterTarget } from "./client.js"
 import { EntityFailure, reasonFromWire } from "./wire.js"
 
-/**
- * Options of {@link monitor}.
- *
- * @category monitors
- * @since 0.1.0
- */
-export interface MonitorOptions {
-  /** How often the entity's runner is pinged (default 1 s). */
-  readonly pingInterval?: Duration.Input | undefined
-  /** Consecutive failed pings after which the runner counts as unreachable (default 3). */
-  readonly pingFailures?: number | undefined
-  /** How long one ping may take (default 2 s). */
-  readonly pingTimeout?: Duration.Input | undefined
-}
 
 /**
  * Monitors a server from the calling process: it gets one `Down` message (with the returned
@@ -58,7 +44,14 @@ export interface MonitorOptions {
  */
 export const monitor = (
   server: GenServer.Server<unknown, unknown>,
-  options?: MonitorOptions
+  options?: {
+    /** How often the entity's runner is pinged (default 1 s). */
+    readonly pingInterval?: Duration.Input | undefined
+    /** Consecutive failed pings after which the runner counts as unreachable (default 3). */
+    readonly pingFailures?: number | undefined
+    /** How long one ping may take (default 2 s). */
+    readonly pingTimeout?: Duration.Input | undefined
+  }
 ): Effect.Effect<Reference, never, Process.CurrentProcess | Node> => {
   const target = server.target
   if (!(target instanceof ClusterTarget)) {
@@ -77,7 +70,7 @@ export const monitor = (
   })
 }
 
-/** {@link MonitorOptions} checked, in milliseconds. */
+/** The options of {@link monitor} checked, in milliseconds. */
 interface PingOptions {
   readonly intervalMillis: number
   readonly timeoutMillis: number
@@ -85,7 +78,7 @@ interface PingOptions {
 }
 
 /** Checks a monitor's options as every duration a user gives is checked: `BadArgument` if one is bad. */
-const pingOptions = (options: MonitorOptions | undefined): PingOptions | BadArgument => {
+const pingOptions = (options: Parameters<typeof monitor>[1]): PingOptions | BadArgument => {
   const intervalMillis = durationMillis("Cluster.monitor pingInterval", options?.pingInterval ?? "1 second", false)
   if (typeof intervalMillis !== "number") return intervalMillis
   const timeoutMillis = durationMillis("Cluster.monitor pingTimeout", options?.pingTimeout ?? "2 seconds", false)

@@ -9,18 +9,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as SqlClient from "effect/sql/SqlClient"
 
-/**
- * A saved state: its JSON text and its version (1 for the first save, +1 each save).
- *
- * @category durable state
- * @since 0.1.0
- */
-export interface StoredState {
-  /** The state, encoded as JSON text by the entity's durable schema. */
-  readonly state: string
-  /** The version of this save: 1 for the first, +1 for each save after. */
-  readonly version: number
-}
 
 /**
  * Where durable entity state lives. Every write is a compare-and-set on the version the
@@ -29,9 +17,39 @@ export interface StoredState {
  * @category durable state
  * @since 0.1.0
  */
-export class StateStorage extends Context.Service<StateStorage, {
+export const StateStorage: Context.Service<StateStorage, StateStorage.Shape> = Context.Service<StateStorage, StateStorage.Shape>(
+  "effect-otp/Cluster/StateStorage"
+)
+
+/**
+ * The identifier of the {@link StateStorage} service, and (`StateStorage.Shape`) what a
+ * storage provides.
+ *
+ * @category durable state
+ * @since 0.1.0
+ */
+export interface StateStorage {
+  /** Brands the service's identifier. */
+  readonly "~effect-otp/Cluster/StateStorage": "~effect-otp/Cluster/StateStorage"
+}
+
+/**
+ * @category durable state
+ * @since 0.1.0
+ */
+export declare namespace StateStorage {
+  /** What a storage provides: load, compare-and-set save, and remove, each by entity type and id. */
+  export interface Shape {
   /** The stored state of the entity `entityId` of type `entityType`, if any. */
-  readonly load: (entityType: string, entityId: string) => Effect.Effect<Option.Option<StoredState>, ClusterError.PersistenceError>
+  readonly load: (entityType: string, entityId: string) => Effect.Effect<
+    Option.Option<{
+      /** The state, encoded as JSON text by the entity's durable schema. */
+      readonly state: string
+      /** The version of this save: 1 for the first, +1 for each save after. */
+      readonly version: number
+    }>,
+    ClusterError.PersistenceError
+  >
   /** Saves `state` as version `expected + 1` if the stored version is `expected`; `false` if it is not. */
   readonly save: (
     entityType: string,
@@ -41,7 +59,8 @@ export class StateStorage extends Context.Service<StateStorage, {
   ) => Effect.Effect<boolean, ClusterError.PersistenceError>
   /** Deletes the state if its version is `expected`. */
   readonly remove: (entityType: string, entityId: string, expected: number) => Effect.Effect<void, ClusterError.PersistenceError>
-}>()("effect-otp/Cluster/StateStorage") {}
+}
+}
 
 /**
  * Durable state in this process's memory: survives passivation and moves between entity
@@ -51,7 +70,7 @@ export class StateStorage extends Context.Service<StateStorage, {
  * @since 0.1.0
  */
 export const layerStateMemory: Layer.Layer<StateStorage> = Layer.sync(StateStorage)(() => {
-  const table = new Map<string, StoredState>()
+  const table = new Map<string, { readonly state: string; readonly version: number }>()
   const key = (type: string, id: string) => `${type}\u0000${id}`
   return StateStorage.of({
     load: (type, id) => Effect.sync(() => Option.fromUndefinedOr(table.get(key(type, id)))),

@@ -214,14 +214,6 @@ export type StateOf<M> = M extends { readonly [GenServer.TypeId]: { readonly _S:
 /** The services a GenServer module's callbacks need. */
 export type ServicesOf<M> = M extends { readonly [GenServer.TypeId]: { readonly _R: infer R } } ? R : never
 
-/**
- * When a durable entity saves its state: after every message (`"message"`, the default),
- * after every n-th message, or only when it stops gracefully.
- *
- * @category durable state
- * @since 0.1.0
- */
-export type SavePolicy = "message" | { readonly everyMessages: number } | "passivation"
 
 /**
  * Durable state of an entity type: how its state is encoded, and when it is saved.
@@ -232,8 +224,12 @@ export type SavePolicy = "message" | { readonly everyMessages: number } | "passi
 export interface Durable<S> {
   /** Encodes the server's state to JSON and back (`Schema.toCodecJson` of it is used). */
   readonly schema: Schema.Codec<S, unknown>
-  /** When the state is saved (see {@link SavePolicy}); default `"message"`. */
-  readonly save?: SavePolicy | undefined
+  /**
+   * When the state is saved: after every message (`"message"`, the default), after every n-th
+   * message (`{ everyMessages: n }`), or only when the entity stops gracefully
+   * (`"passivation"`).
+   */
+  readonly save?: "message" | { readonly everyMessages: number } | "passivation" | undefined
 }
 
 /**
