@@ -558,6 +558,15 @@ describe("untyped callers (plain JS, as any) get a clear BadArgument where Erlan
       return (die!.defect as Errors.BadArgument).operation
     })
 
+  it.effect("an operation that needs a node, run without one, dies with BadArgument (no throw)", () =>
+    Effect.gen(function*() {
+      const withoutNode = <A, E>(effect: Effect.Effect<A, E, Node.Node>) => effect as Effect.Effect<A, E>
+      assert.strictEqual(yield* defect(withoutNode(Process.whereis("x"))), "node")
+      assert.strictEqual(yield* defect(withoutNode(Process.registered)), "node")
+      assert.strictEqual(yield* defect(withoutNode(Process.processes)), "node")
+      assert.strictEqual(yield* defect(withoutNode(Process.spawn(Effect.void))), "node")
+    }))
+
   it.effect("send to something that is no pid, exit with a non-pid or a non-reason, exitWith a non-reason, trapExit a non-boolean", () =>
     inNode(Effect.gen(function*() {
       const self = yield* Process.self
