@@ -257,6 +257,27 @@ export const ref = <M extends GenServer.Any, R>(
 /**
  * References to the ids of `entity`: {@link ref} for many ids, sharing one cluster client.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * const addToAll = (ids: ReadonlyArray<string>) => Effect.gen(function*() {
+ *   const counterOf = yield* Cluster.client(Counters) // one lookup, then a ref per id
+ *   return yield* Effect.forEach(ids, (id) => GenServer.call(counterOf(id), Add, { by: 1 }))
+ * })
+ * ```
+ *
  * @category clients
  * @since 0.1.0
  */
@@ -277,6 +298,24 @@ export const client = <M extends GenServer.Any, R>(
 /**
  * Whether `server` is a cluster reference (made by {@link ref}).
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * const where = (server: GenServer.Server<typeof Counter, unknown>) => Cluster.isRef(server) ? "cluster" : "local"
+ * ```
+ *
  * @category guards
  * @since 0.1.0
  */
@@ -284,6 +323,24 @@ export const isRef = (server: GenServer.Server<unknown, unknown>): boolean => se
 
 /**
  * The entity id of a cluster reference.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * const idOf = Effect.map(Cluster.ref(Counters, "visits"), Cluster.entityId) // Option.some("visits")
+ * ```
  *
  * @category clients
  * @since 0.1.0

@@ -16,6 +16,27 @@ import { layerStateMemory, type StateStorage } from "./storage.js"
  * single-node programs; replace it with Effect's socket runner and SQL storage to scale out
  * without changing the entities or their clients.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * const single = Cluster.layer(Counters).pipe(
+ *   Layer.provideMerge(Cluster.layerEmbedded({ shardingConfig: { entityMaxIdleTime: "5 minutes" } })),
+ *   Layer.provideMerge(Node.layer())
+ * )
+ * ```
+ *
  * @category layers
  * @since 0.1.0
  */

@@ -51,6 +51,25 @@ import {
  * the ids of the shards it owns. Needs a `Node` (the servers are processes of it), the
  * module's services, and a {@link StateStorage} when durable.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * // This node hosts Counters: the ids whose shards it owns run here.
+ * const hosting = Cluster.layer(Counters, { maxIdleTime: "30 seconds" })
+ * ```
+ *
  * @category hosting
  * @since 0.1.0
  */

@@ -39,6 +39,30 @@ import { EntityFailure, reasonFromWire } from "./wire.js"
  * a positive integer) is a `BadArgument` defect of the caller, as a bad argument to
  * `erlang:monitor/3` raises `badarg`.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * import { Process } from "effect-otp"
+ *
+ * const watchCounter = Effect.gen(function*() {
+ *   const counter = yield* Cluster.ref(Counters, "visits")
+ *   yield* Cluster.monitor(counter, { pingInterval: "500 millis" })
+ *   return yield* Process.receive({ match: Process.isDownMessage }) // noconnection if its runner goes
+ * })
+ * ```
+ *
  * @category monitors
  * @since 0.1.0
  */

@@ -14,6 +14,24 @@ import * as SqlClient from "effect/sql/SqlClient"
  * Where durable entity state lives. Every write is a compare-and-set on the version the
  * writer last saw (0: none), so a stale writer cannot overwrite a newer state.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * const saved = Cluster.StateStorage.use((storage) => storage.load("Counter", "visits"))
+ * ```
+ *
  * @category durable state
  * @since 0.1.0
  */
@@ -66,6 +84,25 @@ export declare namespace StateStorage {
  * Durable state in this process's memory: survives passivation and moves between entity
  * managers of one process (the embedded default), not a restart.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * // Durable state kept in memory: survives passivation, not a restart of the process.
+ * const state = Cluster.layerStateMemory
+ * ```
+ *
  * @category durable state
  * @since 0.1.0
  */
@@ -93,6 +130,29 @@ export const layerStateMemory: Layer.Layer<StateStorage> = Layer.sync(StateStora
  * same `SqlClient` as the cluster's `SqlMessageStorage` / `SqlRunnerStorage`, so one
  * PostgreSQL database holds the cluster's runners, shard locks and entity states. Written for
  * PostgreSQL (`ON CONFLICT`, `RETURNING`; SQLite accepts the same).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * import { PgClient } from "@effect/sql-pg"
+ * import { Redacted } from "effect"
+ *
+ * const state = Cluster.layerStateSql({ table: "counter_state" }).pipe(
+ *   Layer.provide(PgClient.layer({ url: Redacted.make("postgres://postgres@127.0.0.1:55432/effect_otp") }))
+ * )
+ * ```
  *
  * @category durable state
  * @since 0.1.0

@@ -26,6 +26,27 @@ import type * as Gen from "../../lib/Gen.js"
  * schema, or did not decode here. Usually a version skew between nodes. The receiving runner
  * keeps serving.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * const visit = Effect.gen(function*() {
+ *   const counter = yield* Cluster.ref(Counters, "visits")
+ *   return yield* GenServer.call(counter, Add, { by: 1 })
+ * }).pipe(Effect.catchTag("MalformedMessage", (e) => Effect.log("could not be encoded", e.message)))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -54,6 +75,27 @@ export class MalformedMessage extends Data.Error<{
  * the cluster), `PersistenceError` (storage unreachable, e.g. the durable state could not be
  * saved), `StateConflict` (another activation of the entity saved a newer state: this one was
  * stopped), `StateInvalid` (the state does not encode with the durable schema).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
+ * const Counter = GenServer.make({
+ *   name: "Counter",
+ *   calls: [Add],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Add: ({ by }, n) => GenServer.reply(n + by, n + by) }
+ * })
+ * const Counters = Cluster.entity(Counter)
+ * const visit = Effect.gen(function*() {
+ *   const counter = yield* Cluster.ref(Counters, "visits")
+ *   return yield* GenServer.call(counter, Add, { by: 1 })
+ * }).pipe(Effect.catchTag("ClusterFailure", (e) => Effect.log("the cluster could not deliver it", e.message)))
+ * ```
  *
  * @category errors
  * @since 0.1.0
