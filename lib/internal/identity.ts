@@ -7,11 +7,11 @@ import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import { NodeInspectSymbol } from "effect/Inspectable"
 
-/** @internal */
-export const PidTypeId = "~effect-otp/Pid" as const
+/** The brand of a pid (the key `Pid.Pid` spells out). */
+const PidTypeId = "~effect-otp/Pid" as const
 
-/** @internal */
-export const ReferenceTypeId = "~effect-otp/Reference" as const
+/** The brand of a reference (the key `Reference.Reference` spells out). */
+const ReferenceTypeId = "~effect-otp/Reference" as const
 
 /**
  * Index of a node name in this runtime's node table: 0 for the nodes of this JS runtime, as
@@ -23,8 +23,7 @@ const nodeIndexes = new Map<string, number>()
 /** @internal */
 export const localNodes = new Set<string>()
 
-/** @internal */
-export const nodeIndex = (node: string): number => {
+const nodeIndex = (node: string): number => {
   if (localNodes.has(node)) return 0
   let index = nodeIndexes.get(node)
   if (index === undefined) {
