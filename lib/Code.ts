@@ -108,7 +108,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { BadArgument, type CallError, CallTimeout, NoProc } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
-import * as Gen from "./Gen.js"
+import * as GenInternal from "./internal/gen.js"
 import type { SysError } from "./Sys.js"
 import * as Sys from "./Sys.js"
 import { changeIdle, type CodeServer, serverOf } from "./internal/code.js"
@@ -545,9 +545,9 @@ export const upgrade = (
         if (next !== undefined) yield* next
       }
       const request = { _tag: "ChangeCode", module, extra } satisfies Sys.Request
-      const answers = yield* Gen.requestAll(
+      const answers = yield* GenInternal.requestAll(
         busy.map((b) => b.pid),
-        (from) => new Gen.SystemMessage(from, request),
+        (from) => new GenInternal.SystemMessage(from, request),
         { timeoutMillis: millis }
       )
       busy.forEach((b, i) => settle(b.pid, b.from, answers[i]!))

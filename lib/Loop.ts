@@ -42,9 +42,9 @@
  *   isModule: (u): u is Folder => typeof u === "object" && u !== null && typeof (u as Folder).fold === "function",
  *   handle: (server, message) => {
  *     // Casts carry numbers; a call asks for the total; "stop" stops.
- *     if (Gen.isCastMessage(message) && typeof message.request === "number") {
+ *     if (message instanceof Gen.CastMessage && typeof message.request === "number") {
  *       server.state = server.module.fold(server.state, message.request)
- *     } else if (Gen.isCallMessage(message)) {
+ *     } else if (message instanceof Gen.CallMessage) {
  *       server.reply(message.from, server.state)
  *     } else if (message === "stop") {
  *       return Loop.stop(ExitReason.normal)

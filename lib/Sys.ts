@@ -18,7 +18,7 @@
  *
  * System calls are calls: they take a timeout (default 5 s) and fail with `NoProc`,
  * `CallExit` or `CallTimeout` like any call. A system request the process does not know (sent
- * with `Gen.request`) gets `UnknownRequest`, as OTP answers `{error, {unknown_system_msg, _}}`.
+ * with `GenInternal.request`) gets `UnknownRequest`, as OTP answers `{error, {unknown_system_msg, _}}`.
  *
  * Not here: `sys:log`, `log_to_file` and `install` (debug functions); `trace` logs through
  * Effect's Logger instead. `changeCode` does not require a suspended process (OTP's release
@@ -48,6 +48,7 @@ import * as Formatter from "effect/Formatter"
 import { type CallError, UnknownRequest } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import * as Gen from "./Gen.js"
+import * as GenInternal from "./internal/gen.js"
 import type { LoopImpl } from "./internal/loop.js"
 import { toExitReason } from "./internal/reason.js"
 import type { Pid } from "./Pid.js"
@@ -145,10 +146,10 @@ export class SysError extends Data.TaggedError("SysError")<{
 
 const system = <A, E = never>(target: Gen.Target, request: Request, options?: Options): Effect.Effect<A, CallError | E> =>
   (options?.timeout === undefined
-    ? Gen.request(target, (from) => new Gen.SystemMessage(from, request))
-    // A timeout that is no valid duration fails the request with BadArgument (Gen.request), which
+    ? GenInternal.request(target, (from) => new GenInternal.SystemMessage(from, request))
+    // A timeout that is no valid duration fails the request with BadArgument (GenInternal.request), which
     // the error types of the system calls do not list: a defect here, so the types stay true.
-    : Gen.request(target, (from) => new Gen.SystemMessage(from, request), options).pipe(
+    : GenInternal.request(target, (from) => new GenInternal.SystemMessage(from, request), options).pipe(
       Effect.catchTag("BadArgument", (e) => Effect.die(e))
     )) as Effect.Effect<A, CallError | E>
 
@@ -268,7 +269,7 @@ export const terminate = (target: Gen.Target, reason: unknown, options?: Options
 
 /**
  * How a process on the generic loop (`Loop`) answers a system message: the loop hands every
- * `Gen.SystemMessage` here, so a new system request is added in this file alone (its case in
+ * `GenInternal.SystemMessage` here, so a new system request is added in this file alone (its case in
  * {@link Request}, its function above, its answer below) and every behaviour answers it.
  * Returns the exit reason when the request ends the process (`Terminate`, after `terminate`
  * ran), `undefined` otherwise.
@@ -277,27 +278,27 @@ export const terminate = (target: Gen.Target, reason: unknown, options?: Options
  */
 export const answer = (
   loop: LoopImpl,
-  message: Gen.SystemMessage
+  message: GenInternal.SystemMessage
 ): Effect.Effect<ExitReason.ExitReason | undefined, unknown, unknown> => Effect.gen({ self: { loop, message } }, answerBody)
 
-function* answerBody(this: { readonly loop: LoopImpl; readonly message: Gen.SystemMessage }) {
+function* answerBody(this: { readonly loop: LoopImpl; readonly message: GenInternal.SystemMessage }) {
   const { loop, message } = this
   const from = message.from
-  // Anything may arrive as a system request (`Gen.request`): a request the loop does not know,
+  // Anything may arrive as a system request (`GenInternal.request`): a request the loop does not know,
   // or no object at all, gets `UnknownRequest` and changes nothing.
   const request = message.request as Request | null | undefined
   const tag: unknown = typeof request === "object" && request !== null ? request._tag : undefined
   switch (tag) {
     case "GetState":
-      Gen.replyUnsafe(from, loop.state)
+      GenInternal.replyUnsafe(from, loop.state)
       return undefined
     case "ReplaceState": {
       const f = (request as Extract<Request, { _tag: "ReplaceState" }>).f
       try {
         loop.state = f(loop.state)
-        Gen.replyUnsafe(from, loop.state)
+        GenInternal.replyUnsafe(from, loop.state)
       } catch (error) {
-        Gen.replyFailureUnsafe(
+        GenInternal.replyFailureUnsafe(
           from,
           new SysError({ request: "ReplaceState", reason: ExitReason.format(ExitReason.fail(error)), cause: error })
         )
@@ -313,17 +314,17 @@ function* answerBody(this: { readonly loop: LoopImpl; readonly message: Gen.Syst
         state: loop.formatState(),
         trace: loop.trace
       }
-      Gen.replyUnsafe(from, status)
+      GenInternal.replyUnsafe(from, status)
       return undefined
     }
     case "Suspend":
     case "Resume":
       loop.suspend(tag === "Suspend")
-      Gen.replyUnsafe(from, undefined)
+      GenInternal.replyUnsafe(from, undefined)
       return undefined
     case "Trace":
       loop.trace = (request as Extract<Request, { _tag: "Trace" }>).enabled === true
-      Gen.replyUnsafe(from, undefined)
+      GenInternal.replyUnsafe(from, undefined)
       return undefined
     case "Statistics":
       if ((request as Extract<Request, { _tag: "Statistics" }>).enabled === true) {
@@ -331,7 +332,7 @@ function* answerBody(this: { readonly loop: LoopImpl; readonly message: Gen.Syst
         loop.messagesIn = 0
         loop.messagesOut = 0
       }
-      Gen.replyUnsafe(from, undefined)
+      GenInternal.replyUnsafe(from, undefined)
       return undefined
     case "GetStatistics": {
       const statistics: Statistics = {
@@ -340,14 +341,14 @@ function* answerBody(this: { readonly loop: LoopImpl; readonly message: Gen.Syst
         messagesIn: loop.messagesIn,
         messagesOut: loop.messagesOut
       }
-      Gen.replyUnsafe(from, statistics)
+      GenInternal.replyUnsafe(from, statistics)
       return undefined
     }
     case "ChangeCode": {
       const change = request as Extract<Request, { _tag: "ChangeCode" }>
       const next = change.module
       if (!loop.accepts(next)) {
-        Gen.replyFailureUnsafe(from, new SysError({ request: "ChangeCode", reason: `not a version of ${loop.module.name}` }))
+        GenInternal.replyFailureUnsafe(from, new SysError({ request: "ChangeCode", reason: `not a version of ${loop.module.name}` }))
         return undefined
       }
       // A requester that gave up (`Code.upgrade`'s per-process timeout, an interrupted upgrade,
@@ -363,8 +364,8 @@ function* answerBody(this: { readonly loop: LoopImpl; readonly message: Gen.Syst
         loop.restore(module, state)
         return undefined
       }
-      if (Exit.isFailure(changed)) Gen.replyFailureUnsafe(from, Cause.squash(changed.cause))
-      else Gen.replyUnsafe(from, undefined)
+      if (Exit.isFailure(changed)) GenInternal.replyFailureUnsafe(from, Cause.squash(changed.cause))
+      else GenInternal.replyUnsafe(from, undefined)
       return undefined
     }
     case "Terminate": {
@@ -377,7 +378,7 @@ function* answerBody(this: { readonly loop: LoopImpl; readonly message: Gen.Syst
       return reason
     }
   }
-  Gen.replyFailureUnsafe(from, new UnknownRequest({ target: loop.self, tag: `system ${formatTag(tag)}` }))
+  GenInternal.replyFailureUnsafe(from, new UnknownRequest({ target: loop.self, tag: `system ${formatTag(tag)}` }))
   return undefined
 }
 

@@ -13,6 +13,7 @@ import * as Formatter from "effect/Formatter"
 import { BadReturnValue, UnknownRequest } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
 import * as Gen from "../../lib/Gen.js"
+import * as GenInternal from "../../lib/internal/gen.js"
 import { callSpan, durationMillis, inCallSpan, isStopReason } from "../../lib/internal/loop.js"
 import * as Loop from "../../lib/Loop.js"
 import type { Pid } from "../../lib/Pid.js"
@@ -203,7 +204,7 @@ const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
       const handler = typeof tag === "string" ? server.loaded.calls[tag] : undefined
       const from = message.from
       if (handler === undefined) {
-        Gen.replyFailureUnsafe(from, new UnknownRequest({ target: server.self, tag: formatTag(tag) }))
+        GenInternal.replyFailureUnsafe(from, new UnknownRequest({ target: server.self, tag: formatTag(tag) }))
         return server.after
       }
       const client = callSpan(from)

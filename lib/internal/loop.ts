@@ -26,6 +26,7 @@ import type * as Tracer from "effect/Tracer"
 import { BadArgument } from "../Errors.js"
 import * as ExitReason from "../ExitReason.js"
 import * as Gen from "../Gen.js"
+import * as GenInternal from "./gen.js"
 import type * as Loop from "../Loop.js"
 import type { Pid } from "../Pid.js"
 import * as Process from "../Process.js"
@@ -114,13 +115,13 @@ export class LoopImpl implements Loop.Server<any, any, any> {
   }
 
   reply(from: Gen.From, value: unknown): void {
-    Gen.replyUnsafe(from, value)
+    GenInternal.replyUnsafe(from, value)
     this.messagesOut++
     if (this.trace) this.traceOut(value)
   }
 
   replyFailure(from: Gen.From, error: unknown): void {
-    Gen.replyFailureUnsafe(from, error)
+    GenInternal.replyFailureUnsafe(from, error)
     this.messagesOut++
     if (this.trace) this.traceOut(error)
   }
@@ -345,7 +346,7 @@ function* mainLoopBody(this: LoopImpl) {
       } else if (loop.suspended) {
         // Suspended: only system messages, and the parent's exit signal when trapping (OTP's
         // sys suspend loop); everything else stays queued, in order.
-        message = yield* receiveMatching((m) => m instanceof Gen.SystemMessage || isParentExit(loop, m))
+        message = yield* receiveMatching((m) => m instanceof GenInternal.SystemMessage || isParentExit(loop, m))
       } else if (loop.after !== undefined) {
         const after = loop.after
         const next = yield* receiveTimed(undefined, after.millis)
@@ -358,7 +359,7 @@ function* mainLoopBody(this: LoopImpl) {
         // change is still running (an asynchronous `codeChange`), the message waits for it.
         if (loop.changing) yield* awaitCodeChange(loop)
       }
-      if (message instanceof Gen.SystemMessage) {
+      if (message instanceof GenInternal.SystemMessage) {
         const outcome = yield* Sys.answer(loop, message)
         if (outcome !== undefined) return outcome
         continue
