@@ -111,7 +111,7 @@ import * as ExitReason from "./ExitReason.js"
 import * as GenInternal from "./internal/gen.js"
 import type { SysError } from "./Sys.js"
 import * as Sys from "./Sys.js"
-import { changeIdle, type CodeServer, serverOf } from "./internal/code.js"
+import { ChangeCode, changeIdle, type CodeServer, serverOf } from "./internal/code.js"
 import type { LoopImpl } from "./internal/loop.js"
 import { ProcessImpl } from "./internal/runtime.js"
 import { liveNodes, Node, runtimeOf } from "./Node.js"
@@ -544,7 +544,7 @@ export const upgrade = (
         const next = tracked.module === module ? settle(pid, from, Exit.void) : attempt(pid, tracked, from)
         if (next !== undefined) yield* next
       }
-      const request = { _tag: "ChangeCode", module, extra } satisfies Sys.Request
+      const request = new ChangeCode(module, extra)
       const answers = yield* GenInternal.requestAll(
         busy.map((b) => b.pid),
         (from) => new GenInternal.SystemMessage(from, request),

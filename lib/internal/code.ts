@@ -12,8 +12,11 @@ import type { Module } from "../Code.js"
 import * as ExitReason from "../ExitReason.js"
 import type { Pid } from "../Pid.js"
 import { SysError } from "../Sys.js"
+import type { From } from "../Gen.js"
+import { replyFailureUnsafe, replyUnsafe } from "./gen.js"
 import type { LoopImpl } from "./loop.js"
 import { type NodeRuntime, Watcher } from "./runtime.js"
+import { SystemRequest } from "./system.js"
 
 /** A module name's current version, and the previous one (old code), as Erlang keeps two. */
 export interface Entry {
@@ -132,4 +135,36 @@ export const changeIdle = (loop: LoopImpl, next: Module, extra: unknown): Effect
       if (waiter !== undefined) waiter()
     }))
   )
+}
+
+/**
+ * The `ChangeCode` system request (`Sys.changeCode`, and `Code.upgrade` for a process that is
+ * not idle): the change of {@link changeCode} on the process's own fiber. Its answer lives here,
+ * beside the in-place change, so that both follow one rule.
+ */
+export class ChangeCode extends SystemRequest {
+  readonly _tag = "ChangeCode"
+  constructor(readonly module: unknown, readonly extra: unknown) {
+    super()
+  }
+  answer(loop: LoopImpl, from: From): Effect.Effect<undefined, unknown, unknown> {
+    const next = this.module
+    if (!loop.accepts(next)) {
+      replyFailureUnsafe(from, new SysError({ request: "ChangeCode", reason: `not a version of ${loop.module.name}` }))
+      return Effect.succeed(undefined)
+    }
+    // A requester that gave up (`Code.upgrade`'s per-process timeout, an interrupted upgrade,
+    // a timed-out `changeCode`) was told the change did not happen: it does not happen.
+    if (!from.pending) return Effect.succeed(undefined)
+    const module = loop.module
+    const state = loop.state
+    const outcome = changeCode(loop, next, this.extra)
+    const settle = (changed: Exit.Exit<void, unknown>): undefined => {
+      if (!from.pending) loop.restore(module, state)
+      else if (Exit.isFailure(changed)) replyFailureUnsafe(from, Cause.squash(changed.cause))
+      else replyUnsafe(from, undefined)
+      return undefined
+    }
+    return Exit.isExit(outcome) ? Effect.succeed(settle(outcome as Exit.Exit<void, unknown>)) : Effect.map(Effect.exit(outcome), settle)
+  }
 }

@@ -109,7 +109,7 @@ export class SystemMessage {
   constructor(
     /** The reply handle of the process that sent the system request. */
     readonly from: From,
-    /** The system request (a `Sys.Request` for processes on the generic loop). */
+    /** The system request: a `SystemRequest` (`internal/system.ts`) made by `Sys`, or anything an untyped caller sent. */
     readonly request: unknown
   ) {}
 }

@@ -23,18 +23,19 @@ import * as Fiber from "effect/Fiber"
 import * as Formatter from "effect/Formatter"
 import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
-import { BadArgument } from "../Errors.js"
+import { BadArgument, UnknownRequest } from "../Errors.js"
 import * as ExitReason from "../ExitReason.js"
 import * as Gen from "../Gen.js"
 import * as GenInternal from "./gen.js"
 import type * as Loop from "../Loop.js"
 import type { Pid } from "../Pid.js"
 import * as Process from "../Process.js"
-import * as Sys from "../Sys.js"
+import type * as Sys from "../Sys.js"
 import type { Module } from "../Code.js"
 import { fromSpan } from "./call.js"
 import { changeCode, track } from "./code.js"
 import * as log from "./log.js"
+import { SystemRequest } from "./system.js"
 import {
   currentProcessOf,
   ExitMessage,
@@ -360,8 +361,18 @@ function* mainLoopBody(this: LoopImpl) {
         if (loop.changing) yield* awaitCodeChange(loop)
       }
       if (message instanceof GenInternal.SystemMessage) {
-        const outcome = yield* Sys.answer(loop, message)
-        if (outcome !== undefined) return outcome
+        // Each request carries its answer (`Sys.ts`); anything else sent as one gets
+        // `UnknownRequest` and changes nothing.
+        const request = message.request
+        if (request instanceof SystemRequest) {
+          const outcome = yield* request.answer(loop, message.from)
+          if (outcome !== undefined) return outcome
+        } else {
+          GenInternal.replyFailureUnsafe(
+            message.from,
+            new UnknownRequest({ target: loop.self, tag: `system ${formatTag(request)}` })
+          )
+        }
         continue
       }
       // Statistics and traces cover the process's own messages, not system messages (as OTP's
@@ -450,3 +461,9 @@ const awaitCodeChange = (loop: LoopImpl): Effect.Effect<void> =>
     if (!loop.changing) return resume(Effect.void)
     loop.waiter = () => resume(Effect.void)
   })
+
+/** The tag of a system request the loop does not know, as text, whatever an untyped caller made it. */
+const formatTag = (request: unknown): string => {
+  const tag: unknown = typeof request === "object" && request !== null ? (request as { _tag?: unknown })._tag : undefined
+  return typeof tag === "string" ? tag : Formatter.format(tag)
+}
