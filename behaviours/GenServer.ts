@@ -188,6 +188,8 @@ export type Action =
   | { readonly continue: unknown; readonly timeout?: undefined }
 
 /**
+ * What `init` returns to start the server: made by {@link ok}.
+ *
  * @category results
  * @since 0.1.0
  */
@@ -201,6 +203,8 @@ export interface Ok<S> {
 }
 
 /**
+ * What `init` returns to decline the start: {@link ignore}.
+ *
  * @category results
  * @since 0.1.0
  */
@@ -210,49 +214,8 @@ export interface Ignore {
 }
 
 /**
- * @category results
- * @since 0.1.0
- */
-export interface Reply<A, S> {
-  /** Marks a reply (OTP's `{reply, Reply, State}`). */
-  readonly _tag: "Reply"
-  /** The value the caller's `call` succeeds with. */
-  readonly value: A
-  /** The server's new state. */
-  readonly state: S
-  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
-  readonly action: Action | undefined
-}
-
-/**
- * @category results
- * @since 0.1.0
- */
-export interface ReplyFailure<E, S> {
-  /** Marks a typed failure reply. */
-  readonly _tag: "ReplyFailure"
-  /** The typed error the caller's `call` fails with (one the request's Rpc declares). */
-  readonly error: E
-  /** The server's new state. */
-  readonly state: S
-  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
-  readonly action: Action | undefined
-}
-
-/**
- * @category results
- * @since 0.1.0
- */
-export interface NoReply<S> {
-  /** Marks a result without a reply (OTP's `{noreply, State}`). */
-  readonly _tag: "NoReply"
-  /** The server's new state. */
-  readonly state: S
-  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
-  readonly action: Action | undefined
-}
-
-/**
+ * What a callback returns to stop the server: made by {@link stopWith}.
+ *
  * @category results
  * @since 0.1.0
  */
@@ -282,7 +245,13 @@ export type InitResult<S> = Ok<S> | Ignore | Stop<undefined>
  * @category results
  * @since 0.1.0
  */
-export type CallResult<A, E, S> = Reply<A, S> | ReplyFailure<E, S> | NoReply<S> | Stop<S, A>
+export type CallResult<A, E, S> =
+  /** A reply (OTP's `{reply, Reply, State}`): made by {@link reply}. */
+  | { readonly _tag: "Reply"; readonly value: A; readonly state: S; readonly action: Action | undefined }
+  /** A typed failure the caller's `call` fails with: made by {@link replyFailure}. */
+  | { readonly _tag: "ReplyFailure"; readonly error: E; readonly state: S; readonly action: Action | undefined }
+  | CastResult<S>
+  | Stop<S, A>
 
 /**
  * What `handleCast`, `handleInfo` and `handleContinue` may return.
@@ -290,7 +259,10 @@ export type CallResult<A, E, S> = Reply<A, S> | ReplyFailure<E, S> | NoReply<S> 
  * @category results
  * @since 0.1.0
  */
-export type CastResult<S> = NoReply<S> | Stop<S>
+export type CastResult<S> =
+  /** No reply now (OTP's `{noreply, State}`): made by {@link noreply}. */
+  | { readonly _tag: "NoReply"; readonly state: S; readonly action: Action | undefined }
+  | Stop<S>
 
 /**
  * `init` succeeded with `state`: the start returns the server.
@@ -315,7 +287,7 @@ export const ignore: Ignore = { _tag: "Ignore" }
  * @category results
  * @since 0.1.0
  */
-export const reply = <A, S>(value: A, state: S, action?: Action): Reply<A, S> => ({
+export const reply = <A, S>(value: A, state: S, action?: Action): CallResult<A, never, S> => ({
   _tag: "Reply",
   value,
   state,
@@ -329,7 +301,7 @@ export const reply = <A, S>(value: A, state: S, action?: Action): Reply<A, S> =>
  * @category results
  * @since 0.1.0
  */
-export const replyFailure = <E, S>(error: E, state: S, action?: Action): ReplyFailure<E, S> => ({
+export const replyFailure = <E, S>(error: E, state: S, action?: Action): CallResult<never, E, S> => ({
   _tag: "ReplyFailure",
   error,
   state,
@@ -343,7 +315,7 @@ export const replyFailure = <E, S>(error: E, state: S, action?: Action): ReplyFa
  * @category results
  * @since 0.1.0
  */
-export const noreply = <S>(state: S, action?: Action): NoReply<S> => ({ _tag: "NoReply", state, action })
+export const noreply = <S>(state: S, action?: Action): CastResult<S> => ({ _tag: "NoReply", state, action })
 
 /**
  * Stop the server with `reason` after `terminate(reason, state)`; in `handleCall`, `reply`
@@ -374,33 +346,6 @@ export const timeout: { readonly _tag: "GenServerTimeout" } = internal.timeout
 
 /** A callback's result, returned directly or as an Effect. */
 type Returns<A, R> = A | Effect.Effect<A, unknown, R>
-
-type Named<Rpcs extends Rpc.Any, Tag extends string> = Extract<Rpcs, { readonly _tag: Tag }>
-
-/**
- * The call handlers a module with calls `Calls` must have: one per tag, replying with that
- * request's declared type.
- *
- * @category models
- * @since 0.1.0
- */
-export type CallHandlers<Calls extends Rpc.Any, S, R, Tags extends string = Calls["_tag"]> = {
-  readonly [Tag in Tags]: (
-    payload: Rpc.Payload<Named<Calls, Tag>>,
-    state: S,
-    from: Gen.From
-  ) => Returns<CallResult<Rpc.Success<Named<Calls, Tag>>, Rpc.Error<Named<Calls, Tag>>, S>, R>
-}
-
-/**
- * The cast handlers a module with casts `Casts` must have: one per tag.
- *
- * @category models
- * @since 0.1.0
- */
-export type CastHandlers<Casts extends Rpc.Any, S, R, Tags extends string = Casts["_tag"]> = {
-  readonly [Tag in Tags]: (payload: Rpc.Payload<Named<Casts, Tag>>, state: S) => Returns<CastResult<S>, R>
-}
 
 /** The services an Effect needs (none for a plain value). */
 type EffectServices<T> = T extends Effect.Effect<any, any, infer R> ? R : never
@@ -456,9 +401,27 @@ export interface Definition<
   /** Runs in the new server before its start returns: turns the start arguments into the initial state ({@link ok}), or declines ({@link ignore}) or stops ({@link stopWith}). */
   readonly init: (args: Args) => Returns<InitResult<S>, R>
   /** One handler per declared call, given the payload, the state and the caller's reply handle (OTP's `handle_call`). */
-  readonly handleCall?: CallHandlers<Calls, S, R, CallTags> | undefined
+  readonly handleCall?:
+    | {
+      readonly [Tag in CallTags]: (
+        payload: Rpc.Payload<Extract<Calls, { readonly _tag: Tag }>>,
+        state: S,
+        from: Gen.From
+      ) => Returns<
+        CallResult<Rpc.Success<Extract<Calls, { readonly _tag: Tag }>>, Rpc.Error<Extract<Calls, { readonly _tag: Tag }>>, S>,
+        R
+      >
+    }
+    | undefined
   /** One handler per declared cast, given the payload and the state (OTP's `handle_cast`). */
-  readonly handleCast?: CastHandlers<Casts, S, R, CastTags> | undefined
+  readonly handleCast?:
+    | {
+      readonly [Tag in CastTags]: (
+        payload: Rpc.Payload<Extract<Casts, { readonly _tag: Tag }>>,
+        state: S
+      ) => Returns<CastResult<S>, R>
+    }
+    | undefined
   /** Any other message. Without it, such messages are logged and dropped. */
   readonly handleInfo?: ((message: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
   /** Runs with the argument of a `{ continue }` action, before the next message (OTP's `handle_continue`); a continue without it crashes the server. */
@@ -591,11 +554,6 @@ export const make = <
   return module as any
 }
 
-/**
- * @category guards
- * @since 0.1.0
- */
-export const isModule = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u
 
 // ----------------------------------------------------------------------------
 // Servers
@@ -638,13 +596,6 @@ export const ref = <M extends Any>(_module: M, target: Gen.Target): Server<M> =>
   pid: isPid(target) ? target : undefined
 })
 
-/**
- * Options of {@link start} and {@link startLink}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface StartOptions extends Gen.StartOptions {}
 
 /**
  * Starts a server of `module`, running `init(args)`; returns once `init` finished. Fails with
@@ -657,7 +608,7 @@ export interface StartOptions extends Gen.StartOptions {}
 export const start = <M extends Any>(
   module: M,
   args: ArgsOf<M>,
-  options?: StartOptions
+  options?: Gen.StartOptions
 ): Effect.Effect<Server<M>, Gen.StartError, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
   Effect.flatMap(Code.resolve(module), (current) =>
     Effect.map(
@@ -674,7 +625,7 @@ export const start = <M extends Any>(
 export const startLink = <M extends Any>(
   module: M,
   args: ArgsOf<M>,
-  options?: StartOptions
+  options?: Gen.StartOptions
 ): Effect.Effect<
   Server<M>,
   Gen.StartError,
@@ -714,7 +665,7 @@ export const startLink = <M extends Any>(
 export const childSpec = <M extends Any>(
   module: M,
   args: ArgsOf<M>,
-  options?: StartOptions & ChildSpec.Options
+  options?: Gen.StartOptions & ChildSpec.Options
 ): ChildSpec.ChildSpec<Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
   ChildSpec.worker(
     options?.id ?? module.name,

@@ -288,7 +288,7 @@ export interface Flags {
  * @category models
  * @since 0.1.0
  */
-export interface Options extends Flags, GenServer.StartOptions {}
+export interface Options extends Flags, Gen.StartOptions {}
 
 /**
  * One child as {@link whichChildren} reports it. `pid` is `undefined` when the child is not
@@ -838,7 +838,7 @@ const initOf = (children: ReadonlyArray<ChildSpec.ChildSpec<any>>, options: Opti
 })
 
 /** As OTP's supervisor: no start timeout unless one is given (`gen_server`'s default is `infinity`). */
-const startOptions = (options: Options | undefined): GenServer.StartOptions =>
+const startOptions = (options: Options | undefined): Gen.StartOptions =>
   typeof options === "object" && options !== null
     ? { name: options.name, timeout: options.timeout ?? "infinity" }
     : { timeout: "infinity" }
