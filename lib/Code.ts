@@ -111,7 +111,7 @@ import * as ExitReason from "./ExitReason.js"
 import * as GenInternal from "./internal/gen.js"
 import type { SysError } from "./Sys.js"
 import * as Sys from "./Sys.js"
-import { ChangeCode, changeIdle, type CodeServer, serverOf } from "./internal/code.js"
+import { ChangeCode, changeIdle, type CodeServer, serverOf, UpgradeSlice } from "./internal/code.js"
 import type { LoopImpl } from "./internal/loop.js"
 import { ProcessImpl } from "./internal/runtime.js"
 import { liveNodes, Node, runtimeOf } from "./Node.js"
@@ -237,32 +237,6 @@ export const resolve = <M extends Module>(module: M): Effect.Effect<M, never, No
  */
 export const current = (name: string): Effect.Effect<Option.Option<Module>, never, Node> =>
   withServer((server) => Effect.succeed(Option.fromUndefinedOr(server.modules.get(name)?.current)))
-
-/**
- * The live processes running any version of the module named `name`, with the version each runs.
- *
- * @category queries
- * @since 0.1.0
- */
-export const processes = (name: string): Effect.Effect<ReadonlyArray<readonly [Pid, string]>, never, Node> =>
-  withServer((server) =>
-    Effect.succeed([...(server.running.get(name)?.entries() ?? [])].map(([pid, t]) => [pid, t.module.version] as const))
-  )
-
-/**
- * Every live process running a module the code server tracks (every GenServer, and so every
- * supervisor), with the module value it runs: what the observer shows as a process's module.
- *
- * @category queries
- * @since 0.1.0
- */
-export const running: Effect.Effect<ReadonlyArray<readonly [Pid, Module]>, never, Node> = withServer((server) =>
-  Effect.sync(() => {
-    const all: Array<readonly [Pid, Module]> = []
-    for (const byPid of server.running.values()) for (const [pid, tracked] of byPid) all.push([pid, tracked.module])
-    return all
-  })
-)
 
 /**
  * Makes `module` the current version of its name; the previous current becomes old, and the
@@ -414,7 +388,7 @@ export const softPurge = (name: string): Effect.Effect<boolean, never, Node> =>
  * thing it handles, and it costs a fraction of a wake-up: a large upgrade touches only the
  * state of each process, not its fiber. Idle processes are changed one after the other, as
  * OTP's release handler changes processes one by one, yielding to the rest of the node every
- * {@link upgradeSliceMillis} milliseconds. Processes busy at that moment are tried once more
+ * few milliseconds (the run queue's own budget per turn). Processes busy at that moment are tried once more
  * after the others (most are idle again by then); those still busy get their code change as a
  * system message (one request each, no fiber per process), which each handles between two of
  * its messages.
@@ -469,7 +443,7 @@ export const upgrade = (
       const froms = new Set<string>()
       let lastFrom: string | undefined
       const settle = (pid: Pid, from: string, outcome: Exit.Exit<unknown, unknown>): void => {
-        if (outcome === Exit.void || Exit.isSuccess(outcome)) {
+        if (Exit.isSuccess(outcome)) {
           upgraded.push({ pid, from })
           if (from !== lastFrom) {
             froms.add(from)
@@ -495,47 +469,22 @@ export const upgrade = (
       // Idle processes are changed in place, straight from the code server's table. Those busy
       // on this first pass are tried again after it (most are idle again by then); those still
       // busy get the system message, as does one that exited meanwhile (it answers `NoProc`:
-      // nothing to upgrade). Every `upgradeSliceMillis` the rest of the node gets its turn.
+      // nothing to upgrade). Every slice (internal/code.ts) the rest of the node gets its turn.
       let busy: Array<Busy> = []
-      let slice = performance.now()
-      let count = 0
-      const pause = Effect.sync(() => {
-        slice = performance.now()
-      })
+      const slice = new UpgradeSlice()
       const attempt = (pid: Pid, tracked: LoopImpl, from: string): Effect.Effect<void> | undefined => {
         const change = changeIdle(tracked, module, extra)
         if (change === undefined) busy.push({ pid, tracked, from })
-        else if ((change as unknown) === Exit.void) settle(pid, from, Exit.void)
         else if (Exit.isExit(change)) settle(pid, from, change)
         else return Effect.map(awaitChange(pid, change, millis), (exit) => settle(pid, from, exit))
-        if ((++count & 255) === 0 && performance.now() - slice > upgradeSliceMillis) {
-          return Effect.andThen(Effect.yieldNow, pause)
-        }
-        return undefined
+        return slice.due() ? slice.pause : undefined
       }
-      // The table is read into two arrays first (the builtins copy it without an object per
-      // entry), then walked in batches: a first pass over a batch only reads each process and
-      // its loop record, loads the CPU can have in flight together, so that the pass that
-      // changes them finds them in the cache (an upgrade of many idle processes is bound by
-      // memory, not by the code it runs per process).
+      // The table is copied first: changes and exits during the walk do not disturb it.
       const table = server.running.get(module.name)
-      const pids = table === undefined ? [] : Array.from(table.keys())
-      const trackeds = table === undefined ? [] : Array.from(table.values())
-      for (let start = 0; start < pids.length; start += readAhead) {
-        const end = Math.min(start + readAhead, pids.length)
-        let read = 0
-        for (let i = start; i < end; i++) {
-          const pid = pids[i]
-          if (pid instanceof ProcessImpl) read += pid.head
-          if (trackeds[i]!.module === module) read++
-        }
-        readAheadSink += read
-        for (let i = start; i < end; i++) {
-          const tracked = trackeds[i]!
-          if (tracked.module === module) continue
-          const next = attempt(pids[i]!, tracked, tracked.module.version)
-          if (next !== undefined) yield* next
-        }
+      for (const [pid, tracked] of table === undefined ? [] : Array.from(table)) {
+        if (tracked.module === module) continue
+        const next = attempt(pid, tracked, tracked.module.version)
+        if (next !== undefined) yield* next
       }
       const again = busy
       busy = []
@@ -600,12 +549,6 @@ const awaitChange = (
     }
   )
 
-/** How many processes {@link upgrade} reads ahead of the ones it changes. */
-const readAhead = 64
-
-/** Where the read-ahead puts what it read, so that the reads are not optimized away. */
-let readAheadSink = 0
-
 /** A process {@link upgrade} found busy. */
 interface Busy {
   readonly pid: Pid
@@ -613,14 +556,6 @@ interface Busy {
   readonly from: string
 }
 
-/**
- * How long {@link upgrade} changes idle processes in place before it yields to the rest of the
- * node, in milliseconds: the node's run queue has the same time budget per turn.
- *
- * @category loading
- * @since 0.1.0
- */
-export const upgradeSliceMillis = 10
 
 // ----------------------------------------------------------------------------
 // The development hook

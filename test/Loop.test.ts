@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Context, Effect, Exit, Fiber, Logger, Option, References } from "effect"
 import { TestClock } from "effect/testing"
 import { Code, Errors, ExitReason, Gen, Loop, Node, Process, Sys } from "../index.js"
+import * as CodeInternal from "../lib/internal/code.js"
 
 type Pid = Process.Pid
 
@@ -152,7 +153,7 @@ describe("Loop: what a behaviour gets for nothing", () => {
       const pids = [yield* start(Sum, 1), yield* start(Sum, 2)]
       const report = yield* Code.upgrade({ ...Sum, version: "3" }, 5)
       assert.deepStrictEqual(report.upgraded.map((u) => u.pid), pids)
-      assert.deepStrictEqual(yield* Code.processes("Sum"), pids.map((pid) => [pid, "3"] as const))
+      assert.deepStrictEqual(yield* CodeInternal.processes("Sum"), pids.map((pid) => [pid, "3"] as const))
       assert.deepStrictEqual([yield* total(pids[0]!), yield* total(pids[1]!)], [5, 10])
     })))
 
