@@ -344,37 +344,6 @@ export const timeout: { readonly _tag: "GenServerTimeout" } = internal.timeout
 // Modules
 // ----------------------------------------------------------------------------
 
-/** A callback's result, returned directly or as an Effect. */
-type Returns<A, R> = A | Effect.Effect<A, unknown, R>
-
-/** The services an Effect needs (none for a plain value). */
-type EffectServices<T> = T extends Effect.Effect<any, any, infer R> ? R : never
-
-/** The services a callback's result needs. */
-type CallbackServices<F> = F extends (...args: any) => infer Result ? EffectServices<Result> : never
-
-/** The services a module definition's callbacks need, all of them. */
-type ServicesIn<D> =
-  | CallbackServices<D[keyof D & ("init" | "handleInfo" | "handleContinue" | "terminate" | "codeChange")]>
-  | (D extends { readonly handleCall?: infer H } ? H extends object ? CallbackServices<H[keyof H]> : never : never)
-  | (D extends { readonly handleCast?: infer H } ? H extends object ? CallbackServices<H[keyof H]> : never : never)
-
-/** Rejects handlers for requests the module does not declare. */
-type NoExtra<D, Calls extends Rpc.Any, Casts extends Rpc.Any> =
-  & (D extends { readonly handleCall?: infer H } ? H extends object
-      ? { readonly handleCall?: { readonly [Tag in Exclude<keyof H, Calls["_tag"]>]: "not a declared call" } }
-    : unknown : unknown)
-  & (D extends { readonly handleCast?: infer H } ? H extends object
-      ? { readonly handleCast?: { readonly [Tag in Exclude<keyof H, Casts["_tag"]>]: "not a declared cast" } }
-    : unknown : unknown)
-
-/** Requires a handler for every declared call and cast (names the missing ones in the error). */
-type Complete<Calls extends Rpc.Any, Casts extends Rpc.Any, CallTags extends string, CastTags extends string> =
-  & ([Calls["_tag"]] extends [CallTags] ? unknown
-    : { readonly handleCall: { readonly [Tag in Exclude<Calls["_tag"], CallTags>]: "missing handler" } })
-  & ([Casts["_tag"]] extends [CastTags] ? unknown
-    : { readonly handleCast: { readonly [Tag in Exclude<Casts["_tag"], CastTags>]: "missing handler" } })
-
 /**
  * A GenServer module's definition: its protocol and callbacks.
  *
@@ -399,7 +368,7 @@ export interface Definition<
   /** The cast requests the server accepts (Rpcs made with `Rpc.make`); each needs a `handleCast` handler. */
   readonly casts?: ReadonlyArray<Casts> | undefined
   /** Runs in the new server before its start returns: turns the start arguments into the initial state ({@link ok}), or declines ({@link ignore}) or stops ({@link stopWith}). */
-  readonly init: (args: Args) => Returns<InitResult<S>, R>
+  readonly init: (args: Args) => Definition.Returns<InitResult<S>, R>
   /** One handler per declared call, given the payload, the state and the caller's reply handle (OTP's `handle_call`). */
   readonly handleCall?:
     | {
@@ -407,7 +376,7 @@ export interface Definition<
         payload: Rpc.Payload<Extract<Calls, { readonly _tag: Tag }>>,
         state: S,
         from: Gen.From
-      ) => Returns<
+      ) => Definition.Returns<
         CallResult<Rpc.Success<Extract<Calls, { readonly _tag: Tag }>>, Rpc.Error<Extract<Calls, { readonly _tag: Tag }>>, S>,
         R
       >
@@ -419,21 +388,21 @@ export interface Definition<
       readonly [Tag in CastTags]: (
         payload: Rpc.Payload<Extract<Casts, { readonly _tag: Tag }>>,
         state: S
-      ) => Returns<CastResult<S>, R>
+      ) => Definition.Returns<CastResult<S>, R>
     }
     | undefined
   /** Any other message. Without it, such messages are logged and dropped. */
-  readonly handleInfo?: ((message: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
+  readonly handleInfo?: ((message: unknown, state: S) => Definition.Returns<CastResult<S>, R>) | undefined
   /** Runs with the argument of a `{ continue }` action, before the next message (OTP's `handle_continue`); a continue without it crashes the server. */
-  readonly handleContinue?: ((arg: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
+  readonly handleContinue?: ((arg: unknown, state: S) => Definition.Returns<CastResult<S>, R>) | undefined
   /** Runs before the server exits: after a `stopWith`, a crash or a bad result in a callback (with the state from before it), `stop`, or the parent's exit signal when trapping exits. Not after a failed `init`, nor when the server is killed or dies of a link's exit signal without trapping exits. Its result is ignored. */
-  readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Returns<void, R>) | undefined
+  readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Definition.Returns<void, R>) | undefined
   /**
    * Migrates the state of a running server from `oldVersion` (see `Sys.changeCode`). During
    * `Code.upgrade` an idle server's change runs in place, on the upgrading fiber with the
    * server's services; a plain value (not an Effect) is swapped in without any Effect step.
    */
-  readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Returns<S, R>) | undefined
+  readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Definition.Returns<S, R>) | undefined
   /**
    * What `Sys.getStatus` and the error report show of the state; use it to redact secrets.
    * Synchronous: if it throws (or returns an Effect, which is not run), the status shows
@@ -441,6 +410,41 @@ export interface Definition<
    * goes on.
    */
   readonly formatStatus?: ((state: S) => unknown) | undefined
+}
+
+/**
+ * The types {@link make} checks a definition with.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export declare namespace Definition {
+  /** A callback's result, returned directly or as an Effect that needs services `R`. */
+  export type Returns<A, R> = A | Effect.Effect<A, unknown, R>
+  /** The services a definition's callbacks need, all of them (a plain value needs none). */
+  export type Services<D> = CallbackServices<
+    | D[keyof D & ("init" | "handleInfo" | "handleContinue" | "terminate" | "codeChange")]
+    | (D extends { readonly handleCall?: infer H } ? H extends object ? H[keyof H] : never : never)
+    | (D extends { readonly handleCast?: infer H } ? H extends object ? H[keyof H] : never : never)
+  >
+  /** The services the result of a callback `F` needs (distributes over a union of callbacks). */
+  export type CallbackServices<F> = F extends (...args: any) => infer Result
+    ? Result extends Effect.Effect<any, any, infer R> ? R : never
+    : never
+  /** Rejects handlers for requests the module does not declare. */
+  export type NoExtra<D, Calls extends Rpc.Any, Casts extends Rpc.Any> =
+    & (D extends { readonly handleCall?: infer H } ? H extends object
+        ? { readonly handleCall?: { readonly [Tag in Exclude<keyof H, Calls["_tag"]>]: "not a declared call" } }
+      : unknown : unknown)
+    & (D extends { readonly handleCast?: infer H } ? H extends object
+        ? { readonly handleCast?: { readonly [Tag in Exclude<keyof H, Casts["_tag"]>]: "not a declared cast" } }
+      : unknown : unknown)
+  /** Requires a handler for every declared call and cast (names the missing ones in the error). */
+  export type Complete<Calls extends Rpc.Any, Casts extends Rpc.Any, CallTags extends string, CastTags extends string> =
+    & ([Calls["_tag"]] extends [CallTags] ? unknown
+      : { readonly handleCall: { readonly [Tag in Exclude<Calls["_tag"], CallTags>]: "missing handler" } })
+    & ([Casts["_tag"]] extends [CastTags] ? unknown
+      : { readonly handleCast: { readonly [Tag in Exclude<Casts["_tag"], CastTags>]: "missing handler" } })
 }
 
 /**
@@ -491,14 +495,25 @@ export interface Any {
   readonly version: string
 }
 
-/** @internal */
-type CallsOf<M> = M extends { readonly [TypeId]: { readonly _Calls: infer C } } ? C : never
-/** @internal */
-type CastsOf<M> = M extends { readonly [TypeId]: { readonly _Casts: infer C } } ? C : never
-/** @internal */
-type ArgsOf<M> = M extends { readonly [TypeId]: { readonly _Args: (_: infer A) => void } } ? A : never
-/** @internal */
-type ServicesOf<M> = M extends { readonly [TypeId]: { readonly _R: infer R } } ? R : never
+/**
+ * The types of a module `M`, read from it: its start arguments, protocol and services.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export declare namespace Module {
+  /** The call requests of `M`. */
+  export type Calls<M> = M extends { readonly [TypeId]: { readonly _Calls: infer C } } ? C : never
+  /** The cast requests of `M`. */
+  export type Casts<M> = M extends { readonly [TypeId]: { readonly _Casts: infer C } } ? C : never
+  /** The start arguments of `M` (what `init` takes). */
+  export type Args<M> = M extends { readonly [TypeId]: { readonly _Args: (_: infer A) => void } } ? A : never
+  /** The services the callbacks of `M` need. */
+  export type Services<M> = M extends { readonly [TypeId]: { readonly _R: infer R } } ? R : never
+  /** The payload argument of a request `Req`: optional when the request has none. */
+  export type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payload?: Rpc.Payload<Req>]
+    : [payload: Rpc.Payload<Req>]
+}
 
 /**
  * Defines a GenServer module. The state type comes from `init`; every declared call and cast
@@ -544,9 +559,9 @@ export const make = <
   definition:
     & D
     & Definition<Args, S, Calls, Casts, any, CallTags, CastTags>
-    & Complete<Calls, Casts, CallTags, CastTags>
-    & NoExtra<D, Calls, Casts>
-): Module<Args, S, Calls, Casts, ServicesIn<D>> => {
+    & Definition.Complete<Calls, Casts, CallTags, CastTags>
+    & Definition.NoExtra<D, Calls, Casts>
+): Module<Args, S, Calls, Casts, Definition.Services<D>> => {
   const module = { ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }
   // The handler tables are resolved once, here: a request tag (which an untyped caller
   // controls) only ever reaches an own handler of the definition, never `Object.prototype`.
@@ -607,9 +622,9 @@ export const ref = <M extends Any>(_module: M, target: Gen.Target): Server<M> =>
  */
 export const start = <M extends Any>(
   module: M,
-  args: ArgsOf<M>,
+  args: Module.Args<M>,
   options?: Gen.StartOptions
-): Effect.Effect<Server<M>, Gen.StartError, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
+): Effect.Effect<Server<M>, Gen.StartError, Node | Exclude<Module.Services<M>, Process.CurrentProcess>> =>
   Effect.flatMap(Code.resolve(module), (current) =>
     Effect.map(
       Gen.start((ack) => internal.serve(current as unknown as internal.AnyModule, args, ack, undefined), options),
@@ -624,12 +639,12 @@ export const start = <M extends Any>(
  */
 export const startLink = <M extends Any>(
   module: M,
-  args: ArgsOf<M>,
+  args: Module.Args<M>,
   options?: Gen.StartOptions
 ): Effect.Effect<
   Server<M>,
   Gen.StartError,
-  Node | Process.CurrentProcess | Exclude<ServicesOf<M>, Process.CurrentProcess>
+  Node | Process.CurrentProcess | Exclude<Module.Services<M>, Process.CurrentProcess>
 > =>
   Effect.flatMap(Process.self, (parent) =>
     Effect.flatMap(Code.resolve(module), (current) =>
@@ -664,9 +679,9 @@ export const startLink = <M extends Any>(
  */
 export const childSpec = <M extends Any>(
   module: M,
-  args: ArgsOf<M>,
+  args: Module.Args<M>,
   options?: Gen.StartOptions & ChildSpec.Options
-): ChildSpec.ChildSpec<Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
+): ChildSpec.ChildSpec<Exclude<Module.Services<M>, Process.CurrentProcess>> =>
   ChildSpec.worker(
     options?.id ?? module.name,
     Effect.map(
@@ -726,9 +741,6 @@ export const migrate = <From extends Schema.Top, S, R = never>(
 const tagOf = (request: { readonly _tag: unknown } | null | undefined): unknown =>
   request === null || request === undefined ? undefined : request._tag
 
-type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payload?: Rpc.Payload<Req>]
-  : [payload: Rpc.Payload<Req>]
-
 /**
  * Calls the server with a request of its protocol and waits for the typed reply. Fails with the
  * request's declared error (a `replyFailure`), `NoProc`, `CallExit`, `CallTimeout` (default
@@ -753,15 +765,15 @@ type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payl
  * @since 0.1.0
  */
 export const call: {
-  <M extends Any, Req extends CallsOf<M>, E = never>(
+  <M extends Any, Req extends Module.Calls<M>, E = never>(
     server: Server<M, E>,
     request: Req,
-    ...args: PayloadArg<Req>
+    ...args: Module.PayloadArg<Req>
   ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E>
-  <M extends Any, Req extends CallsOf<M>, O extends Gen.CallOptions | undefined, E = never>(
+  <M extends Any, Req extends Module.Calls<M>, O extends Gen.CallOptions | undefined, E = never>(
     server: Server<M, E>,
     request: Req,
-    ...args: [...PayloadArg<Req>, options?: O]
+    ...args: [...Module.PayloadArg<Req>, options?: O]
   ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | Gen.TimeoutOptionError<O>>
 } = (server: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
   Gen.call(server.target, new internal.Request(tagOf(request), args[0]), args[1] as Gen.CallOptions | undefined)
@@ -773,10 +785,10 @@ export const call: {
  * @category client
  * @since 0.1.0
  */
-export const cast = <M extends Any, Req extends CastsOf<M>, E = never>(
+export const cast = <M extends Any, Req extends Module.Casts<M>, E = never>(
   server: Server<M, E>,
   request: Req,
-  ...args: PayloadArg<Req>
+  ...args: Module.PayloadArg<Req>
 ): Effect.Effect<void> => Gen.cast(server.target, new internal.Request(tagOf(request), args[0]))
 
 /**
