@@ -59,33 +59,25 @@
  * `{ continue }` action. Callbacks return their result directly, or as an Effect when they
  * need services, time or other processes. A callback that fails or dies crashes the server:
  * `terminate` runs, then the server exits with a `Crash` carrying the cause, which links,
- * monitors and pending callers see.
+ * monitors and pending callers see. The rest (system messages, code change, the error report)
+ * is the generic loop's: see `Loop`, `Sys` and `Code`.
  *
- * ## Supervision
+ * ## Supervision, naming, timeouts
  *
- * A supervisor starts a GenServer with {@link startLink} (see {@link childSpec}). A server that
- * traps exits gets its `terminate` called when its parent shuts it down.
- *
- * ## Naming
- *
- * `{ name: "counter" }` registers a local name; `{ name: Gen.via(registry, key) }` names it
- * through any registry. Calls and casts accept the pid, the name, or the via name; starting a
- * second server with a taken name fails with `AlreadyStarted` carrying the running pid.
- *
- * ## Timeouts
- *
- * `call` waits 5 s by default (`{ timeout }` or `"infinity"`), and fails with `CallTimeout`; a
- * reply that arrives later is dropped. A call to a dead or unknown server fails at once with
- * `NoProc`; a server that exits while a call is pending gives `CallExit` with its reason.
- * Start waits for `init` up to 5 s (`{ timeout }`); then the server is killed and the start
- * fails with `InitTimeout`.
+ * A supervisor starts a GenServer with {@link startLink} (see {@link childSpec}); a server that
+ * traps exits gets its `terminate` called when its parent shuts it down. `{ name: "counter" }`
+ * registers a local name, `{ name: Gen.via(registry, key) }` a name in any registry; starting a
+ * second server with a taken name fails with `AlreadyStarted` carrying the running pid. `call`
+ * waits 5 s by default (`{ timeout }`, or `"infinity"`) and fails with `CallTimeout` (a late
+ * reply is dropped), `NoProc` for a dead or unknown server, `CallExit` if the server exits
+ * first. Start waits for `init` up to 5 s, then kills the server and fails with `InitTimeout`.
  *
  * ## When not to use a GenServer
  *
  * For state shared inside one fiber tree, an Effect `Ref` is simpler. A GenServer serialises
- * its requests: it is the right tool for a resource that must be owned by one process and
- * supervised, not for parallel CPU work (use fibers), nor as a cache hit by many readers on the
- * hot path (a Registry table or a `Ref` is read without a message round trip).
+ * its requests: it is the right tool for a resource that one supervised process must own, not
+ * for parallel CPU work (use fibers), nor as a cache hit by many readers (a Registry table or a
+ * `Ref` is read without a message round trip).
  *
  * ## How it maps to OTP, and where it differs
  *
@@ -105,55 +97,36 @@
  * | `format_status/1` gets and shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
  * | no `code_change`: `sys:change_code` fails with `undef` | no `codeChange`: the new code runs on the state as it is (Elixir's default `code_change` does the same) |
  *
+ * Not here: `hibernate`, `enter_loop` (`Loop.enter` is the generic one), `start_monitor`
+ * (start, then `Process.monitor`), `multi_call` / `abcast` / `send_request` (fork calls as
+ * fibers), the `debug` start options (`Sys.trace`, `Sys.statistics`).
+ *
  * ## Faults
  *
  * - **Bad results.** Every result is checked at run time, as gen_server checks it, so that
- *   untyped code (plain JS, `as any`) cannot leave a server running on a broken state. A
- *   callback that returns something that is not one of its results (`undefined`, a plain value,
- *   an unknown `_tag`, an Effect that succeeds with such a value, a `stopWith` whose reason is
- *   no `ExitReason`, a `{ timeout }` that is negative, `NaN` or no duration) stops the server
- *   with a `Crash` carrying `Errors.BadReturnValue` (module, callback, value): `terminate` runs
- *   with the state from before the callback, a pending caller gets `CallExit` at once. From
- *   `init`, the start fails with `InitFailed` carrying it, and neither the process nor its name
- *   is left. A `{ continue }` from a module without `handleContinue` is such a bad result too:
- *   OTP accepts it and the server then crashes with `undef` when it runs the continue (after
- *   acknowledging the start, or replying); refusing the result itself tells the author where
- *   the mistake is, and a start that could only crash fails as a start.
- * - **Request names.** Only the module's own handlers run: the `handleCall` and `handleCast`
- *   tables are resolved once, by {@link make}, into tables of their own function-valued
- *   properties (a getter, an inherited member or a non-function is no handler). A request
- *   tagged `constructor`, `toString`, `__proto__` or any other name, or not tagged with a
- *   string at all, gets `UnknownRequest` (a call) or is dropped with a warning (a cast), unless
- *   the module declared a handler of that very name. Changing those tables after `make` has
- *   no effect.
- * - **Reading the state.** `Sys.getStatus` never stops a server: a `formatStatus` that throws,
- *   or returns an Effect (which is not run), shows `"<Module>.formatStatus crashed"` (or
- *   `"... returned an Effect"`) in place of the state, never the raw state it may be there to
- *   redact. The error report does the same.
- * - **Error report.** A server that exits abnormally (any reason but `normal`, `shutdown` and
- *   `{shutdown, _}`), supervised or not, logs OTP's gen_server terminate report once at
- *   `Error`, just before it exits: `** Generic server <name> (<Module>) terminating`, the last
- *   message in, the state as `formatStatus` shows it, and the reason, with the crash's `Cause`
- *   as the log entry's cause; annotated `report: "gen_server"`, `pid`, `module` and `reason`
- *   (see `Loop`). A supervised server's crash logs this report and then the supervisor's own
- *   (`report: "supervisor"`), as OTP logs both. A killed server logs nothing, as in OTP.
- *   Differences: OTP also names the calling client and its stack (a caller here need not be a
- *   process), and proc_lib adds a crash report for every abnormal exit, a failed `init`
- *   included; here a failed `init` logs nothing, since its starter gets the reason as
- *   `InitFailed` (and a supervisor reports a child's failed start).
- *
- * ## Not here
- *
- * `hibernate` (V8 has no per-process heap to compact), `enter_loop` (a process becomes a
- * server only through {@link start}; `Loop.enter` is the generic one), `start_monitor` (start,
- * then `Process.monitor`), `multi_call` / `abcast` and `send_request` (fork calls as fibers, or
- * use `Cluster` for other nodes), and the `debug` start options (`Sys.trace` and
- * `Sys.statistics` do that on a running server).
+ *   untyped code (plain JS, `as any`) cannot leave a server on a broken state: anything that is
+ *   not one of the callback's results (`undefined`, an unknown `_tag`, a `stopWith` whose
+ *   reason is no `ExitReason`, a negative or `NaN` `{ timeout }`, a `{ continue }` from a module
+ *   without `handleContinue`) stops the server with a `Crash` carrying `Errors.BadReturnValue`
+ *   (module, callback, value): `terminate` runs with the state from before the callback, a
+ *   pending caller gets `CallExit` at once; from `init`, the start fails with `InitFailed` and
+ *   leaves neither process nor name. (OTP accepts a continue without `handle_continue` and
+ *   crashes later with `undef`; refusing the result names the mistake where it is.)
+ * - **Request names.** Only the module's own handlers run: {@link make} resolves the
+ *   `handleCall` and `handleCast` tables once into their own function-valued properties. A
+ *   request tagged `constructor`, `__proto__` or any other name the module does not declare, or
+ *   not tagged with a string, gets `UnknownRequest` (a call) or is dropped with a warning (a
+ *   cast). Changing the tables after `make` has no effect.
+ * - **Status and error report.** `Sys.getStatus` never stops a server, and neither shows the
+ *   raw state when `formatStatus` throws or returns an Effect (see `Loop`). An abnormal exit logs
+ *   OTP's report once at `Error`: `** Generic server <name> (<Module>) terminating`, the last
+ *   message, the formatted state and the reason, annotated `report: "gen_server"`; a killed
+ *   server logs nothing, a failed `init` neither (its starter gets `InitFailed`). OTP also names
+ *   the calling client (a caller here need not be a process).
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import type * as Duration from "effect/Duration"
 import type * as Rpc from "effect/rpc/Rpc"
@@ -287,12 +260,7 @@ export const ignore: Ignore = { _tag: "Ignore" }
  * @category results
  * @since 0.1.0
  */
-export const reply = <A, S>(value: A, state: S, action?: Action): CallResult<A, never, S> => ({
-  _tag: "Reply",
-  value,
-  state,
-  action
-})
+export const reply = <A, S>(value: A, state: S, action?: Action): CallResult<A, never, S> => ({ _tag: "Reply", value, state, action })
 
 /**
  * Fail the caller's `call` with the typed `error` (one the request's Rpc declares), and continue
@@ -301,12 +269,7 @@ export const reply = <A, S>(value: A, state: S, action?: Action): CallResult<A, 
  * @category results
  * @since 0.1.0
  */
-export const replyFailure = <E, S>(error: E, state: S, action?: Action): CallResult<never, E, S> => ({
-  _tag: "ReplyFailure",
-  error,
-  state,
-  action
-})
+export const replyFailure = <E, S>(error: E, state: S, action?: Action): CallResult<never, E, S> => ({ _tag: "ReplyFailure", error, state, action })
 
 /**
  * Continue with `state` without replying now; in `handleCall`, answer later with
@@ -716,26 +679,8 @@ export const migrate = <From extends Schema.Top, S, R = never>(
   from: From,
   f: (oldState: From["Type"], oldVersion: string, extra: unknown) => S | Effect.Effect<S, unknown, R>,
   options?: { readonly to?: Schema.Codec<S, any> | undefined }
-): (oldVersion: string, oldState: unknown, extra: unknown) => S | Effect.Effect<S, unknown, R | From["DecodingServices"]> => {
-  const decode = Schema.decodeUnknownEffect(from)
-  const check = options?.to === undefined ? undefined : Schema.decodeUnknownEffect(options.to)
-  const checked = (next: S | Effect.Effect<S, unknown, R>): S | Effect.Effect<S, unknown, R> =>
-    check === undefined
-      ? next
-      : Effect.isEffect(next)
-      ? Effect.flatMap(next, (s) => check(s) as Effect.Effect<S, unknown>)
-      : check(next) as Effect.Effect<S, unknown>
-  return (oldVersion, oldState, extra) => {
-    const old = decode(oldState)
-    // A schema without effects decodes at once, to an Exit: a plain migration then returns the
-    // new state itself, which an upgrade swaps in with no Effect to run.
-    if (Exit.isExit(old)) return Exit.isSuccess(old) ? checked(f(old.value, oldVersion, extra)) : Exit.failCause(old.cause)
-    return Effect.flatMap(old, (value) => {
-      const next = checked(f(value, oldVersion, extra))
-      return Effect.isEffect(next) ? next : Effect.succeed(next)
-    })
-  }
-}
+): (oldVersion: string, oldState: unknown, extra: unknown) => S | Effect.Effect<S, unknown, R | From["DecodingServices"]> =>
+  internal.migrate(from, f, options)
 
 /** The tag of what an untyped caller passed as a request (`undefined` for `null` or `undefined`). */
 const tagOf = (request: { readonly _tag: unknown } | null | undefined): unknown =>
@@ -813,18 +758,11 @@ export const stop = (
   server: Server<any> | Gen.Target,
   options?: { readonly reason?: ExitReason.ExitReason | undefined; readonly timeout?: Gen.Timeout | undefined }
 ): Effect.Effect<void, CallError> => {
-  const target = isServer(server) ? server.target : server
+  const target = internal.isServer(server) ? server.target : server
   // A value that is not an exit reason (an untyped caller's) is carried in a Crash, as the
   // server carries it (OTP takes any term): the same object, so that the comparison holds.
   const reason = toExitReason(options?.reason ?? ExitReason.normal)
   return Sys.terminate(target, reason, { timeout: options?.timeout ?? "infinity" }).pipe(
-    Effect.catchTag("CallExit", (e) => sameReason(e.reason, reason) ? Effect.void : Effect.fail(e))
+    Effect.catchTag("CallExit", (e) => internal.sameReason(e.reason, reason) ? Effect.void : Effect.fail(e))
   )
 }
-
-const isServer = (u: unknown): u is Server<any> =>
-  typeof u === "object" && u !== null && "target" in u && !isPid(u)
-
-const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
-  a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
-  (a._tag !== "Crash" || a === b)

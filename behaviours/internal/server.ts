@@ -10,15 +10,16 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Formatter from "effect/Formatter"
+import * as Schema from "effect/Schema"
 import { BadReturnValue, UnknownRequest } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
 import * as Gen from "../../lib/Gen.js"
 import * as GenInternal from "../../lib/internal/gen.js"
 import { callSpan, durationMillis, inCallSpan, isStopReason } from "../../lib/internal/loop.js"
 import * as Loop from "../../lib/Loop.js"
-import type { Pid } from "../../lib/Pid.js"
+import { isPid, type Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
-import type { Action, CallResult, CastResult, InitResult, Ok, Stop } from "../GenServer.js"
+import type { Action, CallResult, CastResult, InitResult, Ok, Server as GenServer, Stop } from "../GenServer.js"
 import { ownFunctions, type Table } from "./handlers.js"
 
 /** The module as the loop sees it: every type erased. */
@@ -400,3 +401,38 @@ const formatRequest = (request: unknown): string =>
   request instanceof Request
     ? request.payload === undefined ? formatTag(request._tag) : `${formatTag(request._tag)} ${Formatter.format(request.payload)}`
     : Formatter.format(request)
+
+/** `GenServer.migrate`: decode the old state, migrate it, check the new one. */
+export const migrate = <From extends Schema.Top, S, R = never>(
+  from: From,
+  f: (oldState: From["Type"], oldVersion: string, extra: unknown) => S | Effect.Effect<S, unknown, R>,
+  options?: { readonly to?: Schema.Codec<S, any> | undefined }
+): (oldVersion: string, oldState: unknown, extra: unknown) => S | Effect.Effect<S, unknown, R | From["DecodingServices"]> => {
+  const decode = Schema.decodeUnknownEffect(from)
+  const check = options?.to === undefined ? undefined : Schema.decodeUnknownEffect(options.to)
+  const checked = (next: S | Effect.Effect<S, unknown, R>): S | Effect.Effect<S, unknown, R> =>
+    check === undefined
+      ? next
+      : Effect.isEffect(next)
+      ? Effect.flatMap(next, (s) => check(s) as Effect.Effect<S, unknown>)
+      : check(next) as Effect.Effect<S, unknown>
+  return (oldVersion, oldState, extra) => {
+    const old = decode(oldState)
+    // A schema without effects decodes at once, to an Exit: a plain migration then returns the
+    // new state itself, which an upgrade swaps in with no Effect to run.
+    if (Exit.isExit(old)) return Exit.isSuccess(old) ? checked(f(old.value, oldVersion, extra)) : Exit.failCause(old.cause)
+    return Effect.flatMap(old, (value) => {
+      const next = checked(f(value, oldVersion, extra))
+      return Effect.isEffect(next) ? next : Effect.succeed(next)
+    })
+  }
+}
+
+/** Whether `u` is a typed reference (`GenServer.Server`), not a target. */
+export const isServer = (u: unknown): u is GenServer<any> =>
+  typeof u === "object" && u !== null && "target" in u && !isPid(u)
+
+/** Whether two exit reasons are the same (a `Crash` only as the very same object). */
+export const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
+  a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
+  (a._tag !== "Crash" || a === b)
