@@ -130,7 +130,6 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Duration from "effect/Duration"
 import type * as Rpc from "effect/rpc/Rpc"
-import * as Code from "../lib/Code.js"
 import type { CallError, UnknownRequest } from "../lib/Errors.js"
 import * as ExitReason from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
@@ -360,18 +359,9 @@ export interface Definition<
   readonly handleContinue?: ((arg: unknown, state: S) => Definition.Returns<CastResult<S>, R>) | undefined
   /** Runs before the server exits: after a `stopWith`, a crash or a bad result in a callback (with the state from before it), `stop`, or the parent's exit signal when trapping exits. Not after a failed `init`, nor when the server is killed or dies of a link's exit signal without trapping exits. Its result is ignored. */
   readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Definition.Returns<void, R>) | undefined
-  /**
-   * Migrates the state of a running server from `oldVersion` (see `Sys.changeCode`). During
-   * `Code.upgrade` an idle server's change runs in place, on the upgrading fiber with the
-   * server's services; a plain value (not an Effect) is swapped in without any Effect step.
-   */
+  /** Migrates the state of a running server from `oldVersion` (`Sys.changeCode`, `Code.upgrade`; see {@link migrate}). */
   readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Definition.Returns<S, R>) | undefined
-  /**
-   * What `Sys.getStatus` and the error report show of the state; use it to redact secrets.
-   * Synchronous: if it throws (or returns an Effect, which is not run), the status shows
-   * `"<Module>.formatStatus crashed"` (or `"... returned an Effect"`) instead, and the server
-   * goes on.
-   */
+  /** What `Sys.getStatus` and the error report show of the state (to redact secrets); synchronous (see `Loop`). */
   readonly formatStatus?: ((state: S) => unknown) | undefined
 }
 
@@ -524,14 +514,8 @@ export const make = <
     & Definition<Args, S, Calls, Casts, any, CallTags, CastTags>
     & Definition.Complete<Calls, Casts, CallTags, CastTags>
     & Definition.NoExtra<D, Calls, Casts>
-): Module<Args, S, Calls, Casts, Definition.Services<D>> => {
-  const module = { ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }
-  // The handler tables are resolved once, here: a request tag (which an untyped caller
-  // controls) only ever reaches an own handler of the definition, never `Object.prototype`.
-  internal.register(module)
-  return module as any
-}
-
+): Module<Args, S, Calls, Casts, Definition.Services<D>> =>
+  internal.make(definition, TypeId) as any
 
 // ----------------------------------------------------------------------------
 // Servers
@@ -574,7 +558,6 @@ export const ref = <M extends Any>(_module: M, target: Gen.Target): Server<M> =>
   pid: isPid(target) ? target : undefined
 })
 
-
 /**
  * Starts a server of `module`, running `init(args)`; returns once `init` finished. Fails with
  * `InitFailed` (init stopped or crashed), `InitIgnored`, `InitTimeout` (the server is killed),
@@ -588,11 +571,7 @@ export const start = <M extends Any>(
   args: Module.Args<M>,
   options?: Gen.StartOptions
 ): Effect.Effect<Server<M>, Gen.StartError, Node | Exclude<Module.Services<M>, Process.CurrentProcess>> =>
-  Effect.flatMap(Code.resolve(module), (current) =>
-    Effect.map(
-      Gen.start((ack) => internal.serve(current as unknown as internal.AnyModule, args, ack, undefined), options),
-      (pid) => ({ target: pid, pid })
-    )) as any
+  internal.start(module, args, options, false) as any
 
 /**
  * Like {@link start}, linked to the calling process: how a supervisor starts a server.
@@ -608,13 +587,7 @@ export const startLink = <M extends Any>(
   Server<M>,
   Gen.StartError,
   Node | Process.CurrentProcess | Exclude<Module.Services<M>, Process.CurrentProcess>
-> =>
-  Effect.flatMap(Process.self, (parent) =>
-    Effect.flatMap(Code.resolve(module), (current) =>
-      Effect.map(
-        Gen.startLink((ack) => internal.serve(current as unknown as internal.AnyModule, args, ack, parent), options),
-        (pid) => ({ target: pid, pid })
-      ))) as any
+> => internal.start(module, args, options, true) as any
 
 /**
  * The child spec that starts this module under a supervisor with {@link startLink}: id the
@@ -645,14 +618,10 @@ export const childSpec = <M extends Any>(
   args: Module.Args<M>,
   options?: Gen.StartOptions & ChildSpec.Options
 ): ChildSpec.ChildSpec<Exclude<Module.Services<M>, Process.CurrentProcess>> =>
-  ChildSpec.worker(
-    options?.id ?? module.name,
-    Effect.map(
-      startLink(module, args, { name: options?.name, timeout: options?.timeout, trapExit: options?.trapExit }),
-      (server) => server.pid!
-    ),
-    { modules: [module.name], ...options }
-  ) as any
+  ChildSpec.worker(options?.id ?? module.name, Effect.map(startLink(module, args, options), (server) => server.pid!), {
+    modules: [module.name],
+    ...options
+  }) as any
 
 /**
  * A typed `codeChange`: decodes the running server's old state with `from` (an Effect Schema),
@@ -681,10 +650,6 @@ export const migrate = <From extends Schema.Top, S, R = never>(
   options?: { readonly to?: Schema.Codec<S, any> | undefined }
 ): (oldVersion: string, oldState: unknown, extra: unknown) => S | Effect.Effect<S, unknown, R | From["DecodingServices"]> =>
   internal.migrate(from, f, options)
-
-/** The tag of what an untyped caller passed as a request (`undefined` for `null` or `undefined`). */
-const tagOf = (request: { readonly _tag: unknown } | null | undefined): unknown =>
-  request === null || request === undefined ? undefined : request._tag
 
 /**
  * Calls the server with a request of its protocol and waits for the typed reply. Fails with the
@@ -721,7 +686,7 @@ export const call: {
     ...args: [...Module.PayloadArg<Req>, options?: O]
   ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | Gen.TimeoutOptionError<O>>
 } = (server: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
-  Gen.call(server.target, new internal.Request(tagOf(request), args[0]), args[1] as Gen.CallOptions | undefined)
+  Gen.call(server.target, internal.request(request, args[0]), args[1] as Gen.CallOptions | undefined)
 
 /**
  * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or
@@ -734,7 +699,7 @@ export const cast = <M extends Any, Req extends Module.Casts<M>, E = never>(
   server: Server<M, E>,
   request: Req,
   ...args: Module.PayloadArg<Req>
-): Effect.Effect<void> => Gen.cast(server.target, new internal.Request(tagOf(request), args[0]))
+): Effect.Effect<void> => Gen.cast(server.target, internal.request(request, args[0]))
 
 /**
  * Answers a call later, from any process, with the handle `handleCall` received (OTP's

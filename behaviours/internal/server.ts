@@ -13,6 +13,7 @@ import * as Formatter from "effect/Formatter"
 import * as Schema from "effect/Schema"
 import { BadReturnValue, UnknownRequest } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
+import * as Code from "../../lib/Code.js"
 import * as Gen from "../../lib/Gen.js"
 import * as GenInternal from "../../lib/internal/gen.js"
 import { callSpan, durationMillis, inCallSpan, isStopReason } from "../../lib/internal/loop.js"
@@ -436,3 +437,30 @@ export const isServer = (u: unknown): u is GenServer<any> =>
 export const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
   a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
   (a._tag !== "Crash" || a === b)
+
+/** `GenServer.make`: the module value, with its handler tables resolved once. */
+export const make = (definition: { readonly version?: string | undefined; readonly handleCall?: unknown; readonly handleCast?: unknown }, typeId: string): object => {
+  const module = { ...definition, version: definition.version ?? "1", [typeId]: undefined }
+  // A request tag (which an untyped caller controls) only ever reaches an own handler of the
+  // definition, never `Object.prototype`.
+  register(module)
+  return module
+}
+
+/** `GenServer.start` and `startLink`: the current version of `module` (`Code.resolve`) on the loop. */
+export const start = (
+  module: { readonly name: string; readonly version: string },
+  args: unknown,
+  options: Gen.StartOptions | undefined,
+  link: boolean
+): Effect.Effect<{ readonly target: Pid; readonly pid: Pid }, Gen.StartError, any> =>
+  Effect.flatMap(link ? Effect.map(Process.self, (self): Pid | undefined => self) : Effect.succeed(undefined), (parent) =>
+    Effect.flatMap(Code.resolve(module), (current) =>
+      Effect.map(
+        (link ? Gen.startLink : Gen.start)((ack) => serve(current as AnyModule, args, ack, parent), options),
+        (pid) => ({ target: pid, pid })
+      )))
+
+/** A request as `GenServer.call` and `cast` send it; the tag of whatever an untyped caller passed. */
+export const request = (rpc: { readonly _tag: unknown } | null | undefined, payload: unknown): Request =>
+  new Request(rpc === null || rpc === undefined ? undefined : rpc._tag, payload)
