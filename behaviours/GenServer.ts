@@ -131,14 +131,15 @@ import * as Schema from "effect/Schema"
 import type * as Duration from "effect/Duration"
 import type * as Rpc from "effect/rpc/Rpc"
 import type { CallError, UnknownRequest } from "../lib/Errors.js"
-import * as ExitReason from "../lib/ExitReason.js"
+import { type ExitReason, normal } from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
+import type { CallOptions, From, StartError, StartOptions, Target, Timeout, TimeoutOptionError } from "../lib/Gen.js"
 import { toExitReason } from "../lib/internal/loop.js"
 import type { Node } from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
-import * as Process from "../lib/Process.js"
+import type { CurrentProcess } from "../lib/Process.js"
 import * as Sys from "../lib/Sys.js"
-import * as ChildSpec from "./ChildSpec.js"
+import { type ChildSpec, type Options as ChildSpecOptions, worker } from "./ChildSpec.js"
 import * as internal from "./internal/server.js"
 
 // ----------------------------------------------------------------------------
@@ -195,7 +196,7 @@ export interface Stop<S, A = never> {
   /** Marks a stop (OTP's `{stop, Reason, State}`). */
   readonly _tag: "Stop"
   /** The reason the server exits with, after `terminate`; from `init`, the start fails with `InitFailed` carrying it. */
-  readonly reason: ExitReason.ExitReason
+  readonly reason: ExitReason
   /** The final state, which `terminate` receives (`undefined` from `init`). */
   readonly state: S
   /** In `handleCall`, the reply sent to the caller before the server stops; `undefined` for none. */
@@ -287,10 +288,10 @@ export const noreply = <S>(state: S, action?: Action): CastResult<S> => ({ _tag:
  * @since 0.1.0
  */
 export const stopWith: {
-  (reason: ExitReason.ExitReason): Stop<undefined>
-  <S>(reason: ExitReason.ExitReason, state: S): Stop<S>
-  <S, A>(reason: ExitReason.ExitReason, state: S, reply: A): Stop<S, A>
-} = function(this: unknown, reason: ExitReason.ExitReason, state?: unknown, reply?: unknown) {
+  (reason: ExitReason): Stop<undefined>
+  <S>(reason: ExitReason, state: S): Stop<S>
+  <S, A>(reason: ExitReason, state: S, reply: A): Stop<S, A>
+} = function(this: unknown, reason: ExitReason, state?: unknown, reply?: unknown) {
   return { _tag: "Stop", reason, state, reply: arguments.length >= 3 ? { value: reply } : undefined }
 } as any
 
@@ -337,7 +338,7 @@ export interface Definition<
       readonly [Tag in CallTags]: (
         payload: Rpc.Payload<Extract<Calls, { readonly _tag: Tag }>>,
         state: S,
-        from: Gen.From
+        from: From
       ) => Definition.Returns<
         CallResult<Rpc.Success<Extract<Calls, { readonly _tag: Tag }>>, Rpc.Error<Extract<Calls, { readonly _tag: Tag }>>, S>,
         R
@@ -358,7 +359,7 @@ export interface Definition<
   /** Runs with the argument of a `{ continue }` action, before the next message (OTP's `handle_continue`); a continue without it crashes the server. */
   readonly handleContinue?: ((arg: unknown, state: S) => Definition.Returns<CastResult<S>, R>) | undefined
   /** Runs before the server exits: after a `stopWith`, a crash or a bad result in a callback (with the state from before it), `stop`, or the parent's exit signal when trapping exits. Not after a failed `init`, nor when the server is killed or dies of a link's exit signal without trapping exits. Its result is ignored. */
-  readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Definition.Returns<void, R>) | undefined
+  readonly terminate?: ((reason: ExitReason, state: S) => Definition.Returns<void, R>) | undefined
   /** Migrates the state of a running server from `oldVersion` (`Sys.changeCode`, `Code.upgrade`; see {@link migrate}). */
   readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Definition.Returns<S, R>) | undefined
   /** What `Sys.getStatus` and the error report show of the state (to redact secrets); synchronous (see `Loop`). */
@@ -530,7 +531,7 @@ export const make = <
  */
 export interface Server<M, E = never> {
   /** Where calls and casts go: the pid, a name, a via name, or a remote target (`Cluster.ref`). */
-  readonly target: Gen.Target
+  readonly target: Target
   /** Type only: the module whose protocol calls and casts are checked against (not set at runtime). */
   readonly module?: M | undefined
   /** The pid the server was started with (absent for a reference made from a name). */
@@ -553,7 +554,7 @@ export interface Server<M, E = never> {
  * @category constructors
  * @since 0.1.0
  */
-export const ref = <M extends Any>(_module: M, target: Gen.Target): Server<M> => ({
+export const ref = <M extends Any>(_module: M, target: Target): Server<M> => ({
   target,
   pid: isPid(target) ? target : undefined
 })
@@ -569,8 +570,8 @@ export const ref = <M extends Any>(_module: M, target: Gen.Target): Server<M> =>
 export const start = <M extends Any>(
   module: M,
   args: Module.Args<M>,
-  options?: Gen.StartOptions
-): Effect.Effect<Server<M>, Gen.StartError, Node | Exclude<Module.Services<M>, Process.CurrentProcess>> =>
+  options?: StartOptions
+): Effect.Effect<Server<M>, StartError, Node | Exclude<Module.Services<M>, CurrentProcess>> =>
   internal.start(module, args, options, false) as any
 
 /**
@@ -582,11 +583,11 @@ export const start = <M extends Any>(
 export const startLink = <M extends Any>(
   module: M,
   args: Module.Args<M>,
-  options?: Gen.StartOptions
+  options?: StartOptions
 ): Effect.Effect<
   Server<M>,
-  Gen.StartError,
-  Node | Process.CurrentProcess | Exclude<Module.Services<M>, Process.CurrentProcess>
+  StartError,
+  Node | CurrentProcess | Exclude<Module.Services<M>, CurrentProcess>
 > => internal.start(module, args, options, true) as any
 
 /**
@@ -616,9 +617,9 @@ export const startLink = <M extends Any>(
 export const childSpec = <M extends Any>(
   module: M,
   args: Module.Args<M>,
-  options?: Gen.StartOptions & ChildSpec.Options
-): ChildSpec.ChildSpec<Exclude<Module.Services<M>, Process.CurrentProcess>> =>
-  ChildSpec.worker(options?.id ?? module.name, Effect.map(startLink(module, args, options), (server) => server.pid!), {
+  options?: StartOptions & ChildSpecOptions
+): ChildSpec<Exclude<Module.Services<M>, CurrentProcess>> =>
+  worker(options?.id ?? module.name, Effect.map(startLink(module, args, options), (server) => server.pid!), {
     modules: [module.name],
     ...options
   }) as any
@@ -680,13 +681,13 @@ export const call: {
     request: Req,
     ...args: Module.PayloadArg<Req>
   ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E>
-  <M extends Any, Req extends Module.Calls<M>, O extends Gen.CallOptions | undefined, E = never>(
+  <M extends Any, Req extends Module.Calls<M>, O extends CallOptions | undefined, E = never>(
     server: Server<M, E>,
     request: Req,
     ...args: [...Module.PayloadArg<Req>, options?: O]
-  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | Gen.TimeoutOptionError<O>>
+  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | TimeoutOptionError<O>>
 } = (server: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
-  Gen.call(server.target, internal.request(request, args[0]), args[1] as Gen.CallOptions | undefined)
+  Gen.call(server.target, internal.request(request, args[0]), args[1] as CallOptions | undefined)
 
 /**
  * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or
@@ -708,7 +709,7 @@ export const cast = <M extends Any, Req extends Module.Casts<M>, E = never>(
  * @category client
  * @since 0.1.0
  */
-export const replyTo = (from: Gen.From, value: unknown): Effect.Effect<void> => Gen.reply(from, value)
+export const replyTo = (from: From, value: unknown): Effect.Effect<void> => Gen.reply(from, value)
 
 /**
  * Stops the server: it runs `terminate(reason)` (default `normal`) and exits; completes once it
@@ -720,13 +721,13 @@ export const replyTo = (from: Gen.From, value: unknown): Effect.Effect<void> => 
  * @since 0.1.0
  */
 export const stop = (
-  server: Server<any> | Gen.Target,
-  options?: { readonly reason?: ExitReason.ExitReason | undefined; readonly timeout?: Gen.Timeout | undefined }
+  server: Server<any> | Target,
+  options?: { readonly reason?: ExitReason | undefined; readonly timeout?: Timeout | undefined }
 ): Effect.Effect<void, CallError> => {
   const target = internal.isServer(server) ? server.target : server
   // A value that is not an exit reason (an untyped caller's) is carried in a Crash, as the
   // server carries it (OTP takes any term): the same object, so that the comparison holds.
-  const reason = toExitReason(options?.reason ?? ExitReason.normal)
+  const reason = toExitReason(options?.reason ?? normal)
   return Sys.terminate(target, reason, { timeout: options?.timeout ?? "infinity" }).pipe(
     Effect.catchTag("CallExit", (e) => internal.sameReason(e.reason, reason) ? Effect.void : Effect.fail(e))
   )

@@ -21,13 +21,13 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { AlreadyStarted, BadArgument, CallError, InitFailed, InitIgnored, InitTimeout } from "./Errors.js"
-import type * as ExitReason from "./ExitReason.js"
+import type { ExitReason } from "./ExitReason.js"
 import * as internal from "./internal/gen.js"
 import type { Node } from "./Node.js"
 import type { Pid } from "./Pid.js"
 
 
-import * as Process from "./Process.js"
+import type { CurrentProcess } from "./Process.js"
 
 // ----------------------------------------------------------------------------
 // Names
@@ -266,8 +266,8 @@ export type Ack = (
   result:
     | { readonly _tag: "Ok" }
     | { readonly _tag: "Ignore" }
-    | { readonly _tag: "Stop"; readonly reason: ExitReason.ExitReason }
-) => Effect.Effect<void, never, Process.CurrentProcess>
+    | { readonly _tag: "Stop"; readonly reason: ExitReason }
+) => Effect.Effect<void, never, CurrentProcess>
 
 /**
  * Options of {@link start}.
@@ -312,7 +312,7 @@ export type StartError = AlreadyStarted | InitFailed | InitTimeout | InitIgnored
 export const start = <R>(
   body: (ack: Ack) => Effect.Effect<unknown, unknown, R>,
   options?: StartOptions
-): Effect.Effect<Pid, StartError, Node | Exclude<R, Process.CurrentProcess>> => internal.startWith(body, options, false) as any
+): Effect.Effect<Pid, StartError, Node | Exclude<R, CurrentProcess>> => internal.startWith(body, options, false) as any
 
 /**
  * Like {@link start}, with the new process linked to the caller (OTP's `proc_lib:start_link`),
@@ -325,5 +325,5 @@ export const start = <R>(
 export const startLink = <R>(
   body: (ack: Ack) => Effect.Effect<unknown, unknown, R>,
   options?: StartOptions
-): Effect.Effect<Pid, StartError, Node | Process.CurrentProcess | Exclude<R, Process.CurrentProcess>> =>
+): Effect.Effect<Pid, StartError, Node | CurrentProcess | Exclude<R, CurrentProcess>> =>
   internal.startWith(body, options, true)

@@ -117,11 +117,11 @@
  */
 import type * as Effect from "effect/Effect"
 import type { Module } from "./Code.js"
-import type * as ExitReason from "./ExitReason.js"
-import type * as Gen from "./Gen.js"
+import type { ExitReason } from "./ExitReason.js"
+import type { Ack, From } from "./Gen.js"
 import * as internal from "./internal/loop.js"
 import type { Pid } from "./Pid.js"
-import type * as Process from "./Process.js"
+import type { CurrentProcess } from "./Process.js"
 
 /**
  * A behaviour: how processes on the loop handle their messages. One value per behaviour (not
@@ -175,7 +175,7 @@ export interface Behaviour<M extends Module, S, L = M, R = never> {
    * process is killed, or dies of a link's signal without trapping exits. A crash here ends the
    * process with that crash.
    */
-  readonly terminate?: ((server: Server<M, S, L>, reason: ExitReason.ExitReason) => void | Effect.Effect<void, unknown, R>) | undefined
+  readonly terminate?: ((server: Server<M, S, L>, reason: ExitReason) => void | Effect.Effect<void, unknown, R>) | undefined
   /**
    * What `Sys.getStatus` and the error report show of the state. Synchronous: if it throws (or
    * returns an Effect), they show `"<Module>.formatStatus crashed"` (or `"... returned an
@@ -221,9 +221,9 @@ export interface Server<M, S, L = M> {
    */
   last: unknown
   /** Answers a call (`Gen.reply`), and counts and traces it as a message out (`Sys.statistics`, `Sys.trace`). */
-  reply(from: Gen.From, value: unknown): void
+  reply(from: From, value: unknown): void
   /** Answers a call with a typed failure (`Gen.replyFailureUnsafe`), counted and traced as {@link reply}. */
-  replyFailure(from: Gen.From, error: unknown): void
+  replyFailure(from: From, error: unknown): void
 }
 
 /**
@@ -237,7 +237,7 @@ export interface Stop {
   /** Marks a stop. */
   readonly _tag: "Stop"
   /** The reason the process exits with. */
-  readonly reason: ExitReason.ExitReason
+  readonly reason: ExitReason
   /** Runs once `terminate` ran (a GenServer sends a `stopWith` reply there, as OTP does). */
   readonly afterTerminate: (() => void) | undefined
 }
@@ -296,7 +296,7 @@ export type Next = void | undefined | Stop | After | Insert
  * @category next
  * @since 0.1.0
  */
-export const stop = (reason: ExitReason.ExitReason, afterTerminate?: () => void): Stop => ({
+export const stop = (reason: ExitReason, afterTerminate?: () => void): Stop => ({
   _tag: "Stop",
   reason,
   afterTerminate
@@ -349,7 +349,7 @@ export interface EnterOptions<M, S> {
   /** What to do first ({@link after} or {@link insert}); nothing by default. */
   readonly next?: Next
   /** The start's acknowledgement (`Gen.start`'s `ack`): given `Ok` once the process is registered with the code server. */
-  readonly ack?: Gen.Ack | undefined
+  readonly ack?: Ack | undefined
 }
 
 /**
@@ -372,4 +372,4 @@ export interface EnterOptions<M, S> {
 export const enter: <M extends Module, S, L, R>(
   behaviour: Behaviour<M, S, L, R>,
   options: EnterOptions<M, S>
-) => Effect.Effect<void, never, R | Process.CurrentProcess> = internal.enter
+) => Effect.Effect<void, never, R | CurrentProcess> = internal.enter

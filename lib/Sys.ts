@@ -44,7 +44,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { CallError } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
-import type * as Gen from "./Gen.js"
+import type { From, Target, Timeout } from "./Gen.js"
 import { ChangeCode } from "./internal/code.js"
 import { replyFailureUnsafe, replyUnsafe, request, SystemMessage } from "./internal/gen.js"
 import type { LoopImpl } from "./internal/loop.js"
@@ -98,7 +98,7 @@ export interface Statistics {
  */
 export interface Options {
   /** How long to wait for the process to answer; default 5 s. */
-  readonly timeout?: Gen.Timeout | undefined
+  readonly timeout?: Timeout | undefined
 }
 
 /**
@@ -124,7 +124,7 @@ export class SysError extends Data.TaggedError("SysError")<{
   }
 }
 
-const system = <A, E = never>(target: Gen.Target, systemRequest: SystemRequest, options?: Options): Effect.Effect<A, CallError | E> =>
+const system = <A, E = never>(target: Target, systemRequest: SystemRequest, options?: Options): Effect.Effect<A, CallError | E> =>
   (options?.timeout === undefined
     ? request(target, (from) => new SystemMessage(from, systemRequest))
     // A timeout that is no valid duration fails the request with BadArgument (`Gen.call`), which
@@ -139,7 +139,7 @@ const system = <A, E = never>(target: Gen.Target, systemRequest: SystemRequest, 
  * @category inspection
  * @since 0.1.0
  */
-export const getState = (target: Gen.Target, options?: Options): Effect.Effect<unknown, CallError> =>
+export const getState = (target: Target, options?: Options): Effect.Effect<unknown, CallError> =>
   system(target, getStateRequest, options)
 
 /**
@@ -150,7 +150,7 @@ export const getState = (target: Gen.Target, options?: Options): Effect.Effect<u
  * @since 0.1.0
  */
 export const replaceState = (
-  target: Gen.Target,
+  target: Target,
   f: (state: unknown) => unknown,
   options?: Options
 ): Effect.Effect<unknown, CallError | SysError> => system(target, new ReplaceState(f), options)
@@ -162,7 +162,7 @@ export const replaceState = (
  * @category inspection
  * @since 0.1.0
  */
-export const getStatus = (target: Gen.Target, options?: Options): Effect.Effect<Status, CallError> =>
+export const getStatus = (target: Target, options?: Options): Effect.Effect<Status, CallError> =>
   system(target, getStatusRequest, options)
 
 /**
@@ -172,7 +172,7 @@ export const getStatus = (target: Gen.Target, options?: Options): Effect.Effect<
  * @category control
  * @since 0.1.0
  */
-export const suspend = (target: Gen.Target, options?: Options): Effect.Effect<void, CallError> =>
+export const suspend = (target: Target, options?: Options): Effect.Effect<void, CallError> =>
   system(target, suspendRequest, options)
 
 /**
@@ -181,7 +181,7 @@ export const suspend = (target: Gen.Target, options?: Options): Effect.Effect<vo
  * @category control
  * @since 0.1.0
  */
-export const resume = (target: Gen.Target, options?: Options): Effect.Effect<void, CallError> =>
+export const resume = (target: Target, options?: Options): Effect.Effect<void, CallError> =>
   system(target, resumeRequest, options)
 
 /**
@@ -191,7 +191,7 @@ export const resume = (target: Gen.Target, options?: Options): Effect.Effect<voi
  * @category debugging
  * @since 0.1.0
  */
-export const trace = (target: Gen.Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
+export const trace = (target: Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
   system(target, new Trace(enabled), options)
 
 /**
@@ -200,7 +200,7 @@ export const trace = (target: Gen.Target, enabled: boolean, options?: Options): 
  * @category debugging
  * @since 0.1.0
  */
-export const statistics = (target: Gen.Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
+export const statistics = (target: Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
   system(target, new StatisticsRequest(enabled), options)
 
 /**
@@ -209,7 +209,7 @@ export const statistics = (target: Gen.Target, enabled: boolean, options?: Optio
  * @category debugging
  * @since 0.1.0
  */
-export const getStatistics = (target: Gen.Target, options?: Options): Effect.Effect<Statistics, CallError> =>
+export const getStatistics = (target: Target, options?: Options): Effect.Effect<Statistics, CallError> =>
   system(target, getStatisticsRequest, options)
 
 /**
@@ -225,7 +225,7 @@ export const getStatistics = (target: Gen.Target, options?: Options): Effect.Eff
  * @since 0.1.0
  */
 export const changeCode = (
-  target: Gen.Target,
+  target: Target,
   module: unknown,
   extra?: unknown,
   options?: Options
@@ -240,7 +240,7 @@ export const changeCode = (
  * @category control
  * @since 0.1.0
  */
-export const terminate = (target: Gen.Target, reason: unknown, options?: Options): Effect.Effect<void, CallError> =>
+export const terminate = (target: Target, reason: unknown, options?: Options): Effect.Effect<void, CallError> =>
   system(target, new Terminate(reason), options)
 
 // ----------------------------------------------------------------------------
@@ -255,7 +255,7 @@ const done = Effect.succeed(undefined)
 
 class GetState extends SystemRequest {
   readonly _tag = "GetState"
-  answer(loop: LoopImpl, from: Gen.From) {
+  answer(loop: LoopImpl, from: From) {
     replyUnsafe(from, loop.state)
     return done
   }
@@ -267,7 +267,7 @@ class ReplaceState extends SystemRequest {
   constructor(readonly f: (state: unknown) => unknown) {
     super()
   }
-  answer(loop: LoopImpl, from: Gen.From) {
+  answer(loop: LoopImpl, from: From) {
     try {
       loop.state = this.f(loop.state)
       replyUnsafe(from, loop.state)
@@ -283,7 +283,7 @@ class ReplaceState extends SystemRequest {
 
 class GetStatus extends SystemRequest {
   readonly _tag = "GetStatus"
-  answer(loop: LoopImpl, from: Gen.From) {
+  answer(loop: LoopImpl, from: From) {
     const status: Status = {
       pid: loop.self,
       module: loop.module.name,
@@ -302,7 +302,7 @@ class Suspend extends SystemRequest {
   constructor(readonly _tag: "Suspend" | "Resume") {
     super()
   }
-  answer(loop: LoopImpl, from: Gen.From) {
+  answer(loop: LoopImpl, from: From) {
     loop.suspend(this._tag === "Suspend")
     replyUnsafe(from, undefined)
     return done
@@ -316,7 +316,7 @@ class Trace extends SystemRequest {
   constructor(readonly enabled: boolean) {
     super()
   }
-  answer(loop: LoopImpl, from: Gen.From) {
+  answer(loop: LoopImpl, from: From) {
     loop.trace = this.enabled === true
     replyUnsafe(from, undefined)
     return done
@@ -328,7 +328,7 @@ class StatisticsRequest extends SystemRequest {
   constructor(readonly enabled: boolean) {
     super()
   }
-  answer(loop: LoopImpl, from: Gen.From) {
+  answer(loop: LoopImpl, from: From) {
     if (this.enabled !== true) {
       replyUnsafe(from, undefined)
       return done
@@ -345,7 +345,7 @@ class StatisticsRequest extends SystemRequest {
 
 class GetStatistics extends SystemRequest {
   readonly _tag = "GetStatistics"
-  answer(loop: LoopImpl, from: Gen.From) {
+  answer(loop: LoopImpl, from: From) {
     const statistics: Statistics = {
       startTime: loop.startTime,
       since: loop.since,
