@@ -16,7 +16,8 @@
  *   swap the module, resume. If `codeChange` fails, the process keeps its old code and state and
  *   the caller gets the error.
  *
- * System calls are calls: they take a timeout (default 5 s) and fail with `NoProc`,
+ * System calls are calls: they take a timeout (`Gen.CallOptions`, default 5 s; one that is no
+ * valid duration is a defect here) and fail with `NoProc`,
  * `CallExit` or `CallTimeout` like any call. Anything else that arrives as a system message
  * gets `UnknownRequest`, as OTP answers `{error, {unknown_system_msg, _}}`.
  *
@@ -44,7 +45,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { CallError } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
-import type { From, Target, Timeout } from "./Gen.js"
+import type { CallOptions, From, Target } from "./Gen.js"
 import { ChangeCode } from "./internal/code.js"
 import { replyFailureUnsafe, replyUnsafe, request, SystemMessage } from "./internal/gen.js"
 import type { LoopImpl } from "./internal/loop.js"
@@ -91,17 +92,6 @@ export interface Statistics {
 }
 
 /**
- * Options of every system call.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Options {
-  /** How long to wait for the process to answer; default 5 s. */
-  readonly timeout?: Timeout | undefined
-}
-
-/**
  * A system request the process could not carry out, with the reason: `replaceState`'s function
  * threw, `changeCode` got a module of another name, or the new module's `codeChange` failed
  * (`cause` holds the failure, and `reason` its message). The process keeps running with its
@@ -124,7 +114,7 @@ export class SysError extends Data.TaggedError("SysError")<{
   }
 }
 
-const system = <A, E = never>(target: Target, systemRequest: SystemRequest, options?: Options): Effect.Effect<A, CallError | E> =>
+const system = <A, E = never>(target: Target, systemRequest: SystemRequest, options?: CallOptions): Effect.Effect<A, CallError | E> =>
   (options?.timeout === undefined
     ? request(target, (from) => new SystemMessage(from, systemRequest))
     // A timeout that is no valid duration fails the request with BadArgument (`Gen.call`), which
@@ -139,7 +129,7 @@ const system = <A, E = never>(target: Target, systemRequest: SystemRequest, opti
  * @category inspection
  * @since 0.1.0
  */
-export const getState = (target: Target, options?: Options): Effect.Effect<unknown, CallError> =>
+export const getState = (target: Target, options?: CallOptions): Effect.Effect<unknown, CallError> =>
   system(target, getStateRequest, options)
 
 /**
@@ -152,7 +142,7 @@ export const getState = (target: Target, options?: Options): Effect.Effect<unkno
 export const replaceState = (
   target: Target,
   f: (state: unknown) => unknown,
-  options?: Options
+  options?: CallOptions
 ): Effect.Effect<unknown, CallError | SysError> => system(target, new ReplaceState(f), options)
 
 /**
@@ -162,7 +152,7 @@ export const replaceState = (
  * @category inspection
  * @since 0.1.0
  */
-export const getStatus = (target: Target, options?: Options): Effect.Effect<Status, CallError> =>
+export const getStatus = (target: Target, options?: CallOptions): Effect.Effect<Status, CallError> =>
   system(target, getStatusRequest, options)
 
 /**
@@ -172,7 +162,7 @@ export const getStatus = (target: Target, options?: Options): Effect.Effect<Stat
  * @category control
  * @since 0.1.0
  */
-export const suspend = (target: Target, options?: Options): Effect.Effect<void, CallError> =>
+export const suspend = (target: Target, options?: CallOptions): Effect.Effect<void, CallError> =>
   system(target, suspendRequest, options)
 
 /**
@@ -181,7 +171,7 @@ export const suspend = (target: Target, options?: Options): Effect.Effect<void, 
  * @category control
  * @since 0.1.0
  */
-export const resume = (target: Target, options?: Options): Effect.Effect<void, CallError> =>
+export const resume = (target: Target, options?: CallOptions): Effect.Effect<void, CallError> =>
   system(target, resumeRequest, options)
 
 /**
@@ -191,7 +181,7 @@ export const resume = (target: Target, options?: Options): Effect.Effect<void, C
  * @category debugging
  * @since 0.1.0
  */
-export const trace = (target: Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
+export const trace = (target: Target, enabled: boolean, options?: CallOptions): Effect.Effect<void, CallError> =>
   system(target, new Trace(enabled), options)
 
 /**
@@ -200,7 +190,7 @@ export const trace = (target: Target, enabled: boolean, options?: Options): Effe
  * @category debugging
  * @since 0.1.0
  */
-export const statistics = (target: Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
+export const statistics = (target: Target, enabled: boolean, options?: CallOptions): Effect.Effect<void, CallError> =>
   system(target, new StatisticsRequest(enabled), options)
 
 /**
@@ -209,7 +199,7 @@ export const statistics = (target: Target, enabled: boolean, options?: Options):
  * @category debugging
  * @since 0.1.0
  */
-export const getStatistics = (target: Target, options?: Options): Effect.Effect<Statistics, CallError> =>
+export const getStatistics = (target: Target, options?: CallOptions): Effect.Effect<Statistics, CallError> =>
   system(target, getStatisticsRequest, options)
 
 /**
@@ -228,7 +218,7 @@ export const changeCode = (
   target: Target,
   module: unknown,
   extra?: unknown,
-  options?: Options
+  options?: CallOptions
 ): Effect.Effect<void, CallError | SysError> => system(target, new ChangeCode(module, extra), options)
 
 /**
@@ -240,7 +230,7 @@ export const changeCode = (
  * @category control
  * @since 0.1.0
  */
-export const terminate = (target: Target, reason: unknown, options?: Options): Effect.Effect<void, CallError> =>
+export const terminate = (target: Target, reason: unknown, options?: CallOptions): Effect.Effect<void, CallError> =>
   system(target, new Terminate(reason), options)
 
 // ----------------------------------------------------------------------------

@@ -167,7 +167,7 @@ function* initBody(this: Starting) {
     yield* ack({ _tag: "Stop", reason })
     return yield* Process.exitWith(reason)
   }
-  const options: Loop.EnterOptions<AnyModule, unknown> = { module, state: ok.state, parent, next, ack }
+  const options: Parameters<typeof Loop.enter<AnyModule, unknown, Handlers, never>>[1] = { module, state: ok.state, parent, next, ack }
   return options
 }
 
@@ -181,7 +181,7 @@ const run = (result: unknown): Effect.Effect<unknown, unknown, unknown> =>
 const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
   title: "Generic server",
   report: "gen_server",
-  // `GenServer.isModule`: a value with `GenServer.TypeId`, as `make` returns.
+  // a GenServer module is a value with `GenServer.TypeId`, as `make` returns.
   isModule: (u): u is AnyModule => typeof u === "object" && u !== null && "~effect-otp/GenServer" in u,
   load: handlersOf,
   handle: (server, message) => {
@@ -297,7 +297,7 @@ const timeoutMessage = timeout
  * The stop a bad callback result makes: `BadReturnValue` in a `Crash`; the state stays as it
  * was before the callback (gen_server terminates with the old state).
  */
-const badReturn = (server: Server, callback: string, tag: unknown, value: unknown): Loop.Stop =>
+const badReturn = (server: Server, callback: string, tag: unknown, value: unknown): Loop.Next =>
   Loop.stop(badReturnValue(server.module, callback, tag, value))
 
 const badReturnValue = (module: AnyModule, callback: string, tag: unknown, value: unknown): ExitReason.ExitReason =>

@@ -52,6 +52,10 @@ export { isStopReason, toExitReason } from "./reason.js"
 export { durationMillis } from "./timers.js"
 export { enabled as logEnabled, log as logNow, write as writeLog } from "./log.js"
 
+
+type Stop = Extract<Loop.Next, { readonly _tag: "Stop" }>
+type After = Extract<Loop.Next, { readonly _tag: "After" }>
+type Insert = Extract<Loop.Next, { readonly _tag: "Insert" }>
 /** A behaviour with its types erased, as the loop runs it. */
 export type AnyBehaviour = Loop.Behaviour<any, any, any, any>
 
@@ -75,9 +79,9 @@ export class LoopImpl implements Loop.Server<any, any, any> {
   /** A code change running in place on another fiber; the loop waits for it (see `waiter`). */
   changing = false
   /** The idle timeout of the next receive (the last `Loop.after`), if any. */
-  after: Loop.After | undefined = undefined
+  after: After | undefined = undefined
   /** A message to handle before the mailbox (the last `Loop.insert`), if any. */
-  inserted: Loop.Insert | undefined = undefined
+  inserted: Insert | undefined = undefined
   /** The message being (or last) handled, for the error report (see `Loop.Server.last`). */
   last: unknown = undefined
   suspended = false
@@ -233,7 +237,7 @@ export const inCallSpan = <A, E, R>(
 // ----------------------------------------------------------------------------
 
 /** `Loop.enter`: makes the registers, registers with the code server, acknowledges, runs. */
-export const enter = (behaviour: AnyBehaviour, options: Loop.EnterOptions<any, any>): Effect.Effect<void, never, any> =>
+export const enter = (behaviour: AnyBehaviour, options: Parameters<typeof Loop.enter>[1]): Effect.Effect<void, never, any> =>
   Effect.withFiber((fiber) => {
     const self = currentProcessOf(fiber)
     if (self === undefined) {
@@ -400,10 +404,10 @@ function* mainLoopBody(this: LoopImpl) {
         continue
       }
     }
-    if ((next as Loop.Stop)._tag === "Stop") {
-      const reason = (next as Loop.Stop).reason
+    if ((next as Stop)._tag === "Stop") {
+      const reason = (next as Stop).reason
       if (!isStopReason(reason)) return yield* Effect.die(notANext(loop, next))
-      return yield* stopping(loop, next as Loop.Stop)
+      return yield* stopping(loop, next as Stop)
     }
     const bad = applyNext(loop, next)
     if (bad !== undefined) return yield* Effect.die(bad)
@@ -424,14 +428,14 @@ const applyNext = (loop: LoopImpl, next: Loop.Next): BadArgument | undefined => 
   }
   switch ((next as { readonly _tag?: unknown })?._tag) {
     case "After": {
-      const millis = (next as Loop.After).millis
+      const millis = (next as After).millis
       if (!(typeof millis === "number" && millis >= 0)) break
-      loop.after = millis === Infinity ? undefined : next as Loop.After
+      loop.after = millis === Infinity ? undefined : next as After
       return undefined
     }
     case "Insert":
       loop.after = undefined
-      loop.inserted = next as Loop.Insert
+      loop.inserted = next as Insert
       return undefined
   }
   return notANext(loop, next)
@@ -448,7 +452,7 @@ const notANext = (loop: LoopImpl, next: unknown): BadArgument =>
  * A stop: `terminate`, then the stop's `afterTerminate` if any (run however `terminate` ends,
  * as gen_server sends a stop's reply in an `after`).
  */
-const stopping = (loop: LoopImpl, stop: Loop.Stop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> => {
+const stopping = (loop: LoopImpl, stop: Stop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> => {
   const reason = stop.reason
   const terminated = Effect.as(loop.terminate(reason), reason)
   const after = stop.afterTerminate
