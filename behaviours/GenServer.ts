@@ -51,78 +51,51 @@
  * ## Client and server API
  *
  * Client (any fiber): {@link start}, {@link startLink}, {@link call}, {@link cast},
- * {@link stop}, {@link replyTo}. Server (the callbacks): `init`, `handleCall`, `handleCast`,
- * `handleInfo` (any other message: `Exit` messages when trapping exits, monitors' `Down`,
- * timers, the idle {@link timeout}), `handleContinue`, `terminate`, `codeChange`,
- * `formatStatus`. Results: {@link ok}, {@link ignore}, {@link reply}, {@link replyFailure},
- * {@link noreply}, {@link stopWith}; each takes an optional `{ timeout }` (idle timeout) or
- * `{ continue }` action. Callbacks return their result directly, or as an Effect when they
- * need services, time or other processes. A callback that fails or dies crashes the server:
- * `terminate` runs, then the server exits with a `Crash` carrying the cause, which links,
- * monitors and pending callers see. The rest (system messages, code change, the error report)
- * is the generic loop's: see `Loop`, `Sys` and `Code`.
+ * {@link stop}, {@link replyTo}. Server: `init`, `handleCall`, `handleCast`, `handleInfo` (any
+ * other message: `Exit` messages when trapping exits, monitors' `Down`, timers, the idle
+ * {@link timeout}), `handleContinue`, `terminate`, `codeChange`, `formatStatus`, returning
+ * {@link ok}, {@link ignore}, {@link reply}, {@link replyFailure}, {@link noreply} or
+ * {@link stopWith}, directly or as an Effect. A callback that fails or dies crashes the server:
+ * `terminate` runs, then it exits with a `Crash` carrying the cause. System messages, code
+ * change and the error report are the generic loop's (`Loop`, `Sys`, `Code`).
  *
- * ## Supervision, naming, timeouts
- *
- * A supervisor starts a GenServer with {@link startLink} (see {@link childSpec}); a server that
- * traps exits gets its `terminate` called when its parent shuts it down. `{ name: "counter" }`
- * registers a local name, `{ name: Gen.via(registry, key) }` a name in any registry; starting a
- * second server with a taken name fails with `AlreadyStarted` carrying the running pid. `call`
- * waits 5 s by default (`{ timeout }`, or `"infinity"`) and fails with `CallTimeout` (a late
- * reply is dropped), `NoProc` for a dead or unknown server, `CallExit` if the server exits
- * first. Start waits for `init` up to 5 s, then kills the server and fails with `InitTimeout`.
- *
- * ## When not to use a GenServer
- *
- * For state shared inside one fiber tree, an Effect `Ref` is simpler. A GenServer serialises
- * its requests: it is the right tool for a resource that one supervised process must own, not
- * for parallel CPU work (use fibers), nor as a cache hit by many readers (a Registry table or a
- * `Ref` is read without a message round trip).
+ * A supervisor starts a server with {@link startLink} ({@link childSpec}). `{ name: "counter" }`
+ * registers a local name, `{ name: Gen.via(registry, key) }` a name in any registry (a taken
+ * name fails the start with `AlreadyStarted`). `call` waits 5 s by default and fails with
+ * `CallTimeout`, `NoProc` or `CallExit`; start waits 5 s for `init`, then fails with
+ * `InitTimeout`. Not for parallel CPU work (use fibers), nor for state one fiber tree shares (a
+ * `Ref` is simpler) or many readers hit (a Registry table is read without a round trip).
  *
  * ## How it maps to OTP, and where it differs
  *
  * | OTP                              | effect-otp                                             |
  * |----------------------------------|--------------------------------------------------------|
- * | `{reply, R, S}` / `{noreply, S}` | `reply(r, s)` / `noreply(s)`                           |
- * | `{stop, Reason, S}`              | `stopWith(reason, s)`                                  |
+ * | `{reply, R, S}` / `{noreply, S}` / `{stop, Reason, S}` | `reply(r, s)` / `noreply(s)` / `stopWith(reason, s)` |
  * | `{stop, Reason, R, S}`           | `stopWith(reason, s, r)`: the reply goes once `terminate` ran, as OTP sends it |
- * | `{ok, S, {continue, C}}`         | `ok(s, { continue: c })`                               |
- * | `{ok, S, Timeout}`               | `ok(s, { timeout: "1 second" })`, then `handleInfo(GenServer.timeout)`; `"Infinity"` is `infinity` |
+ * | `{ok, S, {continue, C}}` / `{ok, S, Timeout}` | `ok(s, { continue: c })` / `ok(s, { timeout: "1 second" })`, then `handleInfo(GenServer.timeout)` |
  * | `gen_server:reply(From, R)`      | `replyTo(from, r)`                                     |
- * | exit `{timeout, ...}` in caller  | typed `CallTimeout` error                              |
- * | `{error, Reason}` replies        | typed failures: `replyFailure(e, s)`, declared in the Rpc |
- * | unknown call crashes the server  | the caller gets `UnknownRequest`; the server goes on   |
- * | unknown cast crashes the server  | dropped with a warning; the server goes on              |
+ * | exit `{timeout, ...}` in caller; `{error, Reason}` replies | typed `CallTimeout`; typed `replyFailure(e, s)`, declared in the Rpc |
+ * | unknown call / cast crashes the server | `UnknownRequest` for the caller / dropped with a warning; the server goes on |
  * | exit `{bad_return_value, V}`     | a `Crash` carrying `Errors.BadReturnValue` (see below)  |
- * | `format_status/1` gets and shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
- * | no `code_change`: `sys:change_code` fails with `undef` | no `codeChange`: the new code runs on the state as it is (Elixir's default `code_change` does the same) |
+ * | `format_status/1` shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
+ * | no `code_change`: `sys:change_code` fails with `undef` | the new code runs on the state as it is (as Elixir's default) |
  *
- * Not here: `hibernate`, `enter_loop` (`Loop.enter` is the generic one), `start_monitor`
- * (start, then `Process.monitor`), `multi_call` / `abcast` / `send_request` (fork calls as
- * fibers), the `debug` start options (`Sys.trace`, `Sys.statistics`).
+ * Not here: `hibernate`, `enter_loop` (`Loop.enter`), `start_monitor`, `multi_call`, `abcast`,
+ * `send_request` (fork calls as fibers), the `debug` start options (`Sys.trace`).
  *
  * ## Faults
  *
  * - **Bad results.** Every result is checked at run time, as gen_server checks it, so that
- *   untyped code (plain JS, `as any`) cannot leave a server on a broken state: anything that is
- *   not one of the callback's results (`undefined`, an unknown `_tag`, a `stopWith` whose
- *   reason is no `ExitReason`, a negative or `NaN` `{ timeout }`, a `{ continue }` from a module
- *   without `handleContinue`) stops the server with a `Crash` carrying `Errors.BadReturnValue`
- *   (module, callback, value): `terminate` runs with the state from before the callback, a
- *   pending caller gets `CallExit` at once; from `init`, the start fails with `InitFailed` and
- *   leaves neither process nor name. (OTP accepts a continue without `handle_continue` and
- *   crashes later with `undef`; refusing the result names the mistake where it is.)
- * - **Request names.** Only the module's own handlers run: {@link make} resolves the
- *   `handleCall` and `handleCast` tables once into their own function-valued properties. A
- *   request tagged `constructor`, `__proto__` or any other name the module does not declare, or
- *   not tagged with a string, gets `UnknownRequest` (a call) or is dropped with a warning (a
- *   cast). Changing the tables after `make` has no effect.
- * - **Status and error report.** `Sys.getStatus` never stops a server, and neither shows the
- *   raw state when `formatStatus` throws or returns an Effect (see `Loop`). An abnormal exit logs
- *   OTP's report once at `Error`: `** Generic server <name> (<Module>) terminating`, the last
- *   message, the formatted state and the reason, annotated `report: "gen_server"`; a killed
- *   server logs nothing, a failed `init` neither (its starter gets `InitFailed`). OTP also names
- *   the calling client (a caller here need not be a process).
+ *   untyped code cannot leave a server on a broken state: anything else (`undefined`, an
+ *   unknown `_tag`, a `stopWith` whose reason is no `ExitReason`, a negative `{ timeout }`, a
+ *   `{ continue }` without `handleContinue`, which OTP accepts and crashes on later) stops the
+ *   server with `Errors.BadReturnValue`: `terminate` runs with the state from before, a pending
+ *   caller gets `CallExit`; from `init`, the start fails with `InitFailed`, leaving no process.
+ * - **Request names.** {@link make} resolves the handler tables once to their own functions:
+ *   a request tagged `constructor`, `__proto__` or anything undeclared gets `UnknownRequest`
+ *   (a call) or is dropped with a warning (a cast).
+ * - **Error report.** An abnormal exit logs OTP's `** Generic server <name> (<Module>)
+ *   terminating` report once (see `Loop`); a killed server, or a failed `init`, logs nothing.
  *
  * @since 0.1.0
  */
@@ -148,10 +121,8 @@ import * as internal from "./internal/server.js"
 
 /**
  * What to do after a callback: an idle timeout (if no message arrives within it,
- * `handleInfo(GenServer.timeout)` runs), or a continue (`handleContinue(arg)` runs before the
- * next message). A timeout is a non-negative duration; `"Infinity"` means none (OTP's
- * `infinity`). A negative or `NaN` timeout, or a continue from a module without
- * `handleContinue`, is a bad result: the server stops with `Errors.BadReturnValue`.
+ * `handleInfo(GenServer.timeout)` runs; `"Infinity"` for none), or a continue
+ * (`handleContinue(arg)` runs before the next message).
  *
  * @category results
  * @since 0.1.0
@@ -167,11 +138,10 @@ export type Action =
  * @since 0.1.0
  */
 export interface Ok<S> {
-  /** Marks `init`'s success (OTP's `{ok, State}`). */
   readonly _tag: "Ok"
   /** The server's initial state. */
   readonly state: S
-  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
+  /** The idle timeout or continue to apply next; `undefined` for none. */
   readonly action: Action | undefined
 }
 
@@ -182,7 +152,6 @@ export interface Ok<S> {
  * @since 0.1.0
  */
 export interface Ignore {
-  /** Marks `init`'s refusal to start (OTP's `ignore`). */
   readonly _tag: "Ignore"
 }
 
@@ -193,7 +162,6 @@ export interface Ignore {
  * @since 0.1.0
  */
 export interface Stop<S, A = never> {
-  /** Marks a stop (OTP's `{stop, Reason, State}`). */
   readonly _tag: "Stop"
   /** The reason the server exits with, after `terminate`; from `init`, the start fails with `InitFailed` carrying it. */
   readonly reason: ExitReason
@@ -238,7 +206,7 @@ export type CastResult<S> =
   | Stop<S>
 
 /**
- * `init` succeeded with `state`: the start returns the server.
+ * `init` succeeded with `state`: the start returns the server (OTP's `{ok, State}`).
  *
  * @category results
  * @since 0.1.0
@@ -246,8 +214,8 @@ export type CastResult<S> =
 export const ok = <S>(state: S, action?: Action): Ok<S> => ({ _tag: "Ok", state, action })
 
 /**
- * `init` declines to start: `start` fails with `InitIgnored`, and a supervisor keeps the child
- * as not running.
+ * `init` declines to start (OTP's `ignore`): `start` fails with `InitIgnored`, and a supervisor
+ * keeps the child as not running.
  *
  * @category results
  * @since 0.1.0

@@ -103,13 +103,13 @@ export type Name = string | Via<any>
  * A target served by something other than a local process, such as a cluster entity
  * (`Cluster.ref`): it carries its own call and cast, to which {@link call} and {@link cast}
  * hand the request. Its call may also fail with the errors of its transport, which the typed
- * reference declares. System messages (`Sys`) do not reach it: {@link request} dies.
+ * reference declares. System messages (`Sys`) do not reach it: a system call to it dies.
  *
  * @category naming
  * @since 0.1.0
  */
 export interface Remote {
-  /** Tells a remote target apart from the other targets (see {@link isRemote}). */
+  /** Tells a remote target apart from the other targets. */
   readonly _tag: "Remote"
   /** How errors name it, e.g. `Counter/42`. */
   readonly label: string

@@ -222,7 +222,7 @@ export interface Server<M, S, L = M> {
   last: unknown
   /** Answers a call (`Gen.reply`), and counts and traces it as a message out (`Sys.statistics`, `Sys.trace`). */
   reply(from: From, value: unknown): void
-  /** Answers a call with a typed failure (`Gen.replyFailureUnsafe`), counted and traced as {@link reply}. */
+  /** Answers a call with a typed failure (the caller's `call` fails with `error`), counted and traced as {@link reply}. */
   replyFailure(from: From, error: unknown): void
 }
 
