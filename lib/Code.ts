@@ -172,22 +172,6 @@ export interface UpgradeReport extends LoadResult {
 }
 
 /**
- * Options of {@link upgrade}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface UpgradeOptions {
-  /**
-   * How long each process may take to change its code: to get to the change (a busy process
-   * finishes its callback first) and run the new version's `codeChange`. Default 5 s, as OTP's
-   * release handler waits for each process (`suspend_timeout`); `"infinity"` waits for ever.
-   * Measured on `Clock`, so `TestClock` drives it.
-   */
-  readonly timeout?: Duration.Input | "infinity" | undefined
-}
-
-/**
  * A process did not finish its code change within the upgrade's timeout; the upgrade gave up
  * on it, and it keeps its old code and state (see {@link UpgradeReport}). What to do: find
  * what keeps it busy (`Sys.getStatus`, the observer), then upgrade again, or purge it.
@@ -425,7 +409,15 @@ export const softPurge = (name: string): Effect.Effect<boolean, never, Node> =>
 export const upgrade = (
   module: Module,
   extra?: unknown,
-  options?: UpgradeOptions
+  options?: {
+    /**
+     * How long each process may take to change its code: to get to the change (a busy process
+     * finishes its callback first) and run the new version's `codeChange`. Default 5 s, as OTP's
+     * release handler waits for each process (`suspend_timeout`); `"infinity"` waits for ever.
+     * Measured on `Clock`, so `TestClock` drives it.
+     */
+    readonly timeout?: Duration.Input | "infinity" | undefined
+  }
 ): Effect.Effect<UpgradeReport, BadArgument, Node> =>
   withServer((server) => {
     if (!isModule(module)) return Effect.fail(notAModule("Code.upgrade", module))

@@ -11,8 +11,8 @@
  *   left in a mailbox (OTP 24+ gets the same with process aliases).
  * - {@link cast} sends without waiting and never fails.
  *
- * Names: a target is a pid, a locally registered name, or a {@link Via} name resolved through
- * any registry (OTP's `{via, Module, Name}`), such as the Registry behaviour. A {@link Remote}
+ * Names: a target is a pid, a locally registered name, or a {@link via} name resolved through
+ * any registry (OTP's `{via, Module, Name}`), such as the Registry behaviour. A remote
  * target (a cluster reference) carries its own transport: calls and casts are handed to it.
  *
  * @since 0.1.0
@@ -50,21 +50,6 @@ export interface ViaRegistry<K = unknown> {
 }
 
 /**
- * A name resolved through a {@link ViaRegistry}.
- *
- * @category naming
- * @since 0.1.0
- */
-export interface Via<K = unknown> {
-  /** Tells a via name apart from the other targets. */
-  readonly _tag: "Via"
-  /** The registry that resolves the name. */
-  readonly registry: ViaRegistry<K>
-  /** The name, as a key of `registry`. */
-  readonly key: K
-}
-
-/**
  * Names a process through `registry` under `key`.
  *
  * @example
@@ -89,43 +74,49 @@ export interface Via<K = unknown> {
  * @category naming
  * @since 0.1.0
  */
-export const via = <K>(registry: ViaRegistry<K>, key: K): Via<K> => ({ _tag: "Via", registry, key })
+export const via = <K>(registry: ViaRegistry<K>, key: K): Name => ({ _tag: "Via", registry, key })
 
 /**
- * How a server is registered: a local name or a via name.
+ * How a server is registered: a local name, or a via name ({@link via}) that a
+ * {@link ViaRegistry} resolves.
  *
  * @category naming
  * @since 0.1.0
  */
-export type Name = string | Via<any>
+export type Name =
+  | string
+  | {
+    /** Tells a via name apart from the other targets. */
+    readonly _tag: "Via"
+    /** The registry that resolves the name. */
+    readonly registry: ViaRegistry<any>
+    /** The name, as a key of `registry`. */
+    readonly key: unknown
+  }
 
 /**
- * A target served by something other than a local process, such as a cluster entity
- * (`Cluster.ref`): it carries its own call and cast, to which {@link call} and {@link cast}
- * hand the request. Its call may also fail with the errors of its transport, which the typed
- * reference declares. System messages (`Sys`) do not reach it: a system call to it dies.
+ * What a call or cast can address: a pid, a name, or a remote target: one served by something
+ * other than a local process, such as a cluster entity (`Cluster.ref`), which carries its own
+ * call and cast, to which {@link call} and {@link cast} hand the request (its call may also fail
+ * with the errors of its transport, which the typed reference declares; system calls do not
+ * reach it).
  *
  * @category naming
  * @since 0.1.0
  */
-export interface Remote {
-  /** Tells a remote target apart from the other targets. */
-  readonly _tag: "Remote"
-  /** How errors name it, e.g. `Counter/42`. */
-  readonly label: string
-  /** Sends a call request through the transport and waits for the reply (what {@link call} hands the request to). */
-  readonly call: (message: unknown, options?: { readonly timeout?: Timeout | undefined }) => Effect.Effect<unknown, CallError>
-  /** Sends a cast through the transport, without waiting (what {@link cast} hands the request to). */
-  readonly cast: (message: unknown) => Effect.Effect<void>
-}
-
-/**
- * What a call or cast can address: a pid, a name, or a {@link Remote} target.
- *
- * @category naming
- * @since 0.1.0
- */
-export type Target = Pid | Name | Remote
+export type Target =
+  | Pid
+  | Name
+  | {
+    /** Tells a remote target apart from the other targets. */
+    readonly _tag: "Remote"
+    /** How errors name it, e.g. `Counter/42`. */
+    readonly label: string
+    /** Sends a call request through the transport and waits for the reply (what {@link call} hands the request to). */
+    readonly call: (message: unknown, options?: { readonly timeout?: Timeout | undefined }) => Effect.Effect<unknown, CallError>
+    /** Sends a cast through the transport, without waiting (what {@link cast} hands the request to). */
+    readonly cast: (message: unknown) => Effect.Effect<void>
+  }
 
 /**
  * The pid a target names right now, if any (Elixir's `GenServer.whereis`): a pid is itself, a

@@ -23,7 +23,12 @@ import {
   NoProc
 } from "../Errors.js"
 import * as ExitReason from "../ExitReason.js"
-import type { Ack, CallOptions, From, Remote, StartError, StartOptions, Target, TimeoutOptionError, Via } from "../Gen.js"
+import type { Ack, CallOptions, From, Name, StartError, StartOptions, Target, TimeoutOptionError } from "../Gen.js"
+
+/** A remote target (`Gen.Target`), served by its own transport. */
+export type Remote = Extract<Target, { readonly _tag: "Remote" }>
+/** A via name (`Gen.Name`), resolved through its registry. */
+export type Via = Extract<Name, { readonly _tag: "Via" }>
 import { Node, runtimeOf } from "../Node.js"
 import type { Pid } from "../Pid.js"
 import * as Process from "../Process.js"
@@ -43,7 +48,7 @@ const describe = (target: Target): Pid | string =>
 export const isRemote = (u: unknown): u is Remote =>
   typeof u === "object" && u !== null && (u as Remote)._tag === "Remote"
 
-export const isVia = (target: Target): target is Via<any> =>
+export const isVia = (target: Target): target is Via =>
   typeof target === "object" && target !== null && (target as Via)._tag === "Via"
 
 const runtimeOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): NodeRuntime | undefined => {
@@ -124,7 +129,7 @@ const timeoutMillis = (operation: string, timeout: unknown): number | BadArgumen
 const resolveNow = (runtime: NodeRuntime | undefined, target: Pid | string): ProcessImpl | undefined =>
   target instanceof ProcessImpl ? target : typeof target === "string" ? runtime?.names.get(target) : undefined
 
-const resolveVia = (target: Via<any>): Effect.Effect<ProcessImpl | undefined> =>
+const resolveVia = (target: Via): Effect.Effect<ProcessImpl | undefined> =>
   Effect.map(
     target.registry.whereisName(target.key),
     (pid) => (Option.isSome(pid) && pid.value instanceof ProcessImpl ? pid.value : undefined)
