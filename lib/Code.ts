@@ -176,6 +176,15 @@ export interface UpgradeReport extends LoadResult {
  * on it, and it keeps its old code and state (see {@link UpgradeReport}). What to do: find
  * what keeps it busy (`Sys.getStatus`, the observer), then upgrade again, or purge it.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Code } from "effect-otp"
+ *
+ * const stuck = (next: Code.Module) =>
+ *   Effect.map(Code.upgrade(next), (report) => report.timedOut.map(({ error }) => error.message))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -204,6 +213,15 @@ const withServer = <A, E, R>(f: (server: CodeServer) => Effect.Effect<A, E, R>):
  * The current version of `module` (by name) if one was loaded, else `module` itself. Behaviours
  * start processes with this.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Code } from "effect-otp"
+ *
+ * declare const Counter: Code.Module
+ * const running = Effect.map(Code.resolve(Counter), (module) => module.version)
+ * ```
+ *
  * @category behaviours
  * @since 0.1.0
  */
@@ -215,6 +233,14 @@ export const resolve = <M extends Module>(module: M): Effect.Effect<M, never, No
 
 /**
  * The current version of the module named `name`, if loaded.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Code } from "effect-otp"
+ *
+ * const version = Effect.map(Code.current("Counter"), Option.map((module) => module.version))
+ * ```
  *
  * @category queries
  * @since 0.1.0
@@ -229,6 +255,14 @@ export const current = (name: string): Effect.Effect<Option.Option<Module>, neve
  * ever upgraded from counts: processes on the first version of a module, started before any
  * version was loaded, run old code once another version is current, and are killed by the load
  * after that. See {@link softPurge} to refuse rather than kill.
+ *
+ * @example
+ * ```ts
+ * import { Code } from "effect-otp"
+ *
+ * declare const CounterV2: Code.Module
+ * const install = Code.load(CounterV2)
+ * ```
  *
  * @category loading
  * @since 0.1.0

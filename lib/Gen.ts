@@ -213,6 +213,15 @@ export type TimeoutOptionError<O> = O extends { readonly timeout?: infer T }
  * Behaviours wrap this with their typed protocol (`GenServer.call`); use it directly only to
  * build a new behaviour.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Gen } from "effect-otp"
+ *
+ * // A behaviour's own client: the request as its `handle` expects it.
+ * const total = (target: Gen.Target) => Gen.call(target, "total", { timeout: "1 second" })
+ * ```
+ *
  * @category call protocol
  * @since 0.1.0
  */
@@ -229,6 +238,13 @@ export const call: {
  * Sends `message` as a cast: never waits, never fails. A cast to a name nobody has is dropped,
  * as OTP drops it.
  *
+ * @example
+ * ```ts
+ * import { Gen } from "effect-otp"
+ *
+ * const add = (target: Gen.Target, n: number) => Gen.cast(target, n)
+ * ```
+ *
  * @category call protocol
  * @since 0.1.0
  */
@@ -236,6 +252,15 @@ export const cast: (target: Target, message: unknown) => Effect.Effect<void> = i
 
 /**
  * Answers a pending call, from any process: OTP's `gen_server:reply(From, Reply)`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Gen } from "effect-otp"
+ *
+ * // Answer a call kept for later, from any fiber.
+ * const answerLater = (from: Gen.From) => Effect.andThen(Effect.sleep("1 second"), Gen.reply(from, "done"))
+ * ```
  *
  * @category call protocol
  * @since 0.1.0
@@ -297,6 +322,19 @@ export type StartError = AlreadyStarted | InitFailed | InitTimeout | InitIgnored
  *
  * Behaviours build on this; `GenServer.start` is the usual entry point.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Gen, Process } from "effect-otp"
+ *
+ * // A process that acknowledges its init, then echoes what it gets to the log.
+ * const echo = Gen.start((ack) =>
+ *   Effect.gen(function*() {
+ *     yield* ack({ _tag: "Ok" })
+ *     while (true) yield* Effect.log(yield* Process.receive())
+ *   }), { name: "echo" })
+ * ```
+ *
  * @category start
  * @since 0.1.0
  */
@@ -309,6 +347,14 @@ export const start = <R>(
  * Like {@link start}, with the new process linked to the caller (OTP's `proc_lib:start_link`),
  * which is how a supervisor starts its children. If init fails, the link is removed before the
  * process exits, so the caller gets the typed error and no exit signal.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason, Gen } from "effect-otp"
+ *
+ * // Fails to start, linked: the caller gets InitFailed, and no exit signal.
+ * const broken = Gen.startLink((ack) => ack({ _tag: "Stop", reason: ExitReason.shutdown }))
+ * ```
  *
  * @category start
  * @since 0.1.0

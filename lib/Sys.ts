@@ -97,6 +97,18 @@ export interface Statistics {
  * (`cause` holds the failure, and `reason` its message). The process keeps running with its
  * old state and code.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ * import type { Gen } from "effect-otp"
+ *
+ * const swap = (target: Gen.Target, next: unknown) =>
+ *   Sys.changeCode(target, next).pipe(
+ *     Effect.catchTag("SysError", (e) => Effect.logWarning(`kept the old code: ${e.reason}`))
+ *   )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -126,6 +138,13 @@ const system = <A, E = never>(target: Target, systemRequest: SystemRequest, opti
 /**
  * The current state of the process.
  *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ *
+ * const state = Sys.getState("counter")
+ * ```
+ *
  * @category inspection
  * @since 0.1.0
  */
@@ -135,6 +154,13 @@ export const getState = (target: Target, options?: CallOptions): Effect.Effect<u
 /**
  * Replaces the state with `f(state)` and returns the new state. If `f` throws, the state is
  * kept and the call fails with the error.
+ *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ *
+ * const reset = Sys.replaceState("counter", () => 0)
+ * ```
  *
  * @category inspection
  * @since 0.1.0
@@ -149,6 +175,14 @@ export const replaceState = (
  * Pid, module, version, run status and formatted state. Never stops the process: a
  * `formatStatus` that throws gives `"<Module>.formatStatus crashed"` as the state.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ *
+ * const version = Effect.map(Sys.getStatus("counter"), (status) => status.version)
+ * ```
+ *
  * @category inspection
  * @since 0.1.0
  */
@@ -159,6 +193,16 @@ export const getStatus = (target: Target, options?: CallOptions): Effect.Effect<
  * Suspends the process: it then handles only system messages; every other message stays in its
  * mailbox, in order, until {@link resume}.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ *
+ * // Hold the server while something else happens, then let it go on.
+ * const paused = <A, E, R>(work: Effect.Effect<A, E, R>) =>
+ *   Effect.acquireUseRelease(Sys.suspend("counter"), () => work, () => Effect.ignore(Sys.resume("counter")))
+ * ```
+ *
  * @category control
  * @since 0.1.0
  */
@@ -167,6 +211,13 @@ export const suspend = (target: Target, options?: CallOptions): Effect.Effect<vo
 
 /**
  * Resumes a suspended process.
+ *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ *
+ * const goOn = Sys.resume("counter")
+ * ```
  *
  * @category control
  * @since 0.1.0
@@ -178,6 +229,13 @@ export const resume = (target: Target, options?: CallOptions): Effect.Effect<voi
  * Turns tracing on or off: when on, the process logs every message it handles and every reply
  * it sends (OTP's `sys:trace/2`).
  *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ *
+ * const watch = Sys.trace("counter", true)
+ * ```
+ *
  * @category debugging
  * @since 0.1.0
  */
@@ -187,6 +245,14 @@ export const trace = (target: Target, enabled: boolean, options?: CallOptions): 
 /**
  * Turns statistics collection on (counters reset) or off.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ *
+ * const count = Effect.andThen(Sys.statistics("counter", true), Sys.getStatistics("counter"))
+ * ```
+ *
  * @category debugging
  * @since 0.1.0
  */
@@ -195,6 +261,14 @@ export const statistics = (target: Target, enabled: boolean, options?: CallOptio
 
 /**
  * The statistics collected since they were turned on (counting is always on from the start).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ *
+ * const handled = Effect.map(Sys.getStatistics("counter"), (s) => s.messagesIn)
+ * ```
  *
  * @category debugging
  * @since 0.1.0
@@ -211,6 +285,15 @@ export const getStatistics = (target: Target, options?: CallOptions): Effect.Eff
  * code and state, whether it had not got to the request yet or its `codeChange` was running
  * (OTP's `sys:change_code` may still change the code after the caller timed out).
  *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ * import type { Code } from "effect-otp"
+ *
+ * declare const CounterV2: Code.Module
+ * const upgradeOne = Sys.changeCode("counter", CounterV2, { reason: "hotfix" }, { timeout: "2 seconds" })
+ * ```
+ *
  * @category code change
  * @since 0.1.0
  */
@@ -226,6 +309,13 @@ export const changeCode = (
  * has exited (OTP's `proc_lib:stop`). The building block of `GenServer.stop`. A `reason` that
  * is not an `ExitReason` is carried in a `Crash` (OTP takes any term); an abnormal one makes
  * the process log its error report.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason, Sys } from "effect-otp"
+ *
+ * const shutDown = Sys.terminate("counter", ExitReason.shutdown)
+ * ```
  *
  * @category control
  * @since 0.1.0
