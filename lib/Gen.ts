@@ -353,7 +353,7 @@ export const start = <R>(
  * import { ExitReason, Gen } from "effect-otp"
  *
  * // Fails to start, linked: the caller gets InitFailed, and no exit signal.
- * const broken = Gen.startLink((ack) => ack({ _tag: "Stop", reason: ExitReason.shutdown }))
+ * const broken = Gen.startLink((ack) => ack({ _tag: "Stop", reason: ExitReason.shutdown() }))
  * ```
  *
  * @category start

@@ -314,7 +314,7 @@ export const changeCode = (
  * ```ts
  * import { ExitReason, Sys } from "effect-otp"
  *
- * const shutDown = Sys.terminate("counter", ExitReason.shutdown)
+ * const shutDown = Sys.terminate("counter", ExitReason.shutdown())
  * ```
  *
  * @category control
