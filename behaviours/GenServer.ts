@@ -208,6 +208,13 @@ export type CastResult<S> =
 /**
  * `init` succeeded with `state`: the start returns the server (OTP's `{ok, State}`).
  *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const init = (start: number) => GenServer.ok(start, { timeout: "30 seconds" })
+ * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -217,6 +224,13 @@ export const ok = <S>(state: S, action?: Action): Ok<S> => ({ _tag: "Ok", state,
  * `init` declines to start (OTP's `ignore`): `start` fails with `InitIgnored`, and a supervisor
  * keeps the child as not running.
  *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const init = (enabled: boolean) => enabled ? GenServer.ok(0) : GenServer.ignore
+ * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -224,6 +238,13 @@ export const ignore: Ignore = { _tag: "Ignore" }
 
 /**
  * Reply `value` to the caller and continue with `state`.
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const handleGet = (_: void, count: number) => GenServer.reply(count, count)
+ * ```
  *
  * @category results
  * @since 0.1.0
@@ -234,6 +255,16 @@ export const reply = <A, S>(value: A, state: S, action?: Action): CallResult<A, 
  * Fail the caller's `call` with the typed `error` (one the request's Rpc declares), and continue
  * with `state`. The server does not crash.
  *
+ * @example
+ * ```ts
+ * import { Data } from "effect"
+ * import { GenServer } from "effect-otp"
+ *
+ * class Empty extends Data.TaggedError("Empty") {}
+ * const handlePop = (_: void, stack: ReadonlyArray<number>) =>
+ *   stack.length === 0 ? GenServer.replyFailure(new Empty(), stack) : GenServer.reply(stack[0], stack.slice(1))
+ * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -243,6 +274,13 @@ export const replyFailure = <E, S>(error: E, state: S, action?: Action): CallRes
  * Continue with `state` without replying now; in `handleCall`, answer later with
  * {@link replyTo}.
  *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const handleReset = () => GenServer.noreply(0, { continue: "reload" })
+ * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -251,6 +289,13 @@ export const noreply = <S>(state: S, action?: Action): CastResult<S> => ({ _tag:
 /**
  * Stop the server with `reason` after `terminate(reason, state)`; in `handleCall`, `reply`
  * answers the caller first. From `init`, the start fails with `InitFailed`.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason, GenServer } from "effect-otp"
+ *
+ * const handleQuit = (_: void, state: number) => GenServer.stopWith(ExitReason.normal, state, "bye")
+ * ```
  *
  * @category results
  * @since 0.1.0
@@ -265,6 +310,14 @@ export const stopWith: {
 
 /**
  * The message `handleInfo` receives when an idle timeout expires.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason, GenServer } from "effect-otp"
+ *
+ * const handleInfo = (message: unknown, state: number) =>
+ *   message === GenServer.timeout ? GenServer.stopWith(ExitReason.normal, state) : GenServer.noreply(state)
+ * ```
  *
  * @category messages
  * @since 0.1.0
@@ -370,6 +423,13 @@ export declare namespace Definition {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const isModule = (u: unknown): boolean => typeof u === "object" && u !== null && GenServer.TypeId in u
+ * ```
+ *
  * @category type ids
  * @since 0.1.0
  */
@@ -532,6 +592,14 @@ export const ref = <M extends Any>(_module: M, target: Target): Server<M> => ({
  * `InitFailed` (init stopped or crashed), `InitIgnored`, `InitTimeout` (the server is killed),
  * or `AlreadyStarted` (the name is taken; `pid` is the running server).
  *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * declare const Counter: GenServer.Module<number, number, never, never, never>
+ * const counter = GenServer.start(Counter, 0, { name: "counter", timeout: "1 second" })
+ * ```
+ *
  * @category client
  * @since 0.1.0
  */
@@ -544,6 +612,14 @@ export const start = <M extends Any>(
 
 /**
  * Like {@link start}, linked to the calling process: how a supervisor starts a server.
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * declare const Counter: GenServer.Module<number, number, never, never, never>
+ * const linked = GenServer.startLink(Counter, 0)
+ * ```
  *
  * @category client
  * @since 0.1.0
@@ -661,6 +737,16 @@ export const call: {
  * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or
  * unknown name is dropped, as in OTP).
  *
+ * @example
+ * ```ts
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer } from "effect-otp"
+ *
+ * const Reset = Rpc.make("Reset")
+ * declare const counter: GenServer.Server<GenServer.Module<number, number, never, typeof Reset, never>>
+ * const reset = GenServer.cast(counter, Reset)
+ * ```
+ *
  * @category client
  * @since 0.1.0
  */
@@ -674,6 +760,15 @@ export const cast = <M extends Any, Req extends Module.Casts<M>, E = never>(
  * Answers a call later, from any process, with the handle `handleCall` received (OTP's
  * `gen_server:reply/2`). Answering twice, or after the caller timed out, does nothing.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer } from "effect-otp"
+ * import type { Gen } from "effect-otp"
+ *
+ * const later = (from: Gen.From) => Effect.andThen(Effect.sleep("1 second"), GenServer.replyTo(from, "done"))
+ * ```
+ *
  * @category client
  * @since 0.1.0
  */
@@ -684,6 +779,13 @@ export const replyTo = (from: From, value: unknown): Effect.Effect<void> => Gen.
  * has exited. Fails with `NoProc` if it is not running, `CallTimeout` if it did not exit in time
  * (default `"infinity"`, as OTP), `CallExit` if it exited with another reason (e.g. `terminate`
  * crashed).
+ *
+ * @example
+ * ```ts
+ * import { ExitReason, GenServer } from "effect-otp"
+ *
+ * const shutDown = GenServer.stop("counter", { reason: ExitReason.shutdown(), timeout: "5 seconds" })
+ * ```
  *
  * @category client
  * @since 0.1.0
