@@ -505,11 +505,15 @@ export const upgrade = (
         else return Effect.map(awaitChange(pid, change, millis), (exit) => settle(pid, from, exit))
         return slice.due() ? slice.pause : undefined
       }
-      // The table is copied first: changes and exits during the walk do not disturb it.
+      // The table is copied first (exits during the walk must not disturb it), into two arrays:
+      // no object per entry.
       const table = server.running.get(module.name)
-      for (const [pid, tracked] of table === undefined ? [] : Array.from(table)) {
+      const pids = table === undefined ? [] : Array.from(table.keys())
+      const trackeds = table === undefined ? [] : Array.from(table.values())
+      for (let i = 0; i < pids.length; i++) {
+        const tracked = trackeds[i]!
         if (tracked.module === module) continue
-        const next = attempt(pid, tracked, tracked.module.version)
+        const next = attempt(pids[i]!, tracked, tracked.module.version)
         if (next !== undefined) yield* next
       }
       const again = busy
