@@ -158,7 +158,7 @@ export class NotAChild extends Data.Error<{ readonly pid: Pid }> {
  * @category models
  * @since 0.1.0
  */
-export interface Options<X = undefined> extends GenServer.StartOptions {
+export interface Options<X = undefined> extends Gen.StartOptions {
   /** Most children at once (default unlimited). */
   readonly maxChildren?: number | undefined
   /** Most restarts within `period` (default 3, as Elixir's DynamicSupervisor). */
@@ -408,7 +408,7 @@ const initOf = (options: Options<unknown> | undefined): Init => ({
 })
 
 /** As `Supervisor`: no start timeout unless one is given. */
-const startOptions = (options: Options<unknown> | undefined): GenServer.StartOptions =>
+const startOptions = (options: Options<unknown> | undefined): Gen.StartOptions =>
   typeof options === "object" && options !== null
     ? { name: options.name, timeout: options.timeout ?? "infinity" }
     : { timeout: "infinity" }

@@ -51,122 +51,68 @@
  * ## Client and server API
  *
  * Client (any fiber): {@link start}, {@link startLink}, {@link call}, {@link cast},
- * {@link stop}, {@link replyTo}. Server (the callbacks): `init`, `handleCall`, `handleCast`,
- * `handleInfo` (any other message: `Exit` messages when trapping exits, monitors' `Down`,
- * timers, the idle {@link timeout}), `handleContinue`, `terminate`, `codeChange`,
- * `formatStatus`. Results: {@link ok}, {@link ignore}, {@link reply}, {@link replyFailure},
- * {@link noreply}, {@link stopWith}; each takes an optional `{ timeout }` (idle timeout) or
- * `{ continue }` action. Callbacks return their result directly, or as an Effect when they
- * need services, time or other processes. A callback that fails or dies crashes the server:
- * `terminate` runs, then the server exits with a `Crash` carrying the cause, which links,
- * monitors and pending callers see.
+ * {@link stop}, {@link replyTo}. Server: `init`, `handleCall`, `handleCast`, `handleInfo` (any
+ * other message: `Exit` messages when trapping exits, monitors' `Down`, timers, the idle
+ * {@link timeout}), `handleContinue`, `terminate`, `codeChange`, `formatStatus`, returning
+ * {@link ok}, {@link ignore}, {@link reply}, {@link replyFailure}, {@link noreply} or
+ * {@link stopWith}, directly or as an Effect. A callback that fails or dies crashes the server:
+ * `terminate` runs, then it exits with a `Crash` carrying the cause. System messages, code
+ * change and the error report are the generic loop's (`Loop`, `Sys`, `Code`).
  *
- * ## Supervision
- *
- * A supervisor starts a GenServer with {@link startLink} (see {@link childSpec}). A server that
- * traps exits gets its `terminate` called when its parent shuts it down.
- *
- * ## Naming
- *
- * `{ name: "counter" }` registers a local name; `{ name: Gen.via(registry, key) }` names it
- * through any registry. Calls and casts accept the pid, the name, or the via name; starting a
- * second server with a taken name fails with `AlreadyStarted` carrying the running pid.
- *
- * ## Timeouts
- *
- * `call` waits 5 s by default (`{ timeout }` or `"infinity"`), and fails with `CallTimeout`; a
- * reply that arrives later is dropped. A call to a dead or unknown server fails at once with
- * `NoProc`; a server that exits while a call is pending gives `CallExit` with its reason.
- * Start waits for `init` up to 5 s (`{ timeout }`); then the server is killed and the start
- * fails with `InitTimeout`.
- *
- * ## When not to use a GenServer
- *
- * For state shared inside one fiber tree, an Effect `Ref` is simpler. A GenServer serialises
- * its requests: it is the right tool for a resource that must be owned by one process and
- * supervised, not for parallel CPU work (use fibers), nor as a cache hit by many readers on the
- * hot path (a Registry table or a `Ref` is read without a message round trip).
+ * A supervisor starts a server with {@link startLink} ({@link childSpec}). `{ name: "counter" }`
+ * registers a local name, `{ name: Gen.via(registry, key) }` a name in any registry (a taken
+ * name fails the start with `AlreadyStarted`). `call` waits 5 s by default and fails with
+ * `CallTimeout`, `NoProc` or `CallExit`; start waits 5 s for `init`, then fails with
+ * `InitTimeout`. Not for parallel CPU work (use fibers), nor for state one fiber tree shares (a
+ * `Ref` is simpler) or many readers hit (a Registry table is read without a round trip).
  *
  * ## How it maps to OTP, and where it differs
  *
  * | OTP                              | effect-otp                                             |
  * |----------------------------------|--------------------------------------------------------|
- * | `{reply, R, S}` / `{noreply, S}` | `reply(r, s)` / `noreply(s)`                           |
- * | `{stop, Reason, S}`              | `stopWith(reason, s)`                                  |
+ * | `{reply, R, S}` / `{noreply, S}` / `{stop, Reason, S}` | `reply(r, s)` / `noreply(s)` / `stopWith(reason, s)` |
  * | `{stop, Reason, R, S}`           | `stopWith(reason, s, r)`: the reply goes once `terminate` ran, as OTP sends it |
- * | `{ok, S, {continue, C}}`         | `ok(s, { continue: c })`                               |
- * | `{ok, S, Timeout}`               | `ok(s, { timeout: "1 second" })`, then `handleInfo(GenServer.timeout)`; `"Infinity"` is `infinity` |
+ * | `{ok, S, {continue, C}}` / `{ok, S, Timeout}` | `ok(s, { continue: c })` / `ok(s, { timeout: "1 second" })`, then `handleInfo(GenServer.timeout)` |
  * | `gen_server:reply(From, R)`      | `replyTo(from, r)`                                     |
- * | exit `{timeout, ...}` in caller  | typed `CallTimeout` error                              |
- * | `{error, Reason}` replies        | typed failures: `replyFailure(e, s)`, declared in the Rpc |
- * | unknown call crashes the server  | the caller gets `UnknownRequest`; the server goes on   |
- * | unknown cast crashes the server  | dropped with a warning; the server goes on              |
+ * | exit `{timeout, ...}` in caller; `{error, Reason}` replies | typed `CallTimeout`; typed `replyFailure(e, s)`, declared in the Rpc |
+ * | unknown call / cast crashes the server | `UnknownRequest` for the caller / dropped with a warning; the server goes on |
  * | exit `{bad_return_value, V}`     | a `Crash` carrying `Errors.BadReturnValue` (see below)  |
- * | `format_status/1` gets and shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
- * | no `code_change`: `sys:change_code` fails with `undef` | no `codeChange`: the new code runs on the state as it is (Elixir's default `code_change` does the same) |
+ * | `format_status/1` shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
+ * | no `code_change`: `sys:change_code` fails with `undef` | the new code runs on the state as it is (as Elixir's default) |
+ *
+ * Not here: `hibernate`, `enter_loop` (`Loop.enter`), `start_monitor`, `multi_call`, `abcast`,
+ * `send_request` (fork calls as fibers), the `debug` start options (`Sys.trace`).
  *
  * ## Faults
  *
  * - **Bad results.** Every result is checked at run time, as gen_server checks it, so that
- *   untyped code (plain JS, `as any`) cannot leave a server running on a broken state. A
- *   callback that returns something that is not one of its results (`undefined`, a plain value,
- *   an unknown `_tag`, an Effect that succeeds with such a value, a `stopWith` whose reason is
- *   no `ExitReason`, a `{ timeout }` that is negative, `NaN` or no duration) stops the server
- *   with a `Crash` carrying `Errors.BadReturnValue` (module, callback, value): `terminate` runs
- *   with the state from before the callback, a pending caller gets `CallExit` at once. From
- *   `init`, the start fails with `InitFailed` carrying it, and neither the process nor its name
- *   is left. A `{ continue }` from a module without `handleContinue` is such a bad result too:
- *   OTP accepts it and the server then crashes with `undef` when it runs the continue (after
- *   acknowledging the start, or replying); refusing the result itself tells the author where
- *   the mistake is, and a start that could only crash fails as a start.
- * - **Request names.** Only the module's own handlers run: the `handleCall` and `handleCast`
- *   tables are resolved once, by {@link make}, into tables of their own function-valued
- *   properties (a getter, an inherited member or a non-function is no handler). A request
- *   tagged `constructor`, `toString`, `__proto__` or any other name, or not tagged with a
- *   string at all, gets `UnknownRequest` (a call) or is dropped with a warning (a cast), unless
- *   the module declared a handler of that very name. Changing those tables after `make` has
- *   no effect.
- * - **Reading the state.** `Sys.getStatus` never stops a server: a `formatStatus` that throws,
- *   or returns an Effect (which is not run), shows `"<Module>.formatStatus crashed"` (or
- *   `"... returned an Effect"`) in place of the state, never the raw state it may be there to
- *   redact. The error report does the same.
- * - **Error report.** A server that exits abnormally (any reason but `normal`, `shutdown` and
- *   `{shutdown, _}`), supervised or not, logs OTP's gen_server terminate report once at
- *   `Error`, just before it exits: `** Generic server <name> (<Module>) terminating`, the last
- *   message in, the state as `formatStatus` shows it, and the reason, with the crash's `Cause`
- *   as the log entry's cause; annotated `report: "gen_server"`, `pid`, `module` and `reason`
- *   (see `Loop`). A supervised server's crash logs this report and then the supervisor's own
- *   (`report: "supervisor"`), as OTP logs both. A killed server logs nothing, as in OTP.
- *   Differences: OTP also names the calling client and its stack (a caller here need not be a
- *   process), and proc_lib adds a crash report for every abnormal exit, a failed `init`
- *   included; here a failed `init` logs nothing, since its starter gets the reason as
- *   `InitFailed` (and a supervisor reports a child's failed start).
- *
- * ## Not here
- *
- * `hibernate` (V8 has no per-process heap to compact), `enter_loop` (a process becomes a
- * server only through {@link start}; `Loop.enter` is the generic one), `start_monitor` (start,
- * then `Process.monitor`), `multi_call` / `abcast` and `send_request` (fork calls as fibers, or
- * use `Cluster` for other nodes), and the `debug` start options (`Sys.trace` and
- * `Sys.statistics` do that on a running server).
+ *   untyped code cannot leave a server on a broken state: anything else (`undefined`, an
+ *   unknown `_tag`, a `stopWith` whose reason is no `ExitReason`, a negative `{ timeout }`, a
+ *   `{ continue }` without `handleContinue`, which OTP accepts and crashes on later) stops the
+ *   server with `Errors.BadReturnValue`: `terminate` runs with the state from before, a pending
+ *   caller gets `CallExit`; from `init`, the start fails with `InitFailed`, leaving no process.
+ * - **Request names.** {@link make} resolves the handler tables once to their own functions:
+ *   a request tagged `constructor`, `__proto__` or anything undeclared gets `UnknownRequest`
+ *   (a call) or is dropped with a warning (a cast).
+ * - **Error report.** An abnormal exit logs OTP's `** Generic server <name> (<Module>)
+ *   terminating` report once (see `Loop`); a killed server, or a failed `init`, logs nothing.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import type * as Duration from "effect/Duration"
 import type * as Rpc from "effect/rpc/Rpc"
-import * as Code from "../lib/Code.js"
 import type { CallError, UnknownRequest } from "../lib/Errors.js"
-import * as ExitReason from "../lib/ExitReason.js"
+import { type ExitReason, normal } from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
+import type { CallOptions, From, StartError, StartOptions, Target, Timeout, TimeoutOptionError } from "../lib/Gen.js"
 import { toExitReason } from "../lib/internal/loop.js"
 import type { Node } from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
-import * as Process from "../lib/Process.js"
+import type { CurrentProcess } from "../lib/Process.js"
 import * as Sys from "../lib/Sys.js"
-import * as ChildSpec from "./ChildSpec.js"
+import { type ChildSpec, type Options as ChildSpecOptions, worker } from "./ChildSpec.js"
 import * as internal from "./internal/server.js"
 
 // ----------------------------------------------------------------------------
@@ -175,10 +121,8 @@ import * as internal from "./internal/server.js"
 
 /**
  * What to do after a callback: an idle timeout (if no message arrives within it,
- * `handleInfo(GenServer.timeout)` runs), or a continue (`handleContinue(arg)` runs before the
- * next message). A timeout is a non-negative duration; `"Infinity"` means none (OTP's
- * `infinity`). A negative or `NaN` timeout, or a continue from a module without
- * `handleContinue`, is a bad result: the server stops with `Errors.BadReturnValue`.
+ * `handleInfo(GenServer.timeout)` runs; `"Infinity"` for none), or a continue
+ * (`handleContinue(arg)` runs before the next message).
  *
  * @category results
  * @since 0.1.0
@@ -188,79 +132,39 @@ export type Action =
   | { readonly continue: unknown; readonly timeout?: undefined }
 
 /**
+ * What `init` returns to start the server: made by {@link ok}.
+ *
  * @category results
  * @since 0.1.0
  */
 export interface Ok<S> {
-  /** Marks `init`'s success (OTP's `{ok, State}`). */
   readonly _tag: "Ok"
   /** The server's initial state. */
   readonly state: S
-  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
+  /** The idle timeout or continue to apply next; `undefined` for none. */
   readonly action: Action | undefined
 }
 
 /**
+ * What `init` returns to decline the start: {@link ignore}.
+ *
  * @category results
  * @since 0.1.0
  */
 export interface Ignore {
-  /** Marks `init`'s refusal to start (OTP's `ignore`). */
   readonly _tag: "Ignore"
 }
 
 /**
- * @category results
- * @since 0.1.0
- */
-export interface Reply<A, S> {
-  /** Marks a reply (OTP's `{reply, Reply, State}`). */
-  readonly _tag: "Reply"
-  /** The value the caller's `call` succeeds with. */
-  readonly value: A
-  /** The server's new state. */
-  readonly state: S
-  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
-  readonly action: Action | undefined
-}
-
-/**
- * @category results
- * @since 0.1.0
- */
-export interface ReplyFailure<E, S> {
-  /** Marks a typed failure reply. */
-  readonly _tag: "ReplyFailure"
-  /** The typed error the caller's `call` fails with (one the request's Rpc declares). */
-  readonly error: E
-  /** The server's new state. */
-  readonly state: S
-  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
-  readonly action: Action | undefined
-}
-
-/**
- * @category results
- * @since 0.1.0
- */
-export interface NoReply<S> {
-  /** Marks a result without a reply (OTP's `{noreply, State}`). */
-  readonly _tag: "NoReply"
-  /** The server's new state. */
-  readonly state: S
-  /** The idle timeout or continue to apply next (see {@link Action}); `undefined` for none. */
-  readonly action: Action | undefined
-}
-
-/**
+ * What a callback returns to stop the server: made by {@link stopWith}.
+ *
  * @category results
  * @since 0.1.0
  */
 export interface Stop<S, A = never> {
-  /** Marks a stop (OTP's `{stop, Reason, State}`). */
   readonly _tag: "Stop"
   /** The reason the server exits with, after `terminate`; from `init`, the start fails with `InitFailed` carrying it. */
-  readonly reason: ExitReason.ExitReason
+  readonly reason: ExitReason
   /** The final state, which `terminate` receives (`undefined` from `init`). */
   readonly state: S
   /** In `handleCall`, the reply sent to the caller before the server stops; `undefined` for none. */
@@ -282,7 +186,13 @@ export type InitResult<S> = Ok<S> | Ignore | Stop<undefined>
  * @category results
  * @since 0.1.0
  */
-export type CallResult<A, E, S> = Reply<A, S> | ReplyFailure<E, S> | NoReply<S> | Stop<S, A>
+export type CallResult<A, E, S> =
+  /** A reply (OTP's `{reply, Reply, State}`): made by {@link reply}. */
+  | { readonly _tag: "Reply"; readonly value: A; readonly state: S; readonly action: Action | undefined }
+  /** A typed failure the caller's `call` fails with: made by {@link replyFailure}. */
+  | { readonly _tag: "ReplyFailure"; readonly error: E; readonly state: S; readonly action: Action | undefined }
+  | CastResult<S>
+  | Stop<S, A>
 
 /**
  * What `handleCast`, `handleInfo` and `handleContinue` may return.
@@ -290,10 +200,20 @@ export type CallResult<A, E, S> = Reply<A, S> | ReplyFailure<E, S> | NoReply<S> 
  * @category results
  * @since 0.1.0
  */
-export type CastResult<S> = NoReply<S> | Stop<S>
+export type CastResult<S> =
+  /** No reply now (OTP's `{noreply, State}`): made by {@link noreply}. */
+  | { readonly _tag: "NoReply"; readonly state: S; readonly action: Action | undefined }
+  | Stop<S>
 
 /**
- * `init` succeeded with `state`: the start returns the server.
+ * `init` succeeded with `state`: the start returns the server (OTP's `{ok, State}`).
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const init = (start: number) => GenServer.ok(start, { timeout: "30 seconds" })
+ * ```
  *
  * @category results
  * @since 0.1.0
@@ -301,8 +221,15 @@ export type CastResult<S> = NoReply<S> | Stop<S>
 export const ok = <S>(state: S, action?: Action): Ok<S> => ({ _tag: "Ok", state, action })
 
 /**
- * `init` declines to start: `start` fails with `InitIgnored`, and a supervisor keeps the child
- * as not running.
+ * `init` declines to start (OTP's `ignore`): `start` fails with `InitIgnored`, and a supervisor
+ * keeps the child as not running.
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const init = (enabled: boolean) => enabled ? GenServer.ok(0) : GenServer.ignore
+ * ```
  *
  * @category results
  * @since 0.1.0
@@ -312,56 +239,85 @@ export const ignore: Ignore = { _tag: "Ignore" }
 /**
  * Reply `value` to the caller and continue with `state`.
  *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const handleGet = (_: void, count: number) => GenServer.reply(count, count)
+ * ```
+ *
  * @category results
  * @since 0.1.0
  */
-export const reply = <A, S>(value: A, state: S, action?: Action): Reply<A, S> => ({
-  _tag: "Reply",
-  value,
-  state,
-  action
-})
+export const reply = <A, S>(value: A, state: S, action?: Action): CallResult<A, never, S> => ({ _tag: "Reply", value, state, action })
 
 /**
  * Fail the caller's `call` with the typed `error` (one the request's Rpc declares), and continue
  * with `state`. The server does not crash.
  *
+ * @example
+ * ```ts
+ * import { Data } from "effect"
+ * import { GenServer } from "effect-otp"
+ *
+ * class Empty extends Data.TaggedError("Empty") {}
+ * const handlePop = (_: void, stack: ReadonlyArray<number>) =>
+ *   stack.length === 0 ? GenServer.replyFailure(new Empty(), stack) : GenServer.reply(stack[0], stack.slice(1))
+ * ```
+ *
  * @category results
  * @since 0.1.0
  */
-export const replyFailure = <E, S>(error: E, state: S, action?: Action): ReplyFailure<E, S> => ({
-  _tag: "ReplyFailure",
-  error,
-  state,
-  action
-})
+export const replyFailure = <E, S>(error: E, state: S, action?: Action): CallResult<never, E, S> => ({ _tag: "ReplyFailure", error, state, action })
 
 /**
  * Continue with `state` without replying now; in `handleCall`, answer later with
  * {@link replyTo}.
  *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const handleReset = () => GenServer.noreply(0, { continue: "reload" })
+ * ```
+ *
  * @category results
  * @since 0.1.0
  */
-export const noreply = <S>(state: S, action?: Action): NoReply<S> => ({ _tag: "NoReply", state, action })
+export const noreply = <S>(state: S, action?: Action): CastResult<S> => ({ _tag: "NoReply", state, action })
 
 /**
  * Stop the server with `reason` after `terminate(reason, state)`; in `handleCall`, `reply`
  * answers the caller first. From `init`, the start fails with `InitFailed`.
  *
+ * @example
+ * ```ts
+ * import { ExitReason, GenServer } from "effect-otp"
+ *
+ * const handleQuit = (_: void, state: number) => GenServer.stopWith(ExitReason.normal, state, "bye")
+ * ```
+ *
  * @category results
  * @since 0.1.0
  */
 export const stopWith: {
-  (reason: ExitReason.ExitReason): Stop<undefined>
-  <S>(reason: ExitReason.ExitReason, state: S): Stop<S>
-  <S, A>(reason: ExitReason.ExitReason, state: S, reply: A): Stop<S, A>
-} = function(this: unknown, reason: ExitReason.ExitReason, state?: unknown, reply?: unknown) {
+  (reason: ExitReason): Stop<undefined>
+  <S>(reason: ExitReason, state: S): Stop<S>
+  <S, A>(reason: ExitReason, state: S, reply: A): Stop<S, A>
+} = function(this: unknown, reason: ExitReason, state?: unknown, reply?: unknown) {
   return { _tag: "Stop", reason, state, reply: arguments.length >= 3 ? { value: reply } : undefined }
 } as any
 
 /**
  * The message `handleInfo` receives when an idle timeout expires.
+ *
+ * @example
+ * ```ts
+ * import { ExitReason, GenServer } from "effect-otp"
+ *
+ * const handleInfo = (message: unknown, state: number) =>
+ *   message === GenServer.timeout ? GenServer.stopWith(ExitReason.normal, state) : GenServer.noreply(state)
+ * ```
  *
  * @category messages
  * @since 0.1.0
@@ -371,64 +327,6 @@ export const timeout: { readonly _tag: "GenServerTimeout" } = internal.timeout
 // ----------------------------------------------------------------------------
 // Modules
 // ----------------------------------------------------------------------------
-
-/** A callback's result, returned directly or as an Effect. */
-type Returns<A, R> = A | Effect.Effect<A, unknown, R>
-
-type Named<Rpcs extends Rpc.Any, Tag extends string> = Extract<Rpcs, { readonly _tag: Tag }>
-
-/**
- * The call handlers a module with calls `Calls` must have: one per tag, replying with that
- * request's declared type.
- *
- * @category models
- * @since 0.1.0
- */
-export type CallHandlers<Calls extends Rpc.Any, S, R, Tags extends string = Calls["_tag"]> = {
-  readonly [Tag in Tags]: (
-    payload: Rpc.Payload<Named<Calls, Tag>>,
-    state: S,
-    from: Gen.From
-  ) => Returns<CallResult<Rpc.Success<Named<Calls, Tag>>, Rpc.Error<Named<Calls, Tag>>, S>, R>
-}
-
-/**
- * The cast handlers a module with casts `Casts` must have: one per tag.
- *
- * @category models
- * @since 0.1.0
- */
-export type CastHandlers<Casts extends Rpc.Any, S, R, Tags extends string = Casts["_tag"]> = {
-  readonly [Tag in Tags]: (payload: Rpc.Payload<Named<Casts, Tag>>, state: S) => Returns<CastResult<S>, R>
-}
-
-/** The services an Effect needs (none for a plain value). */
-type EffectServices<T> = T extends Effect.Effect<any, any, infer R> ? R : never
-
-/** The services a callback's result needs. */
-type CallbackServices<F> = F extends (...args: any) => infer Result ? EffectServices<Result> : never
-
-/** The services a module definition's callbacks need, all of them. */
-type ServicesIn<D> =
-  | CallbackServices<D[keyof D & ("init" | "handleInfo" | "handleContinue" | "terminate" | "codeChange")]>
-  | (D extends { readonly handleCall?: infer H } ? H extends object ? CallbackServices<H[keyof H]> : never : never)
-  | (D extends { readonly handleCast?: infer H } ? H extends object ? CallbackServices<H[keyof H]> : never : never)
-
-/** Rejects handlers for requests the module does not declare. */
-type NoExtra<D, Calls extends Rpc.Any, Casts extends Rpc.Any> =
-  & (D extends { readonly handleCall?: infer H } ? H extends object
-      ? { readonly handleCall?: { readonly [Tag in Exclude<keyof H, Calls["_tag"]>]: "not a declared call" } }
-    : unknown : unknown)
-  & (D extends { readonly handleCast?: infer H } ? H extends object
-      ? { readonly handleCast?: { readonly [Tag in Exclude<keyof H, Casts["_tag"]>]: "not a declared cast" } }
-    : unknown : unknown)
-
-/** Requires a handler for every declared call and cast (names the missing ones in the error). */
-type Complete<Calls extends Rpc.Any, Casts extends Rpc.Any, CallTags extends string, CastTags extends string> =
-  & ([Calls["_tag"]] extends [CallTags] ? unknown
-    : { readonly handleCall: { readonly [Tag in Exclude<Calls["_tag"], CallTags>]: "missing handler" } })
-  & ([Casts["_tag"]] extends [CastTags] ? unknown
-    : { readonly handleCast: { readonly [Tag in Exclude<Casts["_tag"], CastTags>]: "missing handler" } })
 
 /**
  * A GenServer module's definition: its protocol and callbacks.
@@ -454,33 +352,84 @@ export interface Definition<
   /** The cast requests the server accepts (Rpcs made with `Rpc.make`); each needs a `handleCast` handler. */
   readonly casts?: ReadonlyArray<Casts> | undefined
   /** Runs in the new server before its start returns: turns the start arguments into the initial state ({@link ok}), or declines ({@link ignore}) or stops ({@link stopWith}). */
-  readonly init: (args: Args) => Returns<InitResult<S>, R>
+  readonly init: (args: Args) => Definition.Returns<InitResult<S>, R>
   /** One handler per declared call, given the payload, the state and the caller's reply handle (OTP's `handle_call`). */
-  readonly handleCall?: CallHandlers<Calls, S, R, CallTags> | undefined
+  readonly handleCall?:
+    | {
+      readonly [Tag in CallTags]: (
+        payload: Rpc.Payload<Extract<Calls, { readonly _tag: Tag }>>,
+        state: S,
+        from: From
+      ) => Definition.Returns<
+        CallResult<Rpc.Success<Extract<Calls, { readonly _tag: Tag }>>, Rpc.Error<Extract<Calls, { readonly _tag: Tag }>>, S>,
+        R
+      >
+    }
+    | undefined
   /** One handler per declared cast, given the payload and the state (OTP's `handle_cast`). */
-  readonly handleCast?: CastHandlers<Casts, S, R, CastTags> | undefined
+  readonly handleCast?:
+    | {
+      readonly [Tag in CastTags]: (
+        payload: Rpc.Payload<Extract<Casts, { readonly _tag: Tag }>>,
+        state: S
+      ) => Definition.Returns<CastResult<S>, R>
+    }
+    | undefined
   /** Any other message. Without it, such messages are logged and dropped. */
-  readonly handleInfo?: ((message: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
+  readonly handleInfo?: ((message: unknown, state: S) => Definition.Returns<CastResult<S>, R>) | undefined
   /** Runs with the argument of a `{ continue }` action, before the next message (OTP's `handle_continue`); a continue without it crashes the server. */
-  readonly handleContinue?: ((arg: unknown, state: S) => Returns<CastResult<S>, R>) | undefined
+  readonly handleContinue?: ((arg: unknown, state: S) => Definition.Returns<CastResult<S>, R>) | undefined
   /** Runs before the server exits: after a `stopWith`, a crash or a bad result in a callback (with the state from before it), `stop`, or the parent's exit signal when trapping exits. Not after a failed `init`, nor when the server is killed or dies of a link's exit signal without trapping exits. Its result is ignored. */
-  readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Returns<void, R>) | undefined
-  /**
-   * Migrates the state of a running server from `oldVersion` (see `Sys.changeCode`). During
-   * `Code.upgrade` an idle server's change runs in place, on the upgrading fiber with the
-   * server's services; a plain value (not an Effect) is swapped in without any Effect step.
-   */
-  readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Returns<S, R>) | undefined
-  /**
-   * What `Sys.getStatus` and the error report show of the state; use it to redact secrets.
-   * Synchronous: if it throws (or returns an Effect, which is not run), the status shows
-   * `"<Module>.formatStatus crashed"` (or `"... returned an Effect"`) instead, and the server
-   * goes on.
-   */
+  readonly terminate?: ((reason: ExitReason, state: S) => Definition.Returns<void, R>) | undefined
+  /** Migrates the state of a running server from `oldVersion` (`Sys.changeCode`, `Code.upgrade`; see {@link migrate}). */
+  readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Definition.Returns<S, R>) | undefined
+  /** What `Sys.getStatus` and the error report show of the state (to redact secrets); synchronous (see `Loop`). */
   readonly formatStatus?: ((state: S) => unknown) | undefined
 }
 
 /**
+ * The types {@link make} checks a definition with.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export declare namespace Definition {
+  /** A callback's result, returned directly or as an Effect that needs services `R`. */
+  export type Returns<A, R> = A | Effect.Effect<A, unknown, R>
+  /** The services a definition's callbacks need, all of them (a plain value needs none). */
+  export type Services<D> = CallbackServices<
+    | D[keyof D & ("init" | "handleInfo" | "handleContinue" | "terminate" | "codeChange")]
+    | (D extends { readonly handleCall?: infer H } ? H extends object ? H[keyof H] : never : never)
+    | (D extends { readonly handleCast?: infer H } ? H extends object ? H[keyof H] : never : never)
+  >
+  /** The services the result of a callback `F` needs (distributes over a union of callbacks). */
+  export type CallbackServices<F> = F extends (...args: any) => infer Result
+    ? Result extends Effect.Effect<any, any, infer R> ? R : never
+    : never
+  /** Rejects handlers for requests the module does not declare. */
+  export type NoExtra<D, Calls extends Rpc.Any, Casts extends Rpc.Any> =
+    & (D extends { readonly handleCall?: infer H } ? H extends object
+        ? { readonly handleCall?: { readonly [Tag in Exclude<keyof H, Calls["_tag"]>]: "not a declared call" } }
+      : unknown : unknown)
+    & (D extends { readonly handleCast?: infer H } ? H extends object
+        ? { readonly handleCast?: { readonly [Tag in Exclude<keyof H, Casts["_tag"]>]: "not a declared cast" } }
+      : unknown : unknown)
+  /** Requires a handler for every declared call and cast (names the missing ones in the error). */
+  export type Complete<Calls extends Rpc.Any, Casts extends Rpc.Any, CallTags extends string, CastTags extends string> =
+    & ([Calls["_tag"]] extends [CallTags] ? unknown
+      : { readonly handleCall: { readonly [Tag in Exclude<Calls["_tag"], CallTags>]: "missing handler" } })
+    & ([Casts["_tag"]] extends [CastTags] ? unknown
+      : { readonly handleCast: { readonly [Tag in Exclude<Casts["_tag"], CastTags>]: "missing handler" } })
+}
+
+/**
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const isModule = (u: unknown): boolean => typeof u === "object" && u !== null && GenServer.TypeId in u
+ * ```
+ *
  * @category type ids
  * @since 0.1.0
  */
@@ -528,14 +477,25 @@ export interface Any {
   readonly version: string
 }
 
-/** @internal */
-type CallsOf<M> = M extends { readonly [TypeId]: { readonly _Calls: infer C } } ? C : never
-/** @internal */
-type CastsOf<M> = M extends { readonly [TypeId]: { readonly _Casts: infer C } } ? C : never
-/** @internal */
-type ArgsOf<M> = M extends { readonly [TypeId]: { readonly _Args: (_: infer A) => void } } ? A : never
-/** @internal */
-type ServicesOf<M> = M extends { readonly [TypeId]: { readonly _R: infer R } } ? R : never
+/**
+ * The types of a module `M`, read from it: its start arguments, protocol and services.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export declare namespace Module {
+  /** The call requests of `M`. */
+  export type Calls<M> = M extends { readonly [TypeId]: { readonly _Calls: infer C } } ? C : never
+  /** The cast requests of `M`. */
+  export type Casts<M> = M extends { readonly [TypeId]: { readonly _Casts: infer C } } ? C : never
+  /** The start arguments of `M` (what `init` takes). */
+  export type Args<M> = M extends { readonly [TypeId]: { readonly _Args: (_: infer A) => void } } ? A : never
+  /** The services the callbacks of `M` need. */
+  export type Services<M> = M extends { readonly [TypeId]: { readonly _R: infer R } } ? R : never
+  /** The payload argument of a request `Req`: optional when the request has none. */
+  export type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payload?: Rpc.Payload<Req>]
+    : [payload: Rpc.Payload<Req>]
+}
 
 /**
  * Defines a GenServer module. The state type comes from `init`; every declared call and cast
@@ -581,21 +541,10 @@ export const make = <
   definition:
     & D
     & Definition<Args, S, Calls, Casts, any, CallTags, CastTags>
-    & Complete<Calls, Casts, CallTags, CastTags>
-    & NoExtra<D, Calls, Casts>
-): Module<Args, S, Calls, Casts, ServicesIn<D>> => {
-  const module = { ...definition, version: definition.version ?? "1", [TypeId]: undefined as never }
-  // The handler tables are resolved once, here: a request tag (which an untyped caller
-  // controls) only ever reaches an own handler of the definition, never `Object.prototype`.
-  internal.register(module)
-  return module as any
-}
-
-/**
- * @category guards
- * @since 0.1.0
- */
-export const isModule = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u
+    & Definition.Complete<Calls, Casts, CallTags, CastTags>
+    & Definition.NoExtra<D, Calls, Casts>
+): Module<Args, S, Calls, Casts, Definition.Services<D>> =>
+  internal.make(definition, TypeId) as any
 
 // ----------------------------------------------------------------------------
 // Servers
@@ -610,7 +559,7 @@ export const isModule = (u: unknown): u is Any => typeof u === "object" && u !==
  */
 export interface Server<M, E = never> {
   /** Where calls and casts go: the pid, a name, a via name, or a remote target (`Cluster.ref`). */
-  readonly target: Gen.Target
+  readonly target: Target
   /** Type only: the module whose protocol calls and casts are checked against (not set at runtime). */
   readonly module?: M | undefined
   /** The pid the server was started with (absent for a reference made from a name). */
@@ -633,59 +582,57 @@ export interface Server<M, E = never> {
  * @category constructors
  * @since 0.1.0
  */
-export const ref = <M extends Any>(_module: M, target: Gen.Target): Server<M> => ({
+export const ref = <M extends Any>(_module: M, target: Target): Server<M> => ({
   target,
   pid: isPid(target) ? target : undefined
 })
-
-/**
- * Options of {@link start} and {@link startLink}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface StartOptions extends Gen.StartOptions {}
 
 /**
  * Starts a server of `module`, running `init(args)`; returns once `init` finished. Fails with
  * `InitFailed` (init stopped or crashed), `InitIgnored`, `InitTimeout` (the server is killed),
  * or `AlreadyStarted` (the name is taken; `pid` is the running server).
  *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * declare const Counter: GenServer.Module<number, number, never, never, never>
+ * const counter = GenServer.start(Counter, 0, { name: "counter", timeout: "1 second" })
+ * ```
+ *
  * @category client
  * @since 0.1.0
  */
 export const start = <M extends Any>(
   module: M,
-  args: ArgsOf<M>,
+  args: Module.Args<M>,
   options?: StartOptions
-): Effect.Effect<Server<M>, Gen.StartError, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
-  Effect.flatMap(Code.resolve(module), (current) =>
-    Effect.map(
-      Gen.start((ack) => internal.serve(current as unknown as internal.AnyModule, args, ack, undefined), options),
-      (pid) => ({ target: pid, pid })
-    )) as any
+): Effect.Effect<Server<M>, StartError, Node | Exclude<Module.Services<M>, CurrentProcess>> =>
+  internal.start(module, args, options, false) as any
 
 /**
  * Like {@link start}, linked to the calling process: how a supervisor starts a server.
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * declare const Counter: GenServer.Module<number, number, never, never, never>
+ * const linked = GenServer.startLink(Counter, 0)
+ * ```
  *
  * @category client
  * @since 0.1.0
  */
 export const startLink = <M extends Any>(
   module: M,
-  args: ArgsOf<M>,
+  args: Module.Args<M>,
   options?: StartOptions
 ): Effect.Effect<
   Server<M>,
-  Gen.StartError,
-  Node | Process.CurrentProcess | Exclude<ServicesOf<M>, Process.CurrentProcess>
-> =>
-  Effect.flatMap(Process.self, (parent) =>
-    Effect.flatMap(Code.resolve(module), (current) =>
-      Effect.map(
-        Gen.startLink((ack) => internal.serve(current as unknown as internal.AnyModule, args, ack, parent), options),
-        (pid) => ({ target: pid, pid })
-      ))) as any
+  StartError,
+  Node | CurrentProcess | Exclude<Module.Services<M>, CurrentProcess>
+> => internal.start(module, args, options, true) as any
 
 /**
  * The child spec that starts this module under a supervisor with {@link startLink}: id the
@@ -713,17 +660,13 @@ export const startLink = <M extends Any>(
  */
 export const childSpec = <M extends Any>(
   module: M,
-  args: ArgsOf<M>,
-  options?: StartOptions & ChildSpec.Options
-): ChildSpec.ChildSpec<Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
-  ChildSpec.worker(
-    options?.id ?? module.name,
-    Effect.map(
-      startLink(module, args, { name: options?.name, timeout: options?.timeout, trapExit: options?.trapExit }),
-      (server) => server.pid!
-    ),
-    { modules: [module.name], ...options }
-  ) as any
+  args: Module.Args<M>,
+  options?: StartOptions & ChildSpecOptions
+): ChildSpec<Exclude<Module.Services<M>, CurrentProcess>> =>
+  worker(options?.id ?? module.name, Effect.map(startLink(module, args, options), (server) => server.pid!), {
+    modules: [module.name],
+    ...options
+  }) as any
 
 /**
  * A typed `codeChange`: decodes the running server's old state with `from` (an Effect Schema),
@@ -750,33 +693,8 @@ export const migrate = <From extends Schema.Top, S, R = never>(
   from: From,
   f: (oldState: From["Type"], oldVersion: string, extra: unknown) => S | Effect.Effect<S, unknown, R>,
   options?: { readonly to?: Schema.Codec<S, any> | undefined }
-): (oldVersion: string, oldState: unknown, extra: unknown) => S | Effect.Effect<S, unknown, R | From["DecodingServices"]> => {
-  const decode = Schema.decodeUnknownEffect(from)
-  const check = options?.to === undefined ? undefined : Schema.decodeUnknownEffect(options.to)
-  const checked = (next: S | Effect.Effect<S, unknown, R>): S | Effect.Effect<S, unknown, R> =>
-    check === undefined
-      ? next
-      : Effect.isEffect(next)
-      ? Effect.flatMap(next, (s) => check(s) as Effect.Effect<S, unknown>)
-      : check(next) as Effect.Effect<S, unknown>
-  return (oldVersion, oldState, extra) => {
-    const old = decode(oldState)
-    // A schema without effects decodes at once, to an Exit: a plain migration then returns the
-    // new state itself, which an upgrade swaps in with no Effect to run.
-    if (Exit.isExit(old)) return Exit.isSuccess(old) ? checked(f(old.value, oldVersion, extra)) : Exit.failCause(old.cause)
-    return Effect.flatMap(old, (value) => {
-      const next = checked(f(value, oldVersion, extra))
-      return Effect.isEffect(next) ? next : Effect.succeed(next)
-    })
-  }
-}
-
-/** The tag of what an untyped caller passed as a request (`undefined` for `null` or `undefined`). */
-const tagOf = (request: { readonly _tag: unknown } | null | undefined): unknown =>
-  request === null || request === undefined ? undefined : request._tag
-
-type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payload?: Rpc.Payload<Req>]
-  : [payload: Rpc.Payload<Req>]
+): (oldVersion: string, oldState: unknown, extra: unknown) => S | Effect.Effect<S, unknown, R | From["DecodingServices"]> =>
+  internal.migrate(from, f, options)
 
 /**
  * Calls the server with a request of its protocol and waits for the typed reply. Fails with the
@@ -802,40 +720,59 @@ type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payl
  * @since 0.1.0
  */
 export const call: {
-  <M extends Any, Req extends CallsOf<M>, E = never>(
+  <M extends Any, Req extends Module.Calls<M>, E = never>(
     server: Server<M, E>,
     request: Req,
-    ...args: PayloadArg<Req>
+    ...args: Module.PayloadArg<Req>
   ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E>
-  <M extends Any, Req extends CallsOf<M>, O extends Gen.CallOptions | undefined, E = never>(
+  <M extends Any, Req extends Module.Calls<M>, O extends CallOptions | undefined, E = never>(
     server: Server<M, E>,
     request: Req,
-    ...args: [...PayloadArg<Req>, options?: O]
-  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | Gen.TimeoutOptionError<O>>
+    ...args: [...Module.PayloadArg<Req>, options?: O]
+  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | TimeoutOptionError<O>>
 } = (server: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
-  Gen.call(server.target, new internal.Request(tagOf(request), args[0]), args[1] as Gen.CallOptions | undefined)
+  Gen.call(server.target, internal.request(request, args[0]), args[1] as CallOptions | undefined)
 
 /**
  * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or
  * unknown name is dropped, as in OTP).
  *
+ * @example
+ * ```ts
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer } from "effect-otp"
+ *
+ * const Reset = Rpc.make("Reset")
+ * declare const counter: GenServer.Server<GenServer.Module<number, number, never, typeof Reset, never>>
+ * const reset = GenServer.cast(counter, Reset)
+ * ```
+ *
  * @category client
  * @since 0.1.0
  */
-export const cast = <M extends Any, Req extends CastsOf<M>, E = never>(
+export const cast = <M extends Any, Req extends Module.Casts<M>, E = never>(
   server: Server<M, E>,
   request: Req,
-  ...args: PayloadArg<Req>
-): Effect.Effect<void> => Gen.cast(server.target, new internal.Request(tagOf(request), args[0]))
+  ...args: Module.PayloadArg<Req>
+): Effect.Effect<void> => Gen.cast(server.target, internal.request(request, args[0]))
 
 /**
  * Answers a call later, from any process, with the handle `handleCall` received (OTP's
  * `gen_server:reply/2`). Answering twice, or after the caller timed out, does nothing.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer } from "effect-otp"
+ * import type { Gen } from "effect-otp"
+ *
+ * const later = (from: Gen.From) => Effect.andThen(Effect.sleep("1 second"), GenServer.replyTo(from, "done"))
+ * ```
+ *
  * @category client
  * @since 0.1.0
  */
-export const replyTo = (from: Gen.From, value: unknown): Effect.Effect<void> => Gen.reply(from, value)
+export const replyTo = (from: From, value: unknown): Effect.Effect<void> => Gen.reply(from, value)
 
 /**
  * Stops the server: it runs `terminate(reason)` (default `normal`) and exits; completes once it
@@ -843,25 +780,25 @@ export const replyTo = (from: Gen.From, value: unknown): Effect.Effect<void> => 
  * (default `"infinity"`, as OTP), `CallExit` if it exited with another reason (e.g. `terminate`
  * crashed).
  *
+ * @example
+ * ```ts
+ * import { ExitReason, GenServer } from "effect-otp"
+ *
+ * const shutDown = GenServer.stop("counter", { reason: ExitReason.shutdown(), timeout: "5 seconds" })
+ * ```
+ *
  * @category client
  * @since 0.1.0
  */
 export const stop = (
-  server: Server<any> | Gen.Target,
-  options?: { readonly reason?: ExitReason.ExitReason | undefined; readonly timeout?: Gen.Timeout | undefined }
+  server: Server<any> | Target,
+  options?: { readonly reason?: ExitReason | undefined; readonly timeout?: Timeout | undefined }
 ): Effect.Effect<void, CallError> => {
-  const target = isServer(server) ? server.target : server
+  const target = internal.isServer(server) ? server.target : server
   // A value that is not an exit reason (an untyped caller's) is carried in a Crash, as the
   // server carries it (OTP takes any term): the same object, so that the comparison holds.
-  const reason = toExitReason(options?.reason ?? ExitReason.normal)
+  const reason = toExitReason(options?.reason ?? normal)
   return Sys.terminate(target, reason, { timeout: options?.timeout ?? "infinity" }).pipe(
-    Effect.catchTag("CallExit", (e) => sameReason(e.reason, reason) ? Effect.void : Effect.fail(e))
+    Effect.catchTag("CallExit", (e) => internal.sameReason(e.reason, reason) ? Effect.void : Effect.fail(e))
   )
 }
-
-const isServer = (u: unknown): u is Server<any> =>
-  typeof u === "object" && u !== null && "target" in u && !isPid(u)
-
-const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
-  a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
-  (a._tag !== "Crash" || a === b)

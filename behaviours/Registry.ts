@@ -729,7 +729,7 @@ export const dispatch = <K, V, A, E, R>(
  * @category naming
  * @since 0.1.0
  */
-export const via = <K>(registry: Registry<K, any, "unique">, key: K): Gen.Via<K> => ({
+export const via = <K>(registry: Registry<K, any, "unique">, key: K): Gen.Name => ({
   _tag: "Via",
   registry: viaRegistry(registry),
   key

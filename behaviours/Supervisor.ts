@@ -329,7 +329,7 @@ const describe = (reason: unknown): string =>
  * @category models
  * @since 0.1.0
  */
-export interface Options extends GenServer.StartOptions {
+export interface Options extends Gen.StartOptions {
   /**
    * Which children a crash restarts (default `oneForOne`): `oneForOne` the crashed child,
    * `oneForAll` all children, `restForOne` the crashed child and those started after it.
@@ -853,7 +853,7 @@ const initOf = (children: ReadonlyArray<ChildSpec.ChildSpec<any>>, options: Opti
 })
 
 /** As OTP's supervisor: no start timeout unless one is given (`gen_server`'s default is `infinity`). */
-const startOptions = (options: Options | undefined): GenServer.StartOptions =>
+const startOptions = (options: Options | undefined): Gen.StartOptions =>
   typeof options === "object" && options !== null
     ? { name: options.name, timeout: options.timeout ?? "infinity" }
     : { timeout: "infinity" }

@@ -14,7 +14,7 @@
  *    3)` (`GenServer.migrate` of version 2's record, a `Schema.Struct`). A caster takes a turn
  *    each time the node's run queue has gone round (see below), so casts land on servers before,
  *    during and after their swap; the casters use all the CPU the upgrade leaves them, and the
- *    upgrade yields to them every `Code.upgradeSliceMillis`, so this time is about twice the
+ *    upgrade yields to them every slice of 10 ms (`UpgradeSlice` in lib/internal/code.ts), so this time is about twice the
  *    first. The run prints on stderr how many casts were sent while the upgrade ran.
  *
  * Both are scaled to 100k servers (a `--quick` run upgrades 5k). Then the casters stop and the
@@ -28,6 +28,7 @@ import * as Schema from "effect/Schema"
 import { Rpc } from "effect/rpc"
 import { Code, GenServer, Pid, Process } from "../index.js"
 import { check, collectGarbage, runCase, runOnNode } from "./common.js"
+import * as CodeInternal from "../lib/internal/code.js"
 
 const hundredK = 100_000
 const casters = 8
@@ -163,7 +164,7 @@ runCase({
           if (version !== "3") notUpgraded++
         }
         check("servers answering from an older version", notUpgraded, 0)
-        const running = yield* Code.processes(HotCounterV3.name)
+        const running = yield* CodeInternal.processes(HotCounterV3.name)
         check("servers the code server has on version 3", running.filter(([, version]) => version === "3").length, n)
         if (lost !== 0) {
           throw new Error(`bench: ${lost} of ${total} casts lost or counted twice across the upgrade`)

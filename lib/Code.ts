@@ -108,10 +108,10 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { BadArgument, type CallError, CallTimeout, NoProc } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
-import * as Gen from "./Gen.js"
+import * as GenInternal from "./internal/gen.js"
 import type { SysError } from "./Sys.js"
 import * as Sys from "./Sys.js"
-import { changeIdle, type CodeServer, serverOf } from "./internal/code.js"
+import { ChangeCode, changeIdle, type CodeServer, serverOf, UpgradeSlice } from "./internal/code.js"
 import type { LoopImpl } from "./internal/loop.js"
 import { liveNodes, ProcessImpl, runtimeOf } from "./internal/runtime.js"
 import { Node } from "./Node.js"
@@ -172,25 +172,18 @@ export interface UpgradeReport extends LoadResult {
 }
 
 /**
- * Options of {@link upgrade}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface UpgradeOptions {
-  /**
-   * How long each process may take to change its code: to get to the change (a busy process
-   * finishes its callback first) and run the new version's `codeChange`. Default 5 s, as OTP's
-   * release handler waits for each process (`suspend_timeout`); `"infinity"` waits for ever.
-   * Measured on `Clock`, so `TestClock` drives it.
-   */
-  readonly timeout?: Duration.Input | "infinity" | undefined
-}
-
-/**
  * A process did not finish its code change within the upgrade's timeout; the upgrade gave up
  * on it, and it keeps its old code and state (see {@link UpgradeReport}). What to do: find
  * what keeps it busy (`Sys.getStatus`, the observer), then upgrade again, or purge it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Code } from "effect-otp"
+ *
+ * const stuck = (next: Code.Module) =>
+ *   Effect.map(Code.upgrade(next), (report) => report.timedOut.map(({ error }) => error.message))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -220,6 +213,15 @@ const withServer = <A, E, R>(f: (server: CodeServer) => Effect.Effect<A, E, R>):
  * The current version of `module` (by name) if one was loaded, else `module` itself. Behaviours
  * start processes with this.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Code } from "effect-otp"
+ *
+ * declare const Counter: Code.Module
+ * const running = Effect.map(Code.resolve(Counter), (module) => module.version)
+ * ```
+ *
  * @category behaviours
  * @since 0.1.0
  */
@@ -232,37 +234,19 @@ export const resolve = <M extends Module>(module: M): Effect.Effect<M, never, No
 /**
  * The current version of the module named `name`, if loaded.
  *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Code } from "effect-otp"
+ *
+ * const version = Effect.map(Code.current("Counter"), Option.map((module) => module.version))
+ * ```
+ *
  * @category queries
  * @since 0.1.0
  */
 export const current = (name: string): Effect.Effect<Option.Option<Module>, never, Node> =>
   withServer((server) => Effect.succeed(Option.fromUndefinedOr(server.modules.get(name)?.current)))
-
-/**
- * The live processes running any version of the module named `name`, with the version each runs.
- *
- * @category queries
- * @since 0.1.0
- */
-export const processes = (name: string): Effect.Effect<ReadonlyArray<readonly [Pid, string]>, never, Node> =>
-  withServer((server) =>
-    Effect.succeed([...(server.running.get(name)?.entries() ?? [])].map(([pid, t]) => [pid, t.module.version] as const))
-  )
-
-/**
- * Every live process running a module the code server tracks (every GenServer, and so every
- * supervisor), with the module value it runs: what the observer shows as a process's module.
- *
- * @category queries
- * @since 0.1.0
- */
-export const running: Effect.Effect<ReadonlyArray<readonly [Pid, Module]>, never, Node> = withServer((server) =>
-  Effect.sync(() => {
-    const all: Array<readonly [Pid, Module]> = []
-    for (const byPid of server.running.values()) for (const [pid, tracked] of byPid) all.push([pid, tracked.module])
-    return all
-  })
-)
 
 /**
  * Makes `module` the current version of its name; the previous current becomes old, and the
@@ -271,6 +255,14 @@ export const running: Effect.Effect<ReadonlyArray<readonly [Pid, Module]>, never
  * ever upgraded from counts: processes on the first version of a module, started before any
  * version was loaded, run old code once another version is current, and are killed by the load
  * after that. See {@link softPurge} to refuse rather than kill.
+ *
+ * @example
+ * ```ts
+ * import { Code } from "effect-otp"
+ *
+ * declare const CounterV2: Code.Module
+ * const install = Code.load(CounterV2)
+ * ```
  *
  * @category loading
  * @since 0.1.0
@@ -414,7 +406,7 @@ export const softPurge = (name: string): Effect.Effect<boolean, never, Node> =>
  * thing it handles, and it costs a fraction of a wake-up: a large upgrade touches only the
  * state of each process, not its fiber. Idle processes are changed one after the other, as
  * OTP's release handler changes processes one by one, yielding to the rest of the node every
- * {@link upgradeSliceMillis} milliseconds. Processes busy at that moment are tried once more
+ * few milliseconds (the run queue's own budget per turn). Processes busy at that moment are tried once more
  * after the others (most are idle again by then); those still busy get their code change as a
  * system message (one request each, no fiber per process), which each handles between two of
  * its messages.
@@ -451,7 +443,15 @@ export const softPurge = (name: string): Effect.Effect<boolean, never, Node> =>
 export const upgrade = (
   module: Module,
   extra?: unknown,
-  options?: UpgradeOptions
+  options?: {
+    /**
+     * How long each process may take to change its code: to get to the change (a busy process
+     * finishes its callback first) and run the new version's `codeChange`. Default 5 s, as OTP's
+     * release handler waits for each process (`suspend_timeout`); `"infinity"` waits for ever.
+     * Measured on `Clock`, so `TestClock` drives it.
+     */
+    readonly timeout?: Duration.Input | "infinity" | undefined
+  }
 ): Effect.Effect<UpgradeReport, BadArgument, Node> =>
   withServer((server) => {
     if (!isModule(module)) return Effect.fail(notAModule("Code.upgrade", module))
@@ -469,7 +469,7 @@ export const upgrade = (
       const froms = new Set<string>()
       let lastFrom: string | undefined
       const settle = (pid: Pid, from: string, outcome: Exit.Exit<unknown, unknown>): void => {
-        if (outcome === Exit.void || Exit.isSuccess(outcome)) {
+        if (Exit.isSuccess(outcome)) {
           upgraded.push({ pid, from })
           if (from !== lastFrom) {
             froms.add(from)
@@ -495,47 +495,26 @@ export const upgrade = (
       // Idle processes are changed in place, straight from the code server's table. Those busy
       // on this first pass are tried again after it (most are idle again by then); those still
       // busy get the system message, as does one that exited meanwhile (it answers `NoProc`:
-      // nothing to upgrade). Every `upgradeSliceMillis` the rest of the node gets its turn.
+      // nothing to upgrade). Every slice (internal/code.ts) the rest of the node gets its turn.
       let busy: Array<Busy> = []
-      let slice = performance.now()
-      let count = 0
-      const pause = Effect.sync(() => {
-        slice = performance.now()
-      })
+      const slice = new UpgradeSlice()
       const attempt = (pid: Pid, tracked: LoopImpl, from: string): Effect.Effect<void> | undefined => {
         const change = changeIdle(tracked, module, extra)
         if (change === undefined) busy.push({ pid, tracked, from })
-        else if ((change as unknown) === Exit.void) settle(pid, from, Exit.void)
         else if (Exit.isExit(change)) settle(pid, from, change)
         else return Effect.map(awaitChange(pid, change, millis), (exit) => settle(pid, from, exit))
-        if ((++count & 255) === 0 && performance.now() - slice > upgradeSliceMillis) {
-          return Effect.andThen(Effect.yieldNow, pause)
-        }
-        return undefined
+        return slice.due() ? slice.pause : undefined
       }
-      // The table is read into two arrays first (the builtins copy it without an object per
-      // entry), then walked in batches: a first pass over a batch only reads each process and
-      // its loop record, loads the CPU can have in flight together, so that the pass that
-      // changes them finds them in the cache (an upgrade of many idle processes is bound by
-      // memory, not by the code it runs per process).
+      // The table is copied first (exits during the walk must not disturb it), into two arrays:
+      // no object per entry.
       const table = server.running.get(module.name)
       const pids = table === undefined ? [] : Array.from(table.keys())
       const trackeds = table === undefined ? [] : Array.from(table.values())
-      for (let start = 0; start < pids.length; start += readAhead) {
-        const end = Math.min(start + readAhead, pids.length)
-        let read = 0
-        for (let i = start; i < end; i++) {
-          const pid = pids[i]
-          if (pid instanceof ProcessImpl) read += pid.head
-          if (trackeds[i]!.module === module) read++
-        }
-        readAheadSink += read
-        for (let i = start; i < end; i++) {
-          const tracked = trackeds[i]!
-          if (tracked.module === module) continue
-          const next = attempt(pids[i]!, tracked, tracked.module.version)
-          if (next !== undefined) yield* next
-        }
+      for (let i = 0; i < pids.length; i++) {
+        const tracked = trackeds[i]!
+        if (tracked.module === module) continue
+        const next = attempt(pids[i]!, tracked, tracked.module.version)
+        if (next !== undefined) yield* next
       }
       const again = busy
       busy = []
@@ -544,10 +523,10 @@ export const upgrade = (
         const next = tracked.module === module ? settle(pid, from, Exit.void) : attempt(pid, tracked, from)
         if (next !== undefined) yield* next
       }
-      const request = { _tag: "ChangeCode", module, extra } satisfies Sys.Request
-      const answers = yield* Gen.requestAll(
+      const request = new ChangeCode(module, extra)
+      const answers = yield* GenInternal.requestAll(
         busy.map((b) => b.pid),
-        (from) => new Gen.SystemMessage(from, request),
+        (from) => new GenInternal.SystemMessage(from, request),
         { timeoutMillis: millis }
       )
       busy.forEach((b, i) => settle(b.pid, b.from, answers[i]!))
@@ -600,12 +579,6 @@ const awaitChange = (
     }
   )
 
-/** How many processes {@link upgrade} reads ahead of the ones it changes. */
-const readAhead = 64
-
-/** Where the read-ahead puts what it read, so that the reads are not optimized away. */
-let readAheadSink = 0
-
 /** A process {@link upgrade} found busy. */
 interface Busy {
   readonly pid: Pid
@@ -613,14 +586,6 @@ interface Busy {
   readonly from: string
 }
 
-/**
- * How long {@link upgrade} changes idle processes in place before it yields to the rest of the
- * node, in milliseconds: the node's run queue has the same time budget per turn.
- *
- * @category loading
- * @since 0.1.0
- */
-export const upgradeSliceMillis = 10
 
 // ----------------------------------------------------------------------------
 // The development hook

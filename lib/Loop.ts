@@ -42,9 +42,9 @@
  *   isModule: (u): u is Folder => typeof u === "object" && u !== null && typeof (u as Folder).fold === "function",
  *   handle: (server, message) => {
  *     // Casts carry numbers; a call asks for the total; "stop" stops.
- *     if (Gen.isCastMessage(message) && typeof message.request === "number") {
+ *     if (message instanceof Gen.CastMessage && typeof message.request === "number") {
  *       server.state = server.module.fold(server.state, message.request)
- *     } else if (Gen.isCallMessage(message)) {
+ *     } else if (message instanceof Gen.CallMessage) {
  *       server.reply(message.from, server.state)
  *     } else if (message === "stop") {
  *       return Loop.stop(ExitReason.normal)
@@ -117,11 +117,11 @@
  */
 import type * as Effect from "effect/Effect"
 import type { Module } from "./Code.js"
-import type * as ExitReason from "./ExitReason.js"
-import type * as Gen from "./Gen.js"
+import type { ExitReason } from "./ExitReason.js"
+import type { Ack, From } from "./Gen.js"
 import * as internal from "./internal/loop.js"
 import type { Pid } from "./Pid.js"
-import type * as Process from "./Process.js"
+import type { CurrentProcess } from "./Process.js"
 
 /**
  * A behaviour: how processes on the loop handle their messages. One value per behaviour (not
@@ -175,7 +175,7 @@ export interface Behaviour<M extends Module, S, L = M, R = never> {
    * process is killed, or dies of a link's signal without trapping exits. A crash here ends the
    * process with that crash.
    */
-  readonly terminate?: ((server: Server<M, S, L>, reason: ExitReason.ExitReason) => void | Effect.Effect<void, unknown, R>) | undefined
+  readonly terminate?: ((server: Server<M, S, L>, reason: ExitReason) => void | Effect.Effect<void, unknown, R>) | undefined
   /**
    * What `Sys.getStatus` and the error report show of the state. Synchronous: if it throws (or
    * returns an Effect), they show `"<Module>.formatStatus crashed"` (or `"... returned an
@@ -211,7 +211,7 @@ export interface Server<M, S, L = M> {
   /** What {@link Behaviour.load} made of `module` (the module itself without `load`). */
   readonly loaded: L
   /** The timed wait in force (the last {@link after}), if any: `handle` returns it to keep it, say for a message it drops. */
-  readonly after: After | undefined
+  readonly after: Extract<Next, { readonly _tag: "After" }> | undefined
   /** The state: `handle` sets it; `Sys.getState` and `Sys.replaceState` read and write it. */
   state: S
   /**
@@ -221,67 +221,29 @@ export interface Server<M, S, L = M> {
    */
   last: unknown
   /** Answers a call (`Gen.reply`), and counts and traces it as a message out (`Sys.statistics`, `Sys.trace`). */
-  reply(from: Gen.From, value: unknown): void
-  /** Answers a call with a typed failure (`Gen.replyFailureUnsafe`), counted and traced as {@link reply}. */
-  replyFailure(from: Gen.From, error: unknown): void
-}
-
-/**
- * A stop: `terminate(reason)` runs, then `afterTerminate` (however `terminate` ended), then the
- * process exits with `reason`.
- *
- * @category next
- * @since 0.1.0
- */
-export interface Stop {
-  /** Marks a stop. */
-  readonly _tag: "Stop"
-  /** The reason the process exits with. */
-  readonly reason: ExitReason.ExitReason
-  /** Runs once `terminate` ran (a GenServer sends a `stopWith` reply there, as OTP does). */
-  readonly afterTerminate: (() => void) | undefined
-}
-
-/**
- * Wait at most `millis` for the next message; if none comes, handle `message` (OTP's receive
- * `after`).
- *
- * @category next
- * @since 0.1.0
- */
-export interface After {
-  /** Marks a timed wait. */
-  readonly _tag: "After"
-  /** How long to wait, in milliseconds (`Infinity`: as long as it takes). */
-  readonly millis: number
-  /** What `handle` gets when the time is up. */
-  readonly message: unknown
-}
-
-/**
- * Handle `message` next, before any message in the mailbox (OTP's `{continue, _}` and
- * `{next_event, ...}`). It is no message in: neither counted nor traced.
- *
- * @category next
- * @since 0.1.0
- */
-export interface Insert {
-  /** Marks an inserted message. */
-  readonly _tag: "Insert"
-  /** The message `handle` gets next. */
-  readonly message: unknown
+  reply(from: From, value: unknown): void
+  /** Answers a call with a typed failure (the caller's `call` fails with `error`), counted and traced as {@link reply}. */
+  replyFailure(from: From, error: unknown): void
 }
 
 /**
  * What the loop does after `handle`: nothing special (`undefined`: wait for the next message),
- * {@link After}, {@link Insert} or {@link Stop}. Anything else (a hand-made value, a negative or
- * `NaN` wait, a stop whose reason is no `ExitReason`) crashes the process with a `BadArgument`
- * defect.
+ * a timed wait ({@link after}), an inserted message ({@link insert}) or a stop ({@link stop}).
+ * Anything else (a hand-made value, a negative or `NaN` wait, a stop whose reason is no
+ * `ExitReason`) crashes the process with a `BadArgument` defect.
  *
  * @category next
  * @since 0.1.0
  */
-export type Next = void | undefined | Stop | After | Insert
+export type Next =
+  | void
+  | undefined
+  /** A stop: `terminate(reason)` runs, then `afterTerminate` (however `terminate` ended), then the process exits with `reason`. */
+  | { readonly _tag: "Stop"; readonly reason: ExitReason; readonly afterTerminate: (() => void) | undefined }
+  /** Wait at most `millis` (`Infinity`: as long as it takes) for the next message; if none comes, handle `message` (OTP's receive `after`). */
+  | { readonly _tag: "After"; readonly millis: number; readonly message: unknown }
+  /** Handle `message` next, before the mailbox (OTP's `{continue, _}`, `{next_event, ...}`); it is no message in: neither counted nor traced. */
+  | { readonly _tag: "Insert"; readonly message: unknown }
 
 /**
  * Stop the process with `reason`, after `terminate`; `afterTerminate` runs once `terminate` ran.
@@ -296,7 +258,7 @@ export type Next = void | undefined | Stop | After | Insert
  * @category next
  * @since 0.1.0
  */
-export const stop = (reason: ExitReason.ExitReason, afterTerminate?: () => void): Stop => ({
+export const stop = (reason: ExitReason, afterTerminate?: () => void): Extract<Next, { readonly _tag: "Stop" }> => ({
   _tag: "Stop",
   reason,
   afterTerminate
@@ -316,7 +278,11 @@ export const stop = (reason: ExitReason.ExitReason, afterTerminate?: () => void)
  * @category next
  * @since 0.1.0
  */
-export const after = (millis: number, message: unknown): After => ({ _tag: "After", millis, message })
+export const after = (millis: number, message: unknown): Extract<Next, { readonly _tag: "After" }> => ({
+  _tag: "After",
+  millis,
+  message
+})
 
 /**
  * Handle `message` before the mailbox.
@@ -331,26 +297,7 @@ export const after = (millis: number, message: unknown): After => ({ _tag: "Afte
  * @category next
  * @since 0.1.0
  */
-export const insert = (message: unknown): Insert => ({ _tag: "Insert", message })
-
-/**
- * Options of {@link enter}.
- *
- * @category models
- * @since 0.1.0
- */
-export interface EnterOptions<M, S> {
-  /** The module the process runs. */
-  readonly module: M
-  /** The initial state. */
-  readonly state: S
-  /** The process's parent (its starter, for `Gen.startLink`): its exit signal, trapped, stops the loop after `terminate`. */
-  readonly parent?: Pid | undefined
-  /** What to do first ({@link after} or {@link insert}); nothing by default. */
-  readonly next?: Next
-  /** The start's acknowledgement (`Gen.start`'s `ack`): given `Ok` once the process is registered with the code server. */
-  readonly ack?: Gen.Ack | undefined
-}
+export const insert = (message: unknown): Extract<Next, { readonly _tag: "Insert" }> => ({ _tag: "Insert", message })
 
 /**
  * Runs the calling process on the loop with `behaviour` until it exits (OTP's
@@ -371,5 +318,16 @@ export interface EnterOptions<M, S> {
  */
 export const enter: <M extends Module, S, L, R>(
   behaviour: Behaviour<M, S, L, R>,
-  options: EnterOptions<M, S>
-) => Effect.Effect<void, never, R | Process.CurrentProcess> = internal.enter
+  options: {
+    /** The module the process runs. */
+    readonly module: M
+    /** The initial state. */
+    readonly state: S
+    /** The process's parent (its starter, for `Gen.startLink`): its exit signal, trapped, stops the loop after `terminate`. */
+    readonly parent?: Pid | undefined
+    /** What to do first ({@link after} or {@link insert}); nothing by default. */
+    readonly next?: Next
+    /** The start's acknowledgement (`Gen.start`'s `ack`): given `Ok` once the process is registered with the code server. */
+    readonly ack?: Ack | undefined
+  }
+) => Effect.Effect<void, never, R | CurrentProcess> = internal.enter

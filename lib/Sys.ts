@@ -16,9 +16,10 @@
  *   swap the module, resume. If `codeChange` fails, the process keeps its old code and state and
  *   the caller gets the error.
  *
- * System calls are calls: they take a timeout (default 5 s) and fail with `NoProc`,
- * `CallExit` or `CallTimeout` like any call. A system request the process does not know (sent
- * with `Gen.request`) gets `UnknownRequest`, as OTP answers `{error, {unknown_system_msg, _}}`.
+ * System calls are calls: they take a timeout (`Gen.CallOptions`, default 5 s; one that is no
+ * valid duration is a defect here) and fail with `NoProc`,
+ * `CallExit` or `CallTimeout` like any call. Anything else that arrives as a system message
+ * gets `UnknownRequest`, as OTP answers `{error, {unknown_system_msg, _}}`.
  *
  * Not here: `sys:log`, `log_to_file` and `install` (debug functions); `trace` logs through
  * Effect's Logger instead. `changeCode` does not require a suspended process (OTP's release
@@ -39,37 +40,18 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Formatter from "effect/Formatter"
-import { type CallError, UnknownRequest } from "./Errors.js"
+import type { CallError } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
-import * as Gen from "./Gen.js"
+import type { CallOptions, From, Target } from "./Gen.js"
+import { ChangeCode } from "./internal/code.js"
+import { replyFailureUnsafe, replyUnsafe, request, SystemMessage } from "./internal/gen.js"
 import type { LoopImpl } from "./internal/loop.js"
 import { toExitReason } from "./internal/reason.js"
+import { SystemRequest } from "./internal/system.js"
 import type { Pid } from "./Pid.js"
-
-/**
- * The requests a process on the generic loop answers. A behaviour's loop handles them; users
- * call the functions of this module.
- *
- * @category models
- * @since 0.1.0
- */
-export type Request =
-  | { readonly _tag: "GetState" }
-  | { readonly _tag: "ReplaceState"; readonly f: (state: unknown) => unknown }
-  | { readonly _tag: "GetStatus" }
-  | { readonly _tag: "Suspend" }
-  | { readonly _tag: "Resume" }
-  | { readonly _tag: "Trace"; readonly enabled: boolean }
-  | { readonly _tag: "Statistics"; readonly enabled: boolean }
-  | { readonly _tag: "GetStatistics" }
-  | { readonly _tag: "ChangeCode"; readonly module: unknown; readonly extra: unknown }
-  | { readonly _tag: "Terminate"; readonly reason: unknown }
 
 /**
  * What {@link getStatus} returns.
@@ -110,28 +92,29 @@ export interface Statistics {
 }
 
 /**
- * Options of every system call.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Options {
-  /** How long to wait for the process to answer; default 5 s. */
-  readonly timeout?: Gen.Timeout | undefined
-}
-
-/**
  * A system request the process could not carry out, with the reason: `replaceState`'s function
  * threw, `changeCode` got a module of another name, or the new module's `codeChange` failed
  * (`cause` holds the failure, and `reason` its message). The process keeps running with its
  * old state and code.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ * import type { Gen } from "effect-otp"
+ *
+ * const swap = (target: Gen.Target, next: unknown) =>
+ *   Sys.changeCode(target, next).pipe(
+ *     Effect.catchTag("SysError", (e) => Effect.logWarning(`kept the old code: ${e.reason}`))
+ *   )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
 export class SysError extends Data.TaggedError("SysError")<{
-  /** The system request that failed, e.g. `ChangeCode`. */
-  readonly request: Request["_tag"]
+  /** The system request that failed: `ReplaceState` or `ChangeCode`. */
+  readonly request: string
   /** Why it failed, in words. */
   readonly reason: string
   /** The underlying failure, if any: what `f` threw, or the `Cause` of the failed `codeChange`. */
@@ -143,93 +126,155 @@ export class SysError extends Data.TaggedError("SysError")<{
   }
 }
 
-const system = <A, E = never>(target: Gen.Target, request: Request, options?: Options): Effect.Effect<A, CallError | E> =>
+const system = <A, E = never>(target: Target, systemRequest: SystemRequest, options?: CallOptions): Effect.Effect<A, CallError | E> =>
   (options?.timeout === undefined
-    ? Gen.request(target, (from) => new Gen.SystemMessage(from, request))
-    // A timeout that is no valid duration fails the request with BadArgument (Gen.request), which
+    ? request(target, (from) => new SystemMessage(from, systemRequest))
+    // A timeout that is no valid duration fails the request with BadArgument (`Gen.call`), which
     // the error types of the system calls do not list: a defect here, so the types stay true.
-    : Gen.request(target, (from) => new Gen.SystemMessage(from, request), options).pipe(
+    : request(target, (from) => new SystemMessage(from, systemRequest), options).pipe(
       Effect.catchTag("BadArgument", (e) => Effect.die(e))
     )) as Effect.Effect<A, CallError | E>
 
 /**
  * The current state of the process.
  *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ *
+ * const state = Sys.getState("counter")
+ * ```
+ *
  * @category inspection
  * @since 0.1.0
  */
-export const getState = (target: Gen.Target, options?: Options): Effect.Effect<unknown, CallError> =>
-  system(target, { _tag: "GetState" }, options)
+export const getState = (target: Target, options?: CallOptions): Effect.Effect<unknown, CallError> =>
+  system(target, getStateRequest, options)
 
 /**
  * Replaces the state with `f(state)` and returns the new state. If `f` throws, the state is
  * kept and the call fails with the error.
  *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ *
+ * const reset = Sys.replaceState("counter", () => 0)
+ * ```
+ *
  * @category inspection
  * @since 0.1.0
  */
 export const replaceState = (
-  target: Gen.Target,
+  target: Target,
   f: (state: unknown) => unknown,
-  options?: Options
-): Effect.Effect<unknown, CallError | SysError> => system(target, { _tag: "ReplaceState", f }, options)
+  options?: CallOptions
+): Effect.Effect<unknown, CallError | SysError> => system(target, new ReplaceState(f), options)
 
 /**
  * Pid, module, version, run status and formatted state. Never stops the process: a
  * `formatStatus` that throws gives `"<Module>.formatStatus crashed"` as the state.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ *
+ * const version = Effect.map(Sys.getStatus("counter"), (status) => status.version)
+ * ```
+ *
  * @category inspection
  * @since 0.1.0
  */
-export const getStatus = (target: Gen.Target, options?: Options): Effect.Effect<Status, CallError> =>
-  system(target, { _tag: "GetStatus" }, options)
+export const getStatus = (target: Target, options?: CallOptions): Effect.Effect<Status, CallError> =>
+  system(target, getStatusRequest, options)
 
 /**
  * Suspends the process: it then handles only system messages; every other message stays in its
  * mailbox, in order, until {@link resume}.
  *
- * @category control
- * @since 0.1.0
- */
-export const suspend = (target: Gen.Target, options?: Options): Effect.Effect<void, CallError> =>
-  system(target, { _tag: "Suspend" }, options)
-
-/**
- * Resumes a suspended process.
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ *
+ * // Hold the server while something else happens, then let it go on.
+ * const paused = <A, E, R>(work: Effect.Effect<A, E, R>) =>
+ *   Effect.acquireUseRelease(Sys.suspend("counter"), () => work, () => Effect.ignore(Sys.resume("counter")))
+ * ```
  *
  * @category control
  * @since 0.1.0
  */
-export const resume = (target: Gen.Target, options?: Options): Effect.Effect<void, CallError> =>
-  system(target, { _tag: "Resume" }, options)
+export const suspend = (target: Target, options?: CallOptions): Effect.Effect<void, CallError> =>
+  system(target, suspendRequest, options)
+
+/**
+ * Resumes a suspended process.
+ *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ *
+ * const goOn = Sys.resume("counter")
+ * ```
+ *
+ * @category control
+ * @since 0.1.0
+ */
+export const resume = (target: Target, options?: CallOptions): Effect.Effect<void, CallError> =>
+  system(target, resumeRequest, options)
 
 /**
  * Turns tracing on or off: when on, the process logs every message it handles and every reply
  * it sends (OTP's `sys:trace/2`).
  *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ *
+ * const watch = Sys.trace("counter", true)
+ * ```
+ *
  * @category debugging
  * @since 0.1.0
  */
-export const trace = (target: Gen.Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
-  system(target, { _tag: "Trace", enabled }, options)
+export const trace = (target: Target, enabled: boolean, options?: CallOptions): Effect.Effect<void, CallError> =>
+  system(target, new Trace(enabled), options)
 
 /**
  * Turns statistics collection on (counters reset) or off.
  *
- * @category debugging
- * @since 0.1.0
- */
-export const statistics = (target: Gen.Target, enabled: boolean, options?: Options): Effect.Effect<void, CallError> =>
-  system(target, { _tag: "Statistics", enabled }, options)
-
-/**
- * The statistics collected since they were turned on (counting is always on from the start).
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ *
+ * const count = Effect.andThen(Sys.statistics("counter", true), Sys.getStatistics("counter"))
+ * ```
  *
  * @category debugging
  * @since 0.1.0
  */
-export const getStatistics = (target: Gen.Target, options?: Options): Effect.Effect<Statistics, CallError> =>
-  system(target, { _tag: "GetStatistics" }, options)
+export const statistics = (target: Target, enabled: boolean, options?: CallOptions): Effect.Effect<void, CallError> =>
+  system(target, new StatisticsRequest(enabled), options)
+
+/**
+ * The statistics collected since they were turned on (counting is always on from the start).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sys } from "effect-otp"
+ *
+ * const handled = Effect.map(Sys.getStatistics("counter"), (s) => s.messagesIn)
+ * ```
+ *
+ * @category debugging
+ * @since 0.1.0
+ */
+export const getStatistics = (target: Target, options?: CallOptions): Effect.Effect<Statistics, CallError> =>
+  system(target, getStatisticsRequest, options)
 
 /**
  * Upgrades the process to `module`: suspends it, runs the new module's
@@ -240,15 +285,24 @@ export const getStatistics = (target: Gen.Target, options?: Options): Effect.Eff
  * code and state, whether it had not got to the request yet or its `codeChange` was running
  * (OTP's `sys:change_code` may still change the code after the caller timed out).
  *
+ * @example
+ * ```ts
+ * import { Sys } from "effect-otp"
+ * import type { Code } from "effect-otp"
+ *
+ * declare const CounterV2: Code.Module
+ * const upgradeOne = Sys.changeCode("counter", CounterV2, { reason: "hotfix" }, { timeout: "2 seconds" })
+ * ```
+ *
  * @category code change
  * @since 0.1.0
  */
 export const changeCode = (
-  target: Gen.Target,
+  target: Target,
   module: unknown,
   extra?: unknown,
-  options?: Options
-): Effect.Effect<void, CallError | SysError> => system(target, { _tag: "ChangeCode", module, extra }, options)
+  options?: CallOptions
+): Effect.Effect<void, CallError | SysError> => system(target, new ChangeCode(module, extra), options)
 
 /**
  * Asks the process to run its `terminate` callback and exit with `reason`; completes when it
@@ -256,130 +310,145 @@ export const changeCode = (
  * is not an `ExitReason` is carried in a `Crash` (OTP takes any term); an abnormal one makes
  * the process log its error report.
  *
+ * @example
+ * ```ts
+ * import { ExitReason, Sys } from "effect-otp"
+ *
+ * const shutDown = Sys.terminate("counter", ExitReason.shutdown())
+ * ```
+ *
  * @category control
  * @since 0.1.0
  */
-export const terminate = (target: Gen.Target, reason: unknown, options?: Options): Effect.Effect<void, CallError> =>
-  system(target, { _tag: "Terminate", reason }, options)
+export const terminate = (target: Target, reason: unknown, options?: CallOptions): Effect.Effect<void, CallError> =>
+  system(target, new Terminate(reason), options)
 
 // ----------------------------------------------------------------------------
 // How the generic loop answers
 // ----------------------------------------------------------------------------
 
-/**
- * How a process on the generic loop (`Loop`) answers a system message: the loop hands every
- * `Gen.SystemMessage` here, so a new system request is added in this file alone (its case in
- * {@link Request}, its function above, its answer below) and every behaviour answers it.
- * Returns the exit reason when the request ends the process (`Terminate`, after `terminate`
- * ran), `undefined` otherwise.
- *
- * @internal
- */
-export const answer = (
-  loop: LoopImpl,
-  message: Gen.SystemMessage
-): Effect.Effect<ExitReason.ExitReason | undefined, unknown, unknown> => Effect.gen({ self: { loop, message } }, answerBody)
+// Each request carries its answer (see `internal/system.ts`): a new system request is a class
+// here and the function above that sends it, and every process on the loop answers it. The
+// answers run on the process's fiber; `loop` is its registers.
 
-function* answerBody(this: { readonly loop: LoopImpl; readonly message: Gen.SystemMessage }) {
-  const { loop, message } = this
-  const from = message.from
-  // Anything may arrive as a system request (`Gen.request`): a request the loop does not know,
-  // or no object at all, gets `UnknownRequest` and changes nothing.
-  const request = message.request as Request | null | undefined
-  const tag: unknown = typeof request === "object" && request !== null ? request._tag : undefined
-  switch (tag) {
-    case "GetState":
-      Gen.replyUnsafe(from, loop.state)
-      return undefined
-    case "ReplaceState": {
-      const f = (request as Extract<Request, { _tag: "ReplaceState" }>).f
-      try {
-        loop.state = f(loop.state)
-        Gen.replyUnsafe(from, loop.state)
-      } catch (error) {
-        Gen.replyFailureUnsafe(
-          from,
-          new SysError({ request: "ReplaceState", reason: ExitReason.format(ExitReason.fail(error)), cause: error })
-        )
-      }
-      return undefined
-    }
-    case "GetStatus": {
-      const status: Status = {
-        pid: loop.self,
-        module: loop.module.name,
-        version: loop.module.version,
-        status: loop.suspended ? "suspended" : "running",
-        state: loop.formatState(),
-        trace: loop.trace
-      }
-      Gen.replyUnsafe(from, status)
-      return undefined
-    }
-    case "Suspend":
-    case "Resume":
-      loop.suspend(tag === "Suspend")
-      Gen.replyUnsafe(from, undefined)
-      return undefined
-    case "Trace":
-      loop.trace = (request as Extract<Request, { _tag: "Trace" }>).enabled === true
-      Gen.replyUnsafe(from, undefined)
-      return undefined
-    case "Statistics":
-      if ((request as Extract<Request, { _tag: "Statistics" }>).enabled === true) {
-        loop.since = yield* Clock.currentTimeMillis
-        loop.messagesIn = 0
-        loop.messagesOut = 0
-      }
-      Gen.replyUnsafe(from, undefined)
-      return undefined
-    case "GetStatistics": {
-      const statistics: Statistics = {
-        startTime: loop.startTime,
-        since: loop.since,
-        messagesIn: loop.messagesIn,
-        messagesOut: loop.messagesOut
-      }
-      Gen.replyUnsafe(from, statistics)
-      return undefined
-    }
-    case "ChangeCode": {
-      const change = request as Extract<Request, { _tag: "ChangeCode" }>
-      const next = change.module
-      if (!loop.accepts(next)) {
-        Gen.replyFailureUnsafe(from, new SysError({ request: "ChangeCode", reason: `not a version of ${loop.module.name}` }))
-        return undefined
-      }
-      // A requester that gave up (`Code.upgrade`'s per-process timeout, an interrupted upgrade,
-      // a timed-out `changeCode`) was told the change did not happen: it does not happen.
-      if (!from.pending) return undefined
-      const module = loop.module
-      const state = loop.state
-      // The change itself is the code server's (internal/code.ts): `Code.upgrade` makes the
-      // same change in place while the process is idle.
-      const outcome = loop.changeCode(next, change.extra)
-      const changed = Exit.isExit(outcome) ? outcome : yield* Effect.exit(outcome)
-      if (!from.pending) {
-        loop.restore(module, state)
-        return undefined
-      }
-      if (Exit.isFailure(changed)) Gen.replyFailureUnsafe(from, Cause.squash(changed.cause))
-      else Gen.replyUnsafe(from, undefined)
-      return undefined
-    }
-    case "Terminate": {
-      // OTP takes any term as the reason: a value that is no exit reason is carried in a Crash.
-      const reason = toExitReason((request as Extract<Request, { _tag: "Terminate" }>).reason)
-      // gen_server's system_terminate reports no last message.
-      loop.last = undefined
-      yield* loop.terminate(reason)
-      // No reply: the caller completes when it sees this process exit with `reason`.
-      return reason
-    }
+const done = Effect.succeed(undefined)
+
+class GetState extends SystemRequest {
+  readonly _tag = "GetState"
+  answer(loop: LoopImpl, from: From) {
+    replyUnsafe(from, loop.state)
+    return done
   }
-  Gen.replyFailureUnsafe(from, new UnknownRequest({ target: loop.self, tag: `system ${formatTag(tag)}` }))
-  return undefined
+}
+const getStateRequest = new GetState()
+
+class ReplaceState extends SystemRequest {
+  readonly _tag = "ReplaceState"
+  constructor(readonly f: (state: unknown) => unknown) {
+    super()
+  }
+  answer(loop: LoopImpl, from: From) {
+    try {
+      loop.state = this.f(loop.state)
+      replyUnsafe(from, loop.state)
+    } catch (error) {
+      replyFailureUnsafe(
+        from,
+        new SysError({ request: "ReplaceState", reason: ExitReason.format(ExitReason.fail(error)), cause: error })
+      )
+    }
+    return done
+  }
 }
 
-/** A request tag as text, whatever an untyped caller made it. */
-const formatTag = (tag: unknown): string => typeof tag === "string" ? tag : Formatter.format(tag)
+class GetStatus extends SystemRequest {
+  readonly _tag = "GetStatus"
+  answer(loop: LoopImpl, from: From) {
+    const status: Status = {
+      pid: loop.self,
+      module: loop.module.name,
+      version: loop.module.version,
+      status: loop.suspended ? "suspended" : "running",
+      state: loop.formatState(),
+      trace: loop.trace
+    }
+    replyUnsafe(from, status)
+    return done
+  }
+}
+const getStatusRequest = new GetStatus()
+
+class Suspend extends SystemRequest {
+  constructor(readonly _tag: "Suspend" | "Resume") {
+    super()
+  }
+  answer(loop: LoopImpl, from: From) {
+    loop.suspend(this._tag === "Suspend")
+    replyUnsafe(from, undefined)
+    return done
+  }
+}
+const suspendRequest = new Suspend("Suspend")
+const resumeRequest = new Suspend("Resume")
+
+class Trace extends SystemRequest {
+  readonly _tag = "Trace"
+  constructor(readonly enabled: boolean) {
+    super()
+  }
+  answer(loop: LoopImpl, from: From) {
+    loop.trace = this.enabled === true
+    replyUnsafe(from, undefined)
+    return done
+  }
+}
+
+class StatisticsRequest extends SystemRequest {
+  readonly _tag = "Statistics"
+  constructor(readonly enabled: boolean) {
+    super()
+  }
+  answer(loop: LoopImpl, from: From) {
+    if (this.enabled !== true) {
+      replyUnsafe(from, undefined)
+      return done
+    }
+    return Effect.map(Clock.currentTimeMillis, (now) => {
+      loop.since = now
+      loop.messagesIn = 0
+      loop.messagesOut = 0
+      replyUnsafe(from, undefined)
+      return undefined
+    })
+  }
+}
+
+class GetStatistics extends SystemRequest {
+  readonly _tag = "GetStatistics"
+  answer(loop: LoopImpl, from: From) {
+    const statistics: Statistics = {
+      startTime: loop.startTime,
+      since: loop.since,
+      messagesIn: loop.messagesIn,
+      messagesOut: loop.messagesOut
+    }
+    replyUnsafe(from, statistics)
+    return done
+  }
+}
+const getStatisticsRequest = new GetStatistics()
+
+class Terminate extends SystemRequest {
+  readonly _tag = "Terminate"
+  constructor(readonly reason: unknown) {
+    super()
+  }
+  answer(loop: LoopImpl) {
+    // OTP takes any term as the reason: a value that is no exit reason is carried in a Crash.
+    const reason = toExitReason(this.reason)
+    // gen_server's system_terminate reports no last message.
+    loop.last = undefined
+    // No reply: the caller completes when it sees this process exit with `reason`.
+    return Effect.as(loop.terminate(reason), reason)
+  }
+}

@@ -55,6 +55,7 @@ import * as References from "effect/References"
 import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Gen from "./Gen.js"
+import * as GenInternal from "./internal/gen.js"
 import { currentProcessOf, type NodeRuntime, ProcessImpl, Status } from "./internal/runtime.js"
 import { watchExit } from "./internal/direct.js"
 import { restarts, TelemetryConfig, type TelemetryHooks } from "./internal/telemetry.js"
@@ -210,7 +211,7 @@ const attach = (
           let effect: Effect.Effect<any, any> = spans && fiber.getRef(References.TracerEnabled)
             ? Effect.withSpan(
               Effect.withFiber((inner) => call(Context.getOrUndefined(inner.context, Tracer.ParentSpan) as Tracer.Span)),
-              request instanceof Gen.SystemMessage ? `sys ${tag}` : `call ${tag}`,
+              request instanceof GenInternal.SystemMessage ? `sys ${tag}` : `call ${tag}`,
               // No stack trace: it would point into the library, and capturing one costs more
               // than the call.
               {
@@ -294,7 +295,7 @@ class Latency {
 }
 
 const requestTag = (request: unknown): string => {
-  const inner = request instanceof Gen.CallMessage || request instanceof Gen.SystemMessage ? request.request : request
+  const inner = request instanceof Gen.CallMessage || request instanceof GenInternal.SystemMessage ? request.request : request
   const tag = typeof inner === "object" && inner !== null ? (inner as { readonly _tag?: unknown })._tag : undefined
   return typeof tag === "string" ? tag : "unknown"
 }

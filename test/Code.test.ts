@@ -5,6 +5,7 @@ import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Code, ExitReason, GenServer, Node, Pid, Process, Supervisor, Sys } from "../index.js"
 import { quiet } from "./support/workers.js"
+import * as CodeInternal from "../lib/internal/code.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()), quiet)
@@ -122,7 +123,7 @@ describe("Code.upgrade", () => {
       assert.strictEqual(yield* GenServer.call(a, Get), "v2 sum=6 from 1")
       assert.deepStrictEqual(yield* GenServer.call(a, Log), [1, 2, 3])
       assert.strictEqual(yield* GenServer.call(b, Get), "v2 sum=10 from 1")
-      assert.deepStrictEqual((yield* Code.processes("Acc")).map(([, v]) => v), ["2", "2"])
+      assert.deepStrictEqual((yield* CodeInternal.processes("Acc")).map(([, v]) => v), ["2", "2"])
       assert.deepStrictEqual((yield* Sys.getStatus(a.target)).version, "2")
     })))
 
@@ -189,7 +190,7 @@ describe("Code.upgrade", () => {
       yield* GenServer.cast(a, Add, { n: 1 })
       yield* Fiber.interrupt(upgrading)
       assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=5")
-      assert.deepStrictEqual((yield* Code.processes("Acc")).map(([, v]) => v), ["1"])
+      assert.deepStrictEqual((yield* CodeInternal.processes("Acc")).map(([, v]) => v), ["1"])
     })))
 
   it.effect("an in-place code change that throws keeps the old code and state", () =>
@@ -206,7 +207,7 @@ describe("Code.upgrade", () => {
       assert.strictEqual(report.failed.length, 1)
       assert.strictEqual(report.failed[0]!.error._tag, "SysError")
       assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=5")
-      assert.deepStrictEqual((yield* Code.processes("Acc")).map(([, v]) => v), ["1"])
+      assert.deepStrictEqual((yield* CodeInternal.processes("Acc")).map(([, v]) => v), ["1"])
     })))
 
   it.effect("a failing codeChange keeps that process's old code and state; the report says so", () =>
@@ -374,7 +375,7 @@ describe("Code.upgrade: processes that do not change in time", () => {
       yield* Deferred.succeed(gate, undefined)
       assert.strictEqual(yield* GenServer.call(a, Get), "v1 sum=11")
       assert.strictEqual((yield* Sys.getStatus(a.target)).status, "running")
-      assert.deepStrictEqual((yield* Code.processes("Acc")).map(([p, v]) => [String(p), v]).sort(), [
+      assert.deepStrictEqual((yield* CodeInternal.processes("Acc")).map(([p, v]) => [String(p), v]).sort(), [
         [String(a.pid), "1"],
         [String(b.pid), "2"]
       ].sort())
@@ -515,7 +516,7 @@ describe("Code: purging", () => {
       assert.deepStrictEqual(killed.map(String).sort(), [String(a.pid), String(b.pid)].sort())
       yield* settle
       assert.isFalse(yield* Process.isAlive(a.pid!))
-      assert.deepStrictEqual(yield* Code.processes("Acc"), [])
+      assert.deepStrictEqual(yield* CodeInternal.processes("Acc"), [])
       assert.isTrue(yield* Code.softPurge("Acc"))
       assert.deepStrictEqual(yield* Code.purge("Acc"), [])
       assert.deepStrictEqual(yield* Code.purge("never-loaded"), [])
@@ -541,7 +542,7 @@ describe("Code: what it is given", () => {
     inNode(Effect.gen(function*() {
       for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) {
         assert.deepStrictEqual(yield* Code.current(name), Option.none())
-        assert.deepStrictEqual(yield* Code.processes(name), [])
+        assert.deepStrictEqual(yield* CodeInternal.processes(name), [])
         assert.isTrue(yield* Code.softPurge(name))
         assert.deepStrictEqual(yield* Code.purge(name), [])
         const v1 = GenServer.make({ ...V1, name })
@@ -550,7 +551,7 @@ describe("Code: what it is given", () => {
         const report = yield* Code.upgrade(v2)
         assert.deepStrictEqual(report.upgraded.map((u) => u.pid), [server.pid!], name)
         assert.strictEqual(yield* GenServer.call(server, Get), "v2 sum=1 from 1")
-        assert.deepStrictEqual((yield* Code.processes(name)).map(([, v]) => v), ["2"])
+        assert.deepStrictEqual((yield* CodeInternal.processes(name)).map(([, v]) => v), ["2"])
         assert.strictEqual(Option.getOrThrow(yield* Code.current(name)).version, "2")
       }
     })))

@@ -17,6 +17,7 @@ import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Gen, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
 import type { Pid } from "../lib/Pid.js"
+import * as GenInternal from "../lib/internal/gen.js"
 import { Worker } from "./support/workers.js"
 
 // ----------------------------------------------------------------------------
@@ -464,7 +465,7 @@ describe("GenServer faults: request tags named like Object.prototype members", (
       const server = yield* GenServer.start(Loose, { notify: self })
       const requests: ReadonlyArray<unknown> = [...prototypeNames.map((name) => ({ _tag: name })), undefined, null, 5, "GetState"]
       for (const request of requests) {
-        const error = yield* Effect.flip(Gen.request(server.pid!, (from) => new Gen.SystemMessage(from, request)))
+        const error = yield* Effect.flip(GenInternal.request(server.pid!, (from) => new GenInternal.SystemMessage(from, request)))
         assert.instanceOf(error, Errors.UnknownRequest)
       }
       assert.strictEqual(yield* GenServer.call(server, Get), 1)

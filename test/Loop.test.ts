@@ -11,6 +11,7 @@ import { Cause, Context, Effect, Exit, Fiber, Logger, Option, References } from 
 import { TestClock } from "effect/testing"
 import { Code, Errors, ExitReason, Gen, Loop, Node, Process, Sys } from "../index.js"
 import type { Pid } from "../lib/Pid.js"
+import * as CodeInternal from "../lib/internal/code.js"
 
 
 const runTest = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -71,11 +72,11 @@ const folder: Loop.Behaviour<Folder, number> = {
   isModule: isFolder,
   handle: (server, message) => {
     seen.push(message)
-    if (Gen.isCastMessage(message)) {
+    if (message instanceof Gen.CastMessage) {
       if (typeof message.request === "number") server.state = server.module.fold(server.state, message.request)
       else if (message.request instanceof Return) return message.request.next
       else if (message.request === "crash") return Effect.die(new Error("folder broke"))
-    } else if (Gen.isCallMessage(message)) {
+    } else if (message instanceof Gen.CallMessage) {
       server.reply(message.from, server.state)
     }
   },
@@ -85,7 +86,7 @@ const folder: Loop.Behaviour<Folder, number> = {
     return { total: server.state }
   },
   codeChange: (server, next, extra) => next.version === "3" ? server.state * (extra as number) : server.state,
-  describe: (message) => Gen.isCastMessage(message) ? `cast ${String(message.request)}` : String(message)
+  describe: (message) => message instanceof Gen.CastMessage ? `cast ${String(message.request)}` : String(message)
 }
 
 const Sum: Folder = { name: "Sum", version: "1", fold: (total, n) => total + n }
@@ -152,7 +153,7 @@ describe("Loop: what a behaviour gets for nothing", () => {
       const pids = [yield* start(Sum, 1), yield* start(Sum, 2)]
       const report = yield* Code.upgrade({ ...Sum, version: "3" }, 5)
       assert.deepStrictEqual(report.upgraded.map((u) => u.pid), pids)
-      assert.deepStrictEqual(yield* Code.processes("Sum"), pids.map((pid) => [pid, "3"] as const))
+      assert.deepStrictEqual(yield* CodeInternal.processes("Sum"), pids.map((pid) => [pid, "3"] as const))
       assert.deepStrictEqual([yield* total(pids[0]!), yield* total(pids[1]!)], [5, 10])
     })))
 
@@ -277,7 +278,7 @@ describe("Loop: what handle returns", () => {
       yield* Sys.statistics(sum, true)
       yield* Sys.resume(sum)
       assert.strictEqual(yield* total(sum), 1)
-      const order = seen.map((m) => Gen.isCastMessage(m) ? m.request : Gen.isCallMessage(m) ? "call" : m)
+      const order = seen.map((m) => m instanceof Gen.CastMessage ? m.request : m instanceof Gen.CallMessage ? "call" : m)
       assert.strictEqual(order[1], "first")
       assert.strictEqual(order[2], 1)
       assert.strictEqual((yield* Sys.getStatistics(sum)).messagesIn, 3)
@@ -343,8 +344,8 @@ const door: Loop.Behaviour<Door, DoorData, Door, Node.Node> = {
   isModule: (u): u is Door => typeof u === "object" && u !== null && "name" in u,
   handle: (server, message) => {
     const data = server.state
-    const event = Gen.isCastMessage(message) ? message.request : message
-    if (Gen.isCallMessage(message)) {
+    const event = message instanceof Gen.CastMessage ? message.request : message
+    if (message instanceof Gen.CallMessage) {
       server.reply(message.from, { state: data.state, log: [...data.log] })
     } else if (event === "Open" && data.state === "locked") {
       data.postponed.push(message)

@@ -6,7 +6,23 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Logger, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
-import { Errors, ExitReason, GenServer, Node, Process, Sys } from "../index.js"
+import {
+  Code,
+  DynamicSupervisor,
+  Errors,
+  ExitReason,
+  Gen,
+  GenServer,
+  Loop,
+  Node,
+  Process,
+  Registry,
+  Supervisor,
+  Sys
+} from "../index.js"
+import * as GenInternal from "../lib/internal/gen.js"
+import type { LoopImpl } from "../lib/internal/loop.js"
+import { SystemRequest } from "../lib/internal/system.js"
 import type { Pid } from "../lib/Pid.js"
 
 // ----------------------------------------------------------------------------
@@ -444,4 +460,52 @@ describe("Sys: changeCode", () => {
       assert.strictEqual((yield* Sys.getStatus(account.pid!)).version, "1")
       assert.strictEqual(yield* GenServer.call(account, Balance), 3)
     }).pipe(Effect.provide(Node.layer())))
+})
+
+// ----------------------------------------------------------------------------
+// A new system request
+// ----------------------------------------------------------------------------
+
+/**
+ * A system request this test adds, as `lib/Sys.ts` adds its own: a subclass of the internal
+ * `SystemRequest` with its answer, and the function that sends it. Nothing else changes, and
+ * every process on the generic loop answers it: a GenServer, a Supervisor, a DynamicSupervisor,
+ * a Registry and a behaviour written on `Loop` directly.
+ */
+class WhoAreYou extends SystemRequest {
+  readonly _tag = "WhoAreYou"
+  answer(loop: LoopImpl, from: Gen.From) {
+    GenInternal.replyUnsafe(from, `${loop.module.name}@${loop.module.version} (${loop.suspended ? "suspended" : "running"})`)
+    return Effect.succeed(undefined)
+  }
+}
+const whoAreYou = (target: Gen.Target) =>
+  GenInternal.request(target, (from) => new GenInternal.SystemMessage(from, new WhoAreYou()))
+
+describe("Sys: a new system request is one class in Sys.ts", () => {
+  it.effect("every behaviour on the loop answers a request the loop does not know of", () =>
+    runTest(Effect.gen(function*() {
+      const Plain = GenServer.make({ name: "Plain", init: () => GenServer.ok(0) })
+      const server = yield* GenServer.start(Plain, undefined)
+      assert.strictEqual(yield* whoAreYou(server.pid!), "Plain@1 (running)")
+      yield* Sys.suspend(server.pid!)
+      assert.strictEqual(yield* whoAreYou(server.pid!), "Plain@1 (suspended)")
+      yield* Sys.resume(server.pid!)
+
+      const sup = yield* Supervisor.start([])
+      assert.match(String(yield* whoAreYou(sup.target)), /@1 \(running\)$/)
+      const dynamic = yield* DynamicSupervisor.start()
+      assert.match(String(yield* whoAreYou(dynamic.target)), /@1 \(running\)$/)
+      const registry = yield* Registry.start({ name: "who", keys: "unique" })
+      assert.match(String(yield* whoAreYou(registry.name)), /@1 \(running\)$/)
+
+      const echo: Loop.Behaviour<Code.Module, number> = {
+        title: "Echo",
+        report: "echo",
+        isModule: (u): u is Code.Module => typeof u === "object" && u !== null,
+        handle: () => undefined
+      }
+      const pid = yield* Gen.start((ack) => Loop.enter(echo, { module: { name: "Echo", version: "7" }, state: 0, ack }))
+      assert.strictEqual(yield* whoAreYou(pid), "Echo@7 (running)")
+    })))
 })

@@ -197,7 +197,7 @@ describe("the other waits of the process core, interrupted", () => {
     let pending: Gen.From | undefined
     while (true) {
       const m = yield* Process.receive()
-      if (Gen.isCallMessage(m)) {
+      if (m instanceof Gen.CallMessage) {
         if (m.request === "now") yield* Gen.reply(m.from, "now")
         else pending = m.from
       } else if (m === "answer" && pending !== undefined) {

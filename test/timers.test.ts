@@ -364,7 +364,7 @@ describe("durations are checked as OTP checks them", () => {
   it.effect("call: a remote target gets only a checked timeout", () =>
     inNode(Effect.gen(function*() {
       const calls: Array<unknown> = []
-      const remote: Gen.Remote = {
+      const remote: Extract<Gen.Target, { readonly _tag: "Remote" }> = {
         _tag: "Remote",
         label: "Remote/1",
         call: (message, options) => Effect.sync(() => calls.push([message, options?.timeout])),

@@ -10,14 +10,17 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Formatter from "effect/Formatter"
+import * as Schema from "effect/Schema"
 import { BadReturnValue, UnknownRequest } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
+import * as Code from "../../lib/Code.js"
 import * as Gen from "../../lib/Gen.js"
+import * as GenInternal from "../../lib/internal/gen.js"
 import { callSpan, durationMillis, inCallSpan, isStopReason } from "../../lib/internal/loop.js"
 import * as Loop from "../../lib/Loop.js"
-import type { Pid } from "../../lib/Pid.js"
+import { isPid, type Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
-import type { Action, CallResult, CastResult, InitResult, Ok, Stop } from "../GenServer.js"
+import type { Action, CallResult, CastResult, InitResult, Ok, Server as GenServer, Stop } from "../GenServer.js"
 import { ownFunctions, type Table } from "./handlers.js"
 
 /** The module as the loop sees it: every type erased. */
@@ -164,7 +167,7 @@ function* initBody(this: Starting) {
     yield* ack({ _tag: "Stop", reason })
     return yield* Process.exitWith(reason)
   }
-  const options: Loop.EnterOptions<AnyModule, unknown> = { module, state: ok.state, parent, next, ack }
+  const options: Parameters<typeof Loop.enter<AnyModule, unknown, Handlers, never>>[1] = { module, state: ok.state, parent, next, ack }
   return options
 }
 
@@ -178,7 +181,7 @@ const run = (result: unknown): Effect.Effect<unknown, unknown, unknown> =>
 const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
   title: "Generic server",
   report: "gen_server",
-  // `GenServer.isModule`: a value with `GenServer.TypeId`, as `make` returns.
+  // a GenServer module is a value with `GenServer.TypeId`, as `make` returns.
   isModule: (u): u is AnyModule => typeof u === "object" && u !== null && "~effect-otp/GenServer" in u,
   load: handlersOf,
   handle: (server, message) => {
@@ -203,7 +206,7 @@ const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
       const handler = typeof tag === "string" ? server.loaded.calls[tag] : undefined
       const from = message.from
       if (handler === undefined) {
-        Gen.replyFailureUnsafe(from, new UnknownRequest({ target: server.self, tag: formatTag(tag) }))
+        GenInternal.replyFailureUnsafe(from, new UnknownRequest({ target: server.self, tag: formatTag(tag) }))
         return server.after
       }
       const client = callSpan(from)
@@ -294,7 +297,7 @@ const timeoutMessage = timeout
  * The stop a bad callback result makes: `BadReturnValue` in a `Crash`; the state stays as it
  * was before the callback (gen_server terminates with the old state).
  */
-const badReturn = (server: Server, callback: string, tag: unknown, value: unknown): Loop.Stop =>
+const badReturn = (server: Server, callback: string, tag: unknown, value: unknown): Loop.Next =>
   Loop.stop(badReturnValue(server.module, callback, tag, value))
 
 const badReturnValue = (module: AnyModule, callback: string, tag: unknown, value: unknown): ExitReason.ExitReason =>
@@ -399,3 +402,65 @@ const formatRequest = (request: unknown): string =>
   request instanceof Request
     ? request.payload === undefined ? formatTag(request._tag) : `${formatTag(request._tag)} ${Formatter.format(request.payload)}`
     : Formatter.format(request)
+
+/** `GenServer.migrate`: decode the old state, migrate it, check the new one. */
+export const migrate = <From extends Schema.Top, S, R = never>(
+  from: From,
+  f: (oldState: From["Type"], oldVersion: string, extra: unknown) => S | Effect.Effect<S, unknown, R>,
+  options?: { readonly to?: Schema.Codec<S, any> | undefined }
+): (oldVersion: string, oldState: unknown, extra: unknown) => S | Effect.Effect<S, unknown, R | From["DecodingServices"]> => {
+  const decode = Schema.decodeUnknownEffect(from)
+  const check = options?.to === undefined ? undefined : Schema.decodeUnknownEffect(options.to)
+  const checked = (next: S | Effect.Effect<S, unknown, R>): S | Effect.Effect<S, unknown, R> =>
+    check === undefined
+      ? next
+      : Effect.isEffect(next)
+      ? Effect.flatMap(next, (s) => check(s) as Effect.Effect<S, unknown>)
+      : check(next) as Effect.Effect<S, unknown>
+  return (oldVersion, oldState, extra) => {
+    const old = decode(oldState)
+    // A schema without effects decodes at once, to an Exit: a plain migration then returns the
+    // new state itself, which an upgrade swaps in with no Effect to run.
+    if (Exit.isExit(old)) return Exit.isSuccess(old) ? checked(f(old.value, oldVersion, extra)) : Exit.failCause(old.cause)
+    return Effect.flatMap(old, (value) => {
+      const next = checked(f(value, oldVersion, extra))
+      return Effect.isEffect(next) ? next : Effect.succeed(next)
+    })
+  }
+}
+
+/** Whether `u` is a typed reference (`GenServer.Server`), not a target. */
+export const isServer = (u: unknown): u is GenServer<any> =>
+  typeof u === "object" && u !== null && "target" in u && !isPid(u)
+
+/** Whether two exit reasons are the same (a `Crash` only as the very same object). */
+export const sameReason = (a: ExitReason.ExitReason, b: ExitReason.ExitReason): boolean =>
+  a._tag === b._tag && (a._tag !== "Shutdown" || b._tag !== "Shutdown" || a.reason === b.reason) &&
+  (a._tag !== "Crash" || a === b)
+
+/** `GenServer.make`: the module value, with its handler tables resolved once. */
+export const make = (definition: { readonly version?: string | undefined; readonly handleCall?: unknown; readonly handleCast?: unknown }, typeId: string): object => {
+  const module = { ...definition, version: definition.version ?? "1", [typeId]: undefined }
+  // A request tag (which an untyped caller controls) only ever reaches an own handler of the
+  // definition, never `Object.prototype`.
+  register(module)
+  return module
+}
+
+/** `GenServer.start` and `startLink`: the current version of `module` (`Code.resolve`) on the loop. */
+export const start = (
+  module: { readonly name: string; readonly version: string },
+  args: unknown,
+  options: Gen.StartOptions | undefined,
+  link: boolean
+): Effect.Effect<{ readonly target: Pid; readonly pid: Pid }, Gen.StartError, any> =>
+  Effect.flatMap(link ? Effect.map(Process.self, (self): Pid | undefined => self) : Effect.succeed(undefined), (parent) =>
+    Effect.flatMap(Code.resolve(module), (current) =>
+      Effect.map(
+        (link ? Gen.startLink : Gen.start)((ack) => serve(current as AnyModule, args, ack, parent), options),
+        (pid) => ({ target: pid, pid })
+      )))
+
+/** A request as `GenServer.call` and `cast` send it; the tag of whatever an untyped caller passed. */
+export const request = (rpc: { readonly _tag: unknown } | null | undefined, payload: unknown): Request =>
+  new Request(rpc === null || rpc === undefined ? undefined : rpc._tag, payload)

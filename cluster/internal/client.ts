@@ -67,7 +67,7 @@ const isMalformedDefect = (defect: unknown): boolean =>
   (typeof defect === "object" && defect !== null && "_tag" in defect && defect._tag === "MalformedMessage")
 
 /** The remote target of a cluster reference: `Gen.call` and `Gen.cast` hand it their requests. */
-export class ClusterTarget implements Gen.Remote {
+export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remote" }> {
   readonly _tag = "Remote"
   readonly label: string
   constructor(
@@ -144,7 +144,7 @@ export class ClusterTarget implements Gen.Remote {
     message: unknown,
     options?: { readonly timeout?: Gen.Timeout | undefined }
   ): Effect.Effect<unknown, CallError> {
-    // `Gen.Remote` declares only `CallError`: the reference's type (`GenServer.Server<M,
+    // a remote `Gen.Target` declares only `CallError`: the reference's type (`GenServer.Server<M,
     // RemoteError>`) and `GenServer.call` (the request's own error) declare the rest.
     return this.send(message, options) as Effect.Effect<unknown, CallError>
   }

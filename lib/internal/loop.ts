@@ -23,17 +23,19 @@ import * as Fiber from "effect/Fiber"
 import * as Formatter from "effect/Formatter"
 import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
-import { BadArgument } from "../Errors.js"
+import { BadArgument, UnknownRequest } from "../Errors.js"
 import * as ExitReason from "../ExitReason.js"
 import * as Gen from "../Gen.js"
+import * as GenInternal from "./gen.js"
 import type * as Loop from "../Loop.js"
 import type { Pid } from "../Pid.js"
 import * as Process from "../Process.js"
-import * as Sys from "../Sys.js"
+import type * as Sys from "../Sys.js"
 import type { Module } from "../Code.js"
 import { fromSpan } from "./call.js"
 import { changeCode, track } from "./code.js"
 import * as log from "./log.js"
+import { SystemRequest } from "./system.js"
 import {
   currentProcessOf,
   ExitMessage,
@@ -50,6 +52,10 @@ export { isStopReason, toExitReason } from "./reason.js"
 export { durationMillis } from "./timers.js"
 export { enabled as logEnabled, log as logNow, write as writeLog } from "./log.js"
 
+
+type Stop = Extract<Loop.Next, { readonly _tag: "Stop" }>
+type After = Extract<Loop.Next, { readonly _tag: "After" }>
+type Insert = Extract<Loop.Next, { readonly _tag: "Insert" }>
 /** A behaviour with its types erased, as the loop runs it. */
 export type AnyBehaviour = Loop.Behaviour<any, any, any, any>
 
@@ -73,9 +79,9 @@ export class LoopImpl implements Loop.Server<any, any, any> {
   /** A code change running in place on another fiber; the loop waits for it (see `waiter`). */
   changing = false
   /** The idle timeout of the next receive (the last `Loop.after`), if any. */
-  after: Loop.After | undefined = undefined
+  after: After | undefined = undefined
   /** A message to handle before the mailbox (the last `Loop.insert`), if any. */
-  inserted: Loop.Insert | undefined = undefined
+  inserted: Insert | undefined = undefined
   /** The message being (or last) handled, for the error report (see `Loop.Server.last`). */
   last: unknown = undefined
   suspended = false
@@ -114,13 +120,13 @@ export class LoopImpl implements Loop.Server<any, any, any> {
   }
 
   reply(from: Gen.From, value: unknown): void {
-    Gen.replyUnsafe(from, value)
+    GenInternal.replyUnsafe(from, value)
     this.messagesOut++
     if (this.trace) this.traceOut(value)
   }
 
   replyFailure(from: Gen.From, error: unknown): void {
-    Gen.replyFailureUnsafe(from, error)
+    GenInternal.replyFailureUnsafe(from, error)
     this.messagesOut++
     if (this.trace) this.traceOut(error)
   }
@@ -231,7 +237,7 @@ export const inCallSpan = <A, E, R>(
 // ----------------------------------------------------------------------------
 
 /** `Loop.enter`: makes the registers, registers with the code server, acknowledges, runs. */
-export const enter = (behaviour: AnyBehaviour, options: Loop.EnterOptions<any, any>): Effect.Effect<void, never, any> =>
+export const enter = (behaviour: AnyBehaviour, options: Parameters<typeof Loop.enter>[1]): Effect.Effect<void, never, any> =>
   Effect.withFiber((fiber) => {
     const self = currentProcessOf(fiber)
     if (self === undefined) {
@@ -345,7 +351,7 @@ function* mainLoopBody(this: LoopImpl) {
       } else if (loop.suspended) {
         // Suspended: only system messages, and the parent's exit signal when trapping (OTP's
         // sys suspend loop); everything else stays queued, in order.
-        message = yield* receiveMatching((m) => m instanceof Gen.SystemMessage || isParentExit(loop, m))
+        message = yield* receiveMatching((m) => m instanceof GenInternal.SystemMessage || isParentExit(loop, m))
       } else if (loop.after !== undefined) {
         const after = loop.after
         const next = yield* receiveTimed(undefined, after.millis)
@@ -358,9 +364,19 @@ function* mainLoopBody(this: LoopImpl) {
         // change is still running (an asynchronous `codeChange`), the message waits for it.
         if (loop.changing) yield* awaitCodeChange(loop)
       }
-      if (message instanceof Gen.SystemMessage) {
-        const outcome = yield* Sys.answer(loop, message)
-        if (outcome !== undefined) return outcome
+      if (message instanceof GenInternal.SystemMessage) {
+        // Each request carries its answer (`Sys.ts`); anything else sent as one gets
+        // `UnknownRequest` and changes nothing.
+        const request = message.request
+        if (request instanceof SystemRequest) {
+          const outcome = yield* request.answer(loop, message.from)
+          if (outcome !== undefined) return outcome
+        } else {
+          GenInternal.replyFailureUnsafe(
+            message.from,
+            new UnknownRequest({ target: loop.self, tag: `system ${formatTag(request)}` })
+          )
+        }
         continue
       }
       // Statistics and traces cover the process's own messages, not system messages (as OTP's
@@ -388,10 +404,10 @@ function* mainLoopBody(this: LoopImpl) {
         continue
       }
     }
-    if ((next as Loop.Stop)._tag === "Stop") {
-      const reason = (next as Loop.Stop).reason
+    if ((next as Stop)._tag === "Stop") {
+      const reason = (next as Stop).reason
       if (!isStopReason(reason)) return yield* Effect.die(notANext(loop, next))
-      return yield* stopping(loop, next as Loop.Stop)
+      return yield* stopping(loop, next as Stop)
     }
     const bad = applyNext(loop, next)
     if (bad !== undefined) return yield* Effect.die(bad)
@@ -412,14 +428,14 @@ const applyNext = (loop: LoopImpl, next: Loop.Next): BadArgument | undefined => 
   }
   switch ((next as { readonly _tag?: unknown })?._tag) {
     case "After": {
-      const millis = (next as Loop.After).millis
+      const millis = (next as After).millis
       if (!(typeof millis === "number" && millis >= 0)) break
-      loop.after = millis === Infinity ? undefined : next as Loop.After
+      loop.after = millis === Infinity ? undefined : next as After
       return undefined
     }
     case "Insert":
       loop.after = undefined
-      loop.inserted = next as Loop.Insert
+      loop.inserted = next as Insert
       return undefined
   }
   return notANext(loop, next)
@@ -436,7 +452,7 @@ const notANext = (loop: LoopImpl, next: unknown): BadArgument =>
  * A stop: `terminate`, then the stop's `afterTerminate` if any (run however `terminate` ends,
  * as gen_server sends a stop's reply in an `after`).
  */
-const stopping = (loop: LoopImpl, stop: Loop.Stop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> => {
+const stopping = (loop: LoopImpl, stop: Stop): Effect.Effect<ExitReason.ExitReason, unknown, unknown> => {
   const reason = stop.reason
   const terminated = Effect.as(loop.terminate(reason), reason)
   const after = stop.afterTerminate
@@ -449,3 +465,9 @@ const awaitCodeChange = (loop: LoopImpl): Effect.Effect<void> =>
     if (!loop.changing) return resume(Effect.void)
     loop.waiter = () => resume(Effect.void)
   })
+
+/** The tag of a system request the loop does not know, as text, whatever an untyped caller made it. */
+const formatTag = (request: unknown): string => {
+  const tag: unknown = typeof request === "object" && request !== null ? (request as { _tag?: unknown })._tag : undefined
+  return typeof tag === "string" ? tag : Formatter.format(tag)
+}

@@ -10,7 +10,6 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
 import { timingSafeEqual } from "node:crypto"
 import { inspect } from "node:util"
-import * as Code from "../../lib/Code.js"
 import * as ExitReason from "../../lib/ExitReason.js"
 import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
@@ -19,6 +18,7 @@ import * as Sys from "../../lib/Sys.js"
 import type { Journal } from "./journal.js"
 import { page } from "./page.js"
 import { deliveredOf, findNode, findProcess, snapshot } from "./snapshot.js"
+import * as CodeInternal from "../../lib/internal/code.js"
 
 const callTimeout = { timeout: "1 second" } as const
 
@@ -72,7 +72,7 @@ export const app = (info: { readonly token: string; readonly loopbackOnly: boole
       process === undefined ? fail(404, `no live process ${pid} on ${node.name}`) : Effect.succeed(process))
   }
   const isGeneric = (node: Node, process: Pid) =>
-    Effect.map(Code.running.pipe(Effect.provideService(Node, node)), (all) => all.find(([pid]) => pid === process)?.[1])
+    Effect.map(CodeInternal.running.pipe(Effect.provideService(Node, node)), (all) => all.find(([pid]) => pid === process)?.[1])
   const authorized = (request: HttpServerRequest.HttpServerRequest) => {
     const given = request.headers["x-observer-token"]
     if (given === undefined || given === "") return fail(401, "this action needs the token printed at start (x-observer-token header)")

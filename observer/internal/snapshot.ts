@@ -1,7 +1,7 @@
 /**
  * Reading a node for the observer: its processes, the supervision trees of its applications and
  * of the supervisors outside one, through the public API of the process core and the behaviours
- * (`Process.processes`, `Process.info`, `Code.running`, `whichChildren`, `Application.which`).
+ * (`Process.processes`, `Process.info`, the code server's table (`lib/internal/code.ts`), `whichChildren`, `Application.which`).
  * Two things no public API gives come from the process core's module for the library's own
  * modules (`lib/internal/direct.ts`): the program's nodes (`liveNodes`) and the count of
  * messages delivered to a process, from which the page derives its message rate.
@@ -19,6 +19,7 @@ import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
 import type { ProcessRow, Snapshot, TreeNode } from "./model.js"
 import type { Journal } from "./journal.js"
+import * as CodeInternal from "../../lib/internal/code.js"
 
 const supervisorModules = new Set(["Supervisor", "DynamicSupervisor"])
 
@@ -48,7 +49,7 @@ export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> 
   Effect.gen(function*() {
     // Traced processes that died are forgotten (a dead process logs nothing more).
     for (const pid of journal.traced) if (!(yield* Process.isAlive(pid))) journal.traced.delete(pid)
-    const modules = new Map<Pid, Code.Module>(yield* Code.running)
+    const modules = new Map<Pid, Code.Module>(yield* CodeInternal.running)
     const live = yield* Process.processes
     const supervisors = live.filter((p) => supervisorModules.has(modules.get(p)?.name ?? ""))
     // Each supervisor's children, asked concurrently.
