@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
 // Vitest 5's reporter calls Map.groupBy, which Node 20 lacks (Node 21+); without it a failing
@@ -21,6 +22,9 @@ if (typeof (Map as { groupBy?: unknown }).groupBy !== "function") {
 }
 
 export default defineConfig({
+  // The cluster is written against the package's public entry, as a user's code is
+  // (`import { GenServer } from "effect-otp"`, mapped by tsconfig.json's `paths`).
+  resolve: { alias: [{ find: /^effect-otp$/, replacement: fileURLToPath(new URL("./index.ts", import.meta.url)) }] },
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/setup/postgres.ts"],

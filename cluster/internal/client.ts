@@ -13,10 +13,7 @@ import * as Option from "effect/Option"
 import type * as RpcClient from "effect/rpc/RpcClient"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type * as GenServer from "../../behaviours/GenServer.js"
-import { CallExit, type CallError, CallTimeout, NoProc, UnknownRequest } from "../../lib/Errors.js"
-import * as ExitReason from "../../lib/ExitReason.js"
-import type * as Gen from "../../lib/Gen.js"
+import { Errors, ExitReason, type Gen, type GenServer } from "effect-otp"
 import {
   type AnyRequest,
   ClusterFailure,
@@ -107,20 +104,20 @@ export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remo
       if (isMalformedDefect(d)) {
         return Effect.fail(new MalformedMessage({ target: this.label, direction: "request", detail: describeDefect(d) }))
       }
-      return Effect.fail(new CallExit({ target: this.label, reason: ExitReason.crash(cause) }))
+      return Effect.fail(new Errors.CallExit({ target: this.label, reason: ExitReason.crash(cause) }))
     }
     // Interrupted by the hosting side: the entity was stopped under the request.
-    return Effect.fail(new CallExit({ target: this.label, reason: ExitReason.shutdown() }))
+    return Effect.fail(new Errors.CallExit({ target: this.label, reason: ExitReason.shutdown() }))
   }
 
-  fromEntityFailure(e: EntityFailure): CallExit | NoProc | UnknownRequest | RemoteError {
+  fromEntityFailure(e: EntityFailure): Errors.CallExit | Errors.NoProc | Errors.UnknownRequest | RemoteError {
     switch (e.kind) {
       case "Exit":
-        return new CallExit({ target: this.label, reason: e.reason === undefined ? ExitReason.noproc : reasonFromWire(e.reason) })
+        return new Errors.CallExit({ target: this.label, reason: e.reason === undefined ? ExitReason.noproc : reasonFromWire(e.reason) })
       case "NoProc":
-        return new NoProc({ target: this.label })
+        return new Errors.NoProc({ target: this.label })
       case "UnknownRequest":
-        return new UnknownRequest({ target: this.label, tag: e.detail })
+        return new Errors.UnknownRequest({ target: this.label, tag: e.detail })
       case "RequestInvalid":
         return new MalformedMessage({ target: this.label, direction: "request", detail: e.detail })
       case "ReplyInvalid":
@@ -143,16 +140,16 @@ export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remo
   call(
     message: unknown,
     options?: { readonly timeout?: Gen.Timeout | undefined }
-  ): Effect.Effect<unknown, CallError> {
+  ): Effect.Effect<unknown, Errors.CallError> {
     // a remote `Gen.Target` declares only `CallError`: the reference's type (`GenServer.Server<M,
     // RemoteError>`) and `GenServer.call` (the request's own error) declare the rest.
-    return this.send(message, options) as Effect.Effect<unknown, CallError>
+    return this.send(message, options) as Effect.Effect<unknown, Errors.CallError>
   }
 
   send(message: unknown, options?: { readonly timeout?: Gen.Timeout | undefined }): Effect.Effect<unknown, unknown> {
     const rpc = this.requestOf(message)
     const payload = payloadOf(message)
-    if (rpc === undefined) return Effect.fail(new UnknownRequest({ target: this.label, tag: String(tagOf(message)) }))
+    if (rpc === undefined) return Effect.fail(new Errors.UnknownRequest({ target: this.label, tag: String(tagOf(message)) }))
     // `Gen.call` checked the timeout before handing the request over.
     const timeout = options?.timeout
     const millis = timeout === undefined
@@ -177,7 +174,7 @@ export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remo
       (reply) =>
         Option.isSome(reply)
           ? Effect.succeed(reply.value)
-          : Effect.fail(new CallTimeout({ target: this.label, timeoutMillis: millis }))
+          : Effect.fail(new Errors.CallTimeout({ target: this.label, timeoutMillis: millis }))
     )
   }
 

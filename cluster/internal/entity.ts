@@ -4,20 +4,17 @@
  * request as the entity's protocol.
  */
 import * as EffectEntity from "effect/cluster/Entity"
-import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type * as GenServer from "../../behaviours/GenServer.js"
+import type { GenServer } from "effect-otp"
 import type { StateStorage } from "./storage.js"
 import {
   type AnyRequest,
-  type ArgsOf,
   type Durable,
   type Entity,
   EntityFailure,
   type EntityOptions,
   MonitorRpc,
   requestsIn,
-  type StateOf
 } from "./wire.js"
 
 /**
@@ -51,7 +48,7 @@ import {
  */
 export function entity<M extends GenServer.Any>(
   module: M,
-  options: EntityOptions<ArgsOf<M>, StateOf<M>> & { readonly durable: Durable<StateOf<M>> } & ArgsRequired<M>
+  options: EntityOptions<Entity.Args<M>, Entity.State<M>> & { readonly durable: Durable<Entity.State<M>> } & Entity.ArgsRequired<M>
 ): Entity<M, StateStorage>
 /**
  * Hosts a GenServer module as a cluster entity type whose state is not durable: a moved or
@@ -80,12 +77,12 @@ export function entity<M extends GenServer.Any>(
  */
 export function entity<M extends GenServer.Any>(
   module: M,
-  ...options: [string] extends [ArgsOf<M>] ? [options?: EntityOptions<ArgsOf<M>, StateOf<M>>]
-    : [options: EntityOptions<ArgsOf<M>, StateOf<M>> & ArgsRequired<M>]
+  ...options: [string] extends [Entity.Args<M>] ? [options?: EntityOptions<Entity.Args<M>, Entity.State<M>>]
+    : [options: EntityOptions<Entity.Args<M>, Entity.State<M>> & Entity.ArgsRequired<M>]
 ): Entity<M>
 export function entity<M extends GenServer.Any>(
   module: M,
-  options?: EntityOptions<ArgsOf<M>, StateOf<M>>
+  options?: EntityOptions<Entity.Args<M>, Entity.State<M>>
 ): Entity<M, StateStorage> {
   const type = options?.type ?? module.name
   const withFailure = (rpc: AnyRequest): AnyRequest => rpc.setError(Schema.Union([rpc.errorSchema, EntityFailure]))
@@ -104,6 +101,3 @@ export function entity<M extends GenServer.Any>(
   }
 }
 
-/** Without `args`, the module's `init` must take the id (a string). */
-type ArgsRequired<M> = [string] extends [ArgsOf<M>] ? {}
-  : { readonly args: (id: string, restored: Option.Option<StateOf<M>>) => ArgsOf<M> }

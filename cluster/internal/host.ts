@@ -22,27 +22,18 @@ import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
-import * as GenServer from "../../behaviours/GenServer.js"
-import { CallExit, NoProc, UnknownRequest } from "../../lib/Errors.js"
-import * as ExitReason from "../../lib/ExitReason.js"
+import { Errors, ExitReason, GenServer, type Node, type Pid, Process, Sys } from "effect-otp"
 import { watchExit } from "../../lib/internal/direct.js"
-import type { Node } from "../../lib/Node.js"
-import type * as Pid from "../../lib/Pid.js"
-import * as Process from "../../lib/Process.js"
-import * as Sys from "../../lib/Sys.js"
 import { StateStorage } from "./storage.js"
 import {
   type AnyRequest,
-  type ArgsOf,
   type Durable,
   type Entity,
   EntityFailure,
   type MonitorEvent,
   monitorTag,
   reasonToWire,
-  requestsIn,
-  type ServicesOf,
-  type StateOf
+  requestsIn
 } from "./wire.js"
 
 
@@ -81,7 +72,7 @@ export const layer = <M extends GenServer.Any, R>(
     /** Requests an entity may have in flight (default: the cluster's `entityMailboxCapacity`). */
     readonly mailboxCapacity?: number | "unbounded" | undefined
   }
-): Layer.Layer<never, never, Sharding.Sharding | Node | R | Exclude<ServicesOf<M>, Process.CurrentProcess>> =>
+): Layer.Layer<never, never, Sharding.Sharding | Node.Node | R | Exclude<Entity.Services<M>, Process.CurrentProcess>> =>
   Layer.unwrap(Effect.gen(function*() {
     const storage = yield* storageOf(entity)
     const pending = yield* FiberMap.make<string, void, never>()
@@ -160,8 +151,8 @@ class Activation<M extends GenServer.Any> {
   readonly label: string
   readonly requests: ReadonlyMap<string, AnyRequest>
   readonly callTags: ReadonlySet<string>
-  readonly durable: Durable<StateOf<M>> | undefined
-  readonly codec: Schema.Codec<StateOf<M>, unknown> | undefined
+  readonly durable: Durable<Entity.State<M>> | undefined
+  readonly codec: Schema.Codec<Entity.State<M>, unknown> | undefined
   incarnation: Incarnation | undefined = undefined
   /** Incarnations started by this activation (part of their ids). */
   incarnations = 0
@@ -193,7 +184,7 @@ class Activation<M extends GenServer.Any> {
   serve(
     queue: Queue.Dequeue<Envelope.Request<AnyRequest>>,
     replier: EffectEntity.Replier<AnyRequest>
-  ): Effect.Effect<never, never, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> {
+  ): Effect.Effect<never, never, Node.Node | Exclude<Entity.Services<M>, Process.CurrentProcess>> {
     const self = this
     return Effect.gen(function*() {
       while (true) {
@@ -212,7 +203,7 @@ class Activation<M extends GenServer.Any> {
   handle(
     request: Envelope.Request<AnyRequest>,
     replier: EffectEntity.Replier<AnyRequest>
-  ): Effect.Effect<void, never, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> {
+  ): Effect.Effect<void, never, Node.Node | Exclude<Entity.Services<M>, Process.CurrentProcess>> {
     const self = this
     return Effect.gen(function*() {
       if (request.tag === monitorTag) return yield* self.monitor(request, replier)
@@ -266,13 +257,13 @@ class Activation<M extends GenServer.Any> {
   }
 
   /** Starts the server if no incarnation is alive: restores durable state, runs `init`. */
-  get ensureStarted(): Effect.Effect<Incarnation, EntityFailure, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> {
+  get ensureStarted(): Effect.Effect<Incarnation, EntityFailure, Node.Node | Exclude<Entity.Services<M>, Process.CurrentProcess>> {
     const self = this
     return Effect.gen(function*() {
       const current = self.incarnation
       if (current !== undefined && current.exit === undefined && (yield* Process.isAlive(current.pid))) return current
       yield* awaitDeletion(self.deletions, self.id)
-      let restored: Option.Option<StateOf<M>> = Option.none()
+      let restored: Option.Option<Entity.State<M>> = Option.none()
       self.version = 0
       self.lastSaved = undefined
       const codec = self.codec
@@ -299,7 +290,7 @@ class Activation<M extends GenServer.Any> {
       const options = self.entity.options
       // Without `args`, `Cluster.entity`'s overloads admit only a module whose `init` takes a
       // string: the id is its argument.
-      const args = options.args === undefined ? self.id as ArgsOf<M> : options.args(self.id, restored)
+      const args = options.args === undefined ? self.id as Entity.Args<M> : options.args(self.id, restored)
       const started = yield* Effect.exit(GenServer.start(self.entity.module, args, { timeout: options.initTimeout }))
       if (Exit.isFailure(started)) {
         const error = Cause.findError(started.cause)
@@ -376,13 +367,13 @@ class Activation<M extends GenServer.Any> {
       const error = Cause.findError(outcome.cause)
       if (error._tag === "Failure") return yield* replier.failCause(request, outcome.cause)
       const e = error.success
-      if (e instanceof CallExit) {
+      if (e instanceof Errors.CallExit) {
         return yield* replier.fail(request, self.failure("Exit", `${self.label} exited during ${request.tag}`, e.reason))
       }
-      if (e instanceof NoProc) {
+      if (e instanceof Errors.NoProc) {
         return yield* replier.fail(request, self.failure("Exit", `${self.label} exited before ${request.tag}`, ExitReason.noproc))
       }
-      if (e instanceof UnknownRequest) {
+      if (e instanceof Errors.UnknownRequest) {
         return yield* replier.fail(request, self.failure("UnknownRequest", request.tag))
       }
       if (!Schema.is(rpc.errorSchema)(e)) {
@@ -432,7 +423,7 @@ class Activation<M extends GenServer.Any> {
   monitor(
     request: Envelope.Request<AnyRequest>,
     replier: EffectEntity.Replier<AnyRequest>
-  ): Effect.Effect<void, never, Node | Exclude<ServicesOf<M>, Process.CurrentProcess>> {
+  ): Effect.Effect<void, never, Node.Node | Exclude<Entity.Services<M>, Process.CurrentProcess>> {
     const self = this
     return Effect.gen(function*() {
       const queue = yield* Queue.make<MonitorEvent, EntityFailure | Cause.Done>()

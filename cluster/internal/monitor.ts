@@ -10,16 +10,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type * as GenServer from "../../behaviours/GenServer.js"
-import { BadArgument } from "../../lib/Errors.js"
-import * as ExitReason from "../../lib/ExitReason.js"
-import * as Gen from "../../lib/Gen.js"
+import { Errors, ExitReason, Gen, type GenServer, type Node, type Pid, Process, type Reference } from "effect-otp"
 import { watchExit } from "../../lib/internal/direct.js"
 import { durationMillis } from "../../lib/internal/timers.js"
-import type { Node } from "../../lib/Node.js"
-import type * as Pid from "../../lib/Pid.js"
-import * as Process from "../../lib/Process.js"
-import type { Reference } from "../../lib/Reference.js"
 import { ClusterTarget } from "./client.js"
 import { EntityFailure, reasonFromWire } from "./wire.js"
 
@@ -76,7 +69,7 @@ export const monitor = (
     /** How long one ping may take (default 2 s). */
     readonly pingTimeout?: Duration.Input | undefined
   }
-): Effect.Effect<Reference, never, Process.CurrentProcess | Node> => {
+): Effect.Effect<Reference.Reference, never, Process.CurrentProcess | Node.Node> => {
   const target = server.target
   if (!(target instanceof ClusterTarget)) {
     return Effect.flatMap(Gen.whereis(target), (pid) =>
@@ -86,7 +79,7 @@ export const monitor = (
   }
   // A bad option is a defect of the caller, as a bad argument to `erlang:monitor/3` raises.
   const ping = pingOptions(options)
-  if (ping instanceof BadArgument) return Effect.die(ping)
+  if (ping instanceof Errors.BadArgument) return Effect.die(ping)
   return Effect.gen(function*() {
     const caller = yield* Process.self
     const [, monitorRef] = yield* Process.spawnMonitor(watchEntity(target, caller, ping))
@@ -102,14 +95,14 @@ interface PingOptions {
 }
 
 /** Checks a monitor's options as every duration a user gives is checked: `BadArgument` if one is bad. */
-const pingOptions = (options: Parameters<typeof monitor>[1]): PingOptions | BadArgument => {
+const pingOptions = (options: Parameters<typeof monitor>[1]): PingOptions | Errors.BadArgument => {
   const intervalMillis = durationMillis("Cluster.monitor pingInterval", options?.pingInterval ?? "1 second", false)
   if (typeof intervalMillis !== "number") return intervalMillis
   const timeoutMillis = durationMillis("Cluster.monitor pingTimeout", options?.pingTimeout ?? "2 seconds", false)
   if (typeof timeoutMillis !== "number") return timeoutMillis
   const failures = options?.pingFailures ?? 3
   if (typeof failures !== "number" || !Number.isInteger(failures) || failures < 1) {
-    return new BadArgument({ operation: "Cluster.monitor", reason: `pingFailures must be a positive integer, got ${String(failures)}` })
+    return new Errors.BadArgument({ operation: "Cluster.monitor", reason: `pingFailures must be a positive integer, got ${String(failures)}` })
   }
   return { intervalMillis, timeoutMillis, failures }
 }

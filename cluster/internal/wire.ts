@@ -11,9 +11,7 @@ import * as Data from "effect/Data"
 import type * as Option from "effect/Option"
 import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
-import type * as GenServer from "../../behaviours/GenServer.js"
-import * as ExitReason from "../../lib/ExitReason.js"
-import type * as Gen from "../../lib/Gen.js"
+import { ExitReason, type Gen, type GenServer } from "effect-otp"
 
 // ----------------------------------------------------------------------------
 // Errors
@@ -249,14 +247,6 @@ export const MonitorRpc = Rpc.make(monitorTag, { success: MonitorEvent, error: E
 // Entity types
 // ----------------------------------------------------------------------------
 
-/** The start argument of a GenServer module. */
-export type ArgsOf<M> = M extends { readonly [GenServer.TypeId]: { readonly _Args: (_: infer A) => void } } ? A : never
-/** The state of a GenServer module. */
-export type StateOf<M> = M extends { readonly [GenServer.TypeId]: { readonly _S: infer S } } ? S : never
-/** The services a GenServer module's callbacks need. */
-export type ServicesOf<M> = M extends { readonly [GenServer.TypeId]: { readonly _R: infer R } } ? R : never
-
-
 /**
  * Durable state of an entity type: how its state is encoded, and when it is saved.
  *
@@ -292,9 +282,27 @@ export interface Entity<M extends GenServer.Any, R = never> {
   /** Effect's entity, for the cluster's own APIs: its protocol is the module's calls and casts, and the monitor's request. */
   readonly entity: EffectEntity.Entity<string, Rpc.Rpc<string, Schema.Codec<unknown>, Schema.Codec<unknown>, Schema.Codec<unknown>>>
   /** The options given to {@link entity}. */
-  readonly options: EntityOptions<ArgsOf<M>, StateOf<M>>
+  readonly options: EntityOptions<Entity.Args<M>, Entity.State<M>>
   /** Type only: what serving it needs (never set at runtime). */
   readonly _R?: ((_: never) => R) | undefined
+}
+
+/**
+ * Types read off an entity type's GenServer module.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export declare namespace Entity {
+  /** The start argument of the module (what its `init` takes). */
+  export type Args<M> = M extends { readonly [GenServer.TypeId]: { readonly _Args: (_: infer A) => void } } ? A : never
+  /** The state of the module. */
+  export type State<M> = M extends { readonly [GenServer.TypeId]: { readonly _S: infer S } } ? S : never
+  /** The services the module's callbacks need. */
+  export type Services<M> = M extends { readonly [GenServer.TypeId]: { readonly _R: infer R } } ? R : never
+  /** Without `args`, the module's `init` must take the id (a string): `args` is required otherwise. */
+  export type ArgsRequired<M> = [string] extends [Args<M>] ? {}
+    : { readonly args: (id: string, restored: Option.Option<State<M>>) => Args<M> }
 }
 
 /**
