@@ -103,10 +103,11 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Duration from "effect/Duration"
 import type * as Rpc from "effect/rpc/Rpc"
-import type { CallError, UnknownRequest } from "../lib/Errors.js"
+import type { BadArgument, CallError, UnknownRequest } from "../lib/Errors.js"
 import { type ExitReason, normal } from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
-import type { CallOptions, From, StartError, StartOptions, Target, Timeout, TimeoutOptionError } from "../lib/Gen.js"
+import type { CallOptions, From, StartError, StartOptions, Target } from "../lib/Gen.js"
+import { replyUnsafe } from "../lib/internal/gen.js"
 import { toExitReason } from "../lib/internal/loop.js"
 import type { Node } from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
@@ -132,78 +133,38 @@ export type Action =
   | { readonly continue: unknown; readonly timeout?: undefined }
 
 /**
- * What `init` returns to start the server: made by {@link ok}.
+ * What `init` returns: {@link ok}, {@link ignore} or {@link stopWith}.
  *
  * @category results
  * @since 0.1.0
  */
-export interface Ok<S> {
-  readonly _tag: "Ok"
-  /** The server's initial state. */
-  readonly state: S
-  /** The idle timeout or continue to apply next; `undefined` for none. */
-  readonly action: Action | undefined
-}
+export type InitResult<S> =
+  | { readonly _tag: "Ok"; readonly state: S; readonly action: Action | undefined }
+  | { readonly _tag: "Ignore" }
+  | { readonly _tag: "Stop"; readonly reason: ExitReason; readonly state: undefined; readonly reply: undefined }
 
 /**
- * What `init` returns to decline the start: {@link ignore}.
- *
- * @category results
- * @since 0.1.0
- */
-export interface Ignore {
-  readonly _tag: "Ignore"
-}
-
-/**
- * What a callback returns to stop the server: made by {@link stopWith}.
- *
- * @category results
- * @since 0.1.0
- */
-export interface Stop<S, A = never> {
-  readonly _tag: "Stop"
-  /** The reason the server exits with, after `terminate`; from `init`, the start fails with `InitFailed` carrying it. */
-  readonly reason: ExitReason
-  /** The final state, which `terminate` receives (`undefined` from `init`). */
-  readonly state: S
-  /** In `handleCall`, the reply sent to the caller before the server stops; `undefined` for none. */
-  readonly reply: { readonly value: A } | undefined
-}
-
-/**
- * What `init` may return.
- *
- * @category results
- * @since 0.1.0
- */
-export type InitResult<S> = Ok<S> | Ignore | Stop<undefined>
-
-/**
- * What a `handleCall` callback may return; `A` and `E` are the request's declared reply and
- * error types.
+ * What `handleCall` returns: {@link reply}, {@link replyFailure}, {@link noreply} or
+ * {@link stopWith}; `A` and `E` are the request's declared reply and error.
  *
  * @category results
  * @since 0.1.0
  */
 export type CallResult<A, E, S> =
-  /** A reply (OTP's `{reply, Reply, State}`): made by {@link reply}. */
   | { readonly _tag: "Reply"; readonly value: A; readonly state: S; readonly action: Action | undefined }
-  /** A typed failure the caller's `call` fails with: made by {@link replyFailure}. */
   | { readonly _tag: "ReplyFailure"; readonly error: E; readonly state: S; readonly action: Action | undefined }
-  | CastResult<S>
-  | Stop<S, A>
+  | { readonly _tag: "NoReply"; readonly state: S; readonly action: Action | undefined }
+  | { readonly _tag: "Stop"; readonly reason: ExitReason; readonly state: S; readonly reply: { readonly value: A } | undefined }
 
 /**
- * What `handleCast`, `handleInfo` and `handleContinue` may return.
+ * What `handleCast`, `handleInfo` and `handleContinue` return: {@link noreply} or {@link stopWith}.
  *
  * @category results
  * @since 0.1.0
  */
 export type CastResult<S> =
-  /** No reply now (OTP's `{noreply, State}`): made by {@link noreply}. */
   | { readonly _tag: "NoReply"; readonly state: S; readonly action: Action | undefined }
-  | Stop<S>
+  | { readonly _tag: "Stop"; readonly reason: ExitReason; readonly state: S; readonly reply: undefined }
 
 /**
  * `init` succeeded with `state`: the start returns the server (OTP's `{ok, State}`).
@@ -218,7 +179,7 @@ export type CastResult<S> =
  * @category results
  * @since 0.1.0
  */
-export const ok = <S>(state: S, action?: Action): Ok<S> => ({ _tag: "Ok", state, action })
+export const ok = <S>(state: S, action?: Action): InitResult<S> => ({ _tag: "Ok", state, action })
 
 /**
  * `init` declines to start (OTP's `ignore`): `start` fails with `InitIgnored`, and a supervisor
@@ -234,7 +195,7 @@ export const ok = <S>(state: S, action?: Action): Ok<S> => ({ _tag: "Ok", state,
  * @category results
  * @since 0.1.0
  */
-export const ignore: Ignore = { _tag: "Ignore" }
+export const ignore: InitResult<never> = { _tag: "Ignore" }
 
 /**
  * Reply `value` to the caller and continue with `state`.
@@ -301,9 +262,9 @@ export const noreply = <S>(state: S, action?: Action): CastResult<S> => ({ _tag:
  * @since 0.1.0
  */
 export const stopWith: {
-  (reason: ExitReason): Stop<undefined>
-  <S>(reason: ExitReason, state: S): Stop<S>
-  <S, A>(reason: ExitReason, state: S, reply: A): Stop<S, A>
+  (reason: ExitReason): InitResult<never>
+  <S>(reason: ExitReason, state: S): CastResult<S>
+  <S, A>(reason: ExitReason, state: S, reply: A): CallResult<A, never, S>
 } = function(this: unknown, reason: ExitReason, state?: unknown, reply?: unknown) {
   return { _tag: "Stop", reason, state, reply: arguments.length >= 3 ? { value: reply } : undefined }
 } as any
@@ -702,7 +663,7 @@ export const migrate = <From extends Schema.Top, S, R = never>(
  * 5 s; `{ timeout }` to change, `"infinity"` to wait as long as the server lives), or
  * `UnknownRequest` if the server at that name runs another protocol. A timeout that is
  * negative, `NaN` or no duration fails with `BadArgument` before the request is sent (in the
- * type whenever a timeout other than `"infinity"` is given: `Gen.TimeoutOptionError`).
+ * type whenever a timeout other than `"infinity"` is given).
  *
  * @example
  * ```ts
@@ -729,7 +690,7 @@ export const call: {
     server: Server<M, E>,
     request: Req,
     ...args: [...Module.PayloadArg<Req>, options?: O]
-  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | TimeoutOptionError<O>>
+  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | (O extends { readonly timeout?: infer T } ? [T] extends [undefined | "infinity"] ? never : BadArgument : never)>
 } = (server: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
   Gen.call(server.target, internal.request(request, args[0]), args[1] as CallOptions | undefined)
 
@@ -772,7 +733,7 @@ export const cast = <M extends Any, Req extends Module.Casts<M>, E = never>(
  * @category client
  * @since 0.1.0
  */
-export const replyTo = (from: From, value: unknown): Effect.Effect<void> => Gen.reply(from, value)
+export const replyTo = (from: From, value: unknown): Effect.Effect<void> => Effect.sync(() => replyUnsafe(from, value))
 
 /**
  * Stops the server: it runs `terminate(reason)` (default `normal`) and exits; completes once it
@@ -792,7 +753,7 @@ export const replyTo = (from: From, value: unknown): Effect.Effect<void> => Gen.
  */
 export const stop = (
   server: Server<any> | Target,
-  options?: { readonly reason?: ExitReason | undefined; readonly timeout?: Timeout | undefined }
+  options?: { readonly reason?: ExitReason | undefined; readonly timeout?: Duration.Input | "infinity" | undefined }
 ): Effect.Effect<void, CallError> => {
   const target = internal.isServer(server) ? server.target : server
   // A value that is not an exit reason (an untyped caller's) is carried in a Crash, as the

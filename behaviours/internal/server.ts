@@ -20,7 +20,7 @@ import { callSpan, durationMillis, inCallSpan, isStopReason } from "../../lib/in
 import * as Loop from "../../lib/Loop.js"
 import { isPid, type Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
-import type { Action, CallResult, CastResult, InitResult, Ok, Server as GenServer, Stop } from "../GenServer.js"
+import type { Action, CallResult, CastResult, InitResult, Server as GenServer } from "../GenServer.js"
 import { ownFunctions, type Table } from "./handlers.js"
 
 /** The module as the loop sees it: every type erased. */
@@ -155,12 +155,12 @@ function* initBody(this: Starting) {
     yield* ack({ _tag: "Ignore" })
     return undefined
   }
-  if (tag === "Stop" && isStopReason((init as Stop<undefined>).reason)) {
-    const reason = (init as Stop<undefined>).reason
+  if (tag === "Stop" && isStopReason((init as Extract<InitResult<unknown>, { readonly _tag: "Stop" }>).reason)) {
+    const reason = (init as Extract<InitResult<unknown>, { readonly _tag: "Stop" }>).reason
     yield* ack({ _tag: "Stop", reason })
     return yield* Process.exitWith(reason)
   }
-  const ok = init as Ok<unknown>
+  const ok = init as Extract<InitResult<unknown>, { readonly _tag: "Ok" }>
   const next = tag === "Ok" && "state" in ok ? nextOf(module, ok.action) : false
   if (next === false) {
     const reason = badReturnValue(module, "init", undefined, init)

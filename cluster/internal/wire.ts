@@ -8,12 +8,12 @@
 import * as ClusterSchema from "effect/cluster/ClusterSchema"
 import type * as EffectEntity from "effect/cluster/Entity"
 import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
 import type * as Option from "effect/Option"
 import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
 import type * as GenServer from "../../behaviours/GenServer.js"
 import * as ExitReason from "../../lib/ExitReason.js"
-import type * as Gen from "../../lib/Gen.js"
 
 // ----------------------------------------------------------------------------
 // Errors
@@ -266,5 +266,5 @@ export interface EntityOptions<Args, S> {
   /** Save the server's state so that it survives moves and runner restarts. */
   readonly durable?: Durable<S> | undefined
   /** How long `init` may take (default 5 s). */
-  readonly initTimeout?: Gen.Timeout | undefined
+  readonly initTimeout?: Duration.Input | "infinity" | undefined
 }
