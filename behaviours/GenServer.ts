@@ -1,26 +1,24 @@
 /**
  * GenServer: a process that keeps state and serves typed requests, OTP's `gen_server`.
  *
- * A GenServer module is a value: its protocol (calls and casts, declared with Effect's
- * `Rpc.make`, so every request fixes its reply and error types) and its callbacks, which hold
- * only business logic. The generic part (start with synchronous init, naming, the call
- * protocol, the receive loop, system messages, code change, the error report) is the library's
- * (`Gen`, `Loop`, `Sys`, `Code`).
+ * A module is a value: a protocol (calls and casts declared with Effect's `Rpc.make`, each
+ * fixing its payload, reply and error) and callbacks holding only business logic. The generic
+ * part is the library's: the loop, system messages and error report ({@link Loop}), debugging
+ * ({@link Sys}), hot code change ({@link Code}), the call protocol and naming ({@link Gen}).
  *
  * ## A counter
  *
  * ```ts
  * import { Effect, Schema } from "effect"
  * import { Rpc } from "effect/rpc"
- * import { GenServer, Node } from "effect-otp"
+ * import { GenServer, Node, Supervisor } from "effect-otp"
  *
  * // The protocol: each request declares its payload, reply and error.
  * const Get = Rpc.make("Get", { success: Schema.Number })
  * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
  * const Reset = Rpc.make("Reset")
  *
- * // The module: callbacks are plain functions (or return Effects) and build their results
- * // with constructors.
+ * // The module: callbacks return results made with constructors (directly or as an Effect).
  * const Counter = GenServer.make({
  *   name: "Counter",
  *   calls: [Get, Add],
@@ -30,9 +28,7 @@
  *     Get: (_, count) => GenServer.reply(count, count),
  *     Add: ({ by }, count) => GenServer.reply(count + by, count + by)
  *   },
- *   handleCast: {
- *     Reset: () => GenServer.noreply(0)
- *   }
+ *   handleCast: { Reset: () => GenServer.noreply(0) }
  * })
  *
  * const program = Effect.gen(function*() {
@@ -42,29 +38,20 @@
  *   return yield* GenServer.call(counter, Get) // 0
  * })
  *
+ * // Under a supervisor: restarted with its initial state when it crashes.
+ * const tree = Supervisor.start([GenServer.childSpec(Counter, 0, { name: "counter" })])
+ *
  * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
  * ```
  *
- * A request the module does not declare, a missing handler, or a handler replying with the wrong
- * type is a compile error.
+ * An undeclared request, a missing handler or a reply of the wrong type is a compile error.
  *
- * ## Client and server API
- *
- * Client (any fiber): {@link start}, {@link startLink}, {@link call}, {@link cast},
- * {@link stop}, {@link replyTo}. Server: `init`, `handleCall`, `handleCast`, `handleInfo` (any
- * other message: `Exit` messages when trapping exits, monitors' `Down`, timers, the idle
- * {@link timeout}), `handleContinue`, `terminate`, `codeChange`, `formatStatus`, returning
- * {@link ok}, {@link ignore}, {@link reply}, {@link replyFailure}, {@link noreply} or
- * {@link stopWith}, directly or as an Effect. A callback that fails or dies crashes the server:
- * `terminate` runs, then it exits with a `Crash` carrying the cause. System messages, code
- * change and the error report are the generic loop's (`Loop`, `Sys`, `Code`).
- *
- * A supervisor starts a server with {@link startLink} ({@link childSpec}). `{ name: "counter" }`
- * registers a local name, `{ name: Gen.via(registry, key) }` a name in any registry (a taken
- * name fails the start with `AlreadyStarted`). `call` waits 5 s by default and fails with
- * `CallTimeout`, `NoProc` or `CallExit`; start waits 5 s for `init`, then fails with
- * `InitTimeout`. Not for parallel CPU work (use fibers), nor for state one fiber tree shares (a
- * `Ref` is simpler) or many readers hit (a Registry table is read without a round trip).
+ * Client (any fiber): {@link start}, {@link startLink}, {@link call}, {@link cast}, {@link stop},
+ * {@link replyTo}. Server: `init`, `handleCall`, `handleCast`, `handleInfo` (other messages, the
+ * idle {@link timeout}), `handleContinue`, `terminate`, `codeChange` ({@link migrate}),
+ * `formatStatus`. A callback that fails or dies crashes the server (`terminate` runs, then it
+ * exits with a `Crash`). `{ name }` is a local or via name (`Gen.via`); `call` waits 5 s by
+ * default. Not for parallel CPU work (use fibers), nor state one fiber tree shares (a `Ref`).
  *
  * ## How it maps to OTP, and where it differs
  *
@@ -85,17 +72,14 @@
  *
  * ## Faults
  *
- * - **Bad results.** Every result is checked at run time, as gen_server checks it, so that
- *   untyped code cannot leave a server on a broken state: anything else (`undefined`, an
- *   unknown `_tag`, a `stopWith` whose reason is no `ExitReason`, a negative `{ timeout }`, a
- *   `{ continue }` without `handleContinue`, which OTP accepts and crashes on later) stops the
- *   server with `Errors.BadReturnValue`: `terminate` runs with the state from before, a pending
- *   caller gets `CallExit`; from `init`, the start fails with `InitFailed`, leaving no process.
- * - **Request names.** {@link make} resolves the handler tables once to their own functions:
- *   a request tagged `constructor`, `__proto__` or anything undeclared gets `UnknownRequest`
- *   (a call) or is dropped with a warning (a cast).
- * - **Error report.** An abnormal exit logs OTP's `** Generic server <name> (<Module>)
- *   terminating` report once (see `Loop`); a killed server, or a failed `init`, logs nothing.
+ * - **Bad results** (from untyped code: `undefined`, an unknown `_tag`, a negative `{ timeout }`,
+ *   a `{ continue }` without `handleContinue`) stop the server with `Errors.BadReturnValue`;
+ *   `terminate` gets the state from before, a pending caller `CallExit`; from `init`, the start
+ *   fails with `InitFailed`.
+ * - **Request names**: a request tagged `constructor`, `__proto__` or anything undeclared gets
+ *   `UnknownRequest` (a call) or is dropped with a warning (a cast).
+ * - **Error report**: an abnormal exit logs OTP's `** Generic server ... terminating` once
+ *   ({@link Loop}); a killed server or a failed `init` logs nothing.
  *
  * @since 0.1.0
  */
@@ -103,27 +87,19 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Duration from "effect/Duration"
 import type * as Rpc from "effect/rpc/Rpc"
-import type { CallError, UnknownRequest } from "../lib/Errors.js"
-import { type ExitReason, normal } from "../lib/ExitReason.js"
+import type { BadArgument, CallError, UnknownRequest } from "../lib/Errors.js"
+import type { ExitReason } from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
-import type { CallOptions, From, StartError, StartOptions, Target, Timeout, TimeoutOptionError } from "../lib/Gen.js"
-import { toExitReason } from "../lib/internal/loop.js"
+import type { CallOptions, From, StartError, StartOptions, Target } from "../lib/Gen.js"
+import { replyUnsafe } from "../lib/internal/gen.js"
 import type { Node } from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
 import type { CurrentProcess } from "../lib/Process.js"
-import * as Sys from "../lib/Sys.js"
 import { type ChildSpec, type Options as ChildSpecOptions, worker } from "./ChildSpec.js"
 import * as internal from "./internal/server.js"
 
-// ----------------------------------------------------------------------------
-// Results
-// ----------------------------------------------------------------------------
-
 /**
- * What to do after a callback: an idle timeout (if no message arrives within it,
- * `handleInfo(GenServer.timeout)` runs; `"Infinity"` for none), or a continue
- * (`handleContinue(arg)` runs before the next message).
- *
+ * After a callback: an idle `timeout` (then `handleInfo(timeout)`), or a `continue` (`handleContinue`).
  * @category results
  * @since 0.1.0
  */
@@ -132,78 +108,34 @@ export type Action =
   | { readonly continue: unknown; readonly timeout?: undefined }
 
 /**
- * What `init` returns to start the server: made by {@link ok}.
- *
+ * What `init` returns: {@link ok}, {@link ignore} or {@link stopWith}.
  * @category results
  * @since 0.1.0
  */
-export interface Ok<S> {
-  readonly _tag: "Ok"
-  /** The server's initial state. */
-  readonly state: S
-  /** The idle timeout or continue to apply next; `undefined` for none. */
-  readonly action: Action | undefined
-}
+export type InitResult<S> =
+  | { readonly _tag: "Ok"; readonly state: S; readonly action: Action | undefined }
+  | { readonly _tag: "Ignore" }
+  | { readonly _tag: "Stop"; readonly reason: ExitReason; readonly state: undefined; readonly reply: undefined }
 
 /**
- * What `init` returns to decline the start: {@link ignore}.
- *
- * @category results
- * @since 0.1.0
- */
-export interface Ignore {
-  readonly _tag: "Ignore"
-}
-
-/**
- * What a callback returns to stop the server: made by {@link stopWith}.
- *
- * @category results
- * @since 0.1.0
- */
-export interface Stop<S, A = never> {
-  readonly _tag: "Stop"
-  /** The reason the server exits with, after `terminate`; from `init`, the start fails with `InitFailed` carrying it. */
-  readonly reason: ExitReason
-  /** The final state, which `terminate` receives (`undefined` from `init`). */
-  readonly state: S
-  /** In `handleCall`, the reply sent to the caller before the server stops; `undefined` for none. */
-  readonly reply: { readonly value: A } | undefined
-}
-
-/**
- * What `init` may return.
- *
- * @category results
- * @since 0.1.0
- */
-export type InitResult<S> = Ok<S> | Ignore | Stop<undefined>
-
-/**
- * What a `handleCall` callback may return; `A` and `E` are the request's declared reply and
- * error types.
- *
+ * What `handleCall` returns ({@link reply}, {@link replyFailure}, {@link noreply}, {@link stopWith}).
  * @category results
  * @since 0.1.0
  */
 export type CallResult<A, E, S> =
-  /** A reply (OTP's `{reply, Reply, State}`): made by {@link reply}. */
   | { readonly _tag: "Reply"; readonly value: A; readonly state: S; readonly action: Action | undefined }
-  /** A typed failure the caller's `call` fails with: made by {@link replyFailure}. */
   | { readonly _tag: "ReplyFailure"; readonly error: E; readonly state: S; readonly action: Action | undefined }
-  | CastResult<S>
-  | Stop<S, A>
+  | { readonly _tag: "NoReply"; readonly state: S; readonly action: Action | undefined }
+  | { readonly _tag: "Stop"; readonly reason: ExitReason; readonly state: S; readonly reply: { readonly value: A } | undefined }
 
 /**
- * What `handleCast`, `handleInfo` and `handleContinue` may return.
- *
+ * What `handleCast`, `handleInfo` and `handleContinue` return: {@link noreply} or {@link stopWith}.
  * @category results
  * @since 0.1.0
  */
 export type CastResult<S> =
-  /** No reply now (OTP's `{noreply, State}`): made by {@link noreply}. */
   | { readonly _tag: "NoReply"; readonly state: S; readonly action: Action | undefined }
-  | Stop<S>
+  | { readonly _tag: "Stop"; readonly reason: ExitReason; readonly state: S; readonly reply: undefined }
 
 /**
  * `init` succeeded with `state`: the start returns the server (OTP's `{ok, State}`).
@@ -211,30 +143,25 @@ export type CastResult<S> =
  * @example
  * ```ts
  * import { GenServer } from "effect-otp"
- *
  * const init = (start: number) => GenServer.ok(start, { timeout: "30 seconds" })
  * ```
- *
  * @category results
  * @since 0.1.0
  */
-export const ok = <S>(state: S, action?: Action): Ok<S> => ({ _tag: "Ok", state, action })
+export const ok = <S>(state: S, action?: Action): InitResult<S> => ({ _tag: "Ok", state, action })
 
 /**
- * `init` declines to start (OTP's `ignore`): `start` fails with `InitIgnored`, and a supervisor
- * keeps the child as not running.
+ * `init` declines to start (OTP's `ignore`): `start` fails with `InitIgnored`.
  *
  * @example
  * ```ts
  * import { GenServer } from "effect-otp"
- *
  * const init = (enabled: boolean) => enabled ? GenServer.ok(0) : GenServer.ignore
  * ```
- *
  * @category results
  * @since 0.1.0
  */
-export const ignore: Ignore = { _tag: "Ignore" }
+export const ignore: InitResult<never> = { _tag: "Ignore" }
 
 /**
  * Reply `value` to the caller and continue with `state`.
@@ -242,45 +169,37 @@ export const ignore: Ignore = { _tag: "Ignore" }
  * @example
  * ```ts
  * import { GenServer } from "effect-otp"
- *
  * const handleGet = (_: void, count: number) => GenServer.reply(count, count)
  * ```
- *
  * @category results
  * @since 0.1.0
  */
 export const reply = <A, S>(value: A, state: S, action?: Action): CallResult<A, never, S> => ({ _tag: "Reply", value, state, action })
 
 /**
- * Fail the caller's `call` with the typed `error` (one the request's Rpc declares), and continue
- * with `state`. The server does not crash.
+ * Fail the caller's `call` with `error` (declared by the Rpc), and continue with `state`.
  *
  * @example
  * ```ts
  * import { Data } from "effect"
  * import { GenServer } from "effect-otp"
- *
  * class Empty extends Data.TaggedError("Empty") {}
  * const handlePop = (_: void, stack: ReadonlyArray<number>) =>
  *   stack.length === 0 ? GenServer.replyFailure(new Empty(), stack) : GenServer.reply(stack[0], stack.slice(1))
  * ```
- *
  * @category results
  * @since 0.1.0
  */
 export const replyFailure = <E, S>(error: E, state: S, action?: Action): CallResult<never, E, S> => ({ _tag: "ReplyFailure", error, state, action })
 
 /**
- * Continue with `state` without replying now; in `handleCall`, answer later with
- * {@link replyTo}.
+ * Continue with `state` without replying now (in `handleCall`, answer later with {@link replyTo}).
  *
  * @example
  * ```ts
  * import { GenServer } from "effect-otp"
- *
  * const handleReset = () => GenServer.noreply(0, { continue: "reload" })
  * ```
- *
  * @category results
  * @since 0.1.0
  */
@@ -293,17 +212,15 @@ export const noreply = <S>(state: S, action?: Action): CastResult<S> => ({ _tag:
  * @example
  * ```ts
  * import { ExitReason, GenServer } from "effect-otp"
- *
  * const handleQuit = (_: void, state: number) => GenServer.stopWith(ExitReason.normal, state, "bye")
  * ```
- *
  * @category results
  * @since 0.1.0
  */
 export const stopWith: {
-  (reason: ExitReason): Stop<undefined>
-  <S>(reason: ExitReason, state: S): Stop<S>
-  <S, A>(reason: ExitReason, state: S, reply: A): Stop<S, A>
+  (reason: ExitReason): InitResult<never>
+  <S>(reason: ExitReason, state: S): CastResult<S>
+  <S, A>(reason: ExitReason, state: S, reply: A): CallResult<A, never, S>
 } = function(this: unknown, reason: ExitReason, state?: unknown, reply?: unknown) {
   return { _tag: "Stop", reason, state, reply: arguments.length >= 3 ? { value: reply } : undefined }
 } as any
@@ -314,59 +231,38 @@ export const stopWith: {
  * @example
  * ```ts
  * import { ExitReason, GenServer } from "effect-otp"
- *
  * const handleInfo = (message: unknown, state: number) =>
  *   message === GenServer.timeout ? GenServer.stopWith(ExitReason.normal, state) : GenServer.noreply(state)
  * ```
- *
  * @category messages
  * @since 0.1.0
  */
 export const timeout: { readonly _tag: "GenServerTimeout" } = internal.timeout
 
-// ----------------------------------------------------------------------------
-// Modules
-// ----------------------------------------------------------------------------
-
 /**
  * A GenServer module's definition: its protocol and callbacks.
- *
  * @category models
  * @since 0.1.0
  */
 export interface Definition<
-  Args,
-  S,
-  Calls extends Rpc.Any,
-  Casts extends Rpc.Any,
-  R,
-  CallTags extends string = Calls["_tag"],
-  CastTags extends string = Casts["_tag"]
+  Args, S, Calls extends Rpc.Any, Casts extends Rpc.Any, R, CallTags extends string = Calls["_tag"], CastTags extends string = Casts["_tag"]
 > {
-  /** The module's name: what `Sys.getStatus` and the code server show. */
+  /** The module's name, as `Sys.getStatus` and the code server show it. */
   readonly name: string
   /** The module's version (default `"1"`), passed to the next version's `codeChange`. */
   readonly version?: string | undefined
-  /** The call requests the server answers (Rpcs made with `Rpc.make`); each needs a `handleCall` handler. */
+  /** The call requests (`Rpc.make`); each needs a `handleCall` handler. */
   readonly calls?: ReadonlyArray<Calls> | undefined
-  /** The cast requests the server accepts (Rpcs made with `Rpc.make`); each needs a `handleCast` handler. */
+  /** The cast requests (`Rpc.make`); each needs a `handleCast` handler. */
   readonly casts?: ReadonlyArray<Casts> | undefined
-  /** Runs in the new server before its start returns: turns the start arguments into the initial state ({@link ok}), or declines ({@link ignore}) or stops ({@link stopWith}). */
+  /** Runs before the start returns: the initial state ({@link ok}), {@link ignore} or {@link stopWith}. */
   readonly init: (args: Args) => Definition.Returns<InitResult<S>, R>
-  /** One handler per declared call, given the payload, the state and the caller's reply handle (OTP's `handle_call`). */
-  readonly handleCall?:
-    | {
-      readonly [Tag in CallTags]: (
-        payload: Rpc.Payload<Extract<Calls, { readonly _tag: Tag }>>,
-        state: S,
-        from: From
-      ) => Definition.Returns<
-        CallResult<Rpc.Success<Extract<Calls, { readonly _tag: Tag }>>, Rpc.Error<Extract<Calls, { readonly _tag: Tag }>>, S>,
-        R
-      >
-    }
-    | undefined
-  /** One handler per declared cast, given the payload and the state (OTP's `handle_cast`). */
+  /** One handler per call: payload, state and the caller's handle (for {@link replyTo}). */
+  readonly handleCall?: {
+    readonly [Tag in CallTags]: (payload: Rpc.Payload<Extract<Calls, { readonly _tag: Tag }>>, state: S, from: From) =>
+      Definition.Returns<CallResult<Rpc.Success<Extract<Calls, { readonly _tag: Tag }>>, Rpc.Error<Extract<Calls, { readonly _tag: Tag }>>, S>, R>
+  } | undefined
+  /** One handler per cast: payload and state. */
   readonly handleCast?:
     | {
       readonly [Tag in CastTags]: (
@@ -375,21 +271,20 @@ export interface Definition<
       ) => Definition.Returns<CastResult<S>, R>
     }
     | undefined
-  /** Any other message. Without it, such messages are logged and dropped. */
+  /** Any other message; without it, such messages are logged and dropped. */
   readonly handleInfo?: ((message: unknown, state: S) => Definition.Returns<CastResult<S>, R>) | undefined
-  /** Runs with the argument of a `{ continue }` action, before the next message (OTP's `handle_continue`); a continue without it crashes the server. */
+  /** Runs a `{ continue }` action's argument before the next message. */
   readonly handleContinue?: ((arg: unknown, state: S) => Definition.Returns<CastResult<S>, R>) | undefined
-  /** Runs before the server exits: after a `stopWith`, a crash or a bad result in a callback (with the state from before it), `stop`, or the parent's exit signal when trapping exits. Not after a failed `init`, nor when the server is killed or dies of a link's exit signal without trapping exits. Its result is ignored. */
+  /** Runs before the server exits (as OTP: not when killed, nor on a link's exit without trapping exits). */
   readonly terminate?: ((reason: ExitReason, state: S) => Definition.Returns<void, R>) | undefined
-  /** Migrates the state of a running server from `oldVersion` (`Sys.changeCode`, `Code.upgrade`; see {@link migrate}). */
+  /** Migrates a running server's state from `oldVersion` (see {@link migrate}). */
   readonly codeChange?: ((oldVersion: string, oldState: unknown, extra: unknown) => Definition.Returns<S, R>) | undefined
-  /** What `Sys.getStatus` and the error report show of the state (to redact secrets); synchronous (see `Loop`). */
+  /** What `Sys.getStatus` and the error report show of the state (to redact secrets). */
   readonly formatStatus?: ((state: S) => unknown) | undefined
 }
 
 /**
  * The types {@link make} checks a definition with.
- *
  * @category models
  * @since 0.1.0
  */
@@ -426,10 +321,8 @@ export declare namespace Definition {
  * @example
  * ```ts
  * import { GenServer } from "effect-otp"
- *
  * const isModule = (u: unknown): boolean => typeof u === "object" && u !== null && GenServer.TypeId in u
  * ```
- *
  * @category type ids
  * @since 0.1.0
  */
@@ -437,49 +330,32 @@ export const TypeId = "~effect-otp/GenServer" as const
 
 /**
  * A GenServer module: made by {@link make}, started by {@link start}.
- *
  * @category models
  * @since 0.1.0
  */
 export interface Module<Args, S, Calls extends Rpc.Any, Casts extends Rpc.Any, R>
   extends Definition<Args, S, Calls, Casts, R>
 {
-  /** Type only: the module's start arguments, state, protocol and services (no value at runtime). */
-  readonly [TypeId]: {
-    readonly _Args: (_: Args) => void
-    readonly _S: S
-    readonly _Calls: Calls
-    readonly _Casts: Casts
-    readonly _R: R
-  }
+  /** Type only (no value at run time). */
+  readonly [TypeId]: { readonly _Args: (_: Args) => void; readonly _S: S; readonly _Calls: Calls; readonly _Casts: Casts; readonly _R: R }
   /** The module's version: the definition's, or `"1"`. */
   readonly version: string
 }
 
 /**
  * Any module, for code generic over modules.
- *
  * @category models
  * @since 0.1.0
  */
 export interface Any {
-  /** Type only: the module's start arguments, state, protocol and services (no value at runtime). */
-  readonly [TypeId]: {
-    readonly _Args: (_: never) => void
-    readonly _S: any
-    readonly _Calls: Rpc.Any
-    readonly _Casts: Rpc.Any
-    readonly _R: any
-  }
-  /** The module's name. */
+  /** Type only (no value at run time). */
+  readonly [TypeId]: { readonly _Args: (_: never) => void; readonly _S: any; readonly _Calls: Rpc.Any; readonly _Casts: Rpc.Any; readonly _R: any }
   readonly name: string
-  /** The module's version. */
   readonly version: string
 }
 
 /**
  * The types of a module `M`, read from it: its start arguments, protocol and services.
- *
  * @category models
  * @since 0.1.0
  */
@@ -493,49 +369,32 @@ export declare namespace Module {
   /** The services the callbacks of `M` need. */
   export type Services<M> = M extends { readonly [TypeId]: { readonly _R: infer R } } ? R : never
   /** The payload argument of a request `Req`: optional when the request has none. */
-  export type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payload?: Rpc.Payload<Req>]
-    : [payload: Rpc.Payload<Req>]
+  export type PayloadArg<Req extends Rpc.Any> = [Rpc.Payload<Req>] extends [void] ? [payload?: Rpc.Payload<Req>] : [payload: Rpc.Payload<Req>]
 }
 
 /**
- * Defines a GenServer module. The state type comes from `init`; every declared call and cast
- * needs its handler, and every handler's reply must have the request's declared type.
+ * Defines a module: the state type comes from `init`, each declared request needs a handler.
  *
  * @example
  * ```ts
- * import { Option, Schema } from "effect"
+ * import { Schema } from "effect"
  * import { Rpc } from "effect/rpc"
  * import { GenServer } from "effect-otp"
- *
- * const Put = Rpc.make("Put", { payload: { key: Schema.String, value: Schema.String } })
- * const Fetch = Rpc.make("Fetch", { payload: { key: Schema.String }, success: Schema.OptionFromNullOr(Schema.String) })
- *
- * const KV = GenServer.make({
- *   name: "KV",
- *   calls: [Put, Fetch],
- *   init: () => GenServer.ok(new Map<string, string>()),
- *   handleCall: {
- *     Put: ({ key, value }, table) => GenServer.reply(undefined, new Map(table).set(key, value)),
- *     Fetch: ({ key }, table) => GenServer.reply(Option.fromUndefinedOr(table.get(key)), table)
- *   }
+ * const Ping = Rpc.make("Ping", { success: Schema.String })
+ * const Pinger = GenServer.make({
+ *   name: "Pinger", calls: [Ping], init: () => GenServer.ok(0),
+ *   handleCall: { Ping: (_, n) => GenServer.reply("pong", n + 1) }
  * })
  * ```
- *
  * @category constructors
  * @since 0.1.0
  */
 export const make = <
-  Args,
-  S,
-  Calls extends Rpc.Any = never,
-  Casts extends Rpc.Any = never,
-  // The handlers' tags are their own type parameters so that TypeScript infers from the
-  // handlers (it cannot through a mapped type keyed by `Calls["_tag"]`); `Complete` then
-  // requires one handler per declared request.
-  CallTags extends Calls["_tag"] = Calls["_tag"],
-  CastTags extends Casts["_tag"] = Casts["_tag"],
-  // The definition as written: the services the module needs are the union of what each
-  // callback's Effect needs (one type parameter for all callbacks would keep only one of them).
+  Args, S, Calls extends Rpc.Any = never, Casts extends Rpc.Any = never,
+  // The handlers' tags are type parameters of their own, so that TypeScript infers them from the
+  // handlers; `Complete` then requires one per declared request.
+  CallTags extends Calls["_tag"] = Calls["_tag"], CastTags extends Casts["_tag"] = Casts["_tag"],
+  // The definition as written: the module's services are the union of every callback's.
   D extends Definition<Args, S, Calls, Casts, any, CallTags, CastTags> = Definition<Args, S, Calls, Casts, any, CallTags, CastTags>
 >(
   definition:
@@ -546,31 +405,24 @@ export const make = <
 ): Module<Args, S, Calls, Casts, Definition.Services<D>> =>
   internal.make(definition, TypeId) as any
 
-// ----------------------------------------------------------------------------
-// Servers
-// ----------------------------------------------------------------------------
-
 /**
- * A typed reference to a running server of module `M`: its pid, a name, or a via name. Calls
- * and casts through it are checked against `M`'s protocol.
- *
+ * A typed reference to a server of module `M`: calls and casts are checked against its protocol.
  * @category models
  * @since 0.1.0
  */
 export interface Server<M, E = never> {
-  /** Where calls and casts go: the pid, a name, a via name, or a remote target (`Cluster.ref`). */
+  /** Where calls and casts go: a pid, a name, a via name or a remote target. */
   readonly target: Target
-  /** Type only: the module whose protocol calls and casts are checked against (not set at runtime). */
+  /** Type only: the module whose protocol calls are checked against. */
   readonly module?: M | undefined
-  /** The pid the server was started with (absent for a reference made from a name). */
+  /** The pid it was started with (`undefined` for a reference made from a name). */
   readonly pid: Pid | undefined
-  /** Type only: what a call can fail with besides the protocol's errors and `CallError` (a cluster reference's transport errors, see `Cluster.ref`). */
+  /** Type only: what a call can fail with besides the protocol's errors (a cluster reference's). */
   readonly errors?: ((_: never) => E) | undefined
 }
 
 /**
- * A typed reference to the server of `module` running under `target` (a name, a via name or a
- * pid), e.g. to call a server started elsewhere.
+ * A typed reference to the server of `module` at `target`, e.g. one started elsewhere.
  *
  * @example
  * ```ts
@@ -578,14 +430,10 @@ export interface Server<M, E = never> {
  * declare const Counter: GenServer.Any
  * const counter = GenServer.ref(Counter, "counter")
  * ```
- *
  * @category constructors
  * @since 0.1.0
  */
-export const ref = <M extends Any>(_module: M, target: Target): Server<M> => ({
-  target,
-  pid: isPid(target) ? target : undefined
-})
+export const ref = <M extends Any>(_module: M, target: Target): Server<M> => ({ target, pid: isPid(target) ? target : undefined })
 
 /**
  * Starts a server of `module`, running `init(args)`; returns once `init` finished. Fails with
@@ -595,18 +443,14 @@ export const ref = <M extends Any>(_module: M, target: Target): Server<M> => ({
  * @example
  * ```ts
  * import { GenServer } from "effect-otp"
- *
  * declare const Counter: GenServer.Module<number, number, never, never, never>
  * const counter = GenServer.start(Counter, 0, { name: "counter", timeout: "1 second" })
  * ```
- *
  * @category client
  * @since 0.1.0
  */
 export const start = <M extends Any>(
-  module: M,
-  args: Module.Args<M>,
-  options?: StartOptions
+  module: M, args: Module.Args<M>, options?: StartOptions
 ): Effect.Effect<Server<M>, StartError, Node | Exclude<Module.Services<M>, CurrentProcess>> =>
   internal.start(module, args, options, false) as any
 
@@ -616,23 +460,15 @@ export const start = <M extends Any>(
  * @example
  * ```ts
  * import { GenServer } from "effect-otp"
- *
  * declare const Counter: GenServer.Module<number, number, never, never, never>
  * const linked = GenServer.startLink(Counter, 0)
  * ```
- *
  * @category client
  * @since 0.1.0
  */
 export const startLink = <M extends Any>(
-  module: M,
-  args: Module.Args<M>,
-  options?: StartOptions
-): Effect.Effect<
-  Server<M>,
-  StartError,
-  Node | CurrentProcess | Exclude<Module.Services<M>, CurrentProcess>
-> => internal.start(module, args, options, true) as any
+  module: M, args: Module.Args<M>, options?: StartOptions
+): Effect.Effect<Server<M>, StartError, Node | CurrentProcess | Exclude<Module.Services<M>, CurrentProcess>> => internal.start(module, args, options, true) as any
 
 /**
  * The child spec that starts this module under a supervisor with {@link startLink}: id the
@@ -640,21 +476,10 @@ export const startLink = <M extends Any>(
  *
  * @example
  * ```ts
- * import { Effect, Schema } from "effect"
- * import { Rpc } from "effect/rpc"
  * import { GenServer, Supervisor } from "effect-otp"
- *
- * const Ping = Rpc.make("Ping", { success: Schema.String })
- * const Pinger = GenServer.make({
- *   name: "Pinger",
- *   calls: [Ping],
- *   init: () => GenServer.ok(null),
- *   handleCall: { Ping: (_, s) => GenServer.reply("pong", s) }
- * })
- *
- * const tree = Supervisor.start([GenServer.childSpec(Pinger, undefined, { name: "pinger", restart: "transient" })])
+ * declare const Counter: GenServer.Module<number, number, never, never, never>
+ * const tree = Supervisor.start([GenServer.childSpec(Counter, 0, { name: "counter", restart: "transient" })])
  * ```
- *
  * @category supervision
  * @since 0.1.0
  */
@@ -669,13 +494,9 @@ export const childSpec = <M extends Any>(
   }) as any
 
 /**
- * A typed `codeChange`: decodes the running server's old state with `from` (an Effect Schema),
- * then migrates it with `f`; with `to`, the new state is checked too. A state that does not
- * decode, or a migration that fails, fails the code change: the server keeps its old code and
- * state, and the caller (`Sys.changeCode`, `Code.upgrade`) gets the error, at the swap rather
- * than at the next message. With a Schema that decodes synchronously and an `f` that returns a
- * plain value, the migration returns the new state itself, not an Effect: the cheapest change
- * an upgrade of many servers can make.
+ * A typed `codeChange`: decodes the old state with `from`, then migrates it with `f` (with `to`,
+ * the new state is checked too). A state that does not decode, or a failing `f`, fails the
+ * code change: the server keeps its old code and state (see {@link Code}).
  *
  * @example
  * ```ts
@@ -685,7 +506,6 @@ export const childSpec = <M extends Any>(
  * // Version 1 kept a number; version 2 keeps a record.
  * const codeChange = GenServer.migrate(Schema.Number, (count, oldVersion) => ({ count, since: oldVersion }))
  * ```
- *
  * @category code change
  * @since 0.1.0
  */
@@ -698,107 +518,81 @@ export const migrate = <From extends Schema.Top, S, R = never>(
 
 /**
  * Calls the server with a request of its protocol and waits for the typed reply. Fails with the
- * request's declared error (a `replyFailure`), `NoProc`, `CallExit`, `CallTimeout` (default
- * 5 s; `{ timeout }` to change, `"infinity"` to wait as long as the server lives), or
- * `UnknownRequest` if the server at that name runs another protocol. A timeout that is
- * negative, `NaN` or no duration fails with `BadArgument` before the request is sent (in the
- * type whenever a timeout other than `"infinity"` is given: `Gen.TimeoutOptionError`).
+ * request's declared error, `UnknownRequest` (the server runs another protocol), or as
+ * `Gen.call` fails (`NoProc`, `CallExit`, `CallTimeout` after 5 s by default, `BadArgument`).
  *
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
  * import { Rpc } from "effect/rpc"
  * import { GenServer } from "effect-otp"
- *
  * const Add = Rpc.make("Add", { payload: { by: Schema.Number }, success: Schema.Number })
  * declare const counter: GenServer.Server<GenServer.Module<number, number, typeof Add, never, never>>
  *
  * const eleven = GenServer.call(counter, Add, { by: 1 }, { timeout: "1 second" }) // Effect<number, ...>
  * ```
- *
  * @category client
  * @since 0.1.0
  */
 export const call: {
-  <M extends Any, Req extends Module.Calls<M>, E = never>(
-    server: Server<M, E>,
-    request: Req,
-    ...args: Module.PayloadArg<Req>
-  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E>
+  <M extends Any, Req extends Module.Calls<M>, E = never>(server: Server<M, E>, request: Req, ...args: Module.PayloadArg<Req>):
+    Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E>
   <M extends Any, Req extends Module.Calls<M>, O extends CallOptions | undefined, E = never>(
-    server: Server<M, E>,
-    request: Req,
-    ...args: [...Module.PayloadArg<Req>, options?: O]
-  ): Effect.Effect<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E | TimeoutOptionError<O>>
+    server: Server<M, E>, request: Req, ...args: [...Module.PayloadArg<Req>, options?: O]
+  ): Effect.Effect<
+    Rpc.Success<Req>,
+    | Rpc.Error<Req> | CallError | UnknownRequest | E
+    | (O extends { readonly timeout?: infer T } ? [T] extends [undefined | "infinity"] ? never : BadArgument : never)
+  >
 } = (server: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
   Gen.call(server.target, internal.request(request, args[0]), args[1] as CallOptions | undefined)
 
 /**
- * Sends a cast of the server's protocol: never waits, never fails (a cast to a dead server or
- * unknown name is dropped, as in OTP).
+ * Sends a cast of the server's protocol: never waits, never fails (dropped if nobody is there).
  *
  * @example
  * ```ts
  * import { Rpc } from "effect/rpc"
  * import { GenServer } from "effect-otp"
- *
  * const Reset = Rpc.make("Reset")
  * declare const counter: GenServer.Server<GenServer.Module<number, number, never, typeof Reset, never>>
  * const reset = GenServer.cast(counter, Reset)
  * ```
- *
  * @category client
  * @since 0.1.0
  */
 export const cast = <M extends Any, Req extends Module.Casts<M>, E = never>(
-  server: Server<M, E>,
-  request: Req,
-  ...args: Module.PayloadArg<Req>
+  server: Server<M, E>, request: Req, ...args: Module.PayloadArg<Req>
 ): Effect.Effect<void> => Gen.cast(server.target, internal.request(request, args[0]))
 
 /**
- * Answers a call later, from any process, with the handle `handleCall` received (OTP's
- * `gen_server:reply/2`). Answering twice, or after the caller timed out, does nothing.
+ * Answers a call later, from any process (OTP's `gen_server:reply/2`); a second answer does nothing.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
  * import { GenServer } from "effect-otp"
  * import type { Gen } from "effect-otp"
- *
  * const later = (from: Gen.From) => Effect.andThen(Effect.sleep("1 second"), GenServer.replyTo(from, "done"))
  * ```
- *
  * @category client
  * @since 0.1.0
  */
-export const replyTo = (from: From, value: unknown): Effect.Effect<void> => Gen.reply(from, value)
+export const replyTo = (from: From, value: unknown): Effect.Effect<void> => Effect.sync(() => replyUnsafe(from, value))
 
 /**
- * Stops the server: it runs `terminate(reason)` (default `normal`) and exits; completes once it
- * has exited. Fails with `NoProc` if it is not running, `CallTimeout` if it did not exit in time
- * (default `"infinity"`, as OTP), `CallExit` if it exited with another reason (e.g. `terminate`
- * crashed).
+ * Stops the server (`terminate(reason)` runs, default `normal`) and waits until it exited
+ * (`timeout` default `"infinity"`); `CallExit` if it exited with another reason.
  *
  * @example
  * ```ts
  * import { ExitReason, GenServer } from "effect-otp"
- *
  * const shutDown = GenServer.stop("counter", { reason: ExitReason.shutdown(), timeout: "5 seconds" })
  * ```
- *
  * @category client
  * @since 0.1.0
  */
 export const stop = (
   server: Server<any> | Target,
-  options?: { readonly reason?: ExitReason | undefined; readonly timeout?: Timeout | undefined }
-): Effect.Effect<void, CallError> => {
-  const target = internal.isServer(server) ? server.target : server
-  // A value that is not an exit reason (an untyped caller's) is carried in a Crash, as the
-  // server carries it (OTP takes any term): the same object, so that the comparison holds.
-  const reason = toExitReason(options?.reason ?? normal)
-  return Sys.terminate(target, reason, { timeout: options?.timeout ?? "infinity" }).pipe(
-    Effect.catchTag("CallExit", (e) => internal.sameReason(e.reason, reason) ? Effect.void : Effect.fail(e))
-  )
-}
+  options?: { readonly reason?: ExitReason | undefined; readonly timeout?: Duration.Input | "infinity" | undefined }
+): Effect.Effect<void, CallError> => internal.stop(server, options)

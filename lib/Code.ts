@@ -132,12 +132,12 @@ export interface Module {
 }
 
 /**
- * What {@link load} did.
+ * What {@link upgrade} did, per process; {@link load} returns its first four fields.
  *
  * @category models
  * @since 0.1.0
  */
-export interface LoadResult {
+export interface UpgradeReport {
   /** The name of the module loaded. */
   readonly name: string
   /** The version that was current before (now old), if any. */
@@ -146,15 +146,6 @@ export interface LoadResult {
   readonly current: string
   /** Processes killed because they ran the version purged by this load. */
   readonly purged: ReadonlyArray<Pid>
-}
-
-/**
- * What {@link upgrade} did, per process.
- *
- * @category models
- * @since 0.1.0
- */
-export interface UpgradeReport extends LoadResult {
   /** The versions the upgraded processes ran (comma-separated if several), if any was upgraded. */
   readonly from: string | undefined
   /** The processes whose code was changed, each with the version it ran before. */
@@ -232,23 +223,6 @@ export const resolve = <M extends Module>(module: M): Effect.Effect<M, never, No
   })
 
 /**
- * The current version of the module named `name`, if loaded.
- *
- * @example
- * ```ts
- * import { Effect, Option } from "effect"
- * import { Code } from "effect-otp"
- *
- * const version = Effect.map(Code.current("Counter"), Option.map((module) => module.version))
- * ```
- *
- * @category queries
- * @since 0.1.0
- */
-export const current = (name: string): Effect.Effect<Option.Option<Module>, never, Node> =>
-  withServer((server) => Effect.succeed(Option.fromUndefinedOr(server.modules.get(name)?.current)))
-
-/**
  * Makes `module` the current version of its name; the previous current becomes old, and the
  * processes still running the version that was old are killed (reason `killed`), as OTP's
  * `code:load_binary` purges the old code before it loads the new. A version no process was
@@ -267,7 +241,7 @@ export const current = (name: string): Effect.Effect<Option.Option<Module>, neve
  * @category loading
  * @since 0.1.0
  */
-export const load = (module: Module): Effect.Effect<LoadResult, BadArgument, Node> =>
+export const load = (module: Module): Effect.Effect<Pick<UpgradeReport, "name" | "previous" | "current" | "purged">, BadArgument, Node> =>
   isModule(module) ? install(module, true) : Effect.fail(notAModule("Code.load", module))
 
 /** Whether `u` is a module value: an object with a string `name` and `version`. */
@@ -303,6 +277,8 @@ const killAll = (pids: ReadonlyArray<Pid>): Effect.Effect<ReadonlyArray<Pid>> =>
  * old. Before the first load of a name, the versions its processes run are its current code
  * (Erlang loads a module when it is first used), so the first load purges nothing.
  */
+type LoadResult = Pick<UpgradeReport, "name" | "previous" | "current" | "purged">
+
 const install = (module: Module, purge: boolean): Effect.Effect<LoadResult, never, Node> =>
   withServer((server) =>
     Effect.suspend(() => {

@@ -113,7 +113,7 @@ export type Target =
     /** How errors name it, e.g. `Counter/42`. */
     readonly label: string
     /** Sends a call request through the transport and waits for the reply (what {@link call} hands the request to). */
-    readonly call: (message: unknown, options?: { readonly timeout?: Timeout | undefined }) => Effect.Effect<unknown, CallError>
+    readonly call: (message: unknown, options?: { readonly timeout?: Duration.Input | "infinity" | undefined }) => Effect.Effect<unknown, CallError>
     /** Sends a cast through the transport, without waiting (what {@link cast} hands the request to). */
     readonly cast: (message: unknown) => Effect.Effect<void>
   }
@@ -158,14 +158,6 @@ export { CallMessage, CastMessage } from "./internal/gen.js"
 
 
 /**
- * Timeout of a call: a duration, or `"infinity"` (wait as long as the server lives).
- *
- * @category models
- * @since 0.1.0
- */
-export type Timeout = Duration.Input | "infinity"
-
-/**
  * Options of a call: how long to wait for the reply.
  *
  * @category models
@@ -178,35 +170,15 @@ export interface CallOptions {
    * the call with `BadArgument` before anything is sent (OTP exits the caller with
    * `function_clause`).
    */
-  readonly timeout?: Timeout | undefined
+  readonly timeout?: Duration.Input | "infinity" | undefined
 }
-
-/**
- * The error that call options `O` add to a call: `BadArgument` when they give a timeout that may
- * be invalid at run time (any but `"infinity"`), nothing when they give none or `"infinity"`.
- *
- * @example
- * ```ts
- * import type { Errors, Gen } from "effect-otp"
- *
- * type None = Gen.TimeoutOptionError<{ timeout: "infinity" }> // never
- * type Some = Gen.TimeoutOptionError<{ timeout: number }> // Errors.BadArgument
- * const check: Some extends Errors.BadArgument ? true : false = true
- * ```
- *
- * @category models
- * @since 0.1.0
- */
-export type TimeoutOptionError<O> = O extends { readonly timeout?: infer T }
-  ? [T] extends [undefined | "infinity"] ? never : BadArgument
-  : never
 
 /**
  * Calls a server: sends `request` and waits for the reply. Fails with `NoProc` if no process
  * answers to `target`, `CallExit` (with the server's exit reason) if the server exits before
  * replying, and `CallTimeout` after `timeout` (default 5 s, as OTP); a timeout that is negative,
  * `NaN` or no duration fails with `BadArgument` (in the type only when a timeout other than
- * `"infinity"` is given, see {@link TimeoutOptionError}). Works from any fiber, not
+ * `"infinity"` is given). Works from any fiber, not
  * only from processes. A process calling itself dies at once with a `calling_self` defect, as
  * OTP exits it (the call could only time out).
  *
@@ -231,7 +203,7 @@ export const call: {
     target: Target,
     message: unknown,
     options: O
-  ): Effect.Effect<unknown, CallError | TimeoutOptionError<O>>
+  ): Effect.Effect<unknown, CallError | (O extends { readonly timeout?: infer T } ? [T] extends [undefined | "infinity"] ? never : BadArgument : never)>
 } = internal.call
 
 /**
@@ -249,23 +221,6 @@ export const call: {
  * @since 0.1.0
  */
 export const cast: (target: Target, message: unknown) => Effect.Effect<void> = internal.cast
-
-/**
- * Answers a pending call, from any process: OTP's `gen_server:reply(From, Reply)`.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Gen } from "effect-otp"
- *
- * // Answer a call kept for later, from any fiber.
- * const answerLater = (from: Gen.From) => Effect.andThen(Effect.sleep("1 second"), Gen.reply(from, "done"))
- * ```
- *
- * @category call protocol
- * @since 0.1.0
- */
-export const reply = (from: From, value: unknown): Effect.Effect<void> => Effect.sync(() => internal.replyUnsafe(from, value))
 
 // ----------------------------------------------------------------------------
 // Start with init acknowledgement
@@ -300,7 +255,7 @@ export interface StartOptions {
    * duration, or one that is no duration, fails the start with `BadArgument` before anything
    * runs.
    */
-  readonly timeout?: Timeout | undefined
+  readonly timeout?: Duration.Input | "infinity" | undefined
   /** Start the process trapping exits. */
   readonly trapExit?: boolean | undefined
 }

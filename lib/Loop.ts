@@ -220,7 +220,7 @@ export interface Server<M, S, L = M> {
    * a part of the message, so as not to keep, say, a caller's reply handle while idle.
    */
   last: unknown
-  /** Answers a call (`Gen.reply`), and counts and traces it as a message out (`Sys.statistics`, `Sys.trace`). */
+  /** Answers a call (`GenServer.replyTo`), and counts and traces it as a message out (`Sys.statistics`, `Sys.trace`). */
   reply(from: From, value: unknown): void
   /** Answers a call with a typed failure (the caller's `call` fails with `error`), counted and traced as {@link reply}. */
   replyFailure(from: From, error: unknown): void

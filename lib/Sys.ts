@@ -75,23 +75,6 @@ export interface Status {
 }
 
 /**
- * What {@link getStatistics} returns (OTP's `sys:statistics(Name, get)`).
- *
- * @category models
- * @since 0.1.0
- */
-export interface Statistics {
-  /** When the process started, in `Clock` milliseconds. */
-  readonly startTime: number
-  /** When statistics collection was turned on, in `Clock` milliseconds. */
-  readonly since: number
-  /** Messages handled (calls, casts and other messages; system messages excluded). */
-  readonly messagesIn: number
-  /** Replies sent. */
-  readonly messagesOut: number
-}
-
-/**
  * A system request the process could not carry out, with the reason: `replaceState`'s function
  * threw, `changeCode` got a module of another name, or the new module's `codeChange` failed
  * (`cause` holds the failure, and `reason` its message). The process keeps running with its
@@ -273,7 +256,16 @@ export const statistics = (target: Target, enabled: boolean, options?: CallOptio
  * @category debugging
  * @since 0.1.0
  */
-export const getStatistics = (target: Target, options?: CallOptions): Effect.Effect<Statistics, CallError> =>
+export const getStatistics = (target: Target, options?: CallOptions): Effect.Effect<{
+  /** When the process started, in `Clock` milliseconds. */
+  readonly startTime: number
+  /** When statistics collection was turned on, in `Clock` milliseconds. */
+  readonly since: number
+  /** Messages handled (calls, casts and other messages; system messages excluded). */
+  readonly messagesIn: number
+  /** Replies sent. */
+  readonly messagesOut: number
+}, CallError> =>
   system(target, getStatisticsRequest, options)
 
 /**
@@ -426,7 +418,7 @@ class StatisticsRequest extends SystemRequest {
 class GetStatistics extends SystemRequest {
   readonly _tag = "GetStatistics"
   answer(loop: LoopImpl, from: From) {
-    const statistics: Statistics = {
+    const statistics = {
       startTime: loop.startTime,
       since: loop.since,
       messagesIn: loop.messagesIn,

@@ -223,8 +223,8 @@ describe("GenServer types: callbacks", () => {
   })
 
   it("init may return ok, ignore or stop, directly or as an Effect", () => {
-    expectTypeOf(GenServer.ok(1)).toEqualTypeOf<GenServer.Ok<number>>()
-    expectTypeOf(GenServer.ignore).toEqualTypeOf<GenServer.Ignore>()
+    expectTypeOf(GenServer.ok(1)).toEqualTypeOf<GenServer.InitResult<number>>()
+    expectTypeOf(GenServer.ignore).toEqualTypeOf<GenServer.InitResult<never>>()
     const Starter = GenServer.make({
       name: "Starter",
       init: (mode: "ok" | "ignore" | "stop") =>

@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Scheduler } from "effect"
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
-import { Gen, Node, Pid, Process } from "../index.js"
+import { Gen, GenServer, Node, Pid, Process } from "../index.js"
 
 /** Runs `body` as a process on a fresh node. */
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -198,10 +198,10 @@ describe("the other waits of the process core, interrupted", () => {
     while (true) {
       const m = yield* Process.receive()
       if (m instanceof Gen.CallMessage) {
-        if (m.request === "now") yield* Gen.reply(m.from, "now")
+        if (m.request === "now") yield* GenServer.replyTo(m.from, "now")
         else pending = m.from
       } else if (m === "answer" && pending !== undefined) {
-        yield* Gen.reply(pending, "late")
+        yield* GenServer.replyTo(pending, "late")
       }
     }
   })

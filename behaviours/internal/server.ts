@@ -7,20 +7,22 @@
  *
  * @internal
  */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Formatter from "effect/Formatter"
 import * as Schema from "effect/Schema"
-import { BadReturnValue, UnknownRequest } from "../../lib/Errors.js"
+import { BadReturnValue, type CallError, UnknownRequest } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
 import * as Code from "../../lib/Code.js"
 import * as Gen from "../../lib/Gen.js"
 import * as GenInternal from "../../lib/internal/gen.js"
-import { callSpan, durationMillis, inCallSpan, isStopReason } from "../../lib/internal/loop.js"
+import { callSpan, durationMillis, inCallSpan, isStopReason, toExitReason } from "../../lib/internal/loop.js"
 import * as Loop from "../../lib/Loop.js"
 import { isPid, type Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
-import type { Action, CallResult, CastResult, InitResult, Ok, Server as GenServer, Stop } from "../GenServer.js"
+import * as Sys from "../../lib/Sys.js"
+import type { Action, CallResult, CastResult, InitResult, Server as GenServer } from "../GenServer.js"
 import { ownFunctions, type Table } from "./handlers.js"
 
 /** The module as the loop sees it: every type erased. */
@@ -155,12 +157,12 @@ function* initBody(this: Starting) {
     yield* ack({ _tag: "Ignore" })
     return undefined
   }
-  if (tag === "Stop" && isStopReason((init as Stop<undefined>).reason)) {
-    const reason = (init as Stop<undefined>).reason
+  if (tag === "Stop" && isStopReason((init as Extract<InitResult<unknown>, { readonly _tag: "Stop" }>).reason)) {
+    const reason = (init as Extract<InitResult<unknown>, { readonly _tag: "Stop" }>).reason
     yield* ack({ _tag: "Stop", reason })
     return yield* Process.exitWith(reason)
   }
-  const ok = init as Ok<unknown>
+  const ok = init as Extract<InitResult<unknown>, { readonly _tag: "Ok" }>
   const next = tag === "Ok" && "state" in ok ? nextOf(module, ok.action) : false
   if (next === false) {
     const reason = badReturnValue(module, "init", undefined, init)
@@ -464,3 +466,17 @@ export const start = (
 /** A request as `GenServer.call` and `cast` send it; the tag of whatever an untyped caller passed. */
 export const request = (rpc: { readonly _tag: unknown } | null | undefined, payload: unknown): Request =>
   new Request(rpc === null || rpc === undefined ? undefined : rpc._tag, payload)
+
+/** `GenServer.stop`: terminates the server through `Sys.terminate`; its exit with that reason is success. */
+export const stop = (
+  server: GenServer<any> | Gen.Target,
+  options: { readonly reason?: ExitReason.ExitReason | undefined; readonly timeout?: Duration.Input | "infinity" | undefined } | undefined
+): Effect.Effect<void, CallError> => {
+  const target = isServer(server) ? server.target : server
+  // A value that is not an exit reason (an untyped caller's) is carried in a Crash, as the
+  // server carries it (OTP takes any term): the same object, so that the comparison holds.
+  const reason = toExitReason(options?.reason ?? ExitReason.normal)
+  return Sys.terminate(target, reason, { timeout: options?.timeout ?? "infinity" }).pipe(
+    Effect.catchTag("CallExit", (e) => sameReason(e.reason, reason) ? Effect.void : Effect.fail(e))
+  )
+}

@@ -139,14 +139,14 @@ export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remo
 
   call(
     message: unknown,
-    options?: { readonly timeout?: Gen.Timeout | undefined }
+    options?: { readonly timeout?: Duration.Input | "infinity" | undefined }
   ): Effect.Effect<unknown, Errors.CallError> {
     // a remote `Gen.Target` declares only `CallError`: the reference's type (`GenServer.Server<M,
     // RemoteError>`) and `GenServer.call` (the request's own error) declare the rest.
     return this.send(message, options) as Effect.Effect<unknown, Errors.CallError>
   }
 
-  send(message: unknown, options?: { readonly timeout?: Gen.Timeout | undefined }): Effect.Effect<unknown, unknown> {
+  send(message: unknown, options?: { readonly timeout?: Duration.Input | "infinity" | undefined }): Effect.Effect<unknown, unknown> {
     const rpc = this.requestOf(message)
     const payload = payloadOf(message)
     if (rpc === undefined) return Effect.fail(new Errors.UnknownRequest({ target: this.label, tag: String(tagOf(message)) }))

@@ -8,10 +8,11 @@
 import * as ClusterSchema from "effect/cluster/ClusterSchema"
 import type * as EffectEntity from "effect/cluster/Entity"
 import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
 import type * as Option from "effect/Option"
 import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
-import { ExitReason, type Gen, type GenServer } from "effect-otp"
+import { ExitReason, type GenServer } from "effect-otp"
 
 // ----------------------------------------------------------------------------
 // Errors
@@ -322,5 +323,5 @@ export interface EntityOptions<Args, S> {
   /** Save the server's state so that it survives moves and runner restarts. */
   readonly durable?: Durable<S> | undefined
   /** How long `init` may take (default 5 s). */
-  readonly initTimeout?: Gen.Timeout | undefined
+  readonly initTimeout?: Duration.Input | "infinity" | undefined
 }

@@ -23,7 +23,7 @@ import {
   NoProc
 } from "../Errors.js"
 import * as ExitReason from "../ExitReason.js"
-import type { Ack, CallOptions, From, Name, StartError, StartOptions, Target, TimeoutOptionError } from "../Gen.js"
+import type { Ack, CallOptions, From, Name, StartError, StartOptions, Target } from "../Gen.js"
 
 /** A remote target (`Gen.Target`), served by its own transport. */
 export type Remote = Extract<Target, { readonly _tag: "Remote" }>
@@ -218,7 +218,7 @@ export const request: {
     target: Target,
     wrap: (from: From) => unknown,
     options: O
-  ): Effect.Effect<unknown, CallError | TimeoutOptionError<O>>
+  ): Effect.Effect<unknown, CallError | (O extends { readonly timeout?: infer T } ? [T] extends [undefined | "infinity"] ? never : BadArgument : never)>
 } = ((
   target: Target,
   wrap: (from: From) => unknown,
@@ -287,7 +287,7 @@ export const call: {
     target: Target,
     message: unknown,
     options: O
-  ): Effect.Effect<unknown, CallError | TimeoutOptionError<O>>
+  ): Effect.Effect<unknown, CallError | (O extends { readonly timeout?: infer T } ? [T] extends [undefined | "infinity"] ? never : BadArgument : never)>
 } = ((target: Target, message: unknown, options?: CallOptions): Effect.Effect<unknown, CallError | BadArgument> => {
   if (!isRemote(target)) return request(target, (from) => new CallMessage(from, message), options)
   // The remote transport gets a checked timeout.
