@@ -95,22 +95,8 @@ import * as GenServer from "./GenServer.js"
 // Models
 // ----------------------------------------------------------------------------
 
-/**
- * How a registry keys its entries: `unique` (one process per key: registering a taken key fails
- * with `AlreadyRegistered`) or `duplicate` (any number of entries per key, e.g. for pub/sub).
- *
- * @example
- * ```ts
- * import { Registry } from "effect-otp"
- *
- * const mode: Registry.Keys = "duplicate"
- * const topics = Registry.ref<string>("topics", mode)
- * ```
- *
- * @category models
- * @since 0.1.0
- */
-export type Keys = "unique" | "duplicate"
+/** How a registry keys its entries (the `keys` of {@link Registry}). */
+type Keys = "unique" | "duplicate"
 
 /**
  * A registry handle: its name, key mode, and (phantom) key and value types.
@@ -118,10 +104,13 @@ export type Keys = "unique" | "duplicate"
  * @category models
  * @since 0.1.0
  */
-export interface Registry<K, V = unknown, M extends Keys = Keys> {
+export interface Registry<K, V = unknown, M extends "unique" | "duplicate" = "unique" | "duplicate"> {
   /** The registry's local name, by which every operation finds it. */
   readonly name: string
-  /** `unique` (one process per key) or `duplicate` (any number of entries per key). */
+  /**
+   * How it keys its entries: `unique` (one process per key: registering a taken key fails with
+   * `AlreadyRegistered`) or `duplicate` (any number of entries per key, e.g. for pub/sub).
+   */
   readonly keys: M
   /**
    * Type only: the key and value types (never set at runtime).
@@ -149,7 +138,7 @@ export interface Registry<K, V = unknown, M extends Keys = Keys> {
  * @category constructors
  * @since 0.1.0
  */
-export const ref = <K, V = unknown, M extends Keys = Keys>(name: string, keys: M): Registry<K, V, M> => ({ name, keys })
+export const ref = <K, V = unknown, M extends "unique" | "duplicate" = "unique" | "duplicate">(name: string, keys: M): Registry<K, V, M> => ({ name, keys })
 
 // ----------------------------------------------------------------------------
 // The table
@@ -384,7 +373,7 @@ const check = (options: { readonly name: string; readonly keys: Keys }) =>
  * @category lifecycle
  * @since 0.1.0
  */
-export const start = <K, V = unknown, M extends Keys = Keys>(
+export const start = <K, V = unknown, M extends "unique" | "duplicate" = "unique" | "duplicate">(
   options: {
     /** The registry's local name: every operation can find it by this name. */
     readonly name: string
@@ -414,7 +403,7 @@ export const start = <K, V = unknown, M extends Keys = Keys>(
  * @category lifecycle
  * @since 0.1.0
  */
-export const startLink = <K, V = unknown, M extends Keys = Keys>(
+export const startLink = <K, V = unknown, M extends "unique" | "duplicate" = "unique" | "duplicate">(
   options: {
     /** The registry's local name: every operation can find it by this name. */
     readonly name: string
@@ -445,7 +434,7 @@ export const startLink = <K, V = unknown, M extends Keys = Keys>(
  * @category child specs
  * @since 0.1.0
  */
-export const childSpec = <M extends Keys>(
+export const childSpec = <M extends "unique" | "duplicate">(
   options: { readonly name: string; readonly keys: M } & ChildSpec.Options
 ): ChildSpec.ChildSpec<never> =>
   ChildSpec.worker(
@@ -475,7 +464,7 @@ export const childSpec = <M extends Keys>(
  * @category writes
  * @since 0.1.0
  */
-export const register = <K, V, M extends Keys>(
+export const register = <K, V, M extends "unique" | "duplicate">(
   registry: Registry<K, V, M>,
   key: K,
   value: V

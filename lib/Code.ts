@@ -154,40 +154,42 @@ export interface UpgradeReport {
   readonly failed: ReadonlyArray<{ readonly pid: Pid; readonly from: string; readonly error: CallError | SysError }>
   /**
    * The processes that did not finish their code change within the upgrade's `timeout` (busy in
-   * a callback, or in a slow `codeChange`), each with its version and the {@link ChangeTimeout}.
+   * a callback, or in a slow `codeChange`), each with its version and an `Error` saying so (its
+   * `_tag` is `"ChangeTimeout"`; its message names the process, its version and the timeout).
+   * What to do: find what keeps it busy (`Sys.getStatus`, the observer), then upgrade again, or
+   * purge it.
    * The upgrade gave up on them: each keeps its old code and state, is not suspended, and
    * handles its messages as before; the abandoned change is never made later. A later
    * {@link upgrade} changes them, a {@link load} of a third version or a {@link purge} kills them.
    */
-  readonly timedOut: ReadonlyArray<{ readonly pid: Pid; readonly from: string; readonly error: ChangeTimeout }>
+  readonly timedOut: ReadonlyArray<{
+    readonly pid: Pid
+    readonly from: string
+    readonly error: Error & {
+      readonly _tag: "ChangeTimeout"
+      /** The process that did not change in time. */
+      readonly pid: Pid
+      /** The version it kept. */
+      readonly version: string
+      /** The timeout it was given, in milliseconds. */
+      readonly timeoutMillis: number
+    }
+  }>
 }
 
 /**
- * A process did not finish its code change within the upgrade's timeout; the upgrade gave up
- * on it, and it keeps its old code and state (see {@link UpgradeReport}). What to do: find
- * what keeps it busy (`Sys.getStatus`, the observer), then upgrade again, or purge it.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Code } from "effect-otp"
- *
- * const stuck = (next: Code.Module) =>
- *   Effect.map(Code.upgrade(next), (report) => report.timedOut.map(({ error }) => error.message))
- * ```
- *
- * @category errors
- * @since 0.1.0
+ * A process did not finish its code change within the upgrade's timeout ({@link UpgradeReport}'s
+ * `timedOut`). An error value in a report, never a failure of an Effect, so not exported.
  */
-export class ChangeTimeout extends Data.TaggedError("ChangeTimeout")<{
-  /** The process that did not change in time. */
+class ChangeTimeout extends Data.Error<{
   readonly pid: Pid
-  /** The version it kept. */
   readonly version: string
-  /** The timeout it was given, in milliseconds. */
   readonly timeoutMillis: number
 }> {
-  /** The human-readable message, naming the process, its version and the timeout. */
+  readonly _tag = "ChangeTimeout"
+  static {
+    this.prototype.name = "ChangeTimeout"
+  }
   override get message(): string {
     return `${String(this.pid)} did not change its code within ${this.timeoutMillis} ms (busy in a callback or in its codeChange); it keeps version ${this.version}`
   }

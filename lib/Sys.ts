@@ -53,13 +53,8 @@ import { toExitReason } from "./internal/reason.js"
 import { SystemRequest } from "./internal/system.js"
 import type { Pid } from "./Pid.js"
 
-/**
- * What {@link getStatus} returns.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Status {
+/** What {@link getStatus} returns. */
+type Status = {
   /** The process's pid. */
   readonly pid: Pid
   /** The name of the module (e.g. the GenServer) it runs. */
@@ -95,7 +90,7 @@ export interface Status {
  * @category errors
  * @since 0.1.0
  */
-export class SysError extends Data.TaggedError("SysError")<{
+export class SysError extends Data.Error<{
   /** The system request that failed: `ReplaceState` or `ChangeCode`. */
   readonly request: string
   /** Why it failed, in words. */
@@ -103,6 +98,11 @@ export class SysError extends Data.TaggedError("SysError")<{
   /** The underlying failure, if any: what `f` threw, or the `Cause` of the failed `codeChange`. */
   readonly cause?: unknown
 }> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "SysError"
+  static {
+    this.prototype.name = "SysError"
+  }
   /** The human-readable message: `<request> failed: <reason>`. */
   override get message(): string {
     return `${this.request} failed: ${this.reason}`
@@ -169,7 +169,20 @@ export const replaceState = (
  * @category inspection
  * @since 0.1.0
  */
-export const getStatus = (target: Target, options?: CallOptions): Effect.Effect<Status, CallError> =>
+export const getStatus = (target: Target, options?: CallOptions): Effect.Effect<{
+  /** The process's pid. */
+  readonly pid: Pid
+  /** The name of the module (e.g. the GenServer) it runs. */
+  readonly module: string
+  /** The version of that module, which {@link changeCode} changes. */
+  readonly version: string
+  /** `suspended` between {@link suspend} and {@link resume}, `running` otherwise. */
+  readonly status: "running" | "suspended"
+  /** The state as the module's `formatStatus` shows it (the raw state without one). */
+  readonly state: unknown
+  /** Whether {@link trace} is on. */
+  readonly trace: boolean
+}, CallError> =>
   system(target, getStatusRequest, options)
 
 /**
@@ -226,37 +239,24 @@ export const trace = (target: Target, enabled: boolean, options?: CallOptions): 
   system(target, new Trace(enabled), options)
 
 /**
- * Turns statistics collection on (counters reset) or off.
+ * Statistics of a process (OTP's `sys:statistics/2`): `true` turns collection on (counters
+ * reset), `false` off, and `"get"` returns what was collected since it was turned on (counting
+ * is on from the start).
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Sys } from "effect-otp"
  *
- * const count = Effect.andThen(Sys.statistics("counter", true), Sys.getStatistics("counter"))
+ * const handled = Effect.andThen(Sys.statistics("counter", true), Sys.statistics("counter", "get")).pipe(
+ *   Effect.map((s) => s.messagesIn)
+ * )
  * ```
  *
  * @category debugging
  * @since 0.1.0
  */
-export const statistics = (target: Target, enabled: boolean, options?: CallOptions): Effect.Effect<void, CallError> =>
-  system(target, new StatisticsRequest(enabled), options)
-
-/**
- * The statistics collected since they were turned on (counting is always on from the start).
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Sys } from "effect-otp"
- *
- * const handled = Effect.map(Sys.getStatistics("counter"), (s) => s.messagesIn)
- * ```
- *
- * @category debugging
- * @since 0.1.0
- */
-export const getStatistics = (target: Target, options?: CallOptions): Effect.Effect<{
+export function statistics(target: Target, flag: "get", options?: CallOptions): Effect.Effect<{
   /** When the process started, in `Clock` milliseconds. */
   readonly startTime: number
   /** When statistics collection was turned on, in `Clock` milliseconds. */
@@ -265,8 +265,11 @@ export const getStatistics = (target: Target, options?: CallOptions): Effect.Eff
   readonly messagesIn: number
   /** Replies sent. */
   readonly messagesOut: number
-}, CallError> =>
-  system(target, getStatisticsRequest, options)
+}, CallError>
+export function statistics(target: Target, flag: boolean, options?: CallOptions): Effect.Effect<void, CallError>
+export function statistics(target: Target, flag: boolean | "get", options?: CallOptions): Effect.Effect<unknown, CallError> {
+  return system(target, flag === "get" ? getStatisticsRequest : new StatisticsRequest(flag), options)
+}
 
 /**
  * Upgrades the process to `module`: suspends it, runs the new module's

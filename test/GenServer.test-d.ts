@@ -6,7 +6,7 @@
 import { Effect, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { describe, expectTypeOf, it } from "vitest"
-import type { Errors, Node, Sys } from "../index.js"
+import type { Errors, Node, Pid, Sys } from "../index.js"
 import { ExitReason, Gen, GenServer, Process } from "../index.js"
 
 class KeyNotFound extends Schema.TaggedError<KeyNotFound>()("KeyNotFound", { key: Schema.String }) {}
@@ -122,8 +122,15 @@ describe("GenServer types: start", () => {
     GenServer.start(Store, "one")
   })
 
-  it("Sys.getStatus returns a Status", () => {
-    expectTypeOf(sys.getStatus("store")).toEqualTypeOf<Effect.Effect<Sys.Status, Errors.CallError>>()
+  it("Sys.getStatus returns a status", () => {
+    expectTypeOf(sys.getStatus("store")).toEqualTypeOf<Effect.Effect<{
+      readonly pid: Pid.Pid
+      readonly module: string
+      readonly version: string
+      readonly status: "running" | "suspended"
+      readonly state: unknown
+      readonly trace: boolean
+    }, Errors.CallError>>()
   })
 })
 

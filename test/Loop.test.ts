@@ -113,7 +113,7 @@ describe("Loop: what a behaviour gets for nothing", () => {
       yield* Sys.statistics(sum, true)
       yield* Gen.cast(sum, 1)
       assert.strictEqual(yield* total(sum), 51)
-      const statistics = yield* Sys.getStatistics(sum)
+      const statistics = yield* Sys.statistics(sum, "get")
       assert.deepStrictEqual([statistics.messagesIn, statistics.messagesOut], [2, 1])
     })))
 
@@ -281,7 +281,7 @@ describe("Loop: what handle returns", () => {
       const order = seen.map((m) => m instanceof Gen.CastMessage ? m.request : m instanceof Gen.CallMessage ? "call" : m)
       assert.strictEqual(order[1], "first")
       assert.strictEqual(order[2], 1)
-      assert.strictEqual((yield* Sys.getStatistics(sum)).messagesIn, 3)
+      assert.strictEqual((yield* Sys.statistics(sum, "get")).messagesIn, 3)
     })))
 
   it.effect("a Next that is none crashes the process with a BadArgument defect", () =>

@@ -235,7 +235,7 @@ describe("the registry process", () => {
         { name: "reg", keys: "both" },
         { name: "reg", keys: undefined },
         { name: 42, keys: "unique" }
-      ] as unknown as ReadonlyArray<{ readonly name: string; readonly keys: Registry.Keys }>
+      ] as unknown as ReadonlyArray<{ readonly name: string; readonly keys: Registry.Registry<unknown>["keys"] }>
       for (const options of cases) {
         const e1 = yield* Effect.flip(Registry.start(options))
         assert.instanceOf(e1, Errors.BadArgument, JSON.stringify(options))
@@ -950,9 +950,9 @@ interface ModelEntry {
   value: number
 }
 
-const runModel = (keys: Registry.Keys, commands: ReadonlyArray<Command>) =>
+const runModel = (keys: Registry.Registry<unknown>["keys"], commands: ReadonlyArray<Command>) =>
   Effect.gen(function*() {
-    const reg = yield* Registry.start<unknown, number, Registry.Keys>({ name: "reg", keys })
+    const reg = yield* Registry.start<unknown, number, Registry.Registry<unknown>["keys"]>({ name: "reg", keys })
     const unique = reg as Registry.Registry<unknown, number, "unique">
     const workers: Array<Pid.Pid> = []
     for (let w = 0; w < workerCount; w++) workers.push(yield* spawnAgent)

@@ -372,7 +372,7 @@ describe("Sys: trace and statistics", () => {
       yield* GenServer.cast(account, Deposit, { amount: 1 })
       yield* GenServer.cast(account, Deposit, { amount: 1 })
       yield* GenServer.call(account, Balance)
-      const statistics = yield* Sys.getStatistics(account.pid!)
+      const statistics = yield* Sys.statistics(account.pid!, "get")
       assert.deepStrictEqual(statistics, { startTime: 0, since: 1000, messagesIn: 3, messagesOut: 1 })
     }).pipe(Effect.provide(Node.layer())))
 })

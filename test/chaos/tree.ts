@@ -65,7 +65,7 @@ export interface RegistryDesc {
   readonly kind: "registry"
   readonly id: string
   readonly name: string
-  readonly keys: Registry.Keys
+  readonly keys: Registry.Registry<unknown>["keys"]
   readonly parent: SupervisorDesc
 }
 
