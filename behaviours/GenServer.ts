@@ -100,6 +100,7 @@ import * as internal from "./internal/server.js"
 
 /**
  * After a callback: an idle `timeout` (then `handleInfo(timeout)`), or a `continue` (`handleContinue`).
+ *
  * @category results
  * @since 0.1.0
  */
@@ -109,6 +110,7 @@ export type Action =
 
 /**
  * What `init` returns: {@link ok}, {@link ignore} or {@link stopWith}.
+ *
  * @category results
  * @since 0.1.0
  */
@@ -119,6 +121,7 @@ export type InitResult<S> =
 
 /**
  * What `handleCall` returns ({@link reply}, {@link replyFailure}, {@link noreply}, {@link stopWith}).
+ *
  * @category results
  * @since 0.1.0
  */
@@ -130,6 +133,7 @@ export type CallResult<A, E, S> =
 
 /**
  * What `handleCast`, `handleInfo` and `handleContinue` return: {@link noreply} or {@link stopWith}.
+ *
  * @category results
  * @since 0.1.0
  */
@@ -145,6 +149,7 @@ export type CastResult<S> =
  * import { GenServer } from "effect-otp"
  * const init = (start: number) => GenServer.ok(start, { timeout: "30 seconds" })
  * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -158,6 +163,7 @@ export const ok = <S>(state: S, action?: Action): InitResult<S> => ({ _tag: "Ok"
  * import { GenServer } from "effect-otp"
  * const init = (enabled: boolean) => enabled ? GenServer.ok(0) : GenServer.ignore
  * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -171,6 +177,7 @@ export const ignore: InitResult<never> = { _tag: "Ignore" }
  * import { GenServer } from "effect-otp"
  * const handleGet = (_: void, count: number) => GenServer.reply(count, count)
  * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -187,6 +194,7 @@ export const reply = <A, S>(value: A, state: S, action?: Action): CallResult<A, 
  * const handlePop = (_: void, stack: ReadonlyArray<number>) =>
  *   stack.length === 0 ? GenServer.replyFailure(new Empty(), stack) : GenServer.reply(stack[0], stack.slice(1))
  * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -200,6 +208,7 @@ export const replyFailure = <E, S>(error: E, state: S, action?: Action): CallRes
  * import { GenServer } from "effect-otp"
  * const handleReset = () => GenServer.noreply(0, { continue: "reload" })
  * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -214,6 +223,7 @@ export const noreply = <S>(state: S, action?: Action): CastResult<S> => ({ _tag:
  * import { ExitReason, GenServer } from "effect-otp"
  * const handleQuit = (_: void, state: number) => GenServer.stopWith(ExitReason.normal, state, "bye")
  * ```
+ *
  * @category results
  * @since 0.1.0
  */
@@ -234,6 +244,7 @@ export const stopWith: {
  * const handleInfo = (message: unknown, state: number) =>
  *   message === GenServer.timeout ? GenServer.stopWith(ExitReason.normal, state) : GenServer.noreply(state)
  * ```
+ *
  * @category messages
  * @since 0.1.0
  */
@@ -241,6 +252,7 @@ export const timeout: { readonly _tag: "GenServerTimeout" } = internal.timeout
 
 /**
  * A GenServer module's definition: its protocol and callbacks.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -285,6 +297,7 @@ export interface Definition<
 
 /**
  * The types {@link make} checks a definition with.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -323,6 +336,7 @@ export declare namespace Definition {
  * import { GenServer } from "effect-otp"
  * const isModule = (u: unknown): boolean => typeof u === "object" && u !== null && GenServer.TypeId in u
  * ```
+ *
  * @category type ids
  * @since 0.1.0
  */
@@ -330,6 +344,7 @@ export const TypeId = "~effect-otp/GenServer" as const
 
 /**
  * A GenServer module: made by {@link make}, started by {@link start}.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -344,6 +359,7 @@ export interface Module<Args, S, Calls extends Rpc.Any, Casts extends Rpc.Any, R
 
 /**
  * Any module, for code generic over modules.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -356,6 +372,7 @@ export interface Any {
 
 /**
  * The types of a module `M`, read from it: its start arguments, protocol and services.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -386,6 +403,7 @@ export declare namespace Module {
  *   handleCall: { Ping: (_, n) => GenServer.reply("pong", n + 1) }
  * })
  * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -407,6 +425,7 @@ export const make = <
 
 /**
  * A typed reference to a server of module `M`: calls and casts are checked against its protocol.
+ *
  * @category models
  * @since 0.1.0
  */
@@ -430,6 +449,7 @@ export interface Server<M, E = never> {
  * declare const Counter: GenServer.Any
  * const counter = GenServer.ref(Counter, "counter")
  * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -446,6 +466,7 @@ export const ref = <M extends Any>(_module: M, target: Target): Server<M> => ({ 
  * declare const Counter: GenServer.Module<number, number, never, never, never>
  * const counter = GenServer.start(Counter, 0, { name: "counter", timeout: "1 second" })
  * ```
+ *
  * @category client
  * @since 0.1.0
  */
@@ -463,6 +484,7 @@ export const start = <M extends Any>(
  * declare const Counter: GenServer.Module<number, number, never, never, never>
  * const linked = GenServer.startLink(Counter, 0)
  * ```
+ *
  * @category client
  * @since 0.1.0
  */
@@ -480,6 +502,7 @@ export const startLink = <M extends Any>(
  * declare const Counter: GenServer.Module<number, number, never, never, never>
  * const tree = Supervisor.start([GenServer.childSpec(Counter, 0, { name: "counter", restart: "transient" })])
  * ```
+ *
  * @category supervision
  * @since 0.1.0
  */
@@ -506,6 +529,7 @@ export const childSpec = <M extends Any>(
  * // Version 1 kept a number; version 2 keeps a record.
  * const codeChange = GenServer.migrate(Schema.Number, (count, oldVersion) => ({ count, since: oldVersion }))
  * ```
+ *
  * @category code change
  * @since 0.1.0
  */
@@ -531,6 +555,7 @@ export const migrate = <From extends Schema.Top, S, R = never>(
  *
  * const eleven = GenServer.call(counter, Add, { by: 1 }, { timeout: "1 second" }) // Effect<number, ...>
  * ```
+ *
  * @category client
  * @since 0.1.0
  */
@@ -558,6 +583,7 @@ export const call: {
  * declare const counter: GenServer.Server<GenServer.Module<number, number, never, typeof Reset, never>>
  * const reset = GenServer.cast(counter, Reset)
  * ```
+ *
  * @category client
  * @since 0.1.0
  */
@@ -575,6 +601,7 @@ export const cast = <M extends Any, Req extends Module.Casts<M>, E = never>(
  * import type { Gen } from "effect-otp"
  * const later = (from: Gen.From) => Effect.andThen(Effect.sleep("1 second"), GenServer.replyTo(from, "done"))
  * ```
+ *
  * @category client
  * @since 0.1.0
  */
@@ -589,6 +616,7 @@ export const replyTo = (from: From, value: unknown): Effect.Effect<void> => Effe
  * import { ExitReason, GenServer } from "effect-otp"
  * const shutDown = GenServer.stop("counter", { reason: ExitReason.shutdown(), timeout: "5 seconds" })
  * ```
+ *
  * @category client
  * @since 0.1.0
  */
