@@ -19,8 +19,11 @@
  *
  * ## Safety
  *
- * - It listens on `127.0.0.1` unless `host` says otherwise, and then answers only requests
- *   addressed to a loopback name (a DNS-rebinding page cannot reach it).
+ * - It listens on `127.0.0.1` unless `host` says otherwise, and answers only requests whose
+ *   `Host` header is exactly an address it serves: `127.0.0.1:<port>`, `localhost:<port>`,
+ *   `[::1]:<port>` and `<host>:<port>` (for a wildcard `host` such as `0.0.0.0`, the machine's
+ *   own addresses and hostname). Anything else, `127.evil.example` included, gets `403`, so a
+ *   DNS-rebinding page cannot read it. Behind a proxy, have the proxy pass the original `Host`.
  * - Reading is open to whoever reaches the port; every action (kill, trace) needs the token
  *   printed at start, sent as the `x-observer-token` header (the printed address carries it in
  *   its query, for the page). Without it an action gets `401`, with a wrong one `403`: opening
@@ -58,7 +61,8 @@ import type * as HttpServerError from "effect/http/HttpServerError"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { randomBytes } from "node:crypto"
-import { app, isLoopback } from "./internal/http.js"
+import { hostname, networkInterfaces } from "node:os"
+import { allowedHosts, app } from "./internal/http.js"
 import { Journal, journalLogger } from "./internal/journal.js"
 
 // ----------------------------------------------------------------------------
@@ -209,7 +213,8 @@ export const layer = (options?: Options): Layer.Layer<Observer, StartError> => {
     )
     const address = server.address
     const port = address._tag === "UnixPathAddress" ? 0 : address.port
-    yield* server.serve(app({ token, loopbackOnly: isLoopback(host) }, journal))
+    const machine = [hostname(), ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address))]
+    yield* server.serve(app({ token, hosts: allowedHosts(host, port, machine) }, journal))
     const shown = host.includes(":") ? `[${host}]` : host
     const info: Info = { host, port, token, url: `http://${shown}:${port}/?token=${token}` }
     if (options?.print !== false) yield* Console.log(`observer: ${info.url}`)

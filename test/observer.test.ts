@@ -7,6 +7,7 @@ import * as http from "node:http"
 import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
 import { Observer } from "../observer/index.js"
+import { allowedHosts } from "../observer/internal/http.js"
 import { ChildSpec, GenServer, Node, Pid, Process, Supervisor } from "../index.js"
 
 // ----------------------------------------------------------------------------
@@ -161,7 +162,7 @@ describe("observer API", () => {
           [request(observer, "/api/process?pid=%3Cnope%3E"), 400, "bad pid"],
           [request(observer, "/api/process"), 400, "bad pid"],
           [request(observer, "/api/nothing"), 404, "no route"],
-          [withHost(observer, "/api/snapshot", "attacker.example:80"), 403, "loopback"]
+          [withHost(observer, "/api/snapshot", "attacker.example:80"), 403, "not an address this observer serves"]
         ]
         for (const [answer, status, error] of cases) {
           const { status: got, body } = yield* answer
@@ -172,6 +173,42 @@ describe("observer API", () => {
         assert.deepStrictEqual((yield* Supervisor.whichChildren(sup)).map((c) => String(c.pid)), [vault, plain])
       })
     ))
+
+  it.live("answers only a Host it serves: a DNS-rebinding name starting with 127. gets 403", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const port = observer.port
+        const hostile = [
+          `127.evil.example:${port}`,
+          `127.0.0.1.nip.io:${port}`,
+          `127.0.0.1.evil.example:${port}`,
+          `localhost.evil.example:${port}`,
+          `127.1:${port}`,
+          "127.0.0.1",
+          `127.0.0.1:${port + 1}`,
+          `evil.example:${port}`,
+          "[::1]"
+        ]
+        for (const host of hostile) {
+          const { status, body } = yield* withHost(observer, "/api/snapshot", host)
+          assert.strictEqual(status, 403, host)
+          assert.include(body.error, "not an address this observer serves")
+          assert.notProperty(body, "processes")
+        }
+        for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`, `[::1]:${port}`]) {
+          const { status } = yield* withHost(observer, "/api/snapshot", host)
+          assert.strictEqual(status, 200, host)
+        }
+      })
+    ))
+
+  it("a wildcard host adds the machine's own addresses, never the wildcard itself", () => {
+    const hosts = allowedHosts("0.0.0.0", 4000, ["box", "10.0.0.5", "fe80::1"])
+    assert.deepStrictEqual([...hosts].sort(), [
+      "10.0.0.5:4000", "127.0.0.1:4000", "[::1]:4000", "[fe80::1]:4000", "box:4000", "localhost:4000"
+    ])
+    assert.deepStrictEqual([...allowedHosts("::1", 80)].sort(), ["127.0.0.1", "127.0.0.1:80", "[::1]", "[::1]:80", "localhost", "localhost:80"])
+  })
 
   it.live("kill: the supervisor restarts the child, and the crash report shows up", () =>
     observed((observer) =>

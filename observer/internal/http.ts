@@ -1,5 +1,5 @@
 /**
- * The observer's HTTP API and page: routes, the token check on actions, the loopback guard, and
+ * The observer's HTTP API and page: routes, the token check on actions, the Host guard, and
  * the JSON answers (a 4xx as data until it becomes a response).
  */
 import * as Cause from "effect/Cause"
@@ -47,8 +47,32 @@ const sameToken = (given: string, token: string): boolean => {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
-export const isLoopback = (host: string): boolean => loopbackHosts.has(host) || host.startsWith("127.")
+const loopbackNames = ["127.0.0.1", "localhost", "[::1]"]
+const wildcards = new Set(["0.0.0.0", "::", "[::]"])
+
+/** A host as it appears in a `Host` header: an IPv6 address in brackets, lower case. */
+const bracketed = (host: string): string => {
+  const lower = host.toLowerCase()
+  return lower.includes(":") && !lower.startsWith("[") ? `[${lower}]` : lower
+}
+
+/**
+ * The exact `Host` headers the observer answers (a DNS-rebinding page sends its own name, which
+ * is never among them): the loopback names and the bound host, each with the port (and without
+ * it on port 80, where browsers omit it). A wildcard host (`0.0.0.0`, `::`) is reached through
+ * the machine's own addresses and hostname, so those are added.
+ */
+export const allowedHosts = (host: string, port: number, machine: ReadonlyArray<string> = []): ReadonlySet<string> => {
+  const names = new Set([...loopbackNames, bracketed(host)])
+  if (wildcards.has(host)) for (const name of machine) names.add(bracketed(name))
+  for (const name of wildcards) names.delete(name)
+  const allowed = new Set<string>()
+  for (const name of names) {
+    allowed.add(`${name}:${port}`)
+    if (port === 80) allowed.add(name)
+  }
+  return allowed
+}
 
 interface Route {
   readonly methods: ReadonlyArray<string>
@@ -59,7 +83,7 @@ interface Route {
 }
 
 /** The observer's HTTP app: answers every request, never fails. */
-export const app = (info: { readonly token: string; readonly loopbackOnly: boolean }, journal: Journal) => {
+export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<string> }, journal: Journal) => {
   const nodeOf = (name: string | null | undefined) => {
     const node = findNode(name ?? null)
     return node === undefined ? fail(404, name ? `no node ${JSON.stringify(name)}` : "no node is running") : Effect.succeed(node)
@@ -185,9 +209,9 @@ export const app = (info: { readonly token: string; readonly loopbackOnly: boole
     } catch {
       return json({ error: "bad request line" }, 400)
     }
-    if (info.loopbackOnly) {
-      const host = (request.headers["host"] ?? "").replace(/:\d+$/, "")
-      if (!isLoopback(host)) return json({ error: `host ${JSON.stringify(host)} is not a loopback name` }, 403)
+    const host = request.headers["host"] ?? ""
+    if (!info.hosts.has(host.toLowerCase())) {
+      return json({ error: `host ${JSON.stringify(host.slice(0, 100))} is not an address this observer serves` }, 403)
     }
     const route = routes[url.pathname]
     if (route === undefined) return json({ error: `no route ${url.pathname}` }, 404)
