@@ -123,6 +123,29 @@ describe("observer API", () => {
       })
     ))
 
+  it.live("its own requests are not counted: an idle tree shows no traffic however often it is polled", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const sup = yield* Supervisor.start(tree, { name: "top" })
+        const vault = String((yield* Supervisor.whichChildren(sup))[0]!.pid)
+        const delivered = (s: Answer) =>
+          [String(sup.pid), vault].map((pid) => s.body.processes.find((p: any) => p.pid === pid).delivered)
+        const first = delivered(yield* request(observer, "/api/snapshot"))
+        for (let i = 0; i < 5; i++) {
+          yield* request(observer, "/api/snapshot")
+          yield* request(observer, `/api/process?pid=${encodeURIComponent(vault)}`)
+          yield* request(observer, `/api/process?pid=${encodeURIComponent(String(sup.pid))}`)
+        }
+        yield* post(observer, "/api/trace", { pid: vault, enabled: true })
+        yield* post(observer, "/api/trace", { pid: vault, enabled: false })
+        assert.deepStrictEqual(delivered(yield* request(observer, "/api/snapshot")), first)
+        // Other traffic still counts.
+        yield* GenServer.call(GenServer.ref(Vault, "vault"), Get)
+        const [supAfter, vaultAfter] = delivered(yield* request(observer, "/api/snapshot"))
+        assert.deepStrictEqual([supAfter, vaultAfter], [first[0], first[1] + 1])
+      })
+    ))
+
   it.live("a process's state is what its formatStatus shows; a plain process has none", () =>
     observed((observer) =>
       Effect.gen(function*() {

@@ -17,7 +17,7 @@ import * as Process from "../../lib/Process.js"
 import * as Sys from "../../lib/Sys.js"
 import type { Journal } from "./journal.js"
 import { page } from "./page.js"
-import { deliveredOf, findNode, findProcess, snapshot } from "./snapshot.js"
+import { ask, deliveredOf, findNode, findProcess, snapshot } from "./snapshot.js"
 import * as CodeInternal from "../../lib/internal/code.js"
 
 const callTimeout = { timeout: "1 second" } as const
@@ -149,7 +149,7 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
           if (module === undefined) {
             return json({ info: row, note: "a plain process: no state to show (it does not run the generic loop)" })
           }
-          const status = yield* Sys.getStatus(process, callTimeout).pipe(
+          const status = yield* ask(process, Sys.getStatus(process, callTimeout)).pipe(
             Effect.withTracerEnabled(false),
             Effect.mapError((error) =>
               new HttpFailure({ status: 409, error: `${String(process)} did not answer: ${error._tag}` })
@@ -192,7 +192,7 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
           if ((yield* isGeneric(node, process)) === undefined) {
             return yield* fail(409, `${String(process)} is a plain process: only processes on the generic loop can be traced`)
           }
-          yield* Sys.trace(process, enabled, callTimeout).pipe(
+          yield* ask(process, Sys.trace(process, enabled, callTimeout)).pipe(
             Effect.mapError((error) => new HttpFailure({ status: 409, error: `${String(process)} did not answer: ${error._tag}` }))
           )
           if (enabled) journal.traced.add(process)

@@ -74,7 +74,7 @@ export interface ProcessRow {
   readonly status: string
   /** How many messages wait in its mailbox. */
   readonly mailbox: number
-  /** Messages delivered to it so far (the page derives its message rate). */
+  /** Messages delivered to it so far, less the observer's own requests (the page derives its message rate). */
   readonly delivered: number
   /** The pids it is linked to, printed. */
   readonly links: ReadonlyArray<string>

@@ -39,10 +39,35 @@ export const findProcess = (node: Node, pid: string): Effect.Effect<Pid | undefi
   )
 
 /**
- * Messages delivered to the process so far. No public API counts them (`Process.info` gives the
- * mailbox's length).
+ * The requests observers sent to each process (`which_children`, `get_status`, `trace`), shared
+ * by every observer of the program. The process core counts every message it delivers with one
+ * increment and no branch; rather than marking the observer's own requests on that hot path,
+ * the observer counts what it sends and takes it off, so its polling never shows as traffic.
+ * A `WeakMap`: a dead process's entry goes with it.
  */
-export const deliveredOf = (pid: Pid): number => deliveredTo(pid)
+const sentByObserver = new WeakMap<Pid, number>()
+
+/**
+ * Runs `request`, a call the observer makes to `pid`: counted as observer traffic, unless it
+ * failed with `NoProc` (the process was gone before the request was sent: nothing delivered).
+ */
+export const ask = <A, E extends { readonly _tag: string }, R>(
+  pid: Pid,
+  request: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    sentByObserver.set(pid, (sentByObserver.get(pid) ?? 0) + 1)
+    return Effect.tapError(request, (error) =>
+      Effect.sync(() => {
+        if (error._tag === "NoProc") sentByObserver.set(pid, (sentByObserver.get(pid) ?? 1) - 1)
+      }))
+  })
+
+/**
+ * Messages delivered to the process so far, less the observers' own requests. No public API
+ * counts them (`Process.info` gives the mailbox's length).
+ */
+export const deliveredOf = (pid: Pid): number => Math.max(0, deliveredTo(pid) - (sentByObserver.get(pid) ?? 0))
 
 /** The snapshot of `node` that `GET /api/snapshot` answers. */
 export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> =>
@@ -57,9 +82,10 @@ export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> 
     yield* Effect.forEach(
       supervisors,
       (sup) =>
-        (modules.get(sup)?.name === "Supervisor"
-          ? Supervisor.whichChildren(sup)
-          : DynamicSupervisor.whichChildren(sup)).pipe(
+        ask(
+          sup,
+          modules.get(sup)?.name === "Supervisor" ? Supervisor.whichChildren(sup) : DynamicSupervisor.whichChildren(sup)
+        ).pipe(
             Effect.timeoutOption("1 second"),
             Effect.match({
               onFailure: (error) => childrenOf.set(sup, `children unknown: ${error._tag}`),
