@@ -31,6 +31,10 @@
  * - A process's state is shown as its module's `formatStatus` shows it (`Sys.getStatus`), so a
  *   module can redact secrets. Only processes on the generic loop (GenServers, supervisors) are
  *   asked: a plain process never gets a system message it does not expect.
+ * - Reads are bounded, whatever the node holds: a snapshot lists one page of the process table
+ *   and at most 1000 tree nodes (each supervisor its first 100 children, the rest counted), and
+ *   a state shows at most 100 entries per object, array, Map or Set and 64 KB in all, ending
+ *   with a `truncated` marker when cut.
  * - Bad requests get a JSON `{ "error": … }` with a 4xx status: `400` malformed pid, body or
  *   parameter, `404` unknown node, process or route, `405` wrong method, `409` an action the
  *   process cannot take (state or trace of a plain process).
@@ -40,7 +44,7 @@
  * | request | answer |
  * |---|---|
  * | `GET /` | the page (self-contained: inline script and style) |
- * | `GET /api/snapshot?node=` | node, applications and trees, processes, crash reports, traces |
+ * | `GET /api/snapshot?node=&offset=&limit=` | node, applications and trees, one page of the processes (`limit` rows from `offset`, default 100, at most 1000) with their `total`, crash reports, traces |
  * | `GET /api/process?pid=&node=` | one process: info, and status with formatted state |
  * | `POST /api/kill` `{ pid, node? }` | sends `kill` |
  * | `POST /api/trace` `{ pid, enabled, node? }` | `Sys.trace` |

@@ -166,6 +166,77 @@ describe("observer API", () => {
       })
     ))
 
+  it.live("a large state is shown cut, with a truncated marker, in a bounded answer", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const Big = GenServer.make({
+          name: "Big",
+          init: (n: number) => {
+            const keys: Record<string, { readonly list: ReadonlyArray<number> }> = {}
+            for (let i = 0; i < n; i++) keys[`key${i}`] = { list: [i, i + 1] }
+            return GenServer.ok({ keys, items: Array.from({ length: n }, (_, i) => i), text: "x".repeat(n) })
+          }
+        })
+        const big = yield* GenServer.start(Big, 200_000)
+        const answer = yield* Effect.promise(() =>
+          fetch(`http://127.0.0.1:${observer.port}/api/process?pid=${encodeURIComponent(String(big.pid))}`).then((r) => r.text())
+        )
+        assert.isBelow(answer.length, 80 * 1024)
+        const { status } = JSON.parse(answer)
+        assert.strictEqual(status.truncated, true)
+        assert.include(status.state, "key99:")
+        assert.notInclude(status.state, "key100:")
+        assert.include(status.state, "199900 more keys")
+        assert.include(status.state, "199900 more items")
+        assert.match(status.state, /… truncated: the observer shows at most 100 entries per container/)
+        // A small state is whole, with no marker.
+        const vault = yield* GenServer.start(Vault, "s3cret")
+        const small = yield* request(observer, `/api/process?pid=${encodeURIComponent(String(vault.pid))}`)
+        assert.strictEqual(small.body.status.truncated, false)
+        assert.notInclude(small.body.status.state, "truncated")
+      })
+    ))
+
+  it.live("the process table is paged: a snapshot does not grow with the process count", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const idle = Process.spawn(Process.receive({ match: (m) => m === "never" }))
+        for (let i = 0; i < 200; i++) yield* idle
+        const size = (path: string) =>
+          Effect.promise(() => fetch(`http://127.0.0.1:${observer.port}${path}`).then((r) => r.text()))
+        const small = yield* size("/api/snapshot")
+        for (let i = 0; i < 5000; i++) yield* idle
+        const large = yield* size("/api/snapshot")
+        const body = JSON.parse(large)
+        assert.strictEqual(body.processes.length, 100)
+        assert.strictEqual(body.offset, 0)
+        assert.isAtLeast(body.total, 5200)
+        // The same page, give or take the digits of the total.
+        assert.isBelow(Math.abs(large.length - small.length), 16)
+        // A page further on.
+        const page = (yield* request(observer, "/api/snapshot?limit=10&offset=5")).body
+        assert.deepStrictEqual(page.processes.map((p: any) => p.pid), body.processes.slice(5, 15).map((p: any) => p.pid))
+        assert.strictEqual(page.total, body.total)
+        const end = (yield* request(observer, `/api/snapshot?limit=1000&offset=${body.total - 3}`)).body
+        assert.strictEqual(end.processes.length, 3)
+        for (const query of ["limit=0", "limit=1001", "limit=ten", "offset=-1", "offset=1.5", "limit=1e3"]) {
+          const { status, body: error } = yield* request(observer, `/api/snapshot?${query}`)
+          assert.strictEqual(status, 400, query)
+          assert.include(error.error, "must be a whole number")
+        }
+      })
+    ))
+
+  it.live("the trees of a snapshot list at most 1000 nodes, and count the trees left out", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        for (let i = 0; i < 1050; i++) yield* Supervisor.start([])
+        const { body } = yield* request(observer, "/api/snapshot")
+        assert.strictEqual(body.trees.length, 1000)
+        assert.strictEqual(body.moreTrees, 50)
+      })
+    ))
+
   it.live("actions need the token; bad requests get clear 4xx answers", () =>
     observed((observer) =>
       Effect.gen(function*() {

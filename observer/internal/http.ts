@@ -9,7 +9,7 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
 import { timingSafeEqual } from "node:crypto"
-import { inspect } from "node:util"
+import { showState } from "./state.js"
 import * as ExitReason from "../../lib/ExitReason.js"
 import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
@@ -17,7 +17,7 @@ import * as Process from "../../lib/Process.js"
 import * as Sys from "../../lib/Sys.js"
 import type { Journal } from "./journal.js"
 import { page } from "./page.js"
-import { ask, deliveredOf, findNode, findProcess, snapshot } from "./snapshot.js"
+import { ask, deliveredOf, findNode, findProcess, pageSize, snapshot } from "./snapshot.js"
 import * as CodeInternal from "../../lib/internal/code.js"
 
 const callTimeout = { timeout: "1 second" } as const
@@ -112,6 +112,15 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
           : fail(400, "the body must be a JSON object")
       )
     )
+  /** The query parameter `name`, a whole number from `min` to `max`, or `fallback` when absent. */
+  const integer = (url: URL, name: string, fallback: number, min: number, max: number) => {
+    const text = url.searchParams.get(name)
+    if (text === null || text === "") return Effect.succeed(fallback)
+    const value = Number(text)
+    return /^\d+$/.test(text) && value >= min && value <= max
+      ? Effect.succeed(value)
+      : fail(400, `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text.slice(0, 40))}`)
+  }
   const routes: Record<string, Route> = {
     "/": {
       methods: ["GET"],
@@ -124,7 +133,12 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
     "/api/snapshot": {
       methods: ["GET"],
       handle: (_, url) =>
-        Effect.flatMap(nodeOf(url.searchParams.get("node")), (node) => Effect.map(snapshot(node, journal), (s) => json(s)))
+        Effect.gen(function*() {
+          const node = yield* nodeOf(url.searchParams.get("node"))
+          const offset = yield* integer(url, "offset", 0, 0, Number.MAX_SAFE_INTEGER)
+          const limit = yield* integer(url, "limit", pageSize.default, 1, pageSize.max)
+          return json(yield* snapshot(node, journal, { offset, limit }))
+        })
     },
     "/api/process": {
       methods: ["GET"],
@@ -162,7 +176,7 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
               version: status.version,
               status: status.status,
               trace: status.trace,
-              state: inspect(status.state, { depth: 8, maxArrayLength: 200, maxStringLength: 2000, breakLength: 100 })
+              ...showState(status.state)
             }
           })
         })

@@ -54,9 +54,9 @@ export interface TreeNode {
   readonly kind: "supervisor" | "worker"
   /** The process's status (as in {@link ProcessRow}), or `restarting` / `not running` for a child without a process. */
   readonly status?: string | undefined
-  /** A supervisor's children, in start order (the first 100). */
+  /** A supervisor's children, in start order (the first 100, fewer once the snapshot's 1000 tree nodes are spent). */
   readonly children?: ReadonlyArray<TreeNode> | undefined
-  /** Children not listed (a dynamic supervisor's past the first 100). */
+  /** Children not listed (past the first 100, or past the snapshot's tree budget). */
   readonly more?: number | undefined
   /** Why a supervisor's children are not listed, e.g. `children unknown: busy` when it did not answer within 1 second. */
   readonly error?: string | undefined
@@ -110,12 +110,16 @@ export interface Snapshot {
     readonly master: string
     readonly tree: TreeNode | undefined
   }>
-  /** Trees of supervisors outside any application. */
+  /** Trees of supervisors outside any application (at most 1000 tree nodes in all the trees). */
   readonly trees: ReadonlyArray<TreeNode>
-  /** The live processes, oldest first: the first 2000. */
+  /** Trees of supervisors outside any application not listed, once the 1000 tree nodes are spent. */
+  readonly moreTrees: number
+  /** One page of the live processes, oldest first: `limit` (default 100, at most 1000) from `offset`. */
   readonly processes: ReadonlyArray<ProcessRow>
-  /** How many live processes are not listed in `processes`. */
-  readonly moreProcesses: number
+  /** The index of the first process of `processes` among all the live ones. */
+  readonly offset: number
+  /** How many live processes the node has. */
+  readonly total: number
   /** The node's recent crash reports, oldest first (at most `keep` for the whole program). */
   readonly crashes: ReadonlyArray<CrashReport>
   /** The node's recent trace lines, oldest first (at most `keep` for the whole program). */

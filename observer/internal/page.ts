@@ -35,6 +35,7 @@ th { position: sticky; top: 0; background: Canvas; }
 tr.process { cursor: pointer; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 #processes-section { max-height: 40vh; }
+pre.truncated { border-left: 3px solid var(--bad); }
 pre { margin: .25em 0; padding: .5em; background: #8881; border-radius: 3px; white-space: pre-wrap; word-break: break-word; max-height: 30vh; overflow: auto; }
 button { font: inherit; padding: 2px 10px; }
 ol.log { margin: 0; padding-left: 1.5em; max-height: 25vh; overflow: auto; }
@@ -51,6 +52,8 @@ let node = params.get("node") || "";
 const interval = Math.max(200, Number(params.get("interval")) || 1000);
 let selected = null;
 let lastSnapshot = null;
+const pageSize = Math.min(1000, Math.max(1, Number(params.get("limit")) || 100));
+let offset = 0;
 const previous = new Map();
 const childPids = new Map();
 
@@ -125,6 +128,7 @@ function renderTrees(s) {
       h("strong", {}, "supervisor " + (tree.name || tree.pid)), " ", h("span", { class: "muted" }, "(no application)"),
       h("ul", { class: "tree" }, treeNode(tree, ""))));
   }
+  if (s.moreTrees) items.push(h("p", { class: "muted" }, "+" + s.moreTrees + " more supervision trees not shown"));
   apps.replaceChildren(...(items.length ? items : [h("p", { class: "muted" }, "No applications or supervisors.")]));
 }
 
@@ -148,7 +152,13 @@ function renderProcesses(s) {
   document.getElementById("process-rows").replaceChildren(...rows);
   const live = new Set(s.processes.map((p) => p.pid));
   for (const pid of previous.keys()) if (!live.has(pid)) previous.delete(pid);
-  document.getElementById("process-count").textContent = s.processes.length + (s.moreProcesses ? " (+" + s.moreProcesses + " not shown)" : "");
+  const last = s.offset + s.processes.length;
+  document.getElementById("process-count").textContent = s.total > s.processes.length
+    ? (s.processes.length ? s.offset + 1 : 0) + "–" + last + " of " + s.total
+    : String(s.total);
+  document.getElementById("prev-page").disabled = s.offset === 0;
+  document.getElementById("next-page").disabled = last >= s.total;
+  if (s.offset > 0 && s.processes.length === 0) { offset = Math.max(0, s.total - pageSize); }
 }
 
 function renderLog(id, entries, line) {
@@ -189,7 +199,7 @@ async function loadDetails() {
       h("p", {}, "links: " + (info.links.join(" ") || "none")),
       h("p", {}, "monitors: " + (info.monitors.join(" ") || "none") + " · monitored by: " + (info.monitoredBy.join(" ") || "none")),
       d.status
-        ? [h("p", {}, "module " + d.status.module + "@" + d.status.version + " · " + d.status.status), h("pre", { id: "state" }, d.status.state)]
+        ? [h("p", {}, "module " + d.status.module + "@" + d.status.version + " · " + d.status.status), h("pre", { id: "state", class: d.status.truncated ? "truncated" : undefined }, d.status.state)]
         : h("p", { class: "muted", id: "state" }, d.note || "no state"),
       h("p", {},
         h("button", { id: "kill", disabled: !token, title: token ? "" : "needs the token printed at start", onclick: () => run(action("/api/kill", { pid })) }, "Kill"),
@@ -215,7 +225,7 @@ async function run(promise) {
 
 async function refresh() {
   try {
-    render(await api("/api/snapshot" + (node ? "?node=" + encodeURIComponent(node) : "")));
+    render(await api("/api/snapshot?limit=" + pageSize + "&offset=" + offset + (node ? "&node=" + encodeURIComponent(node) : "")));
   } catch (error) {
     const status = document.getElementById("connection");
     status.textContent = "offline: " + error.message;
@@ -223,7 +233,9 @@ async function refresh() {
   }
 }
 
-document.getElementById("nodes").addEventListener("change", (e) => { node = e.target.value; selected = null; refresh(); });
+document.getElementById("nodes").addEventListener("change", (e) => { node = e.target.value; selected = null; offset = 0; refresh(); });
+document.getElementById("prev-page").addEventListener("click", () => { offset = Math.max(0, offset - pageSize); refresh(); });
+document.getElementById("next-page").addEventListener("click", () => { offset += pageSize; refresh(); });
 document.getElementById("mode").textContent = token ? "control (token)" : "read-only";
 document.getElementById("mode").className = "badge " + (token ? "ok" : "");
 (async function loop() { await refresh(); setTimeout(loop, interval); })();
@@ -254,7 +266,8 @@ export const page = `<!doctype html>
     <section><h2>Traces</h2><ol id="traces" class="log"></ol></section>
   </div>
   <div id="right">
-    <section id="processes-section"><h2>Processes <span id="process-count" class="muted"></span></h2>
+    <section id="processes-section"><h2>Processes <span id="process-count" class="muted"></span>
+      <button id="prev-page" aria-label="previous page">‹</button> <button id="next-page" aria-label="next page">›</button></h2>
       <table>
         <thead><tr><th>pid</th><th>name</th><th>module</th><th>status</th><th class="num">mailbox</th><th class="num">msg/s</th><th>links</th><th>monitors</th><th>monitored by</th><th>trap</th></tr></thead>
         <tbody id="process-rows"></tbody>

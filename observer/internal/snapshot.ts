@@ -23,8 +23,19 @@ import * as CodeInternal from "../../lib/internal/code.js"
 
 const supervisorModules = new Set(["Supervisor", "DynamicSupervisor"])
 
-const processLimit = 2000
+/** A supervisor's children listed in its tree; the rest are counted in `more`. */
 const childLimit = 100
+/** Tree nodes listed in all, so a node with thousands of supervisors still answers a small snapshot. */
+const treeBudget = 1000
+
+/** The page of the process table a snapshot shows: `limit` rows from `offset`, oldest first. */
+export interface Page {
+  readonly offset: number
+  readonly limit: number
+}
+
+/** The default page size, and the largest a request may ask for. */
+export const pageSize = { default: 100, max: 1000 } as const
 
 /** The live node named `name`, or the first live node when no name is given. */
 export const findNode = (name: string | null): Node | undefined => {
@@ -70,7 +81,7 @@ export const ask = <A, E extends { readonly _tag: string }, R>(
 export const deliveredOf = (pid: Pid): number => Math.max(0, deliveredTo(pid) - (sentByObserver.get(pid) ?? 0))
 
 /** The snapshot of `node` that `GET /api/snapshot` answers. */
-export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> =>
+export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0, limit: pageSize.default }): Effect.Effect<Snapshot> =>
   Effect.gen(function*() {
     // Traced processes that died are forgotten (a dead process logs nothing more).
     for (const pid of journal.traced) if (!(yield* Process.isAlive(pid))) journal.traced.delete(pid)
@@ -118,20 +129,31 @@ export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> 
     }
     yield* read(applications.map((app) => app.master))
     for (const app of applications) yield* read(infos.get(app.master)?.links ?? [])
+    // Every tree node listed spends one of `budget`; a supervisor met once it is spent lists
+    // no children, only how many it has (`more`).
+    let budget = treeBudget
     const tree = (p: Pid, id: string | undefined, depth: number): TreeNode => {
+      budget--
       const children = childrenOf.get(p)
       const base = { pid: String(p), id, name: nameOf(p), status: statusOf(p) }
       if (children === undefined) return { ...base, kind: supervisorModules.has(modules.get(p)?.name ?? "") ? "supervisor" : "worker" }
       if (typeof children === "string") return { ...base, kind: "supervisor", error: children }
-      const listed = children.slice(0, childLimit).map((c): TreeNode => {
-        if (typeof c.pid !== "object") return { pid: c.pid ?? "undefined", id: c.id, kind: c.type, status: c.pid ?? "not running" }
-        return depth > 32 ? { pid: String(c.pid), id: c.id, kind: c.type } : tree(c.pid, c.id, depth + 1)
+      const listed = children.slice(0, Math.max(0, Math.min(childLimit, budget))).map((c): TreeNode => {
+        if (typeof c.pid !== "object") {
+          budget--
+          return { pid: c.pid ?? "undefined", id: c.id, kind: c.type, status: c.pid ?? "not running" }
+        }
+        if (depth > 32) {
+          budget--
+          return { pid: String(c.pid), id: c.id, kind: c.type }
+        }
+        return tree(c.pid, c.id, depth + 1)
       })
       return {
         ...base,
         kind: "supervisor",
         children: listed,
-        more: children.length > childLimit ? children.length - childLimit : undefined
+        more: children.length > listed.length ? children.length - listed.length : undefined
       }
     }
     const inApplication = new Set<Pid>()
@@ -146,8 +168,13 @@ export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> 
         tree: root === undefined ? undefined : tree(root, "root", 0)
       }
     })
-    const trees = supervisors.filter((s) => !isChild.has(s) && !inApplication.has(s)).map((s) => tree(s, undefined, 0))
-    const shown = live.slice(0, processLimit)
+    const tops = supervisors.filter((s) => !isChild.has(s) && !inApplication.has(s))
+    const trees: Array<TreeNode> = []
+    for (const top of tops) {
+      if (budget <= 0) break
+      trees.push(tree(top, undefined, 0))
+    }
+    const shown = live.slice(page.offset, page.offset + page.limit)
     yield* read(shown)
     const processes = shown.map((p): ProcessRow => {
       const module = modules.get(p)
@@ -173,8 +200,10 @@ export const snapshot = (node: Node, journal: Journal): Effect.Effect<Snapshot> 
       time: yield* Clock.currentTimeMillis,
       applications: applicationRows,
       trees,
+      moreTrees: tops.length - trees.length,
       processes,
-      moreProcesses: live.length - shown.length,
+      offset: page.offset,
+      total: live.length,
       crashes: journal.crashes.filter((c) => c.node === node.name),
       traces: journal.traces.filter((t) => t.node === node.name)
     }
