@@ -13,7 +13,7 @@ import * as Application from "../../behaviours/Application.js"
 import * as DynamicSupervisor from "../../behaviours/DynamicSupervisor.js"
 import * as Supervisor from "../../behaviours/Supervisor.js"
 import * as Code from "../../lib/Code.js"
-import { deliveredTo, liveNodes } from "../../lib/internal/direct.js"
+import { deliveredTo, liveNodes, mayBeAlive, processPage } from "../../lib/internal/direct.js"
 import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
@@ -85,9 +85,12 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
   Effect.gen(function*() {
     // Traced processes that died are forgotten (a dead process logs nothing more).
     for (const pid of journal.traced) if (!(yield* Process.isAlive(pid))) journal.traced.delete(pid)
+    // Only the processes on the generic loop and one page of the others are read: a poll costs
+    // little on a node of 100k plain processes.
     const modules = new Map<Pid, Code.Module>(yield* CodeInternal.running)
-    const live = yield* Process.processes
-    const supervisors = live.filter((p) => supervisorModules.has(modules.get(p)?.name ?? ""))
+    const supervisors: Array<Pid> = []
+    for (const [pid, module] of modules) if (supervisorModules.has(module.name) && mayBeAlive(pid)) supervisors.push(pid)
+    supervisors.sort((a, b) => a.id - b.id)
     // Each supervisor's children, asked concurrently.
     const childrenOf = new Map<Pid, ReadonlyArray<Supervisor.ChildInfo> | string>()
     yield* Effect.forEach(
@@ -174,7 +177,7 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
       if (budget <= 0) break
       trees.push(tree(top, undefined, 0))
     }
-    const shown = live.slice(page.offset, page.offset + page.limit)
+    const { total, page: shown } = processPage(node, page.offset, page.limit)
     yield* read(shown)
     const processes = shown.map((p): ProcessRow => {
       const module = modules.get(p)
@@ -203,7 +206,7 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
       moreTrees: tops.length - trees.length,
       processes,
       offset: page.offset,
-      total: live.length,
+      total,
       crashes: journal.crashes.filter((c) => c.node === node.name),
       traces: journal.traces.filter((t) => t.node === node.name)
     }
