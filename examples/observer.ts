@@ -11,7 +11,8 @@
  *     ├── pipeline    Supervisor (restForOne)
  *     │   ├── fetcher GenServer
  *     │   └── parser  GenServer
- *     └── sessions    DynamicSupervisor with three sessions
+ *     ├── users       Registry (unique keys): the sessions' via names
+ *     └── sessions    DynamicSupervisor with three sessions, named via(users, "ada") etc.
  * ```
  *
  * Run it with `npx tsx examples/observer.ts` (`OBSERVER_PORT` picks the port, default 4000;
@@ -22,7 +23,7 @@
 import { Config, Effect, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { Observer } from "../observer/index.js"
-import { Application, ChildSpec, DynamicSupervisor, GenServer, Process, Supervisor } from "../index.js"
+import { Application, ChildSpec, DynamicSupervisor, GenServer, Process, Registry, Supervisor } from "../index.js"
 
 const Get = Rpc.make("Get", { success: Schema.Number })
 const Bump = Rpc.make("Bump", { success: Schema.Number })
@@ -54,6 +55,9 @@ const Idle = GenServer.make({
   init: (label: string) => GenServer.ok({ label })
 })
 
+/** The sessions' registry. */
+const users = Registry.ref<string, undefined, "unique">("users", "unique")
+
 /** Calls the counter every 100 ms, forever (restarted with it if it goes down). */
 const ticker = Process.spawnLink(Effect.gen(function*() {
   const counter = GenServer.ref(Counter, "counter")
@@ -77,10 +81,12 @@ export const Shop = Application.make({
           GenServer.childSpec(Idle, "fetcher", { id: "fetcher", name: "fetcher" }),
           GenServer.childSpec(Idle, "parser", { id: "parser", name: "parser" })
         ], { name: "pipeline", strategy: "restForOne" }),
+        Registry.childSpec({ id: "users", name: "users", keys: "unique" }),
         DynamicSupervisor.childSpec("sessions", { name: "sessions" })
       ], { name: "root", intensity: 10, period: "10 seconds" })
       for (const user of ["ada", "joe", "mike"]) {
-        yield* DynamicSupervisor.startChild("sessions", GenServer.childSpec(Idle, user, { id: `session:${user}` }))
+        // Each session's id is the module's (`Idle`): the page tells them apart by their via name.
+        yield* DynamicSupervisor.startChild("sessions", GenServer.childSpec(Idle, user, { name: Registry.via(users, user) }))
       }
       return root
     })

@@ -8,7 +8,10 @@ import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
 import { Observer } from "../observer/index.js"
 import { allowedHosts } from "../observer/internal/http.js"
-import { ChildSpec, GenServer, Node, Pid, Process, Supervisor } from "../index.js"
+import { ChildSpec, DynamicSupervisor, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
+
+/** The live process printed as `pid`. */
+const findPid = (pid: string) => Effect.map(Process.processes, (all) => all.find((p) => String(p) === pid)!)
 
 // ----------------------------------------------------------------------------
 // The HTTP API, in process
@@ -237,6 +240,43 @@ describe("observer API", () => {
       })
     ))
 
+  it.live("dynamic children show their via name; crash reports name their supervisor", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const users = Registry.ref<string, undefined, "unique">("users", "unique")
+        yield* Supervisor.start([
+          Registry.childSpec({ id: "users", name: "users", keys: "unique" }),
+          DynamicSupervisor.childSpec("sessions", { name: "sessions" }),
+          // A supervisor with no registered name: its id in its parent names it.
+          Supervisor.childSpec("inner", [GenServer.childSpec(Vault, "a", { id: "inner-vault" })], { intensity: 5 })
+        ], { name: "top" })
+        for (const user of ["ada", "joe"]) {
+          yield* DynamicSupervisor.startChild("sessions", GenServer.childSpec(Vault, user, { name: Registry.via(users, user) }))
+        }
+        yield* DynamicSupervisor.startChild("sessions", GenServer.childSpec(Vault, "anonymous"))
+        const { body } = yield* request(observer, "/api/snapshot")
+        const sessions = body.trees[0].children.find((c: any) => c.id === "sessions")
+        assert.strictEqual(sessions.module, "DynamicSupervisor")
+        assert.deepStrictEqual(sessions.children.map((c: any) => [c.id, c.via]), [
+          ["Vault", 'via(users, "ada")'],
+          ["Vault", 'via(users, "joe")'],
+          ["Vault", undefined]
+        ])
+        const ada = sessions.children[0].pid
+        assert.strictEqual(body.processes.find((p: any) => p.pid === ada).via, 'via(users, "ada")')
+        // Crash reports: a named supervisor by its name, an unnamed one by its id in its parent.
+        const vault = sessions.children[1].pid
+        const inner = body.trees[0].children.find((c: any) => c.id === "inner").children[0].pid
+        for (const pid of [vault, inner]) {
+          const ref = yield* Process.monitor(yield* findPid(pid))
+          yield* post(observer, "/api/kill", { pid })
+          yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+        }
+        const after = (yield* request(observer, "/api/snapshot")).body
+        assert.deepStrictEqual(after.crashes.map((c: any) => [c.child, c.supervisorName]), [["Vault", "sessions"], ["inner-vault", "inner"]])
+      })
+    ))
+
   it.live("actions need the token; bad requests get clear 4xx answers", () =>
     observed((observer) =>
       Effect.gen(function*() {
@@ -406,7 +446,7 @@ describe("observer in a browser", () => {
 
         // The tree: the application, its root and every child, nested as in the example.
         const shop = page.locator('#apps [data-app="shop"]')
-        await shop.locator('li[data-id="session:mike"]').waitFor()
+        await shop.locator('li[data-via="via(users, \\"mike\\")"]').waitFor()
         const ids = await Promise.all((await shop.locator("li[data-id]").all()).map((li) => li.getAttribute("data-id")))
         assert.deepStrictEqual(ids, [
           "root",
@@ -416,11 +456,24 @@ describe("observer in a browser", () => {
           "pipeline",
           "fetcher",
           "parser",
+          "users",
           "sessions",
-          "session:ada",
-          "session:joe",
-          "session:mike"
+          "Idle",
+          "Idle",
+          "Idle"
         ])
+        // The sessions share their spec's id: each is labelled by its via name.
+        const sessions = shop.locator('li[data-id="sessions"] li')
+        assert.deepStrictEqual(
+          (await sessions.locator("> .node").allTextContents()).map((text) => text.split(" ")[0] + " " + text.split(" ")[1]),
+          ['via(users, "ada")', 'via(users, "joe")', 'via(users, "mike")']
+        )
+
+        // The process table uses the page: no row is cut off by a fixed box.
+        const table = page.locator("#processes-section")
+        await page.locator("#process-rows tr").first().waitFor()
+        const box = await table.evaluate((el) => ({ scroll: el.scrollHeight, client: el.clientHeight }))
+        assert.isAtMost(box.scroll, box.client, "the process table is clipped")
         const pipeline = shop.locator('li[data-id="pipeline"]')
         assert.strictEqual(await pipeline.getAttribute("data-kind"), "supervisor")
         assert.strictEqual(await pipeline.locator('li[data-id="parser"]').count(), 1)
@@ -450,6 +503,10 @@ describe("observer in a browser", () => {
         assert.notStrictEqual(after, before)
         await page.locator("#crashes li", { hasText: `counter (${before})` }).waitFor()
         assert.include(await page.locator("#crashes").textContent(), "killed → restart")
+        // Many polls later, no session is shown as restarted (they share an id, not a pid).
+        assert.strictEqual(await shop.locator('li[data-id="sessions"] li[data-restarted]').count(), 0)
+        // The supervisor is named, not only its pid.
+        assert.match(await page.locator("#crashes").textContent() ?? "", /under root \(<0\.\d+\.0>\)/)
         // The program itself logged the same supervisor report.
         await example.waitFor(/child counter terminated \(Killed\)/)
 

@@ -86,6 +86,14 @@ export const linksOf = (pid: Pid): ReadonlyArray<Pid> =>
 export const deliveredTo = (pid: Pid): number => pid instanceof ProcessImpl ? pid.delivered : 0
 
 /**
+ * The name `pid` is registered under now, without an Effect step (a log writer has none): for
+ * the observer's crash reports, which name the supervisor. `undefined` if none or not local.
+ *
+ * @internal
+ */
+export const registeredNameOf = (pid: Pid): string | undefined => pid instanceof ProcessImpl ? pid.name : undefined
+
+/**
  * One page of the live processes of `node`, oldest first (`limit` from `offset`), and how many
  * live processes it has, without copying the whole process list (the observer polls this on
  * nodes of 100k processes: two walks of the list cost a fraction of `Process.processes`).

@@ -8,6 +8,7 @@ import * as References from "effect/References"
 import { inspect } from "node:util"
 import * as ExitReason from "../../lib/ExitReason.js"
 import { Node } from "../../lib/Node.js"
+import { registeredNameOf } from "../../lib/internal/direct.js"
 import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
 import type { CrashReport, TraceLine } from "./model.js"
@@ -42,6 +43,7 @@ export const journalLogger = (journal: Journal) =>
         time: date.toISOString(),
         node,
         supervisor: String(annotations["supervisor"]),
+        supervisorName: self === undefined ? undefined : registeredNameOf(self),
         child: String(annotations["child"]),
         pid: String(annotations["pid"] ?? ""),
         reason: formatReason(parts.length > 1 ? parts[1] : annotations["reason"]),

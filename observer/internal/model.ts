@@ -15,6 +15,12 @@ export interface CrashReport {
   readonly node: string
   /** The supervisor's pid, printed (`<0.12.0>`). */
   readonly supervisor: string
+  /**
+   * The supervisor's registered name when it wrote the report, else its id in its own
+   * supervisor (filled in by the next snapshot that finds it in a tree); absent when it has
+   * neither.
+   */
+  supervisorName?: string | undefined
   /** The id of the child. */
   readonly child: string
   /** The child's pid, printed (empty when the report names none). */
@@ -50,6 +56,10 @@ export interface TreeNode {
   readonly id?: string | undefined
   /** The process's registered name, if any. */
   readonly name?: string | undefined
+  /** Its via name, `via(registry, key)`, when it holds a key of a unique `Registry`. */
+  readonly via?: string | undefined
+  /** The name of the module it runs (`Supervisor`, `DynamicSupervisor`, a GenServer's); absent for a plain process. */
+  readonly module?: string | undefined
   /** Whether it is a supervisor (with `children`) or a worker. */
   readonly kind: "supervisor" | "worker"
   /** The process's status (as in {@link ProcessRow}), or `restarting` / `not running` for a child without a process. */
@@ -70,6 +80,8 @@ export interface ProcessRow {
   readonly pid: string
   /** Its registered name, if any. */
   readonly name?: string | undefined
+  /** Its via name, `via(registry, key)`, when it holds a key of a unique `Registry`. */
+  readonly via?: string | undefined
   /** `running`, `waiting`, `runnable` or `suspended`, as `Process.info` reports it. */
   readonly status: string
   /** How many messages wait in its mailbox. */

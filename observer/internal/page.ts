@@ -9,17 +9,17 @@
 const css = `
 :root { color-scheme: light dark; --muted: #888; --line: #8884; --accent: #2a7de1; --bad: #d33; --good: #2a2; }
 * { box-sizing: border-box; }
-body { font: 13px/1.4 system-ui, sans-serif; margin: 0; }
+body { font: 13px/1.4 system-ui, sans-serif; margin: 0; height: 100vh; display: flex; flex-direction: column; }
 header { display: flex; gap: 1em; align-items: center; padding: .5em 1em; border-bottom: 1px solid var(--line); }
 header h1 { font-size: 15px; margin: 0; }
 header .grow { flex: 1; }
 .badge { padding: 0 .5em; border-radius: 3px; border: 1px solid var(--line); }
 .badge.ok { color: var(--good); } .badge.bad { color: var(--bad); }
-main { display: grid; grid-template-columns: minmax(260px, 1fr) 2fr; gap: 1em; padding: 1em; }
+main { flex: 1; min-height: 0; display: grid; grid-template-columns: minmax(260px, 1fr) 2fr; grid-template-rows: minmax(0, 1fr); gap: 1em; padding: 1em; }
 section { border: 1px solid var(--line); border-radius: 4px; padding: .5em .75em; overflow: auto; }
 section h2 { font-size: 13px; margin: .25em 0 .5em; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
-#left { display: flex; flex-direction: column; gap: 1em; }
-#right { display: flex; flex-direction: column; gap: 1em; min-width: 0; }
+#left { display: flex; flex-direction: column; gap: 1em; min-height: 0; overflow: auto; }
+#right { display: flex; flex-direction: column; gap: 1em; min-width: 0; min-height: 0; }
 ul.tree, ul.tree ul { list-style: none; margin: 0; padding-left: 1.1em; }
 ul.tree { padding-left: 0; }
 ul.tree li > .node { cursor: pointer; padding: 1px 4px; border-radius: 3px; display: inline-block; }
@@ -34,7 +34,8 @@ td.list { white-space: normal; max-width: 16em; color: var(--muted); }
 th { position: sticky; top: 0; background: Canvas; }
 tr.process { cursor: pointer; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
-#processes-section { max-height: 40vh; }
+#processes-section { flex: 1 1 auto; min-height: 12em; }
+#details-section { flex: 0 1 auto; max-height: 45%; overflow: auto; }
 pre.truncated { border-left: 3px solid var(--bad); }
 pre { margin: .25em 0; padding: .5em; background: #8881; border-radius: 3px; white-space: pre-wrap; word-break: break-word; max-height: 30vh; overflow: auto; }
 button { font: inherit; padding: 2px 10px; }
@@ -95,20 +96,24 @@ function select(pid) {
   loadDetails();
 }
 
-function treeNode(t, app) {
-  const key = app + "/" + (t.id || t.pid);
+function treeNode(t, app, dynamic) {
+  // A child is followed across restarts by its id; a dynamic supervisor's children share theirs,
+  // so by their via or registered name (a restarted one keeps it), else their pid.
+  const key = app + "/" + (dynamic ? t.via || t.name || t.pid : t.id || t.pid);
   const before = childPids.get(key);
   childPids.set(key, t.pid);
   const restarted = before !== undefined && before !== t.pid;
-  const label = [t.id || t.name || t.pid];
+  // A dynamic supervisor's children share their spec's id: their via or registered name tells them apart.
+  const label = [(dynamic ? t.via || t.name || t.id : t.id || t.name || t.via) || t.pid];
+  const also = [t.name, t.via].filter((n) => n && n !== label[0]);
   const li = h("li", {
-    "data-pid": t.pid, "data-id": t.id, "data-name": t.name, "data-kind": t.kind,
+    "data-pid": t.pid, "data-id": t.id, "data-name": t.name, "data-via": t.via, "data-kind": t.kind,
     "data-restarted": restarted ? "true" : undefined,
     class: (t.pid === selected ? "selected " : "") + (restarted ? "restarted" : "")
   },
     h("span", { class: "node", onclick: (e) => { e.stopPropagation(); if (t.pid !== "restarting") select(t.pid); } },
-      label, " ", h("span", { class: "kind" }, t.pid + (t.name && t.name !== t.id ? " " + t.name : "") + " " + t.kind + (t.status ? " " + t.status : ""))),
-    t.children && t.children.length ? h("ul", {}, t.children.map((c) => treeNode(c, app))) : null,
+      label, " ", h("span", { class: "kind" }, [t.pid, ...also, t.kind, t.status].filter(Boolean).join(" "))),
+    t.children && t.children.length ? h("ul", {}, t.children.map((c) => treeNode(c, app, t.module === "DynamicSupervisor"))) : null,
     t.more ? h("ul", {}, h("li", { class: "muted" }, "+" + t.more + " more")) : null,
     t.error ? h("ul", {}, h("li", { class: "error" }, t.error)) : null
   );
@@ -143,7 +148,7 @@ function renderProcesses(s) {
     const first = samples[0];
     const rate = now > first.time ? ((p.delivered - first.delivered) * 1000) / (now - first.time) : 0;
     return h("tr", { class: "process" + (p.pid === selected ? " selected" : ""), "data-pid": p.pid, onclick: () => select(p.pid) },
-      h("td", {}, p.pid), h("td", {}, p.name || ""), h("td", {}, p.module ? p.module + "@" + p.version : ""),
+      h("td", {}, p.pid), h("td", { class: "name" }, p.name || p.via || ""), h("td", {}, p.module ? p.module + "@" + p.version : ""),
       h("td", { class: "status" }, p.status + (p.trace ? " (trace)" : "")),
       h("td", { class: "num mailbox" }, p.mailbox), h("td", { class: "num rate" }, rate.toFixed(1)),
       h("td", { class: "list" }, p.links.join(" ")), h("td", { class: "list" }, p.monitors.join(" ")),
@@ -176,7 +181,7 @@ function render(s) {
   }
   renderTrees(s);
   renderProcesses(s);
-  renderLog("crashes", s.crashes, (c) => [h("span", { class: "muted" }, c.time + " "), h("strong", {}, c.child), " (" + c.pid + ") under " + c.supervisor + ": " + c.reason + " → " + c.action]);
+  renderLog("crashes", s.crashes, (c) => [h("span", { class: "muted" }, c.time + " "), h("strong", {}, c.child), " (" + c.pid + ") under " + (c.supervisorName ? c.supervisorName + " (" + c.supervisor + ")" : c.supervisor) + ": " + c.reason + " → " + c.action]);
   renderLog("traces", s.traces, (t) => [h("span", { class: "muted" }, t.time + " "), t.message.startsWith(t.pid) ? t.message : t.pid + " " + t.message]);
   const status = document.getElementById("connection");
   status.textContent = "live";
@@ -273,7 +278,7 @@ export const page = `<!doctype html>
         <tbody id="process-rows"></tbody>
       </table>
     </section>
-    <section><h2>Process</h2><p id="action-result" class="muted"></p><div id="details"><p class="muted">Click a process to see its state.</p></div></section>
+    <section id="details-section"><h2>Process</h2><p id="action-result" class="muted"></p><div id="details"><p class="muted">Click a process to see its state.</p></div></section>
   </div>
 </main>
 <script>${script}</script>

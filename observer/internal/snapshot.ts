@@ -11,12 +11,15 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Application from "../../behaviours/Application.js"
 import * as DynamicSupervisor from "../../behaviours/DynamicSupervisor.js"
+import * as Registry from "../../behaviours/Registry.js"
 import * as Supervisor from "../../behaviours/Supervisor.js"
 import * as Code from "../../lib/Code.js"
 import { deliveredTo, liveNodes, mayBeAlive, processPage } from "../../lib/internal/direct.js"
 import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
+import * as Sys from "../../lib/Sys.js"
+import { inspect } from "node:util"
 import type { ProcessRow, Snapshot, TreeNode } from "./model.js"
 import type { Journal } from "./journal.js"
 import * as CodeInternal from "../../lib/internal/code.js"
@@ -80,6 +83,28 @@ export const ask = <A, E extends { readonly _tag: string }, R>(
  */
 export const deliveredOf = (pid: Pid): number => Math.max(0, deliveredTo(pid) - (sentByObserver.get(pid) ?? 0))
 
+/** Whether the registry at `pid` has unique keys (a via name needs one): asked once per registry. */
+const uniqueRegistries = new WeakMap<Pid, boolean>()
+const isUnique = (registry: Pid): Effect.Effect<boolean> => {
+  const known = uniqueRegistries.get(registry)
+  if (known !== undefined) return Effect.succeed(known)
+  return ask(registry, Sys.getStatus(registry, { timeout: "1 second" })).pipe(
+    Effect.map((status) => {
+      const state: unknown = status.state
+      const unique = typeof state === "object" && state !== null && (state as { readonly unique?: unknown }).unique === true
+      uniqueRegistries.set(registry, unique)
+      return unique
+    }),
+    Effect.orElseSucceed(() => false)
+  )
+}
+
+/** A registry key as the page shows it in a via name. */
+const formatKey = (key: unknown): string => {
+  const text = typeof key === "string" || typeof key === "number" ? JSON.stringify(key) : inspect(key, { depth: 2, breakLength: Infinity })
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text
+}
+
 /** The snapshot of `node` that `GET /api/snapshot` answers. */
 export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0, limit: pageSize.default }): Effect.Effect<Snapshot> =>
   Effect.gen(function*() {
@@ -126,19 +151,34 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
     // The processes of the trees: supervisors and their listed children, applications' masters
     // and the processes linked to them (the root is among those).
     const applications = yield* Application.which
+    const { total, page: shown } = processPage(node, page.offset, page.limit)
+    yield* read(shown)
     yield* read(supervisors)
     for (const children of childrenOf.values()) {
       if (typeof children !== "string") yield* read(children.slice(0, childLimit).flatMap((c) => typeof c.pid === "object" ? [c.pid] : []))
     }
     yield* read(applications.map((app) => app.master))
     for (const app of applications) yield* read(infos.get(app.master)?.links ?? [])
+    // The via names of the processes shown: their keys in the node's unique registries.
+    const vias = new Map<Pid, string>()
+    for (const [registry, module] of modules) {
+      if (module.name !== "Registry" || !mayBeAlive(registry)) continue
+      const name = Option.getOrUndefined((yield* Process.info(registry)).pipe(Option.flatMap((info) => info.registeredName)))
+      if (name === undefined || !(yield* isUnique(registry))) continue
+      const ref = Registry.ref<unknown, unknown, "unique">(name, "unique")
+      for (const pid of infos.keys()) {
+        if (vias.has(pid)) continue
+        const keys = yield* Effect.orElseSucceed(Registry.keys(ref, pid), () => [])
+        if (keys.length > 0) vias.set(pid, `via(${name}, ${formatKey(keys[0])})`)
+      }
+    }
     // Every tree node listed spends one of `budget`; a supervisor met once it is spent lists
     // no children, only how many it has (`more`).
     let budget = treeBudget
     const tree = (p: Pid, id: string | undefined, depth: number): TreeNode => {
       budget--
       const children = childrenOf.get(p)
-      const base = { pid: String(p), id, name: nameOf(p), status: statusOf(p) }
+      const base = { pid: String(p), id, name: nameOf(p), via: vias.get(p), module: modules.get(p)?.name, status: statusOf(p) }
       if (children === undefined) return { ...base, kind: supervisorModules.has(modules.get(p)?.name ?? "") ? "supervisor" : "worker" }
       if (typeof children === "string") return { ...base, kind: "supervisor", error: children }
       const listed = children.slice(0, Math.max(0, Math.min(childLimit, budget))).map((c): TreeNode => {
@@ -177,14 +217,27 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
       if (budget <= 0) break
       trees.push(tree(top, undefined, 0))
     }
-    const { total, page: shown } = processPage(node, page.offset, page.limit)
-    yield* read(shown)
+    // Crash reports name their supervisor: its id in its parent, found in the trees.
+    const crashes = journal.crashes.filter((c) => c.node === node.name)
+    if (crashes.some((c) => c.supervisorName === undefined)) {
+      const ids = new Map<string, string>()
+      const label = (t: TreeNode): void => {
+        if (t.kind !== "supervisor") return
+        if (t.id !== undefined && t.id !== "root") ids.set(t.pid, t.id)
+        else if (t.via !== undefined) ids.set(t.pid, t.via)
+        for (const c of t.children ?? []) label(c)
+      }
+      for (const app of applicationRows) if (app.tree !== undefined) label(app.tree)
+      for (const t of trees) label(t)
+      for (const c of crashes) if (c.supervisorName === undefined) c.supervisorName = ids.get(c.supervisor)
+    }
     const processes = shown.map((p): ProcessRow => {
       const module = modules.get(p)
       const info = infos.get(p)
       return {
         pid: String(p),
         name: nameOf(p),
+        via: vias.get(p),
         status: statusOf(p),
         mailbox: info?.messageQueueLength ?? 0,
         delivered: deliveredOf(p),
@@ -207,7 +260,7 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
       processes,
       offset: page.offset,
       total,
-      crashes: journal.crashes.filter((c) => c.node === node.name),
+      crashes,
       traces: journal.traces.filter((t) => t.node === node.name)
     }
   }).pipe(Effect.provideService(Node, node), Effect.withTracerEnabled(false))
