@@ -4,7 +4,8 @@
  *
  *   effect-otp dev <entry.ts> [--watch <dir>]
  *
- * Runs the program `<entry>` (TypeScript loads directly, through tsx: no build step) and watches
+ * Runs the program `<entry>` (TypeScript loads directly, through tsx: no build step; tsx is an
+ * optional peer dependency, installed by those who use this tool) and watches
  * its directory (or `--watch <dir>`) for changed .ts/.mts/.js/.mjs files. A changed file that the
  * program loaded is imported again as a fresh module instance (its own imports stay the cached
  * ones, so it shares the program's library instance); every behaviour module it exports (a
@@ -334,8 +335,23 @@ const dev = async (args) => {
 
   // TypeScript without a build step: tsx's loaders, ESM (and CommonJS for files in a CommonJS
   // scope). `onImport` tells which files the program loaded, and under which URL.
-  const { register } = await import("tsx/esm/api")
-  const { register: registerCjs } = await import("tsx/cjs/api")
+  // tsx is an optional peer dependency: the library does not need it, so its users do not
+  // install it (with esbuild, 12 MB) unless they use this tool. Node's own type stripping
+  // (`--experimental-strip-types`, 22.6+) does not suffice: it does not resolve the `./x.js`
+  // specifiers TypeScript code imports `./x.ts` by, nor report which files a program loaded.
+  let register
+  let registerCjs
+  try {
+    ;({ register } = await import("tsx/esm/api"))
+    ;({ register: registerCjs } = await import("tsx/cjs/api"))
+  } catch (error) {
+    if (error?.code !== "ERR_MODULE_NOT_FOUND" && error?.code !== "MODULE_NOT_FOUND") throw error
+    process.stderr.write(
+      "effect-otp dev needs tsx, an optional peer dependency of effect-otp that is not installed.\n" +
+        "Install it next to effect-otp:  npm install --save-dev tsx\n"
+    )
+    process.exit(2)
+  }
   registerCjs()
   register({
     onImport: (url) => {

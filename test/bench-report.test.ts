@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { advantage, formatAdvantage, formatCell, lowerIsBetter } from "../bench/format.js"
 import { absences, type BenchRecord, type MachineRecord } from "../bench/records.js"
-import { renderMarkdown, renderSvg } from "../bench/report.js"
+import { chartComparison, renderMarkdown, renderSvg } from "../bench/report.js"
 
 const machine: MachineRecord = {
   benchmark: "machine",
@@ -104,6 +104,20 @@ describe("bench report", () => {
     // effect_step_floor has no effect-otp figure: no panel.
     assert.notInclude(svg, ">effect_step_floor<")
     assert.strictEqual(svg.match(/<g>/g)?.length, svg.match(/<\/g>/g)?.length)
-    assert.include(svg, "(0.25x)")
+    // send_throughput: effect-otp 1M msg/s, erlang 4M: said from effect-otp's side, in words.
+    assert.include(svg, "4.00M msg/s  (effect-otp 4.00x slower)")
+    assert.include(svg, "250.0k msg/s  (effect-otp 4.00x faster)")
+    assert.notInclude(svg, "(0.25x)")
+  })
+
+  it("labels a peer's bar with effect-otp's comparison in words, the right way round", () => {
+    assert.strictEqual(chartComparison(2.1, "msg/s"), "effect-otp 2.10x faster")
+    assert.strictEqual(chartComparison(0.5, "msg/s"), "effect-otp 2.00x slower")
+    assert.strictEqual(chartComparison(0.25, "s"), "effect-otp 4.00x slower")
+    assert.strictEqual(chartComparison(3, "B"), "effect-otp 3.00x smaller")
+    assert.strictEqual(chartComparison(0.5, "B"), "effect-otp 2.00x larger")
+    assert.strictEqual(chartComparison(1.001, "msg/s"), "effect-otp on par")
+    assert.strictEqual(chartComparison(undefined, "msg/s"), "")
+    assert.strictEqual(chartComparison(Number.NaN, "msg/s"), "")
   })
 })

@@ -1,44 +1,25 @@
 /**
  * The examples in the README and in the modules' doc comments are documentation users copy:
  * every one must compile against the real API, and the README's must also run and print what
- * the README says.
+ * the README says. Here the examples import the sources (`effect-otp` rewritten to a relative
+ * path), so that a change is checked without a build; test/package.test.ts runs the README's as
+ * written, against the packed package.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import * as Shared from "./support/snippets.js"
+import { root } from "./support/snippets.js"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
 const outDir = path.join(root, "temp", "doc-examples")
 
-interface Snippet {
-  readonly source: string
+interface Snippet extends Shared.Snippet {
   readonly file: string
-  readonly code: string
 }
 
-/** Fenced ```ts blocks of a Markdown file, or of the doc comments of a TypeScript file. */
-const snippetsOf = (relative: string): Array<Snippet> => {
-  const text = fs.readFileSync(path.join(root, relative), "utf8")
-  const lines = relative.endsWith(".md")
-    ? text.split("\n")
-    : text.split("\n").map((line) => line.replace(/^\s*\* ?/, ""))
-  const out: Array<Snippet> = []
-  let current: Array<string> | undefined
-  for (const line of lines) {
-    if (current === undefined) {
-      if (/^```ts\s*$/.test(line.trim())) current = []
-    } else if (line.trim() === "```") {
-      const name = `${relative.replace(/[/.]/g, "_")}_${out.length + 1}.ts`
-      out.push({ source: relative, file: path.join(outDir, name), code: current.join("\n") })
-      current = undefined
-    } else {
-      current.push(line)
-    }
-  }
-  return out
-}
+const snippetsOf = (relative: string): Array<Snippet> =>
+  Shared.snippetsOf(relative).map((snippet) => ({ ...snippet, file: path.join(outDir, snippet.name) }))
 
 /** The TypeScript files of `dir` (relative to the root), and of its folders if `deep`. */
 const tsFilesOf = (dir: string, deep: boolean): Array<string> =>
