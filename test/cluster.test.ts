@@ -429,7 +429,7 @@ describe("Cluster: durable state", () => {
 })
 
 describe("Cluster: a client with no runner", () => {
-  it.effect("a call fails at once with ClusterFailure NoRunner (saying no runner), not after its 30 s timeout (TestClock never moved)", () =>
+  it.effect("a call fails at once with ClusterFailure NoRunner (saying no runner), not after its 30 s timeout, and a cast is dropped at once (TestClock never moved)", () =>
     Effect.gen(function*() {
       // A client-only member (no runner address) whose runner storage knows no runner.
       const clientOnly = Sharding.layer.pipe(
@@ -443,7 +443,10 @@ describe("Cluster: a client with no runner", () => {
         const a = yield* Cluster.ref(Accounts, "a")
         // Forked: it must be over without the clock moving at all (not after its 30 s timeout).
         const call = yield* Effect.forkChild(Effect.flip(GenServer.call(a, Balance, undefined, { timeout: "30 seconds" })))
+        // A cast is dropped at once too (it never fails), instead of waiting for a runner.
+        const cast = yield* Effect.forkChild(GenServer.cast(a, Bump, { amount: 1 }))
         yield* Effect.yieldNow
+        yield* Fiber.join(cast)
         return yield* Fiber.join(call)
       }).pipe(Effect.provide(clientOnly))
       assert.strictEqual(error._tag, "ClusterFailure")

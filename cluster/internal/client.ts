@@ -226,8 +226,12 @@ export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remo
     const method = this.client[rpc._tag]
     const payload = payloadOf(message)
     // A cast never fails (OTP drops one it cannot deliver); it returns once the owning runner
-    // has the message, waiting while the entity's shard has no owner.
-    return Effect.suspend(() => method(payload, { discard: true })).pipe(
+    // has the message, waiting while the entity's shard has no owner, or at once (dropped)
+    // when the runner check says there is no runner at all.
+    const check = this.runnerCheck
+    return (check === undefined
+      ? Effect.suspend(() => method(payload, { discard: true }))
+      : Effect.withFiber((fiber) => check.around(fiber, this.label, () => method(payload, { discard: true })))).pipe(
       Effect.catchCause((cause) => Effect.logDebug(`cast to ${this.label} dropped`, cause))
     )
   }
