@@ -29,7 +29,9 @@
  * - Children are independent (`oneForOne`); each keeps the restart type and shutdown of its
  *   spec, with the same meaning as in `Supervisor`. The restart engine is `Supervisor`'s: the
  *   same checks of the flags and specs, the same intensity window, the same reports
- *   (`child_terminated`, `start_error`, `reached_max_restart_intensity`, `shutdown_error`).
+ *   (`child_terminated`, `start_error`, `reached_max_restart_intensity`, `shutdown_error`), which
+ *   name a child by its local or via name (a `Registry` key) when it has one, since children
+ *   of one spec share its id.
  *   More than `intensity` restarts within `period` stops every child and exits the supervisor
  *   with `shutdown`. The default is Elixir's DynamicSupervisor's 3 restarts in 5 s (OTP's
  *   `simple_one_for_one` defaults to 1, as `Supervisor` does).

@@ -72,8 +72,11 @@
  * Errors logged through Effect's logger, annotated `report: "supervisor"`, the supervisor's pid,
  * the child's id, `reason`, `action` and `context`, OTP's error context: `child_terminated` (an
  * abnormal exit; `action` says whether it is restarted), `start_error` (a restart failed; tried
- * again), `shutdown` (`reason: "reached_max_restart_intensity"`: the supervisor gives up) and
- * `shutdown_error`. A started child gets a `progress` report at `Debug`.
+ * again), `shutdown` (`reason: "reached_max_restart_intensity"`: the supervisor gives up, and
+ * its message says "reached max restart intensity") and `shutdown_error`. A child started with a
+ * name (a local name, or a via name such as a `Registry` key, shown `via(key)`) is named by it
+ * in the message and in a `name` annotation: `child room named via(lobby) terminated (Crash)`.
+ * A started child gets a `progress` report at `Debug`.
  *
  * ## Where it differs from OTP
  *

@@ -55,7 +55,7 @@
  * import { NodeClusterSocket, NodeRuntime } from "@effect/platform-node"
  * import { PgClient } from "@effect/sql-pg"
  * import { Layer, Option, Redacted, Schema } from "effect"
- * import { RunnerAddress } from "effect/cluster"
+ * import { RunnerAddress, ShardingConfig, SqlRunnerStorage } from "effect/cluster"
  * import { Rpc } from "effect/rpc"
  * import { GenServer, Node } from "effect-otp"
  * import { Cluster } from "effect-otp/cluster"
@@ -81,8 +81,13 @@
  * )
  * Layer.launch(runner).pipe(NodeRuntime.runMain)
  *
- * // A client: `Cluster.ref` and `GenServer.call` as in the embedded example.
- * const client = NodeClusterSocket.layer({ clientOnly: true }).pipe(Layer.provide(database))
+ * // A client: `Cluster.ref` and `GenServer.call` as in the embedded example. The runner
+ * // storage merged in (the same instance the socket layer uses: Effect builds a layer once)
+ * // lets a call see that no runner is up and fail at once (`ClusterFailure` `NoRunner`).
+ * const client = Layer.mergeAll(
+ *   NodeClusterSocket.layer({ clientOnly: true }),
+ *   SqlRunnerStorage.layer.pipe(Layer.provide(ShardingConfig.layerFromEnv()))
+ * ).pipe(Layer.provide(database))
  * ```
  *
  * Every node must use the same `shardsPerGroup` (it decides an id's shard: a client that
@@ -115,7 +120,9 @@
  * interrupted at the entity), or one of the transport's own typed errors
  * ({@link RemoteError}): {@link MalformedMessage} when one side cannot decode what the other
  * sent (version skew, a reply that does not match its schema), and {@link ClusterFailure}
- * for the cluster's own refusals (full mailbox, storage down). A malformed message never
+ * for the cluster's own refusals (full mailbox, storage down, and `NoRunner`: no runner is up
+ * to host the entity, known at once when the caller has the cluster's runner storage in its
+ * context, as the client above; without it such a call waits for its timeout). A malformed message never
  * crashes the receiving runner: it answers the caller with the error and goes on serving.
  * Casts never fail (as in OTP); one that cannot be delivered is dropped. `Sys` and
  * `GenServer.stop` do not reach a cluster reference (they die: there is no process there to

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Equal } from "effect"
 import { TestClock } from "effect/testing"
-import { DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Supervisor } from "../index.js"
+import { DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
 import { captureLogs, Exit, flakyWorker, nextLog, Ping, quiet, restartFailures, takeLog, worker, Worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -188,4 +188,36 @@ describe("DynamicSupervisor", () => {
       yield* Supervisor.stop(top)
       assert.deepStrictEqual(yield* takeLog, [["started", "c"], ["stopped", "c", "Shutdown"]])
     })))
+
+  it.effect("reports name the child that failed by its via name (a Registry key) or local name, and say when the supervisor gives up", () => {
+    const logs = captureLogs()
+    return Process.run(Effect.gen(function*() {
+      const log = yield* Process.self
+      const rooms = yield* Registry.start<string, undefined, "unique">({ name: "rooms", keys: "unique" })
+      const sup = yield* DynamicSupervisor.start({ intensity: 1 })
+      const ref = yield* Process.monitor(sup.pid!)
+      const lobby = yield* DynamicSupervisor.startChild(sup, worker({ id: "room", log }, { name: Registry.via(rooms, "lobby") }))
+      yield* DynamicSupervisor.startChild(sup, worker({ id: "room", log }, { name: Registry.via(rooms, "kitchen") }))
+      const local = yield* DynamicSupervisor.startChild(sup, worker({ id: "room", log }, { name: "attic" }))
+      yield* takeLog
+      yield* exitChild(lobby!, "crash")
+      yield* exitChild(local!, "crash")
+      yield* Process.receive({ match: isDownFor(ref) })
+      const reports = logs.entries.filter((e) => e.annotations["report"] === "supervisor")
+      assert.deepStrictEqual(
+        reports.map((e) => [e.message.split(" Crash(")[0], e.annotations["name"], e.annotations["context"]]),
+        [
+          ["child room named via(lobby) terminated (Crash)", "via(lobby)", "child_terminated"],
+          ["child room named attic terminated (Crash)", "attic", "child_terminated"],
+          ["supervisor shutting down: reached max restart intensity (last exit: child room named attic)", "attic", "shutdown"]
+        ]
+      )
+      // The server's own terminate report names it by its via name too, as OTP's gen_server does.
+      const servers = logs.entries.filter((e) => e.annotations["report"] === "gen_server").map((e) => e.message.split("\n")[0])
+      assert.deepStrictEqual(servers, [
+        `** Generic server via(lobby) (${lobby}) (Worker) terminating`,
+        `** Generic server attic (${local}) (Worker) terminating`
+      ])
+    })).pipe(Effect.provide(Node.layer()), logs.provide)
+  })
 })

@@ -428,6 +428,55 @@ describe("Cluster: durable state", () => {
     }))
 })
 
+describe("Cluster: a client with no runner", () => {
+  it.effect("a call fails at once with ClusterFailure NoRunner (saying no runner), not after its 30 s timeout, and a cast is dropped at once (TestClock never moved)", () =>
+    Effect.gen(function*() {
+      // A client-only member (no runner address) whose runner storage knows no runner.
+      const clientOnly = Sharding.layer.pipe(
+        Layer.provideMerge(Runners.layerNoop),
+        Layer.provideMerge(MessageStorage.layerMemory),
+        Layer.provideMerge(RunnerStorage.layerMemory),
+        Layer.provide(RunnerHealth.layerNoop),
+        Layer.provide(ShardingConfig.layer({ runnerAddress: Option.none() }))
+      )
+      const error = yield* Effect.gen(function*() {
+        const a = yield* Cluster.ref(Accounts, "a")
+        // Forked: it must be over without the clock moving at all (not after its 30 s timeout).
+        const call = yield* Effect.forkChild(Effect.flip(GenServer.call(a, Balance, undefined, { timeout: "30 seconds" })))
+        // A cast is dropped at once too (it never fails), instead of waiting for a runner.
+        const cast = yield* Effect.forkChild(GenServer.cast(a, Bump, { amount: 1 }))
+        yield* Effect.yieldNow
+        yield* Fiber.join(cast)
+        return yield* Fiber.join(call)
+      }).pipe(Effect.provide(clientOnly))
+      assert.strictEqual(error._tag, "ClusterFailure")
+      assert.strictEqual(error._tag === "ClusterFailure" ? error.reason : undefined, "NoRunner")
+      assert.include(error.message, "no runner")
+    }))
+
+  it.effect("with its runner storage in context and a runner registered, calls go through as before", () =>
+    Effect.gen(function*() {
+      const withStorage = Cluster.layer(Accounts).pipe(
+        Layer.provideMerge(Sharding.layer),
+        Layer.provideMerge(Runners.layerNoop),
+        Layer.provideMerge(MessageStorage.layerMemory),
+        Layer.provideMerge(RunnerStorage.layerMemory),
+        Layer.provide(RunnerHealth.layerNoop),
+        Layer.provide(ShardingConfig.layer()),
+        Layer.provideMerge(Node.layer({ name: "runner@test" }))
+      )
+      const balance = yield* Effect.andThen(
+        TestClock.adjust(1),
+        Effect.gen(function*() {
+          const a = yield* Cluster.ref(Accounts, "a")
+          yield* GenServer.call(a, Deposit, { amount: 5 })
+          return yield* GenServer.call(a, Balance)
+        })
+      ).pipe(Effect.provide(withStorage))
+      assert.strictEqual(balance, 5)
+    }))
+})
+
 /** Whether the entity's server (as `Where` reported it) is a live process of this node. */
 const isRunning = (where: { readonly node: string; readonly pid: number }) =>
   Effect.map(Process.processes, (pids) => pids.some((pid) => pid.node === where.node && pid.id === where.pid))

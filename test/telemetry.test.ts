@@ -163,6 +163,36 @@ describe("telemetry: spans", () => {
       assert.strictEqual(restart.status._tag, "Ended")
     }))
 
+  it.effect("works in any provide order: merged in one provide (either way round), or provided inside the node's layer", () =>
+    Effect.gen(function*() {
+      const body = Effect.gen(function*() {
+        const counter = yield* GenServer.start(Counter, 0)
+        return yield* GenServer.call(counter, Add, { by: 2 })
+      })
+      type Body = Effect.Effect<ReadonlyArray<unknown>, unknown, Node.Node>
+      const orders: Record<string, (e: Body) => Effect.Effect<ReadonlyArray<unknown>, unknown>> = {
+        "[Node, Telemetry]": (e: Body) => Effect.provide(e, [Node.layer(), Telemetry.layer()]),
+        "[Telemetry, Node]": (e: Body) => Effect.provide(e, [Telemetry.layer(), Node.layer()]),
+        "Telemetry inside Node": (e: Body) =>
+          e.pipe(Effect.provide(Telemetry.layer()), Effect.provide(Node.layer())),
+        "Telemetry around Node": (e: Body) =>
+          e.pipe(Effect.provide(Node.layer()), Effect.provide(Telemetry.layer()))
+      }
+      for (const [order, provide] of Object.entries(orders)) {
+        const { spans, tracer } = recordingTracer()
+        const registry: Metric.MetricRegistry = new Map()
+        const processes = yield* provide(Effect.andThen(Process.run(body), inRegistry("otp.processes"))).pipe(
+          Effect.withTracer(tracer),
+          Effect.provideService(Metric.MetricRegistry, registry)
+        )
+        assert.deepStrictEqual(
+          [order, spans.map((s) => s.name).filter((n) => n.startsWith("call ") || n.startsWith("handle_call "))],
+          [order, ["call Add", "handle_call Add"]]
+        )
+        assert.strictEqual(processes.length, 1, order)
+      }
+    }))
+
   it.effect("off (no Telemetry.layer): calls and restarts make no spans", () =>
     Effect.gen(function*() {
       const { spans } = yield* withTelemetry(
@@ -389,42 +419,44 @@ describe("reports", () => {
 })
 
 describe("export with @effect/opentelemetry", () => {
-  it("examples/telemetry.ts prints its spans and metrics through OpenTelemetry's console exporters", () => {
+  it("examples/telemetry.ts prints its spans as a readable tree and its metrics as a table, through OpenTelemetry", () => {
     const root = fileURLToPath(new URL("..", import.meta.url))
     const output = execFileSync(process.execPath, ["--import", "tsx", "examples/telemetry.ts"], {
       cwd: root,
       encoding: "utf8"
     })
-    // The exporters print one object per span and per metric, each opening with `{` at the start
-    // of a line and closing with `}`.
-    const blocks = output.split(/^\{$/m).slice(1).map((b) => b.slice(0, b.search(/^\}$/m)))
-    const field = (block: string, pattern: RegExp) => block.match(pattern)?.[1]
-    const spans = blocks.filter((b) => /^  id: /m.test(b)).map((b) => ({
-      name: field(b, /^  name: '([^']+)'/m),
-      id: field(b, /^  id: '([^']+)'/m),
-      parent: field(b, /^  parentSpanContext: \{[^}]*spanId: '([^']+)'/m),
-      kind: Number(field(b, /^  kind: (\d)/m)),
-      block: b
-    }))
-    const clients = spans.filter((s) => s.name === "call Add")
-    const servers = spans.filter((s) => s.name === "handle_call Add")
-    assert.strictEqual(clients.length, 2)
-    assert.strictEqual(servers.length, 2)
-    // Server spans (kind 1) are children of the client spans (kind 2) of the same calls.
-    assert.deepStrictEqual(servers.map((s) => s.parent).sort(), clients.map((c) => c.id).sort())
-    assert.deepStrictEqual([...new Set(clients.map((c) => c.kind)), ...new Set(servers.map((s) => s.kind))], [2, 1])
-    assert.include(servers[0]!.block, "'otp.name': 'counter'")
-    assert.include(servers[0]!.block, "'otp.module': 'Counter'")
+    const lines = output.split("\n")
+    const spanLines = lines.slice(lines.indexOf("spans") + 1, lines.indexOf("metrics"))
+    const metricLines = lines.slice(lines.indexOf("metrics") + 1, lines.indexOf("done"))
+    // One line per span: indentation (its depth), name, duration, kind, the otp.* attributes.
+    const spans = spanLines.map((line) => {
+      const match = line.match(/^( *)(\S+ \S+)  (\d+\.\d\d) ms  (\w+)  (.*)$/)
+      assert.isNotNull(match, line)
+      return { depth: match![1]!.length / 2, name: match![2]!, kind: match![4]!, attributes: match![5]! }
+    })
+    const adds = spans.filter((s) => s.name.endsWith(" Add"))
+    // Each call Add (client, top level) has its handle_call Add (server) right under it.
+    assert.deepStrictEqual(adds.map((s) => [s.depth, s.name, s.kind]), [
+      [0, "call Add", "client"],
+      [1, "handle_call Add", "server"],
+      [0, "call Add", "client"],
+      [1, "handle_call Add", "server"]
+    ])
+    assert.include(adds[1]!.attributes, "otp.module=Counter")
+    assert.include(adds[1]!.attributes, "otp.name=counter")
     const restart = spans.find((s) => s.name === "restart worker")
     assert.isDefined(restart)
-    assert.include(restart!.block, "'otp.name': 'root'")
-    assert.include(restart!.block, "'otp.exit.reason': 'Crash'")
-    const metric = (name: string) => blocks.find((b) => b.includes(`name: '${name}'`))
+    assert.include(restart!.attributes, "otp.name=root")
+    assert.include(restart!.attributes, "otp.exit.reason=Crash")
+    const metric = (name: string) => metricLines.find((l) => l.startsWith(`${name}{`))
     for (const name of ["otp.processes", "otp.messages.sent", "otp.messages.received", "otp.mailbox.length", "otp.call.duration"]) {
       assert.isDefined(metric(name), name)
     }
-    assert.include(metric("otp.processes"), "attributes: { node: 'nonode@nohost' }")
-    assert.match(metric("otp.supervisor.restarts")!, /attributes: \{ node: 'nonode@nohost', supervisor: 'root' \},\s+value: 1\b/)
+    assert.match(metric("otp.processes")!, /^otp\.processes\{node=nonode@nohost\} \d+$/)
+    assert.strictEqual(metric("otp.supervisor.restarts"), "otp.supervisor.restarts{node=nonode@nohost,supervisor=root} 1")
+    assert.match(metricLines.find((l) => l.startsWith("otp.call.duration{node=nonode@nohost,request=Add}"))!, / count=2 sum=/)
+    // Readable: a line per span and per series, no exporter dumps.
+    assert.isBelow(spanLines.length + metricLines.length, 30)
     assert.match(output, /^worker <0\.\d+\.0> crashed, restarted as <0\.\d+\.0>$/m)
     assert.match(output, /^done$/m)
   }, 60_000)

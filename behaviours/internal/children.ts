@@ -261,7 +261,7 @@ export const decide = (
   const restart = shouldRestart(spec.restart, reason)
   terminated(fiber, spec, pid, reason, restart ? "restart" : "none")
   if (!restart) return "none"
-  return countRestart(fiber, intensity, spec) > 0 ? "restart" : "shutdown"
+  return countRestart(fiber, intensity, spec, pid) > 0 ? "restart" : "shutdown"
 }
 
 /**
@@ -269,10 +269,15 @@ export const decide = (
  * restarts now in the window, or 0 when that exceeds the intensity (the give-up report is
  * written; the supervisor shuts down).
  */
-export const countRestart = (fiber: Fiber.Fiber<unknown, unknown>, intensity: Intensity, spec: ChildSpec<any>): number => {
+export const countRestart = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  intensity: Intensity,
+  spec: ChildSpec<any>,
+  pid?: Pid
+): number => {
   const restarts = intensity.add(now(fiber))
   if (restarts <= intensity.intensity) return restarts
-  gaveUp(fiber, spec)
+  gaveUp(fiber, spec, pid)
   return 0
 }
 

@@ -11,6 +11,7 @@
 import * as Context from "effect/Context"
 import type * as Fiber from "effect/Fiber"
 import * as ExitReason from "../../lib/ExitReason.js"
+import { nameOf } from "../../lib/internal/gen.js"
 import { logEnabled as enabled, writeLog as write } from "../../lib/internal/loop.js"
 import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
@@ -21,6 +22,21 @@ const supervisorOf = (fiber: Fiber.Fiber<unknown, unknown>): string =>
   String(Context.getOrUndefined(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess))
 
 /**
+ * How a report's message names a child: its id, then the name its process was started with
+ * (a local name, or a via name such as a Registry key, `via(lobby)`) when it has one that is not
+ * its id. A DynamicSupervisor's children often share one id (the spec's), so the name is what
+ * tells them apart; the pid is in the report's annotations.
+ */
+const childText = (spec: ChildSpec<any>, name: string | undefined): string =>
+  name === undefined || name === spec.id ? `child ${spec.id}` : `child ${spec.id} named ${name}`
+
+/** Adds the child's `name` annotation when it has one (OTP's reports show a registered name). */
+const withName = (annotations: Record<string, unknown>, name: string | undefined): Record<string, unknown> => {
+  if (name !== undefined) annotations["name"] = name
+  return annotations
+}
+
+/**
  * A supervisor started a child: logged at `Debug` (OTP logs progress reports at `info`, below
  * its default level; Effect's default is `Info`, so they show once the minimum level is `Debug`),
  * annotated `report: "progress"`, `supervisor`, `child`, `pid`, `type` and `restart`. When
@@ -28,14 +44,15 @@ const supervisorOf = (fiber: Fiber.Fiber<unknown, unknown>): string =>
  */
 export const started = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<any>, pid: Pid): void => {
   if (!enabled(fiber, "Debug")) return
-  write(fiber, "Debug", [`child ${spec.id} started`], {
+  const name = nameOf(pid)
+  write(fiber, "Debug", [`${childText(spec, name)} started`], withName({
     report: "progress",
     supervisor: supervisorOf(fiber),
     child: spec.id,
     pid: String(pid),
     type: spec.type,
     restart: spec.restart
-  })
+  }, name))
 }
 
 /**
@@ -53,7 +70,8 @@ export const terminated = (
   action: "restart" | "none"
 ): void => {
   if (reason._tag === "Normal" || reason._tag === "Shutdown" || !enabled(fiber, "Error")) return
-  write(fiber, "Error", [`child ${spec.id} terminated (${reason._tag})`, reason], {
+  const name = nameOf(pid)
+  write(fiber, "Error", [`${childText(spec, name)} terminated (${reason._tag})`, reason], withName({
     report: "supervisor",
     supervisor: supervisorOf(fiber),
     child: spec.id,
@@ -61,7 +79,7 @@ export const terminated = (
     reason: reason._tag,
     action,
     context: "child_terminated"
-  })
+  }, name))
 }
 
 /**
@@ -71,16 +89,17 @@ export const terminated = (
  * "reached_max_restart_intensity"`, `action: "shutdown"` and `context: "shutdown"` (OTP's
  * error context).
  */
-export const gaveUp = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<any>): void => {
+export const gaveUp = (fiber: Fiber.Fiber<unknown, unknown>, spec: ChildSpec<any>, pid?: Pid): void => {
   if (!enabled(fiber, "Error")) return
-  write(fiber, "Error", ["supervisor shutting down: reached max restart intensity"], {
+  const name = pid === undefined ? undefined : nameOf(pid)
+  write(fiber, "Error", [`supervisor shutting down: reached max restart intensity (last exit: ${childText(spec, name)})`], withName({
     report: "supervisor",
     supervisor: supervisorOf(fiber),
     child: spec.id,
     reason: "reached_max_restart_intensity",
     action: "shutdown",
     context: "shutdown"
-  })
+  }, name))
 }
 
 /**
@@ -112,7 +131,8 @@ export const shutdownError = (
   reason: ExitReason.ExitReason
 ): void => {
   if (!enabled(fiber, "Error")) return
-  write(fiber, "Error", [`child ${spec.id} shutdown error (${reason._tag})`, reason], {
+  const name = nameOf(pid)
+  write(fiber, "Error", [`${childText(spec, name)} shutdown error (${reason._tag})`, reason], withName({
     report: "supervisor",
     supervisor: supervisorOf(fiber),
     child: spec.id,
@@ -120,5 +140,5 @@ export const shutdownError = (
     reason: reason._tag,
     action: "none",
     context: "shutdown_error"
-  })
+  }, name))
 }

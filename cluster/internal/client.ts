@@ -4,9 +4,12 @@
  * call.
  */
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as ClusterError from "effect/cluster/ClusterError"
 import * as Runners from "effect/cluster/Runners"
+import * as RunnerStorage from "effect/cluster/RunnerStorage"
 import * as Sharding from "effect/cluster/Sharding"
+import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -63,6 +66,38 @@ const isMalformedDefect = (defect: unknown): boolean =>
   (defect instanceof Error && defect.name.endsWith("MalformedMessage")) ||
   (typeof defect === "object" && defect !== null && "_tag" in defect && defect._tag === "MalformedMessage")
 
+/**
+ * Whether the cluster has a runner, for the calls of one client: without one, Effect's sharding
+ * retries a call's delivery until the call times out (the shard has no owner), so a call checks
+ * first and fails at once with `ClusterFailure` `NoRunner`. It asks the runner storage (when the
+ * member has it in its context: a client-only member built with its storage merged in), and
+ * trusts a "yes" for a second, so a stream of calls costs one clock read each, not a query.
+ * Storage that cannot answer leaves the call to its timeout, as before.
+ */
+class RunnerCheck {
+  private okUntil = -Infinity
+  constructor(private readonly storage: RunnerStorage.RunnerStorage["Service"]) {}
+
+  /** Runs `send` after the check (no query while a recent check said yes). */
+  around<A, E>(fiber: { readonly getRef: <X>(ref: Context.Reference<X>) => X }, label: string, send: () => Effect.Effect<A, E>): Effect.Effect<A, E | ClusterFailure> {
+    const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    if (now < this.okUntil) return send()
+    return Effect.flatMap(Effect.option(this.storage.getRunners), (runners): Effect.Effect<A, E | ClusterFailure> => {
+      if (Option.isSome(runners) && !runners.value.some(([, healthy]) => healthy)) {
+        return Effect.fail(
+          new ClusterFailure({
+            target: label,
+            reason: "NoRunner",
+            detail: "no runner: the cluster has no healthy runner to host the entity (start a runner, or retry)"
+          })
+        )
+      }
+      if (Option.isSome(runners)) this.okUntil = now + 1000
+      return send()
+    })
+  }
+}
+
 /** The remote target of a cluster reference: `Gen.call` and `Gen.cast` hand it their requests. */
 export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remote" }> {
   readonly _tag = "Remote"
@@ -72,7 +107,8 @@ export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remo
     readonly id: string,
     readonly requests: ReadonlyMap<string, AnyRequest>,
     readonly client: EntityClient,
-    readonly runners: Option.Option<Runners.Runners["Service"]>
+    readonly runners: Option.Option<Runners.Runners["Service"]>,
+    readonly runnerCheck: RunnerCheck | undefined = undefined
   ) {
     this.label = `${type}/${id}`
   }
@@ -158,8 +194,14 @@ export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remo
       ? Infinity
       : Duration.toMillis(Duration.fromInputUnsafe(timeout))
     const method = this.client[rpc._tag]
-    const sent = Effect.suspend(() => method(payload)).pipe(
-      Effect.catchCause((cause) => this.translate(cause, rpc)),
+    const check = this.runnerCheck
+    const sent = (check === undefined
+      ? Effect.suspend(() => method(payload))
+      : Effect.withFiber((fiber) => check.around(fiber, this.label, () => method(payload)))).pipe(
+      Effect.catchCause((cause) => {
+        const failure = Cause.findError(cause)
+        return failure._tag === "Success" && failure.success instanceof ClusterFailure ? Effect.fail(failure.success) : this.translate(cause, rpc)
+      }),
       // Replies from a runner were decoded with this node's schema; a reply from this very
       // runner was not serialized: checked here the same way.
       Effect.flatMap((reply) =>
@@ -184,8 +226,12 @@ export class ClusterTarget implements Extract<Gen.Target, { readonly _tag: "Remo
     const method = this.client[rpc._tag]
     const payload = payloadOf(message)
     // A cast never fails (OTP drops one it cannot deliver); it returns once the owning runner
-    // has the message, waiting while the entity's shard has no owner.
-    return Effect.suspend(() => method(payload, { discard: true })).pipe(
+    // has the message, waiting while the entity's shard has no owner, or at once (dropped)
+    // when the runner check says there is no runner at all.
+    const check = this.runnerCheck
+    return (check === undefined
+      ? Effect.suspend(() => method(payload, { discard: true }))
+      : Effect.withFiber((fiber) => check.around(fiber, this.label, () => method(payload, { discard: true })))).pipe(
       Effect.catchCause((cause) => Effect.logDebug(`cast to ${this.label} dropped`, cause))
     )
   }
@@ -285,9 +331,11 @@ export const client = <M extends GenServer.Any, R>(
     const sharding = yield* Sharding.Sharding
     const makeClient = yield* sharding.makeClient(entity.entity)
     const runners = yield* Effect.serviceOption(Runners.Runners)
+    const storage = yield* Effect.serviceOption(RunnerStorage.RunnerStorage)
+    const check = Option.isSome(storage) ? new RunnerCheck(storage.value) : undefined
     const requests = entity.entity.protocol.requests
     return (id: string) => ({
-      target: new ClusterTarget(entity.type, id, requests, makeClient(id), runners),
+      target: new ClusterTarget(entity.type, id, requests, makeClient(id), runners, check),
       pid: undefined
     })
   })

@@ -73,7 +73,10 @@ export class MalformedMessage extends Data.Error<{
  * is at capacity), `EntityNotAssignedToRunner` / `AlreadyProcessingMessage` (routing races of
  * the cluster), `PersistenceError` (storage unreachable, e.g. the durable state could not be
  * saved), `StateConflict` (another activation of the entity saved a newer state: this one was
- * stopped), `StateInvalid` (the state does not encode with the durable schema).
+ * stopped), `StateInvalid` (the state does not encode with the durable schema), `NoRunner` (a
+ * call from a member whose runner storage is in its context, such as a client-only member,
+ * while the storage knows no healthy runner: it fails at once instead of waiting for its
+ * timeout; start a runner, or retry).
  *
  * @example
  * ```ts
@@ -110,6 +113,7 @@ export class ClusterFailure extends Data.Error<{
     | "PersistenceError"
     | "StateConflict"
     | "StateInvalid"
+    | "NoRunner"
   /** More about it, in words (e.g. the underlying error). */
   readonly detail: string
 }> {

@@ -44,6 +44,18 @@ const describe = (target: Target): Pid | string =>
     : target as Pid | string
 
 
+/**
+ * The name each process started here with a name took (a local name, or a via name as
+ * `via(key)`), kept after it exits: a supervisor's report about a dead child names it, as OTP's
+ * reports show a registered name. A WeakMap, so an unnamed process pays nothing and a dead one
+ * is not kept alive; written once per named start, never on a message.
+ */
+const startedNames = new WeakMap<Pid, string>()
+
+/** The name `pid` was started with (see `startedNames`), or its current local name. */
+export const nameOf = (pid: Pid): string | undefined =>
+  startedNames.get(pid) ?? (pid instanceof ProcessImpl ? pid.name : undefined)
+
 /** Whether a target is a remote one (a cluster reference), served by its own transport. */
 export const isRemote = (u: unknown): u is Remote =>
   typeof u === "object" && u !== null && (u as Remote)._tag === "Remote"
@@ -373,6 +385,7 @@ function* startWithBody(this: {
       Effect.flatMap(viaName.registry.registerName(viaName.key, self), (owner) => {
         if (Option.isNone(owner)) {
           registered = true
+          startedNames.set(self, String(describe(viaName)))
           return Effect.void
         }
         return Effect.andThen(
@@ -399,6 +412,7 @@ function* startWithBody(this: {
       Effect.fail(new AlreadyStarted({ name: e.name, pid: e.pid })))
   )
   const child = pid as ProcessImpl
+  if (typeof name === "string") startedNames.set(pid, name)
   const outcome = yield* Effect.callback<StartOutcome, never, Process.CurrentProcess>((resume) => {
     if (result !== undefined) return resume(Effect.succeed({ _tag: "Ack", result }))
     let timer: Timer | undefined

@@ -299,7 +299,9 @@ const report = (fiber: Fiber.Fiber<unknown, unknown>, loop: LoopImpl, reason: Ex
   const behaviour = loop.behaviour
   const self = loop.self
   const pid = String(self)
-  const name = self.name === undefined ? pid : `${self.name} (${pid})`
+  // Its local or via name (a Registry key), as OTP's report names a via-registered server.
+  const registered = GenInternal.nameOf(self)
+  const name = registered === undefined ? pid : `${registered} (${pid})`
   const module = loop.module.name
   const message = `** ${behaviour.title} ${name} (${module}) terminating\n` +
     `** Last message in was ${shorten(loop.last === undefined ? "none" : loop.describe(loop.last))}\n` +
