@@ -105,6 +105,10 @@ export const makeChecker = (ts) => {
     }
 
     const checker = program.getTypeChecker()
+    // Public since TypeScript 5.4 and 5.0; older compilers compare the types as text.
+    const assignable = typeof checker.isTypeAssignableTo === "function"
+      ? (a, b) => checker.isTypeAssignableTo(a, b)
+      : (a, b) => checker.typeToString(a) === checker.typeToString(b)
     const statesOf = (name) => {
       const result = new Map()
       const sf = program.getSourceFile(name)
@@ -127,7 +131,7 @@ export const makeChecker = (ts) => {
         states.set(name, {
           running: checker.typeToString(was),
           next: checker.typeToString(next),
-          same: checker.isTypeAssignableTo(was, next) && checker.isTypeAssignableTo(next, was)
+          same: assignable(was, next) && assignable(next, was)
         })
       }
     }
