@@ -457,13 +457,12 @@ const dev = async (args) => {
   }
   checks.root = root
   const ts = await loadTypeScript()
-  if (ts === undefined) {
-    say("effect-otp dev: typescript is not installed: changed files are swapped without a type check (npm install --save-dev typescript)")
-  } else {
-    checks.check = makeChecker(ts)
-  }
+  if (ts !== undefined) checks.check = makeChecker(ts)
   watchTree(root, onFile)
   say(`effect-otp dev: running ${shown(entry)}, watching ${shown(root)} for changes`)
+  if (ts === undefined) {
+    say("effect-otp dev: typescript is not installed: changed files are swapped without a type check (npm install --save-dev typescript)")
+  }
 
   try {
     await import(pathToFileURL(entry).href)
