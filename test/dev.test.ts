@@ -258,6 +258,26 @@ describe("effect-otp dev", () => {
     }
   }, 240_000)
 
+  it("swaps an older version in with --allow-downgrade", async () => {
+    const dir = copyExample()
+    const counterFile = path.join(dir, "counter.ts")
+    let running: Running | undefined
+    try {
+      running = start(["dev", "--allow-downgrade", path.join(dir, "main.ts")])
+      const dev = running
+      await dev.waitFor("two (v1) lines", countsAfter(-1, "1", 2))
+      fs.writeFileSync(counterFile, fs.readFileSync(counterFile, "utf8").replace(`version: "1"`, `version: "0"`))
+      const swap = await dev.waitFor("the hot-swap line", indexOf(/^hot-swap Counter 1 -> 0: 1 process\(es\) upgraded/))
+      await dev.waitFor("two lines after the swap", (lines) => counts(lines).filter((c) => c.line > swap).length >= 2 ? true : undefined)
+      assertContinuous(dev.lines())
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(await dev.exited, 0)
+    } finally {
+      reap(running)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
   it("runs examples/hot-reload as it is, and stops it on SIGTERM", async () => {
     let running: Running | undefined
     try {
