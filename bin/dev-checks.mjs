@@ -94,7 +94,10 @@ export const makeChecker = (ts) => {
     for (const sf of local) {
       for (const d of [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)]) {
         if (d.category !== ts.DiagnosticCategory.Error) continue
-        const message = ts.flattenDiagnosticMessageText(d.messageText, " ")
+        // The chain's first line and its innermost reason (the whole chain runs to pages).
+        const chain = ts.flattenDiagnosticMessageText(d.messageText, "\n").split("\n").map((l) => l.trim()).filter((l) => l !== "")
+        const message = chain.length > 1 ? `${chain[0]} ... ${chain.at(-1)}` : chain[0] ?? ""
+
         if (d.file === undefined || d.start === undefined) {
           errors.push(message)
         } else {
