@@ -2,7 +2,7 @@
 /**
  * effect-otp: the command-line tool.
  *
- *   effect-otp dev <entry.ts> [--watch <dir>]
+ *   effect-otp dev <entry.ts> [--watch <dir>] [--allow-downgrade]
  *
  * Runs the program `<entry>` (TypeScript loads directly, through tsx: no build step; tsx is an
  * optional peer dependency, installed by those who use this tool) and watches
@@ -13,6 +13,14 @@
  * the library's development hook, which upgrades every live process running that module on
  * every node of the program (`Code.upgrade`: state migrated by the new version's `codeChange`,
  * pid and mailbox kept). One line per module swapped, one per process that kept its old code.
+ *
+ * Before a swap, a changed TypeScript file is type-checked (TypeScript's compiler API, the
+ * tsconfig.json above the file; the changed file and what it imports from the watched tree), and
+ * its GenServer modules' state types are compared with those of the text the program runs. A
+ * file with a type error, a module whose version is older than the running one (unless
+ * `--allow-downgrade`), or a module whose state type changed while it has no `codeChange` is
+ * refused: the program keeps running what it ran. Without the optional peer `typescript` the
+ * tool says so once and swaps without these type-level checks (the version check remains).
  *
  * A file that does not compile or throws while it is imported changes nothing. The entry itself
  * cannot be swapped (restart to apply). A change to a module reaches only the file that changed:
@@ -25,8 +33,9 @@ import { readdirSync, readFileSync, statSync, watch } from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { compareVersions, loadTypeScript, makeChecker } from "./dev-checks.mjs"
 
-const usage = `usage: effect-otp dev <entry> [--watch <dir>]
+const usage = `usage: effect-otp dev <entry> [--watch <dir>] [--allow-downgrade]
 
 commands:
   dev <entry>      run <entry> (.ts/.mts/.js/.mjs, TypeScript without a build step) and
@@ -34,7 +43,15 @@ commands:
                    program (Code.upgrade): processes keep their pid, mailbox and migrated state
 
 options:
-  --watch <dir>    the directory to watch, recursively (default: the entry's directory)`
+  --watch <dir>    the directory to watch, recursively (default: the entry's directory)
+  --allow-downgrade
+                   swap in a module whose version is older than the running one (refused
+                   otherwise)
+
+before a swap, a changed file is type-checked with the project's tsconfig (when typescript
+is installed); a file with type errors, a version older than the running one, or a GenServer
+whose state type changes while the new version has no codeChange is refused, and the
+running program keeps its code`
 
 const watchedExtensions = new Set([".ts", ".mts", ".js", ".mjs"])
 const ignoredDirectories = new Set(["node_modules", ".git", "dist", "coverage"])
@@ -264,6 +281,15 @@ const upgrade = async (file, modules) => {
 
 /** What each file held when it was last reloaded: a save that changes nothing is skipped. */
 const lastSource = new Map()
+/** The text of each file as the program runs it (loaded, or last swapped in whole). */
+const runningSource = new Map()
+/** The checks before a swap: `check` (undefined without typescript), `allowDowngrade`. */
+const checks = { check: undefined, allowDowngrade: false, root: "" }
+
+const refused = (file, why) => say(`hot-swap of ${shown(file)} refused: ${why}; the running system is unchanged`)
+
+/** The name `module` is exported under, if a top-level export. */
+const exportName = (exports, module) => Object.entries(exports).find(([, value]) => value === module)?.[0]
 
 const reload = async (file) => {
   if (!isFile(file)) return // deleted, or a temporary file already renamed away
@@ -290,6 +316,23 @@ const reload = async (file) => {
   } catch {
     // the running instance is what it is; its versions stay unknown
   }
+  // The type check, before any of the new code runs.
+  let states = new Map()
+  if (checks.check !== undefined && /\.m?ts$/.test(file)) {
+    let result
+    try {
+      result = checks.check(file, source, runningSource.get(file), checks.root, shown)
+    } catch (error) {
+      say(`type check of ${shown(file)} failed to run: ${oneLine(error)}; going on without it`)
+    }
+    if (result !== undefined && result.errors.length > 0) {
+      say(`reload of ${shown(file)} failed: it does not type-check; the running system is unchanged`)
+      for (const error of result.errors.slice(0, 10)) say(`  ${error}`)
+      if (result.errors.length > 10) say(`  ... and ${result.errors.length - 10} more`)
+      return
+    }
+    if (result !== undefined) states = result.states
+  }
   let exports
   try {
     exports = await freshExports(file)
@@ -297,11 +340,31 @@ const reload = async (file) => {
     say(`reload of ${shown(file)} failed: ${oneLine(error)}; the running system is unchanged`)
     return
   }
-  const modules = behaviourModules(exports)
-  if (modules.length === 0) {
+  const found = behaviourModules(exports)
+  if (found.length === 0) {
     say(`reloaded ${shown(file)}: no behaviour modules`)
+    runningSource.set(file, source)
     return
   }
+  const modules = found.filter((module) => {
+    const from = versions.get(module.name)
+    if (from !== undefined && !checks.allowDowngrade && compareVersions(module.version, from) < 0) {
+      refused(file, `${module.name} ${module.version} is older than the running ${from} (--allow-downgrade to swap it in)`)
+      return false
+    }
+    const state = states.get(exportName(exports, module))
+    if (state !== undefined && !state.same && typeof module.codeChange !== "function") {
+      refused(
+        file,
+        `${module.name} ${module.version} changes the state type from ${state.running} to ${state.next} ` +
+          `and has no codeChange to migrate it (add one, e.g. GenServer.migrate)`
+      )
+      return false
+    }
+    return true
+  })
+  if (modules.length === 0) return
+  if (modules.length === found.length) runningSource.set(file, source)
   await upgrade(file, modules)
 }
 
@@ -317,6 +380,8 @@ const dev = async (args) => {
     if (arg === "--watch") {
       watchArg = args[++i]
       if (watchArg === undefined) fail("--watch needs a directory")
+    } else if (arg === "--allow-downgrade") {
+      checks.allowDowngrade = true
     } else if (arg.startsWith("--watch=")) {
       watchArg = arg.slice("--watch=".length)
     } else if (arg.startsWith("-")) {
@@ -358,7 +423,15 @@ const dev = async (args) => {
       if (!url.startsWith("file:")) return
       const clean = url.replace(/[?#].*$/, "")
       const file = fileURLToPath(clean)
-      if (!loadedUrls.has(file)) loadedUrls.set(file, clean)
+      if (!loadedUrls.has(file)) {
+        loadedUrls.set(file, clean)
+        // The text it runs, for the state-type comparison of its next version.
+        try {
+          if (!runningSource.has(file)) runningSource.set(file, readFileSync(file, "utf8"))
+        } catch {
+          // unreadable: no comparison
+        }
+      }
     }
   })
 
@@ -382,8 +455,14 @@ const dev = async (args) => {
     timer.unref()
     timers.set(file, timer)
   }
+  checks.root = root
+  const ts = await loadTypeScript()
+  if (ts !== undefined) checks.check = makeChecker(ts)
   watchTree(root, onFile)
   say(`effect-otp dev: running ${shown(entry)}, watching ${shown(root)} for changes`)
+  if (ts === undefined) {
+    say("effect-otp dev: typescript is not installed: changed files are swapped without a type check (npm install --save-dev typescript)")
+  }
 
   try {
     await import(pathToFileURL(entry).href)

@@ -73,6 +73,15 @@
  *   likewise leaves a process that does not suspend in time on its old code (and resumes it, so
  *   that it is not left suspended), to be killed by the purge of the old code.
  *
+ * ## In development
+ *
+ * `effect-otp dev` (see the README, "Hot reload in development") swaps a saved file's modules
+ * in through {@link upgrade}, after checks of its own that need the TypeScript compiler and so
+ * live in the command, not here: it refuses a file that does not type-check, a version older
+ * than the running one (unless `--allow-downgrade`), and a GenServer whose state type changes
+ * while it has no `codeChange`. {@link upgrade} itself takes any version it is given: a module
+ * without `codeChange` keeps the running state as it is, whatever its new `init` returns.
+ *
  * ## Differences from OTP
  *
  * - OTP upgrades a release as one unit: a `code_change` that fails or times out aborts the

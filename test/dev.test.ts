@@ -13,12 +13,13 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const bin = path.join(root, "bin", "effect-otp.mjs")
 const example = path.join(root, "examples", "hot-reload")
-const libraryUrl = pathToFileURL(path.join(root, "index.ts")).href
+/** The library's entry as a relative import from `dir` (which tsx and the type check both resolve). */
+const libraryIn = (dir: string) => path.relative(dir, path.join(root, "index.js")).split(path.sep).join("/")
 const waitLimitMs = 60_000
 
 /** A running `effect-otp` child: its output, and waits on it. */
@@ -137,7 +138,7 @@ const copyExample = (): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-otp-dev-"))
   const localize = (code: string) => {
     assert.include(code, `"../../index.js"`)
-    return code.replaceAll(`"../../index.js"`, JSON.stringify(libraryUrl))
+    return code.replaceAll(`"../../index.js"`, JSON.stringify(libraryIn(dir)))
   }
   const main = fs.readFileSync(path.join(example, "main.ts"), "utf8")
   assert.include(main, `"500 millis"`)
@@ -146,6 +147,11 @@ const copyExample = (): string => {
   // An ESM package whose `effect` is the repository's (so one instance of it, and of the library).
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }))
   fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir")
+  // The repository's compiler options, for the type check before each swap.
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify({ extends: path.join(root, "tsconfig.json"), include: ["*.ts"] })
+  )
   return dir
 }
 
@@ -160,7 +166,7 @@ describe("effect-otp dev", () => {
       await dev.waitFor("three (v1) lines", countsAfter(-1, "1", 3))
 
       // (a) version 2: a record state, migrated from the number version 1 kept.
-      const version2 = readmeVersion2().replaceAll(`"../../index.js"`, JSON.stringify(libraryUrl))
+      const version2 = readmeVersion2().replaceAll(`"../../index.js"`, JSON.stringify(libraryIn(dir)))
       fs.writeFileSync(counterFile, version2)
       const swap = await dev.waitFor(
         "the hot-swap line",
@@ -192,6 +198,86 @@ describe("effect-otp dev", () => {
     }
   }, 180_000)
 
+  it("refuses a version that does not type-check, a downgrade, and a new state type without codeChange", async () => {
+    const dir = copyExample()
+    const counterFile = path.join(dir, "counter.ts")
+    const version1 = fs.readFileSync(counterFile, "utf8")
+    let running: Running | undefined
+    try {
+      running = start(["dev", path.join(dir, "main.ts")])
+      const dev = running
+      await dev.waitFor("three (v1) lines", countsAfter(-1, "1", 3))
+
+      // (a) Get replies a number where its Rpc says String: the compiler's message, no swap.
+      const wrongReply = version1
+        .replace(`version: "1"`, `version: "2"`)
+        .replace("GenServer.reply(`count=${count} (v1)`, count)", "GenServer.reply(count, count)")
+      assert.notStrictEqual(wrongReply, version1)
+      fs.writeFileSync(counterFile, wrongReply)
+      const typeError = await dev.waitFor(
+        "the type error",
+        indexOf(/^reload of .*counter\.ts failed: it does not type-check; the running system is unchanged$/)
+      )
+      const detail = await dev.waitFor("the compiler's message", (lines) => lines[typeError + 1])
+      assert.match(detail, /^ {2}.*counter\.ts:\d+: .*not assignable/)
+
+      // (b) version 0 while 1 runs: refused.
+      fs.writeFileSync(counterFile, version1.replace(`version: "1"`, `version: "0"`))
+      const downgrade = await dev.waitFor(
+        "the refused downgrade",
+        indexOf(/^hot-swap of .*counter\.ts refused: Counter 0 is older than the running 1 \(--allow-downgrade to swap it in\); the running system is unchanged$/)
+      )
+
+      // (c) a record state and no codeChange: the running number would be taken as the record.
+      const newShape = version1
+        .replace(`version: "1"`, `version: "3"`)
+        .replace("GenServer.ok(start)", "GenServer.ok({ count: start })")
+        .replace("GenServer.reply(`count=${count} (v1)`, count)", "GenServer.reply(`count=${s.count} (v3)`, s)")
+        .replace("Get: (_, count)", "Get: (_, s)")
+        .replace("Tick: (_, count) => GenServer.noreply(count + 1)", "Tick: (_, s) => GenServer.noreply({ count: s.count + 1 })")
+      fs.writeFileSync(counterFile, newShape)
+      const shape = await dev.waitFor(
+        "the refused state change",
+        indexOf(/^hot-swap of .*counter\.ts refused: Counter 3 changes the state type from number to \{ count: number; \} and has no codeChange/)
+      )
+      await dev.waitFor("three (v1) lines after the refusals", countsAfter(shape, "1", 3))
+      assert.isBelow(downgrade, shape)
+      assertContinuous(dev.lines())
+      assert.deepStrictEqual(dev.lines().filter((line) => / -> /.test(line)), [], "no swap happened")
+
+      // (d) the README's version 2 (with its codeChange) still goes in.
+      fs.writeFileSync(counterFile, readmeVersion2().replaceAll(`"../../index.js"`, JSON.stringify(libraryIn(dir))))
+      const swap = await dev.waitFor("the hot-swap line", indexOf(/^hot-swap Counter 1 -> 2: 1 process\(es\) upgraded/))
+      await dev.waitFor("two (v2) lines", countsAfter(swap, "2", 2))
+      assertContinuous(dev.lines())
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(await dev.exited, 0)
+    } finally {
+      reap(running)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 240_000)
+
+  it("swaps an older version in with --allow-downgrade", async () => {
+    const dir = copyExample()
+    const counterFile = path.join(dir, "counter.ts")
+    let running: Running | undefined
+    try {
+      running = start(["dev", "--allow-downgrade", path.join(dir, "main.ts")])
+      const dev = running
+      await dev.waitFor("two (v1) lines", countsAfter(-1, "1", 2))
+      fs.writeFileSync(counterFile, fs.readFileSync(counterFile, "utf8").replace(`version: "1"`, `version: "0"`))
+      const swap = await dev.waitFor("the hot-swap line", indexOf(/^hot-swap Counter 1 -> 0: 1 process\(es\) upgraded/))
+      await dev.waitFor("two lines after the swap", (lines) => counts(lines).filter((c) => c.line > swap).length >= 2 ? true : undefined)
+      assertContinuous(dev.lines())
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(await dev.exited, 0)
+    } finally {
+      reap(running)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
   it("runs examples/hot-reload as it is, and stops it on SIGTERM", async () => {
     let running: Running | undefined
     try {
@@ -210,7 +296,7 @@ describe("effect-otp dev", () => {
     for (const args of [[], ["deploy"], ["dev"]]) {
       const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: "utf8" })
       assert.strictEqual(result.status, 2, `effect-otp ${args.join(" ")}`)
-      assert.include(result.stderr, "usage: effect-otp dev <entry> [--watch <dir>]")
+      assert.include(result.stderr, "usage: effect-otp dev <entry> [--watch <dir>] [--allow-downgrade]")
     }
   })
 })

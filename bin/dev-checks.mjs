@@ -1,0 +1,166 @@
+/**
+ * The checks `effect-otp dev` makes before it swaps a changed file into the running program:
+ * a type check (TypeScript's compiler API, the project's tsconfig), the state types of its
+ * GenServer modules compared with the running version's, and version order. Loaded by the CLI
+ * only: the library never imports the compiler.
+ */
+import * as path from "node:path"
+
+/**
+ * The TypeScript compiler, or `undefined` when it is not installed (an optional peer: the type
+ * check is then skipped, and the tool says so once).
+ */
+export const loadTypeScript = async () => {
+  try {
+    const ts = await import("typescript")
+    return ts.default ?? ts
+  } catch (error) {
+    if (error?.code === "ERR_MODULE_NOT_FOUND" || error?.code === "MODULE_NOT_FOUND") return undefined
+    throw error
+  }
+}
+
+/** The own key of a GenServer module's type-only field, which carries its state type `_S`. */
+const genServerTypeId = "~effect-otp/GenServer"
+
+/** Options when no tsconfig.json is found above a file: strict, Node's ES modules. */
+const defaultOptions = (ts) => ({
+  strict: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  skipLibCheck: true
+})
+
+/**
+ * A checker over one TypeScript instance. `check(file, source, runningSource, root)` type-checks
+ * `file` (with `source`, what is on disk now) and the files it imports from under `root`, and
+ * reads the state type of each GenServer module it exports, and of the same export in
+ * `runningSource` (the file's text as the program loaded it: a virtual file beside it, so that
+ * its imports resolve the same way). It returns `{ errors, states }`: `errors` as
+ * `file:line: message` lines, `states` a Map from export name to `{ running, next, same }`
+ * (the two state types as text, and whether each is assignable to the other).
+ */
+export const makeChecker = (ts) => {
+  const configs = new Map()
+  let previous
+  const optionsFor = (file) => {
+    const configPath = ts.findConfigFile(path.dirname(file), ts.sys.fileExists)
+    if (configPath === undefined) return defaultOptions(ts)
+    let options = configs.get(configPath)
+    if (options === undefined) {
+      const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: () => {}
+      })
+      options = parsed?.options ?? defaultOptions(ts)
+      configs.set(configPath, options)
+    }
+    return options
+  }
+
+  return (file, source, runningSource, root, shown) => {
+    const options = { ...optionsFor(file), noEmit: true, incremental: false, composite: false }
+    const running = runningSource !== undefined && runningSource !== source
+      ? path.join(path.dirname(file), `.${path.basename(file, path.extname(file))}.effect-otp-running${path.extname(file)}`)
+      : undefined
+    const host = ts.createCompilerHost(options)
+    const getSourceFile = host.getSourceFile.bind(host)
+    const fileExists = host.fileExists.bind(host)
+    const readFile = host.readFile.bind(host)
+    const virtual = (name) => running !== undefined && path.resolve(name) === running
+    host.getSourceFile = (name, languageVersion, onError, fresh) => {
+      if (virtual(name)) return ts.createSourceFile(name, runningSource, languageVersion, true)
+      if (path.resolve(name) === file) return ts.createSourceFile(name, source, languageVersion, true)
+      return getSourceFile(name, languageVersion, onError, fresh)
+    }
+    host.fileExists = (name) => virtual(name) || fileExists(name)
+    host.readFile = (name) => (virtual(name) ? runningSource : path.resolve(name) === file ? source : readFile(name))
+    const program = ts.createProgram({
+      rootNames: running === undefined ? [file] : [file, running],
+      options,
+      host,
+      oldProgram: previous
+    })
+    previous = program
+
+    // The changed file and what it imports from the watched tree (not the libraries).
+    const local = program.getSourceFiles().filter((sf) => {
+      const name = path.resolve(sf.fileName)
+      if (sf.isDeclarationFile || virtual(name) || name.split(path.sep).includes("node_modules")) return false
+      return name === file || !path.relative(root, name).startsWith("..")
+    })
+    const errors = []
+    for (const sf of local) {
+      for (const d of [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)]) {
+        if (d.category !== ts.DiagnosticCategory.Error) continue
+        // The chain's first line and its innermost reason (the whole chain runs to pages).
+        const chain = ts.flattenDiagnosticMessageText(d.messageText, "\n").split("\n").map((l) => l.trim()).filter((l) => l !== "")
+        const message = chain.length > 1 ? `${chain[0]} ... ${chain.at(-1)}` : chain[0] ?? ""
+
+        if (d.file === undefined || d.start === undefined) {
+          errors.push(message)
+        } else {
+          const { line } = d.file.getLineAndCharacterOfPosition(d.start)
+          errors.push(`${shown(path.resolve(d.file.fileName))}:${line + 1}: ${message}`)
+        }
+      }
+    }
+
+    const checker = program.getTypeChecker()
+    // Public since TypeScript 5.4 and 5.0; older compilers compare the types as text.
+    const assignable = typeof checker.isTypeAssignableTo === "function"
+      ? (a, b) => checker.isTypeAssignableTo(a, b)
+      : (a, b) => checker.typeToString(a) === checker.typeToString(b)
+    const statesOf = (name) => {
+      const result = new Map()
+      const sf = program.getSourceFile(name)
+      const symbol = sf === undefined ? undefined : checker.getSymbolAtLocation(sf)
+      if (symbol === undefined) return result
+      for (const exported of checker.getExportsOfModule(symbol)) {
+        const type = checker.getTypeOfSymbol(exported)
+        const id = type.getProperty(genServerTypeId)
+        const state = id === undefined ? undefined : checker.getTypeOfSymbol(id).getProperty("_S")
+        if (state !== undefined) result.set(exported.getName(), checker.getTypeOfSymbol(state))
+      }
+      return result
+    }
+    const states = new Map()
+    if (running !== undefined) {
+      const before = statesOf(running)
+      for (const [name, next] of statesOf(file)) {
+        const was = before.get(name)
+        if (was === undefined) continue
+        states.set(name, {
+          running: checker.typeToString(was),
+          next: checker.typeToString(next),
+          same: assignable(was, next) && assignable(next, was)
+        })
+      }
+    }
+    return { errors, states }
+  }
+}
+
+/**
+ * Orders two versions: numerically when both are numbers; else dot- or dash-separated parts
+ * (`1.10.0` after `1.9.2`), numeric parts numerically, others as strings. Negative when `a` is
+ * older than `b`.
+ */
+export const compareVersions = (a, b) => {
+  const number = /^\s*-?\d+(\.\d+)?\s*$/
+  if (number.test(a) && number.test(b) && !/\..*\./.test(a) && !/\..*\./.test(b)) return Number(a) - Number(b)
+  const pa = a.split(/[.+-]/)
+  const pb = b.split(/[.+-]/)
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i]
+    const y = pb[i]
+    if (x === undefined) return -1
+    if (y === undefined) return 1
+    const nx = /^\d+$/.test(x)
+    const ny = /^\d+$/.test(y)
+    const order = nx && ny ? Number(x) - Number(y) : nx ? -1 : ny ? 1 : x < y ? -1 : x > y ? 1 : 0
+    if (order !== 0) return order
+  }
+  return 0
+}
