@@ -204,7 +204,7 @@ export const call: {
     message: unknown,
     options: O
   ): Effect.Effect<unknown, CallError | (O extends { readonly timeout?: infer T } ? [T] extends [undefined | "infinity"] ? never : BadArgument : never)>
-} = internal.call
+} = internal.call as any
 
 /**
  * Sends `message` as a cast: never waits, never fails. A cast to a name nobody has is dropped,

@@ -235,25 +235,8 @@ export const isExitMessage = (u: unknown): u is ExitMessage => u instanceof Exit
  */
 export const isDownMessage = (u: unknown): u is DownMessage => u instanceof DownMessageImpl
 
-/** A snapshot of a live process, as {@link info} gives it. */
-type ProcessInfo = {
-  /** The process described. */
-  readonly pid: Pid
-  /** What it is doing (see {@link info}). */
-  readonly status: "running" | "waiting" | "runnable" | "suspended" | "exiting"
-  /** How many messages wait in its mailbox. */
-  readonly messageQueueLength: number
-  /** The processes it is linked to. */
-  readonly links: ReadonlyArray<Pid>
-  /** Processes this process monitors. */
-  readonly monitors: ReadonlyArray<Pid>
-  /** Processes monitoring this process. */
-  readonly monitoredBy: ReadonlyArray<Pid>
-  /** Whether it traps exits. */
-  readonly trapExit: boolean
-  /** The name it is registered under, if any. */
-  readonly registeredName: Option.Option<string>
-}
+/** A snapshot of a live process, as {@link info} gives it (its type is spelled there). */
+type ProcessInfo = Option.Option.Value<Effect.Success<ReturnType<typeof info>>>
 
 /** Options of {@link spawn} and its variants. */
 type SpawnOptions = {

@@ -53,21 +53,8 @@ import { toExitReason } from "./internal/reason.js"
 import { SystemRequest } from "./internal/system.js"
 import type { Pid } from "./Pid.js"
 
-/** What {@link getStatus} returns. */
-type Status = {
-  /** The process's pid. */
-  readonly pid: Pid
-  /** The name of the module (e.g. the GenServer) it runs. */
-  readonly module: string
-  /** The version of that module, which {@link changeCode} changes. */
-  readonly version: string
-  /** `suspended` between {@link suspend} and {@link resume}, `running` otherwise. */
-  readonly status: "running" | "suspended"
-  /** The state as the module's `formatStatus` shows it (the raw state without one). */
-  readonly state: unknown
-  /** Whether {@link trace} is on. */
-  readonly trace: boolean
-}
+/** What {@link getStatus} returns (its type is spelled there). */
+type Status = Effect.Success<ReturnType<typeof getStatus>>
 
 /**
  * A system request the process could not carry out, with the reason: `replaceState`'s function

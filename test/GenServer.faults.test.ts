@@ -11,13 +11,14 @@
  * Time is TestClock's: a call that would wait for its timeout fails the test at once.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Data, Duration, Effect, Exit, type Fiber, Logger, Option, References, Schema } from "effect"
+import { Cause, Data, Duration, Effect, Exit, type Fiber, Option, References, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Gen, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
 import type { Pid } from "../lib/Pid.js"
 import * as GenInternal from "../lib/internal/gen.js"
+import { captureLogs as captureLogsOnly, tagged } from "./support/logs.js"
 import { Worker } from "./support/workers.js"
 
 // ----------------------------------------------------------------------------
@@ -28,28 +29,11 @@ import { Worker } from "./support/workers.js"
 const runTest = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()))
 
-const tagged = <T extends string>(tag: T) => (u: unknown): u is { readonly _tag: T; readonly [key: string]: any } =>
-  typeof u === "object" && u !== null && (u as { _tag?: unknown })._tag === tag
-
-interface Entry {
-  readonly level: string
-  readonly message: string
-  readonly annotations: Record<string, unknown>
-  readonly cause: Cause.Cause<unknown>
-}
-
-/** A logger that keeps every entry: level, message, annotations and cause. */
+/** The shared log capture, plus the gen_server error reports among its entries. */
 const captureLogs = () => {
-  const entries: Array<Entry> = []
-  const logger = Logger.make<unknown, void>(({ cause, fiber, logLevel, message }) => {
-    const parts = Array.isArray(message) ? message : [message]
-    const annotations = Context.get(fiber.context, References.CurrentLogAnnotations) as Record<string, unknown>
-    entries.push({ level: logLevel, message: parts.map(String).join(" "), annotations: { ...annotations }, cause })
-  })
-  const provide = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-    Effect.provideService(effect, Logger.CurrentLoggers, new Set([logger]))
-  const reports = () => entries.filter((e) => e.annotations["report"] === "gen_server")
-  return { entries, provide, reports }
+  const capture = captureLogsOnly()
+  const reports = () => capture.entries.filter((e) => e.annotations["report"] === "gen_server")
+  return { ...capture, reports }
 }
 
 /**

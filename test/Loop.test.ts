@@ -7,11 +7,12 @@
  * by TestClock.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Effect, Exit, Fiber, Logger, Option, References } from "effect"
+import { Cause, Effect, Exit, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { Code, Errors, ExitReason, Gen, Loop, Node, Process, Sys } from "../index.js"
 import type { Pid } from "../lib/Pid.js"
 import * as CodeInternal from "../lib/internal/code.js"
+import { captureLogs, tagged } from "./support/logs.js"
 
 
 const runTest = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -19,27 +20,6 @@ const runTest = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.N
 
 const isDown = (ref: unknown) => (m: unknown): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === ref
 
-const tagged = <T extends string>(tag: T) => (u: unknown): u is { readonly _tag: T; readonly [key: string]: any } =>
-  typeof u === "object" && u !== null && (u as { _tag?: unknown })._tag === tag
-
-interface Entry {
-  readonly level: string
-  readonly message: string
-  readonly annotations: Record<string, unknown>
-  readonly cause: Cause.Cause<unknown>
-}
-
-const captureLogs = () => {
-  const entries: Array<Entry> = []
-  const logger = Logger.make<unknown, void>(({ cause, fiber, logLevel, message }) => {
-    const parts = Array.isArray(message) ? message : [message]
-    const annotations = Context.get(fiber.context, References.CurrentLogAnnotations) as Record<string, unknown>
-    entries.push({ level: logLevel, message: parts.map(String).join(" "), annotations: { ...annotations }, cause })
-  })
-  const provide = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-    Effect.provideService(effect, Logger.CurrentLoggers, new Set([logger]))
-  return { entries, provide }
-}
 
 // ----------------------------------------------------------------------------
 // The guide's behaviour: modules that fold numbers into a total

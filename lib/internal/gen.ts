@@ -292,15 +292,11 @@ export const requestAll = (
   }).pipe(Effect.flatMap((outcomes) => Effect.forEach(outcomes, (outcome) => Effect.exit(outcome))))
 
 
-/** `Gen.call`: a call to a local target is a request; a remote target gets it through its transport. */
-export const call: {
-  (target: Target, message: unknown): Effect.Effect<unknown, CallError>
-  <O extends CallOptions | undefined>(
-    target: Target,
-    message: unknown,
-    options: O
-  ): Effect.Effect<unknown, CallError | (O extends { readonly timeout?: infer T } ? [T] extends [undefined | "infinity"] ? never : BadArgument : never)>
-} = ((target: Target, message: unknown, options?: CallOptions): Effect.Effect<unknown, CallError | BadArgument> => {
+/**
+ * `Gen.call` (which gives it its typed overloads): a call to a local target is a request; a
+ * remote target gets it through its transport.
+ */
+export const call = (target: Target, message: unknown, options?: CallOptions): Effect.Effect<unknown, CallError | BadArgument> => {
   if (!isRemote(target)) return request(target, (from) => new CallMessage(from, message), options)
   // The remote transport gets a checked timeout.
   if (options?.timeout !== undefined) {
@@ -308,7 +304,7 @@ export const call: {
     if (typeof millis !== "number") return Effect.fail(millis)
   }
   return target.call(message, options)
-}) as any
+}
 
 
 /** `Gen.cast`. */
