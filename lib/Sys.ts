@@ -43,7 +43,7 @@
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import type { CallError } from "./Errors.js"
+import { BadArgument, type CallError } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import type { CallOptions, From, Target } from "./Gen.js"
 import { ChangeCode } from "./internal/code.js"
@@ -223,7 +223,7 @@ export const resume = (target: Target, options?: CallOptions): Effect.Effect<voi
  * @since 0.1.0
  */
 export const trace = (target: Target, enabled: boolean, options?: CallOptions): Effect.Effect<void, CallError> =>
-  system(target, new Trace(enabled), options)
+  typeof enabled === "boolean" ? system(target, new Trace(enabled), options) : notAFlag("trace", enabled)
 
 /**
  * Statistics of a process (OTP's `sys:statistics/2`): `true` turns collection on (counters
@@ -255,8 +255,13 @@ export function statistics(target: Target, flag: "get", options?: CallOptions): 
 }, CallError>
 export function statistics(target: Target, flag: boolean, options?: CallOptions): Effect.Effect<void, CallError>
 export function statistics(target: Target, flag: boolean | "get", options?: CallOptions): Effect.Effect<unknown, CallError> {
-  return system(target, flag === "get" ? getStatisticsRequest : new StatisticsRequest(flag), options)
+  if (flag === "get") return system(target, getStatisticsRequest, options)
+  return typeof flag === "boolean" ? system(target, new StatisticsRequest(flag), options) : notAFlag("statistics", flag)
 }
+
+/** An untyped caller's flag that is no boolean (nor `"get"`): a `BadArgument` defect, as `Process.trapExit`'s. */
+const notAFlag = (operation: string, flag: unknown): Effect.Effect<never> =>
+  Effect.die(new BadArgument({ operation: `Sys.${operation}`, reason: `expected true or false, got ${String(flag)}` }))
 
 /**
  * Upgrades the process to `module`: suspends it, runs the new module's

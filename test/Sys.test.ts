@@ -375,6 +375,21 @@ describe("Sys: trace and statistics", () => {
       const statistics = yield* Sys.statistics(account.pid!, "get")
       assert.deepStrictEqual(statistics, { startTime: 0, since: 1000, messagesIn: 3, messagesOut: 1 })
     }).pipe(Effect.provide(Node.layer())))
+
+  it.effect("an untyped caller's flag that is no boolean is a BadArgument defect, and changes nothing", () =>
+    Effect.gen(function*() {
+      const account = yield* startAccount(0)
+      const defectOf = (effect: Effect.Effect<unknown, unknown>) =>
+        Effect.map(Effect.exit(effect), (exit) => {
+          assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
+          return (Cause.squash((exit as Exit.Failure<unknown, unknown>).cause) as Errors.BadArgument).operation
+        })
+      assert.strictEqual(yield* defectOf(Sys.trace(account.pid!, "yes" as any)), "Sys.trace")
+      assert.strictEqual(yield* defectOf(Sys.statistics(account.pid!, "on" as any)), "Sys.statistics")
+      assert.isFalse((yield* Sys.getStatus(account.pid!)).trace)
+      yield* GenServer.cast(account, Deposit, { amount: 1 })
+      assert.strictEqual((yield* Sys.statistics(account.pid!, "get")).messagesIn, 1)
+    }).pipe(Effect.provide(Node.layer())))
 })
 
 // ----------------------------------------------------------------------------
