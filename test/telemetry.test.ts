@@ -163,36 +163,6 @@ describe("telemetry: spans", () => {
       assert.strictEqual(restart.status._tag, "Ended")
     }))
 
-  it.effect("works in any provide order: merged in one provide (either way round), or provided inside the node's layer", () =>
-    Effect.gen(function*() {
-      const body = Effect.gen(function*() {
-        const counter = yield* GenServer.start(Counter, 0)
-        return yield* GenServer.call(counter, Add, { by: 2 })
-      })
-      type Body = Effect.Effect<ReadonlyArray<unknown>, unknown, Node.Node>
-      const orders: Record<string, (e: Body) => Effect.Effect<ReadonlyArray<unknown>, unknown>> = {
-        "[Node, Telemetry]": (e: Body) => Effect.provide(e, [Node.layer(), Telemetry.layer()]),
-        "[Telemetry, Node]": (e: Body) => Effect.provide(e, [Telemetry.layer(), Node.layer()]),
-        "Telemetry inside Node": (e: Body) =>
-          e.pipe(Effect.provide(Telemetry.layer()), Effect.provide(Node.layer())),
-        "Telemetry around Node": (e: Body) =>
-          e.pipe(Effect.provide(Node.layer()), Effect.provide(Telemetry.layer()))
-      }
-      for (const [order, provide] of Object.entries(orders)) {
-        const { spans, tracer } = recordingTracer()
-        const registry: Metric.MetricRegistry = new Map()
-        const processes = yield* provide(Effect.andThen(Process.run(body), inRegistry("otp.processes"))).pipe(
-          Effect.withTracer(tracer),
-          Effect.provideService(Metric.MetricRegistry, registry)
-        )
-        assert.deepStrictEqual(
-          [order, spans.map((s) => s.name).filter((n) => n.startsWith("call ") || n.startsWith("handle_call "))],
-          [order, ["call Add", "handle_call Add"]]
-        )
-        assert.strictEqual(processes.length, 1, order)
-      }
-    }))
-
   it.effect("off (no Telemetry.layer): calls and restarts make no spans", () =>
     Effect.gen(function*() {
       const { spans } = yield* withTelemetry(

@@ -8,7 +8,6 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import type * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
@@ -49,67 +48,6 @@ export interface TelemetryConfig {
 export const TelemetryConfig: Context.Service<TelemetryConfig, TelemetryConfig> = Context.Service<TelemetryConfig>(
   "effect-otp/Telemetry"
 )
-
-/**
- * Where the nodes and the telemetry layers of one layer build meet, so that telemetry works in
- * any provide order. A node finds `TelemetryConfig` in its context only when `Telemetry.layer`
- * is provided around it; merged in one provide (`Effect.provide([Node.layer(),
- * Telemetry.layer()])`, the usual Effect way) or provided inside it, neither layer sees the
- * other. Both depend on {@link meeting}, one layer object, which Effect memoizes per build (and
- * a nested provide forks its parent's memo map, so it finds the same one): the node registers
- * its runtime there, the telemetry layer its config, and whichever comes second attaches.
- *
- * @internal
- */
-export interface Meeting {
-  readonly nodes: Set<NodeRuntime>
-  readonly telemetry: Array<{ readonly config: TelemetryConfig; readonly context: Context.Context<never> }>
-}
-
-/** @internal */
-export const Meeting: Context.Service<Meeting, Meeting> = Context.Service<Meeting>("effect-otp/Telemetry/Meeting")
-
-/** The one meeting layer (a module constant: its identity is what the memo map shares). @internal */
-export const meeting: Layer.Layer<Meeting> = Layer.sync(Meeting, () => ({ nodes: new Set<NodeRuntime>(), telemetry: [] }))
-
-/**
- * A node starting: turns its telemetry on from a `TelemetryConfig` in its context (provided
- * around it) or from a telemetry layer already met, and stays in the meeting until it stops,
- * for a telemetry layer built after it.
- *
- * @internal
- */
-export const joinNode = (runtime: NodeRuntime, context: Context.Context<never>): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.suspend(() => {
-    const met = Context.getOrUndefined(context, Meeting)
-    const around = Context.getOrUndefined(context, TelemetryConfig)
-    const found = around !== undefined ? { config: around, context } : met?.telemetry.at(-1)
-    const attach = found === undefined ? Effect.void : found.config.attach(runtime, found.context)
-    if (met === undefined) return attach
-    met.nodes.add(runtime)
-    return Effect.andThen(attach, Effect.addFinalizer(() => Effect.sync(() => met.nodes.delete(runtime))))
-  })
-
-/**
- * A telemetry layer starting: registered in the meeting for the nodes built after it, and
- * attached at once to the nodes built before it that have no telemetry yet.
- *
- * @internal
- */
-export const joinTelemetry = (config: TelemetryConfig, context: Context.Context<never>): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.suspend(() => {
-    const met = Context.getOrUndefined(context, Meeting)
-    if (met === undefined) return Effect.void
-    const entry = { config, context }
-    met.telemetry.push(entry)
-    const attached: Array<Effect.Effect<void, never, Scope.Scope>> = [
-      Effect.addFinalizer(() => Effect.sync(() => met.telemetry.splice(met.telemetry.indexOf(entry) >>> 0, 1)))
-    ]
-    for (const runtime of met.nodes) {
-      if (runtime.telemetry === undefined) attached.push(config.attach(runtime, context))
-    }
-    return Effect.forEach(attached, (effect) => effect, { discard: true })
-  })
 
 /**
  * `otp.supervisor.restarts` (`Telemetry.metrics.restarts`): counted where the restart happens,
