@@ -92,10 +92,11 @@
  * ## `main`, or `NodeRuntime.runMain` of `@effect/platform-node`
  *
  * `main` is the entry of a program that is its applications; it needs no package besides
- * `effect`, and runs where there is a global `process` (Node, Bun, Deno) and, without signals
- * or exit status, where there is none (a browser). A program that is an Effect with more around
- * its applications (layers of its own, an HTTP server) can be run by `NodeRuntime.runMain` with
- * {@link run} inside; the two differ (measured on Node 20 and 22 with effect 4.1):
+ * `effect`, and runs where there is a global `process` (signals and exit status checked on Node
+ * 20 and 22, Bun 1.4 and Deno 2.9) and, without signals or exit status, where there is none (a
+ * browser). A program that is an Effect with more around its applications (layers of its own,
+ * an HTTP server) can be run by `NodeRuntime.runMain` with {@link run} inside; the two differ
+ * (measured on Node 20 and 22 with effect 4.1):
  *
  * | on                                  | `Application.main`                    | `NodeRuntime.runMain(Application.run(app))`   |
  * |-------------------------------------|---------------------------------------|-----------------------------------------------|
