@@ -83,10 +83,42 @@
  * | status  | meaning                                                                  |
  * |---------|--------------------------------------------------------------------------|
  * | 0       | stopped in order: a signal (SIGINT/SIGTERM) or `until` completed          |
- * | 1       | an application failed (permanent exit, or transient abnormal exit)       |
+ * | 1       | an application failed (permanent exit, or transient abnormal exit), or   |
+ * |         | a defect (after the applications were stopped in order)                  |
  * | 2       | the applications could not be started                                    |
  * | 3       | the shutdown did not finish within `shutdownTimeout`                     |
  * | 130/143 | a second SIGINT/SIGTERM cut the start or the shutdown short              |
+ *
+ * ## `main`, or `NodeRuntime.runMain` of `@effect/platform-node`
+ *
+ * `main` is the entry of a program that is its applications; it needs no package besides
+ * `effect`, and runs where there is a global `process` (signals and exit status checked on Node
+ * 20 and 22, Bun 1.4 and Deno 2.9) and, without signals or exit status, where there is none (a
+ * browser). A program that is an Effect with more around its applications (layers of its own,
+ * an HTTP server) can be run by `NodeRuntime.runMain` with {@link run} inside; the two differ
+ * (measured on Node 20 and 22 with effect 4.1):
+ *
+ * | on                                  | `Application.main`                    | `NodeRuntime.runMain(Application.run(app))`   |
+ * |-------------------------------------|---------------------------------------|-----------------------------------------------|
+ * | SIGINT / SIGTERM                    | stops in order, status 0              | interrupts, `run` stops in order, status 130  |
+ * | second signal while stopping        | exits at once, 130 / 143              | ignored: waits for `shutdownTimeout`          |
+ * | an application failed (permanent)   | status 1                              | status 0, unless the outcome is mapped (below) |
+ * | start failed / shutdown timed out   | status 2 / 3                          | status 0, unless mapped                       |
+ * | a defect                            | stops in order, printed, status 1     | stops in order, logged, status 1              |
+ * | needs                               | `effect`                              | `@effect/platform-node` (Node only)           |
+ *
+ * With `runMain`, give the outcome's status to the process yourself:
+ *
+ * ```ts
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Application, Supervisor } from "effect-otp"
+ *
+ * const web = Application.make({ name: "web", start: () => Supervisor.startLink([]) })
+ * NodeRuntime.runMain(
+ *   Effect.flatMap(Application.run(web), (outcome) => Effect.sync(() => { process.exitCode = outcome.status }))
+ * )
+ * ```
  *
  * ## Differences from OTP
  *
@@ -962,8 +994,8 @@ type Outcome =
  * failure stops the node, then stops everything in reverse order within `shutdownTimeout`. The
  * testable core of {@link main}. If `signal` is aborted while the applications start, the one
  * being started finishes, the rest are not started, and everything stops (`Stopped`).
- * Interrupting `run` stops the applications in order too (within `shutdownTimeout`) before the
- * node goes.
+ * Interrupting `run`, or a defect in it (in `until`, say), stops the applications in order too
+ * (within `shutdownTimeout`) before the node goes; the defect is logged and `run` dies with it.
  *
  * It gives how it ended, with the process exit status {@link main} uses: `Stopped` (0),
  * `Failed` (1, with the application whose root exited and its reason), `StartFailed` (2, with
@@ -1048,7 +1080,14 @@ export const run = <C, R>(
     }
     return ended
   }).pipe(
-    Effect.onInterrupt(() => Effect.ignore(Effect.timeoutOption(stopAll, shutdownTimeout))),
+    // Interrupted, or a defect (in `until`, in a callback's code outside a process): what runs
+    // is stopped in order all the same, before the node goes.
+    Effect.onError((cause) =>
+      Effect.andThen(
+        Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("the program failed; stopping the applications", cause),
+        Effect.ignore(Effect.timeoutOption(stopAll, shutdownTimeout))
+      )
+    ),
     Effect.provide(Node.layer(options?.node !== undefined ? { name: options.node } : undefined))
   ) as any
 }
@@ -1086,6 +1125,9 @@ const forcedStatus = (signal: NodeJS.Signals): number => (signal === "SIGINT" ? 
  * @since 0.1.0
  */
 export const main = <C>(app: Application<C, never>, options?: Parameters<typeof run>[1]): Promise<Effect.Success<ReturnType<typeof run>>> => {
+  // Node, Bun and Deno have a `process` with signals and an exit status; a browser has none:
+  // there `main` runs until `until`, `signal` or a failure, and only gives the outcome.
+  const host = nodeProcess()
   const stop = new AbortController()
   let signals = 0
   const onSignal = (signal: NodeJS.Signals) => {
@@ -1095,11 +1137,11 @@ export const main = <C>(app: Application<C, never>, options?: Parameters<typeof 
     }
     // A second signal: whoever sent it does not want to wait for the shutdown.
     cleanup()
-    process.stderr.write(`effect-otp: second ${signal} before the shutdown finished; exiting now\n`)
-    process.exit(forcedStatus(signal))
+    host?.stderr.write(`effect-otp: second ${signal} before the shutdown finished; exiting now\n`)
+    host?.exit(forcedStatus(signal))
   }
-  process.on("SIGINT", onSignal)
-  process.on("SIGTERM", onSignal)
+  host?.on("SIGINT", onSignal)
+  host?.on("SIGTERM", onSignal)
   const given = options?.signal
   const onGiven = () => stop.abort()
   if (given !== undefined) {
@@ -1111,20 +1153,28 @@ export const main = <C>(app: Application<C, never>, options?: Parameters<typeof 
   const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
   const cleanup = () => {
     clearInterval(keepAlive)
-    process.removeListener("SIGINT", onSignal)
-    process.removeListener("SIGTERM", onSignal)
+    host?.removeListener("SIGINT", onSignal)
+    host?.removeListener("SIGTERM", onSignal)
     given?.removeEventListener("abort", onGiven)
   }
   return Effect.runPromise(run(app, { ...options, signal: stop.signal })).then(
     (outcome) => {
       cleanup()
-      process.exitCode = outcome.status
+      if (host !== undefined) host.exitCode = outcome.status
       return outcome
     },
     (defect) => {
       cleanup()
-      process.exitCode = 1
+      if (host !== undefined) host.exitCode = 1
       throw defect
     }
   )
+}
+
+/** Node's `process` (also Bun's and Deno's), if this runtime has one with signals. */
+const nodeProcess = (): NodeJS.Process | undefined => {
+  const candidate = (globalThis as { readonly process?: unknown }).process
+  return typeof candidate === "object" && candidate !== null && typeof (candidate as NodeJS.Process).on === "function"
+    ? candidate as NodeJS.Process
+    : undefined
 }

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Config, ConfigProvider, Deferred, Effect, Fiber, Option } from "effect"
+import { TestClock } from "effect/testing"
 import { spawn } from "node:child_process"
 import { onTestFinished } from "vitest"
 import { fileURLToPath } from "node:url"
@@ -528,6 +529,54 @@ describe("Application", () => {
       assert.strictEqual(failed.status, 2)
     }))
 
+  it.effect("run: a shutdown that does not finish within shutdownTimeout is status 3", () =>
+    Effect.gen(function*() {
+      events.length = 0
+      const hung = Application.make({
+        name: "hung",
+        start: () => Supervisor.startLink([worker("w")]),
+        stop: () => Effect.andThen(Effect.sync(() => events.push("hung stopping")), Effect.never)
+      })
+      const fiber = yield* Effect.forkChild(Application.run(hung, { until: Effect.void, shutdownTimeout: "5 seconds" }).pipe(quiet))
+      yield* TestClock.adjust("4 seconds")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* Fiber.join(fiber), { _tag: "ShutdownTimeout", status: 3 })
+      assert.deepStrictEqual(events, ["w up", "w down", "hung stopping"])
+    }))
+
+  it("main: SIGINT stops the program in order and exits 0; a second SIGINT while the shutdown hangs exits 130", async () => {
+    const program = fixture()
+    await program.waitFor("ready")
+    program.child.kill("SIGINT")
+    assert.strictEqual(await program.exited, 0)
+    assert.include(program.events(), "event store stopped")
+    const hung = fixture("hung-stop")
+    await hung.waitFor("ready")
+    hung.child.kill("SIGINT")
+    await hung.waitFor("event web stopping")
+    hung.child.kill("SIGINT")
+    assert.strictEqual(await hung.exited, 130)
+    assert.include(hung.errors(), "second SIGINT before the shutdown finished")
+  }, 60_000)
+
+  it("the alternative in the module doc, NodeRuntime.runMain(Application.run(app)): SIGTERM stops in order, status 130", async () => {
+    const program = fixture("runmain")
+    await program.waitFor("ready")
+    program.child.kill("SIGTERM")
+    assert.strictEqual(await program.exited, 130)
+    assert.deepStrictEqual(program.events(), [
+      "event db up",
+      "event http up",
+      "event ws up",
+      "event ws down",
+      "event http down",
+      "event web stopped",
+      "event db down",
+      "event store stopped"
+    ])
+  }, 60_000)
+
   it("main: SIGTERM stops the program in reverse order and exits 0", async () => {
     const program = fixture()
     await program.waitFor("ready")
@@ -582,6 +631,41 @@ describe("Application", () => {
   }, 60_000)
 })
 
+describe("Application.main: defects and runtimes without Node's process", () => {
+  it("a defect after the start (here in until) stops everything in reverse order, is printed, and exits 1", async () => {
+    const program = fixture("dying-until")
+    assert.strictEqual(await program.exited, 1)
+    assert.deepStrictEqual(program.events(), [
+      "event db up",
+      "event http up",
+      "event ws up",
+      "event ws down",
+      "event http down",
+      "event web stopped",
+      "event db down",
+      "event store stopped"
+    ])
+    assert.include(program.errors(), "until died")
+    assert.notInclude(program.output(), "exited: shutdown")
+  }, 60_000)
+
+  it("without a global process (a browser), main still runs, stops in order and gives the outcome, and sets no exit status", async () => {
+    const program = fixture("no-process")
+    assert.strictEqual(await program.exited, 0)
+    assert.deepStrictEqual(program.events(), [
+      "event db up",
+      "event http up",
+      "event ws up",
+      "event ws down",
+      "event http down",
+      "event web stopped",
+      "event db down",
+      "event store stopped"
+    ])
+    assert.include(program.output(), "outcome Stopped 0 exitCode unset SIGINT listeners 0")
+  }, 60_000)
+})
+
 /** Runs test/fixtures/signal-app.ts in a child process, in `mode`. */
 const fixture = (mode?: string) => {
   const root = fileURLToPath(new URL("..", import.meta.url))
@@ -606,6 +690,7 @@ const fixture = (mode?: string) => {
     child,
     exited,
     output: () => out,
+    errors: () => err,
     events: () => out.split("\n").filter((l) => l.startsWith("event ")),
     /** Resolves once `text` is printed; fails if the program exits first. */
     waitFor: (text: string) =>

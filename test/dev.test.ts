@@ -292,6 +292,97 @@ describe("effect-otp dev", () => {
     }
   }, 120_000)
 
+  it("watching: atomic saves, a burst of saves, a deleted and re-created file, new and re-created directories, symlinks", async () => {
+    // base/link -> app (the program is run through a symlink), app/lib -> ../shared (the module
+    // lives outside the watched directory, reached through a symlinked directory).
+    const base = copyExample()
+    const app = path.join(base, "app")
+    const shared = path.join(base, "shared")
+    fs.mkdirSync(app)
+    fs.mkdirSync(shared)
+    const main = fs.readFileSync(path.join(base, "main.ts"), "utf8")
+    const version1 = fs.readFileSync(path.join(base, "counter.ts"), "utf8")
+    const library = JSON.stringify(libraryIn(base))
+    fs.writeFileSync(
+      path.join(app, "main.ts"),
+      main.replaceAll(library, JSON.stringify(libraryIn(app))).replace(`"./counter.js"`, `"./lib/counter.js"`)
+    )
+    fs.rmSync(path.join(base, "main.ts"))
+    fs.rmSync(path.join(base, "counter.ts"))
+    const counterFile = path.join(shared, "counter.ts")
+    const version = (n: number) =>
+      version1.replaceAll(library, JSON.stringify(libraryIn(shared))).replace(`version: "1"`, `version: "${n}"`).replace("(v1)", `(v${n})`)
+    fs.writeFileSync(counterFile, version(1))
+    fs.symlinkSync(shared, path.join(app, "lib"), "dir")
+    fs.symlinkSync(app, path.join(base, "link"), "dir")
+    fs.writeFileSync(path.join(base, "tsconfig.json"), JSON.stringify({ extends: path.join(root, "tsconfig.json"), include: ["app/*.ts", "shared/*.ts"] }))
+    /** What an editor such as vim does: write a temporary file, rename it over the original. */
+    const atomicSave = (file: string, text: string) => {
+      const temporary = path.join(path.dirname(file), `.${path.basename(file)}.swp`)
+      fs.writeFileSync(temporary, text)
+      fs.renameSync(temporary, file)
+    }
+    const swapTo = (n: number, after: number) =>
+      dev.waitFor(`the hot-swap to ${n}`, indexOf(new RegExp(`^hot-swap Counter ${n - 1} -> ${n}: 1 process\\(es\\) upgraded`), after))
+    let running: Running | undefined
+    let dev: Running
+    try {
+      running = start(["dev", path.join(base, "link", "main.ts")])
+      dev = running
+      await dev.waitFor("two (v1) lines", countsAfter(-1, "1", 2))
+
+      // Two atomic saves in a row: the second one too (a watcher that follows the file's inode
+      // loses it after the first rename).
+      atomicSave(counterFile, version(2))
+      const second = await swapTo(2, -1)
+      await dev.waitFor("two (v2) lines", countsAfter(second, "2", 2))
+      atomicSave(counterFile, version(3))
+      const third = await swapTo(3, second)
+      await dev.waitFor("two (v3) lines", countsAfter(third, "3", 2))
+
+      // A burst: a broken save at once followed by a good one is one change, the last text.
+      fs.writeFileSync(counterFile, `${version(4)}\nexport const broken = = 1\n`)
+      fs.writeFileSync(counterFile, version(4))
+      const fourth = await swapTo(4, third)
+      const afterBurst = await dev.waitFor("two (v4) lines", countsAfter(fourth, "4", 2))
+
+      // Deleted (and that settles: more ticks go by), then written anew.
+      fs.rmSync(counterFile)
+      await dev.waitFor("five lines after the delete", countsAfter(afterBurst.at(-1)!.line, "4", 5))
+      fs.writeFileSync(counterFile, version(5))
+      const fifth = await swapTo(5, fourth)
+      await dev.waitFor("two (v5) lines", countsAfter(fifth, "5", 2))
+
+      // A file written at once into a directory that did not exist: seen (the program has not
+      // loaded it, which the tool says).
+      fs.mkdirSync(path.join(app, "added", "deeper"), { recursive: true })
+      fs.writeFileSync(path.join(app, "added", "deeper", "extra.ts"), "export const extra = 1\n")
+      const extraLine = /added\/deeper\/extra\.ts changed, but the program has not loaded it; ignored$/
+      const added = await dev.waitFor("the new file's line", indexOf(extraLine))
+      // That directory deleted and made again at once, a file written in it, then changed: both seen.
+      fs.rmSync(path.join(app, "added"), { recursive: true })
+      fs.mkdirSync(path.join(app, "added", "deeper"), { recursive: true })
+      fs.writeFileSync(path.join(app, "added", "deeper", "extra.ts"), "export const extra = 2\n")
+      const again = await dev.waitFor("the re-created file's line", indexOf(extraLine, added))
+      fs.writeFileSync(path.join(app, "added", "deeper", "extra.ts"), "export const extra = 3\n")
+      await dev.waitFor("the changed file's line", indexOf(extraLine, again))
+
+      assertContinuous(dev.lines())
+      assert.deepStrictEqual(dev.lines().filter((line) => / -> /.test(line)).map((line) => line.replace(/:.*/, "")), [
+        "hot-swap Counter 1 -> 2",
+        "hot-swap Counter 2 -> 3",
+        "hot-swap Counter 3 -> 4",
+        "hot-swap Counter 4 -> 5"
+      ])
+      assert.deepStrictEqual(dev.lines().filter((line) => /failed|refused/.test(line)), [])
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(await dev.exited, 0)
+    } finally {
+      reap(running)
+      fs.rmSync(base, { recursive: true, force: true })
+    }
+  }, 240_000)
+
   it("without a command, or with an unknown one, prints the usage and exits 2", () => {
     for (const args of [[], ["deploy"], ["dev"]]) {
       const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: "utf8" })
