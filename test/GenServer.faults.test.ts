@@ -707,7 +707,7 @@ describe("GenServer faults: the error report of an abnormal exit (gen_server err
     return runTest(Effect.gen(function*() {
       const server = yield* GenServer.start(Holder, undefined)
       const ref = yield* Process.monitor(server.pid!)
-      yield* Process.spawn(Effect.ignore(GenServer.call(server, Get, { timeout: "infinity" })))
+      yield* Process.spawn(Effect.ignore(GenServer.call(server, Get, undefined, { timeout: "infinity" })))
       while ((yield* Sys.getState(server.pid!) as Effect.Effect<{ readonly held: ReadonlyArray<unknown> }, unknown>).held.length === 0) {
         yield* Effect.yieldNow
       }

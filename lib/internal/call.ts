@@ -56,7 +56,7 @@ export class FromImpl extends Watcher implements From, Runnable {
    * formatted in terminate reports and `Sys.getStatus`, and the handle's fields reach the whole
    * node (its runtime, every process, their fibers), which `Formatter.format` would walk.
    */
-  toString(): string {
+  override toString(): string {
     return `From(call to ${String(this.target)})`
   }
   toJSON(): unknown {
