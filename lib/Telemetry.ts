@@ -4,8 +4,8 @@
  * way it sees the rest of the program. OTP's SASL reports are logged through Effect's `Logger`
  * by the supervisors themselves (see `Supervisor`), whether telemetry is on or not.
  *
- * Telemetry is off unless {@link layer} is provided around the node: off, the hot paths pay one
- * field check per call and nothing per message.
+ * Telemetry is off unless {@link layer} is provided with the node's layer, in any order: off,
+ * the hot paths pay one field check per call and nothing per message.
  *
  * ```ts
  * import { Effect } from "effect"
@@ -13,8 +13,8 @@
  *
  * declare const program: Effect.Effect<void, never, Node.Node>
  *
- * // Telemetry goes around the node: the node turns it on as it starts.
- * const main = program.pipe(Effect.provide(Node.layer()), Effect.provide(Telemetry.layer()))
+ * // Both layers in one provide, in any order: the node turns telemetry on as it starts.
+ * const main = program.pipe(Effect.provide([Node.layer(), Telemetry.layer()]))
  * ```
  *
  * ## Spans
@@ -56,9 +56,10 @@ import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Gen from "./Gen.js"
 import * as GenInternal from "./internal/gen.js"
+import * as Node from "./Node.js"
 import { currentProcessOf, type NodeRuntime, ProcessImpl, Status } from "./internal/runtime.js"
 import { watchExit } from "./internal/direct.js"
-import { restarts, TelemetryConfig, type TelemetryHooks } from "./internal/telemetry.js"
+import { joinTelemetry, meeting, restarts, TelemetryConfig, type TelemetryHooks } from "./internal/telemetry.js"
 import type { Pid } from "./Pid.js"
 
 // ----------------------------------------------------------------------------
@@ -146,10 +147,17 @@ export const metrics: {
 
 
 /**
- * Turns telemetry on for the nodes started inside it: provide it around `Node.layer` (or
- * `Application.run`, which starts its own node). Pair it with a tracer and a metrics exporter
- * (`@effect/opentelemetry`'s `NodeSdk.layer`, see `examples/telemetry.ts`); without one, spans go
- * to Effect's default tracer and metrics to its registry (`Metric.snapshot`).
+ * Turns telemetry on for the nodes it is provided with, in any order: merged with `Node.layer`
+ * (`Effect.provide([Node.layer(), Telemetry.layer()])`, or `Layer.merge`), around it (or around
+ * `Application.run`, which starts its own node), or inside it (a node already running has
+ * telemetry while the layer is open: provided to a part of a program, that part is traced).
+ * Pair it with a tracer and a metrics exporter (`@effect/opentelemetry`'s `NodeSdk.layer`, see
+ * `examples/telemetry.ts`); without one, spans go to Effect's default tracer and metrics to its
+ * registry (`Metric.snapshot`).
+ *
+ * The spans go to the tracer of the code making each call; the node's series to the metric
+ * registry of the context the layer was built in. A node with telemetry already on keeps it: a
+ * second layer does not attach again.
  *
  * @example
  * ```ts
@@ -172,7 +180,14 @@ export const layer = (options?: {
   const config: TelemetryConfig = {
     attach: (runtime, context) => attach(runtime, context, options?.spans ?? true, options?.metrics ?? true)
   }
-  return Layer.succeedContext(Context.make(TelemetryConfig, config))
+  return Layer.effectContext(Effect.gen(function*() {
+    // Met by nodes of the same build in any order (see `Meeting`), as well as by nodes built
+    // inside it, which find the config in their context, and by the node it is provided inside.
+    const context = yield* Effect.context<never>()
+    const node = Context.getOrUndefined(context, Node.Node) as { readonly runtime?: NodeRuntime } | undefined
+    yield* joinTelemetry(config, context, node?.runtime)
+    return Context.make(TelemetryConfig, config)
+  })).pipe(Layer.provide(meeting))
 }
 
 const attach = (

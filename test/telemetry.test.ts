@@ -215,6 +215,77 @@ const crashAndWaitRestart = (sup: Supervisor.Supervisor, id: string) =>
     return after as Pid.Pid
   })
 
+describe("telemetry: any provide order", () => {
+  type Body = Effect.Effect<unknown, unknown, Node.Node>
+  /** Every way a user may provide the two layers; each must give the node telemetry. */
+  const orders: ReadonlyArray<readonly [string, (body: Body) => Effect.Effect<unknown, unknown>]> = [
+    ["provide([Node, Telemetry])", (body) => Effect.provide(body, [Node.layer(), Telemetry.layer()])],
+    ["provide([Telemetry, Node])", (body) => Effect.provide(body, [Telemetry.layer(), Node.layer()])],
+    ["Layer.merge(Node, Telemetry)", (body) => Effect.provide(body, Layer.merge(Node.layer(), Telemetry.layer()))],
+    ["Layer.merge(Telemetry, Node)", (body) => Effect.provide(body, Layer.merge(Telemetry.layer(), Node.layer()))],
+    ["Telemetry around Node", (body) => body.pipe(Effect.provide(Node.layer()), Effect.provide(Telemetry.layer()))],
+    ["Telemetry inside Node", (body) => body.pipe(Effect.provide(Telemetry.layer()), Effect.provide(Node.layer()))],
+    ["Node.pipe(Layer.provide(Telemetry))", (body) => Effect.provide(body, Node.layer().pipe(Layer.provide(Telemetry.layer())))],
+    ["Telemetry.pipe(Layer.provideMerge(Node))", (body) => Effect.provide(body, Telemetry.layer().pipe(Layer.provideMerge(Node.layer())))]
+  ]
+
+  for (const [order, provide] of orders) {
+    it.effect(`${order}: spans and metrics, each series once`, () =>
+      Effect.gen(function*() {
+        const { spans, tracer } = recordingTracer()
+        const registry: Metric.MetricRegistry = new Map()
+        const body = Effect.gen(function*() {
+          const node = yield* Node.Node
+          const counter = yield* GenServer.start(Counter, 0)
+          assert.strictEqual(yield* GenServer.call(counter, Add, { by: 2 }), 2)
+          return {
+            node: node.name,
+            processes: yield* inRegistry("otp.processes"),
+            durations: yield* inRegistry("otp.call.duration")
+          }
+        })
+        const seen = (yield* provide(Process.run(body)).pipe(
+          Effect.withTracer(tracer),
+          Effect.provideService(Metric.MetricRegistry, registry)
+        )) as { readonly node: string; readonly processes: ReadonlyArray<Metric.Metric.Snapshot>; readonly durations: ReadonlyArray<Metric.Metric.Snapshot> }
+        assert.deepStrictEqual(
+          spans.map((s) => s.name).filter((n) => n.startsWith("call ") || n.startsWith("handle_call ")),
+          ["call Add", "handle_call Add"]
+        )
+        // One series per node: a node attached twice (two layers racing) would show two.
+        assert.deepStrictEqual(seen.processes.map((s) => [s.attributes, s.state]), [[{ node: seen.node }, { value: 2 }]])
+        assert.deepStrictEqual(seen.durations.map((s) => [s.attributes, (s.state as Metric.HistogramState).count]), [
+          [{ node: seen.node, request: "Add" }, 1]
+        ])
+        // Telemetry ends with the layers: nothing left in the registry.
+        assert.deepStrictEqual(yield* series(registry, "otp.processes"), [])
+      }))
+  }
+
+  it.effect("provided inside a program: on for that part of it only, on the node already running", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recordingTracer()
+      const registry: Metric.MetricRegistry = new Map()
+      const { during, after } = yield* Process.run(Effect.gen(function*() {
+        const counter = yield* GenServer.start(Counter, 0)
+        yield* GenServer.call(counter, Add, { by: 1 })
+        const during = yield* Effect.provide(
+          Effect.andThen(GenServer.call(counter, Add, { by: 2 }), inRegistry("otp.call.duration")),
+          Telemetry.layer()
+        )
+        yield* GenServer.call(counter, Add, { by: 3 })
+        return { during, after: yield* inRegistry("otp.call.duration") }
+      })).pipe(
+        Effect.provide(Node.layer()),
+        Effect.withTracer(tracer),
+        Effect.provideService(Metric.MetricRegistry, registry)
+      )
+      assert.deepStrictEqual(spans.map((s) => s.name), ["call Add", "handle_call Add"])
+      assert.deepStrictEqual(during.map((s) => (s.state as Metric.HistogramState).count), [1])
+      assert.deepStrictEqual(after, [])
+    }))
+})
+
 describe("telemetry: metrics", () => {
   it.effect("the node's series count what happened, and go away with the node", () =>
     Effect.gen(function*() {
