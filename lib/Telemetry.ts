@@ -44,6 +44,14 @@
  * The node-level series carry a `node` attribute and are read when metrics are read (an
  * exporter's interval, `Metric.snapshot`): nothing is recorded per message.
  *
+ * ## The observer
+ *
+ * The observer (`effect-otp/observer`) polls every node each second (`which_children`,
+ * `Sys.getStatus`, `Sys.trace`). None of that is recorded: no spans (its HTTP requests are not
+ * traced either), no call latency, and its requests are taken off `otp.messages.sent` and
+ * `otp.messages.received`, so a node of idle processes shows no activity however long an
+ * observer stays open. A program's own `Sys` requests are recorded like any call.
+ *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
@@ -59,7 +67,15 @@ import * as GenInternal from "./internal/gen.js"
 import * as Node from "./Node.js"
 import { currentProcessOf, type NodeRuntime, ProcessImpl, Status } from "./internal/runtime.js"
 import { watchExit } from "./internal/direct.js"
-import { joinTelemetry, meeting, restarts, TelemetryConfig, type TelemetryHooks } from "./internal/telemetry.js"
+import {
+  joinTelemetry,
+  meeting,
+  restarts,
+  TelemetryConfig,
+  type TelemetryHooks,
+  Unrecorded,
+  unrecordedMessages
+} from "./internal/telemetry.js"
 import type { Pid } from "./Pid.js"
 
 // ----------------------------------------------------------------------------
@@ -221,6 +237,8 @@ const attach = (
       spans,
       metrics,
       call: (fiber, server, label, request, call) => {
+          // The observer's polling (`unrecorded`): no span, no latency.
+          if (fiber.getRef(Unrecorded)) return call(undefined)
           const tag = requestTag(request)
           // `Effect.withTracerEnabled(false)` around a call (the observer's own calls) means no span.
           let effect: Effect.Effect<any, any> = spans && fiber.getRef(References.TracerEnabled)
@@ -255,6 +273,10 @@ const attach = (
       })
     )
     if (!metrics) return
+    // The counters never go back: an unrecorded request is counted off just before its message
+    // is delivered (and, waiting in a mailbox, is both waiting and counted off).
+    let lastSent = 0
+    let lastReceived = 0
     registrations.push(
       Metric.registerUnsafe(Metric.withAttributes(processes, node), context, {
         get: () => ({ value: runtime.count }),
@@ -262,12 +284,12 @@ const attach = (
         modify: () => {}
       }),
       Metric.registerUnsafe(Metric.withAttributes(messagesSent, node), context, {
-        get: () => ({ count: sent(runtime), incremental: true }),
+        get: () => ({ count: (lastSent = Math.max(lastSent, sent(runtime))), incremental: true }),
         update: () => {},
         modify: () => {}
       }),
       Metric.registerUnsafe(Metric.withAttributes(messagesReceived, node), context, {
-        get: () => ({ count: received(runtime), incremental: true }),
+        get: () => ({ count: (lastReceived = Math.max(lastReceived, received(runtime))), incremental: true }),
         update: () => {},
         modify: () => {}
       }),
@@ -328,16 +350,16 @@ const clientAttributes = (
   return attributes
 }
 
-/** Messages delivered on the node so far: by processes that exited, and by live ones. */
+/** Messages delivered on the node so far: by processes that exited, and by live ones; the observer's requests not counted. */
 const sent = (runtime: NodeRuntime): number => {
-  let total = runtime.exitedDelivered
+  let total = runtime.exitedDelivered - (unrecordedMessages.get(runtime) ?? 0)
   for (let p = runtime.first; p !== undefined; p = p.next) total += p.delivered
   return total
 }
 
-/** Messages taken out so far: delivered, less those waiting and those dropped unread. */
+/** Messages taken out so far: delivered, less those waiting and those dropped unread; the observer's requests not counted. */
 const received = (runtime: NodeRuntime): number => {
-  let total = runtime.exitedDelivered - runtime.discarded
+  let total = runtime.exitedDelivered - runtime.discarded - (unrecordedMessages.get(runtime) ?? 0)
   for (let p = runtime.first; p !== undefined; p = p.next) total += p.delivered - p.messageCount
   return total
 }

@@ -12,7 +12,8 @@ import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import type * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
-import { currentProcessOf, type NodeRuntime, type ProcessImpl } from "./runtime.js"
+import type { Pid } from "../Pid.js"
+import { currentProcessOf, type NodeRuntime, ProcessImpl } from "./runtime.js"
 
 /**
  * Called by the call protocol of a node whose telemetry is on.
@@ -141,6 +142,53 @@ export const joinTelemetry = (
       })
     )
     return Effect.andThen(leave, Effect.forEach(targets, (runtime) => config.attach(runtime, context), { discard: true }))
+  })
+
+/**
+ * True around the requests telemetry does not record: the observer's polling (`which_children`,
+ * `get_status`, `trace`), which would otherwise show as traffic on a node whose processes are
+ * idle. Read once per call, and only while the node's telemetry is on (see {@link unrecorded}).
+ *
+ * @internal
+ */
+export const Unrecorded: Context.Reference<boolean> = Context.Reference<boolean>("effect-otp/Telemetry/Unrecorded", {
+  defaultValue: () => false
+})
+
+/**
+ * Messages delivered on each node by unrecorded requests, taken off `otp.messages.sent` and
+ * `otp.messages.received` when they are read. The process core counts every delivery with one
+ * increment and no branch; rather than marking these requests on that hot path, their sender
+ * counts them here. A `WeakMap`: no field on the runtime, and gone with the node.
+ *
+ * @internal
+ */
+export const unrecordedMessages: WeakMap<NodeRuntime, number> = new WeakMap()
+
+/**
+ * Runs `request`, a call to `pid` (one message delivered to it), unrecorded by telemetry: no
+ * client span (so no server span either), no latency, and its message not counted in the node's
+ * message series. Unless it fails with `NoProc`: then nothing was delivered. A user's own calls
+ * (`Sys.getStatus` too) are recorded as ever; this is for the library's tools.
+ *
+ * @internal
+ */
+export const unrecorded = <A, E extends { readonly _tag: string }, R>(
+  pid: Pid,
+  request: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    if (!(pid instanceof ProcessImpl)) return Effect.provideService(request, Unrecorded, true)
+    const runtime = pid.runtime
+    unrecordedMessages.set(runtime, (unrecordedMessages.get(runtime) ?? 0) + 1)
+    return request.pipe(
+      Effect.tapError((error) =>
+        Effect.sync(() => {
+          if (error._tag === "NoProc") unrecordedMessages.set(runtime, (unrecordedMessages.get(runtime) ?? 1) - 1)
+        })
+      ),
+      Effect.provideService(Unrecorded, true)
+    )
   })
 
 /**
