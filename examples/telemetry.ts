@@ -12,8 +12,8 @@
  *     otp.supervisor.restarts{node=nonode@nohost,supervisor=root} 1
  *     ...
  *
- * - `Telemetry.layer()` turns telemetry on for the nodes started inside it: it is provided
- *   around `Node.layer()`.
+ * - `Telemetry.layer()` turns telemetry on for the node (provided with `Node.layer()` in one
+ *   `Effect.provide`, in either order).
  * - `NodeSdk.layer` installs OpenTelemetry as Effect's tracer and reads Effect's metrics.
  *
  * The run: a client calls a counter twice (each a client span `call Add`, and in it the
@@ -41,7 +41,7 @@
  *       })
  *     }))
  *
- *     program.pipe(Effect.provide(Node.layer()), Effect.provide(Telemetry.layer()), Effect.provide(Otlp))
+ *     program.pipe(Effect.provide([Node.layer(), Telemetry.layer()]), Effect.provide(Otlp))
  *
  * (`docker run -p 16686:16686 -p 4318:4318 jaegertracing/all-in-one` gives a collector with a
  * trace viewer on http://localhost:16686.)
@@ -156,8 +156,7 @@ export const program = Process.run(Effect.gen(function*() {
 }))
 
 export const main = program.pipe(
-  Effect.provide(Node.layer()),
-  Effect.provide(Telemetry.layer()),
+  Effect.provide([Node.layer(), Telemetry.layer()]),
   Effect.provide(OpenTelemetry)
 )
 

@@ -38,7 +38,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as ExitReason from "./ExitReason.js"
 import { liveNodes, NodeRuntime } from "./internal/runtime.js"
-import { TelemetryConfig } from "./internal/telemetry.js"
+import { joinNode, meeting } from "./internal/telemetry.js"
 
 const TypeId = "~effect-otp/Node" as const
 
@@ -100,9 +100,8 @@ export const layer = (options?: {
     const context = yield* Effect.context<never>()
     const runtime = new NodeRuntime(options?.name ?? "nonode@nohost", context)
     yield* Effect.addFinalizer(() => shutdown(runtime))
-    // Telemetry (`Telemetry.layer`, provided around the node) is on for the node's lifetime.
-    const telemetry = Context.getOrUndefined(context, TelemetryConfig)
-    if (telemetry !== undefined) yield* telemetry.attach(runtime, context)
+    // Telemetry (`Telemetry.layer`, provided in any order with the node) is on for the node's lifetime.
+    yield* joinNode(runtime, context)
     const node: Node & { readonly runtime: NodeRuntime } = {
       [TypeId]: TypeId,
       name: runtime.name,
@@ -112,7 +111,7 @@ export const layer = (options?: {
     nodes.add(node)
     yield* Effect.addFinalizer(() => Effect.sync(() => nodes.delete(node)))
     return node
-  }))
+  })).pipe(Layer.provide(meeting))
 
 const shutdown = (runtime: NodeRuntime): Effect.Effect<void> =>
   Effect.suspend(() => {

@@ -4,8 +4,8 @@
  * way it sees the rest of the program. OTP's SASL reports are logged through Effect's `Logger`
  * by the supervisors themselves (see `Supervisor`), whether telemetry is on or not.
  *
- * Telemetry is off unless {@link layer} is provided around the node: off, the hot paths pay one
- * field check per call and nothing per message.
+ * Telemetry is off unless {@link layer} is provided with the node's layer, in any order: off,
+ * the hot paths pay one field check per call and nothing per message.
  *
  * ```ts
  * import { Effect } from "effect"
@@ -13,8 +13,8 @@
  *
  * declare const program: Effect.Effect<void, never, Node.Node>
  *
- * // Telemetry goes around the node: the node turns it on as it starts.
- * const main = program.pipe(Effect.provide(Node.layer()), Effect.provide(Telemetry.layer()))
+ * // Both layers in one provide, in any order: the node turns telemetry on as it starts.
+ * const main = program.pipe(Effect.provide([Node.layer(), Telemetry.layer()]))
  * ```
  *
  * ## Spans
@@ -44,6 +44,14 @@
  * The node-level series carry a `node` attribute and are read when metrics are read (an
  * exporter's interval, `Metric.snapshot`): nothing is recorded per message.
  *
+ * ## The observer
+ *
+ * The observer (`effect-otp/observer`) polls every node each second (`which_children`,
+ * `Sys.getStatus`, `Sys.trace`). None of that is recorded: no spans (its HTTP requests are not
+ * traced either), no call latency, and its requests are taken off `otp.messages.sent` and
+ * `otp.messages.received`, so a node of idle processes shows no activity however long an
+ * observer stays open. A program's own `Sys` requests are recorded like any call.
+ *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
@@ -56,9 +64,18 @@ import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Gen from "./Gen.js"
 import * as GenInternal from "./internal/gen.js"
+import * as Node from "./Node.js"
 import { currentProcessOf, type NodeRuntime, ProcessImpl, Status } from "./internal/runtime.js"
 import { watchExit } from "./internal/direct.js"
-import { restarts, TelemetryConfig, type TelemetryHooks } from "./internal/telemetry.js"
+import {
+  joinTelemetry,
+  meeting,
+  restarts,
+  TelemetryConfig,
+  type TelemetryHooks,
+  Unrecorded,
+  unrecordedMessages
+} from "./internal/telemetry.js"
 import type { Pid } from "./Pid.js"
 
 // ----------------------------------------------------------------------------
@@ -146,10 +163,17 @@ export const metrics: {
 
 
 /**
- * Turns telemetry on for the nodes started inside it: provide it around `Node.layer` (or
- * `Application.run`, which starts its own node). Pair it with a tracer and a metrics exporter
- * (`@effect/opentelemetry`'s `NodeSdk.layer`, see `examples/telemetry.ts`); without one, spans go
- * to Effect's default tracer and metrics to its registry (`Metric.snapshot`).
+ * Turns telemetry on for the nodes it is provided with, in any order: merged with `Node.layer`
+ * (`Effect.provide([Node.layer(), Telemetry.layer()])`, or `Layer.merge`), around it (or around
+ * `Application.run`, which starts its own node), or inside it (a node already running has
+ * telemetry while the layer is open: provided to a part of a program, that part is traced).
+ * Pair it with a tracer and a metrics exporter (`@effect/opentelemetry`'s `NodeSdk.layer`, see
+ * `examples/telemetry.ts`); without one, spans go to Effect's default tracer and metrics to its
+ * registry (`Metric.snapshot`).
+ *
+ * The spans go to the tracer of the code making each call; the node's series to the metric
+ * registry of the context the layer was built in. A node with telemetry already on keeps it: a
+ * second layer does not attach again.
  *
  * @example
  * ```ts
@@ -172,7 +196,14 @@ export const layer = (options?: {
   const config: TelemetryConfig = {
     attach: (runtime, context) => attach(runtime, context, options?.spans ?? true, options?.metrics ?? true)
   }
-  return Layer.succeedContext(Context.make(TelemetryConfig, config))
+  return Layer.effectContext(Effect.gen(function*() {
+    // Met by nodes of the same build in any order (see `Meeting`), as well as by nodes built
+    // inside it, which find the config in their context, and by the node it is provided inside.
+    const context = yield* Effect.context<never>()
+    const node = Context.getOrUndefined(context, Node.Node) as { readonly runtime?: NodeRuntime } | undefined
+    yield* joinTelemetry(config, context, node?.runtime)
+    return Context.make(TelemetryConfig, config)
+  })).pipe(Layer.provide(meeting))
 }
 
 const attach = (
@@ -206,6 +237,8 @@ const attach = (
       spans,
       metrics,
       call: (fiber, server, label, request, call) => {
+          // The observer's polling (`unrecorded`): no span, no latency.
+          if (fiber.getRef(Unrecorded)) return call(undefined)
           const tag = requestTag(request)
           // `Effect.withTracerEnabled(false)` around a call (the observer's own calls) means no span.
           let effect: Effect.Effect<any, any> = spans && fiber.getRef(References.TracerEnabled)
@@ -240,6 +273,10 @@ const attach = (
       })
     )
     if (!metrics) return
+    // The counters never go back: an unrecorded request is counted off just before its message
+    // is delivered (and, waiting in a mailbox, is both waiting and counted off).
+    let lastSent = 0
+    let lastReceived = 0
     registrations.push(
       Metric.registerUnsafe(Metric.withAttributes(processes, node), context, {
         get: () => ({ value: runtime.count }),
@@ -247,12 +284,12 @@ const attach = (
         modify: () => {}
       }),
       Metric.registerUnsafe(Metric.withAttributes(messagesSent, node), context, {
-        get: () => ({ count: sent(runtime), incremental: true }),
+        get: () => ({ count: (lastSent = Math.max(lastSent, sent(runtime))), incremental: true }),
         update: () => {},
         modify: () => {}
       }),
       Metric.registerUnsafe(Metric.withAttributes(messagesReceived, node), context, {
-        get: () => ({ count: received(runtime), incremental: true }),
+        get: () => ({ count: (lastReceived = Math.max(lastReceived, received(runtime))), incremental: true }),
         update: () => {},
         modify: () => {}
       }),
@@ -313,16 +350,16 @@ const clientAttributes = (
   return attributes
 }
 
-/** Messages delivered on the node so far: by processes that exited, and by live ones. */
+/** Messages delivered on the node so far: by processes that exited, and by live ones; the observer's requests not counted. */
 const sent = (runtime: NodeRuntime): number => {
-  let total = runtime.exitedDelivered
+  let total = runtime.exitedDelivered - (unrecordedMessages.get(runtime) ?? 0)
   for (let p = runtime.first; p !== undefined; p = p.next) total += p.delivered
   return total
 }
 
-/** Messages taken out so far: delivered, less those waiting and those dropped unread. */
+/** Messages taken out so far: delivered, less those waiting and those dropped unread; the observer's requests not counted. */
 const received = (runtime: NodeRuntime): number => {
-  let total = runtime.exitedDelivered - runtime.discarded
+  let total = runtime.exitedDelivered - runtime.discarded - (unrecordedMessages.get(runtime) ?? 0)
   for (let p = runtime.first; p !== undefined; p = p.next) total += p.delivered - p.messageCount
   return total
 }

@@ -218,7 +218,9 @@ export const layer = (options?: Options): Layer.Layer<Observer, StartError> => {
     const address = server.address
     const port = address._tag === "UnixPathAddress" ? 0 : address.port
     const machine = [hostname(), ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address))]
-    yield* server.serve(app({ token, hosts: allowedHosts(host, port, machine) }, journal))
+    // Untraced: the page polls every second, and a program's tracer (its trace backend) should
+    // not get a span per poll; telemetry does not record the observer's requests either.
+    yield* server.serve(app({ token, hosts: allowedHosts(host, port, machine) }, journal)).pipe(Effect.withTracerEnabled(false))
     const shown = host.includes(":") ? `[${host}]` : host
     const info: Info = { host, port, token, url: `http://${shown}:${port}/?token=${token}` }
     if (options?.print !== false) yield* Console.log(`observer: ${info.url}`)

@@ -692,6 +692,32 @@ describe("GenServer faults: the error report of an abnormal exit (gen_server err
     })).pipe(logs.provide)
   })
 
+  it.effect("a state holding reply handles (deferred replies) is reported with the handles named, not the node behind them", () => {
+    // A handle's fields reach the whole node (runtime, processes, fibers): the report used to walk
+    // that graph (8 KB of it, after seconds of formatting).
+    const Holder = GenServer.make({
+      name: "Holder",
+      calls: [Get],
+      casts: [Boom],
+      init: () => GenServer.ok<{ readonly held: ReadonlyArray<Gen.From> }>({ held: [] }),
+      handleCall: { Get: (_, s, from) => GenServer.noreply({ held: [...s.held, from] }) },
+      handleCast: { Boom: () => Effect.die(new Error("kaboom")) }
+    })
+    const logs = captureLogs()
+    return runTest(Effect.gen(function*() {
+      const server = yield* GenServer.start(Holder, undefined)
+      const ref = yield* Process.monitor(server.pid!)
+      yield* Process.spawn(Effect.ignore(GenServer.call(server, Get, undefined, { timeout: "infinity" })))
+      while ((yield* Sys.getState(server.pid!) as Effect.Effect<{ readonly held: ReadonlyArray<unknown> }, unknown>).held.length === 0) {
+        yield* Effect.yieldNow
+      }
+      yield* GenServer.cast(server, Boom)
+      yield* Process.receive({ match: isDown(ref) })
+      const [report] = logs.reports()
+      assert.include(report!.message, `** When Server state == {"held":[From(call to ${server.pid})]}\n`)
+    })).pipe(logs.provide)
+  })
+
   it.effect("normal, shutdown and {shutdown, _} exits log no report; any other stop reason does", () => {
     const logs = captureLogs()
     return runTest(Effect.gen(function*() {

@@ -5,6 +5,7 @@ import { TestClock } from "effect/testing"
 import { DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Supervisor, Sys, Telemetry } from "../index.js"
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { Observer } from "../observer/index.js"
 import { captureLogs, Exit, quiet, worker, Worker } from "./support/workers.js"
 
 /** A tracer that keeps every span it makes (Effect's native spans, so `status` shows the end). */
@@ -215,6 +216,77 @@ const crashAndWaitRestart = (sup: Supervisor.Supervisor, id: string) =>
     return after as Pid.Pid
   })
 
+describe("telemetry: any provide order", () => {
+  type Body = Effect.Effect<unknown, unknown, Node.Node>
+  /** Every way a user may provide the two layers; each must give the node telemetry. */
+  const orders: ReadonlyArray<readonly [string, (body: Body) => Effect.Effect<unknown, unknown>]> = [
+    ["provide([Node, Telemetry])", (body) => Effect.provide(body, [Node.layer(), Telemetry.layer()])],
+    ["provide([Telemetry, Node])", (body) => Effect.provide(body, [Telemetry.layer(), Node.layer()])],
+    ["Layer.merge(Node, Telemetry)", (body) => Effect.provide(body, Layer.merge(Node.layer(), Telemetry.layer()))],
+    ["Layer.merge(Telemetry, Node)", (body) => Effect.provide(body, Layer.merge(Telemetry.layer(), Node.layer()))],
+    ["Telemetry around Node", (body) => body.pipe(Effect.provide(Node.layer()), Effect.provide(Telemetry.layer()))],
+    ["Telemetry inside Node", (body) => body.pipe(Effect.provide(Telemetry.layer()), Effect.provide(Node.layer()))],
+    ["Node.pipe(Layer.provide(Telemetry))", (body) => Effect.provide(body, Node.layer().pipe(Layer.provide(Telemetry.layer())))],
+    ["Telemetry.pipe(Layer.provideMerge(Node))", (body) => Effect.provide(body, Telemetry.layer().pipe(Layer.provideMerge(Node.layer())))]
+  ]
+
+  for (const [order, provide] of orders) {
+    it.effect(`${order}: spans and metrics, each series once`, () =>
+      Effect.gen(function*() {
+        const { spans, tracer } = recordingTracer()
+        const registry: Metric.MetricRegistry = new Map()
+        const body = Effect.gen(function*() {
+          const node = yield* Node.Node
+          const counter = yield* GenServer.start(Counter, 0)
+          assert.strictEqual(yield* GenServer.call(counter, Add, { by: 2 }), 2)
+          return {
+            node: node.name,
+            processes: yield* inRegistry("otp.processes"),
+            durations: yield* inRegistry("otp.call.duration")
+          }
+        })
+        const seen = (yield* provide(Process.run(body)).pipe(
+          Effect.withTracer(tracer),
+          Effect.provideService(Metric.MetricRegistry, registry)
+        )) as { readonly node: string; readonly processes: ReadonlyArray<Metric.Metric.Snapshot>; readonly durations: ReadonlyArray<Metric.Metric.Snapshot> }
+        assert.deepStrictEqual(
+          spans.map((s) => s.name).filter((n) => n.startsWith("call ") || n.startsWith("handle_call ")),
+          ["call Add", "handle_call Add"]
+        )
+        // One series per node: a node attached twice (two layers racing) would show two.
+        assert.deepStrictEqual(seen.processes.map((s) => [s.attributes, s.state]), [[{ node: seen.node }, { value: 2 }]])
+        assert.deepStrictEqual(seen.durations.map((s) => [s.attributes, (s.state as Metric.HistogramState).count]), [
+          [{ node: seen.node, request: "Add" }, 1]
+        ])
+        // Telemetry ends with the layers: nothing left in the registry.
+        assert.deepStrictEqual(yield* series(registry, "otp.processes"), [])
+      }))
+  }
+
+  it.effect("provided inside a program: on for that part of it only, on the node already running", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recordingTracer()
+      const registry: Metric.MetricRegistry = new Map()
+      const { during, after } = yield* Process.run(Effect.gen(function*() {
+        const counter = yield* GenServer.start(Counter, 0)
+        yield* GenServer.call(counter, Add, { by: 1 })
+        const during = yield* Effect.provide(
+          Effect.andThen(GenServer.call(counter, Add, { by: 2 }), inRegistry("otp.call.duration")),
+          Telemetry.layer()
+        )
+        yield* GenServer.call(counter, Add, { by: 3 })
+        return { during, after: yield* inRegistry("otp.call.duration") }
+      })).pipe(
+        Effect.provide(Node.layer()),
+        Effect.withTracer(tracer),
+        Effect.provideService(Metric.MetricRegistry, registry)
+      )
+      assert.deepStrictEqual(spans.map((s) => s.name), ["call Add", "handle_call Add"])
+      assert.deepStrictEqual(during.map((s) => (s.state as Metric.HistogramState).count), [1])
+      assert.deepStrictEqual(after, [])
+    }))
+})
+
 describe("telemetry: metrics", () => {
   it.effect("the node's series count what happened, and go away with the node", () =>
     Effect.gen(function*() {
@@ -324,6 +396,60 @@ describe("telemetry: metrics", () => {
         assert.deepStrictEqual(yield* read, [[{ pid: String(sink), name: "sink" }, { value: 2 }]])
       }).pipe(Effect.scoped)).pipe(Effect.provide(Node.layer()), Effect.provideService(Metric.MetricRegistry, registry))
       assert.deepStrictEqual(yield* read, [])
+    }))
+})
+
+describe("telemetry: the observer's polling is not recorded", () => {
+  const token = "test-token"
+  const get = (observer: Observer.Info, path: string, method = "GET", body?: unknown) =>
+    Effect.promise(() =>
+      fetch(`http://127.0.0.1:${observer.port}${path}`, {
+        method,
+        headers: { "x-observer-token": token },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      }).then((r) => r.status)
+    )
+  /** The otp.* series of a metric snapshot, as comparable values. */
+  const otpSeries = (all: ReadonlyArray<Metric.Metric.Snapshot>) =>
+    all.filter((s) => s.id.startsWith("otp.")).map((s) => [s.id, s.attributes, s.state])
+
+  it.live("an idle node polled by an observer shows no spans and no metric activity; a user's own Sys.getStatus still does", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recordingTracer()
+      const registry: Metric.MetricRegistry = new Map()
+      yield* Effect.flatMap(Observer.Observer, (observer) =>
+        Process.run(Effect.gen(function*() {
+          const sup = yield* Supervisor.start([
+            GenServer.childSpec(Counter, 0, { id: "counter", name: "counter" }),
+            DynamicSupervisor.childSpec("dyn")
+          ])
+          const counter = (yield* Supervisor.whichChildren(sup))[0]!.pid as Pid.Pid
+          const before = otpSeries(yield* Metric.snapshot)
+          const spansBefore = spans.length
+          for (let i = 0; i < 3; i++) {
+            assert.strictEqual(yield* get(observer, "/api/snapshot"), 200)
+            assert.strictEqual(yield* get(observer, `/api/process?pid=${encodeURIComponent(String(counter))}`), 200)
+            assert.strictEqual(yield* get(observer, `/api/process?pid=${encodeURIComponent(String(sup.pid))}`), 200)
+            assert.strictEqual(yield* get(observer, "/api/trace", "POST", { pid: String(counter), enabled: i % 2 === 0 }), 200)
+          }
+          assert.deepStrictEqual(spans.slice(spansBefore).map((s) => s.name), [])
+          assert.deepStrictEqual(otpSeries(yield* Metric.snapshot), before)
+          // The user's own system request is recorded: a span, its latency, its message.
+          yield* Sys.getStatus(counter)
+          assert.deepStrictEqual(spans.slice(spansBefore).map((s) => s.name), ["sys GetStatus"])
+          const after = yield* Metric.snapshot
+          const count = (id: string, request?: string) =>
+            after.filter((s) => s.id === id && (request === undefined || s.attributes?.["request"] === request))
+          assert.deepStrictEqual(count("otp.call.duration", "GetStatus").map((s) => (s.state as Metric.HistogramState).count), [1])
+          const sentBefore = before.find(([id]) => id === "otp.messages.sent")![2] as { readonly count: number }
+          assert.deepStrictEqual(count("otp.messages.sent").map((s) => (s.state as { readonly count: number }).count), [sentBefore.count + 1])
+        }))
+      ).pipe(
+        Effect.provide(Layer.mergeAll(Node.layer(), Telemetry.layer(), Observer.layer({ token, print: false }))),
+        Effect.withTracer(tracer),
+        Effect.provideService(Metric.MetricRegistry, registry),
+        Effect.provideService(References.CurrentLoggers, new Set())
+      )
     }))
 })
 

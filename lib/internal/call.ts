@@ -4,6 +4,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import { NodeInspectSymbol } from "effect/Inspectable"
 import type * as Tracer from "effect/Tracer"
 import { CallExit, NoProc } from "../Errors.js"
 import type * as ExitReason from "../ExitReason.js"
@@ -49,6 +50,20 @@ export class FromImpl extends Watcher implements From, Runnable {
   }
   run(): void {
     this.resume(this.outcome)
+  }
+  /**
+   * Shown as `From(call to <0.5.0>)`: a state that keeps a reply handle (a deferred reply) is
+   * formatted in terminate reports and `Sys.getStatus`, and the handle's fields reach the whole
+   * node (its runtime, every process, their fibers), which `Formatter.format` would walk.
+   */
+  override toString(): string {
+    return `From(call to ${String(this.target)})`
+  }
+  toJSON(): unknown {
+    return this.toString()
+  }
+  [NodeInspectSymbol](): string {
+    return this.toString()
   }
   down(reason: ExitReason.ExitReason): void {
     this.settle(Effect.fail(

@@ -8,10 +8,12 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import type * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
-import { currentProcessOf, type NodeRuntime, type ProcessImpl } from "./runtime.js"
+import type { Pid } from "../Pid.js"
+import { currentProcessOf, type NodeRuntime, ProcessImpl } from "./runtime.js"
 
 /**
  * Called by the call protocol of a node whose telemetry is on.
@@ -48,6 +50,146 @@ export interface TelemetryConfig {
 export const TelemetryConfig: Context.Service<TelemetryConfig, TelemetryConfig> = Context.Service<TelemetryConfig>(
   "effect-otp/Telemetry"
 )
+
+/**
+ * Where the nodes and the telemetry layers of one layer build meet, so that telemetry works in
+ * any provide order. A node finds `TelemetryConfig` in its context only when `Telemetry.layer`
+ * is provided around it; merged in one provide (`Effect.provide([Node.layer(),
+ * Telemetry.layer()])`, the usual Effect way, which builds the two concurrently) neither layer
+ * sees the other. Both depend on {@link meeting}, one layer object, which Effect memoizes per
+ * build (and a nested provide forks its parent's memo map, so it finds the same one): the node
+ * registers its runtime there, the telemetry layer its config, and whichever comes second
+ * attaches. A telemetry layer provided inside a node also finds the node in its context.
+ *
+ * Nothing of this runs per message or per spawn: only when a node or a telemetry layer starts.
+ *
+ * @internal
+ */
+export interface Meeting {
+  /**
+   * The nodes of the build, each with whether a telemetry layer has claimed it. The claim is
+   * taken synchronously, before the attach runs, so that two layers built at once never
+   * attach twice (which would register every series twice).
+   */
+  readonly nodes: Map<NodeRuntime, boolean>
+  readonly telemetry: Array<Telemetry>
+}
+
+/** A telemetry layer of the build: its config, and the context it was built in (tracer, metric registry). */
+interface Telemetry {
+  readonly config: TelemetryConfig
+  readonly context: Context.Context<never>
+}
+
+/** @internal */
+export const Meeting: Context.Service<Meeting, Meeting> = Context.Service<Meeting>("effect-otp/Telemetry/Meeting")
+
+/** The one meeting layer (a module constant: its identity is what the memo map shares). @internal */
+export const meeting: Layer.Layer<Meeting> = Layer.sync(Meeting, () => ({ nodes: new Map(), telemetry: [] }))
+
+/**
+ * A node starting: turns its telemetry on from a `TelemetryConfig` in its context (provided
+ * around it) or from a telemetry layer already met, and stays in the meeting until it stops,
+ * for a telemetry layer built after it.
+ *
+ * @internal
+ */
+export const joinNode = (runtime: NodeRuntime, context: Context.Context<never>): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.suspend(() => {
+    const met = Context.getOrUndefined(context, Meeting)
+    const around = Context.getOrUndefined(context, TelemetryConfig)
+    const found: Telemetry | undefined = around !== undefined ? { config: around, context } : met?.telemetry.at(-1)
+    const attach = found === undefined ? Effect.void : found.config.attach(runtime, found.context)
+    if (met === undefined) return attach
+    met.nodes.set(runtime, found !== undefined)
+    // Out of the meeting before anything else can be interrupted: a node never stays in it.
+    return Effect.andThen(Effect.addFinalizer(() => Effect.sync(() => met.nodes.delete(runtime))), attach)
+  })
+
+/**
+ * A telemetry layer starting: registered in the meeting for the nodes built after it, and
+ * attached at once to the nodes built before it that have no telemetry yet, and to `inside`,
+ * the node it is provided inside of (found in its context), if that has none.
+ *
+ * @internal
+ */
+export const joinTelemetry = (
+  config: TelemetryConfig,
+  context: Context.Context<never>,
+  inside: NodeRuntime | undefined
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.suspend(() => {
+    const met = Context.getOrUndefined(context, Meeting)
+    const entry: Telemetry = { config, context }
+    const targets: Array<NodeRuntime> = []
+    if (met !== undefined) {
+      met.telemetry.push(entry)
+      for (const [runtime, claimed] of met.nodes) {
+        if (!claimed && runtime.telemetry === undefined) targets.push(runtime)
+      }
+    }
+    if (inside !== undefined && inside.telemetry === undefined && met?.nodes.get(inside) !== true && !targets.includes(inside)) {
+      targets.push(inside)
+    }
+    for (const runtime of targets) if (met?.nodes.has(runtime)) met.nodes.set(runtime, true)
+    // Leaving: out of the meeting, and the nodes it attached to may be claimed again.
+    const leave = Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (met === undefined) return
+        const i = met.telemetry.indexOf(entry)
+        if (i >= 0) met.telemetry.splice(i, 1)
+        for (const runtime of targets) if (met.nodes.has(runtime)) met.nodes.set(runtime, false)
+      })
+    )
+    return Effect.andThen(leave, Effect.forEach(targets, (runtime) => config.attach(runtime, context), { discard: true }))
+  })
+
+/**
+ * True around the requests telemetry does not record: the observer's polling (`which_children`,
+ * `get_status`, `trace`), which would otherwise show as traffic on a node whose processes are
+ * idle. Read once per call, and only while the node's telemetry is on (see {@link unrecorded}).
+ *
+ * @internal
+ */
+export const Unrecorded: Context.Reference<boolean> = Context.Reference<boolean>("effect-otp/Telemetry/Unrecorded", {
+  defaultValue: () => false
+})
+
+/**
+ * Messages delivered on each node by unrecorded requests, taken off `otp.messages.sent` and
+ * `otp.messages.received` when they are read. The process core counts every delivery with one
+ * increment and no branch; rather than marking these requests on that hot path, their sender
+ * counts them here. A `WeakMap`: no field on the runtime, and gone with the node.
+ *
+ * @internal
+ */
+export const unrecordedMessages: WeakMap<NodeRuntime, number> = new WeakMap()
+
+/**
+ * Runs `request`, a call to `pid` (one message delivered to it), unrecorded by telemetry: no
+ * client span (so no server span either), no latency, and its message not counted in the node's
+ * message series. Unless it fails with `NoProc`: then nothing was delivered. A user's own calls
+ * (`Sys.getStatus` too) are recorded as ever; this is for the library's tools.
+ *
+ * @internal
+ */
+export const unrecorded = <A, E extends { readonly _tag: string }, R>(
+  pid: Pid,
+  request: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    if (!(pid instanceof ProcessImpl)) return Effect.provideService(request, Unrecorded, true)
+    const runtime = pid.runtime
+    unrecordedMessages.set(runtime, (unrecordedMessages.get(runtime) ?? 0) + 1)
+    return request.pipe(
+      Effect.tapError((error) =>
+        Effect.sync(() => {
+          if (error._tag === "NoProc") unrecordedMessages.set(runtime, (unrecordedMessages.get(runtime) ?? 1) - 1)
+        })
+      ),
+      Effect.provideService(Unrecorded, true)
+    )
+  })
 
 /**
  * `otp.supervisor.restarts` (`Telemetry.metrics.restarts`): counted where the restart happens,

@@ -4,7 +4,8 @@
  * (`Process.processes`, `Process.info`, the code server's table (`lib/internal/code.ts`), `whichChildren`, `Application.which`).
  * Two things no public API gives come from the process core's module for the library's own
  * modules (`lib/internal/direct.ts`): the program's nodes (`liveNodes`) and the count of
- * messages delivered to a process, from which the page derives its message rate.
+ * messages delivered to a process, from which the page derives its message rate. Its requests
+ * are unrecorded by telemetry (`lib/internal/telemetry.ts` `unrecorded`).
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -23,6 +24,7 @@ import { inspect } from "node:util"
 import type { ProcessRow, Snapshot, TreeNode } from "./model.js"
 import type { Journal } from "./journal.js"
 import * as CodeInternal from "../../lib/internal/code.js"
+import { unrecorded } from "../../lib/internal/telemetry.js"
 
 const supervisorModules = new Set(["Supervisor", "DynamicSupervisor"])
 
@@ -71,7 +73,8 @@ export const ask = <A, E extends { readonly _tag: string }, R>(
 ): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
     sentByObserver.set(pid, (sentByObserver.get(pid) ?? 0) + 1)
-    return Effect.tapError(request, (error) =>
+    // Unrecorded by telemetry too (no span, no latency, not in the node's message counters).
+    return Effect.tapError(unrecorded(pid, request), (error) =>
       Effect.sync(() => {
         if (error._tag === "NoProc") sentByObserver.set(pid, (sentByObserver.get(pid) ?? 1) - 1)
       }))
