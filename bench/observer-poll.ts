@@ -78,9 +78,9 @@ const builders: Record<string, Effect.Effect<{ plain: Pid.Pid; sup?: Pid.Pid | u
   "sup-1k": Effect.gen(function*() {
     const specs = Array.from({ length: 100 }, (_, i) => ChildSpec.worker(`w${i}`, Process.spawnLink(idle)))
     const sups: Array<Pid.Pid> = []
-    for (let i = 0; i < 1000; i++) sups.push((yield* Supervisor.start(specs)).pid)
+    for (let i = 0; i < 1000; i++) sups.push((yield* Supervisor.start(specs)).pid!)
     const children = yield* Supervisor.whichChildren(sups[500]!)
-    return { plain: children[50]!.pid as Pid.Pid, sup: sups[500] }
+    return { plain: children[50]!.pid as Pid.Pid, sup: sups[500]! }
   })
 }
 
