@@ -247,6 +247,26 @@ describe("observer API", () => {
       })
     ))
 
+  it.live("the trees of supervisors outside an application are paged: every one can be reached", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const sups: Array<string> = []
+        for (let i = 0; i < 1050; i++) sups.push(String((yield* Supervisor.start([])).pid))
+        const { body } = yield* request(observer, "/api/snapshot?trees=1000")
+        assert.deepStrictEqual(body.trees.map((t: any) => t.pid), sups.slice(1000))
+        assert.deepStrictEqual([body.treesOffset, body.moreTrees], [1000, 0])
+        const middle = (yield* request(observer, "/api/snapshot?trees=500")).body
+        assert.deepStrictEqual([middle.trees.length, middle.trees[0].pid, middle.moreTrees], [550, sups[500], 0])
+        const past = (yield* request(observer, "/api/snapshot?trees=5000")).body
+        assert.deepStrictEqual([past.trees.length, past.moreTrees], [0, 0])
+        for (const query of ["trees=-1", "trees=x", "trees=1.5"]) {
+          const { status, body: error } = yield* request(observer, `/api/snapshot?${query}`)
+          assert.strictEqual(status, 400, query)
+          assert.include(error.error, "trees must be a whole number")
+        }
+      })
+    ))
+
   it.live("dynamic children show their via name; crash reports name their supervisor", () =>
     observed((observer) =>
       Effect.gen(function*() {

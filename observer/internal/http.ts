@@ -135,7 +135,8 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
           const node = yield* nodeOf(url.searchParams.get("node"))
           const offset = yield* integer(url, "offset", 0, 0, Number.MAX_SAFE_INTEGER)
           const limit = yield* integer(url, "limit", pageSize.default, 1, pageSize.max)
-          return json(yield* snapshot(node, journal, { offset, limit }))
+          const trees = yield* integer(url, "trees", 0, 0, Number.MAX_SAFE_INTEGER)
+          return json(yield* snapshot(node, journal, { offset, limit, trees }))
         })
     },
     "/api/process": {

@@ -36,10 +36,14 @@ const childLimit = 100
 /** Tree nodes listed in all, so a node with thousands of supervisors still answers a small snapshot. */
 const treeBudget = 1000
 
-/** The page of the process table a snapshot shows: `limit` rows from `offset`, oldest first. */
+/**
+ * The page of the process table a snapshot shows: `limit` rows from `offset`, oldest first; and
+ * the first tree it shows of the supervisors outside any application (`trees`, default 0).
+ */
 export interface Page {
   readonly offset: number
   readonly limit: number
+  readonly trees?: number | undefined
 }
 
 /** The default page size, and the largest a request may ask for. */
@@ -312,6 +316,7 @@ export const snapshot = (
       if (root !== undefined) inApplication.add(root)
       return root
     })
+    const treesOffset = page.trees ?? 0
     const tops = supervisors.filter((s) => !cache.parent.has(s) && !inApplication.has(s)).sort((a, b) => a.id - b.id)
     const build = () => {
       budget = treeBudget
@@ -323,10 +328,7 @@ export const snapshot = (
         tree: roots[i] === undefined ? undefined : tree(roots[i], "root", 0)
       }))
       const trees: Array<TreeNode> = []
-      for (const top of tops) {
-        if (budget <= 0) break
-        trees.push(tree(top, undefined, 0))
-      }
+      for (let i = treesOffset; i < tops.length && budget > 0; i++) trees.push(tree(tops[i]!, undefined, 0))
       return { applicationRows, trees }
     }
     build()
@@ -374,7 +376,8 @@ export const snapshot = (
       time: yield* Clock.currentTimeMillis,
       applications: applicationRows,
       trees,
-      moreTrees: tops.length - trees.length,
+      treesOffset,
+      moreTrees: Math.max(0, tops.length - treesOffset - trees.length),
       processes,
       offset: page.offset,
       total,
