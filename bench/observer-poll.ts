@@ -16,6 +16,25 @@
  *
  * Not part of `npm run bench` (no peer does this). Run: `npx tsx bench/observer-poll.ts`
  * (`--polls 10`, `--only plain-10k,sup-1k`). Prints one JSON line per node and a table.
+ *
+ * Measured (issue 17, 2-core machine shared by other jobs, load average 7-9: medians are noisy,
+ * the fastest poll is the steadier figure), ms per request, median / fastest of 10:
+ *
+ * | node | request | before (index-less page and lookup, every supervisor asked per poll) | after | bytes |
+ * |---|---|---|---|---|
+ * | plain-10k | snapshot | 14.2 / 7.7 | 21.5 / 2.4 | 13870 (after: 13886, the `treesOffset` field) |
+ * | plain-10k | snapshot@mid | 12.3 / 3.4 | 2.5 / 1.5 | 14081 |
+ * | plain-10k | process | 12.2 / 3.6 | 1.1 / 0.9 | 211 |
+ * | plain-100k | snapshot | 11.2 / 8.8 | 2.5 / 1.4 | 14179 |
+ * | plain-100k | snapshot@mid | 7.8 / 6.7 | 5.8 / 3.0 | 14183 |
+ * | plain-100k | process | 42.2 / 40.9 | 2.4 / 1.6 | 212 |
+ * | sup-1k | snapshot | 883.8 / 518.6 | 61.1 / 24.9 | 86376 (1000 tree nodes) |
+ * | sup-1k | snapshot@mid | 511.6 / 427.5 | 54.7 / 13.5 | 86394 |
+ * | sup-1k | process | 47.5 / 31.6 | 1.3 / 1.0 | 227 |
+ * | sup-1k | process-sup | 48.8 / 33.2 | 8.0 / 3.2 | 8581 |
+ *
+ * Before, a `sup-1k` poll sent 1000 `whichChildren` requests; after, none while no supervisor
+ * was sent a message since the last poll.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
