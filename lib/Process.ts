@@ -884,6 +884,7 @@ export const exitWith = (reason: ExitReason.ExitReason): Effect.Effect<never, ne
     if (process.exitReason === undefined) {
       process.status = Status.Exiting
       process.exitReason = reason
+      process.runtime.live?.delete(process.id) // the observer's index holds alive processes only
     }
     return Effect.interrupt
   })

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import { Effect, Layer, References, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { spawn } from "node:child_process"
@@ -8,7 +8,14 @@ import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
 import { Observer } from "../observer/index.js"
 import { allowedHosts } from "../observer/internal/http.js"
-import { ChildSpec, DynamicSupervisor, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
+import { Journal } from "../observer/internal/journal.js"
+import type { Snapshot, TreeNode } from "../observer/internal/model.js"
+import { findProcess, snapshot, TreeCache } from "../observer/internal/snapshot.js"
+import { deliveredTo, processPage, visits } from "../lib/internal/direct.js"
+import { runtimeOf } from "../lib/internal/runtime.js"
+import { TestClock } from "effect/testing"
+import * as fc from "fast-check"
+import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
 
 /** The live process printed as `pid`. */
 const findPid = (pid: string) => Effect.map(Process.processes, (all) => all.find((p) => String(p) === pid)!)
@@ -240,6 +247,26 @@ describe("observer API", () => {
       })
     ))
 
+  it.live("the trees of supervisors outside an application are paged: every one can be reached", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const sups: Array<string> = []
+        for (let i = 0; i < 1050; i++) sups.push(String((yield* Supervisor.start([])).pid))
+        const { body } = yield* request(observer, "/api/snapshot?trees=1000")
+        assert.deepStrictEqual(body.trees.map((t: any) => t.pid), sups.slice(1000))
+        assert.deepStrictEqual([body.treesOffset, body.moreTrees], [1000, 0])
+        const middle = (yield* request(observer, "/api/snapshot?trees=500")).body
+        assert.deepStrictEqual([middle.trees.length, middle.trees[0].pid, middle.moreTrees], [550, sups[500], 0])
+        const past = (yield* request(observer, "/api/snapshot?trees=5000")).body
+        assert.deepStrictEqual([past.trees.length, past.moreTrees], [0, 0])
+        for (const query of ["trees=-1", "trees=x", "trees=1.5"]) {
+          const { status, body: error } = yield* request(observer, `/api/snapshot?${query}`)
+          assert.strictEqual(status, 400, query)
+          assert.include(error.error, "trees must be a whole number")
+        }
+      })
+    ))
+
   it.live("dynamic children show their via name; crash reports name their supervisor", () =>
     observed((observer) =>
       Effect.gen(function*() {
@@ -386,6 +413,181 @@ describe("observer API", () => {
         const after = yield* request(observer, "/api/snapshot")
         assert.strictEqual(after.body.traces.length, 2)
       })
+    ))
+})
+
+// ----------------------------------------------------------------------------
+// A poll's cost on a big node (issue 17): what it shows plus what changed
+// ----------------------------------------------------------------------------
+
+/** Runs `body` as a process of a fresh node (TestClock: nothing here waits on time). */
+const onNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
+  Process.run(body).pipe(Effect.provide(Node.layer()), Effect.provideService(References.CurrentLoggers, new Set()))
+
+const idleSpec = (id: string) => ChildSpec.worker(id, Process.spawnLink(Process.receive({ match: (m) => m === "never" })))
+
+/** Every tree node of a snapshot's trees. */
+const treeNodes = (s: Snapshot): number => {
+  const count = (t: TreeNode): number => 1 + (t.children ?? []).reduce((n, c) => n + count(c), 0)
+  return [...s.applications.flatMap((a) => a.tree === undefined ? [] : [a.tree]), ...s.trees].reduce((n, t) => n + count(t), 0)
+}
+
+describe("observer polls on a big node", () => {
+  it.effect("a process lookup and a table page visit what they answer, not the node's 20k processes", () =>
+    onNode(Effect.gen(function*() {
+      const node = yield* Node.Node
+      const pids: Array<Pid.Pid> = []
+      for (let i = 0; i < 20_000; i++) pids.push(yield* Process.spawn(Process.receive({ match: (m) => m === "never" })))
+      const walks = vi.spyOn(runtimeOf(node), "processes")
+      processPage(node, 0, 1) // the index is built once, by the first read
+      const before = visits.count
+      const target = pids[12_345]!
+      assert.strictEqual(findProcess(node, String(target)), target)
+      assert.isAtMost(visits.count - before, 1)
+      const page = processPage(node, 100, 10)
+      assert.deepStrictEqual(page.page, pids.slice(99, 109)) // the runner process is the oldest
+      assert.strictEqual(page.total, 20_001)
+      assert.isAtMost(visits.count - before, 1 + 110)
+      assert.strictEqual(walks.mock.calls.length, 0)
+      // A killed process, and one ending itself that is still running its finalizer, are gone
+      // from both at once (the table shows alive processes only).
+      const ending = yield* Process.spawn(Effect.gen(function*() {
+        yield* Effect.addFinalizer(() => Effect.sleep("1 hour"))
+        yield* Process.exitWith(ExitReason.shutdown())
+      }).pipe(Effect.scoped, Effect.ignore))
+      yield* Process.exit(target, ExitReason.kill)
+      assert.strictEqual(findProcess(node, String(target)), undefined)
+      assert.strictEqual(findProcess(node, String(ending)), undefined)
+      assert.strictEqual(processPage(node, 0, 1).total, 20_000)
+      assert.strictEqual(findProcess(node, "<0.999999999.0>"), undefined)
+      assert.strictEqual(findProcess(node, String(pids[7]).replace("<0.", "<1.")), undefined)
+      walks.mockRestore()
+      yield* TestClock.adjust("1 hour") // the finalizer ends, and with it the process
+      assert.isFalse(yield* Process.isAlive(ending))
+    })))
+
+  it.effect("a poll asks only the supervisors whose children may have changed", () =>
+    onNode(Effect.gen(function*() {
+      const node = yield* Node.Node
+      const journal = new Journal(10)
+      const sups: Array<Pid.Pid> = []
+      for (let i = 0; i < 50; i++) sups.push((yield* Supervisor.start([idleSpec("a")])).pid!)
+      const dyn = yield* DynamicSupervisor.start()
+      yield* snapshot(node, journal)
+      const counts = () => [...sups, dyn.pid!].map(deliveredTo)
+      const idle = counts()
+      yield* snapshot(node, journal)
+      yield* snapshot(node, journal)
+      assert.deepStrictEqual(counts(), idle, "idle supervisors are not asked again")
+      // One supervisor changes: only it is asked.
+      yield* Supervisor.startChild(sups[20]!, idleSpec("b"))
+      const changed = counts()
+      const s = yield* snapshot(node, journal)
+      const after = counts()
+      assert.deepStrictEqual(after.map((n, i) => n - changed[i]!), after.map((_, i) => i === 20 ? 1 : 0))
+      assert.deepStrictEqual(s.trees.find((t) => t.pid === String(sups[20]))!.children!.map((c) => c.id), ["a", "b"])
+      // A child's crash reaches its supervisor as a message: asked again, the restart is shown.
+      const [child] = yield* Supervisor.whichChildren(sups[3]!)
+      const ref = yield* Process.monitor(child!.pid as Pid.Pid)
+      yield* Process.exit(child!.pid as Pid.Pid, ExitReason.kill)
+      yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+      const restarted = (yield* snapshot(node, journal)).trees.find((t) => t.pid === String(sups[3]))!.children![0]!
+      assert.notStrictEqual(restarted.pid, String(child!.pid))
+      assert.strictEqual(restarted.pid, String((yield* Supervisor.whichChildren(sups[3]!))[0]!.pid))
+    })))
+
+  type Step =
+    | { readonly op: "startDyn" | "newTop" | "stopTop" }
+    | { readonly op: "stopDyn" | "crash"; readonly i: number }
+    | { readonly op: "add" | "terminate" | "restart" | "delete"; readonly id: "a" | "b" | "c" }
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.constantFrom<Step>({ op: "startDyn" }, { op: "newTop" }, { op: "stopTop" }),
+    fc.record({ op: fc.constantFrom("stopDyn" as const, "crash" as const), i: fc.nat(50) }),
+    fc.record({ op: fc.constantFrom("add" as const, "terminate" as const, "restart" as const, "delete" as const), id: fc.constantFrom("a" as const, "b" as const, "c" as const) })
+  )
+
+  it("the kept trees equal freshly read ones after every start, stop and crash, and stay bounded (property)", () =>
+    fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+        await Effect.runPromise(onNode(Effect.gen(function*() {
+          const node = yield* Node.Node
+          const journal = new Journal(10)
+          const cache = new TreeCache()
+          const flags = { intensity: 1000, period: "1 hour" } as const
+          const top = yield* Supervisor.start([
+            Supervisor.childSpec("mid", [idleSpec("a"), idleSpec("b")], flags),
+            DynamicSupervisor.childSpec("dyn", flags),
+            idleSpec("w")
+          ], { ...flags, name: "top" })
+          const others: Array<Pid.Pid> = []
+          const childOf = (sup: Pid.Pid, id: string) =>
+            Effect.map(Supervisor.whichChildren(sup), (cs) => cs.find((c) => c.id === id)?.pid as Pid.Pid)
+          /** Every supervisor has handled what was sent to it before. */
+          const settle = Effect.gen(function*() {
+            yield* Supervisor.whichChildren(top)
+            yield* Supervisor.whichChildren(yield* childOf(top.pid!, "mid"))
+            yield* DynamicSupervisor.whichChildren(yield* childOf(top.pid!, "dyn"))
+            for (const s of others) yield* Supervisor.whichChildren(s)
+          })
+          const killAndWait = (pid: Pid.Pid) =>
+            Effect.gen(function*() {
+              const ref = yield* Process.monitor(pid)
+              yield* Process.exit(pid, ExitReason.kill)
+              yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+            })
+          for (const s of steps) {
+            const mid = yield* childOf(top.pid!, "mid")
+            const dyn = yield* childOf(top.pid!, "dyn")
+            const dynChildren = (yield* DynamicSupervisor.whichChildren(dyn)).map((c) => c.pid as Pid.Pid)
+            switch (s.op) {
+              case "startDyn":
+                yield* DynamicSupervisor.startChild(dyn, idleSpec("d"))
+                break
+              case "stopDyn":
+                if (dynChildren.length > 0) yield* DynamicSupervisor.terminateChild(dyn, dynChildren[s.i % dynChildren.length]!)
+                break
+              case "crash": {
+                const midChildren = (yield* Supervisor.whichChildren(mid)).flatMap((c) => typeof c.pid === "object" ? [c.pid] : [])
+                const all = [mid, dyn, yield* childOf(top.pid!, "w"), ...midChildren, ...dynChildren, ...others]
+                yield* killAndWait(all[s.i % all.length]!)
+                break
+              }
+              case "add":
+                yield* Effect.ignore(Supervisor.startChild(mid, idleSpec(s.id)))
+                break
+              case "terminate":
+                yield* Effect.ignore(Supervisor.terminateChild(mid, s.id))
+                break
+              case "restart":
+                yield* Effect.ignore(Supervisor.restartChild(mid, s.id))
+                break
+              case "delete":
+                yield* Effect.ignore(Supervisor.deleteChild(mid, s.id))
+                break
+              case "newTop":
+                others.push((yield* Supervisor.start([idleSpec("x")])).pid!)
+                break
+              case "stopTop":
+                if (others.length > 0) yield* Supervisor.stop(others.pop()!)
+                break
+            }
+            yield* Effect.forEach(others, (o) => Process.isAlive(o)).pipe(Effect.map((alive) => {
+              for (let i = others.length - 1; i >= 0; i--) if (!alive[i]) others.splice(i, 1)
+            }))
+            yield* settle
+            const kept = yield* snapshot(node, journal, undefined, cache)
+            const fresh = yield* snapshot(node, journal, undefined, new TreeCache())
+            const trees = (s: Snapshot) => ({ applications: s.applications, trees: s.trees, moreTrees: s.moreTrees })
+            assert.deepStrictEqual(trees(kept), trees(fresh), JSON.stringify(s))
+            assert.isAtMost(treeNodes(kept), 1000)
+            // Nothing changed since: the next poll asks no supervisor and shows the same.
+            const asked = cache.asked
+            assert.deepStrictEqual(trees(yield* snapshot(node, journal, undefined, cache)), trees(fresh))
+            assert.strictEqual(cache.asked, asked)
+          }
+        })))
+      }),
+      { numRuns: 25 }
     ))
 })
 

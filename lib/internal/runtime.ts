@@ -628,6 +628,7 @@ export class ProcessImpl extends PidBase implements Runnable {
    */
   beginExit(reason: ExitReason.ExitReason): void {
     this.status = Status.Exiting
+    this.runtime.live?.delete(this.id)
     this.exitReason = reason
     this.dropWaiters()
     this.freeName()
@@ -997,6 +998,13 @@ export class NodeRuntime {
   /** Live processes as an intrusive list: O(1) insert and remove, no per-process table entry. */
   first: ProcessImpl | undefined = undefined
   count = 0
+  /**
+   * The alive processes (not exiting) by id, oldest first, kept only once a tool asked for it
+   * (`indexLive` in `direct.ts`: the observer, whose process lookup and table page must not walk
+   * 100k processes per request). Off by default: a spawn and an exit pay one `undefined` check,
+   * a message nothing; once on, one `Map` entry per process until the node ends.
+   */
+  live: Map<number, ProcessImpl> | undefined = undefined
   readonly names = new Map<string, ProcessImpl>()
   /** Processes a generic loop reports as suspended by `Sys` (a set: no field per process). */
   readonly suspended = new Set<ProcessImpl>()
@@ -1026,6 +1034,7 @@ export class NodeRuntime {
     if (first !== undefined) first.prev = process
     this.first = process
     this.count++
+    if (this.live !== undefined) this.live.set(process.id, process)
   }
 
   remove(process: ProcessImpl): void {
@@ -1037,6 +1046,7 @@ export class NodeRuntime {
     process.prev = undefined
     process.next = undefined
     this.count--
+    if (this.live !== undefined) this.live.delete(process.id)
     process.freeName()
     if (this.count === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters

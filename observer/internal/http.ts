@@ -17,8 +17,7 @@ import * as Process from "../../lib/Process.js"
 import * as Sys from "../../lib/Sys.js"
 import type { Journal } from "./journal.js"
 import { page } from "./page.js"
-import { ask, deliveredOf, findNode, findProcess, pageSize, snapshot } from "./snapshot.js"
-import * as CodeInternal from "../../lib/internal/code.js"
+import { ask, deliveredOf, findNode, findProcess, genericModule, pageSize, snapshot } from "./snapshot.js"
 
 const callTimeout = { timeout: "1 second" } as const
 
@@ -92,11 +91,10 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
     if (typeof pid !== "string" || !pidPattern.test(pid)) {
       return fail(400, `bad pid ${JSON.stringify(pid)}: expected the form <0.12.0>`)
     }
-    return Effect.flatMap(findProcess(node, pid), (process) =>
-      process === undefined ? fail(404, `no live process ${pid} on ${node.name}`) : Effect.succeed(process))
+    const process = findProcess(node, pid)
+    return process === undefined ? fail(404, `no live process ${pid} on ${node.name}`) : Effect.succeed(process)
   }
-  const isGeneric = (node: Node, process: Pid) =>
-    Effect.map(CodeInternal.running.pipe(Effect.provideService(Node, node)), (all) => all.find(([pid]) => pid === process)?.[1])
+  const isGeneric = (node: Node, process: Pid) => Effect.sync(() => genericModule(node, process))
   const authorized = (request: HttpServerRequest.HttpServerRequest) => {
     const given = request.headers["x-observer-token"]
     if (given === undefined || given === "") return fail(401, "this action needs the token printed at start (x-observer-token header)")
@@ -137,7 +135,8 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
           const node = yield* nodeOf(url.searchParams.get("node"))
           const offset = yield* integer(url, "offset", 0, 0, Number.MAX_SAFE_INTEGER)
           const limit = yield* integer(url, "limit", pageSize.default, 1, pageSize.max)
-          return json(yield* snapshot(node, journal, { offset, limit }))
+          const trees = yield* integer(url, "trees", 0, 0, Number.MAX_SAFE_INTEGER)
+          return json(yield* snapshot(node, journal, { offset, limit, trees }))
         })
     },
     "/api/process": {

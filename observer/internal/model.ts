@@ -124,7 +124,9 @@ export interface Snapshot {
   }>
   /** Trees of supervisors outside any application (at most 1000 tree nodes in all the trees). */
   readonly trees: ReadonlyArray<TreeNode>
-  /** Trees of supervisors outside any application not listed, once the 1000 tree nodes are spent. */
+  /** The index of the first of `trees` among all the trees of supervisors outside any application (the `trees` parameter). */
+  readonly treesOffset: number
+  /** Trees of supervisors outside any application after the ones listed, left out once the 1000 tree nodes are spent. */
   readonly moreTrees: number
   /** One page of the live processes, oldest first: `limit` (default 100, at most 1000) from `offset`. */
   readonly processes: ReadonlyArray<ProcessRow>

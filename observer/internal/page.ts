@@ -55,6 +55,9 @@ let selected = null;
 let lastSnapshot = null;
 const pageSize = Math.min(1000, Math.max(1, Number(params.get("limit")) || 100));
 let offset = 0;
+// The first tree shown of the supervisors outside an application, and the ones of the pages before.
+let treeOffset = 0;
+const treePages = [];
 const previous = new Map();
 const childPids = new Map();
 
@@ -133,7 +136,13 @@ function renderTrees(s) {
       h("strong", {}, "supervisor " + (tree.name || tree.pid)), " ", h("span", { class: "muted" }, "(no application)"),
       h("ul", { class: "tree" }, treeNode(tree, ""))));
   }
-  if (s.moreTrees) items.push(h("p", { class: "muted" }, "+" + s.moreTrees + " more supervision trees not shown"));
+  if (s.moreTrees || s.treesOffset) {
+    items.push(h("p", { class: "muted", id: "tree-pages" },
+      h("button", { id: "prev-trees", "aria-label": "previous trees", disabled: treePages.length === 0, onclick: () => { treeOffset = treePages.pop() || 0; refresh(); } }, "‹"), " ",
+      h("button", { id: "next-trees", "aria-label": "next trees", disabled: !s.moreTrees, onclick: () => { treePages.push(treeOffset); treeOffset = s.treesOffset + s.trees.length; refresh(); } }, "›"),
+      " supervision trees " + (s.trees.length ? s.treesOffset + 1 : 0) + "–" + (s.treesOffset + s.trees.length) + (s.moreTrees ? ", +" + s.moreTrees + " more not shown" : "")));
+  }
+  if (s.treesOffset > 0 && s.trees.length === 0) { treeOffset = 0; treePages.length = 0; }
   apps.replaceChildren(...(items.length ? items : [h("p", { class: "muted" }, "No applications or supervisors.")]));
 }
 
@@ -230,7 +239,7 @@ async function run(promise) {
 
 async function refresh() {
   try {
-    render(await api("/api/snapshot?limit=" + pageSize + "&offset=" + offset + (node ? "&node=" + encodeURIComponent(node) : "")));
+    render(await api("/api/snapshot?limit=" + pageSize + "&offset=" + offset + "&trees=" + treeOffset + (node ? "&node=" + encodeURIComponent(node) : "")));
   } catch (error) {
     const status = document.getElementById("connection");
     status.textContent = "offline: " + error.message;
@@ -238,7 +247,7 @@ async function refresh() {
   }
 }
 
-document.getElementById("nodes").addEventListener("change", (e) => { node = e.target.value; selected = null; offset = 0; refresh(); });
+document.getElementById("nodes").addEventListener("change", (e) => { node = e.target.value; selected = null; offset = 0; treeOffset = 0; treePages.length = 0; refresh(); });
 document.getElementById("prev-page").addEventListener("click", () => { offset = Math.max(0, offset - pageSize); refresh(); });
 document.getElementById("next-page").addEventListener("click", () => { offset += pageSize; refresh(); });
 document.getElementById("mode").textContent = token ? "control (token)" : "read-only";

@@ -1,11 +1,17 @@
 /**
  * Reading a node for the observer: its processes, the supervision trees of its applications and
  * of the supervisors outside one, through the public API of the process core and the behaviours
- * (`Process.processes`, `Process.info`, the code server's table (`lib/internal/code.ts`), `whichChildren`, `Application.which`).
- * Two things no public API gives come from the process core's module for the library's own
- * modules (`lib/internal/direct.ts`): the program's nodes (`liveNodes`) and the count of
- * messages delivered to a process, from which the page derives its message rate. Its requests
- * are unrecorded by telemetry (`lib/internal/telemetry.ts` `unrecorded`).
+ * (`Process.info`, `whichChildren`, `Registry.keys`, `Application.which`). What no public API
+ * gives, or gives only by walking every process, comes from the process core's module for the
+ * library's own modules (`lib/internal/direct.ts`): the program's nodes (`liveNodes`), the count
+ * of messages delivered to a process (the page derives its message rate), a page of the node's
+ * alive processes and a process by id (from an index of them, on from the first poll), and the
+ * module a process runs and the processes running a module (the code server's table). Its
+ * requests are unrecorded by telemetry (`lib/internal/telemetry.ts` `unrecorded`).
+ *
+ * A poll costs what it shows plus what changed, whatever the node holds: one page of the table,
+ * at most 1000 tree nodes, a request only to the supervisors whose children may have changed
+ * ({@link TreeCache}), and one counter read per supervisor.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -14,8 +20,8 @@ import * as Application from "../../behaviours/Application.js"
 import * as DynamicSupervisor from "../../behaviours/DynamicSupervisor.js"
 import * as Registry from "../../behaviours/Registry.js"
 import * as Supervisor from "../../behaviours/Supervisor.js"
-import * as Code from "../../lib/Code.js"
-import { deliveredTo, liveNodes, mayBeAlive, processPage } from "../../lib/internal/direct.js"
+import type * as Code from "../../lib/Code.js"
+import { deliveredTo, liveNodes, liveProcess, loopsOf, mayBeAlive, moduleOf, processPage } from "../../lib/internal/direct.js"
 import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
@@ -23,7 +29,6 @@ import * as Sys from "../../lib/Sys.js"
 import { inspect } from "node:util"
 import type { ProcessRow, Snapshot, TreeNode } from "./model.js"
 import type { Journal } from "./journal.js"
-import * as CodeInternal from "../../lib/internal/code.js"
 import { unrecorded } from "../../lib/internal/telemetry.js"
 
 const supervisorModules = new Set(["Supervisor", "DynamicSupervisor"])
@@ -33,10 +38,14 @@ const childLimit = 100
 /** Tree nodes listed in all, so a node with thousands of supervisors still answers a small snapshot. */
 const treeBudget = 1000
 
-/** The page of the process table a snapshot shows: `limit` rows from `offset`, oldest first. */
+/**
+ * The page of the process table a snapshot shows: `limit` rows from `offset`, oldest first; and
+ * the first tree it shows of the supervisors outside any application (`trees`, default 0).
+ */
 export interface Page {
   readonly offset: number
   readonly limit: number
+  readonly trees?: number | undefined
 }
 
 /** The default page size, and the largest a request may ask for. */
@@ -48,11 +57,19 @@ export const findNode = (name: string | null): Node | undefined => {
   return name === null || name === "" ? nodes[0] : nodes.find((n) => n.name === name)
 }
 
-/** The live process of `node` printed as `pid` (`<0.12.0>`). */
-export const findProcess = (node: Node, pid: string): Effect.Effect<Pid | undefined> =>
-  Effect.map(Process.processes, (pids) => pids.find((p) => String(p) === pid)).pipe(
-    Effect.provideService(Node, node)
-  )
+/**
+ * The live process of `node` printed as `pid` (`<0.12.0>`): one lookup by its id in the node's
+ * index of alive processes, not a walk of them.
+ */
+export const findProcess = (node: Node, pid: string): Pid | undefined => {
+  const id = Number(/^<\d+\.(\d+)\.\d+>$/.exec(pid)?.[1])
+  if (!Number.isSafeInteger(id)) return undefined
+  const process = liveProcess(node, id)
+  return process !== undefined && String(process) === pid ? process : undefined
+}
+
+/** The module `pid` runs on the generic loop, or `undefined` for a plain process. */
+export const genericModule = (node: Node, pid: Pid): Code.Module | undefined => moduleOf(node, pid)
 
 /**
  * The requests observers sent to each process (`which_children`, `get_status`, `trace`), shared
@@ -108,39 +125,120 @@ const formatKey = (key: unknown): string => {
   return text.length > 100 ? `${text.slice(0, 100)}…` : text
 }
 
-/** The snapshot of `node` that `GET /api/snapshot` answers. */
-export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0, limit: pageSize.default }): Effect.Effect<Snapshot> =>
+/**
+ * What a supervisor answered to `whichChildren`, kept between polls: its children (or why they
+ * are unknown), and the messages it had been given (less the observers' requests) when it was
+ * asked.
+ */
+interface Cached {
+  readonly delivered: number
+  readonly children: ReadonlyArray<Supervisor.ChildInfo> | string
+}
+
+/**
+ * The node's supervision trees as the observer last read them, so a poll asks only the
+ * supervisors whose children may have changed.
+ *
+ * A supervisor's children change only while it handles a message: a start, terminate, restart
+ * or delete request, a child's `Exit` (it traps exits), a delayed restart's timer, a system
+ * message. Each of those is counted as it is delivered, so when the count (less the observers'
+ * own requests) is what it was just before the supervisor was last asked, its answer still
+ * stands. The count is read before the request goes out: a message that arrives meanwhile makes
+ * the next poll ask again, never keeps a stale answer. A supervisor that did not answer is
+ * asked again at every poll; one that exited is forgotten at the next.
+ *
+ * `parent` maps every child listed to the supervisor listing it: the trees' roots are the
+ * supervisors no other one lists. The cost of a poll is then one counter read per supervisor
+ * (no message, no allocation), plus a request to each that changed.
+ */
+export class TreeCache {
+  readonly entries = new Map<Pid, Cached>()
+  readonly parent = new Map<Pid, Pid>()
+  /** The `whichChildren` requests this cache made (tests count them). */
+  asked = 0
+
+  /** Forgets the children of `sup` (and, unless `children` is given, `sup` itself). */
+  set(sup: Pid, entry: Cached | undefined): void {
+    const old = this.entries.get(sup)?.children
+    if (old !== undefined && typeof old !== "string") {
+      for (const c of old) if (typeof c.pid === "object" && this.parent.get(c.pid) === sup) this.parent.delete(c.pid)
+    }
+    if (entry === undefined) {
+      this.entries.delete(sup)
+      return
+    }
+    this.entries.set(sup, entry)
+    if (typeof entry.children !== "string") for (const c of entry.children) if (typeof c.pid === "object") this.parent.set(c.pid, sup)
+  }
+}
+
+/** Each node's {@link TreeCache}, shared by every observer of the program. */
+const caches = new WeakMap<Node, TreeCache>()
+const cacheOf = (node: Node): TreeCache => {
+  let cache = caches.get(node)
+  if (cache === undefined) {
+    cache = new TreeCache()
+    caches.set(node, cache)
+  }
+  return cache
+}
+
+/**
+ * Brings `cache` up to date with the node's live supervisors: drops the ones that exited, asks
+ * (concurrently) the ones new or changed since they were asked.
+ */
+const refresh = (node: Node, cache: TreeCache, supervisors: ReadonlyArray<Pid>, kinds: ReadonlyMap<Pid, string>) =>
+  Effect.suspend(() => {
+    for (const sup of cache.entries.keys()) if (!mayBeAlive(sup)) cache.set(sup, undefined)
+    const stale: Array<Pid> = []
+    for (const sup of supervisors) {
+      const entry = cache.entries.get(sup)
+      if (entry === undefined || typeof entry.children === "string" || entry.delivered !== deliveredOf(sup)) stale.push(sup)
+    }
+    return Effect.forEach(
+      stale,
+      (sup) =>
+        Effect.suspend(() => {
+          const delivered = deliveredOf(sup)
+          cache.asked++
+          return ask(
+            sup,
+            kinds.get(sup) === "Supervisor" ? Supervisor.whichChildren(sup) : DynamicSupervisor.whichChildren(sup)
+          ).pipe(
+            Effect.timeoutOption("1 second"),
+            Effect.match({
+              onFailure: (error) => `children unknown: ${error._tag}`,
+              onSuccess: (children) => Option.isSome(children) ? children.value : "children unknown: busy"
+            }),
+            Effect.map((children) => {
+              if (mayBeAlive(sup)) cache.set(sup, { delivered, children })
+            })
+          )
+        }),
+      { concurrency: "unbounded", discard: true }
+    )
+  }).pipe(Effect.provideService(Node, node))
+
+/**
+ * The snapshot of `node` that `GET /api/snapshot` answers. Its cost is what it shows (one page
+ * of the table, at most 1000 tree nodes) plus what changed since the last poll: the page is read
+ * from the node's index of alive processes, the trees from {@link TreeCache} (`cache`, the
+ * node's own unless a test gives another), modules from the code server by pid.
+ */
+export const snapshot = (
+  node: Node,
+  journal: Journal,
+  page: Page = { offset: 0, limit: pageSize.default },
+  cache: TreeCache = cacheOf(node)
+): Effect.Effect<Snapshot> =>
   Effect.gen(function*() {
     // Traced processes that died are forgotten (a dead process logs nothing more).
     for (const pid of journal.traced) if (!(yield* Process.isAlive(pid))) journal.traced.delete(pid)
-    // Only the processes on the generic loop and one page of the others are read: a poll costs
-    // little on a node of 100k plain processes.
-    const modules = new Map<Pid, Code.Module>(yield* CodeInternal.running)
-    const supervisors: Array<Pid> = []
-    for (const [pid, module] of modules) if (supervisorModules.has(module.name) && mayBeAlive(pid)) supervisors.push(pid)
-    supervisors.sort((a, b) => a.id - b.id)
-    // Each supervisor's children, asked concurrently.
-    const childrenOf = new Map<Pid, ReadonlyArray<Supervisor.ChildInfo> | string>()
-    yield* Effect.forEach(
-      supervisors,
-      (sup) =>
-        ask(
-          sup,
-          modules.get(sup)?.name === "Supervisor" ? Supervisor.whichChildren(sup) : DynamicSupervisor.whichChildren(sup)
-        ).pipe(
-            Effect.timeoutOption("1 second"),
-            Effect.match({
-              onFailure: (error) => childrenOf.set(sup, `children unknown: ${error._tag}`),
-              onSuccess: (children) =>
-                childrenOf.set(sup, Option.isSome(children) ? children.value : "children unknown: busy")
-            })
-          ),
-      { concurrency: "unbounded", discard: true }
-    )
-    const isChild = new Set<Pid>()
-    for (const children of childrenOf.values()) {
-      if (typeof children !== "string") for (const c of children) if (typeof c.pid === "object") isChild.add(c.pid)
-    }
+    // The supervisors, and what each has as children (asked only when that may have changed).
+    const kinds = new Map<Pid, string>()
+    for (const name of supervisorModules) for (const pid of loopsOf(node, name)) if (mayBeAlive(pid)) kinds.set(pid, name)
+    const supervisors = [...kinds.keys()]
+    yield* refresh(node, cache, supervisors, kinds)
     // What `Process.info` says of each process shown, read once each; `undefined` once it exited.
     const infos = new Map<Pid, Option.Option.Value<Effect.Success<ReturnType<typeof Process.info>>> | undefined>()
     const read = (pids: Iterable<Pid>) =>
@@ -151,38 +249,51 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
       )
     const statusOf = (pid: Pid): string => infos.get(pid)?.status ?? "exiting"
     const nameOf = (pid: Pid): string | undefined => Option.getOrUndefined(infos.get(pid)?.registeredName ?? Option.none())
-    // The processes of the trees: supervisors and their listed children, applications' masters
-    // and the processes linked to them (the root is among those).
+    // Modules of the processes shown, looked up by pid (a plain process has none).
+    const modules = new Map<Pid, Code.Module | undefined>()
+    const moduleOfPid = (pid: Pid): Code.Module | undefined => {
+      if (modules.has(pid)) return modules.get(pid)
+      const module = moduleOf(node, pid)
+      modules.set(pid, module)
+      return module
+    }
+    // The node's unique registries, for the via names of the processes shown.
+    const registries: Array<Registry.Registry<unknown, unknown, "unique">> = []
+    for (const registry of loopsOf(node, "Registry")) {
+      if (!mayBeAlive(registry)) continue
+      const name = Option.getOrUndefined((yield* Process.info(registry)).pipe(Option.flatMap((info) => info.registeredName)))
+      if (name === undefined || !(yield* isUnique(registry))) continue
+      registries.push(Registry.ref<unknown, unknown, "unique">(name, "unique"))
+    }
+    const vias = new Map<Pid, string>()
+    const readVias = (pids: Iterable<Pid>) =>
+      Effect.forEach(pids, (pid) =>
+        Effect.gen(function*() {
+          for (const registry of registries) {
+            const keys = yield* Effect.orElseSucceed(Registry.keys(registry, pid), () => [])
+            if (keys.length > 0) return void vias.set(pid, `via(${registry.name}, ${formatKey(keys[0])})`)
+          }
+        }), { discard: true })
+    // The processes of the page, and the applications' masters with the processes linked to
+    // them (the root is among those).
     const applications = yield* Application.which
     const { total, page: shown } = processPage(node, page.offset, page.limit)
     yield* read(shown)
-    yield* read(supervisors)
-    for (const children of childrenOf.values()) {
-      if (typeof children !== "string") yield* read(children.slice(0, childLimit).flatMap((c) => typeof c.pid === "object" ? [c.pid] : []))
-    }
     yield* read(applications.map((app) => app.master))
     for (const app of applications) yield* read(infos.get(app.master)?.links ?? [])
-    // The via names of the processes shown: their keys in the node's unique registries.
-    const vias = new Map<Pid, string>()
-    for (const [registry, module] of modules) {
-      if (module.name !== "Registry" || !mayBeAlive(registry)) continue
-      const name = Option.getOrUndefined((yield* Process.info(registry)).pipe(Option.flatMap((info) => info.registeredName)))
-      if (name === undefined || !(yield* isUnique(registry))) continue
-      const ref = Registry.ref<unknown, unknown, "unique">(name, "unique")
-      for (const pid of infos.keys()) {
-        if (vias.has(pid)) continue
-        const keys = yield* Effect.orElseSucceed(Registry.keys(ref, pid), () => [])
-        if (keys.length > 0) vias.set(pid, `via(${name}, ${formatKey(keys[0])})`)
-      }
-    }
-    // Every tree node listed spends one of `budget`; a supervisor met once it is spent lists
-    // no children, only how many it has (`more`).
+    // The trees are built twice, synchronously: first to learn which processes they list (what
+    // they cost is what they show), then, once those are read, to fill in their status, names
+    // and via names. Every tree node listed spends one of `budget`; a supervisor met once it is
+    // spent lists no children, only how many it has (`more`).
+    const inTrees = new Set<Pid>()
     let budget = treeBudget
     const tree = (p: Pid, id: string | undefined, depth: number): TreeNode => {
       budget--
-      const children = childrenOf.get(p)
-      const base = { pid: String(p), id, name: nameOf(p), via: vias.get(p), module: modules.get(p)?.name, status: statusOf(p) }
-      if (children === undefined) return { ...base, kind: supervisorModules.has(modules.get(p)?.name ?? "") ? "supervisor" : "worker" }
+      inTrees.add(p)
+      const children = cache.entries.get(p)?.children
+      const module = moduleOfPid(p)?.name
+      const base = { pid: String(p), id, name: nameOf(p), via: vias.get(p), module, status: statusOf(p) }
+      if (children === undefined) return { ...base, kind: supervisorModules.has(module ?? "") ? "supervisor" : "worker" }
       if (typeof children === "string") return { ...base, kind: "supervisor", error: children }
       const listed = children.slice(0, Math.max(0, Math.min(childLimit, budget))).map((c): TreeNode => {
         if (typeof c.pid !== "object") {
@@ -203,23 +314,31 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
       }
     }
     const inApplication = new Set<Pid>()
-    const applicationRows = applications.map((app) => {
+    const roots = applications.map((app) => {
       const root = infos.get(app.master)?.links.find((p) => infos.get(p) !== undefined)
       if (root !== undefined) inApplication.add(root)
-      return {
+      return root
+    })
+    const treesOffset = page.trees ?? 0
+    const tops = supervisors.filter((s) => !cache.parent.has(s) && !inApplication.has(s)).sort((a, b) => a.id - b.id)
+    const build = () => {
+      budget = treeBudget
+      const applicationRows = applications.map((app, i) => ({
         name: app.name,
         version: app.version,
         type: app.type,
         master: String(app.master),
-        tree: root === undefined ? undefined : tree(root, "root", 0)
-      }
-    })
-    const tops = supervisors.filter((s) => !isChild.has(s) && !inApplication.has(s))
-    const trees: Array<TreeNode> = []
-    for (const top of tops) {
-      if (budget <= 0) break
-      trees.push(tree(top, undefined, 0))
+        tree: roots[i] === undefined ? undefined : tree(roots[i], "root", 0)
+      }))
+      const trees: Array<TreeNode> = []
+      for (let i = treesOffset; i < tops.length && budget > 0; i++) trees.push(tree(tops[i]!, undefined, 0))
+      return { applicationRows, trees }
     }
+    build()
+    yield* read(inTrees)
+    yield* readVias(inTrees)
+    yield* readVias(shown.filter((p) => !inTrees.has(p)))
+    const { applicationRows, trees } = build()
     // Crash reports name their supervisor: its id in its parent, found in the trees.
     const crashes = journal.crashes.filter((c) => c.node === node.name)
     if (crashes.some((c) => c.supervisorName === undefined)) {
@@ -234,10 +353,11 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
       for (const t of trees) label(t)
       for (const c of crashes) if (c.supervisorName === undefined) c.supervisorName = ids.get(c.supervisor)
     }
-    const processes = shown.map((p): ProcessRow => {
-      const module = modules.get(p)
+    const processes: Array<ProcessRow> = []
+    for (const p of shown) {
+      const module = moduleOfPid(p)
       const info = infos.get(p)
-      return {
+      processes.push({
         pid: String(p),
         name: nameOf(p),
         via: vias.get(p),
@@ -251,15 +371,16 @@ export const snapshot = (node: Node, journal: Journal, page: Page = { offset: 0,
         module: module?.name,
         version: module?.version,
         trace: journal.traced.has(p)
-      }
-    })
+      })
+    }
     return {
       node: node.name,
       nodes: [...liveNodes<Node>()].map((n) => n.name),
       time: yield* Clock.currentTimeMillis,
       applications: applicationRows,
       trees,
-      moreTrees: tops.length - trees.length,
+      treesOffset,
+      moreTrees: Math.max(0, tops.length - treesOffset - trees.length),
       processes,
       offset: page.offset,
       total,
