@@ -1,0 +1,262 @@
+/**
+ * The flagship, `npm start` (examples/chat.ts), run as the program it is: a child process on
+ * free ports (CHAT_PORT=0, OBSERVER_PORT=0) whose printed addresses the tests read. Chromium
+ * drives its page, the scripted client (examples/chat/client.ts) talks to it over WebSocket,
+ * and `npm start` itself is stopped by signals. These tests take real time (a real server, a
+ * browser, child processes); each waits on conditions, never on a fixed sleep.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import * as net from "node:net"
+import { fileURLToPath } from "node:url"
+import { chromium } from "playwright-core"
+import { clientLines } from "./support/chat.js"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const chromiumPath = "/usr/bin/chromium"
+
+interface Program {
+  readonly child: ChildProcess
+  /** Resolves with the exit code (or the signal that ended it). */
+  readonly exited: Promise<number | NodeJS.Signals | null>
+  /** Waits until the output matches `pattern`; rejects if the program exits first. */
+  readonly waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>
+  readonly output: () => string
+}
+
+/** Starts `command` in `root` on free ports, in a process group of its own (as a terminal's job). */
+const start = (command: string, args: ReadonlyArray<string>): Program => {
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, CHAT_PORT: "0", OBSERVER_PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true
+  })
+  let output = ""
+  const waiters: Array<() => void> = []
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString()
+    for (const wake of waiters.splice(0)) wake()
+  }
+  child.stdout!.on("data", onData)
+  child.stderr!.on("data", onData)
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)))
+  const waitFor = (pattern: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = output.match(pattern)
+        if (match) return resolve(match)
+        if (child.exitCode !== null || child.signalCode !== null) {
+          return reject(new Error(`the program exited (${child.exitCode ?? child.signalCode}):\n${output}`))
+        }
+        waiters.push(check)
+      }
+      child.on("exit", () => check())
+      check()
+    })
+  return { child, exited, waitFor, output: () => output }
+}
+
+/** The chat server as `npm start` runs it, without npm. */
+const startServer = () => start(process.execPath, ["--import", "tsx", "examples/chat.ts"])
+
+/** Both addresses the program prints at start. */
+const addresses = async (program: Program) => {
+  const [, chat, port] = await program.waitFor(/chat: (http:\/\/127\.0\.0\.1:(\d+)\/)/)
+  const [, observer] = await program.waitFor(/observer: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/)
+  await program.waitFor(/started chat/)
+  return { chat: chat!, port: Number(port), observer: observer! }
+}
+
+/** Whether something accepts connections on `port`. */
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1")
+    socket.on("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.on("error", () => resolve(false))
+  })
+
+/** The pids of the live descendants of `pid` (from /proc). */
+const descendants = (pid: number): Array<number> => {
+  const children = new Map<number, Array<number>>()
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      // The parent is the 2nd field after the command, which is in parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8")
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
+    } catch {
+      // gone in between
+    }
+  }
+  const all: Array<number> = []
+  const visit = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      all.push(c)
+      visit(c)
+    }
+  }
+  visit(pid)
+  return all
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The lines printed when the program stops in order. */
+const stopLines = ["chat: stopping", "chat: web server closed", "chat: observer closed; stopped"]
+
+const assertStoppedInOrder = (output: string) => {
+  const lines = output.split("\n")
+  const at = stopLines.map((line) => lines.indexOf(line))
+  assert.isTrue(at.every((i) => i >= 0), `stop lines missing:\n${output}`)
+  assert.deepStrictEqual([...at].sort((a, b) => a - b), at, "stop lines out of order")
+  // The rooms stop between the endpoint and the application's stop.
+  const room = lines.findIndex((line) => /^ {2}room lobby stopped \(Shutdown\)$/.test(line))
+  assert.isTrue(room > at[1]! && room < at[2]!, `rooms not stopped between the endpoint and the stop:\n${output}`)
+}
+
+describe("chat in a browser", () => {
+  it.skipIf(!existsSync(chromiumPath))(
+    "two pages join a room and talk; a crashed room comes back clean, both pages see it and talk on; the observer shows the crash",
+    async () => {
+      const server = startServer()
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        headless: true,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync"
+        ]
+      })
+      try {
+        const { chat, observer } = await addresses(server)
+        const errors: Array<string> = []
+        const open = async (user: string) => {
+          const page = await browser.newPage()
+          page.on("pageerror", (error) => errors.push(String(error)))
+          await page.goto(chat)
+          await page.fill("#user", user)
+          await page.fill("#room", "kitchen")
+          await page.click("#join-button")
+          await page.locator("#status", { hasText: `${user} in kitchen` }).waitFor({ timeout: 5000 })
+          return page
+        }
+        const ada = await open("ada")
+        const joe = await open("joe")
+        await ada.locator("#log li.notice", { hasText: "joe joined kitchen" }).waitFor({ timeout: 5000 })
+
+        const say = async (page: typeof ada, text: string) => {
+          await page.fill("#text", text)
+          await page.click("#send")
+        }
+        /** Waits until both pages show `who: text` as said in the kitchen. */
+        const bothSee = (who: string, text: string) =>
+          Promise.all([ada, joe].map((page) => page.locator("#log li.said", { hasText: `[kitchen] ${who}: ${text}` }).waitFor({ timeout: 5000 })))
+
+        await say(ada, "hello, joe")
+        await bothSee("ada", "hello, joe")
+        await say(joe, "hi ada")
+        await bothSee("joe", "hi ada")
+
+        // joe crashes the room: both pages see the crash and the restart, and stay in the room.
+        await say(joe, "/crash")
+        for (const page of [ada, joe]) {
+          await page.locator("#log li.notice", { hasText: "room kitchen crashed: Error: room kitchen tripped over a bug" }).waitFor({ timeout: 5000 })
+          await page.locator("#log li.notice", { hasText: /room kitchen restarted clean as <0\.\d+\.0> \(history cleared\)/ }).waitFor({ timeout: 5000 })
+        }
+        await say(ada, "still here?")
+        await bothSee("ada", "still here?")
+        await say(joe, "yes")
+        await bothSee("joe", "yes")
+        // Nobody was disconnected or saw an error.
+        for (const page of [ada, joe]) {
+          assert.strictEqual(await page.locator("#log li.error").count(), 0)
+          assert.strictEqual(await page.locator("#log li.notice", { hasText: "disconnected" }).count(), 0)
+        }
+
+        // A newcomer gets the restarted room's history: only what was said after the crash.
+        const bob = await open("bob")
+        assert.deepStrictEqual(await bob.locator("#log li.history").allTextContents(), ["ada: still here?", "joe: yes"])
+
+        // The observer, on its own port, shows the chat's tree and the room's crash report.
+        const watch = await browser.newPage()
+        await watch.goto(observer)
+        await watch.locator('#apps [data-app="chat"] li[data-id="chat.endpoint"]').waitFor({ timeout: 5000 })
+        await watch.locator("#crashes li", { hasText: "kitchen" }).waitFor({ timeout: 5000 })
+        assert.deepStrictEqual(errors, [])
+      } finally {
+        await browser.close()
+        server.child.kill("SIGTERM")
+      }
+      assert.strictEqual(await server.exited, 0)
+      assertStoppedInOrder(server.output())
+    },
+    30_000
+  )
+})
+
+describe("chat with the scripted client", () => {
+  it("examples/chat/client.ts talks, crashes the lobby and talks on, against the running server", async () => {
+    const server = startServer()
+    try {
+      const { chat } = await addresses(server)
+      const printed = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ["--import", "tsx", "examples/chat/client.ts", chat], { cwd: root, encoding: "utf8" }, (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout))
+      )
+      assert.deepStrictEqual(printed.replace(/<0\.\d+\.0>/g, "<pid>").trim().split("\n"), clientLines)
+    } finally {
+      server.child.kill("SIGINT")
+    }
+    assert.strictEqual(await server.exited, 0)
+    assert.include(server.output(), "  room lobby stopped (Crash)")
+    assertStoppedInOrder(server.output())
+  }, 30_000)
+})
+
+describe("npm start and signals", () => {
+  /** Runs `npm start`, sends `signal` (to npm's whole group, as Ctrl-C does, or to npm alone). */
+  const stopWith = async (signal: NodeJS.Signals, to: "group" | "npm") => {
+    const npm = start("npm", ["start"])
+    const { port } = await addresses(npm)
+    const below = descendants(npm.child.pid!)
+    assert.isAbove(below.length, 0)
+    process.kill(to === "group" ? -npm.child.pid! : npm.child.pid!, signal)
+    const code = await npm.exited
+    return { code, port, below, output: npm.output() }
+  }
+
+  const check = async ({ code, port, below, output }: Awaited<ReturnType<typeof stopWith>>) => {
+    assert.strictEqual(code, 0, output)
+    assertStoppedInOrder(output)
+    // Nothing is left: no process npm started, and nothing listens on the chat's port.
+    assert.deepStrictEqual(below.filter(alive), [])
+    assert.isFalse(await listening(port))
+  }
+
+  it("Ctrl-C (SIGINT to npm's process group): stops in order, exits 0, the port is closed", async () => {
+    await check(await stopWith("SIGINT", "group"))
+  }, 30_000)
+
+  it("SIGTERM to the npm process alone: the program stops in order too (not orphaned), exits 0", async () => {
+    await check(await stopWith("SIGTERM", "npm"))
+  }, 30_000)
+})
