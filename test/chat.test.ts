@@ -23,6 +23,8 @@ interface Program {
   /** Waits until the output matches `pattern`; rejects if the program exits first. */
   readonly waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>
   readonly output: () => string
+  /** Resolves once the output pipes are closed: every process holding them has exited. */
+  readonly closed: Promise<void>
 }
 
 /** Starts `command` in `root` on free ports, in a process group of its own (as a terminal's job). */
@@ -55,7 +57,8 @@ const start = (command: string, args: ReadonlyArray<string>): Program => {
       child.on("exit", () => check())
       check()
     })
-  return { child, exited, waitFor, output: () => output }
+  const closed = Promise.all([child.stdout!, child.stderr!].map((pipe) => new Promise<void>((resolve) => pipe.on("close", () => resolve())))).then(() => undefined)
+  return { child, exited, waitFor, output: () => output, closed }
 }
 
 /** The chat server as `npm start` runs it, without npm. */
@@ -105,10 +108,11 @@ const descendants = (pid: number): Array<number> => {
   return all
 }
 
+/** Whether `pid` runs (a zombie, exited but not yet reaped by its new parent, does not). */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0)
-    return true
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
   } catch {
     return false
   }
@@ -245,10 +249,12 @@ describe("npm start and signals", () => {
   }
 
   const check = async ({ code, port, below, output }: Awaited<ReturnType<typeof stopWith>>) => {
+    // Nothing is left: no process npm started, and nothing listens on the chat's port.
+    const left = below.filter(alive)
+    for (const pid of left) process.kill(pid, "SIGKILL")
     assert.strictEqual(code, 0, output)
     assertStoppedInOrder(output)
-    // Nothing is left: no process npm started, and nothing listens on the chat's port.
-    assert.deepStrictEqual(below.filter(alive), [])
+    assert.deepStrictEqual(left, [])
     assert.isFalse(await listening(port))
   }
 
@@ -258,5 +264,30 @@ describe("npm start and signals", () => {
 
   it("SIGTERM to the npm process alone: the program stops in order too (not orphaned), exits 0", async () => {
     await check(await stopWith("SIGTERM", "npm"))
+  }, 30_000)
+
+  it("the wrapper killed with SIGKILL (no signal passed on): the orphaned program stops in order by itself", async () => {
+    // `sh -c` without exec, as npm ran scripts before: the shell is the program's parent.
+    const shell = start("sh", ["-c", "node --import tsx examples/chat.ts; true"])
+    const { port } = await addresses(shell)
+    const below = descendants(shell.child.pid!)
+    assert.isAbove(below.length, 0)
+    shell.child.kill("SIGKILL")
+    try {
+      // The program notices within a second that its parent is gone, stops, and closes the pipes.
+      const stopped = await Promise.race([
+        shell.closed.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref())
+      ])
+      assert.isTrue(stopped, `the orphaned program still runs:\n${shell.output()}`)
+      await new Promise<void>((resolve) => {
+        const poll = () => (below.some(alive) ? setTimeout(poll, 50) : resolve())
+        poll()
+      })
+    } finally {
+      for (const pid of below.filter(alive)) process.kill(pid, "SIGKILL")
+    }
+    assertStoppedInOrder(shell.output())
+    assert.isFalse(await listening(port))
   }, 30_000)
 })
