@@ -33,14 +33,14 @@
  * application's `stop` closes the observer, and the program exits 0. `test/chat.test.ts` drives
  * it in Chromium and with the scripted client `examples/chat/client.ts`.
  */
-import { Config, Console, Effect, Exit, Layer, Option, Schema, Scope } from "effect"
+import { Config, Console, Deferred, Effect, Exit, Layer, Option, Schedule, Schema, Scope } from "effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Rpc } from "effect/rpc"
 import type * as Socket from "effect/socket/Socket"
 import * as Http from "node:http"
 import { Observer } from "../observer/index.js"
-import { Application, DynamicSupervisor, ExitReason, GenServer, Node, Process, Reference, Registry, Supervisor } from "../index.js"
+import { Application, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Reference, Registry, Supervisor } from "../index.js"
 import { page } from "./chat/page.js"
 
 // ----------------------------------------------------------------------------
@@ -306,12 +306,27 @@ const Url = Rpc.make("Url", { success: Schema.String })
 interface EndpointArgs {
   readonly host: string
   /** Written back with the port picked when it was 0, so that a restart listens where the URL says. */
-  readonly port: { value: number }
+  readonly port: { value: number; bound: boolean }
   readonly history: number
 }
 
+/**
+ * Runs a session process for `socket` and waits for it to end, however it ends (its socket
+ * closed, or a kill from the observer: its scope then closes the socket). `sessions` holds the
+ * live ones: the endpoint stops them before it closes the server. (Not `Process.run`: it never
+ * returns when its process is killed by an exit signal. And HTTP handlers run uninterruptibly,
+ * so closing the server cannot end a request that waits: its session is stopped instead.)
+ */
+const connection = (socket: Socket.Socket, history: number, sessions: Set<Pid.Pid>) =>
+  Effect.gen(function*() {
+    const done = yield* Deferred.make<void>()
+    const pid = yield* Process.spawn(Effect.ensuring(session(socket, history), Deferred.succeed(done, undefined)))
+    sessions.add(pid)
+    yield* Effect.ensuring(Deferred.await(done), Effect.sync(() => sessions.delete(pid)))
+  })
+
 /** The page at `/`, a session per WebSocket at `/ws`. */
-const handler = (node: Node.Node, history: number) =>
+const handler = (node: Node.Node, history: number, sessions: Set<Pid.Pid>) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const path = request.url.split("?")[0]
@@ -323,13 +338,16 @@ const handler = (node: Node.Node, history: number) =>
         return HttpServerResponse.text("forbidden origin", { status: 403 })
       }
       const socket = yield* request.upgrade
-      // The connection's process lives as long as the request; if the server closes, the
-      // request is interrupted and the process exits `shutdown`.
-      yield* Effect.ignore(Process.run(session(socket, history)).pipe(Effect.provideService(Node.Node, node)))
+      yield* connection(socket, history, sessions).pipe(Effect.provideService(Node.Node, node))
       return HttpServerResponse.empty()
     }
     return HttpServerResponse.text("not found", { status: 404 })
   })
+
+/** Whether a listen failed because the port is taken. */
+const inUse = (error: unknown) =>
+  typeof error === "object" && error !== null && "cause" in error &&
+  (error.cause as { readonly code?: unknown } | undefined)?.code === "EADDRINUSE"
 
 /** Owns the HTTP server: listens in `init` (so a port in use fails the start), closes in `terminate`. */
 export const Endpoint = GenServer.make({
@@ -341,37 +359,53 @@ export const Endpoint = GenServer.make({
       const node = yield* Node.Node
       const { make } = yield* Effect.promise(() => import("@effect/platform-node/NodeHttpServer"))
       const server = Http.createServer()
+      const sessions = new Set<Pid.Pid>()
       const scope = yield* Scope.make()
-      const listening = yield* Effect.exit(
-        Effect.gen(function*() {
-          const http = yield* make(() => server, { host, port: port.value, disablePreemptiveShutdown: true, websocket: { maxPayload: maxFrame } })
-          yield* http.serve(handler(node, history))
-          return http.address._tag === "UnixPathAddress" ? port.value : http.address.port
-        }).pipe(Scope.provide(scope))
-      )
+      // terminate closes the server when the tree stops the endpoint; a kill (from the observer,
+      // say) runs no terminate, but it interrupts the process's fibers: this one then closes
+      // the server, so the restarted endpoint can listen on the same port.
+      yield* Effect.forkChild(Effect.onInterrupt(Effect.never, () => close(sessions, scope, server)))
+      const listen = Effect.gen(function*() {
+        const http = yield* make(() => server, { host, port: port.value, disablePreemptiveShutdown: true, websocket: { maxPayload: maxFrame } })
+        yield* http.serve(handler(node, history, sessions))
+        return http.address._tag === "UnixPathAddress" ? port.value : http.address.port
+      }).pipe(Scope.provide(scope))
+      // A restart after a kill may come before the killed endpoint's server has let go of the
+      // port (its close runs in a fiber of the dead process): give it a moment.
+      const listening = yield* Effect.exit(port.bound ? Effect.retry(listen, { while: inUse, schedule: Schedule.spaced("25 millis"), times: 40 }) : listen)
       if (Exit.isFailure(listening)) {
         yield* Scope.close(scope, listening)
         return yield* Effect.failCause(listening.cause)
       }
+      port.bound = true
       port.value = listening.value
       const url = `http://${host.includes(":") ? `[${host}]` : host}:${listening.value}/`
       yield* Console.log(`chat: ${url}`)
-      return GenServer.ok({ scope, server, url })
+      return GenServer.ok({ scope, server, sessions, url })
     }),
   handleCall: {
     Url: (_, state) => GenServer.reply(state.url, state)
   },
-  terminate: (_, { scope, server }) =>
-    Effect.gen(function*() {
-      // Closing the scope closes each socket (the pages answer at once); a client that does not
-      // answer would hold the server's close for ws's 30 s, so connections still open after
-      // 2 s are cut.
-      const cut = setTimeout(() => server.closeAllConnections(), 2000)
-      yield* Scope.close(scope, Exit.void)
-      clearTimeout(cut)
-      yield* Console.log("chat: web server closed")
-    })
+  terminate: (_, { scope, server, sessions }) =>
+    Effect.andThen(close(sessions, scope, server), Console.log("chat: web server closed"))
 })
+
+/**
+ * Stops listening at once (so that a restarted endpoint can listen on the port), then stops the
+ * sessions (each closes its socket; the pages answer at once) and waits for the connections to
+ * end. A client that does not answer would hold them for ws's 30 s: connections still open after
+ * 2 s are cut.
+ */
+const close = (sessions: Set<Pid.Pid>, scope: Scope.Closeable, server: Http.Server) =>
+  Effect.gen(function*() {
+    if (!server.listening) return yield* Scope.close(scope, Exit.void)
+    const ended = new Promise<void>((resolve) => server.close(() => resolve()))
+    for (const pid of sessions) yield* Process.exit(pid, ExitReason.shutdown())
+    const cut = setTimeout(() => server.closeAllConnections(), 2000)
+    yield* Scope.close(scope, Exit.void)
+    yield* Effect.promise(() => ended)
+    clearTimeout(cut)
+  })
 
 // ----------------------------------------------------------------------------
 // The application
@@ -410,7 +444,7 @@ export const Chat = Application.make({
           Registry.childSpec({ name: rooms.name, keys: "unique" }),
           Registry.childSpec({ name: topics.name, keys: "duplicate" }),
           DynamicSupervisor.childSpec(roomSup, { name: roomSup, intensity: 10, period: "10 seconds", maxChildren: maxRooms }),
-          GenServer.childSpec(Endpoint, { host, port: { value: port }, history }, { id: "chat.endpoint", name: "chat.endpoint" })
+          GenServer.childSpec(Endpoint, { host, port: { value: port, bound: false }, history }, { id: "chat.endpoint", name: "chat.endpoint" })
         ], { strategy: "restForOne", name: "chat.sup" }).pipe(Effect.provide(observed))
         yield* Console.log(`chat: opening ${opened.join(", ")} (history ${history})`)
         for (const name of opened) yield* openRoom(name, history)

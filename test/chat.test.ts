@@ -5,13 +5,20 @@
  * and `npm start` itself is stopped by signals. These tests take real time (a real server, a
  * browser, child processes); each waits on conditions, never on a fixed sleep.
  */
+import * as NodeWS from "@effect/platform-node/NodeWS"
 import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Exit, Option, Scope } from "effect"
+import { TestConsole } from "effect/testing"
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
+import * as Chat from "../examples/chat.js"
+import * as Client from "../examples/chat/client.js"
+import { Application, ExitReason, Process, Registry, Supervisor } from "../index.js"
 import { clientLines } from "./support/chat.js"
+import { quiet } from "./support/workers.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const chromiumPath = "/usr/bin/chromium"
@@ -130,6 +137,91 @@ const assertStoppedInOrder = (output: string) => {
   const room = lines.findIndex((line) => /^ {2}room lobby stopped \(Shutdown\)$/.test(line))
   assert.isTrue(room > at[1]! && room < at[2]!, `rooms not stopped between the endpoint and the stop:\n${output}`)
 }
+
+// ----------------------------------------------------------------------------
+// Faults, in process: the server runs in the test's node, the client talks to it over WebSocket
+// ----------------------------------------------------------------------------
+
+/** Runs the chat on free ports until `scenario` (given the page's address) is over. */
+const withChat = <E>(scenario: (url: string) => Effect.Effect<void, E, any>) =>
+  Application.run(Chat.Chat, {
+    until: Effect.orDie(Process.run(Effect.scoped(Effect.flatMap(Chat.url, scenario)))).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
+  }).pipe(
+    quiet,
+    Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({ CHAT_PORT: "0", OBSERVER_PORT: "0" }))
+  )
+
+/** The session process of the only listener of `room`. */
+const sessionIn = (room: string) =>
+  Effect.map(Registry.lookup(Registry.ref<string, string, "duplicate">("chat.topics", "duplicate"), room), (entries) => {
+    assert.strictEqual(entries.length, 1)
+    return entries[0]![0]
+  })
+
+describe("chat faults", () => {
+  it.live("a session process killed (from the observer, say): its socket closes; the room and the others go on", () =>
+    Effect.gen(function*() {
+      const outcome = yield* withChat((url) =>
+        Effect.gen(function*() {
+          const ada = yield* Client.connect(url, "ada")
+          yield* Client.join(ada, "lobby", [])
+          const session = yield* sessionIn("lobby")
+          yield* Process.exit(session, ExitReason.kill)
+          // The page sees its connection close (it reconnects), instead of a socket nobody reads.
+          yield* ada.closed.pipe(Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.die("ada's socket stayed open") }))
+          const joe = yield* Client.connect(url, "joe")
+          yield* Client.join(joe, "lobby", [])
+          yield* Client.say(joe, "anyone?", [joe])
+        })
+      )
+      assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
+    }).pipe(Effect.provide(TestConsole.layer)))
+
+  it.live("the endpoint killed: its supervisor restarts it on the same port (the old server closed), pages connect again", () =>
+    Effect.gen(function*() {
+      const outcome = yield* withChat((url) =>
+        Effect.gen(function*() {
+          const ada = yield* Client.connect(url, "ada")
+          yield* Client.join(ada, "lobby", [])
+          const endpoint = yield* Process.whereis("chat.endpoint").pipe(Effect.map(Option.getOrThrow))
+          const ref = yield* Process.monitor(endpoint)
+          yield* Process.exit(endpoint, ExitReason.kill)
+          yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
+          yield* ada.closed.pipe(Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.die("ada's socket stayed open") }))
+          yield* Supervisor.whichChildren("chat.sup") // answered once the restart is done
+          assert.strictEqual(yield* Chat.url, url)
+          const page = yield* Effect.promise(() => fetch(url).then((response) => response.status))
+          assert.strictEqual(page, 200)
+          const joe = yield* Client.connect(url, "joe")
+          yield* Client.join(joe, "lobby", [])
+          yield* Client.say(joe, "back", [joe])
+        })
+      )
+      assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
+      const lines = yield* TestConsole.logLines
+      assert.strictEqual(lines.filter((line) => typeof line === "string" && line.startsWith("chat: http://")).length, 2)
+    }).pipe(Effect.provide(TestConsole.layer)))
+})
+
+describe("chat stops in order with pages connected", () => {
+  it.live("the endpoint's stop ends every session (their sockets closed by the server) before the rooms stop", () =>
+    Effect.gen(function*() {
+      const outer = yield* Scope.make()
+      let ada: Client.Person | undefined
+      const outcome = yield* withChat((url) =>
+        Effect.gen(function*() {
+          // Connected in a scope that outlives the program: still connected when it stops.
+          ada = yield* Client.connect(url, "ada").pipe(Effect.provideService(Scope.Scope, outer))
+          yield* Client.join(ada, "lobby", [])
+        })
+      )
+      assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
+      yield* ada!.closed.pipe(Effect.timeoutOrElse({ duration: "1 second", orElse: () => Effect.die("ada's socket stayed open") }))
+      yield* Scope.close(outer, Exit.void)
+      const lines = yield* TestConsole.logLines
+      assert.isBelow(lines.indexOf("chat: web server closed"), lines.indexOf("  room lobby stopped (Shutdown)"))
+    }).pipe(Effect.provide(TestConsole.layer)), 20_000)
+})
 
 describe("chat in a browser", () => {
   it.skipIf(!existsSync(chromiumPath))(

@@ -13,7 +13,7 @@
  * `test/chat.test.ts` runs it against the server.
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
-import { Console, Data, Effect, Queue } from "effect"
+import { Console, Data, Deferred, Effect, Queue } from "effect"
 import * as Socket from "effect/socket/Socket"
 
 /** What the server sends (see `examples/chat.ts`). */
@@ -30,30 +30,35 @@ export class Missed extends Data.TaggedError("Missed")<{ readonly who: string; r
   }
 }
 
-interface Person {
+/** One connection to the chat, as one person. */
+export interface Person {
   readonly name: string
   readonly send: (command: object) => Effect.Effect<void, Socket.SocketError>
   /** The next event; fails with `Missed` after 5 s. */
   readonly next: (expected: string) => Effect.Effect<Event, Missed>
+  /** Completes when the server closes the connection. */
+  readonly closed: Effect.Effect<void>
 }
 
-/** Connects `name` to the chat at `url` (the page's address). */
-const connect = (url: string, name: string) =>
+/** Connects `name` to the chat at `url` (the page's address), for the scope's lifetime. */
+export const connect = (url: string, name: string) =>
   Effect.gen(function*() {
     const socket = yield* Socket.makeWebSocket(new URL("/ws", url).href.replace(/^http/, "ws"))
     const events = yield* Queue.unbounded<Event>()
+    const closed = yield* Deferred.make<void>()
     const reader = yield* socket.reader // opens the connection
     const writer = yield* socket.writer
     yield* Effect.forkScoped(Effect.forever(Effect.flatMap(reader.pull, (frames) =>
       Queue.offerAll(events, frames.map((frame) => JSON.parse(typeof frame === "string" ? frame : new TextDecoder().decode(frame)) as Event))
-    )).pipe(Effect.ignore))
+    )).pipe(Effect.ignore, Effect.andThen(Deferred.succeed(closed, undefined))))
     const person: Person = {
       name,
       send: (command) => writer.write(JSON.stringify(command)),
       next: (expected) =>
         Queue.take(events).pipe(
           Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.fail(new Missed({ who: name, expected })) })
-        )
+        ),
+      closed: Deferred.await(closed)
     }
     return person
   })
@@ -79,7 +84,8 @@ const sees = (who: Person, type: Event["type"]) =>
     yield* Console.log(`    ${who.name} sees ${show(event)}`)
   })
 
-const join = (who: Person, room: string, others: ReadonlyArray<Person>) =>
+/** `who` joins `room`; each of `others` (already in it) and `who` see the notice. */
+export const join = (who: Person, room: string, others: ReadonlyArray<Person>) =>
   Effect.gen(function*() {
     yield* Console.log(`${who.name} joins ${room}`)
     yield* who.send({ type: "join", user: who.name, room })
@@ -87,7 +93,8 @@ const join = (who: Person, room: string, others: ReadonlyArray<Person>) =>
     for (const person of [...others, who]) yield* sees(person, "notice") // "<who> joined <room>"
   })
 
-const say = (who: Person, text: string, everyone: ReadonlyArray<Person>) =>
+/** `who` says `text`; each of `everyone` in the room sees it. */
+export const say = (who: Person, text: string, everyone: ReadonlyArray<Person>) =>
   Effect.gen(function*() {
     yield* Console.log(`${who.name} says: ${text}`)
     yield* who.send({ type: "say", text })
