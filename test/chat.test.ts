@@ -11,6 +11,7 @@ import { ConfigProvider, Effect, Exit, Option, Scope } from "effect"
 import { TestConsole } from "effect/testing"
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
+import * as http from "node:http"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
@@ -200,6 +201,69 @@ describe("chat faults", () => {
       assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
       const lines = yield* TestConsole.logLines
       assert.strictEqual(lines.filter((line) => typeof line === "string" && line.startsWith("chat: http://")).length, 2)
+    }).pipe(Effect.provide(TestConsole.layer)))
+})
+
+describe("chat input from pages (untrusted)", () => {
+  /** The first event `who` gets after sending `frame` (a raw string). */
+  const answer = (who: Client.Person, frame: string) => Effect.andThen(who.sendRaw(frame), who.next("an answer"))
+
+  it.live("a bad frame gets an error event and nothing else changes; any room name is a room (__proto__ too)", () =>
+    Effect.gen(function*() {
+      const outcome = yield* withChat((url) =>
+        Effect.gen(function*() {
+          const ada = yield* Client.connect(url, "ada")
+          const errors = [
+            ["not json", "a frame is one JSON object"],
+            ["42", "a frame is one JSON object"],
+            [JSON.stringify({ type: "fly" }), "unknown command (join, say)"],
+            [JSON.stringify({ type: "say", text: "hi" }), "join a room first"],
+            [JSON.stringify({ type: "join", user: 7, room: "lobby" }), "a user name has 1 to 32 letters, digits, spaces, _ . -"],
+            [JSON.stringify({ type: "join", user: "ada", room: "<script>" }), "a room name has 1 to 32 letters, digits, spaces, _ . -"],
+            [JSON.stringify({ type: "join", user: "ada", room: "x".repeat(33) }), "a room name has 1 to 32 letters, digits, spaces, _ . -"]
+          ] as const
+          for (const [frame, text] of errors) assert.deepStrictEqual(yield* answer(ada, frame), { type: "error", text })
+          for (const room of ["__proto__", "constructor"]) {
+            yield* Client.join(ada, room, [])
+            assert.deepStrictEqual(yield* answer(ada, JSON.stringify({ type: "say", text: "x".repeat(501) })), { type: "error", text: "a message has 1 to 500 characters" })
+            yield* Client.say(ada, `hello ${room}`, [ada])
+          }
+          // A frame beyond the limit closes that connection only.
+          yield* ada.sendRaw("x".repeat(17 * 1024))
+          yield* ada.closed.pipe(Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.die("the big frame was taken") }))
+          const joe = yield* Client.connect(url, "joe")
+          yield* Client.join(joe, "__proto__", [])
+          const history = yield* answer(joe, JSON.stringify({ type: "join", user: "joe", room: "constructor" }))
+          assert.deepStrictEqual(history, { type: "joined", room: "constructor", user: "joe", history: ["ada: hello constructor"] })
+        })
+      )
+      assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
+    }).pipe(Effect.provide(TestConsole.layer)))
+
+  it.live("a WebSocket from a page of another site is refused (403); from the chat's own page it is taken", () =>
+    Effect.gen(function*() {
+      const statuses: Array<number> = []
+      const outcome = yield* withChat((url) =>
+        Effect.promise(async () => {
+          for (const origin of ["http://evil.example", new URL(url).origin]) {
+            statuses.push(
+              await new Promise<number>((resolve, reject) => {
+                const request = http.get(new URL("/ws", url), {
+                  headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", origin }
+                })
+                request.on("response", (response) => resolve(response.statusCode ?? 0))
+                request.on("upgrade", (response, socket) => {
+                  socket.destroy()
+                  resolve(response.statusCode ?? 0)
+                })
+                request.on("error", reject)
+              })
+            )
+          }
+        })
+      )
+      assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
+      assert.deepStrictEqual(statuses, [403, 101])
     }).pipe(Effect.provide(TestConsole.layer)))
 })
 

@@ -34,6 +34,8 @@ export class Missed extends Data.TaggedError("Missed")<{ readonly who: string; r
 export interface Person {
   readonly name: string
   readonly send: (command: object) => Effect.Effect<void, Socket.SocketError>
+  /** Sends `frame` as it is (a test of the server's input checks). */
+  readonly sendRaw: (frame: string) => Effect.Effect<void, Socket.SocketError>
   /** The next event; fails with `Missed` after 5 s. */
   readonly next: (expected: string) => Effect.Effect<Event, Missed>
   /** Completes when the server closes the connection. */
@@ -54,6 +56,7 @@ export const connect = (url: string, name: string) =>
     const person: Person = {
       name,
       send: (command) => writer.write(JSON.stringify(command)),
+      sendRaw: (frame) => writer.write(frame),
       next: (expected) =>
         Queue.take(events).pipe(
           Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.fail(new Missed({ who: name, expected })) })
