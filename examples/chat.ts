@@ -28,10 +28,25 @@
  * `CHAT_HOST` (default `127.0.0.1`), `CHAT_PORT` (default 3000), `OBSERVER_PORT` (default
  * 3001; the observer listens on 127.0.0.1 only). A port of 0 picks a free one.
  *
+ * The page speaks JSON over the WebSocket at `/ws`: it sends `{type: "join", user, room}` and
+ * `{type: "say", text}` (the text `/crash` crashes the room) and receives `joined` (with the
+ * room's history), `said`, `notice` and `error`. What a page sends is checked at run time: a bad
+ * frame gets an `error` and changes nothing, a frame over 16 KiB closes that connection, a
+ * WebSocket opened by a page of another site (its `Origin`) is refused.
+ *
+ * Faults, each tested in `test/chat.test.ts`: a session killed (from the observer) closes its
+ * socket and the page reconnects; the endpoint killed is restarted on the same port; the stop
+ * ends every session before it closes the server.
+ *
  * Run it with `npm start`; it prints both addresses and runs until Ctrl-C (or SIGTERM), then
  * stops in order: the endpoint (closing the sockets), the rooms, the registries, then the
- * application's `stop` closes the observer, and the program exits 0. `test/chat.test.ts` drives
- * it in Chromium and with the scripted client `examples/chat/client.ts`.
+ * application's `stop` closes the observer, and the program exits 0. The script is
+ * `exec node --import tsx examples/chat.ts`: one process under npm, so that a SIGTERM npm passes
+ * on reaches the program itself (with `sh -c` or the `tsx` CLI in between, npm's SIGTERM killed
+ * the shell and left the program running on its ports), and a Ctrl-C exits 0 instead of npm
+ * reporting the signal. If its parent dies without passing a signal on, the program stops too.
+ * `test/chat.test.ts` drives it in Chromium, runs the scripted client `examples/chat/client.ts`
+ * against it, and stops `npm start` with signals.
  */
 import { Config, Console, Deferred, Effect, Exit, Layer, Option, Schedule, Schema, Scope } from "effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"

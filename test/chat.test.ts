@@ -10,7 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Option, Scope } from "effect"
 import { TestConsole } from "effect/testing"
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
@@ -289,7 +289,7 @@ describe("chat stops in order with pages connected", () => {
 
 describe("chat in a browser", () => {
   it.skipIf(!existsSync(chromiumPath))(
-    "two pages join a room and talk; a crashed room comes back clean, both pages see it and talk on; the observer shows the crash",
+    "two pages join a room and talk; a crashed room comes back clean, both pages see it and talk on; the observer shows the crash; the endpoint killed from the observer, the pages reconnect",
     async () => {
       const server = startServer()
       const browser = await chromium.launch({
@@ -361,6 +361,23 @@ describe("chat in a browser", () => {
         await watch.goto(observer)
         await watch.locator('#apps [data-app="chat"] li[data-id="chat.endpoint"]').waitFor({ timeout: 5000 })
         await watch.locator("#crashes li", { hasText: "kitchen" }).waitFor({ timeout: 5000 })
+
+        // Kill the endpoint from the observer: its supervisor restarts it on the same port; the
+        // pages see the disconnect, reconnect, join again, and talk on in the same room.
+        const endpoint = watch.locator('#apps [data-app="chat"] li[data-id="chat.endpoint"]')
+        const pid = (await endpoint.getAttribute("data-pid"))!
+        await endpoint.locator("> .node").click()
+        await watch.locator("#details-pid", { hasText: pid }).waitFor({ timeout: 5000 })
+        await watch.locator("#kill").click()
+        await watch.locator("#action-result", { hasText: `sent kill to ${pid}` }).waitFor({ timeout: 5000 })
+        for (const [page, user] of [[ada, "ada"], [joe, "joe"]] as const) {
+          await page.locator("#log li.notice", { hasText: "disconnected; reconnecting" }).waitFor({ timeout: 5000 })
+          await page.locator("#status", { hasText: `${user} in kitchen` }).waitFor({ timeout: 5000 })
+        }
+        await say(joe, "reconnected")
+        await bothSee("joe", "reconnected")
+        mkdirSync(`${root}/temp`, { recursive: true })
+        await ada.screenshot({ path: `${root}/temp/chat.png` })
         assert.deepStrictEqual(errors, [])
       } finally {
         await browser.close()
