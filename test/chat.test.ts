@@ -370,12 +370,14 @@ describe("chat in a browser", () => {
         await watch.locator("#details-pid", { hasText: pid }).waitFor({ timeout: 5000 })
         await watch.locator("#kill").click()
         await watch.locator("#action-result", { hasText: `sent kill to ${pid}` }).waitFor({ timeout: 5000 })
-        for (const [page, user] of [[ada, "ada"], [joe, "joe"]] as const) {
+        for (const [page, user] of [[ada, "ada"], [joe, "joe"], [bob, "bob"]] as const) {
           await page.locator("#log li.notice", { hasText: "disconnected; reconnecting" }).waitFor({ timeout: 5000 })
           await page.locator("#status", { hasText: `${user} in kitchen` }).waitFor({ timeout: 5000 })
         }
         await say(joe, "reconnected")
         await bothSee("joe", "reconnected")
+        // The room's history is not shown twice after the reconnect.
+        assert.strictEqual(await bob.locator("#log li.history").count(), 2)
         mkdirSync(`${root}/temp`, { recursive: true })
         await ada.screenshot({ path: `${root}/temp/chat.png` })
         assert.deepStrictEqual(errors, [])

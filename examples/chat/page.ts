@@ -51,6 +51,7 @@ export const page = `<!doctype html>
   let joined = null // { user, room } once the server confirmed the join
   let wanted = null // what to join (again, after a reconnect)
   let retry = null
+  let shown = null // the room whose history the log shows
 
   const add = (cls, parts) => {
     const li = document.createElement("li")
@@ -81,8 +82,10 @@ export const page = `<!doctype html>
       try { m = JSON.parse(event.data) } catch { return }
       switch (m.type) {
         case "joined":
+          // After a reconnect to the same room, the page already shows its history.
+          if (m.room !== shown) for (const line of m.history) add("history", [[line]])
+          shown = m.room
           joined = { user: m.user, room: m.room }
-          for (const line of m.history) add("history", [[line]])
           status(m.user + " in " + m.room)
           ready(true)
           break
