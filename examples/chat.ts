@@ -48,7 +48,7 @@
  * `test/chat.test.ts` drives it in Chromium, runs the scripted client `examples/chat/client.ts`
  * against it, and stops `npm start` with signals.
  */
-import { Config, Console, Deferred, Effect, Exit, Layer, Option, Schedule, Schema, Scope } from "effect"
+import { Cause, Config, Console, Deferred, Effect, Exit, Layer, Option, Schedule, Schema, Scope } from "effect"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Rpc } from "effect/rpc"
@@ -390,7 +390,14 @@ export const Endpoint = GenServer.make({
       const listening = yield* Effect.exit(port.bound ? Effect.retry(listen, { while: inUse, schedule: Schedule.spaced("25 millis"), times: 40 }) : listen)
       if (Exit.isFailure(listening)) {
         yield* Scope.close(scope, listening)
-        return yield* Effect.failCause(listening.cause)
+        const error = Cause.findErrorOption(listening.cause)
+        if (Option.isNone(error)) return yield* Effect.failCause(listening.cause)
+        // The start fails with a line a person can act on (InitFailed carries it).
+        return yield* Effect.fail(
+          inUse(error.value)
+            ? `chat: ${host}:${port.value} is in use; set CHAT_PORT to another port (0 picks a free one)`
+            : `chat: cannot listen on ${host}:${port.value}: ${String((error.value as { readonly cause?: unknown }).cause ?? error.value)}`
+        )
       }
       port.bound = true
       port.value = listening.value

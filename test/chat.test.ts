@@ -204,6 +204,28 @@ describe("chat faults", () => {
     }).pipe(Effect.provide(TestConsole.layer)))
 })
 
+describe("chat start failures", () => {
+  it.live("CHAT_PORT taken: the start fails (status 2) with a line saying so, and the observer it opened is closed", () =>
+    Effect.gen(function*() {
+      const taken = yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<net.Server>((resolve) => { const server = net.createServer().listen(0, "127.0.0.1", () => resolve(server)) })),
+        (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      )
+      const port = (taken.address() as net.AddressInfo).port
+      const outcome = yield* Application.run(Chat.Chat).pipe(
+        quiet,
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord({ CHAT_PORT: String(port), OBSERVER_PORT: "0" }))
+      )
+      assert.strictEqual(outcome._tag, "StartFailed")
+      assert.strictEqual(outcome.status, 2)
+      assert.include(String(outcome._tag === "StartFailed" ? outcome.error.message : ""), `chat: 127.0.0.1:${port} is in use; set CHAT_PORT to another port`)
+      const lines = yield* TestConsole.logLines
+      const observer = String(lines[0]).match(/^observer: http:\/\/127\.0\.0\.1:(\d+)\//)
+      assert.isNotNull(observer)
+      assert.isFalse(yield* Effect.promise(() => listening(Number(observer![1]))))
+    }).pipe(Effect.scoped, Effect.provide(TestConsole.layer)))
+})
+
 describe("chat input from pages (untrusted)", () => {
   /** The first event `who` gets after sending `frame` (a raw string). */
   const answer = (who: Client.Person, frame: string) => Effect.andThen(who.sendRaw(frame), who.next("an answer"))
