@@ -53,6 +53,7 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Rpc } from "effect/rpc"
 import type * as Socket from "effect/socket/Socket"
+import { readFileSync } from "node:fs"
 import * as Http from "node:http"
 import { Observer } from "../observer/index.js"
 import { Application, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Reference, Registry, Supervisor } from "../index.js"
@@ -487,14 +488,48 @@ export const Chat = Application.make({
 /** The endpoint's address (`http://host:port/`), once the application runs. */
 export const url = GenServer.call(GenServer.ref(Endpoint, "chat.endpoint"), Url)
 
+/**
+ * The processes this program runs under only to be started: its parent, and above it as long as
+ * each is a launcher (`npm`, `npx`, `sh -c`, the `tsx` command), read from Linux's `/proc`
+ * (elsewhere, the parent only).
+ */
+const launchers = (): Array<number> => {
+  const chain = [process.ppid]
+  try {
+    for (let pid = process.ppid; chain.length < 5;) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+      const launcher = argv.some((arg) => /(^|\/)(npm|npx|npm-cli\.js|npx-cli\.js|tsx|cli\.mjs)$/.test(arg)) ||
+        (/(^|\/)(sh|bash|dash)$/.test(argv[0] ?? "") && argv[1] === "-c")
+      if (!launcher) break
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+      pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+      if (pid <= 1) break
+      chain.push(pid)
+    }
+  } catch {
+    // no /proc: the parent only
+  }
+  return chain
+}
+
+const running = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // Application.main stops in order on SIGINT/SIGTERM. Besides, if whatever started the program
-  // (npm, a shell) dies without passing a signal on, the program stops rather than live on
-  // orphaned, holding its ports.
+  // Application.main stops in order on SIGINT/SIGTERM. Besides, if a launcher it runs under
+  // (npm, npx, a shell, the tsx command) dies without passing a signal on, as `sh -c` does when
+  // npm forwards it a SIGTERM, the program stops rather than live on orphaned, holding its ports.
   const orphaned = new AbortController()
   const parent = process.ppid
+  const watched = launchers()
   const watch = setInterval(() => {
-    if (process.ppid !== parent) orphaned.abort()
+    if (process.ppid !== parent || !watched.every(running)) orphaned.abort()
   }, 1000).unref()
   Application.main(Chat, { signal: orphaned.signal }).finally(() => clearInterval(watch))
 }

@@ -463,20 +463,17 @@ describe("npm start and signals", () => {
     await check(await stopWith("SIGTERM", "npm"))
   }, 30_000)
 
-  it("the wrapper killed with SIGKILL (no signal passed on): the orphaned program stops in order by itself", async () => {
-    // `sh -c` without exec, as npm ran scripts before: the shell is the program's parent.
-    const shell = start("sh", ["-c", "node --import tsx examples/chat.ts; true"])
-    const { port } = await addresses(shell)
-    const below = descendants(shell.child.pid!)
-    assert.isAbove(below.length, 0)
-    shell.child.kill("SIGKILL")
+  /**
+   * Waits until every process of `program` has closed its output (so has exited), at most 10 s;
+   * kills what is left either way.
+   */
+  const allGone = async (program: Program, below: ReadonlyArray<number>) => {
     try {
-      // The program notices within a second that its parent is gone, stops, and closes the pipes.
-      const stopped = await Promise.race([
-        shell.closed.then(() => true),
+      const gone = await Promise.race([
+        program.closed.then(() => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref())
       ])
-      assert.isTrue(stopped, `the orphaned program still runs:\n${shell.output()}`)
+      assert.isTrue(gone, `the program still runs:\n${program.output()}`)
       await new Promise<void>((resolve) => {
         const poll = () => (below.some(alive) ? setTimeout(poll, 50) : resolve())
         poll()
@@ -484,7 +481,31 @@ describe("npm start and signals", () => {
     } finally {
       for (const pid of below.filter(alive)) process.kill(pid, "SIGKILL")
     }
+  }
+
+  it("the wrapper killed with SIGKILL (no signal passed on): the orphaned program stops in order by itself", async () => {
+    // `sh -c` without exec, as npm ran scripts before: the shell is the program's parent.
+    const shell = start("sh", ["-c", "node --import tsx examples/chat.ts; true"])
+    const { port } = await addresses(shell)
+    const below = descendants(shell.child.pid!)
+    assert.isAbove(below.length, 0)
+    shell.child.kill("SIGKILL")
+    // The program notices within a second that its parent is gone, stops, and closes the pipes.
+    await allGone(shell, below)
     assertStoppedInOrder(shell.output())
+    assert.isFalse(await listening(port))
+  }, 30_000)
+
+  it("`npx tsx examples/chat.ts`, SIGTERM to npx alone: the program stops in order, nothing is left running", async () => {
+    // npx passes the SIGTERM to `sh -c`, which dies without passing it on to the tsx command;
+    // the program sees a launcher above it gone. (npx itself reports the SIGTERM: it re-raises
+    // the signal its shell died of.)
+    const npx = start("npx", ["tsx", "examples/chat.ts"])
+    const { port } = await addresses(npx)
+    const below = descendants(npx.child.pid!)
+    npx.child.kill("SIGTERM")
+    await allGone(npx, below)
+    assertStoppedInOrder(npx.output())
     assert.isFalse(await listening(port))
   }, 30_000)
 })
