@@ -44,7 +44,9 @@
  * `exec node --import tsx examples/chat.ts`: one process under npm, so that a SIGTERM npm passes
  * on reaches the program itself (with `sh -c` or the `tsx` CLI in between, npm's SIGTERM killed
  * the shell and left the program running on its ports), and a Ctrl-C exits 0 instead of npm
- * reporting the signal. If its parent dies without passing a signal on, the program stops too.
+ * reporting the signal. If a launcher it runs under (npm, npx, `sh -c`, the `tsx` command) dies
+ * without passing a signal on (`npx tsx examples/chat.ts` given a SIGTERM: npx passes it to
+ * `sh -c`, which dies alone), the program stops too, within a second.
  * `test/chat.test.ts` drives it in Chromium, runs the scripted client `examples/chat/client.ts`
  * against it, and stops `npm start` with signals.
  */
