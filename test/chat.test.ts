@@ -415,25 +415,28 @@ describe("chat in a browser", () => {
 })
 
 describe("chat with the scripted client", () => {
-  it("examples/chat/client.ts talks, crashes the lobby and talks on, against the running server", async () => {
-    const server = startServer()
-    try {
-      const { chat } = await addresses(server)
-      const printed = await new Promise<string>((resolve, reject) =>
-        execFile(process.execPath, ["--import", "tsx", "examples/chat/client.ts", chat], { cwd: root, encoding: "utf8" }, (error, stdout, stderr) =>
-          error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout))
+  it.live("examples/chat/client.ts, run as a program, talks, crashes the lobby and talks on, against the server", () =>
+    Effect.gen(function*() {
+      // The server runs in this test's node (the browser and signal tests run it as a program).
+      let printed = ""
+      const outcome = yield* withChat((url) =>
+        Effect.promise(() =>
+          new Promise<string>((resolve, reject) =>
+            execFile(process.execPath, ["--import", "tsx", "examples/chat/client.ts", url], { cwd: root, encoding: "utf8" }, (error, stdout, stderr) =>
+              error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout))
+          )
+        ).pipe(Effect.map((stdout) => void (printed = stdout)))
       )
+      assert.deepStrictEqual(outcome, { _tag: "Stopped", status: 0 })
       assert.deepStrictEqual(printed.replace(/<0\.\d+\.0>/g, "<pid>").trim().split("\n"), clientLines)
-    } finally {
-      server.child.kill("SIGINT")
-    }
-    assert.strictEqual(await server.exited, 0)
-    assert.include(server.output(), "  room lobby stopped (Crash)")
-    assertStoppedInOrder(server.output())
-  }, 30_000)
+      const lines = yield* TestConsole.logLines
+      assert.include(lines, "  room lobby stopped (Crash)")
+      assertStoppedInOrder(lines.join("\n"))
+    }).pipe(Effect.provide(TestConsole.layer)), 20_000)
 })
 
-describe("npm start and signals", () => {
+// The programs run at the same time: each on its own free ports, in its own process group.
+describe.concurrent("npm start and signals", () => {
   /** Runs `npm start`, sends `signal` (to npm's whole group, as Ctrl-C does, or to npm alone). */
   const stopWith = async (signal: NodeJS.Signals, to: "group" | "npm") => {
     const npm = start("npm", ["start"])
