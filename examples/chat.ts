@@ -412,7 +412,9 @@ export const Endpoint = GenServer.make({
     Url: (_, state) => GenServer.reply(state.url, state)
   },
   terminate: (_, { scope, server, sessions }) =>
-    Effect.andThen(close(sessions, scope, server), Console.log("chat: web server closed"))
+    Effect.andThen(close(sessions, scope, server), Console.log("chat: web server closed")),
+  // What the observer shows of it: not Node's server object.
+  formatStatus: ({ sessions, url }) => ({ url, sessions: sessions.size })
 })
 
 /**
