@@ -553,10 +553,32 @@ describe("Application", () => {
     const hung = fixture(onTestFinished, "hung-stop")
     await hung.waitFor("ready")
     hung.child.kill("SIGINT")
-    await hung.waitFor("event web stopping")
+    await hung.waitFor("web still stopping")
     hung.child.kill("SIGINT")
     assert.strictEqual(await hung.exited, 130)
     assert.include(hung.errors(), "second SIGINT before the shutdown finished")
+  }, 60_000)
+
+  it.concurrent("main: one Ctrl-C delivered twice (by the terminal, and passed on by npm) stops the program in order, status 0", async ({ onTestFinished }) => {
+    const program = fixture(onTestFinished, "repeat-stop")
+    await program.waitFor("ready")
+    program.child.kill("SIGINT")
+    // npm's copy comes once npm has handled its own: after the program has begun to stop.
+    await program.waitFor("event web stopping")
+    program.child.kill("SIGINT")
+    assert.strictEqual(await program.exited, 0)
+    assert.notInclude(program.errors(), "second SIGINT")
+    assert.deepStrictEqual(program.events(), [
+      "event db up",
+      "event http up",
+      "event ws up",
+      "event ws down",
+      "event http down",
+      "event web stopping",
+      "event web stopped",
+      "event db down",
+      "event store stopped"
+    ])
   }, 60_000)
 
   it.concurrent("the alternative in the module doc, NodeRuntime.runMain(Application.run(app)): SIGTERM stops in order, status 130", async ({ onTestFinished }) => {
@@ -616,7 +638,7 @@ describe("Application", () => {
     const program = fixture(onTestFinished, "hung-stop")
     await program.waitFor("ready")
     program.child.kill("SIGTERM")
-    await program.waitFor("event web stopping")
+    await program.waitFor("web still stopping")
     program.child.kill("SIGTERM")
     assert.strictEqual(await program.exited, 143)
     assert.deepStrictEqual(program.events(), [
