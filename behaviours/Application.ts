@@ -1114,7 +1114,8 @@ const forcedStatus = (signal: NodeJS.Signals): number => (signal === "SIGINT" ? 
  * The entry point of a program: runs `app` (see {@link run}) until SIGINT or SIGTERM (or
  * `until`), stops everything in reverse order, and sets the process exit status (see the
  * module doc). The signals are handled from the call on: a signal during the start stops what
- * was started; a second signal exits at once (status 130 or 143; a repeat within a second is the first delivered twice).
+ * was started; a second signal exits at once (status 130 or 143); a repeat within a second of
+ * the first is that signal delivered twice (the terminal's Ctrl-C, and npm's passed on).
  *
  * @example
  * ```ts
