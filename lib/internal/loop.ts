@@ -33,7 +33,7 @@ import type * as Sys from "../Sys.js"
 import type { Module } from "../Code.js"
 import { fromSpan } from "./call.js"
 import { changeCode, track } from "./code.js"
-import { format } from "./format.js"
+import { format, unprintable } from "./format.js"
 import * as log from "./log.js"
 import { SystemRequest } from "./system.js"
 import {
@@ -304,7 +304,7 @@ const report = (fiber: Fiber.Fiber<unknown, unknown>, loop: LoopImpl, reason: Ex
   const name = registered === undefined ? pid : `${registered} (${pid})`
   const module = loop.module.name
   const message = `** ${behaviour.title} ${name} (${module}) terminating\n` +
-    `** Last message in was ${shorten(loop.last === undefined ? "none" : loop.describe(loop.last))}\n` +
+    `** Last message in was ${shorten(loop.last === undefined ? "none" : safely(() => loop.describe(loop.last)))}\n` +
     `** When Server state == ${shorten(format(loop.formatState()))}\n` +
     `** Reason for termination ==\n` +
     `** ${shorten(ExitReason.format(reason))}` +
@@ -317,6 +317,15 @@ const report = (fiber: Fiber.Fiber<unknown, unknown>, loop: LoopImpl, reason: Ex
     { report: behaviour.report, pid, module, reason: reason._tag },
     reason._tag === "Crash" ? reason.cause : Cause.empty
   )
+}
+
+/** A part of a report, whatever a behaviour's `describe` or `formatState` does (they must not throw). */
+const safely = (part: () => string): string => {
+  try {
+    return part()
+  } catch {
+    return unprintable
+  }
 }
 
 /**
