@@ -11,12 +11,13 @@
  * Time is TestClock's: a call that would wait for its timeout fails the test at once.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Data, Duration, Effect, Exit, type Fiber, Option, References, Schema } from "effect"
+import { Cause, Data, Duration, Effect, Exit, type Fiber, Formatter, Option, References, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Gen, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
 import type { Pid } from "../lib/Pid.js"
+import { format } from "../lib/internal/format.js"
 import * as GenInternal from "../lib/internal/gen.js"
 import { captureLogs as captureLogsOnly, tagged } from "./support/logs.js"
 import { Worker } from "./support/workers.js"
@@ -1005,6 +1006,32 @@ describe("GenServer faults: the error report of an abnormal exit (gen_server err
       assert.strictEqual(ExitReason.format(reason), "Error: kaboom")
       assert.strictEqual(logs.entries.length, 0)
     })).pipe(logs.provide, Effect.provideService(References.MinimumLogLevel, "None"))
+  })
+})
+
+describe("GenServer faults: the report's bounded formatter", () => {
+  it("shows every value within its limits as Formatter.format does, so reports keep their text", () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          maxDepth: 4,
+          maxKeys: 8,
+          withMap: true,
+          withSet: true,
+          withBigInt: true,
+          withDate: true,
+          withTypedArray: true,
+          withSparseArray: true,
+          withNullPrototype: true,
+          withBoxedValues: true,
+          withObjectString: true
+        }),
+        (value) => {
+          assert.strictEqual(format(value), Formatter.format(value))
+        }
+      ),
+      { numRuns: 500 }
+    )
   })
 })
 
