@@ -22,7 +22,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
-import * as Formatter from "effect/Formatter"
+import { format as formatBounded } from "./internal/format.js"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Predicate from "effect/Predicate"
 
@@ -342,10 +342,10 @@ const formatValue = (value: unknown): string => {
         fields[key] = (value as unknown as Record<string, unknown>)[key]
         any = true
       }
-      return any ? `${value.name}(${Formatter.format(fields)})` : String(value.name)
+      return any ? `${value.name}(${formatBounded(fields)})` : String(value.name)
     }
   } catch {
     // A getter that throws: fall back to the generic form below.
   }
-  return Formatter.format(value)
+  return formatBounded(value)
 }

@@ -11,12 +11,13 @@
  * Time is TestClock's: a call that would wait for its timeout fails the test at once.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Data, Duration, Effect, Exit, type Fiber, Option, References, Schema } from "effect"
+import { Cause, Data, Duration, Effect, Exit, type Fiber, Formatter, Option, References, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Gen, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
 import type { Pid } from "../lib/Pid.js"
+import { format } from "../lib/internal/format.js"
 import * as GenInternal from "../lib/internal/gen.js"
 import { captureLogs as captureLogsOnly, tagged } from "./support/logs.js"
 import { Worker } from "./support/workers.js"
@@ -652,6 +653,34 @@ const crashWith = (act: (server: GenServer.Server<typeof Crashy>) => Effect.Effe
     return { pid: server.pid!, reason: down.reason }
   })
 
+const Hold = Rpc.make("Hold", { payload: { value: Schema.Unknown } })
+
+/**
+ * Starts a server holding `state`, casts it `Hold` with `message`, which makes it die with
+ * `defect`; waits for its exit. Returns its one report's text and its exit reason.
+ */
+const crashHolding = (
+  logs: ReturnType<typeof captureLogs>,
+  state: unknown,
+  options?: { readonly message?: unknown; readonly defect?: unknown }
+) =>
+  Effect.gen(function*() {
+    const Holding = GenServer.make({
+      name: "Holding",
+      casts: [Hold],
+      init: () => GenServer.ok(state),
+      handleCast: { Hold: () => Effect.die(options?.defect ?? new Error("kaboom")) }
+    })
+    const server = yield* GenServer.start(Holding, undefined)
+    const ref = yield* Process.monitor(server.pid!)
+    yield* GenServer.cast(server, Hold, { value: options?.message })
+    const down = yield* Process.receive({ match: isDown(ref) })
+    assert.strictEqual(down.reason._tag, "Crash")
+    const reports = logs.reports()
+    assert.strictEqual(reports.length, 1)
+    return { report: reports[0]!.message, reason: down.reason }
+  })
+
 describe("GenServer faults: the error report of an abnormal exit (gen_server error_info)", () => {
   it.effect("an unsupervised server that crashes logs one report: name, last message, formatted state, reason, cause", () => {
     const logs = captureLogs()
@@ -832,9 +861,142 @@ describe("GenServer faults: the error report of an abnormal exit (gen_server err
       yield* Process.receive({ match: isDown(ref) })
       const [report] = logs.reports()
       assert.isBelow(report!.message.length, 10_000)
-      assert.include(report!.message, "characters)")
+      // Its first entries, then the count of the rest (lib/internal/format.ts).
+      assert.include(report!.message, ",98,99,… 99900 more entries]\n")
       assert.include(report!.message, "** Error: kaboom")
     })).pipe(logs.provide)
+  })
+
+  it.effect("a state whose own toString gives megabytes is still cut at 8 KB (the report's last guard)", () => {
+    const logs = captureLogs()
+    return runTest(Effect.gen(function*() {
+      const { report } = yield* crashHolding(logs, { toString: () => "x".repeat(1_000_000) })
+      assert.include(report, `** When Server state == ${"x".repeat(8192)}... (1000000 characters)\n`)
+      assert.isBelow(report.length, 10_000)
+    })).pipe(logs.provide)
+  })
+
+  // The report formats a bounded view of its terms (lib/internal/format.ts): a large state used to
+  // be formatted whole (2 s for 200k entries) before the caller got its CallExit, then cut to 8 KB.
+  it.effect("a 200k-entry state is reported by its first entries and a count of the rest", () => {
+    const logs = captureLogs()
+    return runTest(Effect.gen(function*() {
+      const size = 200_000
+      const m = new Map<string, { n: number; s: string }>()
+      for (let i = 0; i < size; i++) m.set(`key-${i}`, { n: i, s: "value" })
+      const o: Record<string, number> = {}
+      for (let i = 0; i < size; i++) o[`k${i}`] = i
+      const { report } = yield* crashHolding(logs, { m, o, list: Array.from({ length: size }, (_, i) => i) })
+      assert.include(report, `** When Server state == {"m":Map([["key-0",{"n":0,"s":"value"}],["key-1",{"n":1,"s":"value"}],`)
+      assert.include(report, `["key-99",{"n":99,"s":"value"}],… 199900 more entries]),"o":{"k0":0,"k1":1,`)
+      assert.include(report, `"k99":99,… 199900 more entries},"list":[0,1,2,`)
+      assert.include(report, `,98,99,… 199900 more entries]}\n`)
+      assert.isBelow(report.length, 8192)
+    })).pipe(logs.provide)
+  })
+
+  it.effect("formatting a large state reads only the entries the report shows", () => {
+    const logs = captureLogs()
+    let reads = 0
+    const list = new Proxy(Array.from({ length: 100_000 }, (_, i) => i), {
+      get: (target, key, receiver) => {
+        reads++
+        return Reflect.get(target, key, receiver)
+      }
+    })
+    return runTest(Effect.gen(function*() {
+      const { report } = yield* crashHolding(logs, { list })
+      assert.include(report, `,99,… 99900 more entries]}`)
+      assert.isBelow(reads, 1_000)
+    })).pipe(logs.provide)
+  })
+
+  it.effect("a large last message and a large reason are reported bounded too", () => {
+    const logs = captureLogs()
+    return runTest(Effect.gen(function*() {
+      const big = Array.from({ length: 200_000 }, (_, i) => i)
+      const { report } = yield* crashHolding(logs, { small: true }, { message: big, defect: { big } })
+      assert.include(report, `** Last message in was cast Hold {"value":[0,1,2,`)
+      assert.include(report, `,99,… 199900 more entries]}\n** When Server state == {"small":true}\n`)
+      assert.include(report, `** Reason for termination ==\n** {"big":[0,1,2,`)
+      assert.isBelow(report.length, 8192)
+    })).pipe(logs.provide)
+  })
+
+  describe("a value the report cannot print is shown as <unprintable>; the report is made and the server exits with its crash", () => {
+    const revocable = () => {
+      const { proxy, revoke } = Proxy.revocable({ x: 1 }, {})
+      revoke()
+      return proxy
+    }
+    const cycle = () => {
+      const value: { name: string; self?: unknown } = { name: "loop" }
+      value.self = value
+      return value
+    }
+    const chain = () => {
+      let value: unknown = null
+      for (let i = 0; i < 10_000; i++) value = { next: value }
+      return value
+    }
+    const shown = (text: string) => ({ state: `{"v":${text}}`, message: `{"value":{"v":${text}}}`, reason: text })
+    const cases: ReadonlyArray<readonly [string, () => unknown, ReturnType<typeof shown>]> = [
+      ["a getter that throws", () => ({
+        a: 1,
+        get b(): number {
+          throw new Error("getter")
+        }
+      }), shown(`{"a":1,"b":<unprintable>}`)],
+      ["a Proxy whose traps throw", () =>
+        new Proxy({}, {
+          get: () => {
+            throw new Error("get")
+          },
+          has: () => {
+            throw new Error("has")
+          },
+          ownKeys: () => {
+            throw new Error("ownKeys")
+          },
+          getPrototypeOf: () => {
+            throw new Error("getPrototypeOf")
+          }
+        }), shown("<unprintable>")],
+      ["a revoked Proxy", revocable, shown("<unprintable>")],
+      ["a toString that throws", () => ({
+        toString: () => {
+          throw new Error("toString")
+        }
+      }), shown("<unprintable>")],
+      ["a toString whose result's Symbol.toPrimitive throws", () => ({
+        toString: () => ({
+          [Symbol.toPrimitive]: () => {
+            throw new Error("toPrimitive")
+          }
+        })
+      }), shown("<unprintable>")],
+      ["a cycle", cycle, { state: `{"v":{"name":"loop","self":[Circular]}}`, message: `{"value":{"v":{"name":"loop","self":[Circular]}}}`, reason: `{"name":"loop","self":[Circular]}` }],
+      // Shown 20 levels deep (the state and the message put it 1 and 2 levels down).
+      ["a chain 10k levels deep", chain, {
+        state: `{"v":${`{"next":`.repeat(19)}…${"}".repeat(19)}}`,
+        message: `{"value":{"v":${`{"next":`.repeat(18)}…${"}".repeat(18)}}}`,
+        reason: `${`{"next":`.repeat(20)}…${"}".repeat(20)}`
+      }]
+    ]
+    for (const [name, make, expected] of cases) {
+      it.effect(name, () => {
+        const logs = captureLogs()
+        return runTest(Effect.gen(function*() {
+          const value = make()
+          const { report, reason } = yield* crashHolding(logs, { v: value }, { message: { v: value }, defect: value })
+          const [die] = (reason as ExitReason.Crash).cause.reasons
+          assert.isTrue(die !== undefined && Cause.isDieReason(die) && die.defect === value)
+          assert.include(report, `** Last message in was cast Hold ${expected.message}\n`)
+          assert.include(report, `** When Server state == ${expected.state}\n`)
+          assert.include(report, `** Reason for termination ==\n** ${expected.reason}\n`)
+        })).pipe(logs.provide)
+      })
+    }
   })
 
   it.effect("no report below the Error level; the server still exits with its crash", () => {
@@ -844,6 +1006,32 @@ describe("GenServer faults: the error report of an abnormal exit (gen_server err
       assert.strictEqual(ExitReason.format(reason), "Error: kaboom")
       assert.strictEqual(logs.entries.length, 0)
     })).pipe(logs.provide, Effect.provideService(References.MinimumLogLevel, "None"))
+  })
+})
+
+describe("GenServer faults: the report's bounded formatter", () => {
+  it("shows every value within its limits as Formatter.format does, so reports keep their text", () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          maxDepth: 4,
+          maxKeys: 8,
+          withMap: true,
+          withSet: true,
+          withBigInt: true,
+          withDate: true,
+          withTypedArray: true,
+          withSparseArray: true,
+          withNullPrototype: true,
+          withBoxedValues: true,
+          withObjectString: true
+        }),
+        (value) => {
+          assert.strictEqual(format(value), Formatter.format(value))
+        }
+      ),
+      { numRuns: 500 }
+    )
   })
 })
 

@@ -208,6 +208,36 @@ describe("Loop: what a behaviour gets for nothing", () => {
   })
 })
 
+describe("Loop: the error report survives a behaviour's describe that throws", () => {
+  /** A request whose `toString` throws: the folder's `describe` (`String(request)`) throws on it. */
+  class Unprintable extends Return {
+    override toString(): string {
+      throw new Error("toString")
+    }
+  }
+
+  it.effect("the report shows the last message as <unprintable>; the process exits with its own reason", () => {
+    const logs = captureLogs()
+    return runTest(Effect.gen(function*() {
+      const sum = yield* start(Sum, 3)
+      const ref = yield* Process.monitor(sum)
+      yield* Gen.cast(sum, new Unprintable(Loop.stop(ExitReason.fail("hostile"))))
+      const down = yield* Process.receive({ match: isDown(ref) })
+      assert.strictEqual(ExitReason.format(down.reason), "hostile")
+      const reports = logs.entries.filter((e) => e.annotations["report"] === "folder")
+      assert.strictEqual(reports.length, 1)
+      assert.strictEqual(
+        reports[0]!.message,
+        `** Folder ${sum} (Sum) terminating\n` +
+          `** Last message in was <unprintable>\n` +
+          `** When Server state == {"total":3}\n` +
+          `** Reason for termination ==\n` +
+          `** hostile\n`
+      )
+    })).pipe(logs.provide)
+  })
+})
+
 describe("Loop: what handle returns", () => {
   it.effect("stop: terminate, then afterTerminate, then the exit; an orderly reason logs no report", () => {
     const logs = captureLogs()

@@ -10,7 +10,6 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Formatter from "effect/Formatter"
 import * as Schema from "effect/Schema"
 import { BadReturnValue, type CallError, UnknownRequest } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
@@ -23,6 +22,7 @@ import { isPid, type Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
 import * as Sys from "../../lib/Sys.js"
 import type { Action, CallResult, CastResult, InitResult, Server as GenServer } from "../GenServer.js"
+import { format } from "../../lib/internal/format.js"
 import { ownFunctions, type Table } from "./handlers.js"
 
 /** The module as the loop sees it: every type erased. */
@@ -387,23 +387,27 @@ const callResult = (server: Server, from: Gen.From, result: unknown, tag: unknow
 // ----------------------------------------------------------------------------
 
 /** A request tag as text, whatever an untyped caller made it. */
-export const formatTag = (tag: unknown): string => typeof tag === "string" ? tag : Formatter.format(tag)
+export const formatTag = (tag: unknown): string => typeof tag === "string" ? tag : format(tag)
 
 /** A message as text, for traces, warnings and the error report; never throws, whatever the message. */
 const describe = (message: unknown): string => {
-  if (message instanceof Gen.CallMessage) return `call ${formatRequest(message.request)}`
-  if (message instanceof Gen.CastMessage) return `cast ${formatRequest(message.request)}`
-  // What `last` holds for a call, a continue and an idle timeout.
-  if (message instanceof Request) return `call ${formatRequest(message)}`
-  if (message instanceof Continuing) return `continue ${Formatter.format(message.arg)}`
-  if (message === timeout) return "timeout"
-  return Formatter.format(message)
+  try {
+    if (message instanceof Gen.CallMessage) return `call ${formatRequest(message.request)}`
+    if (message instanceof Gen.CastMessage) return `cast ${formatRequest(message.request)}`
+    // What `last` holds for a call, a continue and an idle timeout.
+    if (message instanceof Request) return `call ${formatRequest(message)}`
+    if (message instanceof Continuing) return `continue ${format(message.arg)}`
+    if (message === timeout) return "timeout"
+  } catch {
+    // `instanceof` asks a Proxy for its prototype, which may throw (a revoked Proxy always does).
+  }
+  return format(message)
 }
 
 const formatRequest = (request: unknown): string =>
   request instanceof Request
-    ? request.payload === undefined ? formatTag(request._tag) : `${formatTag(request._tag)} ${Formatter.format(request.payload)}`
-    : Formatter.format(request)
+    ? request.payload === undefined ? formatTag(request._tag) : `${formatTag(request._tag)} ${format(request.payload)}`
+    : format(request)
 
 /** `GenServer.migrate`: decode the old state, migrate it, check the new one. */
 export const migrate = <From extends Schema.Top, S, R = never>(

@@ -20,7 +20,6 @@ import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Formatter from "effect/Formatter"
 import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
 import { BadArgument, UnknownRequest } from "../Errors.js"
@@ -34,6 +33,7 @@ import type * as Sys from "../Sys.js"
 import type { Module } from "../Code.js"
 import { fromSpan } from "./call.js"
 import { changeCode, track } from "./code.js"
+import { format, unprintable } from "./format.js"
 import * as log from "./log.js"
 import { SystemRequest } from "./system.js"
 import {
@@ -139,7 +139,7 @@ export class LoopImpl implements Loop.Server<any, any, any> {
   /** A message as text, for traces and reports: the behaviour's `describe`, which must not throw. */
   describe(message: unknown): string {
     const describe = this.behaviour.describe
-    return describe === undefined ? Formatter.format(message) : describe(message)
+    return describe === undefined ? format(message) : describe(message)
   }
 
   /** Whether `module` may replace the running module: a module of the behaviour, of the same name. */
@@ -304,8 +304,8 @@ const report = (fiber: Fiber.Fiber<unknown, unknown>, loop: LoopImpl, reason: Ex
   const name = registered === undefined ? pid : `${registered} (${pid})`
   const module = loop.module.name
   const message = `** ${behaviour.title} ${name} (${module}) terminating\n` +
-    `** Last message in was ${shorten(loop.last === undefined ? "none" : loop.describe(loop.last))}\n` +
-    `** When Server state == ${shorten(Formatter.format(loop.formatState()))}\n` +
+    `** Last message in was ${shorten(loop.last === undefined ? "none" : safely(() => loop.describe(loop.last)))}\n` +
+    `** When Server state == ${shorten(format(loop.formatState()))}\n` +
     `** Reason for termination ==\n` +
     `** ${shorten(ExitReason.format(reason))}` +
     // A logger that prints the cause (Effect's default does) puts it after the message: on its own line.
@@ -319,7 +319,19 @@ const report = (fiber: Fiber.Fiber<unknown, unknown>, loop: LoopImpl, reason: Ex
   )
 }
 
-/** Caps one part of a report (OTP limits a report's terms to `error_logger_format_depth`). */
+/** A part of a report, whatever a behaviour's `describe` or `formatState` does (they must not throw). */
+const safely = (part: () => string): string => {
+  try {
+    return part()
+  } catch {
+    return unprintable
+  }
+}
+
+/**
+ * Caps one part of a report (OTP limits a report's terms to `error_logger_format_depth`): the last
+ * guard, after `format` (./format.ts) cut the value's containers before formatting them.
+ */
 const shorten = (text: string): string => text.length > 8192 ? `${text.slice(0, 8192)}... (${text.length} characters)` : text
 
 // ----------------------------------------------------------------------------
@@ -447,7 +459,7 @@ const applyNext = (loop: LoopImpl, next: Loop.Next): BadArgument | undefined => 
 const notANext = (loop: LoopImpl, next: unknown): BadArgument =>
   new BadArgument({
     operation: `${loop.behaviour.title} loop`,
-    reason: `not a Loop.Next (Loop.stop with an exit reason, Loop.after, Loop.insert or nothing): ${Formatter.format(next)}`
+    reason: `not a Loop.Next (Loop.stop with an exit reason, Loop.after, Loop.insert or nothing): ${format(next)}`
   })
 
 /**
@@ -471,5 +483,5 @@ const awaitCodeChange = (loop: LoopImpl): Effect.Effect<void> =>
 /** The tag of a system request the loop does not know, as text, whatever an untyped caller made it. */
 const formatTag = (request: unknown): string => {
   const tag: unknown = typeof request === "object" && request !== null ? (request as { _tag?: unknown })._tag : undefined
-  return typeof tag === "string" ? tag : Formatter.format(tag)
+  return typeof tag === "string" ? tag : format(tag)
 }
