@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
+import { LongFirst } from "./test/setup/sequencer.js"
 
 export default defineConfig({
   // The cluster is written against the package's public entry, as a user's code is
@@ -19,6 +20,7 @@ export default defineConfig({
     // after another; most of the long files wait on child processes (tsc, tsx, npm, PostgreSQL,
     // Chromium), so three workers keep both cores busy.
     maxWorkers: 3,
+    sequence: { sequencer: LongFirst },
     testTimeout: 30_000,
     hookTimeout: 30_000
   }
