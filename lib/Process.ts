@@ -85,12 +85,12 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type { Predicate, Refinement } from "effect/Predicate"
-import { AlreadyRegistered, BadArgument, NoProc, NotRegistered } from "./Errors.js"
+import { AlreadyRegistered, BadArgument, CallExit, NoProc, NotRegistered } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import { heldExit } from "./internal/exitHold.js"
 import { PidBase, PidValue, type ReferenceImpl } from "./internal/identity.js"
@@ -483,11 +483,47 @@ export const spawnMonitor: {
   Effect.withFiber((fiber) => spawnProcess(fiber, body, options, selfOf(fiber), false, true))) as any
 
 /**
+ * Gives `run`'s caller the outcome of its process, as the process's last step (a finalizer, so
+ * it runs even when an exit signal interrupts the body). The body's own outcome arrives whole
+ * (`Effect.exit`, so a failed body still exits `normal`, as before). A process ended by an exit
+ * signal has its reason recorded from the moment the signal landed: the caller then dies with
+ * `CallExit` naming it, also when the body finished in an uninterruptible region after the
+ * signal, since its links and monitors see that reason and not the body's result.
+ */
+const reportRun = <A, E>(
+  done: Deferred.Deferred<A, E>,
+  exit: Exit.Exit<Exit.Exit<A, E>>
+): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const self = selfOf(fiber)
+    const reason = self.exitReason
+    return Deferred.done(
+      done,
+      reason !== undefined
+        ? Exit.die(new CallExit({ target: self, reason }))
+        : Exit.isSuccess(exit)
+        ? exit.value
+        // Interrupted with no exit signal (the body interrupted itself): as before.
+        : exit as Exit.Exit<never>
+    )
+  })
+
+/**
  * Runs `body` as a new process and waits for its outcome: the caller gets the body's result or
  * its typed error, as if the caller itself had been a process for that long. Use it for a
  * program's main process and in tests, where the calling fiber is not a process but the code
  * needs `self`, `receive`, links or monitors. If the caller is interrupted, the process is
  * ended with `shutdown`.
+ *
+ * When an exit signal ends the process (`exit(pid, ExitReason.kill)`, `exit(pid, reason)` from
+ * another process, a linked process crashing while it does not trap exits, or its own
+ * `exitWith`), the caller ends as the process ended: it dies at once with an `Errors.CallExit`
+ * defect whose `target` is the process and whose `reason` is its exit reason (`Killed` after a
+ * `kill`), the reason its links and monitors see. It is a defect, not a typed error, as in
+ * Erlang a process killed by a signal does not get to handle it; recover it with
+ * `Effect.catchDefect` or read it from `Effect.exit`. A body that finishes in an uninterruptible
+ * region after the signal landed still gives `CallExit`. A failing body exits `normal` (its
+ * error goes to the caller, not to its links).
  *
  * @example
  * ```ts
@@ -503,6 +539,23 @@ export const spawnMonitor: {
  * Effect.runPromise(program.pipe(Effect.provide(Node.layer()))).then(console.log)
  * ```
  *
+ * @example Ended by an exit signal
+ * ```ts
+ * import { Cause, Effect, Exit } from "effect"
+ * import { Errors, ExitReason, Node, Process } from "effect-otp"
+ *
+ * const killed = Process.run(Effect.gen(function*() {
+ *   const me = yield* Process.self
+ *   yield* Process.spawn(Process.exit(me, ExitReason.kill))
+ *   yield* Process.receive()
+ * })).pipe(Effect.exit, Effect.map((exit) => {
+ *   const die = Exit.isFailure(exit) ? exit.cause.reasons.find(Cause.isDieReason) : undefined
+ *   return die?.defect instanceof Errors.CallExit ? die.defect.reason._tag : "no signal" // "Killed"
+ * }))
+ *
+ * Effect.runPromise(killed.pipe(Effect.provide(Node.layer()))).then(console.log)
+ * ```
+ *
  * @category spawning
  * @since 0.1.0
  */
@@ -513,7 +566,7 @@ export const run = <A, E, R>(
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const done = yield* Deferred.make<A, E>()
-      const pid = yield* spawn(Effect.exit(body).pipe(Effect.flatMap((exit) => Deferred.done(done, exit))), options ?? {})
+      const pid = yield* spawn(Effect.onExit(Effect.exit(body), (exit) => reportRun(done, exit)), options ?? {})
       return yield* restore(Deferred.await(done)).pipe(
         Effect.onInterrupt(() => exit(pid, ExitReason.shutdown()))
       )

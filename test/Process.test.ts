@@ -161,6 +161,112 @@ describe("spawn and send", () => {
     })))
 })
 
+describe("run", () => {
+  /**
+   * Runs `body` with `Process.run` on a fresh node and returns the pid it ran as and the
+   * `CallExit` defect the caller died with. On a `run` that never returns this times out.
+   */
+  const runDies = <A, E>(body: (self: Pid.Pid) => Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
+    Effect.gen(function*() {
+      let pid: Pid.Pid | undefined
+      const exit = yield* Process.run(Effect.flatMap(Process.self, (self) => {
+        pid = self
+        return body(self)
+      })).pipe(Effect.provide(Node.layer()), Effect.exit)
+      assert.isTrue(Exit.isFailure(exit))
+      const reasons = Exit.isFailure(exit) ? exit.cause.reasons : []
+      assert.strictEqual(reasons.length, 1)
+      const die = reasons.find(Cause.isDieReason)
+      assert.instanceOf(die?.defect, Errors.CallExit)
+      const error = die!.defect as Errors.CallExit
+      assert.isTrue(pid !== undefined && Equal.equals(error.target, pid))
+      return error
+    })
+
+  it.effect("returns the body's value, or fails with its typed error", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* inNode(Effect.succeed(42)), 42)
+      const failed = yield* inNode(Effect.fail("bad input" as const)).pipe(Effect.flip)
+      assert.strictEqual(failed, "bad input")
+      const died = yield* inNode(Effect.die("boom")).pipe(Effect.exit)
+      assert.isTrue(Exit.isFailure(died) && Cause.hasDies(died.cause) && !Cause.hasFails(died.cause))
+    }))
+
+  it.effect("killed by kill: the caller dies at once with CallExit naming killed", () =>
+    Effect.gen(function*() {
+      const error = yield* runDies((self) =>
+        Effect.andThen(Process.spawn(Process.exit(self, ExitReason.kill)), idle)
+      )
+      assert.deepStrictEqual(error.reason, ExitReason.killed)
+      assert.include(error.message, "killed")
+    }))
+
+  it.effect("kill ends it even when it traps exits, and while it waits on a timer (TestClock)", () =>
+    Effect.gen(function*() {
+      const fiber = yield* runDies((self) =>
+        Effect.gen(function*() {
+          yield* Process.trapExit(true)
+          yield* Process.spawn(Effect.andThen(Effect.sleep("1 second"), Process.exit(self, ExitReason.kill)))
+          yield* Effect.sleep("1 hour")
+        })
+      ).pipe(Effect.forkChild)
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(error.reason, ExitReason.killed)
+    }))
+
+  it.effect("exited by another process with a custom reason: the caller dies with that reason", () =>
+    Effect.gen(function*() {
+      const error = yield* runDies((self) =>
+        Effect.andThen(Process.spawn(Process.exit(self, ExitReason.fail("some reason"))), idle)
+      )
+      assert.strictEqual(error.reason._tag, "Crash")
+      assert.include(ExitReason.format(error.reason), "some reason")
+      assert.include(error.message, "some reason")
+      const stopped = yield* runDies((self) =>
+        Effect.andThen(Process.spawn(Process.exit(self, ExitReason.shutdown("maintenance"))), idle)
+      )
+      assert.deepStrictEqual(stopped.reason, ExitReason.shutdown("maintenance"))
+    }))
+
+  it.effect("a linked process crashes while it does not trap exits: the caller dies with the crash", () =>
+    Effect.gen(function*() {
+      const error = yield* runDies(() => Effect.andThen(Process.spawnLink(Effect.die("boom")), idle))
+      const reason = error.reason
+      assert.isTrue(reason._tag === "Crash" && Cause.hasDies(reason.cause))
+      assert.include(error.message, "boom")
+    }))
+
+  it.effect("an exit signal that lands in an uninterruptible region: the caller dies with the reason links see", () =>
+    Effect.gen(function*() {
+      const error = yield* runDies((self) =>
+        Effect.uninterruptible(Effect.gen(function*() {
+          yield* Process.exit(self, ExitReason.kill)
+          yield* Effect.yieldNow
+          return "finished anyway"
+        }))
+      )
+      assert.deepStrictEqual(error.reason, ExitReason.killed)
+    }))
+
+  it.effect("the caller interrupted while the body runs ends the process with shutdown", () =>
+    inNode(Effect.gen(function*() {
+      const started = yield* Deferred.make<Pid.Pid>()
+      const cleaned = yield* Deferred.make<void>()
+      const fiber = yield* Process.run(Effect.gen(function*() {
+        yield* Deferred.succeed(started, yield* Process.self)
+        yield* idle
+      }).pipe(Effect.ensuring(Deferred.succeed(cleaned, undefined)))).pipe(Effect.forkChild)
+      const pid = yield* Deferred.await(started)
+      const ref = yield* Process.monitor(pid)
+      const exit = yield* Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber)))
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
+      yield* Deferred.await(cleaned)
+      const down = yield* Process.receive({ match: isDownFor(ref) })
+      assert.deepStrictEqual(down.reason, ExitReason.shutdown())
+    })))
+})
+
 describe("receive", () => {
   it.effect("selective receive keeps the unmatched messages in order", () =>
     inNode(Effect.gen(function*() {
