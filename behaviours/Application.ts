@@ -76,7 +76,10 @@
  * - A signal while running: everything stops in reverse order (status 0).
  * - A second signal, while starting or stopping: the program exits at once, with status 130
  *   (SIGINT) or 143 (SIGTERM), without waiting for the rest of the shutdown: the way out of a
- *   `start` or `stop` that hangs. (The OS process ends, so nothing is left running.)
+ *   `start` or `stop` that hangs. (The OS process ends, so nothing is left running.) A
+ *   repeat within a second of the first is that same signal delivered twice, not a
+ *   second one: a terminal's Ctrl-C goes to the whole process group, and a launcher in it
+ *   (`npm start`, `npx`) passes its own on to the program as well.
  *
  * ## Exit status of {@link main}
  *
@@ -1101,6 +1104,9 @@ const abortOf = (signal: AbortSignal): Effect.Effect<void> =>
     return Effect.sync(() => signal.removeEventListener("abort", onAbort))
   })
 
+/** A signal within this long of the first is the first delivered again (see {@link main}). */
+const repeatWindowMs = 1000
+
 /** The exit status of a program cut short by a second signal: 128 + the signal's number. */
 const forcedStatus = (signal: NodeJS.Signals): number => (signal === "SIGINT" ? 130 : 143)
 
@@ -1108,7 +1114,8 @@ const forcedStatus = (signal: NodeJS.Signals): number => (signal === "SIGINT" ? 
  * The entry point of a program: runs `app` (see {@link run}) until SIGINT or SIGTERM (or
  * `until`), stops everything in reverse order, and sets the process exit status (see the
  * module doc). The signals are handled from the call on: a signal during the start stops what
- * was started; a second signal exits at once (status 130 or 143).
+ * was started; a second signal exits at once (status 130 or 143); a repeat within a second of
+ * the first is that signal delivered twice (the terminal's Ctrl-C, and npm's passed on).
  *
  * @example
  * ```ts
@@ -1129,12 +1136,17 @@ export const main = <C>(app: Application<C, never>, options?: Parameters<typeof 
   // there `main` runs until `until`, `signal` or a failure, and only gives the outcome.
   const host = nodeProcess()
   const stop = new AbortController()
-  let signals = 0
+  let firstSignalAt: number | undefined
   const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals === 1) {
+    const now = performance.now()
+    if (firstSignalAt === undefined) {
+      firstSignalAt = now
       stop.abort()
       return
     }
+    // One Ctrl-C arrives twice under a launcher (the terminal's, and npm's passed on), within
+    // milliseconds; a person who wants out presses again once the shutdown seems to hang.
+    if (now - firstSignalAt < repeatWindowMs) return
     // A second signal: whoever sent it does not want to wait for the shutdown.
     cleanup()
     host?.stderr.write(`effect-otp: second ${signal} before the shutdown finished; exiting now\n`)

@@ -4,6 +4,7 @@
  * GenServer modules compared with the running version's, and version order. Loaded by the CLI
  * only: the library never imports the compiler.
  */
+import * as fs from "node:fs"
 import * as path from "node:path"
 
 /**
@@ -44,6 +45,10 @@ const defaultOptions = (ts) => ({
 export const makeChecker = (ts) => {
   const configs = new Map()
   let previous
+  // Parsed files by path, kept while their modification time and size hold: a check parses only
+  // what changed, not effect's declarations again (measured on examples/hot-reload: 2.7 s of CPU per
+  // check with every file parsed again, 0.4-0.6 s with this cache; the first check parses all).
+  const parsed = new Map()
   const optionsFor = (file) => {
     const configPath = ts.findConfigFile(path.dirname(file), ts.sys.fileExists)
     if (configPath === undefined) return defaultOptions(ts)
@@ -72,7 +77,23 @@ export const makeChecker = (ts) => {
     host.getSourceFile = (name, languageVersion, onError, fresh) => {
       if (virtual(name)) return ts.createSourceFile(name, runningSource, languageVersion, true)
       if (path.resolve(name) === file) return ts.createSourceFile(name, source, languageVersion, true)
-      return getSourceFile(name, languageVersion, onError, fresh)
+      let stamp
+      try {
+        const stat = fs.statSync(name)
+        stamp = `${stat.mtimeMs}:${stat.size}`
+      } catch {
+        return getSourceFile(name, languageVersion, onError, fresh)
+      }
+      // The language version and, under NodeNext, the module format the file is read as.
+      const target = typeof languageVersion === "object"
+        ? `${languageVersion.languageVersion}:${languageVersion.impliedNodeFormat}`
+        : languageVersion
+      const key = `${path.resolve(name)}\0${target}`
+      const kept = parsed.get(key)
+      if (kept !== undefined && kept.stamp === stamp) return kept.sourceFile
+      const sourceFile = getSourceFile(name, languageVersion, onError, fresh)
+      if (sourceFile !== undefined) parsed.set(key, { stamp, sourceFile })
+      return sourceFile
     }
     host.fileExists = (name) => virtual(name) || fileExists(name)
     host.readFile = (name) => (virtual(name) ? runningSource : path.resolve(name) === file ? source : readFile(name))

@@ -331,9 +331,10 @@ interface EndpointArgs {
 /**
  * Runs a session process for `socket` and waits for it to end, however it ends (its socket
  * closed, or a kill from the observer: its scope then closes the socket). `sessions` holds the
- * live ones: the endpoint stops them before it closes the server. (Not `Process.run`: it never
- * returns when its process is killed by an exit signal. And HTTP handlers run uninterruptibly,
- * so closing the server cannot end a request that waits: its session is stopped instead.)
+ * live ones: the endpoint stops them before it closes the server. (Not `Process.run`, whose
+ * caller dies with `CallExit` when its process is killed: here a session killed from the
+ * observer is an ordinary end of its request. And HTTP handlers run uninterruptibly, so closing
+ * the server cannot end a request that waits: its session is stopped instead.)
  */
 const connection = (socket: Socket.Socket, history: number, sessions: Set<Pid.Pid>) =>
   Effect.gen(function*() {

@@ -2,7 +2,6 @@ import { assert, describe, it } from "@effect/vitest"
 import { Config, ConfigProvider, Deferred, Effect, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { spawn } from "node:child_process"
-import { onTestFinished } from "vitest"
 import { fileURLToPath } from "node:url"
 import { Application, ChildSpec, ExitReason, Node, Pid, Process, Supervisor } from "../index.js"
 import { captureLogs, quiet } from "./support/workers.js"
@@ -545,23 +544,45 @@ describe("Application", () => {
       assert.deepStrictEqual(events, ["w up", "w down", "hung stopping"])
     }))
 
-  it("main: SIGINT stops the program in order and exits 0; a second SIGINT while the shutdown hangs exits 130", async () => {
-    const program = fixture()
+  it.concurrent("main: SIGINT stops the program in order and exits 0; a second SIGINT while the shutdown hangs exits 130", async ({ onTestFinished }) => {
+    const program = fixture(onTestFinished)
     await program.waitFor("ready")
     program.child.kill("SIGINT")
     assert.strictEqual(await program.exited, 0)
     assert.include(program.events(), "event store stopped")
-    const hung = fixture("hung-stop")
+    const hung = fixture(onTestFinished, "hung-stop")
     await hung.waitFor("ready")
     hung.child.kill("SIGINT")
-    await hung.waitFor("event web stopping")
+    await hung.waitFor("web still stopping")
     hung.child.kill("SIGINT")
     assert.strictEqual(await hung.exited, 130)
     assert.include(hung.errors(), "second SIGINT before the shutdown finished")
   }, 60_000)
 
-  it("the alternative in the module doc, NodeRuntime.runMain(Application.run(app)): SIGTERM stops in order, status 130", async () => {
-    const program = fixture("runmain")
+  it.concurrent("main: one Ctrl-C delivered twice (by the terminal, and passed on by npm) stops the program in order, status 0", async ({ onTestFinished }) => {
+    const program = fixture(onTestFinished, "repeat-stop")
+    await program.waitFor("ready")
+    program.child.kill("SIGINT")
+    // npm's copy comes once npm has handled its own: after the program has begun to stop.
+    await program.waitFor("event web stopping")
+    program.child.kill("SIGINT")
+    assert.strictEqual(await program.exited, 0)
+    assert.notInclude(program.errors(), "second SIGINT")
+    assert.deepStrictEqual(program.events(), [
+      "event db up",
+      "event http up",
+      "event ws up",
+      "event ws down",
+      "event http down",
+      "event web stopping",
+      "event web stopped",
+      "event db down",
+      "event store stopped"
+    ])
+  }, 60_000)
+
+  it.concurrent("the alternative in the module doc, NodeRuntime.runMain(Application.run(app)): SIGTERM stops in order, status 130", async ({ onTestFinished }) => {
+    const program = fixture(onTestFinished, "runmain")
     await program.waitFor("ready")
     program.child.kill("SIGTERM")
     assert.strictEqual(await program.exited, 130)
@@ -577,8 +598,8 @@ describe("Application", () => {
     ])
   }, 60_000)
 
-  it("main: SIGTERM stops the program in reverse order and exits 0", async () => {
-    const program = fixture()
+  it.concurrent("main: SIGTERM stops the program in reverse order and exits 0", async ({ onTestFinished }) => {
+    const program = fixture(onTestFinished)
     await program.waitFor("ready")
     program.child.kill("SIGTERM")
     assert.strictEqual(await program.exited, 0)
@@ -594,8 +615,8 @@ describe("Application", () => {
     ])
   }, 60_000)
 
-  it("main: a SIGTERM during the start lets the application being started finish, starts no more, and stops in order", async () => {
-    const program = fixture("during-start")
+  it.concurrent("main: a SIGTERM during the start lets the application being started finish, starts no more, and stops in order", async ({ onTestFinished }) => {
+    const program = fixture(onTestFinished, "during-start")
     await program.waitFor("event web starting")
     program.child.kill("SIGTERM")
     assert.strictEqual(await program.exited, 0)
@@ -613,11 +634,11 @@ describe("Application", () => {
     assert.notInclude(program.output(), "ready")
   }, 60_000)
 
-  it("main: a second SIGTERM while the shutdown hangs exits at once with status 143", async () => {
-    const program = fixture("hung-stop")
+  it.concurrent("main: a second SIGTERM while the shutdown hangs exits at once with status 143", async ({ onTestFinished }) => {
+    const program = fixture(onTestFinished, "hung-stop")
     await program.waitFor("ready")
     program.child.kill("SIGTERM")
-    await program.waitFor("event web stopping")
+    await program.waitFor("web still stopping")
     program.child.kill("SIGTERM")
     assert.strictEqual(await program.exited, 143)
     assert.deepStrictEqual(program.events(), [
@@ -632,8 +653,8 @@ describe("Application", () => {
 })
 
 describe("Application.main: defects and runtimes without Node's process", () => {
-  it("a defect after the start (here in until) stops everything in reverse order, is printed, and exits 1", async () => {
-    const program = fixture("dying-until")
+  it.concurrent("a defect after the start (here in until) stops everything in reverse order, is printed, and exits 1", async ({ onTestFinished }) => {
+    const program = fixture(onTestFinished, "dying-until")
     assert.strictEqual(await program.exited, 1)
     assert.deepStrictEqual(program.events(), [
       "event db up",
@@ -649,8 +670,8 @@ describe("Application.main: defects and runtimes without Node's process", () => 
     assert.notInclude(program.output(), "exited: shutdown")
   }, 60_000)
 
-  it("without a global process (a browser), main still runs, stops in order and gives the outcome, and sets no exit status", async () => {
-    const program = fixture("no-process")
+  it.concurrent("without a global process (a browser), main still runs, stops in order and gives the outcome, and sets no exit status", async ({ onTestFinished }) => {
+    const program = fixture(onTestFinished, "no-process")
     assert.strictEqual(await program.exited, 0)
     assert.deepStrictEqual(program.events(), [
       "event db up",
@@ -666,8 +687,11 @@ describe("Application.main: defects and runtimes without Node's process", () => 
   }, 60_000)
 })
 
-/** Runs test/fixtures/signal-app.ts in a child process, in `mode`. */
-const fixture = (mode?: string) => {
+/**
+ * Runs test/fixtures/signal-app.ts in a child process, in `mode`. The tests that use it run side
+ * by side (each waits on its own program), so the clean-up goes to the test's own context.
+ */
+const fixture = (onTestFinished: (cleanup: () => void) => void, mode?: string) => {
   const root = fileURLToPath(new URL("..", import.meta.url))
   const args = ["--import", "tsx", "test/fixtures/signal-app.ts", ...(mode === undefined ? [] : [mode])]
   const child = spawn(process.execPath, args, { cwd: root })

@@ -155,7 +155,9 @@ const copyExample = (): string => {
   return dir
 }
 
-describe("effect-otp dev", () => {
+// The runs are independent (each in its own folder, with its own child process) and mostly wait
+// on their programs' output, so they run side by side.
+describe.concurrent("effect-otp dev", () => {
   it("upgrades a running GenServer when its file is saved, keeps its state, survives a broken save, stops on SIGTERM", async () => {
     const dir = copyExample()
     const counterFile = path.join(dir, "counter.ts")

@@ -178,5 +178,5 @@ describe("the packed package", () => {
     } finally {
       fs.rmSync(work, { recursive: true, force: true })
     }
-  }, 120_000)
+  }, 240_000) // a build, an install and a type check: about 30 s alone here, much more under load
 })
