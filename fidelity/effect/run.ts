@@ -110,7 +110,10 @@ const supTree = (who: (pid: Pid.Pid) => string, pid: Pid.Pid, node: Model.SupSpe
         Effect.forEach(children, (c) => {
           const spec = node.children.find((s) => s.id === c.id)
           const state = c.pid === undefined ? "undefined" : c.pid === "restarting" ? "restarting" : who(c.pid)
-          const sub = typeof c.pid === "object" && spec !== undefined && spec.kind !== "worker"
+          // The child's own type, not only the scenario's spec by id: a step may have started a
+          // worker under the id of a supervisor that was deleted (asking it which_children
+          // would be a call it does not know, and would crash it in OTP).
+          const sub = typeof c.pid === "object" && c.type === "supervisor" && spec !== undefined && spec.kind !== "worker"
             ? supTree(who, c.pid, spec)
             : Effect.succeed(null)
           return Effect.map(sub, (s) => ({ id: c.id, state, sub: s }))

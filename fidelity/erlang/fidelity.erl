@@ -315,12 +315,14 @@ tree(Ctx, Pids, Pid, #{kind := sup, children := Specs}) ->
                      [S] -> S;
                      [] -> #{kind => worker}
                  end,
-                 Sub = case {is_pid(P), Spec} of
-                     {true, #{kind := K}} when K =:= sup; K =:= dyn -> tree(Ctx, Pids, P, Spec);
+                 %% The child's own type too: a step may have started a worker under the id
+                 %% of a deleted supervisor, and which_children would crash it.
+                 Sub = case {is_pid(P), Type, Spec} of
+                     {true, supervisor, #{kind := K}} when K =:= sup; K =:= dyn -> tree(Ctx, Pids, P, Spec);
                      _ -> null
                  end,
                  #{id => Id, state => state(Pids, P), sub => Sub}
-             end || {Id, P, _, _} <- lists:reverse(L)];
+             end || {Id, P, Type, _} <- lists:reverse(L)];
         _ ->
             <<"?">>
     end.
