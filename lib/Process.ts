@@ -934,11 +934,7 @@ export const exitWith = (reason: ExitReason.ExitReason): Effect.Effect<never, ne
   Effect.withFiber((fiber) => {
     if (!ExitReason.isExitReason(reason)) return Effect.die(notAReason("exitWith", reason))
     const process = selfOf(fiber)
-    if (process.exitReason === undefined) {
-      process.status = Status.Exiting
-      process.exitReason = reason
-      process.runtime.live?.delete(process.id) // the observer's index holds alive processes only
-    }
+    if (process.exitReason === undefined) process.markExiting(reason)
     return Effect.interrupt
   })
 

@@ -627,11 +627,20 @@ export class ProcessImpl extends PidBase implements Runnable {
    * they have run, in `onFiberExit`).
    */
   beginExit(reason: ExitReason.ExitReason): void {
-    this.status = Status.Exiting
-    this.runtime.live?.delete(this.id)
-    this.exitReason = reason
+    this.markExiting(reason)
     this.dropWaiters()
     this.freeName()
+  }
+
+  /**
+   * The process is exiting with `reason` (not alive, out of the observer's index of alive
+   * processes); `beginExit` does this and more, `Process.exitWith` only this, as its own
+   * interruption runs the rest.
+   */
+  markExiting(reason: ExitReason.ExitReason): void {
+    this.status = Status.Exiting
+    this.exitReason = reason
+    this.runtime.live?.delete(this.id)
   }
 
   /** Removes this process's registered name, if it has one. */

@@ -166,6 +166,20 @@ export const Unrecorded: Context.Reference<boolean> = Context.Reference<boolean>
 export const unrecordedMessages: WeakMap<NodeRuntime, number> = new WeakMap()
 
 /**
+ * The same messages by the process they were delivered to: the observer takes them off the
+ * process's own count of deliveries (its message rate, and whether a supervisor may have new
+ * children). A `WeakMap`: a dead process's entry goes with it.
+ *
+ * @internal
+ */
+export const unrecordedTo: WeakMap<Pid, number> = new WeakMap()
+
+const countUnrecorded = (runtime: NodeRuntime, pid: Pid, by: 1 | -1): void => {
+  unrecordedMessages.set(runtime, (unrecordedMessages.get(runtime) ?? 0) + by)
+  unrecordedTo.set(pid, (unrecordedTo.get(pid) ?? 0) + by)
+}
+
+/**
  * Runs `request`, a call to `pid` (one message delivered to it), unrecorded by telemetry: no
  * client span (so no server span either), no latency, and its message not counted in the node's
  * message series. Unless it fails with `NoProc`: then nothing was delivered. A user's own calls
@@ -180,11 +194,11 @@ export const unrecorded = <A, E extends { readonly _tag: string }, R>(
   Effect.suspend(() => {
     if (!(pid instanceof ProcessImpl)) return Effect.provideService(request, Unrecorded, true)
     const runtime = pid.runtime
-    unrecordedMessages.set(runtime, (unrecordedMessages.get(runtime) ?? 0) + 1)
+    countUnrecorded(runtime, pid, 1)
     return request.pipe(
       Effect.tapError((error) =>
         Effect.sync(() => {
-          if (error._tag === "NoProc") unrecordedMessages.set(runtime, (unrecordedMessages.get(runtime) ?? 1) - 1)
+          if (error._tag === "NoProc") countUnrecorded(runtime, pid, -1)
         })
       ),
       Effect.provideService(Unrecorded, true)

@@ -29,7 +29,7 @@ import * as Sys from "../../lib/Sys.js"
 import { inspect } from "node:util"
 import type { ProcessRow, Snapshot, TreeNode } from "./model.js"
 import type { Journal } from "./journal.js"
-import { unrecorded } from "../../lib/internal/telemetry.js"
+import { unrecorded, unrecordedTo } from "../../lib/internal/telemetry.js"
 
 const supervisorModules = new Set(["Supervisor", "DynamicSupervisor"])
 
@@ -72,36 +72,23 @@ export const findProcess = (node: Node, pid: string): Pid | undefined => {
 export const genericModule = (node: Node, pid: Pid): Code.Module | undefined => moduleOf(node, pid)
 
 /**
- * The requests observers sent to each process (`which_children`, `get_status`, `trace`), shared
- * by every observer of the program. The process core counts every message it delivers with one
- * increment and no branch; rather than marking the observer's own requests on that hot path,
- * the observer counts what it sends and takes it off, so its polling never shows as traffic.
- * A `WeakMap`: a dead process's entry goes with it.
- */
-const sentByObserver = new WeakMap<Pid, number>()
-
-/**
- * Runs `request`, a call the observer makes to `pid`: counted as observer traffic, unless it
- * failed with `NoProc` (the process was gone before the request was sent: nothing delivered).
+ * Runs `request`, a call the observer makes to `pid`, as traffic no one else sees: telemetry
+ * records none of it, and the process's count of deliveries ({@link deliveredOf}) leaves it
+ * out (`unrecorded` in `lib/internal/telemetry.ts` counts it apart, unless it failed with
+ * `NoProc`: nothing was delivered). The process core counts every message it delivers with one
+ * increment and no branch; the observer's own requests are taken off when read, not marked on
+ * that hot path.
  */
 export const ask = <A, E extends { readonly _tag: string }, R>(
   pid: Pid,
   request: Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => {
-    sentByObserver.set(pid, (sentByObserver.get(pid) ?? 0) + 1)
-    // Unrecorded by telemetry too (no span, no latency, not in the node's message counters).
-    return Effect.tapError(unrecorded(pid, request), (error) =>
-      Effect.sync(() => {
-        if (error._tag === "NoProc") sentByObserver.set(pid, (sentByObserver.get(pid) ?? 1) - 1)
-      }))
-  })
+): Effect.Effect<A, E, R> => unrecorded(pid, request)
 
 /**
  * Messages delivered to the process so far, less the observers' own requests. No public API
  * counts them (`Process.info` gives the mailbox's length).
  */
-export const deliveredOf = (pid: Pid): number => Math.max(0, deliveredTo(pid) - (sentByObserver.get(pid) ?? 0))
+export const deliveredOf = (pid: Pid): number => Math.max(0, deliveredTo(pid) - (unrecordedTo.get(pid) ?? 0))
 
 /** Whether the registry at `pid` has unique keys (a via name needs one): asked once per registry. */
 const uniqueRegistries = new WeakMap<Pid, boolean>()
