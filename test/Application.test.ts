@@ -569,15 +569,9 @@ describe("Application", () => {
     assert.strictEqual(await program.exited, 0)
     assert.notInclude(program.errors(), "second SIGINT")
     assert.deepStrictEqual(program.events(), [
-      "event db up",
-      "event http up",
-      "event ws up",
-      "event ws down",
-      "event http down",
+      ...startedAndStoppedInOrder.slice(0, 5),
       "event web stopping",
-      "event web stopped",
-      "event db down",
-      "event store stopped"
+      ...startedAndStoppedInOrder.slice(5)
     ])
   }, 60_000)
 
@@ -586,16 +580,7 @@ describe("Application", () => {
     await program.waitFor("ready")
     program.child.kill("SIGTERM")
     assert.strictEqual(await program.exited, 130)
-    assert.deepStrictEqual(program.events(), [
-      "event db up",
-      "event http up",
-      "event ws up",
-      "event ws down",
-      "event http down",
-      "event web stopped",
-      "event db down",
-      "event store stopped"
-    ])
+    assert.deepStrictEqual(program.events(), startedAndStoppedInOrder)
   }, 60_000)
 
   it.concurrent("main: SIGTERM stops the program in reverse order and exits 0", async ({ onTestFinished }) => {
@@ -603,16 +588,7 @@ describe("Application", () => {
     await program.waitFor("ready")
     program.child.kill("SIGTERM")
     assert.strictEqual(await program.exited, 0)
-    assert.deepStrictEqual(program.events(), [
-      "event db up",
-      "event http up",
-      "event ws up",
-      "event ws down",
-      "event http down",
-      "event web stopped",
-      "event db down",
-      "event store stopped"
-    ])
+    assert.deepStrictEqual(program.events(), startedAndStoppedInOrder)
   }, 60_000)
 
   it.concurrent("main: a SIGTERM during the start lets the application being started finish, starts no more, and stops in order", async ({ onTestFinished }) => {
@@ -656,16 +632,7 @@ describe("Application.main: defects and runtimes without Node's process", () => 
   it.concurrent("a defect after the start (here in until) stops everything in reverse order, is printed, and exits 1", async ({ onTestFinished }) => {
     const program = fixture(onTestFinished, "dying-until")
     assert.strictEqual(await program.exited, 1)
-    assert.deepStrictEqual(program.events(), [
-      "event db up",
-      "event http up",
-      "event ws up",
-      "event ws down",
-      "event http down",
-      "event web stopped",
-      "event db down",
-      "event store stopped"
-    ])
+    assert.deepStrictEqual(program.events(), startedAndStoppedInOrder)
     assert.include(program.errors(), "until died")
     assert.notInclude(program.output(), "exited: shutdown")
   }, 60_000)
@@ -673,19 +640,22 @@ describe("Application.main: defects and runtimes without Node's process", () => 
   it.concurrent("without a global process (a browser), main still runs, stops in order and gives the outcome, and sets no exit status", async ({ onTestFinished }) => {
     const program = fixture(onTestFinished, "no-process")
     assert.strictEqual(await program.exited, 0)
-    assert.deepStrictEqual(program.events(), [
-      "event db up",
-      "event http up",
-      "event ws up",
-      "event ws down",
-      "event http down",
-      "event web stopped",
-      "event db down",
-      "event store stopped"
-    ])
+    assert.deepStrictEqual(program.events(), startedAndStoppedInOrder)
     assert.include(program.output(), "outcome Stopped 0 exitCode unset SIGINT listeners 0")
   }, 60_000)
 })
+
+/** What the fixture prints when everything starts and then stops in reverse order. */
+const startedAndStoppedInOrder = [
+  "event db up",
+  "event http up",
+  "event ws up",
+  "event ws down",
+  "event http down",
+  "event web stopped",
+  "event db down",
+  "event store stopped"
+]
 
 /**
  * Runs test/fixtures/signal-app.ts in a child process, in `mode`. The tests that use it run side
