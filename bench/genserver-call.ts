@@ -4,6 +4,8 @@
  *
  * - effect-otp: `yield* GenServer.call(counter, Add, { by: 1 })` (default 5 s timeout) from a
  *   process, on the `Counter` GenServer of `counter.ts`.
+ * - effect-floor: the counter as a {@link FloorProcess} (bench/floor.ts); a request carries the
+ *   caller, which waits for the reply in its own mailbox (no reference, monitor or timeout).
  * - effect-queue: a forked fiber serving an unbounded `Queue`; each request carries a new
  *   `Deferred` that the client awaits.
  * - plain-js: a {@link Mailbox} server; each request carries a promise's `resolve`, awaited.
@@ -23,6 +25,7 @@ import * as Queue from "effect/Queue"
 import { query, start as startNact, stop as stopNact } from "nact"
 import { createActor, toPromise } from "xstate"
 import { check, perSecond, runCase, runOnNode } from "./common.js"
+import { floorCounter, runFloor } from "./floor.js"
 import {
   clusterLayer,
   CounterEntity,
@@ -43,6 +46,22 @@ runCase({
   sizeBySystem: { "effect-cluster": { full: 20_000, quick: 1_000 } },
   systems: {
     "effect-otp": (n) => runOnNode(otpCallRoundTrips(n)),
+
+    "effect-floor": (n) =>
+      runFloor((me, node) =>
+        Effect.gen(function*() {
+          const counter = node.spawn(floorCounter)
+          let last = 0
+          const t0 = performance.now()
+          for (let i = 0; i < n; i++) {
+            yield* counter.send({ _tag: "Add", by: 1, from: me })
+            last = (yield* me.receive) as number
+          }
+          const ms = performance.now() - t0
+          check("last reply", last, n)
+          return perSecond(n, ms)
+        })
+      ),
 
     "effect-queue": (n) =>
       Effect.runPromise(Effect.gen(function*() {

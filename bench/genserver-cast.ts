@@ -4,6 +4,8 @@
  *
  * - effect-otp: the `Counter` GenServer of `counter.ts`; the client is a process doing
  *   `yield* GenServer.cast(counter, Inc)`, then `GenServer.call(counter, Get)`.
+ * - effect-floor: the counter as a {@link FloorProcess} (bench/floor.ts): `n` `Inc` messages,
+ *   then a `Get` carrying the caller, answered in its mailbox.
  * - effect-queue: a forked fiber taking messages from an unbounded `Queue` and keeping the
  *   count in a local; the final `Get` carries a `Deferred`.
  * - plain-js: a {@link Mailbox} whose handler keeps the count; `Get` carries a callback.
@@ -24,6 +26,7 @@ import { GenServer, Process } from "../index.js"
 import { dispatch, query, start as startNact, stop as stopNact } from "nact"
 import { createActor, waitFor } from "xstate"
 import { check, perSecond, runCase, runOnNode } from "./common.js"
+import { floorCounter, runFloor } from "./floor.js"
 import {
   clusterLayer,
   Counter,
@@ -54,6 +57,21 @@ runCase({
         check("count", count, n)
         return perSecond(n, ms)
       }))),
+
+    "effect-floor": (n) =>
+      runFloor((me, node) =>
+        Effect.gen(function*() {
+          const counter = node.spawn(floorCounter)
+          const inc = { _tag: "Inc" } as const
+          const t0 = performance.now()
+          for (let i = 0; i < n; i++) yield* counter.send(inc)
+          yield* counter.send({ _tag: "Get", from: me })
+          const count = yield* me.receive
+          const ms = performance.now() - t0
+          check("count", count, n)
+          return perSecond(n, ms)
+        })
+      ),
 
     "effect-queue": (n) =>
       Effect.runPromise(Effect.gen(function*() {

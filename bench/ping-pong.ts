@@ -4,6 +4,7 @@
  *
  * - effect-otp: the pinger is a process sending its pid and waiting in `Process.receive()`;
  *   the ponger loops on `receive` and answers with `Process.send`.
+ * - effect-floor: the same two loops on {@link FloorProcess}es (bench/floor.ts).
  * - effect-queue: two fibers, each with an unbounded `Queue` as its inbox; a ping carries the
  *   pinger's queue.
  * - plain-js: two {@link Mailbox}es whose handlers answer each other.
@@ -20,6 +21,7 @@ import { Pid, Process } from "../index.js"
 import { dispatch, type Ref, spawn as spawnNact, spawnStateless, start as startNact, stop as stopNact } from "nact"
 import { type AnyActorRef, assign, createActor, sendTo, setup, toPromise } from "xstate"
 import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
+import { type FloorProcess, runFloor } from "./floor.js"
 
 /** xstate: the ponger answers each ping to its sender. */
 const xPonger = setup({
@@ -99,6 +101,29 @@ runCase({
         check("pongs", pongs, n)
         return perSecond(n, ms)
       }))),
+
+    "effect-floor": (n) =>
+      runFloor((me, node) =>
+        Effect.gen(function*() {
+          const ponger = node.spawn((self) =>
+            Effect.gen(function*() {
+              while (true) {
+                const from = (yield* self.receive) as FloorProcess
+                yield* from.send("pong")
+              }
+            })
+          )
+          let pongs = 0
+          const t0 = performance.now()
+          for (let i = 0; i < n; i++) {
+            yield* ponger.send(me)
+            if ((yield* me.receive) === "pong") pongs++
+          }
+          const ms = performance.now() - t0
+          check("pongs", pongs, n)
+          return perSecond(n, ms)
+        })
+      ),
 
     "effect-queue": (n) =>
       Effect.runPromise(Effect.gen(function*() {

@@ -47,7 +47,16 @@ export interface MachineRecord extends BenchRecord {
 export const isMachineRecord = (r: BenchRecord): r is MachineRecord => r.benchmark === "machine"
 
 /** The systems compared: ours first, then the peers (Erlang first), the raw baselines last. */
-export const systems = ["effect-otp", "erlang", "xstate", "nact", "effect-queue", "effect-cluster", "plain-js"] as const
+export const systems = [
+  "effect-otp",
+  "erlang",
+  "xstate",
+  "nact",
+  "effect-floor",
+  "effect-queue",
+  "effect-cluster",
+  "plain-js"
+] as const
 
 /** A system's name. */
 export type System = (typeof systems)[number]
@@ -58,6 +67,8 @@ export const systemNotes: Readonly<Record<System, string>> = {
   erlang: "Erlang/OTP (`erl +S 1`: one scheduler, as Node has one thread): processes, `gen_server`, `supervisor`, ETS",
   xstate: "xstate v5 actors: state machines (`setup(...).createMachine`), `createActor`, `sendTo`, `waitFor`",
   nact: "nact: actors with `spawn`/`spawnStateless`, `dispatch`, `query`, `onCrash` supervision",
+  "effect-floor":
+    "the least an actor on Effect fibers costs (`bench/floor.ts`): a fiber per process parked in one `Effect.callback`, an array mailbox, a batched microtask run queue; no links, monitors, names or timeouts",
   "effect-queue": "raw Effect 4: a fiber (`Effect.forkChild`) on an unbounded `Queue`; replies by `Deferred`",
   "effect-cluster": "Effect 4's cluster entity (`Entity.make` + `toLayer`) on the in-memory `TestRunner.layer`, called through `Entity.client`",
   "plain-js": "an array mailbox drained on a microtask plus a handler function: the floor of any actor on one JS thread"

@@ -63,6 +63,7 @@ const colours: Readonly<Record<System, string>> = {
   erlang: "#a90533",
   xstate: "#2b2b2b",
   nact: "#e08a00",
+  "effect-floor": "#5b8def",
   "effect-queue": "#7a57d1",
   "effect-cluster": "#0d9488",
   "plain-js": "#9ca3af"

@@ -7,6 +7,8 @@
  *
  * - effect-otp: 10k processes, each `yield* Process.receive()` then `yield* Process.send(next,
  *   hops - 1)`; each learns its next pid from its first message. The driver is a process.
+ * - effect-floor: 10k {@link FloorProcess}es (bench/floor.ts), each `yield* self.receive` then
+ *   `yield* next.send(hops - 1)`.
  * - effect-queue: 10k fibers (`Effect.forkChild`), each taking from its unbounded `Queue` and
  *   offering to the next one's.
  * - plain-js: 10k {@link Mailbox}es whose handler sends to the next.
@@ -22,6 +24,7 @@ import * as Queue from "effect/Queue"
 import { dispatch, type Ref, spawn as spawnNact, start as startNact, stop as stopNact } from "nact"
 import { Pid, Process } from "../index.js"
 import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
+import { type FloorProcess, runFloor } from "./floor.js"
 
 /** Actors in the ring. */
 const ringSize = 10_000
@@ -58,6 +61,33 @@ runCase({
         check("token back at the first process", last, pids[0])
         return perSecond(hops, ms)
       }))),
+
+    "effect-floor": (rounds) =>
+      runFloor((driver, node) =>
+        Effect.gen(function*() {
+          const pids = new Array<FloorProcess>(ringSize)
+          for (let i = 0; i < ringSize; i++) {
+            pids[i] = node.spawn((self) =>
+              Effect.gen(function*() {
+                const next = (yield* self.receive) as FloorProcess
+                while (true) {
+                  const hops = (yield* self.receive) as number
+                  if (hops === 0) yield* driver.send(self)
+                  else yield* next.send(hops - 1)
+                }
+              })
+            )
+          }
+          for (let i = 0; i < ringSize; i++) yield* pids[i]!.send(pids[(i + 1) % ringSize]!)
+          const hops = ringSize * rounds
+          const t0 = performance.now()
+          yield* pids[0]!.send(hops)
+          const last = yield* driver.receive
+          const ms = performance.now() - t0
+          check("token back at the first process", last, pids[0])
+          return perSecond(hops, ms)
+        })
+      ),
 
     "effect-queue": (rounds) =>
       Effect.runPromise(Effect.gen(function*() {

@@ -38,12 +38,14 @@ import * as log from "./log.js"
 import { SystemRequest } from "./system.js"
 import {
   currentProcessOf,
+  type DirectLoop,
   ExitMessage,
   noMessage,
   type ProcessImpl,
   receiveMatching,
   receiveNext,
-  receiveTimed
+  receiveTimed,
+  Status
 } from "./runtime.js"
 
 import { isStopReason } from "./reason.js"
@@ -63,12 +65,21 @@ export type AnyBehaviour = Loop.Behaviour<any, any, any, any>
 const drainBudget = 4096
 
 /**
+ * What the parked loop's receive returns when the run queue handled a message for it
+ * (`LoopImpl.runDirect`) and left the outcome in `pending`: never a message of the mailbox.
+ */
+const directMarker: unique symbol = Symbol("effect-otp/loop/direct")
+
+/** The effect the fiber's receive is resumed with to take `pending` (one, shared). */
+const resumeDirect: Effect.Effect<unknown> = Exit.succeed(directMarker)
+
+/**
  * The registers of one running loop: the process, its module and state, and the loop's own
  * flags and counters. It is the `Loop.Server` a behaviour's callbacks get, and what the code
  * server keeps for the process (`internal/code.ts`), which reads `module` and may change the
  * code of an idle loop in place (`parked`, `changing`, `waiter`).
  */
-export class LoopImpl implements Loop.Server<any, any, any> {
+export class LoopImpl implements Loop.Server<any, any, any>, DirectLoop {
   /** The module the process runs: the code server reads it; only a code change writes it. */
   module: Module
   /** What the behaviour's `load` made of `module` (the module itself without `load`). */
@@ -92,6 +103,8 @@ export class LoopImpl implements Loop.Server<any, any, any> {
   messagesOut = 0
   /** Resumes the loop once an in-place code change is done, if a message woke it meanwhile. */
   waiter: (() => void) | undefined = undefined
+  /** What a message handled by {@link runDirect} left for the fiber (see {@link resumeDirect}). */
+  pending: Loop.Next | Effect.Effect<Loop.Next, unknown, unknown> = undefined
   readonly behaviour: AnyBehaviour
   readonly self: ProcessImpl
   readonly parent: Pid | undefined
@@ -189,6 +202,40 @@ export class LoopImpl implements Loop.Server<any, any, any> {
     }
   }
 
+  /**
+   * Handles queued messages in the run queue's turn while the loop is parked in its plain
+   * receive (see `DirectLoop`): what the main loop does for a message, without resuming the
+   * fiber, as long as the behaviour's `handle` answers with a plain `Next` that goes on. Leaves
+   * to the fiber everything else: a system message, the parent's exit, traces, a suspended or
+   * timed loop, a code change in place, and a message whose `handle` returned an Effect, a
+   * stop, an `after` or an `insert`, or threw (the fiber resumes with {@link resumeDirect} and
+   * takes it from `pending`, as if `handle` had run on it).
+   */
+  runDirect(): Effect.Effect<unknown> | boolean {
+    if (!this.parked || this.changing || this.suspended || this.trace || this.after !== undefined) return false
+    const process = this.self
+    const behaviour = this.behaviour
+    for (let n = 0; n < drainBudget; n++) {
+      if (process.head >= process.mailbox.length || process.status >= Status.Exiting) return true
+      const message = process.mailbox[process.head]
+      if (message instanceof GenInternal.SystemMessage || isParentExit(this, message)) return false
+      process.takeNext()
+      this.messagesIn++
+      this.last = message
+      let next: Loop.Next | Effect.Effect<Loop.Next, unknown, unknown>
+      try {
+        next = behaviour.handle(this, message)
+      } catch (error) {
+        next = Effect.die(error)
+      }
+      if (next !== undefined) {
+        this.pending = next
+        return resumeDirect
+      }
+    }
+    return true
+  }
+
   /** Runs the behaviour's `terminate` once: a crash inside `terminate` itself does not run it again. */
   terminate(reason: ExitReason.ExitReason): Effect.Effect<void, unknown, unknown> {
     return Effect.suspend(() => {
@@ -251,6 +298,7 @@ export const enter = (behaviour: AnyBehaviour, options: Parameters<typeof Loop.e
       if (bad !== undefined) return Effect.die(bad)
     }
     track(loop)
+    self.direct = loop
     const ack = options.ack
     return ack === undefined ? run(loop) : Effect.andThen(ack({ _tag: "Ok" }), run(loop))
   })
@@ -261,6 +309,7 @@ export const enter = (behaviour: AnyBehaviour, options: Parameters<typeof Loop.e
  */
 const run = (loop: LoopImpl): Effect.Effect<void, never, unknown> =>
   Effect.flatMap(Effect.exit(mainLoop(loop)), (exit) => {
+    if (loop.self.direct === loop) loop.self.direct = undefined
     if (Exit.isSuccess(exit)) return finish(loop, exit.value)
     const reason = ExitReason.crash(exit.cause)
     // `terminate` already ran if it is what crashed (after a stop): the process exits with that crash.
@@ -378,7 +427,9 @@ function* mainLoopBody(this: LoopImpl) {
         // change is still running (an asynchronous `codeChange`), the message waits for it.
         if (loop.changing) yield* awaitCodeChange(loop)
       }
-      if (message instanceof GenInternal.SystemMessage) {
+      if (message === directMarker) {
+        // The run queue handled a message (`runDirect`) and left its outcome to this fiber.
+      } else if (message instanceof GenInternal.SystemMessage) {
         // Each request carries its answer (`Sys.ts`); anything else sent as one gets
         // `UnknownRequest` and changes nothing.
         const request = message.request
@@ -393,20 +444,28 @@ function* mainLoopBody(this: LoopImpl) {
         }
         continue
       }
-      // Statistics and traces cover the process's own messages, not system messages (as OTP's
-      // debug events).
-      loop.messagesIn++
-      if (loop.trace) yield* Effect.log(`${process} got ${loop.describe(message)}`)
-      if (isParentExit(loop, message)) {
-        // The parent (a supervisor) is shutting this process down while it traps exits:
-        // terminate, then go.
-        loop.last = message
-        yield* loop.terminate(message.reason)
-        return message.reason
+      else {
+        // Statistics and traces cover the process's own messages, not system messages (as
+        // OTP's debug events).
+        loop.messagesIn++
+        if (loop.trace) yield* Effect.log(`${process} got ${loop.describe(message)}`)
+        if (isParentExit(loop, message)) {
+          // The parent (a supervisor) is shutting this process down while it traps exits:
+          // terminate, then go.
+          loop.last = message
+          yield* loop.terminate(message.reason)
+          return message.reason
+        }
       }
     }
-    loop.last = message
-    let next: Loop.Next | Effect.Effect<Loop.Next, unknown, unknown> = behaviour.handle(loop, message)
+    let next: Loop.Next | Effect.Effect<Loop.Next, unknown, unknown>
+    if (message === directMarker) {
+      next = loop.pending
+      loop.pending = undefined
+    } else {
+      loop.last = message
+      next = behaviour.handle(loop, message)
+    }
     if (next === undefined) {
       loop.after = undefined
       continue
