@@ -220,6 +220,7 @@ export class LoopImpl implements Loop.Server<any, any, any>, DirectLoop {
       const message = process.mailbox[process.head]
       if (message instanceof GenInternal.SystemMessage || isParentExit(this, message)) return false
       process.takeNext()
+      process.runtime.directHandled++
       this.messagesIn++
       this.last = message
       let next: Loop.Next | Effect.Effect<Loop.Next, unknown, unknown>
