@@ -21,7 +21,7 @@ import { Pid, Process } from "../index.js"
 import { dispatch, type Ref, spawn as spawnNact, spawnStateless, start as startNact, stop as stopNact } from "nact"
 import { type AnyActorRef, assign, createActor, sendTo, setup, toPromise } from "xstate"
 import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
-import { type FloorProcess, runFloor } from "./floor.js"
+import { floorPingPong } from "./floor.js"
 
 /** xstate: the ponger answers each ping to its sender. */
 const xPonger = setup({
@@ -102,28 +102,7 @@ runCase({
         return perSecond(n, ms)
       }))),
 
-    "effect-floor": (n) =>
-      runFloor((me, node) =>
-        Effect.gen(function*() {
-          const ponger = node.spawn((self) =>
-            Effect.gen(function*() {
-              while (true) {
-                const from = (yield* self.receive) as FloorProcess
-                yield* from.send("pong")
-              }
-            })
-          )
-          let pongs = 0
-          const t0 = performance.now()
-          for (let i = 0; i < n; i++) {
-            yield* ponger.send(me)
-            if ((yield* me.receive) === "pong") pongs++
-          }
-          const ms = performance.now() - t0
-          check("pongs", pongs, n)
-          return perSecond(n, ms)
-        })
-      ),
+    "effect-floor": (n) => floorPingPong(n),
 
     "effect-queue": (n) =>
       Effect.runPromise(Effect.gen(function*() {

@@ -77,6 +77,8 @@ const cases: ReadonlyArray<Case> = [
   { file: "send-mailbox.ts", benchmark: "send_throughput_mailbox", unit: "msg/s", systems: baselines },
   // Raw Effect only: the cost of one Effect step, the floor of a receive loop with a step per message.
   { file: "effect-step.ts", benchmark: "effect_step_floor", unit: "steps/s", systems: ["effect-queue"] },
+  // The floor's ping-pong in a program that did nothing else with Effect (see bench/floor.ts).
+  { file: "floor-cold.ts", benchmark: "effect_floor_cold_ping_pong", unit: "rt/s", systems: ["effect-floor"] },
   // Also records hot_upgrade_100k_under_load_ms and hot_upgrade_lost_messages.
   { file: "hot-upgrade.ts", benchmark: "hot_upgrade_100k_ms", unit: "ms", systems: ["effect-otp"] },
   { file: "telemetry.ts", benchmark: "telemetry_call_round_trips_off", unit: "calls/s", systems: ["effect-otp"] }

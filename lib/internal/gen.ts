@@ -244,8 +244,16 @@ export const request: {
   if (isVia(target)) {
     return Effect.flatMap(resolveVia(target), (server) => awaitReply(server, describe(target), wrap, millis))
   }
-  // Whether the server is alive is decided when the call runs, not when it is built.
-  if (target instanceof ProcessImpl) return Effect.suspend(() => awaitReply(target, target, wrap, millis))
+  // Whether the server is alive is decided when the call runs, not when it is built: in the
+  // call's own callback, so that a call to a pid is one Effect step before it waits.
+  if (target instanceof ProcessImpl) {
+    return Effect.callback<unknown, CallError>((resume) => {
+      if (!target.alive) return resume(Effect.fail(new NoProc({ target })))
+      if (target.runtime.telemetry !== undefined) return resume(awaitTraced(target, target, wrap, millis))
+      const from = new FromImpl(target.runtime, resume, target)
+      return sendRequest(target, from, target, wrap(from), millis)
+    })
+  }
   return Effect.withFiber((fiber) => awaitReply(resolveNow(runtimeOfFiber(fiber), target), target, wrap, millis))
 }) as any
 
