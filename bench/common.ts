@@ -7,6 +7,7 @@
  * one line on stdout: a JSON array of {@link BenchRecord}s.
  */
 import * as Effect from "effect/Effect"
+import { GCProfiler, getHeapStatistics } from "node:v8"
 import { Node, Process } from "../index.js"
 import type { BenchRecord, System } from "./records.js"
 
@@ -48,6 +49,11 @@ export interface CaseSpec {
    */
   readonly extra?: ReadonlyArray<{ readonly benchmark: string; readonly unit: string }> | undefined
   readonly systems: Partial<Record<System, Measure>>
+  /**
+   * The operations of one run of size `n`, in the unit of the figure (round trips, messages,
+   * calls, hops): with `--alloc`, the child also prints the bytes allocated per operation.
+   */
+  readonly ops?: ((n: number) => number) | undefined
 }
 
 const argValue = (name: string): string | undefined => {
@@ -89,6 +95,30 @@ const median = (values: ReadonlyArray<number>): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/** With `--alloc`: measure the bytes each run allocates too (see `CaseSpec.ops`). */
+const alloc: boolean = process.argv.includes("--alloc")
+
+/**
+ * What `run` allocated on the heap: the heap in use at the end, less at the start, plus what
+ * each garbage collection in between freed (from `v8.GCProfiler`'s statistics of each GC).
+ */
+const allocatedBy = async <A>(run: () => Promise<A>): Promise<{ readonly result: A; readonly bytes: number }> => {
+  const profiler = new GCProfiler()
+  const start = getHeapStatistics().used_heap_size
+  profiler.start()
+  const result = await run()
+  const end = getHeapStatistics().used_heap_size
+  const data = profiler.stop() as unknown as {
+    readonly statistics: ReadonlyArray<{
+      readonly beforeGC: { readonly heapStatistics: { readonly usedHeapSize: number } }
+      readonly afterGC: { readonly heapStatistics: { readonly usedHeapSize: number } }
+    }>
+  }
+  let freed = 0
+  for (const gc of data.statistics) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize
+  return { result, bytes: end - start + freed }
+}
+
 /**
  * The main of a case file: measures the system named by `--system` (warm-up, then the
  * measured runs) and prints the records as one JSON line.
@@ -115,9 +145,20 @@ export const runCase = (spec: CaseSpec): void => {
     }
     if (spec.warmup !== false) figuresOf(await measure(Math.max(1, Math.round(n / 10))))
     const values: Array<Figures> = []
+    const allocated: Array<number> = []
     for (let i = 0; i < reps; i++) {
       collectGarbage()
-      values.push(figuresOf(await measure(n)))
+      if (alloc) {
+        const run = await allocatedBy(() => measure(n))
+        values.push(figuresOf(run.result))
+        allocated.push(run.bytes)
+      } else {
+        values.push(figuresOf(await measure(n)))
+      }
+    }
+    if (alloc && spec.ops !== undefined) {
+      const perOp = median(allocated) / spec.ops(n)
+      console.error(`allocated: ${perOp.toFixed(0)} B per ${spec.unit.replace("/s", "")} (median of ${reps} runs, setup included)`)
     }
     const records: Array<BenchRecord> = benchmarks.map(({ benchmark, unit }) => ({
       benchmark,

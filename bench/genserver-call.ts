@@ -42,6 +42,7 @@ runCase({
   benchmark: "genserver_call_round_trips",
   unit: "calls/s",
   size: { full: 200_000, quick: 20_000 },
+  ops: (n) => n,
   reps: { full: 3, quick: 1 },
   sizeBySystem: { "effect-cluster": { full: 20_000, quick: 1_000 } },
   systems: {

@@ -44,6 +44,7 @@ runCase({
   benchmark: "genserver_cast_throughput",
   unit: "msg/s",
   size: { full: 1_000_000, quick: 100_000 },
+  ops: (n) => n,
   reps: { full: 3, quick: 1 },
   sizeBySystem: { "effect-cluster": { full: 20_000, quick: 1_000 } },
   systems: {

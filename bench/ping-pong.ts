@@ -73,6 +73,7 @@ runCase({
   benchmark: "ping_pong_round_trips",
   unit: "rt/s",
   size: { full: 1_000_000, quick: 50_000 },
+  ops: (n) => n,
   reps: { full: 3, quick: 1 },
   // effect-queue does about 0.1M rt/s, nact and xstate less: one run of 1M (after the warm-up)
   // keeps the full bench short.

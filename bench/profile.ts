@@ -1,13 +1,15 @@
 /**
  * Profiles one case for one system and prints where the time goes:
- * `npx tsx bench/profile.ts <case.ts> [--system effect-otp] [--quick] [--top 25]`.
+ * `npx tsx bench/profile.ts <case.ts> [--system effect-otp] [--quick] [--top 25] [--alloc]`.
  *
  * Runs the case as the runner does (a fresh Node child with `--expose-gc`, the case bundled by
  * `bundle.ts`) under `node --cpu-prof`, then reads the profile: self time by part (the garbage
  * collector, Effect, effect-otp's `lib/` and `behaviours/`, the case itself, Node, idle) and
  * the functions with the most self time. Functions of the bundle are mapped back to their
  * source file through esbuild's `// path/to/file.ts` markers. The figure the case printed
- * comes first; profiling slows a run down, so read the shares, not that figure.
+ * comes first; profiling slows a run down, so read the shares, not that figure. `--alloc`
+ * instead runs the case unprofiled and prints the heap bytes it allocates per operation
+ * (`v8.GCProfiler`, see `common.ts`).
  */
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
@@ -46,6 +48,8 @@ if (file === undefined) {
 const system = option("--system") ?? "effect-otp"
 const top = Number(option("--top") ?? 25)
 const quick = argv.includes("--quick")
+/** `--alloc`: no CPU profile; the case prints the bytes it allocates per operation. */
+const alloc = argv.includes("--alloc")
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const root = path.dirname(benchDir)
@@ -86,19 +90,19 @@ const main = async (): Promise<number> => {
       [
         "--expose-gc",
         "--max-old-space-size=8192",
-        "--cpu-prof",
-        "--cpu-prof-dir",
-        profDir,
+        ...(alloc ? [] : ["--cpu-prof", "--cpu-prof-dir", profDir]),
         bundle!,
         "--system",
         system,
-        ...(quick ? ["--quick"] : [])
+        ...(quick ? ["--quick"] : []),
+        ...(alloc ? ["--alloc"] : [])
       ],
       { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }
     )
     process.stdout.write(child.stdout)
     process.stderr.write(child.stderr)
     if (child.status !== 0) return 1
+    if (alloc) return 0
     const profiles = readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile")).map((f) => path.join(profDir, f))
     const main = profiles.sort((a, b) => statSync(b).size - statSync(a).size)[0]
     if (main === undefined) {

@@ -32,26 +32,30 @@ export const mainBenchmarks: ReadonlyArray<{ readonly benchmark: string; readonl
   { benchmark: "hot_upgrade_100k_under_load_ms", what: "the same while casts stream in (effect-otp only)" }
 ]
 
-/** The issue's goal: effect-otp at least as good as Erlang on one scheduler on these (rows 1-6). */
-export const erlangGoalBenchmarks: ReadonlyArray<string> = [
-  "spawn_1m_seconds",
-  "idle_process_bytes",
-  "send_throughput",
-  "genserver_cast_throughput",
-  "genserver_call_round_trips",
-  "ping_pong_round_trips",
-  "ring_hops_per_second",
-  "supervisor_restarts_per_second"
+/**
+ * The goals of the message-passing issue: effect-otp's advantage over a system (how many times
+ * better its figure is), at least `min`, in one run.
+ */
+export const goals: ReadonlyArray<{ readonly benchmark: string; readonly vs: System; readonly min: number }> = [
+  { benchmark: "ping_pong_round_trips", vs: "erlang", min: 1 },
+  { benchmark: "genserver_cast_throughput", vs: "erlang", min: 1 },
+  { benchmark: "genserver_call_round_trips", vs: "erlang", min: 1 },
+  { benchmark: "ring_hops_per_second", vs: "erlang", min: 1 },
+  { benchmark: "send_throughput", vs: "erlang", min: 0.5 },
+  { benchmark: "spawn_1m_seconds", vs: "erlang", min: 2 },
+  { benchmark: "idle_process_bytes", vs: "erlang", min: 2 },
+  { benchmark: "supervisor_restarts_per_second", vs: "erlang", min: 2 },
+  { benchmark: "ping_pong_round_trips", vs: "effect-floor", min: 0.85 },
+  { benchmark: "genserver_call_round_trips", vs: "effect-floor", min: 0.85 }
 ]
 
-/** Erlang/OTP 25 on one scheduler as the issue measured it on its machine. */
+/** Erlang/OTP 25 on one scheduler as the issue measured it (Node 20, a quiet machine). */
 const issueErlang: Readonly<Record<string, string>> = {
-  spawn_1m_seconds: "3.5 s",
-  idle_process_bytes: "2,688 B",
-  genserver_cast_throughput: "7.4M msg/s",
-  genserver_call_round_trips: "0.93M calls/s",
-  ring_hops_per_second: "3.4M hops/s",
-  supervisor_restarts_per_second: "13.8k restarts/s"
+  send_throughput: "13.1M msg/s",
+  ping_pong_round_trips: "1.37M rt/s",
+  genserver_cast_throughput: "7.30M msg/s",
+  genserver_call_round_trips: "650k calls/s",
+  ring_hops_per_second: "1.84M hops/s"
 }
 
 /** The JavaScript peers effect-otp should be ahead of (plain-js is the floor, shown apart). */
@@ -182,19 +186,20 @@ const advantageTable = (r: Results, benchmarks: ReadonlyArray<string>): string =
   return mdTable(rows)
 }
 
-const erlangGoals = (r: Results): string => {
-  const rows: Array<Array<string>> = [["benchmark", "effect-otp", "erlang (this run)", "erlang (the issue's machine)", "effect-otp / erlang", "goal ≥ 1.00"]]
-  for (const benchmark of erlangGoalBenchmarks) {
+const goalTable = (r: Results): string => {
+  const rows: Array<Array<string>> = [["benchmark", "effect-otp", "against", "its figure", "the issue's figure", "effect-otp / it", "goal"]]
+  for (const { benchmark, vs, min } of goals) {
     const mine = r.find(benchmark, ours)
-    const erl = r.find(benchmark, "erlang")
-    const a = advantageOf(r, benchmark, "erlang")
+    const theirs = r.find(benchmark, vs)
+    const a = advantageOf(r, benchmark, vs)
     rows.push([
       `\`${benchmark}\``,
       mine === undefined ? "-" : formatValue(mine.value, mine.unit),
-      erl === undefined ? "-" : formatValue(erl.value, erl.unit),
-      issueErlang[benchmark] ?? "",
+      vs,
+      theirs === undefined ? "-" : formatValue(theirs.value, theirs.unit),
+      vs === "erlang" ? issueErlang[benchmark] ?? "" : "",
       formatAdvantage(a),
-      a === undefined ? "-" : a >= 1 ? "met" : "**missed**"
+      `≥ ${min.toFixed(2)} ${a === undefined ? "-" : a >= min ? "met" : "**missed**"}`
     ])
   }
   return mdTable(rows)
@@ -369,14 +374,16 @@ export const renderMarkdown = (all: ReadonlyArray<BenchRecord>, targets: Readonl
   out.push("")
   out.push("![effect-otp and its peers, one chart per benchmark](report.svg)")
   out.push("")
-  out.push("## effect-otp against Erlang/OTP")
+  out.push("## The goals: effect-otp against Erlang/OTP and the Effect floor")
   out.push("")
   out.push(
-    "The issue's goal is effect-otp / Erlang ≥ 1.00 on rows 1-6 of the issue (Erlang/OTP on one scheduler). " +
-      "\"effect-otp / erlang\" is how many times better effect-otp is (a higher rate, or a lower time or size): below 1.00 it is behind."
+    "The message-passing issue's goals, in one run: effect-otp against Erlang/OTP on one scheduler, and against " +
+      "effect-floor, the least an actor on Effect fibers costs. \"effect-otp / it\" is how many times better effect-otp " +
+      "is (a higher rate, or a lower time or size): below 1.00 it is behind. Why the missed ones are missed is in " +
+      "\"What limits effect-otp\" below."
   )
   out.push("")
-  out.push(erlangGoals(r))
+  out.push(goalTable(r))
   out.push("")
   out.push("## effect-otp against the JavaScript peers")
   out.push("")

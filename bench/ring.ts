@@ -34,6 +34,7 @@ runCase({
   unit: "hops/s",
   // `n` is the number of times the token goes around.
   size: { full: 100, quick: 10 },
+  ops: (rounds) => rounds * ringSize,
   reps: { full: 3, quick: 1 },
   // effect-queue does about 0.1M hops/s: one run of 1M hops (after the warm-up) keeps the bench short.
   repsBySystem: { "effect-queue": { full: 1, quick: 1 } },

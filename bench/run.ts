@@ -107,14 +107,12 @@ const derived: ReadonlyArray<Derived> = [
   }
 ]
 
-/** The targets of effect-otp (from the issue), shown next to its figures. */
+/**
+ * Absolute targets of effect-otp, shown next to its figures. The message rates, spawn time and
+ * memory are goals relative to Erlang and the Effect floor in the same run (`goals` in
+ * `report.ts`); what stays absolute is the hot upgrade's.
+ */
 const targets: Readonly<Record<string, Target>> = {
-  spawn_1m_seconds: { bound: "max", value: 1.5 },
-  idle_process_bytes: { bound: "max", value: 600 },
-  send_throughput: { bound: "min", value: 10e6 },
-  ping_pong_round_trips: { bound: "min", value: 2e6 },
-  genserver_cast_throughput: { bound: "min", value: 10e6 },
-  genserver_call_round_trips: { bound: "min", value: 1.5e6 },
   supervisor_restarts_per_second: { bound: "min", value: 50e3 },
   hot_upgrade_100k_ms: { bound: "max", value: 200 },
   hot_upgrade_lost_messages: { bound: "max", value: 0 }

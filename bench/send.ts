@@ -41,6 +41,7 @@ runCase({
   benchmark: "send_throughput",
   unit: "msg/s",
   size: { full: 1_000_000, quick: 100_000 },
+  ops: (n) => n,
   reps: { full: 3, quick: 1 },
   systems: {
     "effect-otp": (n) => runOnNode(otpSendThroughput(n)),
