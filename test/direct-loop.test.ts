@@ -226,3 +226,67 @@ describe("the generic loop handles plain results without its fiber", () => {
       assert.isTrue(Option.isNone(yield* Process.info(pid)))
     })))
 })
+
+describe("a process about to wait runs the one task due next, in the run queue's order", () => {
+  it.effect("the pinger of a ping-pong goes on without suspending, and every pong arrives in order", () =>
+    runTest(Effect.gen(function*() {
+      const me = yield* Process.self
+      const ponger = yield* Process.spawn(Effect.gen(function*() {
+        while (true) {
+          const [from, i] = (yield* Process.receive()) as readonly [Pid, number]
+          yield* Process.send(from, i)
+        }
+      }))
+      const got: Array<unknown> = []
+      for (let i = 0; i < 200; i++) {
+        yield* Process.send(ponger, [me, i])
+        got.push(yield* Process.receive())
+      }
+      assert.deepStrictEqual(got, Array.from({ length: 200 }, (_, i) => i))
+    })))
+
+  it.effect("a task left in the batch being run goes first: the woken process waits its turn", () =>
+    runTest(Effect.gen(function*() {
+      const order: Array<string> = []
+      const b = yield* Process.spawn(Effect.gen(function*() {
+        yield* Process.receive()
+        order.push("b")
+      }))
+      const c = yield* Process.spawn(Effect.gen(function*() {
+        yield* Process.receive()
+        order.push("c")
+      }))
+      const a = yield* Process.spawn(Effect.gen(function*() {
+        yield* Process.receive()
+        order.push("a")
+        // Wakes b, then waits: c, woken in the same batch as a, is due before b.
+        yield* Process.send(b, "go")
+        yield* Process.receive()
+      }))
+      yield* Effect.yieldNow
+      // One sender wakes a and c: they run in one batch, a first.
+      yield* Effect.sync(() => {
+        Process.sendUnsafe(a, "go")
+        Process.sendUnsafe(c, "go")
+      })
+      while (order.length < 3) yield* Effect.yieldNow
+      assert.deepStrictEqual(order, ["a", "c", "b"])
+    })))
+
+  it.effect("a loop of calls answered at once still suspends every so often: other work gets its turn", () =>
+    runTest(Effect.gen(function*() {
+      const server = yield* GenServer.start(Recorder, yield* Process.self)
+      let calls = 0
+      let seenAt = -1
+      queueMicrotask(() => {
+        seenAt = calls
+      })
+      for (let i = 0; i < 1000; i++) {
+        yield* GenServer.call(server, Log)
+        calls++
+      }
+      // Without a bound, the loop would keep the thread until Effect's own yield (hundreds of calls).
+      assert.isAtLeast(seenAt, 0)
+      assert.isBelow(seenAt, 100)
+    })))
+})
