@@ -158,7 +158,7 @@ export const runCase = (spec: CaseSpec): void => {
     }
     if (alloc && spec.ops !== undefined) {
       const perOp = median(allocated) / spec.ops(n)
-      console.error(`allocated: ${perOp.toFixed(0)} B per ${spec.unit.replace("/s", "")} (median of ${reps} runs, setup included)`)
+      console.error(`allocated: ${perOp.toFixed(0)} B per ${spec.unit.replace("/s", "").replace(/s$/, "")} (median of ${reps} runs, setup included)`)
     }
     const records: Array<BenchRecord> = benchmarks.map(({ benchmark, unit }) => ({
       benchmark,
