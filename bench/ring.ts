@@ -27,7 +27,7 @@ import { check, Mailbox, perSecond, runCase, runOnNode } from "./common.js"
 import { type FloorProcess, runFloor } from "./floor.js"
 
 /** Actors in the ring. */
-const ringSize = Number(process.env.RING_SIZE ?? 10_000)
+const ringSize = 10_000
 
 runCase({
   benchmark: "ring_hops_per_second",
