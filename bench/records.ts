@@ -42,6 +42,8 @@ export interface MachineRecord extends BenchRecord {
   readonly loadAverage: { readonly start: number; readonly end: number }
   /** Wall-clock seconds of the whole run. */
   readonly seconds: number
+  /** Children per (benchmark, system) pair, the better one kept (absent in older files: one). */
+  readonly children?: number | undefined
 }
 
 export const isMachineRecord = (r: BenchRecord): r is MachineRecord => r.benchmark === "machine"

@@ -135,7 +135,12 @@ const machineSection = (m: MachineRecord | undefined): string => {
         : ""
     }`,
     `- Node ${m.node}; Erlang/OTP ${m.otp === null ? "not installed (skipped)" : `${m.otp} (ERTS ${m.erts}), one scheduler (\`erl +S 1\`)`}`,
-    `- Packages: ${Object.entries(m.versions).map(([name, version]) => `${name} ${version}`).join(", ")}`
+    `- Packages: ${Object.entries(m.versions).map(([name, version]) => `${name} ${version}`).join(", ")}`,
+    `- Each figure: ${
+      (m.children ?? 1) === 1
+        ? "one child process per benchmark and system, the median of its measured runs"
+        : `the better of ${m.children} child processes per benchmark and system, each the median of its measured runs`
+    }`
   ]
   return lines.join("\n")
 }
@@ -254,79 +259,85 @@ const absenceSection = (r: Results): string => {
  * (`npx tsx bench/profile.ts <case>`, full sizes), read against the raw-Effect rows. Static
  * text: profile again and edit it here when the library or Effect changes.
  */
-export const limitsSection = `Profiles of the effect-otp child of each case (\`npx tsx bench/profile.ts <case>.ts\`:
-\`node --cpu-prof\`, full sizes, self time by part; taken on this machine at a load average of
-4.5-5, 2026-11-26, effect 4.1.0, Node 20.20.2):
+export const limitsSection = `Profiles of the effect-otp child of each message case (\`npx tsx bench/profile.ts <case>.ts\`:
+\`node --cpu-prof\`, full sizes, self time by part) and the heap each allocates per operation
+(\`--alloc\`: \`v8.GCProfiler\` around each measured run), for effect-otp and effect-floor; taken
+on this machine on 2026-12-07, Node 24.21.0, effect 4.1.0, after the changes below. The cast
+and call runs are short, so module loading ("Node") weighs on them.
 
-| case | Effect runtime | effect-otp (\`lib/\`, \`behaviours/\`) | GC | the case's own generators | Node (async_hooks, loading) | the largest single items |
-|---|---|---|---|---|---|---|
-| spawn | 27% | 9% | **53%** | 1% | 9% | the garbage collector; fiber creation (\`FiberImpl\`, \`makeExit\`) |
-| send | **57%** | 9% | 10% | 13% | 11% | \`runLoop\` 12%, \`makePrimitiveProto\` 8%, \`getCont\` 7%: one Effect step per \`yield*\` |
-| ping-pong | **57%** | 14% | 5% | 12% | 11% | \`evaluate\` 10%, \`runLoop\` 8%, \`runInAsyncScope\` 6% + \`captureAsyncContext\` 3%: a wake-up per message |
-| cast | 35% | 11% | 19% | 7% | 26% (short run: module loading) | GenServer \`mainLoop\` 7% |
-| call | 39% | 20% | 15% | 3% | 22% (idem) | GenServer \`mainLoop\` 4%, \`Gen\` call's \`Effect.callback\` 4% |
-| ring | 42% | 23% | 21% | 7% | 7% | the run queue's \`drain\` 9%, \`makeExit\` 9%, \`receiveNext\` 6% |
-| restarts | 46% | 28% | 9% | 4% | 12% | \`runLoop\` 6%, \`evaluate\` 4%, the crash report 5% (\`terminated\`, \`write\`), the exit path (\`onFiberExit\`) 3%, the supervisor's restart step 3% (profiled again after the change in 4) |
-| registry | 25% | **50%** | 10% | 8% | 6% | \`KeyMap.get\` 30%: the \`Map\` lookup of 200k string keys itself |
+| case | Effect | effect-otp | GC | the case's generators | Node | allocated per op, effect-otp / effect-floor | the largest single items |
+|---|---|---|---|---|---|---|---|
+| send | 31% | 22% | 15% | 18% | 10% | 393 B per message / - | \`deliver\` 13% (the mailbox array growing), the sender's loop 12% |
+| ping-pong | **50%** | 16% | 8% | 9% | 16% | 1,292 / 1,795 B per round trip | \`runLoop\` 10%, \`evaluate\` 9%, \`runInAsyncScope\` 7%: the ponger's wake-up |
+| cast | 24% | 11% | 21% | 6% | 35% (loading) | 395 / 491 B per cast | \`runDirect\` 4%, GenServer \`handle\` 4% |
+| call | 18% | 20% | 21% | 5% | 34% (loading) | 1,485 / 1,853 B per call | the call's \`Effect.callback\` 4%, \`handle\` 3%, \`sendRequest\` 2%, the call timeout's clock read 2% |
+| ring | **44%** | 27% | 12% | 5% | 12% | 930 / 960 B per hop | \`evaluate\` 9%, \`Process.send\` 7%, the \`Exit\` of each message 6%, \`runInAsyncScope\` 5% |
 
-What that says, in the order it costs:
+What the library changed in the message-passing issue, and why:
 
-1. **One Effect step per message.** A process written as \`yield* Process.receive()\` /
-   \`yield* Process.send(...)\` spends most of its time in Effect's fiber run loop
-   (\`runLoop\`, \`evaluate\`, \`getCont\`, the primitives and \`Exit\`s it allocates) and in
-   resuming the generator, not in effect-otp: the mailbox and run queue are under 10% of
-   \`send_throughput\`. \`effect_step_floor\` (raw Effect, a bare \`yield* Effect.succeed\` loop)
-   is 6-8M steps/s on this machine and a message costs a step on each side, so a loop with a
-   step per message is capped near 2-3M msg/s; Erlang's \`receive\` and \`!\` are a few
-   instructions in the emulator (about 7M msg/s here). The same mailbox without a step per
-   message (\`send_throughput_mailbox\`: \`sendUnsafe\` and \`Mailbox.poll\`) does 5-7M msg/s. This is the
-   gap on \`send_throughput\`, \`genserver_cast_throughput\` and the ring.
-2. **A wake-up per message to a waiting process.** Effect 4.1 captures a Node
-   \`AsyncResource\` each time a fiber suspends and resumes it with \`runInAsyncScope\` and
-   \`emitDestroy\` (\`FiberImpl.evaluate\`), for async-context propagation; with effect-otp's run
-   queue (\`drain\`, \`schedule\`) that is about 15% of ping-pong and of the ring. Round trips
-   (ping-pong, calls, the ring, restarts) pay it on every message, which is why they are 3-5x
-   below the one-way rows, and why plain-js (a microtask per drain, no fiber) stays far ahead.
-   It cannot be turned off from effect-otp; an option in Effect to skip the async-context
-   capture would remove it.
-3. **Allocation, so GC.** Every step allocates (primitives, \`Exit\`s, continuations): GC is
-   10-20% of the message rows and more than half of \`spawn_1m_seconds\`, where a process (a
-   fiber, its mailbox, its context) is about 950 B of heap that the young generation must
-   promote. effect-otp's process is still 2.8x smaller than an Erlang process (2.6 kB, most of
-   it the initial 233-word heap) and smaller than every JS peer's actor.
-4. **The behaviour layers.** A GenServer call adds the call protocol (a reference, a monitor,
-   an \`Effect.callback\` per call) and the generic loop's request decoding and dispatch:
-   \`genserver_call_vs_ping_pong_ratio\` is 0.55-0.6. A restart was several generators of the
-   supervisor (exit, decision, report, start), the crash report an \`Effect.logError\` under
-   \`Effect.annotateLogs\` (a context update and a finalizer): a whole crash-and-restart cycle
-   of this benchmark was 46 Effect operations and 10.6 kB allocated. The supervisor's part is
-   now one step of plain code (the exit's bookkeeping, the report written straight to the
-   loggers, the intensity window) and the child's start with one continuation: 25 operations
-   and 5.7 kB per cycle, three of them wake-ups (worker, supervisor, driver). Same-run A/B:
-   38-45k/s before, 60-96k/s after, level with the raw-Effect restart loop.
-5. **A generator function made per call.** \`(...) => Effect.gen(function*() {...})\` makes a
-   new generator function each call, and V8 gives each one its own prototype object and object
-   shape (seen in a heap snapshot as two \`initial_map\` closures per GenServer): measured here,
-   about 4 µs per call against 0.5-0.7 µs for the same body written once at module level and
-   run with \`Effect.gen({ self }, body)\`, and every generator resume that sees many shapes
-   goes megamorphic. The library's loops and supervisor paths now use module-level generators:
-   in back-to-back runs restarts went from 20.8k/s to 45.5k/s, starting 100k children under a
-   DynamicSupervisor from 2.1 s to 1.3 s, and an idle GenServer from 4.2 kB to 3.3 kB of heap
-   (2.5 kB once the server also stopped holding its start arguments and the starter's state).
-   User handlers written the first way pay the same (the GenServer guide says how to avoid it).
-6. **Hot upgrade: memory, not code.** \`Code.upgrade\` changes an idle server in place (its
-   \`codeChange\` runs on the upgrading fiber; the server is not woken), which brought 100k
-   servers from about 3 s to 0.2-0.3 s. What is left is touching each server's loop record
-   and process object across a heap of several hundred MB after a full GC: a pass that only
-   reads them, with no code change, took 84-206 ms for 100k in the same heap (the code run per
-   server is about half of it: the same upgrade repeated on servers already in the cache takes
-   55-90 ms). The upgrade now reads a batch of 64 servers ahead (their two objects only, loads
-   the CPU overlaps) before it changes them, and a server's loop keeps the fields the upgrade
-   touches at its start: same-run A/B, 116-145 ms against 127-156 ms without the read-ahead.
-7. **Registry reads are a \`Map\` read plus a step.** Half of a lookup is the \`Map\` of 200k
-   string keys (the same structure plain-js reads at 3.4M/s); the rest is the Effect step that
-   \`Registry.lookup\` is and the entry array it returns. ETS's \`lookup\` is a BIF called
-   without any scheduling, about 4x faster here.
+1. **A waiting GenServer is not a suspended fiber.** The generic loop, parked in its plain
+   receive, handles messages from the node's run queue (\`LoopImpl.runDirect\`): a behaviour
+   whose handler answers with a plain result (a reply, a new state) costs no fiber resume;
+   only an Effect to run, a stop, an action, a throw, a system message or a trace goes to the
+   fiber, with the outcome the fiber path gives (\`test/direct-loop.test.ts\`).
+2. **The asker of a round trip does not suspend.** A process about to wait, or a call just
+   sent, runs the one task due next on its own stack, in the run queue's order (only when
+   nothing else is due before it, at most 64 in a row): the ponger, or the server and then the
+   reply. When that answers, the asker takes the answer at once. A call to an idle GenServer so
+   costs no suspension at all; ping-pong costs one (the ponger's) instead of two.
+3. **The run queue is drained in swapped batches**: one growing queue made \`schedule\` 15%
+   of ping-pong; a process's own fiber takes its message in the \`Exit\` it is resumed with,
+   without the hand-off step other fibers need; a call to a pid checks liveness in its own
+   callback.
+
+What is left is Effect's cost per message, which no code on its public API avoids:
+
+4. **A message to a waiting process is a fiber resume.** Effect 4.1 captures a Node
+   \`AsyncResource\` each time a fiber suspends and resumes it through \`runInAsyncScope\` and
+   \`emitDestroy\` (\`FiberImpl.evaluate\`), and each wait is an \`Effect.callback\` with its
+   closures (about 240 B). The ponger and every process of the ring pay it per message. The
+   floor shows the limit: effect-floor, the least an actor on Effect fibers does, runs ping-pong
+   at the same rate as effect-otp and the ring slower; Erlang switches processes in the
+   emulator, without allocation. Skipping the async-context capture measured +16% on the
+   floor's ping-pong, but it means writing a private field of Effect's fiber and changing what
+   \`AsyncLocalStorage\` code in a process sees, so effect-otp does not do it.
+5. **A send is an Effect step.** \`yield* Process.send(...)\` is a lazy effect (\`Effect.sync\`
+   and its closure, about 200 B), one step of the run loop; a receive that finds its message is
+   another. \`effect_step_floor\` measures one lazy step alone: two per message cap a one-way
+   stream between two fibers at half of it, far under Erlang's \`!\` and \`receive\`. Effect's
+   own \`Queue\` (effect-queue) is faster on this row because its \`offer\` is an internal
+   primitive with no closure; the same mailbox without a step per message
+   (\`send_throughput_mailbox\`) is several times faster.
+6. **The floor measured cold is a different program.** effect-floor as a program of two
+   generator functions runs ping-pong far faster (\`effect_floor_cold_ping_pong\`) than the same
+   code after an ordinary pass of Effect (\`warmEffect\`: a Layer, forks, a Queue): V8 keeps
+   Effect's hottest call sites (\`evaluate\`, \`getCont\`, the generator's \`next\`)
+   monomorphic in the first and megamorphic in the second, as in every application. Measured
+   the same way, the floor inside effect-otp's own process fibers ran where effect-otp runs: the
+   "half of a message is the library's" reading came from comparing the two states.
+7. **The floor's ring.** It fell from 2.0M hops/s at 1k processes to 0.5M at 10k. One cause
+   found: truncating a drained mailbox (\`length = 0\`) is a runtime call that trims the
+   backing store, which on 10k arrays in the old generation cost a third of the ring (0.56M to
+   0.70M hops/s once the floor drops drained arrays as effect-otp does). Per-process closures
+   (the floor's per-process \`receive\`) were measured and are not it. effect-otp's ring
+   stays near 1M hops/s from 1k to 50k processes.
+8. **Allocation per round trip** (ping-pong, sampling heap profiler): Effect's wait
+   (\`Effect.callback\`) 27%, the send effects 23%, the case's generators' \`yield*\` results
+   24%, the async-context resources 12%, the messages' \`Exit\`s and the run queue 4%.
+   effect-otp allocates less than the floor per round trip and per hop.
+
+Earlier findings that still hold:
+
+9. **A restart is one step of the supervisor's plain code** (the exit's bookkeeping, the
+   report written straight to the loggers, the intensity window) and the child's start with
+   one continuation: about 25 Effect operations and 5.7 kB per crash-and-restart cycle.
+10. **A generator function made per call costs** (\`(...) => Effect.gen(function*() {...})\`
+   makes a new generator function, prototype and shape each call): the library's loops and
+   supervisor paths use module-level generators run with \`Effect.gen({ self }, body)\`.
+11. **Hot upgrade is memory, not code.** \`Code.upgrade\` changes an idle server in place; what
+   is left is touching each server's objects across a large heap.
+12. **Registry reads are a \`Map\` read plus a step**; ETS's \`lookup\` is a BIF called
+   without any scheduling.
 
 Where effect-otp is ahead of Erlang it is for reasons of design, not speed of the runtime:
 \`idle_process_bytes\` (a fiber is smaller than a BEAM process with its own heap), and
