@@ -53,6 +53,12 @@
  * exits with a `Crash`). `{ name }` is a local or via name (`Gen.via`); `call` waits 5 s by
  * default. Not for parallel CPU work (use fibers), nor state one fiber tree shares (a `Ref`).
  *
+ * A callback that returns its result directly (not as an Effect) runs as the message arrives,
+ * from the node's run queue, without waking the server's fiber; a call to an idle server so
+ * often completes without the caller suspending either. Anything that needs the server's
+ * fiber (its services, `Process.self`, a log line) goes in the Effect a callback returns, which
+ * runs on the fiber, in order with the other messages.
+ *
  * ## How it maps to OTP, and where it differs
  *
  * | OTP                              | effect-otp                                             |

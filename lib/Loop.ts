@@ -5,7 +5,9 @@
  * optionally `terminate`, `formatStatus` and `codeChange`. The loop does the rest:
  *
  * - takes the messages from the mailbox, in order, queued ones without an Effect step each,
- *   yielding now and then so that a busy process does not starve the others;
+ *   yielding now and then so that a busy process does not starve the others; an idle process's
+ *   messages are handled as they arrive, from the node's run queue, without waking its fiber
+ *   when `handle` answers with a plain {@link Next} (see {@link Behaviour.handle});
  * - answers every system message (`Sys`): get and replace the state, the status (through
  *   `formatStatus`, never crashing on it), suspend and resume, trace, statistics, code change
  *   and terminate. A new system message is added in `lib/Sys.ts` alone, and every behaviour
@@ -166,7 +168,14 @@ export interface Behaviour<M extends Module, S, L = M, R = never> {
   readonly load?: ((module: M) => L) | undefined
   /**
    * Handles one message (anything but a system message): sets `server.state` and returns what
-   * to do next ({@link Next}), directly or as an Effect. Called on the process's fiber.
+   * to do next ({@link Next}), directly or as an Effect.
+   *
+   * It is a plain function, and not always called on the process's fiber: when the process is
+   * idle, the node's run queue calls it as the message arrives, and resumes the fiber only for
+   * what the answer needs (an Effect to run, a stop, `after` or `insert`); a GenServer call to
+   * an idle server so costs no wake-up of its process. Work that needs the process's fiber
+   * (its services, `Process.self`, logging) belongs in the Effect it returns, which always runs
+   * on the fiber. A throw crashes the process as a failed Effect would.
    */
   readonly handle: (server: Server<M, S, L>, message: unknown) => Next | Effect.Effect<Next, unknown, R>
   /**
