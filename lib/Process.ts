@@ -99,6 +99,7 @@ import {
   currentProcessOf,
   DownMessage as DownMessageImpl,
   ExitMessage as ExitMessageImpl,
+  mustYield,
   type NodeRuntime,
   ProcessImpl,
   receiveMatching,
@@ -632,6 +633,13 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
  * To a registered name (Erlang's `Name ! Message`), the process is looked up on the node as the
  * message is sent; the send fails with `NoProc` when no process has that name.
  *
+ * A sender that outruns its receiver is slowed down, as Erlang charges a sender for a long
+ * queue: a send to a process with more than 4096 messages waiting yields the sender once in
+ * every 1024 such sends, so that the receiver gets to run (a receive costs more Effect steps
+ * than a send, so a tight send loop would otherwise grow the mailbox without bound: measured,
+ * a 1M-message stream peaked at 500k waiting and ran at 1.3-1.9M msg/s, and at 4k waiting and
+ * 2.4-4.5M msg/s with the yield).
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -653,7 +661,9 @@ export const send: {
   2,
   (pid: Pid | string, message: unknown): Effect.Effect<void, NoProc, Node> =>
     pid instanceof PidBase
-      ? Effect.sync(() => sendUnsafe(pid, message))
+      ? pid instanceof ProcessImpl && mustYield(pid)
+        ? Effect.andThen(Effect.sync(() => sendUnsafe(pid, message)), Effect.yieldNow)
+        : Effect.sync(() => sendUnsafe(pid, message))
       : typeof pid === "string"
       ? sendNamed(pid, message)
       : Effect.die(notAPid("send", pid))

@@ -290,3 +290,31 @@ describe("a process about to wait runs the one task due next, in the run queue's
       assert.isBelow(seenAt, 100)
     })))
 })
+
+describe("a sender that outruns its receiver yields now and then", () => {
+  it.effect("a tight send loop keeps the receiver's mailbox bounded; every message arrives, in order", () =>
+    runTest(Effect.gen(function*() {
+      const me = yield* Process.self
+      const n = 100_000
+      const receiver = yield* Process.spawn(Effect.gen(function*() {
+        let expected = 0
+        for (let i = 0; i < n; i++) {
+          if ((yield* Process.receive()) !== expected) return yield* Process.send(me, { _tag: "OutOfOrder", at: i })
+          expected++
+        }
+        yield* Process.send(me, { _tag: "Done", count: expected })
+      }))
+      let peak = 0
+      for (let i = 0; i < n; i++) {
+        yield* Process.send(receiver, i)
+        if ((i & 255) === 0) {
+          const info = yield* Process.info(receiver)
+          if (Option.isSome(info)) peak = Math.max(peak, info.value.messageQueueLength)
+        }
+      }
+      const done = yield* Process.receive()
+      assert.deepStrictEqual(done, { _tag: "Done", count: n })
+      // Without the yield the sender would get two sends in per receive: about n / 2 waiting.
+      assert.isBelow(peak, 8192)
+    })))
+})

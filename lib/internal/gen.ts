@@ -33,7 +33,7 @@ import { Node } from "../Node.js"
 import type { Pid } from "../Pid.js"
 import * as Process from "../Process.js"
 import { FromImpl } from "./call.js"
-import { currentProcessOf, type NodeRuntime, ProcessImpl, runSoleNext, runtimeOf, Watcher } from "./runtime.js"
+import { currentProcessOf, mustYield, type NodeRuntime, ProcessImpl, runSoleNext, runtimeOf, Watcher } from "./runtime.js"
 import { durationMillis, type Timer } from "./timers.js"
 
 const describe = (target: Target): Pid | string =>
@@ -330,7 +330,11 @@ export const call = (target: Target, message: unknown, options?: CallOptions): E
 
 /** `Gen.cast`. */
 export const cast = (target: Target, message: unknown): Effect.Effect<void> => {
-  if (target instanceof ProcessImpl) return Effect.sync(() => target.deliver(new CastMessage(message)))
+  if (target instanceof ProcessImpl) {
+    // A caster that outruns the server yields now and then, as a sender does (`Process.send`).
+    const cast = Effect.sync(() => target.deliver(new CastMessage(message)))
+    return mustYield(target) ? Effect.andThen(cast, Effect.yieldNow) : cast
+  }
   if (isVia(target)) return Effect.map(resolveVia(target), (server) => server?.deliver(new CastMessage(message)))
   if (isRemote(target)) return target.cast(message)
   return Effect.withFiber((fiber) => {

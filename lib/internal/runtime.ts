@@ -1255,6 +1255,20 @@ export class NodeRuntime {
   }
 }
 
+/**
+ * Whether a send to `receiver` should yield the sender after it: the receiver has more than
+ * 4096 messages waiting, and this is one send in 1024 of those (checked as the send effect is
+ * made, with no step of its own). A receive costs more Effect steps than a send, so a sender in
+ * a tight loop would grow its receiver's mailbox without bound (Erlang charges such a sender
+ * reductions); yielding now and then lets the receiver run. See `Process.send`.
+ *
+ * @internal
+ */
+export const mustYield = (receiver: ProcessImpl): boolean => {
+  const waiting = receiver.mailbox.length - receiver.head
+  return waiting > 4096 && (waiting & 1023) === 0
+}
+
 /** Whether a process is running the next task from inside its wait (see {@link runSoleNext}). */
 let runningSoleNext = false
 
