@@ -595,7 +595,7 @@ export const call: {
  */
 export const cast = <M extends Any, Req extends Module.Casts<M>, E = never>(
   server: Server<M, E>, request: Req, ...args: Module.PayloadArg<Req>
-): Effect.Effect<void> => Gen.cast(server.target, internal.request(request, args[0]))
+): Effect.Effect<void> => internal.cast(server.target, request, args[0])
 
 /**
  * Answers a call later, from any process (OTP's `gen_server:reply/2`); a second answer does nothing.

@@ -468,8 +468,44 @@ export const start = (
       )))
 
 /** A request as `GenServer.call` and `cast` send it; the tag of whatever an untyped caller passed. */
-export const request = (rpc: { readonly _tag: unknown } | null | undefined, payload: unknown): Request =>
-  new Request(rpc === null || rpc === undefined ? undefined : rpc._tag, payload)
+export const request = (rpc: { readonly _tag: unknown } | null | undefined, payload: unknown): Request => {
+  const tag = rpc === null || rpc === undefined ? undefined : rpc._tag
+  return payload === undefined && typeof tag === "string" ? bareRequest(tag) : new Request(tag, payload)
+}
+
+/**
+ * The requests without payload (`Inc`, `Get`, `Tick`), made once per tag and sent as they are:
+ * a message is a value, read and never changed, so one object serves every send. Measured on
+ * the cast benchmark: requests made per cast that sat in the mailbox when the young generation
+ * was collected made V8 pretenure their allocation site, after which the run went at half speed
+ * for the rest of the process's life (2.1-4.6M casts/s in 3 of 4 processes, 6.2-7.2M in the
+ * fourth).
+ */
+const bareRequests = new Map<string, Request>()
+
+const bareRequest = (tag: string): Request => {
+  let request = bareRequests.get(tag)
+  if (request === undefined) {
+    request = new Request(tag, undefined)
+    bareRequests.set(tag, request)
+  }
+  return request
+}
+
+/** The cast messages of the requests without payload, made once per tag (see {@link bareRequest}). */
+const bareCasts = new Map<string, Gen.CastMessage>()
+
+/** `GenServer.cast`: a request without payload goes as one message made once. */
+export const cast = (target: Gen.Target, rpc: { readonly _tag: unknown } | null | undefined, payload: unknown): Effect.Effect<void> => {
+  const tag = rpc === null || rpc === undefined ? undefined : rpc._tag
+  if (payload !== undefined || typeof tag !== "string") return Gen.cast(target, new Request(tag, payload))
+  let message = bareCasts.get(tag)
+  if (message === undefined) {
+    message = new Gen.CastMessage(bareRequest(tag))
+    bareCasts.set(tag, message)
+  }
+  return GenInternal.castMessage(target, message)
+}
 
 /** `GenServer.stop`: terminates the server through `Sys.terminate`; its exit with that reason is success. */
 export const stop = (

@@ -329,16 +329,23 @@ export const call = (target: Target, message: unknown, options?: CallOptions): E
 
 
 /** `Gen.cast`. */
-export const cast = (target: Target, message: unknown): Effect.Effect<void> => {
+export const cast = (target: Target, message: unknown): Effect.Effect<void> =>
+  isRemote(target) ? target.cast(message) : castMessage(target, new CastMessage(message))
+
+/**
+ * A cast of a message already wrapped (`GenServer.cast` sends the casts without payload as one
+ * message made once per request) to a local target.
+ */
+export const castMessage = (target: Target, message: CastMessage): Effect.Effect<void> => {
   if (target instanceof ProcessImpl) {
     // A caster that outruns the server yields now and then, as a sender does (`Process.send`).
-    const cast = Effect.sync(() => target.deliver(new CastMessage(message)))
+    const cast = Effect.sync(() => target.deliver(message))
     return mustYield(target) ? Effect.andThen(cast, Effect.yieldNow) : cast
   }
-  if (isVia(target)) return Effect.map(resolveVia(target), (server) => server?.deliver(new CastMessage(message)))
-  if (isRemote(target)) return target.cast(message)
+  if (isVia(target)) return Effect.map(resolveVia(target), (server) => server?.deliver(message))
+  if (isRemote(target)) return target.cast(message.request)
   return Effect.withFiber((fiber) => {
-    resolveNow(runtimeOfFiber(fiber), target as Pid | string)?.deliver(new CastMessage(message))
+    resolveNow(runtimeOfFiber(fiber), target as Pid | string)?.deliver(message)
     return Effect.void
   })
 }
