@@ -291,14 +291,20 @@ What the library changed in the message-passing issue, and why:
    and the figure swung between 1.3M and 3.0M msg/s with how the array grew. As Erlang charges
    a sender for a long queue, a send (or cast) to a mailbox of more than 4096 now yields the
    sender once in 1024 such sends: the peak is 4k, and the same stream ran at 2.4-4.5M msg/s.
-4. **The run queue is drained in swapped batches**: one growing queue made \`schedule\` 15%
+4. **A request without payload is made once.** Casts of \`Inc\` made a request and a cast
+   message each; those waiting in the mailbox when the young generation was collected made V8
+   pretenure their allocation site (\`--trace-deopt\`: "allocation site tenuring changed"),
+   and the process ran at half speed from then on (2.1-4.6M casts/s in three processes of
+   four). A message is a value, so \`GenServer\` sends one request (and one cast message) made
+   once per tag: 6.2-7.4M casts/s in every process since.
+5. **The run queue is drained in swapped batches**: one growing queue made \`schedule\` 15%
    of ping-pong; a process's own fiber takes its message in the \`Exit\` it is resumed with,
    without the hand-off step other fibers need; a call to a pid checks liveness in its own
    callback.
 
 What is left is Effect's cost per message, which no code on its public API avoids:
 
-5. **A message to a waiting process is a fiber resume.** Effect 4.1 captures a Node
+6. **A message to a waiting process is a fiber resume.** Effect 4.1 captures a Node
    \`AsyncResource\` each time a fiber suspends and resumes it through \`runInAsyncScope\` and
    \`emitDestroy\` (\`FiberImpl.evaluate\`), and each wait is an \`Effect.callback\` with its
    closures (about 240 B). The ponger and every process of the ring pay it per message. The
@@ -307,7 +313,7 @@ What is left is Effect's cost per message, which no code on its public API avoid
    emulator, without allocation. Skipping the async-context capture measured +16% on the
    floor's ping-pong, but it means writing a private field of Effect's fiber and changing what
    \`AsyncLocalStorage\` code in a process sees, so effect-otp does not do it.
-6. **A send is an Effect step, and so is a receive.** \`yield* Process.send(...)\` is a lazy
+7. **A send is an Effect step, and so is a receive.** \`yield* Process.send(...)\` is a lazy
    effect (\`Effect.sync\` and its closure, about 200 B), one step of the run loop; a receive
    that finds its message is two (the look, and the \`Exit\` it answers with). Three steps per
    one-way message at \`effect_step_floor\`'s rate (one lazy step alone) cap a stream between
@@ -316,35 +322,35 @@ What is left is Effect's cost per message, which no code on its public API avoid
    Effect's own \`Queue\` (effect-queue) does better on this row because its \`offer\` is an
    internal primitive with no closure; the same mailbox without a step per message
    (\`send_throughput_mailbox\`) is faster still.
-7. **The floor measured cold is a different program.** effect-floor as a program of two
+8. **The floor measured cold is a different program.** effect-floor as a program of two
    generator functions runs ping-pong far faster (\`effect_floor_cold_ping_pong\`) than the same
    code after an ordinary pass of Effect (\`warmEffect\`: a Layer, forks, a Queue): V8 keeps
    Effect's hottest call sites (\`evaluate\`, \`getCont\`, the generator's \`next\`)
    monomorphic in the first and megamorphic in the second, as in every application. Measured
    the same way, the floor inside effect-otp's own process fibers ran where effect-otp runs: the
    "half of a message is the library's" reading came from comparing the two states.
-8. **The floor's ring.** It fell from 2.0M hops/s at 1k processes to 0.5M at 10k. One cause
+9. **The floor's ring.** It fell from 2.0M hops/s at 1k processes to 0.5M at 10k. One cause
    found: truncating a drained mailbox (\`length = 0\`) is a runtime call that trims the
    backing store, which on 10k arrays in the old generation cost a third of the ring (0.56M to
    0.70M hops/s once the floor drops drained arrays as effect-otp does). Per-process closures
    (the floor's per-process \`receive\`) were measured and are not it. effect-otp's ring
    stays near 1M hops/s from 1k to 50k processes.
-9. **Allocation per round trip** (ping-pong, sampling heap profiler): Effect's wait
+10. **Allocation per round trip** (ping-pong, sampling heap profiler): Effect's wait
    (\`Effect.callback\`) 27%, the send effects 23%, the case's generators' \`yield*\` results
    24%, the async-context resources 12%, the messages' \`Exit\`s and the run queue 4%.
    effect-otp allocates less than the floor per round trip and per hop.
 
 Earlier findings that still hold:
 
-10. **A restart is one step of the supervisor's plain code** (the exit's bookkeeping, the
+11. **A restart is one step of the supervisor's plain code** (the exit's bookkeeping, the
    report written straight to the loggers, the intensity window) and the child's start with
    one continuation: about 25 Effect operations and 5.7 kB per crash-and-restart cycle.
-11. **A generator function made per call costs** (\`(...) => Effect.gen(function*() {...})\`
+12. **A generator function made per call costs** (\`(...) => Effect.gen(function*() {...})\`
    makes a new generator function, prototype and shape each call): the library's loops and
    supervisor paths use module-level generators run with \`Effect.gen({ self }, body)\`.
-12. **Hot upgrade is memory, not code.** \`Code.upgrade\` changes an idle server in place; what
+13. **Hot upgrade is memory, not code.** \`Code.upgrade\` changes an idle server in place; what
    is left is touching each server's objects across a large heap.
-13. **Registry reads are a \`Map\` read plus a step**; ETS's \`lookup\` is a BIF called
+14. **Registry reads are a \`Map\` read plus a step**; ETS's \`lookup\` is a BIF called
    without any scheduling.
 
 Where effect-otp is ahead of Erlang it is for reasons of design, not speed of the runtime:
