@@ -308,9 +308,10 @@ What is left is Effect's cost per message, which no code on its public API avoid
    \`AsyncResource\` each time a fiber suspends and resumes it through \`runInAsyncScope\` and
    \`emitDestroy\` (\`FiberImpl.evaluate\`), and each wait is an \`Effect.callback\` with its
    closures (about 240 B). The ponger and every process of the ring pay it per message. The
-   floor shows the limit: effect-floor, the least an actor on Effect fibers does, runs ping-pong
-   at the same rate as effect-otp and the ring slower; Erlang switches processes in the
-   emulator, without allocation. Skipping the async-context capture measured +16% on the
+   floor shows the limit: effect-floor, the least an actor on Effect fibers does, pays a wake-up
+   on both sides of a round trip and runs ping-pong, calls and the ring slower than effect-otp,
+   which pays it on one side (the ponger, each process of the ring); Erlang switches processes
+   in the emulator, without allocation. Skipping the async-context capture measured +16% on the
    floor's ping-pong, but it means writing a private field of Effect's fiber and changing what
    \`AsyncLocalStorage\` code in a process sees, so effect-otp does not do it.
 7. **A send is an Effect step, and so is a receive.** \`yield* Process.send(...)\` is a lazy
