@@ -162,6 +162,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as ExitReason from "../lib/ExitReason.js"
 import { watchExit } from "../lib/internal/direct.js"
+import { isInstance } from "../lib/internal/identity.js"
 import * as Gen from "../lib/Gen.js"
 import * as Node from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
@@ -680,7 +681,7 @@ const master = (c: Controller, app: Application<any, any>, type: StartType, conf
     c.order.push(app.name)
     yield* ack({ _tag: "Ok" })
     const next = yield* Process.receive({
-      match: (m) => m instanceof StopRequest || (Process.isExitMessage(m) && m.from === root)
+      match: (m) => isInstance(m, StopRequest) || (Process.isExitMessage(m) && m.from === root)
     })
     running.prepped = true
     yield* callback(app, "prepStop", config)

@@ -72,6 +72,8 @@ import type * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
+import { format } from "../lib/internal/format.js"
+import { isInstance } from "../lib/internal/identity.js"
 import { traceRestart } from "../lib/internal/telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
@@ -352,15 +354,16 @@ const DynamicSupervisorModule = GenServer.make({
       const child = state.running.get(message.from)
       return child === undefined ? GenServer.noreply(state) : childExited(state, child, message.reason)
     }
-    if (message instanceof RetryRestart) {
-      const child = message.child
+    if (isInstance(message, RetryRestart)) {
+      const child = (message as RetryRestart).child
       if (!state.restarting.has(child)) return GenServer.noreply(state)
       // A new try counts against the intensity, as OTP's `try_again_restart`.
       return Effect.withFiber((fiber) =>
         countRestart(fiber, state.intensity, child.spec) > 0 ? restart(state, child) : giveUp(state)
       )
     }
-    return Effect.as(Effect.logWarning("dynamic supervisor: unexpected message", message), GenServer.noreply(state))
+    // Formatted here (it never throws): a logger given the raw value may fail on it (a revoked Proxy).
+    return Effect.as(Effect.logWarning(`dynamic supervisor: unexpected message ${format(message)}`), GenServer.noreply(state))
   },
   terminate: (_reason, state) => stopAll(state),
   formatStatus: (state) => ({ children: state.running.size, restarting: state.restarting.size })

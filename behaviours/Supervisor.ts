@@ -124,6 +124,8 @@ import * as Gen from "../lib/Gen.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
+import { format } from "../lib/internal/format.js"
+import { isInstance } from "../lib/internal/identity.js"
 import { traceRestart } from "../lib/internal/telemetry.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
@@ -803,10 +805,11 @@ const SupervisorModule = GenServer.make({
       // An exit from a process that is not (or no longer) a child is ignored, as OTP does.
       return child === undefined ? GenServer.noreply(state) : childExited(state, child, message.reason)
     }
-    if (message instanceof RestartDue) {
-      const child = find(state, message.id)
-      if (child === undefined || child.restarting !== message.generation) return GenServer.noreply(state)
-      const retry = message.retry
+    if (isInstance(message, RestartDue)) {
+      const due = message as RestartDue
+      const child = find(state, due.id)
+      if (child === undefined || child.restarting !== due.generation) return GenServer.noreply(state)
+      const retry = due.retry
       if (retry === undefined) return restartNow(state, child, "backoff")
       // A new try after a failed restart counts against the intensity, as OTP's
       // `try_again_restart`.
@@ -814,7 +817,8 @@ const SupervisorModule = GenServer.make({
         countRestart(fiber, state.intensity, child.spec) > 0 ? restart(state, child, retry) : giveUp(state)
       )
     }
-    return Effect.as(Effect.logWarning("supervisor: unexpected message", message), GenServer.noreply(state))
+    // Formatted here (it never throws): a logger given the raw value may fail on it (a revoked Proxy).
+    return Effect.as(Effect.logWarning(`supervisor: unexpected message ${format(message)}`), GenServer.noreply(state))
   },
   terminate: (_reason, state) => stopInReverse(state, state.children),
   formatStatus: (state) => ({

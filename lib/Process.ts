@@ -93,7 +93,7 @@ import type { Predicate, Refinement } from "effect/Predicate"
 import { AlreadyRegistered, BadArgument, CallExit, NoProc, NotRegistered } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import { heldExit } from "./internal/exitHold.js"
-import { PidBase, PidValue, type ReferenceImpl } from "./internal/identity.js"
+import { isInstance, PidBase, PidValue, type ReferenceImpl } from "./internal/identity.js"
 import {
   CurrentProcessKey,
   currentProcessOf,
@@ -214,7 +214,7 @@ export interface DownMessage {
  * @category guards
  * @since 0.1.0
  */
-export const isExitMessage = (u: unknown): u is ExitMessage => u instanceof ExitMessageImpl
+export const isExitMessage = (u: unknown): u is ExitMessage => isInstance(u, ExitMessageImpl)
 
 /**
  * Whether `u` is a {@link DownMessage}: what a monitor delivers once.
@@ -234,7 +234,7 @@ export const isExitMessage = (u: unknown): u is ExitMessage => u instanceof Exit
  * @category guards
  * @since 0.1.0
  */
-export const isDownMessage = (u: unknown): u is DownMessage => u instanceof DownMessageImpl
+export const isDownMessage = (u: unknown): u is DownMessage => isInstance(u, DownMessageImpl)
 
 /** A snapshot of a live process, as {@link info} gives it (its type is spelled there). */
 type ProcessInfo = Option.Option.Value<Effect.Success<ReturnType<typeof info>>>

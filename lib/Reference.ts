@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { ReferenceImpl } from "./internal/identity.js"
+import { isInstance, ReferenceImpl } from "./internal/identity.js"
 
 /**
  * A unique reference.
@@ -44,4 +44,4 @@ export interface Reference {
  * @category guards
  * @since 0.1.0
  */
-export const isReference = (u: unknown): u is Reference => u instanceof ReferenceImpl
+export const isReference = (u: unknown): u is Reference => isInstance(u, ReferenceImpl)

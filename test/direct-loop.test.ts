@@ -11,7 +11,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Logger, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
-import { ExitReason, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
+import { DynamicSupervisor, ExitReason, GenServer, Node, Process, Supervisor, Sys } from "../index.js"
 import type { Pid } from "../lib/Pid.js"
 import { runtimeOf } from "../lib/internal/runtime.js"
 
@@ -61,7 +61,7 @@ const Recorder = GenServer.make({
   handleInfo: (message, state) =>
     message === GenServer.timeout
       ? GenServer.noreply({ ...state, log: [...state.log, "timeout"] })
-      : GenServer.noreply({ ...state, log: [...state.log, `info:${String(message)}`] }),
+      : GenServer.noreply({ ...state, log: [...state.log, `info:${typeof message === "string" ? message : typeof message}`] }),
   terminate: (reason, state) => Process.send(state.notify, { _tag: "Terminated", reason, log: state.log })
 })
 
@@ -316,5 +316,53 @@ describe("a sender that outruns its receiver yields now and then", () => {
       assert.deepStrictEqual(done, { _tag: "Done", count: n })
       // Without the yield the sender would get two sends in per receive: about n / 2 waiting.
       assert.isBelow(peak, 8192)
+    })))
+})
+
+describe("a message that cannot be looked at", () => {
+  it.effect("a revoked Proxy sent to a GenServer goes to handleInfo, idle or busy; the server goes on", () =>
+    runTest(Effect.gen(function*() {
+      const server = yield* GenServer.start(Recorder, yield* Process.self)
+      const pid = server.target as Pid
+      const revoked = () => {
+        const { proxy, revoke } = Proxy.revocable({}, {})
+        revoke()
+        return proxy
+      }
+      // Idle: from the run queue.
+      yield* Process.send(pid, revoked())
+      assert.strictEqual((yield* GenServer.call(server, Log)).length, 1)
+      // Busy: queued behind a call that runs on the fiber.
+      const slow = yield* Effect.forkChild(GenServer.call(server, Slow))
+      yield* Effect.yieldNow
+      yield* Process.send(pid, revoked())
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* Fiber.await(slow), Exit.succeed("slow"))
+      const log = yield* GenServer.call(server, Log)
+      assert.strictEqual(log.length, 3)
+      assert.strictEqual(log[1], "slow")
+      assert.isTrue(log[0]!.startsWith("info:") && log[2]!.startsWith("info:"))
+    })))
+})
+
+describe("a message that cannot be looked at, to the library's own servers", () => {
+  it.effect("a supervisor and a dynamic supervisor get a revoked Proxy and go on supervising", () =>
+    runTest(Effect.gen(function*() {
+      const revoked = () => {
+        const { proxy, revoke } = Proxy.revocable({}, {})
+        revoke()
+        return proxy
+      }
+      const sup = yield* Supervisor.start([GenServer.childSpec(Recorder, yield* Process.self, { id: "recorder" })])
+      const dyn = yield* DynamicSupervisor.start()
+      const supPid = sup.target as Pid
+      const dynPid = dyn.target as Pid
+      yield* Process.send(supPid, revoked())
+      yield* Process.send(dynPid, revoked())
+      const [child] = yield* Supervisor.whichChildren(sup)
+      assert.strictEqual(child!.id, "recorder")
+      assert.isTrue(Option.isSome(yield* Process.info(supPid)))
+      assert.isTrue(Option.isSome(yield* Process.info(dynPid)))
+      assert.deepStrictEqual(yield* DynamicSupervisor.whichChildren(dyn), [])
     })))
 })

@@ -180,6 +180,31 @@ const run = (result: unknown): Effect.Effect<unknown, unknown, unknown> =>
 // The callback module
 // ----------------------------------------------------------------------------
 
+const infoKind = 0
+const castKind = 1
+const callKind = 2
+const continueKind = 3
+
+/**
+ * Which callback a message is for. Anything else, also a message nothing can be read from (a
+ * revoked Proxy, from an untyped caller: `instanceof` asks it for its prototype, which throws),
+ * is an info message, as OTP gives any term to `handle_info`.
+ */
+const kindOf = (message: unknown): 0 | 1 | 2 | 3 => {
+  if (typeof message !== "object" || message === null) return infoKind
+  try {
+    return message instanceof Gen.CastMessage
+      ? castKind
+      : message instanceof Gen.CallMessage
+      ? callKind
+      : message instanceof Continuing
+      ? continueKind
+      : infoKind
+  } catch {
+    return infoKind
+  }
+}
+
 const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
   title: "Generic server",
   report: "gen_server",
@@ -187,9 +212,10 @@ const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
   isModule: (u): u is AnyModule => typeof u === "object" && u !== null && "~effect-otp/GenServer" in u,
   load: handlersOf,
   handle: (server, message) => {
-    if (message instanceof Gen.CastMessage) {
+    const kind = kindOf(message)
+    if (kind === castKind) {
       // Anything may arrive as a cast (`Gen.cast`): only a declared handler of its tag runs.
-      const request = message.request as Request | null | undefined
+      const request = (message as Gen.CastMessage).request as Request | null | undefined
       const tag = request?._tag
       const handler = typeof tag === "string" ? server.loaded.casts[tag] : undefined
       if (handler === undefined) {
@@ -200,13 +226,13 @@ const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
         ? Effect.map(result, (r) => noReply(server, r, "handleCast", tag))
         : noReply(server, result, "handleCast", tag)
     }
-    if (message instanceof Gen.CallMessage) {
-      const request = message.request as Request | null | undefined
+    if (kind === callKind) {
+      const request = (message as Gen.CallMessage).request as Request | null | undefined
       // The request, not the call, which holds the caller's reply handle: the report names it.
       server.last = request
       const tag = request?._tag
       const handler = typeof tag === "string" ? server.loaded.calls[tag] : undefined
-      const from = message.from
+      const from = (message as Gen.CallMessage).from
       if (handler === undefined) {
         GenInternal.replyFailureUnsafe(from, new UnknownRequest({ target: server.self, tag: formatTag(tag) }))
         return server.after
@@ -228,10 +254,10 @@ const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
         ? Effect.map(result, (r) => callResult(server, from, r, tag))
         : callResult(server, from, result, tag)
     }
-    if (message instanceof Continuing) {
+    if (kind === continueKind) {
       // A continue is accepted only from a module with handleContinue (see `nextOf`); its code
       // cannot change before the continue runs.
-      const result = server.module.handleContinue!(message.arg, server.state)
+      const result = server.module.handleContinue!((message as Continuing).arg, server.state)
       return Effect.isEffect(result)
         ? Effect.map(result, (r) => noReply(server, r, "handleContinue", undefined))
         : noReply(server, result, "handleContinue", undefined)

@@ -112,3 +112,20 @@ Object.defineProperty(ReferenceImpl.prototype, ReferenceTypeId, { value: Referen
 
 /** @internal */
 export const makeReference = (node: string): ReferenceImpl => new ReferenceImpl(node, ++counters.ref)
+
+/**
+ * `u instanceof C`, and false for a value that cannot say: `instanceof` asks an object for its
+ * prototype, which a revoked Proxy (from an untyped caller) answers by throwing. The guards of
+ * messages use it, so that a message nothing can be read from is no message of theirs, never a
+ * crash of the process that looks at it.
+ *
+ * @internal
+ */
+export const isInstance = (u: unknown, C: abstract new(...args: any) => unknown): boolean => {
+  if (typeof u !== "object" || u === null) return false
+  try {
+    return u instanceof C
+  } catch {
+    return false
+  }
+}

@@ -218,7 +218,7 @@ export class LoopImpl implements Loop.Server<any, any, any>, DirectLoop {
     for (let n = 0; n < drainBudget; n++) {
       if (process.head >= process.mailbox.length || process.status >= Status.Exiting) return true
       const message = process.mailbox[process.head]
-      if (message instanceof GenInternal.SystemMessage || isParentExit(this, message)) return false
+      if (kindOf(this, message) !== ordinary) return false
       process.takeNext()
       process.runtime.directHandled++
       this.messagesIn++
@@ -415,7 +415,7 @@ function* mainLoopBody(this: LoopImpl) {
       } else if (loop.suspended) {
         // Suspended: only system messages, and the parent's exit signal when trapping (OTP's
         // sys suspend loop); everything else stays queued, in order.
-        message = yield* receiveMatching((m) => m instanceof GenInternal.SystemMessage || isParentExit(loop, m))
+        message = yield* receiveMatching((m) => kindOf(loop, m) !== ordinary)
       } else if (loop.after !== undefined) {
         const after = loop.after
         const next = yield* receiveTimed(undefined, after.millis)
@@ -428,34 +428,35 @@ function* mainLoopBody(this: LoopImpl) {
         // change is still running (an asynchronous `codeChange`), the message waits for it.
         if (loop.changing) yield* awaitCodeChange(loop)
       }
+      const kind = message === directMarker ? ordinary : kindOf(loop, message)
       if (message === directMarker) {
         // The run queue handled a message (`runDirect`) and left its outcome to this fiber.
-      } else if (message instanceof GenInternal.SystemMessage) {
+      } else if (kind === system) {
         // Each request carries its answer (`Sys.ts`); anything else sent as one gets
         // `UnknownRequest` and changes nothing.
-        const request = message.request
-        if (request instanceof SystemRequest) {
-          const outcome = yield* request.answer(loop, message.from)
+        const { from, request } = message as GenInternal.SystemMessage
+        if (isSystemRequest(request)) {
+          const outcome = yield* request.answer(loop, from)
           if (outcome !== undefined) return outcome
         } else {
           GenInternal.replyFailureUnsafe(
-            message.from,
-            new UnknownRequest({ target: loop.self, tag: `system ${formatTag(request)}` })
+            from,
+            new UnknownRequest({ target: loop.self, tag: `system ${safely(() => formatTag(request))}` })
           )
         }
         continue
-      }
-      else {
+      } else {
         // Statistics and traces cover the process's own messages, not system messages (as
         // OTP's debug events).
         loop.messagesIn++
         if (loop.trace) yield* Effect.log(`${process} got ${loop.describe(message)}`)
-        if (isParentExit(loop, message)) {
+        if (kind === parentExit) {
           // The parent (a supervisor) is shutting this process down while it traps exits:
           // terminate, then go.
+          const reason = (message as ExitMessage).reason
           loop.last = message
-          yield* loop.terminate(message.reason)
-          return message.reason
+          yield* loop.terminate(reason)
+          return reason
         }
       }
     }
@@ -488,8 +489,38 @@ function* mainLoopBody(this: LoopImpl) {
   }
 }
 
-const isParentExit = (loop: LoopImpl, message: unknown): message is ExitMessage =>
-  loop.parent !== undefined && message instanceof ExitMessage && message.from === loop.parent
+/** What the loop makes of a message: see {@link kindOf}. */
+const ordinary = 0
+const system = 1
+const parentExit = 2
+
+/**
+ * Whether a message is a system message, the parent's exit signal (trapped), or an ordinary
+ * message for the behaviour. A message nothing can be read from (a revoked Proxy, from an
+ * untyped caller: `instanceof` asks it for its prototype, which throws) is an ordinary one: the
+ * behaviour gets it, as OTP's `handle_info` gets any term, and neither the process nor the
+ * run queue (which classifies messages for idle loops) fails on it.
+ */
+const kindOf = (loop: LoopImpl, message: unknown): 0 | 1 | 2 => {
+  if (typeof message !== "object" || message === null) return ordinary
+  try {
+    if (message instanceof GenInternal.SystemMessage) return system
+    return loop.parent !== undefined && message instanceof ExitMessage && message.from === loop.parent
+      ? parentExit
+      : ordinary
+  } catch {
+    return ordinary
+  }
+}
+
+/** Whether the request of a system message is one `Sys` made (see {@link kindOf} for the `try`). */
+const isSystemRequest = (request: unknown): request is SystemRequest => {
+  try {
+    return request instanceof SystemRequest
+  } catch {
+    return false
+  }
+}
 
 /**
  * Applies an `after` or an `insert` (or nothing); returns the defect of anything else, which
