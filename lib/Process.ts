@@ -98,8 +98,8 @@ import {
   CurrentProcessKey,
   currentProcessOf,
   DownMessage as DownMessageImpl,
+  deliverEffect,
   ExitMessage as ExitMessageImpl,
-  mustYield,
   type NodeRuntime,
   ProcessImpl,
   receiveMatching,
@@ -660,10 +660,11 @@ export const send: {
 } = dual(
   2,
   (pid: Pid | string, message: unknown): Effect.Effect<void, NoProc, Node> =>
-    pid instanceof PidBase
-      ? pid instanceof ProcessImpl && mustYield(pid)
-        ? Effect.andThen(Effect.sync(() => sendUnsafe(pid, message)), Effect.yieldNow)
-        : Effect.sync(() => sendUnsafe(pid, message))
+    pid instanceof ProcessImpl
+      ? deliverEffect(pid, message)
+      : pid instanceof PidBase
+      // A pid of another node: dropped, as `sendUnsafe` drops it.
+      ? Effect.void
       : typeof pid === "string"
       ? sendNamed(pid, message)
       : Effect.die(notAPid("send", pid))

@@ -18,6 +18,14 @@ import { runtimeOf } from "../lib/internal/runtime.js"
 const runTest = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()))
 
+/** {@link runTest}, with every log line written to `lines` as text. */
+const runLogged = <A, E>(lines: Array<string>, body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) => {
+  const logger = Logger.make<unknown, void>(({ message }) => {
+    lines.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+  })
+  return runTest(body).pipe(Effect.provideService(Logger.CurrentLoggers, new Set([logger])))
+}
+
 /** Messages the node's loops have handled without their fiber so far. */
 const directHandled = Effect.gen(function*() {
   return runtimeOf(yield* Node.Node).directHandled
@@ -99,10 +107,7 @@ describe("the generic loop handles plain results without its fiber", () => {
   it.effect("a plain handler that throws crashes the server as on the fiber: terminate, the report, the reason", () =>
     Effect.gen(function*() {
       const lines: Array<string> = []
-      const logger = Logger.make<unknown, void>(({ message }) => {
-        lines.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
-      })
-      yield* runTest(Effect.gen(function*() {
+      yield* runLogged(lines, Effect.gen(function*() {
         const server = yield* GenServer.start(Recorder, yield* Process.self)
         const watched = yield* Process.monitor(server.target as Pid)
         const before = yield* directHandled
@@ -118,7 +123,7 @@ describe("the generic loop handles plain results without its fiber", () => {
         assert.include(Cause.pretty((down.reason as ExitReason.Crash).cause), "boom in a plain handler")
         // "one" and the throwing cast were handled from the run queue, the last one never.
         assert.strictEqual((yield* directHandled) - before, 2)
-      })).pipe(Effect.provideService(Logger.CurrentLoggers, new Set([logger])))
+      }))
       assert.isTrue(lines.some((l) => l.includes("terminating") && l.includes("Boom")))
     }))
 
@@ -177,17 +182,14 @@ describe("the generic loop handles plain results without its fiber", () => {
   it.effect("traced, every message goes through the fiber and is logged", () =>
     Effect.gen(function*() {
       const lines: Array<string> = []
-      const logger = Logger.make<unknown, void>(({ message }) => {
-        lines.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
-      })
-      yield* runTest(Effect.gen(function*() {
+      yield* runLogged(lines, Effect.gen(function*() {
         const server = yield* GenServer.start(Recorder, yield* Process.self)
         yield* Sys.trace(server.target as Pid, true)
         const before = yield* directHandled
         yield* notes(server, ["traced"])
         yield* GenServer.call(server, Log)
         assert.strictEqual((yield* directHandled) - before, 0)
-      })).pipe(Effect.provideService(Logger.CurrentLoggers, new Set([logger])))
+      }))
       assert.isTrue(lines.some((l) => l.includes("got") && l.includes("traced")))
     }))
 

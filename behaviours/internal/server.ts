@@ -23,6 +23,7 @@ import * as Process from "../../lib/Process.js"
 import * as Sys from "../../lib/Sys.js"
 import type { Action, CallResult, CastResult, InitResult, Server as GenServer } from "../GenServer.js"
 import { format } from "../../lib/internal/format.js"
+import { isInstance } from "../../lib/internal/identity.js"
 import { ownFunctions, type Table } from "./handlers.js"
 
 /** The module as the loop sees it: every type erased. */
@@ -190,20 +191,14 @@ const continueKind = 3
  * revoked Proxy, from an untyped caller: `instanceof` asks it for its prototype, which throws),
  * is an info message, as OTP gives any term to `handle_info`.
  */
-const kindOf = (message: unknown): 0 | 1 | 2 | 3 => {
-  if (typeof message !== "object" || message === null) return infoKind
-  try {
-    return message instanceof Gen.CastMessage
-      ? castKind
-      : message instanceof Gen.CallMessage
-      ? callKind
-      : message instanceof Continuing
-      ? continueKind
-      : infoKind
-  } catch {
-    return infoKind
-  }
-}
+const kindOf = (message: unknown): 0 | 1 | 2 | 3 =>
+  isInstance(message, Gen.CastMessage)
+    ? castKind
+    : isInstance(message, Gen.CallMessage)
+    ? callKind
+    : isInstance(message, Continuing)
+    ? continueKind
+    : infoKind
 
 const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
   title: "Generic server",

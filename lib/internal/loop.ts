@@ -34,6 +34,7 @@ import type { Module } from "../Code.js"
 import { fromSpan } from "./call.js"
 import { changeCode, track } from "./code.js"
 import { format, unprintable } from "./format.js"
+import { isInstance } from "./identity.js"
 import * as log from "./log.js"
 import { SystemRequest } from "./system.js"
 import {
@@ -428,15 +429,15 @@ function* mainLoopBody(this: LoopImpl) {
         // change is still running (an asynchronous `codeChange`), the message waits for it.
         if (loop.changing) yield* awaitCodeChange(loop)
       }
-      const kind = message === directMarker ? ordinary : kindOf(loop, message)
+      const kind = kindOf(loop, message)
       if (message === directMarker) {
         // The run queue handled a message (`runDirect`) and left its outcome to this fiber.
       } else if (kind === system) {
         // Each request carries its answer (`Sys.ts`); anything else sent as one gets
         // `UnknownRequest` and changes nothing.
         const { from, request } = message as GenInternal.SystemMessage
-        if (isSystemRequest(request)) {
-          const outcome = yield* request.answer(loop, from)
+        if (isInstance(request, SystemRequest)) {
+          const outcome = yield* (request as SystemRequest).answer(loop, from)
           if (outcome !== undefined) return outcome
         } else {
           GenInternal.replyFailureUnsafe(
@@ -499,7 +500,8 @@ const parentExit = 2
  * message for the behaviour. A message nothing can be read from (a revoked Proxy, from an
  * untyped caller: `instanceof` asks it for its prototype, which throws) is an ordinary one: the
  * behaviour gets it, as OTP's `handle_info` gets any term, and neither the process nor the
- * run queue (which classifies messages for idle loops) fails on it.
+ * run queue (which classifies messages for idle loops) fails on it. (One `try` around the
+ * whole test, not `isInstance`: reading `from` may throw too, from a Proxy posing as an exit.)
  */
 const kindOf = (loop: LoopImpl, message: unknown): 0 | 1 | 2 => {
   if (typeof message !== "object" || message === null) return ordinary
@@ -513,14 +515,6 @@ const kindOf = (loop: LoopImpl, message: unknown): 0 | 1 | 2 => {
   }
 }
 
-/** Whether the request of a system message is one `Sys` made (see {@link kindOf} for the `try`). */
-const isSystemRequest = (request: unknown): request is SystemRequest => {
-  try {
-    return request instanceof SystemRequest
-  } catch {
-    return false
-  }
-}
 
 /**
  * Applies an `after` or an `insert` (or nothing); returns the defect of anything else, which

@@ -1231,23 +1231,23 @@ export class NodeRuntime {
    * (`runSoleNext`), which is the order the run queue would have run it in.
    */
   takeSoleNext(): Runnable | undefined {
-    const queue = this.runQueue
-    if (queue.length !== 1) return undefined
-    const batch = this.batch
-    if (batch !== undefined && this.batchAt < batch.length) return undefined
-    const task = queue[0]!
-    queue.length = 0
+    if (!this.soleNextDue()) return undefined
+    const task = this.runQueue[0]!
+    this.runQueue.length = 0
     return task
   }
 
   /** {@link takeSoleNext} of `task` only: whether it was the task due next (now taken). */
   takeIfSoleNext(task: Runnable): boolean {
-    const queue = this.runQueue
-    if (queue.length !== 1 || queue[0] !== task) return false
-    const batch = this.batch
-    if (batch !== undefined && this.batchAt < batch.length) return false
-    queue.length = 0
+    if (!this.soleNextDue() || this.runQueue[0] !== task) return false
+    this.runQueue.length = 0
     return true
+  }
+
+  /** Whether one task is queued and nothing is left of the batch being run. */
+  private soleNextDue(): boolean {
+    const batch = this.batch
+    return this.runQueue.length === 1 && (batch === undefined || this.batchAt >= batch.length)
   }
 
   makeReference(): ReferenceImpl {
@@ -1256,17 +1256,19 @@ export class NodeRuntime {
 }
 
 /**
- * Whether a send to `receiver` should yield the sender after it: the receiver has more than
- * 4096 messages waiting, and this is one send in 1024 of those (checked as the send effect is
- * made, with no step of its own). A receive costs more Effect steps than a send, so a sender in
- * a tight loop would grow its receiver's mailbox without bound (Erlang charges such a sender
- * reductions); yielding now and then lets the receiver run. See `Process.send`.
+ * The effect that delivers `message` to `receiver`: a send (`Process.send`) or a cast
+ * (`Gen.cast`). It also yields the sender after it when the receiver has more than 4096
+ * messages waiting, once in 1024 such sends (decided as the effect is made, with no step of its
+ * own): a receive costs more Effect steps than a send, so a sender in a tight loop would grow
+ * its receiver's mailbox without bound (Erlang charges such a sender reductions); yielding now
+ * and then lets the receiver run.
  *
  * @internal
  */
-export const mustYield = (receiver: ProcessImpl): boolean => {
+export const deliverEffect = (receiver: ProcessImpl, message: unknown): Effect.Effect<void> => {
+  const deliver = Effect.sync(() => receiver.deliver(message))
   const waiting = receiver.mailbox.length - receiver.head
-  return waiting > 4096 && (waiting & 1023) === 0
+  return waiting > 4096 && (waiting & 1023) === 0 ? Effect.andThen(deliver, Effect.yieldNow) : deliver
 }
 
 /** Whether a process is running the next task from inside its wait (see {@link runSoleNext}). */
