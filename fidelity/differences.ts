@@ -30,7 +30,8 @@ export const deliberate: ReadonlyArray<Deliberate> = [
     id: "unknown-call",
     reason: "OTP leaves an unknown call to the callback module (without a matching clause the server crashes with " +
       "function_clause); effect-otp answers UnknownRequest, runs no callback and keeps the idle timeout. The scripted " +
-      "Erlang server has a clause that does the same ({error, unknown_request}), so the rest of the scenario is compared.",
+      "Erlang server, and the supervision scenarios' worker (a call meant for a dynamic supervisor whose id a worker " +
+      "took), have a clause that does the same ({error, unknown_request}), so the rest of the scenario is compared.",
     documented: "behaviours/GenServer.ts (How it maps to OTP, and where it differs)"
   },
   {

@@ -26,7 +26,11 @@ init({#{col := Col}, Label, Spec = #{trap := Trap}}) ->
         ignore -> ignore
     end.
 
-handle_call(ping, _From, S) -> {reply, pong, S}.
+handle_call(ping, _From, S) -> {reply, pong, S};
+%% Any other call (a step that treats the worker as a supervisor: a dynamic supervisor's id
+%% reused by a worker): answered as effect-otp answers an unknown call (the unknown-call
+%% deliberate difference in differences.ts), not a function_clause crash.
+handle_call(_Unknown, _From, S) -> {reply, {error, unknown_request}, S}.
 
 handle_cast({stop, How}, S = #{label := Label}) ->
     case How of
