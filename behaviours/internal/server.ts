@@ -23,7 +23,6 @@ import * as Process from "../../lib/Process.js"
 import * as Sys from "../../lib/Sys.js"
 import type { Action, CallResult, CastResult, InitResult, Server as GenServer } from "../GenServer.js"
 import { format } from "../../lib/internal/format.js"
-import { isInstance } from "../../lib/internal/identity.js"
 import { ownFunctions, type Table } from "./handlers.js"
 
 /** The module as the loop sees it: every type erased. */
@@ -191,14 +190,23 @@ const continueKind = 3
  * revoked Proxy, from an untyped caller: `instanceof` asks it for its prototype, which throws),
  * is an info message, as OTP gives any term to `handle_info`.
  */
-const kindOf = (message: unknown): 0 | 1 | 2 | 3 =>
-  isInstance(message, Gen.CastMessage)
-    ? castKind
-    : isInstance(message, Gen.CallMessage)
-    ? callKind
-    : isInstance(message, Continuing)
-    ? continueKind
-    : infoKind
+const kindOf = (message: unknown): 0 | 1 | 2 | 3 => {
+  if (typeof message !== "object" || message === null) return infoKind
+  // One `try` with the classes written here, not `isInstance` per class: on every message, an
+  // `instanceof` of a known class is a prototype check; through a shared helper the class is a
+  // variable and the check a generic walk (measured: calls 0.75-0.98M/s against 0.8-1.2M).
+  try {
+    return message instanceof Gen.CastMessage
+      ? castKind
+      : message instanceof Gen.CallMessage
+      ? callKind
+      : message instanceof Continuing
+      ? continueKind
+      : infoKind
+  } catch {
+    return infoKind
+  }
+}
 
 const genServer: Loop.Behaviour<AnyModule, unknown, Handlers, unknown> = {
   title: "Generic server",

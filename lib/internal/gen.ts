@@ -147,23 +147,28 @@ const resolveVia = (target: Via): Effect.Effect<ProcessImpl | undefined> =>
     (pid) => (Option.isSome(pid) && pid.value instanceof ProcessImpl ? pid.value : undefined)
   )
 
-/**
- * Sends a request made by `wrap` to `server` and waits for the reply: one `Effect.callback`,
- * whose register decides, as the call runs, whether the server is alive and whether the call
- * is traced.
- */
 const awaitReply = (
   server: ProcessImpl | undefined,
   label: Pid | string,
   wrap: (from: From) => unknown,
   millis: number
-): Effect.Effect<unknown, CallError> =>
-  Effect.callback<unknown, CallError>((resume) => {
-    if (server === undefined || !server.alive) return resume(Effect.fail(new NoProc({ target: label })))
-    if (server.runtime.telemetry !== undefined) return resume(awaitTraced(server, label, wrap, millis))
-    const from = new FromImpl(server.runtime, resume, label)
-    return answeredAtOnce(from, sendRequest(server, from, label, wrap(from), millis))
-  })
+): Effect.Effect<unknown, CallError> => {
+  if (server === undefined || !server.alive) return Effect.fail(new NoProc({ target: label }))
+  if (server.runtime.telemetry !== undefined) return awaitTraced(server, label, wrap, millis)
+  return Effect.callback<unknown, CallError>((resume) => waitReply(server, label, wrap, millis, resume))
+}
+
+/** The register of a call's `Effect.callback`: sends the request and takes the reply at once if it comes. */
+const waitReply = (
+  server: ProcessImpl,
+  label: Pid | string,
+  wrap: (from: From) => unknown,
+  millis: number,
+  resume: (effect: Effect.Effect<unknown, CallError>) => void
+): Effect.Effect<void> | undefined => {
+  const from = new FromImpl(server.runtime, resume, label)
+  return answeredAtOnce(from, sendRequest(server, from, label, wrap(from), millis))
+}
 
 /**
  * A request just sent, from inside the caller's `Effect.callback`: if the server is the one
@@ -261,9 +266,15 @@ export const request: {
   if (isVia(target)) {
     return Effect.flatMap(resolveVia(target), (server) => awaitReply(server, describe(target), wrap, millis))
   }
-  // Whether the server is alive is decided when the call runs, not when it is built (in
-  // `awaitReply`'s callback): a call to a pid is one Effect step before it waits.
-  if (target instanceof ProcessImpl) return awaitReply(target, target, wrap, millis)
+  // Whether the server is alive is decided when the call runs, not when it is built: in the
+  // call's own callback, so that a call to a pid is one Effect step before it waits.
+  if (target instanceof ProcessImpl) {
+    return Effect.callback<unknown, CallError>((resume) => {
+      if (!target.alive) return resume(Effect.fail(new NoProc({ target })))
+      if (target.runtime.telemetry !== undefined) return resume(awaitTraced(target, target, wrap, millis))
+      return waitReply(target, target, wrap, millis, resume)
+    })
+  }
   return Effect.withFiber((fiber) => awaitReply(resolveNow(runtimeOfFiber(fiber), target), target, wrap, millis))
 }) as any
 
