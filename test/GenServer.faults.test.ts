@@ -60,7 +60,8 @@ const assertBadReturn = (reason: ExitReason.ExitReason, callback: string, value:
   assert.instanceOf(failure, Errors.BadReturnValue)
   const bad = failure as Errors.BadReturnValue
   assert.strictEqual(bad.callback, callback)
-  assert.strictEqual(bad.value, value)
+  // The very value the callback returned: `Object.is`, which also holds for NaN (=== does not).
+  assert.isTrue(Object.is(bad.value, value), `BadReturnValue.value is ${String(bad.value)}, not ${String(value)}`)
   return bad
 }
 
