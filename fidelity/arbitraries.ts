@@ -377,8 +377,211 @@ const genserverOf = (g: Gen): Model.GenServerScenario => {
 /** A GenServer scenario: one scripted server and a sequence of requests, messages and waits. */
 export const genserver: fc.Arbitrary<Model.GenServerScenario> = fc.gen().map(genserverOf)
 
+// ----------------------------------------------------------------------------
+// StateMachine
+// ----------------------------------------------------------------------------
+
+/*
+ * What keeps a script finite, and its chains of timers short (fidelity/README.md):
+ * - Levels: an event of a step runs a level-2 script; the internal events and timer contents it
+ *   makes run level-1 scripts, theirs level-0 ones. Only level 2 sets timers of nonzero time;
+ *   level 1 sets zero or infinity; level 0 inserts nothing and sets nothing.
+ * - A state change together with `postpone` only goes forward (a to b or c, b to c), so two
+ *   postponed events cannot send the machine back and forth for ever; and a handler that
+ *   postpones makes no new event (no `next`, no timer set or updated), since it runs again
+ *   after every state change (an event it inserted could change the state back).
+ * - An enter call keeps the state (or stops); the timers it sets run "leaf" scripts, which keep
+ *   the state or go forward, and do not repeat it (an enter call that runs again sets its
+ *   timers again).
+ */
+
+interface StmGen {
+  readonly g: Gen
+  n: number
+}
+
+const freshId = (sg: StmGen, prefix: string): string => `${prefix}${++sg.n}`
+
+const stateIndex = (s: Model.StmState): number => Model.STM_STATES.indexOf(s)
+
+const isState = (to: string): to is Model.StmState => (Model.STM_STATES as ReadonlyArray<string>).includes(to)
+
+/** Inserts `x` at a random place of `xs`: the order of actions is part of the scenario. */
+const insertAnywhere = <T>(g: Gen, xs: Array<T>, x: T): void => {
+  xs.splice(int(g, 0, xs.length), 0, x)
+}
+
+const timerKind = (g: Gen, stateWeight: number): Model.TimerKind =>
+  weighted<Model.TimerKind>(g, [["e", 2], ["s", stateWeight], ["g1", 1.5], ["g2", 1.5]])
+
+/** A timer action of a script at `level` (contents run `content` scripts). */
+const timerAct = (sg: StmGen, level: number, content: () => Model.StmScript, stateWeight: number): Model.StmAct => {
+  const g = sg.g
+  const op = weighted<"set" | "update" | "cancel">(g, [["set", 5], ["update", 1.5], ["cancel", 1.5]])
+  const k = timerKind(g, stateWeight)
+  switch (op) {
+    case "set": {
+      const t = level >= 2
+        ? weighted<"time" | 0 | "infinity">(g, [["time", 6], [0, 2], ["infinity", 1]])
+        : weighted<0 | "infinity">(g, [[0, 3], ["infinity", 1]])
+      return { a: "set", k, t: t === "time" ? Model.STM_TIMES[k] : t, id: freshId(sg, "t"), s: content() }
+    }
+    case "update":
+      return { a: "update", k, id: freshId(sg, "u"), s: content() }
+    case "cancel":
+      return { a: "cancel", k }
+  }
+}
+
+/** What a handler of a script at `level` does in `state` (undefined: in every state). */
+const stmDo = (sg: StmGen, level: number, call: boolean, state: Model.StmState | undefined): Model.StmDo => {
+  const g = sg.g
+  const kind = weighted<"keep" | "repeat" | "state" | "stop" | "crash">(g, [
+    ["keep", 4],
+    ["repeat", 1],
+    ["state", 4],
+    ["stop", level === 2 ? 0.15 : 0.05],
+    ["crash", 0.04]
+  ])
+  if (kind === "crash") return { to: "crash", acts: [] }
+  if (kind === "stop") {
+    const acts: Array<Model.StmAct> = []
+    if (call && chance(g, 50)) acts.push({ a: "reply" })
+    if (chance(g, 30)) insertAnywhere(g, acts, { a: "flush" })
+    return { to: "stop", r: stopReason(g), acts }
+  }
+  const to: Model.StmDo["to"] = kind === "state" ? pick(g, Model.STM_STATES) : kind
+  const acts: Array<Model.StmAct> = []
+  const forward = state !== undefined && isState(to) && stateIndex(to) > stateIndex(state)
+  const postpone = (to === "keep" || to === "repeat" || forward) && chance(g, call ? 30 : 22)
+  if (postpone) acts.push({ a: "postpone" })
+  else if (call) acts.push(chance(g, 60) ? { a: "reply" } : { a: "defer" })
+  if (chance(g, 25)) insertAnywhere(g, acts, { a: "flush" })
+  if (postpone) {
+    // A postponed event is handled again after every state change: it makes no new event.
+    if (chance(g, 15)) insertAnywhere(g, acts, { a: "cancel", k: timerKind(g, 2) })
+    return { to, acts }
+  }
+  if (level >= 1 && chance(g, 25)) insertAnywhere(g, acts, { a: "next", id: freshId(sg, "n"), s: stmScript(sg, level - 1, false) })
+  if (level >= 1) {
+    const timers = level === 2 ? weighted(g, [[0, 2], [1, 4], [2, 3]]) : weighted(g, [[0, 3], [1, 1]])
+    for (let i = 0; i < timers; i++) {
+      insertAnywhere(g, acts, timerAct(sg, level, () => stmScript(sg, level - 1, false), 2))
+    }
+  } else if (chance(g, 15)) {
+    insertAnywhere(g, acts, { a: "cancel", k: timerKind(g, 2) })
+  }
+  return { to, acts }
+}
+
+/** A script at `level`: the same in every state, or by state. */
+const stmScript = (sg: StmGen, level: number, call: boolean): Model.StmScript =>
+  chance(sg.g, level === 2 ? 55 : level === 1 ? 30 : 15)
+    ? { by: { a: stmDo(sg, level, call, "a"), b: stmDo(sg, level, call, "b"), c: stmDo(sg, level, call, "c") } }
+    : { do: stmDo(sg, level, call, undefined) }
+
+/** What the content of a timer an enter call set does in `state`: keep, or go forward. */
+const leafDo = (sg: StmGen, state: Model.StmState | undefined): Model.StmDo => {
+  const g = sg.g
+  // `c` is forward (or the same state) from anywhere.
+  const forward = state === undefined ? ["c" as const] : Model.STM_STATES.filter((s) => stateIndex(s) > stateIndex(state))
+  const kind = weighted<"keep" | "forward" | "stop">(g, [["keep", 5], ["forward", forward.length > 0 ? 3 : 0], ["stop", 0.05]])
+  if (kind === "stop") return { to: "stop", r: stopReason(g), acts: chance(g, 30) ? [{ a: "flush" }] : [] }
+  const to: Model.StmDo["to"] = kind === "forward" ? pick(g, forward) : "keep"
+  const acts: Array<Model.StmAct> = []
+  if (chance(g, 15)) acts.push({ a: "postpone" })
+  if (chance(g, 20)) insertAnywhere(g, acts, { a: "flush" })
+  if (chance(g, 15)) insertAnywhere(g, acts, { a: "cancel", k: timerKind(g, 2) })
+  return { to, acts }
+}
+
+const leafScript = (sg: StmGen): Model.StmScript =>
+  chance(sg.g, 40)
+    ? { by: { a: leafDo(sg, "a"), b: leafDo(sg, "b"), c: leafDo(sg, "c") } }
+    : { do: leafDo(sg, undefined) }
+
+const stmEnter = (sg: StmGen): Model.StmEnter => {
+  const g = sg.g
+  if (chance(g, 1)) return { to: "stop", r: stopReason(g), acts: chance(g, 30) ? [{ a: "flush" }] : [] }
+  const acts: Array<Model.StmAct> = []
+  if (chance(g, 20)) acts.push({ a: "flush" })
+  const timers = weighted(g, [[0, 2], [1, 5], [2, 2]])
+  for (let i = 0; i < timers; i++) insertAnywhere(g, acts, timerAct(sg, 2, () => leafScript(sg), 5))
+  return { to: "keep", acts }
+}
+
+const stmInit = (sg: StmGen): Model.StmInit => {
+  const g = sg.g
+  const a = weighted<Model.StmInit["a"]>(g, [["ok", 20], ["ignore", 0.2], ["stop", 0.3]])
+  if (a === "ignore") return { a }
+  if (a === "stop") return { a, r: stopReason(g) }
+  const acts: Array<Model.StmAct> = []
+  if (chance(g, 30)) acts.push({ a: "next", id: freshId(sg, "n"), s: stmScript(sg, 1, false) })
+  const timers = weighted(g, [[0, 3], [1, 3], [2, 1]])
+  for (let i = 0; i < timers; i++) insertAnywhere(g, acts, timerAct(sg, 2, () => stmScript(sg, 1, false), 2))
+  return { a, acts }
+}
+
+const statemOf = (g: Gen): Model.StatemScenario => {
+  const sg: StmGen = { g, n: 0 }
+  const mode = weighted<Model.StatemScenario["mode"]>(g, [["handle_event_function", 1], ["state_functions", 1]])
+  const enter: Partial<Record<Model.StmState, Model.StmEnter>> = {}
+  if (mode === "handle_event_function") {
+    if (chance(g, 55)) for (const s of Model.STM_STATES) enter[s] = stmEnter(sg)
+  } else {
+    for (const s of Model.STM_STATES) if (chance(g, 55)) enter[s] = stmEnter(sg)
+  }
+  const init = stmInit(sg)
+  const steps: Array<Model.StmStep> = []
+  let waits = 0
+  const count = int(g, 3, 12)
+  for (let i = 0; i < count; i++) {
+    const op = weighted<Model.StmStep["op"]>(g, [
+      ["call", 6],
+      ["cast", 3],
+      ["info", 2],
+      ["unknown_call", 0.4],
+      ["wait", waits < 2 ? 4 : 0],
+      ["stop", 0.15],
+      ["kill", 0.1]
+    ])
+    switch (op) {
+      case "call":
+      case "cast":
+      case "info": {
+        const id = freshId(sg, op === "call" ? "c" : op === "cast" ? "k" : "i")
+        steps.push({ op, id, s: stmScript(sg, 2, op === "call"), desc: `${op} ${id}` })
+        break
+      }
+      case "unknown_call": {
+        const id = freshId(sg, "x")
+        steps.push({ op, id, desc: `unknown_call ${id}` })
+        break
+      }
+      case "wait":
+        waits++
+        steps.push({ op, desc: "wait" })
+        break
+      case "stop": {
+        const reason = stopReason(g)
+        steps.push({ op, reason, desc: `stop ${reason}` })
+        break
+      }
+      case "kill":
+        steps.push({ op, desc: "kill" })
+        break
+    }
+  }
+  // Timers fire only in a wait: most scenarios end with one.
+  if (waits < 2 && steps[steps.length - 1]!.op !== "wait" && chance(g, 60)) steps.push({ op: "wait", desc: "wait" })
+  return { kind: "statem", mode, enter, named: chance(g, 40), init, steps, wait_ms: Model.STM_WAIT_MS }
+}
+
+/** A StateMachine scenario: one scripted machine and a sequence of calls, casts, messages and waits. */
+export const statem: fc.Arbitrary<Model.StatemScenario> = fc.gen().map(statemOf)
+
 export const arbitrary = (kind: Model.Kind): fc.Arbitrary<Model.Scenario> =>
-  kind === "supervision" ? supervision : genserver
+  kind === "supervision" ? supervision : kind === "genserver" ? genserver : statem
 
 /** The scenario of one seed. */
 export const scenarioOf = (kind: Model.Kind, seed: number): Model.Scenario =>

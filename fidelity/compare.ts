@@ -23,6 +23,17 @@ export type Outcome =
     readonly effect: ReadonlyArray<Step>
     readonly known: Differences.KnownOpen | undefined
   }
+  | {
+    /**
+     * The traces differ, in a scenario whose order of events was up to chance on the Erlang
+     * side (`reason`: two timer deadlines too close together): not counted as a divergence.
+     */
+    readonly _tag: "Ambiguous"
+    readonly step: number
+    readonly erlang: ReadonlyArray<Step>
+    readonly effect: ReadonlyArray<Step>
+    readonly reason: string
+  }
   | { readonly _tag: "Error"; readonly side: "erlang" | "effect"; readonly error: string }
 
 /** A side's observation as canonical steps, deliberate differences normalized. */
@@ -48,7 +59,9 @@ const hitsOf = (scenario: Model.Scenario, steps: ReadonlyArray<Step>): Array<str
   steps.forEach((step, i) => {
     for (const e of step.events) {
       if (e.startsWith("result ") && e.endsWith("-> timeout")) hits.push("call-timeout")
-      if (e.startsWith("result ") && e.endsWith("-> unknown")) hits.push("unknown-call")
+      if (e.startsWith("result ") && e.endsWith("-> unknown")) {
+        hits.push(scenario.kind === "statem" ? "statem-unknown-call" : "unknown-call")
+      }
     }
     const killed = Differences.killedSupervisor(scenario, i)
     if (killed !== undefined && step.events.some((e) => e.startsWith(`exit ${killed}#`))) hits.push("killed-supervisor")
@@ -64,6 +77,9 @@ export const compare = (scenario: Model.Scenario, erlang: Observation, effect: O
   const length = Math.max(e.length, f.length)
   for (let i = 0; i < length; i++) {
     if (!sameStep(e[i], f[i])) {
+      if (effect.ambiguous !== undefined) {
+        return { _tag: "Ambiguous", step: i, erlang: e, effect: f, reason: effect.ambiguous }
+      }
       const info: Differences.DivergenceInfo = {
         scenario,
         step: i,

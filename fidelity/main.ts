@@ -3,7 +3,7 @@
  * traces (see fidelity/README.md).
  *
  *   npm run fidelity                               the fixed-seed set CI runs
- *   npm run fidelity -- --runs N [--seed S] [--kind supervision|genserver]
+ *   npm run fidelity -- --runs N [--seed S] [--kind supervision|genserver|statem]
  *   npm run fidelity -- --scenario file.json       scenarios written by hand (a JSON array)
  *
  * Other options: `--concurrency C` (scenarios at a time in the Erlang VM, default 48),
@@ -21,7 +21,9 @@ import type { Observation } from "./normalize.js"
 
 /** The CI set: this seed, this many scenarios of each kind. */
 const CI_SEED = 15_000
-const CI_RUNS: Readonly<Record<Kind, number>> = { supervision: 250, genserver: 250 }
+const CI_RUNS: Readonly<Record<Kind, number>> = { supervision: 250, genserver: 250, statem: 60 }
+
+const KINDS: ReadonlyArray<Kind> = ["supervision", "genserver", "statem"]
 
 interface Options {
   readonly runs: number | undefined
@@ -48,14 +50,14 @@ const parse = (argv: ReadonlyArray<string>): Options => {
     return n
   }
   const kind = value("--kind")
-  if (kind !== undefined && kind !== "supervision" && kind !== "genserver") {
-    console.error(`--kind is supervision or genserver, got ${kind}`)
+  if (kind !== undefined && !(KINDS as ReadonlyArray<string>).includes(kind)) {
+    console.error(`--kind is ${KINDS.join(", ")}, got ${kind}`)
     process.exit(2)
   }
   return {
     runs: number("--runs"),
     seed: number("--seed"),
-    kind,
+    kind: kind as Kind | undefined,
     scenario: value("--scenario"),
     concurrency: number("--concurrency") ?? 48,
     verbose: argv.includes("--verbose")
@@ -93,7 +95,7 @@ const casesOf = async (options: Options): Promise<{ readonly label: string; read
       cases: list.map((scenario, index) => ({ index, kind: scenario.kind, seed: undefined, file: options.scenario, position: index, scenario }))
     }
   }
-  const kinds: ReadonlyArray<Kind> = options.kind === undefined ? ["supervision", "genserver"] : [options.kind]
+  const kinds: ReadonlyArray<Kind> = options.kind === undefined ? KINDS : [options.kind]
   const ci = options.runs === undefined && options.seed === undefined
   const base = options.seed ?? (ci ? CI_SEED : Math.floor(Math.random() * 2 ** 31))
   const cases: Array<Case> = []
@@ -157,6 +159,14 @@ const main = async () => {
       console.log(`scenario: ${JSON.stringify(c.scenario)}`)
       continue
     }
+    if (outcome._tag === "Ambiguous") {
+      if (!options.verbose) continue
+      console.log(`\ntiming-ambiguous ${c.kind} #${c.index} (${outcome.reason}), differs first at step ${outcome.step} (${describeStep(c.scenario, outcome.step)})`)
+      console.log(`reproduce: ${reproduce(c)}`)
+      console.log(`scenario: ${JSON.stringify(c.scenario)}`)
+      console.log(formatTraces(c.scenario, outcome))
+      continue
+    }
     if (outcome.known !== undefined && !options.verbose) continue
     if (outcome.known === undefined) failed = true
     const title = outcome.known === undefined ? "DIVERGENCE" : `known open divergence (${outcome.known.id})`
@@ -167,7 +177,7 @@ const main = async () => {
   }
 
   console.log("")
-  for (const kind of ["supervision", "genserver"] as const) {
+  for (const kind of KINDS) {
     const mine = outcomes.filter(({ c }) => c.kind === kind).map(({ outcome }) => outcome)
     if (mine.length === 0) continue
     const matched = mine.filter((o): o is Outcome & { _tag: "Match" } => o._tag === "Match")
@@ -177,12 +187,18 @@ const main = async () => {
     const known = new Map<string, number>()
     for (const o of divergences) if (o._tag === "Divergence" && o.known) known.set(o.known.id, (known.get(o.known.id) ?? 0) + 1)
     const errors = mine.filter((o) => o._tag === "Error").length
+    const ambiguous = mine.filter((o) => o._tag === "Ambiguous").length
+    const flagged = outcomes.filter(({ c }) => {
+      const f = effect.get(c.index)
+      return c.kind === kind && f?._tag === "Steps" && f.ambiguous !== undefined
+    }).length
     const knownCount = [...known.values()].reduce((a, b) => a + b, 0)
     console.log(
       `${kind}: ${mine.length} compared, ${matched.length} matched; ` +
         `deliberate-difference hits: ${hits.size === 0 ? "none" : [...hits].map(([id, n]) => `${id} ${n}`).join(", ")}; ` +
         `divergences: ${divergences.length - knownCount} new` +
         (knownCount > 0 ? `, ${knownCount} known open (${[...known].map(([id, n]) => `${id} ${n}`).join(", ")})` : "") +
+        (flagged > 0 ? `; timing-ambiguous: ${flagged} (of which ${ambiguous} differ, not counted)` : "") +
         (errors > 0 ? `; errors: ${errors}` : "")
     )
   }

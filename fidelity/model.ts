@@ -190,7 +190,105 @@ export interface GenServerScenario {
   readonly wait_ms: number
 }
 
-export type Scenario = SupervisionScenario | GenServerScenario
+// ----------------------------------------------------------------------------
+// StateMachine
+// ----------------------------------------------------------------------------
+
+/** The states of the scripted machine, in order: some scripts may only move forward (`a` to `c`). */
+export const STM_STATES = ["a", "b", "c"] as const
+export type StmState = (typeof STM_STATES)[number]
+
+/** The timers: the event timeout, the state timeout, two generic timeouts. */
+export type TimerKind = "e" | "s" | "g1" | "g2"
+export const TIMER_KINDS: ReadonlyArray<TimerKind> = ["e", "s", "g1", "g2"]
+
+/**
+ * The one duration (ms) of each timer's nonzero time. Every sum of two of them (a timer whose
+ * handler enters a state whose `enter` sets another) differs from every other sum and from every
+ * single one by at least 130 ms (`fidelity/README.md`, Time).
+ */
+export const STM_TIMES: Readonly<Record<TimerKind, number>> = { e: 260, s: 910, g1: 1040, g2: 1430 }
+
+/** A StateMachine scenario's `wait` (ms): past every chain of timers a script can make. */
+export const STM_WAIT_MS = 3000
+
+/**
+ * Two timer deadlines closer than this (ms), both pending, or one this close to a `wait`'s end,
+ * make a scenario's order of events depend on the Erlang side's scheduling: it is then
+ * "timing-ambiguous" (compared, but a difference is not a divergence).
+ */
+export const STM_MARGIN_MS = 120
+
+/** A timer's time: ms (one of `STM_TIMES`, or 0) or `infinity` (cancels it). */
+export type StmTime = number | "infinity"
+
+/**
+ * One action of a script. `reply` / `defer` are for calls (answer now with the callback's number,
+ * or keep the caller to answer later); `flush` answers every deferred caller; `next` inserts an
+ * internal event; `set` / `update` / `cancel` act on a timer. `id` names the event an action
+ * makes (an internal event, a timer's content), `s` is what its handler does.
+ */
+export type StmAct =
+  | { readonly a: "reply" }
+  | { readonly a: "defer" }
+  | { readonly a: "flush" }
+  | { readonly a: "postpone" }
+  | { readonly a: "next"; readonly id: string; readonly s: StmScript }
+  | { readonly a: "set"; readonly k: TimerKind; readonly t: StmTime; readonly id: string; readonly s: StmScript }
+  | { readonly a: "update"; readonly k: TimerKind; readonly id: string; readonly s: StmScript }
+  | { readonly a: "cancel"; readonly k: TimerKind }
+
+/**
+ * What a handler does: the transition (`keep`: keep_state, `repeat`: repeat_state, a state:
+ * next_state, `stop`: stop (stop_and_reply when it has `reply` / `flush` actions), `crash`: an
+ * exception) and its actions, in order.
+ */
+export interface StmDo {
+  readonly to: "keep" | "repeat" | StmState | "stop" | "crash"
+  readonly r?: StopReason
+  readonly acts: ReadonlyArray<StmAct>
+}
+
+/** What an event's handler does: the same in every state (`do`), or by the state it finds (`by`). */
+export type StmScript = { readonly do: StmDo } | { readonly by: Readonly<Record<StmState, StmDo>> }
+
+/** What a state's enter call does (keep the state, or stop; replies and timers only). */
+export interface StmEnter {
+  readonly to: "keep" | "stop"
+  readonly r?: StopReason
+  readonly acts: ReadonlyArray<StmAct>
+}
+
+/** What `init` returns: ok in state `a` with actions, `ignore`, or stop. */
+export type StmInit =
+  | { readonly a: "ok"; readonly acts: ReadonlyArray<StmAct> }
+  | { readonly a: "ignore" }
+  | { readonly a: "stop"; readonly r: StopReason }
+
+export type StmStep = { readonly desc: string } & (
+  | { readonly op: "call"; readonly id: string; readonly s: StmScript }
+  | { readonly op: "unknown_call"; readonly id: string }
+  | { readonly op: "cast"; readonly id: string; readonly s: StmScript }
+  | { readonly op: "info"; readonly id: string; readonly s: StmScript }
+  | { readonly op: "wait" }
+  | { readonly op: "stop"; readonly reason: StopReason }
+  | { readonly op: "kill" }
+)
+
+export interface StatemScenario {
+  readonly kind: "statem"
+  /** OTP's callback modes: `handleEvent` or `states`. */
+  readonly mode: "handle_event_function" | "state_functions"
+  /** The enter calls by state: every state (handle_event_function with state_enter), some or none. */
+  readonly enter: Partial<Readonly<Record<StmState, StmEnter>>>
+  /** Started with a local name, and addressed by it. */
+  readonly named: boolean
+  readonly init: StmInit
+  readonly steps: ReadonlyArray<StmStep>
+  readonly wait_ms: number
+}
+
+export type Scenario = SupervisionScenario | GenServerScenario | StatemScenario
 
 export type Kind = Scenario["kind"]
 

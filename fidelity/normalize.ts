@@ -53,7 +53,15 @@ export interface RawStep {
 
 /** A scenario's observation: one entry per step (step 0 is the setup), or why it has none. */
 export type Observation =
-  | { readonly _tag: "Steps"; readonly steps: ReadonlyArray<RawStep> }
+  | {
+    readonly _tag: "Steps"
+    readonly steps: ReadonlyArray<RawStep>
+    /**
+     * Why this scenario's order of events may differ by chance on the Erlang side (two timer
+     * deadlines too close together, see `effect/statem.ts` Timing); effect-otp's side tells.
+     */
+    readonly ambiguous?: string | undefined
+  }
   | { readonly _tag: "Error"; readonly error: string }
 
 export const renderEvent = (event: Event): string => {

@@ -21,10 +21,12 @@ import * as Node from "../../lib/Node.js"
 import type * as Pid from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
 import * as Supervisor from "../../behaviours/Supervisor.js"
+import * as StateMachine from "../../behaviours/StateMachine.js"
 import * as Sys from "../../lib/Sys.js"
 import * as Model from "../model.js"
 import type { Observation, RawStep, Tree } from "../normalize.js"
 import * as Collector from "./collector.js"
+import * as Statem from "./statem.js"
 import type { Shape } from "./tokens.js"
 import * as Workers from "./workers.js"
 
@@ -304,6 +306,65 @@ const runGenServer = (s: Model.GenServerScenario) =>
   }))
 
 // ----------------------------------------------------------------------------
+// StateMachine scenarios
+// ----------------------------------------------------------------------------
+
+const statemStep = (run: Run, target: Gen.Target, step: Model.StmStep, wait: number) =>
+  Effect.gen(function*(): Generator<any, ReadonlyArray<Pid.Pid>, any> {
+    switch (step.op) {
+      case "call":
+        return [yield* client(run, step.desc, Statem.call(target, step.id, step.s), "reply")]
+      case "unknown_call":
+        return [yield* client(run, step.desc, Statem.callUnknown(target, step.id), "reply")]
+      case "cast":
+        yield* Statem.cast(target, step.id, step.s)
+        return []
+      case "info":
+        yield* (typeof target === "string"
+          ? Effect.ignore(Process.send(target, Statem.info(step.id, step.s)))
+          : Process.send(target as Pid.Pid, Statem.info(step.id, step.s)))
+        return []
+      case "wait":
+        yield* TestClock.adjust(wait)
+        return []
+      case "stop": {
+        const reason = Workers.stopReason(step.reason, "driver")
+        yield* Collector.result(run.ctx.col, step.desc, yield* Effect.exit(StateMachine.stop(target, { reason })), "void")
+        return []
+      }
+      case "kill":
+        return yield* withLive(run, "server", step.desc, (pid) => Effect.as(Process.exit(pid, ExitReason.kill), []))
+    }
+  })
+
+const runStatem = (s: Model.StatemScenario) =>
+  Process.run(Effect.gen(function*() {
+    const col = yield* Collector.start
+    const run: Run = { ctx: { col, prefix: "f_" }, t0: yield* Clock.currentTimeMillis }
+    const timing = new Statem.Timing()
+    const name = s.named ? "f_server" : undefined
+    const started = yield* Effect.exit(Statem.start({ col, timing, scenario: s }, name))
+    yield* Collector.result(col, "start", started, "server")
+    const target: Gen.Target = name ?? (Exit.isSuccess(started) ? started.value.pid! : yield* deadPid)
+    yield* settleGs(run, [])
+    const steps: Array<RawStep> = [yield* snapshotGs(run)]
+    const clients: Array<Pid.Pid> = []
+    // When the steps after each wait ran: a deadline close to one is up to the Erlang side's drift.
+    const boundaries: Array<number> = []
+    for (const step of s.steps) {
+      clients.push(...(yield* statemStep(run, target, step, s.wait_ms)))
+      yield* settleGs(run, clients)
+      if (step.op === "wait") boundaries.push(yield* Clock.currentTimeMillis)
+      const snapshot = yield* snapshotGs(run)
+      // A machine that is gone runs no timer (the Timing shows the machine's own view only).
+      if (snapshot.tree === false) timing.closeAll(yield* Clock.currentTimeMillis)
+      steps.push(snapshot)
+    }
+    const ambiguous = timing.ambiguity(boundaries, Model.STM_MARGIN_MS)
+    return { steps, ambiguous }
+  }))
+
+// ----------------------------------------------------------------------------
 // Running a scenario
 // ----------------------------------------------------------------------------
 
@@ -312,17 +373,20 @@ const HANG_MS = 60_000
 
 /** Runs one scenario on a fresh node under TestClock, logs off. */
 export const observe = async (scenario: Model.Scenario): Promise<Observation> => {
-  const body: Effect.Effect<ReadonlyArray<RawStep>, unknown, Node.Node> = scenario.kind === "supervision"
-    ? runSupervision(scenario)
-    : runGenServer(scenario)
+  const body: Effect.Effect<{ readonly steps: ReadonlyArray<RawStep>; readonly ambiguous?: string | undefined }, unknown, Node.Node> =
+    scenario.kind === "supervision"
+      ? Effect.map(runSupervision(scenario), (steps) => ({ steps }))
+      : scenario.kind === "genserver"
+      ? Effect.map(runGenServer(scenario), (steps) => ({ steps }))
+      : runStatem(scenario)
   const program = body.pipe(
     Effect.provide(Node.layer()),
     Effect.provide(TestClock.layer()),
     Effect.provideService(Logger.CurrentLoggers, new Set())
   )
   try {
-    const steps = await Effect.runPromise(program, { signal: AbortSignal.timeout(HANG_MS) })
-    return { _tag: "Steps", steps }
+    const { steps, ambiguous } = await Effect.runPromise(program, { signal: AbortSignal.timeout(HANG_MS) })
+    return ambiguous === undefined ? { _tag: "Steps", steps } : { _tag: "Steps", steps, ambiguous }
   } catch (error) {
     return { _tag: "Error", error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
   }

@@ -67,7 +67,8 @@ run_one(Index, Kind, Scenario) ->
     Ctx = #{col => Col, prefix => Prefix, t0 => erlang:monotonic_time(millisecond)},
     {Steps, Cleanup} = case Kind of
         supervision -> run_supervision(Ctx, Scenario);
-        genserver -> run_genserver(Ctx, Scenario)
+        genserver -> run_genserver(Ctx, Scenario);
+        statem -> run_statem(Ctx, Scenario)
     end,
     print(#{index => Index, steps => Steps}),
     Cleanup(),
@@ -433,6 +434,66 @@ snapshot_gs(#{col := Col, t0 := T0}) ->
     Events = gen_server:call(Col, drain, infinity),
     Alive = gen_server:call(Col, {live, server}, infinity) =/= undefined,
     #{events => Events, tree => Alive, time => erlang:monotonic_time(millisecond) - T0}.
+
+%% ---------------------------------------------------------------------------------------------
+%% StateMachine scenarios: the scripted gen_statem (fidelity_statem.erl), settled and traced as
+%% the GenServer scenarios' server.
+
+run_statem(Ctx = #{col := Col, prefix := Prefix}, Scenario) ->
+    #{named := Named, steps := Steps, wait_ms := Wait} = Scenario,
+    Args = {Col, Scenario},
+    Name = name(Prefix, server),
+    Result = case Named of
+        true -> gen_statem:start({local, Name}, fidelity_statem, Args, []);
+        false -> gen_statem:start(fidelity_statem, Args, [])
+    end,
+    gen_server:cast(Col, {result, <<"start">>, Result}),
+    Target = case {Named, Result} of
+        {true, _} -> Name;
+        {false, {ok, Pid}} -> Pid;
+        {false, _} -> spawn(fun() -> ok end)
+    end,
+    settle_gs(Ctx, []),
+    Step0 = snapshot_gs(Ctx),
+    {Traced, _} = lists:mapfoldl(fun(Step, Clients0) ->
+        Clients = statem_step(Ctx, Target, Step, Wait) ++ Clients0,
+        settle_gs(Ctx, Clients),
+        {snapshot_gs(Ctx), Clients}
+    end, [], Steps),
+    Cleanup = fun() ->
+        case gen_server:call(Col, {live, server}, infinity) of
+            undefined -> ok;
+            Pid2 -> exit(Pid2, kill)
+        end
+    end,
+    {[Step0 | Traced], Cleanup}.
+
+statem_step(Ctx = #{col := Col}, Target, Step = #{op := Op, desc := Desc}, Wait) ->
+    case Op of
+        call ->
+            #{id := Id, s := Script} = Step,
+            [client(Ctx, Desc, fun() -> gen_statem:call(Target, {req, Id, Script}, infinity) end)];
+        unknown_call ->
+            #{id := Id} = Step,
+            [client(Ctx, Desc, fun() -> gen_statem:call(Target, {unknown, Id}, infinity) end)];
+        cast ->
+            #{id := Id, s := Script} = Step,
+            gen_statem:cast(Target, {cast, Id, Script}),
+            [];
+        info ->
+            #{id := Id, s := Script} = Step,
+            catch (Target ! {info, Id, Script}),
+            [];
+        wait ->
+            timer:sleep(Wait),
+            [];
+        stop ->
+            #{reason := Reason} = Step,
+            gen_server:cast(Col, {result, Desc, caught(fun() -> gen_statem:stop(Target, signal_reason_gs(Reason), infinity) end)}),
+            [];
+        kill ->
+            with_live(Ctx, server, Desc, fun(Pid) -> exit(Pid, kill), [] end)
+    end.
 
 %% ---------------------------------------------------------------------------------------------
 %% A small JSON encoder: maps (atom or binary keys), lists, binaries and atoms (as strings),
