@@ -535,6 +535,8 @@ const spansOn = (server: Server): boolean => (server.self as ProcessImpl).runtim
 const traced = (server: Server, message: unknown): Loop.Next | Effect.Effect<Loop.Next, unknown, unknown> => {
   const kind = kindOf(message)
   if (kind === firedKind && !(message as Fired).taken && !isRunning(server.state, message as Fired)) return undefined
+  // The initial transition (init's actions, the first enter call) is no event.
+  if (kind === initialKind) return handle(server, message)
   const self = server.self as ProcessImpl
   const event = describe(message)
   const attributes: Record<string, unknown> = {
@@ -550,7 +552,7 @@ const traced = (server: Server, message: unknown): Loop.Next | Effect.Effect<Loo
       const next = handle(server, message)
       return Effect.isEffect(next) ? next : Effect.succeed(next)
     }),
-    `handle_event ${kind === callKind ? event.split(" ", 2).join(" ") : event.split(" ", 1)[0]}`,
+    `handle_event ${kind === callKind || kind === castKind ? event.split(" ", 2).join(" ") : event.split(" ", 1)[0]}`,
     { kind: parent === undefined ? "internal" : "server", parent, attributes, captureStackTrace: false }
   )
 }
