@@ -125,13 +125,6 @@ type Result = StateMachine.Result<State, Data>
 
 const noWho = () => "?"
 
-/**
- * `StateMachine.reply` takes a `From<A, any>`, which a call's `From<A, never>` (a call with no
- * error type) is not assignable to under `exactOptionalPropertyTypes`; hence the cast.
- */
-const replyOf = (from: From, value: number): StateMachine.Action =>
-  StateMachine.reply(from as unknown as StateMachine.From<number, any>, value)
-
 const cb = (data: Data, name: string, arg: string): Effect.Effect<Data> =>
   Effect.as(Collector.cb(data.col, data.seq + 1, name, arg), { ...data, seq: data.seq + 1 })
 
@@ -151,13 +144,13 @@ const actionsOf = (
   for (const act of acts) {
     switch (act.a) {
       case "reply":
-        if (from !== undefined) actions.push(replyOf(from, data.seq))
+        if (from !== undefined) actions.push(StateMachine.reply(from, data.seq))
         break
       case "defer":
         if (from !== undefined) data = { ...data, deferred: [...data.deferred, from] }
         break
       case "flush":
-        for (const f of data.deferred) actions.push(replyOf(f, data.seq))
+        for (const f of data.deferred) actions.push(StateMachine.reply(f, data.seq))
         data = { ...data, deferred: [] }
         break
       case "postpone":
