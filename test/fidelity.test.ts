@@ -9,14 +9,15 @@ import { Cause, Exit } from "effect"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Pid, Supervisor } from "../index.js"
 import { PidValue } from "../lib/internal/identity.js"
-import { arbitrary, scenarioOf, supervision } from "../fidelity/arbitraries.js"
+import { arbitrary, scenarioOf, statem, supervision } from "../fidelity/arbitraries.js"
 import { compare } from "../fidelity/compare.js"
-import { knownOpen, normalizeKill } from "../fidelity/differences.js"
+import { firstDifferentCallbacks, knownOpen, normalizeKill, zeroTimeIds } from "../fidelity/differences.js"
 import { observe } from "../fidelity/effect/run.js"
+import { terminateArg, Timing } from "../fidelity/effect/statem.js"
 import { reasonToken, resultToken } from "../fidelity/effect/tokens.js"
 import { term } from "../fidelity/encode.js"
 import * as Model from "../fidelity/model.js"
-import { type ErlTerm, erlReason, erlResult, type Event, type Observation, renderTree } from "../fidelity/normalize.js"
+import { type ErlTerm, erlReason, erlResult, type Event, fromErlEvent, type Observation, renderTree } from "../fidelity/normalize.js"
 
 const pid = new PidValue("nonode@nohost", 42)
 const who = (p: Pid.Pid) => (p === pid ? "root/w1#2" : "?")
@@ -91,6 +92,19 @@ describe("normalization", () => {
     assert.strictEqual(erlReason({ other: "#Ref<0.1.2.3>" }), "other(#Ref<0.1.2.3>)")
   })
 
+  it("a state machine's terminate: the Erlang side's {State, Reason} and effect-otp's report give the same argument", () => {
+    const pairs: ReadonlyArray<readonly [ErlTerm, ExitReason.ExitReason]> = [
+      [["b", "normal"], ExitReason.normal],
+      [["c", ["shutdown", "c4"]], ExitReason.shutdown("c4")],
+      [["a", ["boom", "c1"]], ExitReason.crash(Cause.die({ boom: "c1" }))],
+      [["a", ["boom", "driver"]], ExitReason.fail({ boom: "driver" })]
+    ]
+    for (const [erl, eff] of pairs) {
+      const event = fromErlEvent({ e: "cb", seq: 3, name: "terminate", arg: erl })
+      assert.strictEqual(event.e === "cb" ? event.arg : "", terminateArg((erl as ReadonlyArray<string>)[0]!, eff))
+    }
+  })
+
   it("a dynamic supervisor's children are compared as a set, a supervisor's in order", () => {
     assert.strictEqual(renderTree({ dyn: ["root/d/c2#1", "restarting", "root/d/c0#3"] }), "[restarting root/d/c0#3 root/d/c2#1]")
     assert.strictEqual(
@@ -143,6 +157,13 @@ describe("comparison", () => {
     assert.isTrue(outcome._tag === "Error" && outcome.side === "erlang")
   })
 
+  it("a difference in a timing-ambiguous scenario is no divergence", () => {
+    const ambiguous: Observation = { _tag: "Steps", steps: [{ events: [], tree: true, time: 0 }], ambiguous: "close deadlines" }
+    const outcome = compare(scenario, steps([{ e: "start", who: "server#1" }]), ambiguous)
+    assert.isTrue(outcome._tag === "Ambiguous" && outcome.reason === "close deadlines")
+    assert.strictEqual(compare(scenario, steps([]), ambiguous)._tag, "Match")
+  })
+
   it("every known open divergence says which issue class it is", () => {
     for (const k of knownOpen) assert.isTrue(k.reason.length > 40, k.id)
   })
@@ -171,12 +192,139 @@ describe("scenarios", () => {
   it("are Erlang terms file:consult can read (atoms quoted, maps with atom keys)", () => {
     assert.strictEqual(term({ a: "it's", b: [1, true], c: undefined }), "#{'a' => 'it\\'s','b' => [1,true]}")
     fc.assert(fc.property(arbitrary("genserver"), (s) => !term(s).includes("undefined")), { numRuns: 50 })
+    fc.assert(fc.property(arbitrary("statem"), (s) => !term(s).includes("undefined")), { numRuns: 50 })
+  })
+
+  it("statem: timers take their kind's one time (or 0, infinity), a wait is past them, at most two waits", () => {
+    fc.assert(
+      fc.property(statem, (s) => {
+        const acts = allActs(s)
+        for (const act of acts) {
+          if (act.a === "set" && act.t !== 0 && act.t !== "infinity") assert.strictEqual(act.t, Model.STM_TIMES[act.k])
+        }
+        assert.strictEqual(s.wait_ms, Model.STM_WAIT_MS)
+        assert.isAtMost(s.steps.filter((st) => st.op === "wait").length, 2)
+        if (s.mode === "handle_event_function") assert.include([0, 3], Object.keys(s.enter).length)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  it("statem: a script is finite (the levels, postpone, and the enter calls' timers, as arbitraries.ts says)", () => {
+    const checkDo = (d: Model.StmDo, level: number, state: Model.StmState | undefined) => {
+      const postpones = d.acts.some((a) => a.a === "postpone")
+      if (postpones) {
+        // A postponing handler makes no new event, and changes the state only forward.
+        assert.isTrue(d.acts.every((a) => a.a === "postpone" || a.a === "flush" || a.a === "cancel"), JSON.stringify(d))
+        if (d.to !== "keep" && d.to !== "repeat") {
+          assert.isTrue(state !== undefined && Model.STM_STATES.indexOf(d.to as Model.StmState) > Model.STM_STATES.indexOf(state))
+        }
+      }
+      for (const a of d.acts) {
+        if (a.a === "next") checkScript(a.s, level - 1)
+        if (a.a === "set" || a.a === "update") checkScript(a.s, level - 1)
+        // Only level 2 sets timers of nonzero time; level 0 sets, updates and inserts nothing.
+        if (a.a === "set" && level < 2) assert.include([0, "infinity"], a.t)
+        if (level === 0) assert.notInclude(["next", "set", "update"], a.a)
+      }
+    }
+    const checkScript = (script: Model.StmScript, level: number) => {
+      assert.isAtLeast(level, 0)
+      if ("do" in script) checkDo(script.do, level, undefined)
+      else for (const st of Model.STM_STATES) checkDo(script.by[st], level, st)
+    }
+    const checkLeaf = (d: Model.StmDo, state: Model.StmState | undefined) => {
+      // A timer an enter call set keeps the state or goes forward (`c` from anywhere), and makes nothing.
+      if (d.to !== "keep" && d.to !== "stop") {
+        assert.isTrue(d.to === "c" || (state !== undefined && Model.STM_STATES.indexOf(d.to as Model.StmState) > Model.STM_STATES.indexOf(state)))
+      }
+      assert.isTrue(d.acts.every((a) => a.a === "postpone" || a.a === "flush" || a.a === "cancel"))
+    }
+    fc.assert(
+      fc.property(statem, (s) => {
+        for (const e of Object.values(s.enter)) {
+          assert.include(["keep", "stop"], e.to)
+          for (const a of e.acts) {
+            assert.notInclude(["postpone", "next", "reply", "defer"], a.a)
+            if (a.a === "set" || a.a === "update") {
+              if ("do" in a.s) checkLeaf(a.s.do, undefined)
+              else for (const st of Model.STM_STATES) checkLeaf(a.s.by[st], st)
+            }
+          }
+        }
+        if (s.init.a === "ok") {
+          for (const a of s.init.acts) if (a.a === "next" || a.a === "set" || a.a === "update") checkScript(a.s, 1)
+        }
+        for (const st of s.steps) if (st.op === "call" || st.op === "cast" || st.op === "info") checkScript(st.s, 2)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  it("statem: a scenario whose timers are due close together, or close to a step, is timing-ambiguous", () => {
+    const margin = Model.STM_MARGIN_MS
+    const timing = new Timing()
+    timing.start("g1", 0, 1040)
+    timing.start("s", 0, 910)
+    timing.close("s", 910)
+    timing.close("g1", 1040)
+    assert.isUndefined(timing.ambiguity([3000], margin))
+    // A state timeout set when a generic timer fired, due within the margin of another.
+    timing.start("g2", 0, 1430)
+    timing.start("s", 1040, 400)
+    assert.strictEqual(timing.ambiguity([3000], margin), "g2 due at 1430 ms, s at 1440 ms")
+    // Cancelled long before its deadline: it counts for nothing.
+    const cancelled = new Timing()
+    cancelled.start("e", 0, 260)
+    cancelled.close("e", 0)
+    cancelled.start("g1", 0, 300)
+    assert.isUndefined(cancelled.ambiguity([3000], margin))
+    // Due close to the end of a wait (a step runs then).
+    const late = new Timing()
+    late.start("g2", 1600, 1430)
+    assert.match(late.ambiguity([3000], margin)!, /a step at 3000 ms/)
+  })
+
+  it("statem-zero-timeouts matches a divergence whose first different callback is a zero-time or updated timer's", () => {
+    const withZero: Model.StatemScenario = {
+      kind: "statem",
+      mode: "handle_event_function",
+      enter: {},
+      named: false,
+      steps: [],
+      wait_ms: Model.STM_WAIT_MS,
+      init: { a: "ok", acts: [{ a: "set", k: "g2", t: 0, id: "t1", s: { do: { to: "keep", acts: [] } } }, { a: "cancel", k: "g2" }] }
+    }
+    assert.deepStrictEqual([...zeroTimeIds(withZero)], ["t1"])
+    const erlang = ["cb 001 init(a)", "cb 002 call(a c2)"]
+    const effect = ["cb 001 init(a)", "cb 002 timeout_g2(a t1)", "cb 003 call(a c2)"]
+    assert.deepStrictEqual(firstDifferentCallbacks(erlang, effect), ["call(a c2)", "timeout_g2(a t1)"])
+    const known = knownOpen.find((k) => k.id === "statem-zero-timeouts")!
+    const info = { scenario: withZero, step: 0, erlang, effect, erlangTree: "alive", effectTree: "alive" }
+    assert.isTrue(known.matches(info))
+    // The same callbacks, a different reply: not this class.
+    assert.isFalse(known.matches({ ...info, effect: erlang.concat(["result call c2 -> reply(3)"]) }))
+    assert.isFalse(known.matches({ ...info, effect: ["cb 001 init(a)", "cb 002 timeout_g2(a t9)", "cb 003 call(a c2)"] }))
   })
 
   it("one seed is one scenario", () => {
     assert.deepStrictEqual(scenarioOf("supervision", 7), scenarioOf("supervision", 7))
   })
 })
+
+/** Every action of a StateMachine scenario, nested ones included. */
+const allActs = (s: Model.StatemScenario): Array<Model.StmAct> => {
+  const out: Array<Model.StmAct> = []
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk)
+    else if (typeof x === "object" && x !== null) {
+      if ("a" in x && typeof x.a === "string" && !("acts" in x)) out.push(x as Model.StmAct)
+      Object.values(x).forEach(walk)
+    }
+  }
+  walk(s)
+  return out
+}
 
 describe("the effect-otp side", () => {
   it("observes a crash, its restart, and a supervisor that gives up, on a TestClock", async () => {
@@ -219,5 +367,38 @@ describe("the effect-otp side", () => {
     assert.strictEqual(second!.tree, "dead")
     // The slow terminate ran on the TestClock.
     assert.isAtLeast(first!.time, Model.SLOW_MS)
+  })
+
+  it("observes a state machine's enter calls, inserted events and timeouts, on a TestClock", async () => {
+    const scenario: Model.StatemScenario = {
+      kind: "statem",
+      mode: "state_functions",
+      enter: {
+        b: { to: "keep", acts: [{ a: "set", k: "s", t: 910, id: "t1", s: { do: { to: "c", acts: [{ a: "flush" }] } } }] }
+      },
+      named: false,
+      init: { a: "ok", acts: [] },
+      steps: [
+        { op: "call", id: "c2", s: { do: { to: "keep", acts: [{ a: "defer" }, { a: "next", id: "n3", s: { do: { to: "b", acts: [] } } }] } }, desc: "call c2" },
+        { op: "cast", id: "k4", s: { by: { a: { to: "keep", acts: [] }, b: { to: "keep", acts: [{ a: "postpone" }] }, c: { to: "keep", acts: [] } } }, desc: "cast k4" },
+        { op: "unknown_call", id: "x5", desc: "unknown_call x5" },
+        { op: "wait", desc: "wait" },
+        { op: "info", id: "i6", s: { do: { to: "stop", r: "shutdown_x", acts: [] } }, desc: "info i6" }
+      ],
+      wait_ms: Model.STM_WAIT_MS
+    }
+    const observed = await observe(scenario)
+    assert.strictEqual(observed._tag, "Steps")
+    const steps = (observed as Observation & { _tag: "Steps" }).steps
+    const cbs = (i: number) => steps[i]!.events.filter((e) => e.e === "cb").map((e) => e.e === "cb" ? `${e.seq} ${e.name}(${e.arg})` : "")
+    assert.deepStrictEqual(cbs(0), ["1 init(a)"])
+    assert.deepStrictEqual(cbs(1), ["2 call(a c2)", "3 internal(a n3)", "4 enter(b a)"])
+    // Postponed in b until the state timeout moves the machine to c.
+    assert.deepStrictEqual(cbs(2), ["5 cast(b k4)"])
+    assert.deepStrictEqual(cbs(3), [])
+    assert.deepStrictEqual(cbs(4), ["6 state_timeout(b t1)", "7 cast(c k4)"])
+    assert.deepStrictEqual(steps[4]!.events.filter((e) => e.e === "result").map((e) => e.e === "result" ? e.value : ""), ["reply(6)"])
+    assert.deepStrictEqual(cbs(5), ["8 info(c i6)", "9 terminate({c,shutdown(i6)})"])
+    assert.isUndefined((observed as Observation & { _tag: "Steps" }).ambiguous)
   })
 })

@@ -249,8 +249,11 @@ const enter = (scenario: Model.StatemScenario, state: State, old: State, data0: 
     return e.to === "stop" ? stopOf(e.r!, "enter", actions.filter(isReply), next) : StateMachine.keepState(next, actions)
   })
 
+/** What `terminate` reports: the state and the reason, as the Erlang side's `{State, Reason}` reads. */
+export const terminateArg = (state: string, reason: ExitReason.ExitReason): string => `{${state},${reasonToken(reason, noWho)}}`
+
 const terminate = (reason: ExitReason.ExitReason, state: State, data: Data): Effect.Effect<void> =>
-  Effect.asVoid(cb(data, "terminate", `{${state},${reasonToken(reason, noWho)}}`))
+  Effect.asVoid(cb(data, "terminate", terminateArg(state, reason)))
 
 const init = (args: Args): Effect.Effect<StateMachine.InitResult<State, Data>, never, any> =>
   Effect.gen(function*() {
