@@ -503,6 +503,7 @@ const leafScript = (sg: StmGen): Model.StmScript =>
 const stmEnter = (sg: StmGen): Model.StmEnter => {
   const g = sg.g
   if (chance(g, 1)) return { to: "stop", r: stopReason(g), acts: chance(g, 30) ? [{ a: "flush" }] : [] }
+  if (chance(g, 1)) return { to: "crash", acts: [] }
   const acts: Array<Model.StmAct> = []
   if (chance(g, 20)) acts.push({ a: "flush" })
   const timers = weighted(g, [[0, 2], [1, 5], [2, 2]])

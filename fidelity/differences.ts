@@ -179,6 +179,17 @@ export const knownOpen: ReadonlyArray<KnownOpen> = [
         return id !== undefined && ids.has(id)
       })
     }
+  },
+  {
+    id: "statem-enter-crash-terminate",
+    reason: "Issue 19: a state enter call that raises. OTP 25 (gen_statem:loop_state_callback, `catch Class:Reason:" +
+      "Stacktrace -> terminate(Class, Reason, Stacktrace, P, Debug, S, Q)`) calls terminate with the machine " +
+      "record from before the event whose transition entered the state: the old state and the data from before " +
+      "that event's handler; effect-otp calls it with the new state and the data the handler returned. Matched: " +
+      "the first callback at which the machines differ is a terminate with the reason crash(enter).",
+    matches: (d) =>
+      d.scenario.kind === "statem" &&
+      firstDifferentCallbacks(d.erlang, d.effect).some((cb) => /^terminate\(\{\w+,crash\(enter\)\}\)$/.test(cb))
   }
 ]
 

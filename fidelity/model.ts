@@ -252,9 +252,9 @@ export interface StmDo {
 /** What an event's handler does: the same in every state (`do`), or by the state it finds (`by`). */
 export type StmScript = { readonly do: StmDo } | { readonly by: Readonly<Record<StmState, StmDo>> }
 
-/** What a state's enter call does (keep the state, or stop; replies and timers only). */
+/** What a state's enter call does (keep the state, stop, or crash; replies and timers only). */
 export interface StmEnter {
-  readonly to: "keep" | "stop"
+  readonly to: "keep" | "stop" | "crash"
   readonly r?: StopReason
   readonly acts: ReadonlyArray<StmAct>
 }

@@ -243,7 +243,7 @@ describe("scenarios", () => {
     fc.assert(
       fc.property(statem, (s) => {
         for (const e of Object.values(s.enter)) {
-          assert.include(["keep", "stop"], e.to)
+          assert.include(["keep", "stop", "crash"], e.to)
           for (const a of e.acts) {
             assert.notInclude(["postpone", "next", "reply", "defer"], a.a)
             if (a.a === "set" || a.a === "update") {
@@ -305,6 +305,16 @@ describe("scenarios", () => {
     // The same callbacks, a different reply: not this class.
     assert.isFalse(known.matches({ ...info, effect: erlang.concat(["result call c2 -> reply(3)"]) }))
     assert.isFalse(known.matches({ ...info, effect: ["cb 001 init(a)", "cb 002 timeout_g2(a t9)", "cb 003 call(a c2)"] }))
+  })
+
+  it("statem-enter-crash-terminate matches a divergence whose first different callback is terminate after an enter call raised", () => {
+    const known = knownOpen.find((k) => k.id === "statem-enter-crash-terminate")!
+    const scenario = scenarioOf("statem", 5)
+    const erlang = ["cb 001 init(a)", "cb 002 call(a c1)", "cb 002 terminate({a,crash(enter)})", "cb 003 enter(b a)"]
+    const effect = ["cb 001 init(a)", "cb 002 call(a c1)", "cb 003 enter(b a)", "cb 003 terminate({b,crash(enter)})"]
+    const info = { scenario, step: 1, erlang, effect, erlangTree: "dead", effectTree: "dead" }
+    assert.isTrue(known.matches(info))
+    assert.isFalse(known.matches({ ...info, erlang: effect.map((e) => e.replace("enter)", "c1)")), effect: effect.map((e) => e.replace("{b,crash(enter)}", "{b,crash(c1)}")) }))
   })
 
   it("one seed is one scenario", () => {

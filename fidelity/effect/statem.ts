@@ -245,6 +245,7 @@ const enter = (scenario: Model.StatemScenario, state: State, old: State, data0: 
     const e = scenario.enter[state]!
     const now = yield* Clock.currentTimeMillis
     const data = yield* cb(data0, "enter", `${state} ${old}`)
+    if (e.to === "crash") return yield* Effect.die({ boom: "enter" })
     const { actions, data: next } = actionsOf(e.acts, undefined, data, now)
     return e.to === "stop" ? stopOf(e.r!, "enter", actions.filter(isReply), next) : StateMachine.keepState(next, actions)
   })

@@ -52,7 +52,8 @@ event(enter, Old, State, D = #{enters := Enters}) ->
             {Actions, D2} = actions(Acts, none, D1),
             case To of
                 keep -> {keep_state, D2, Actions};
-                stop -> stop(maps:get(r, Enter), enter, Actions, D2)
+                stop -> stop(maps:get(r, Enter), enter, Actions, D2);
+                crash -> erlang:error({boom, enter})
             end
     end;
 %% Deliberate difference (fidelity/differences.ts, "statem-unknown-call"): gen_statem leaves a
