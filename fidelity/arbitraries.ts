@@ -453,7 +453,9 @@ const stmDo = (sg: StmGen, level: number, call: boolean, state: Model.StmState |
   const to: Model.StmDo["to"] = kind === "state" ? pick(g, Model.STM_STATES) : kind
   const acts: Array<Model.StmAct> = []
   const forward = state !== undefined && isState(to) && stateIndex(to) > stateIndex(state)
-  const postpone = (to === "keep" || to === "repeat" || forward) && chance(g, call ? 30 : 22)
+  // next_state to the state it is in is no state change: a postponed event waits on.
+  const same = state !== undefined && to === state
+  const postpone = (to === "keep" || to === "repeat" || forward || same) && chance(g, call ? 30 : 22)
   if (postpone) acts.push({ a: "postpone" })
   else if (call) acts.push(chance(g, 60) ? { a: "reply" } : { a: "defer" })
   if (chance(g, 25)) insertAnywhere(g, acts, { a: "flush" })

@@ -217,7 +217,7 @@ describe("scenarios", () => {
         // A postponing handler makes no new event, and changes the state only forward.
         assert.isTrue(d.acts.every((a) => a.a === "postpone" || a.a === "flush" || a.a === "cancel"), JSON.stringify(d))
         if (d.to !== "keep" && d.to !== "repeat") {
-          assert.isTrue(state !== undefined && Model.STM_STATES.indexOf(d.to as Model.StmState) > Model.STM_STATES.indexOf(state))
+          assert.isTrue(state !== undefined && Model.STM_STATES.indexOf(d.to as Model.StmState) >= Model.STM_STATES.indexOf(state))
         }
       }
       for (const a of d.acts) {

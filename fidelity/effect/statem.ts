@@ -138,7 +138,7 @@ const actionsOf = (
   from: From | undefined,
   data0: Data,
   now: number
-): { readonly actions: Array<StateMachine.Action>; readonly data: Data } => {
+): { readonly actions: Array<StateMachine.Action> | undefined; readonly data: Data } => {
   let data = data0
   const actions: Array<StateMachine.Action> = []
   for (const act of acts) {
@@ -196,13 +196,15 @@ const actionsOf = (
         break
     }
   }
-  return { actions, data }
+  // No actions: `undefined`, as a handler without actions returns (the runtime's fast path).
+  return { actions: actions.length === 0 ? undefined : actions, data }
 }
 
 /** A stop: with the script's replies (reply, flush), stopAndReply. */
-const stopOf = (r: Model.StopReason, id: string, actions: ReadonlyArray<StateMachine.Action>, data: Data): Result => {
+const stopOf = (r: Model.StopReason, id: string, actions: ReadonlyArray<StateMachine.Action> | undefined, data: Data): Result => {
   const reason = stopReason(r, id)
-  return actions.length === 0 ? StateMachine.stopWith(reason, data) : StateMachine.stopAndReply(reason, actions, data)
+  const replies = actions?.filter(isReply) ?? []
+  return replies.length === 0 ? StateMachine.stopWith(reason, data) : StateMachine.stopAndReply(reason, replies, data)
 }
 
 /** Runs the script of an event: reports the callback, then does what the script says in `state`. */
@@ -231,7 +233,7 @@ const handle = (
       case "repeat":
         return StateMachine.repeatState(next, actions)
       case "stop":
-        return stopOf(d.r!, content.id, actions.filter(isReply), next)
+        return stopOf(d.r!, content.id, actions, next)
       default:
         return StateMachine.nextState(d.to, next, actions)
     }
@@ -247,7 +249,7 @@ const enter = (scenario: Model.StatemScenario, state: State, old: State, data0: 
     const data = yield* cb(data0, "enter", `${state} ${old}`)
     if (e.to === "crash") return yield* Effect.die({ boom: "enter" })
     const { actions, data: next } = actionsOf(e.acts, undefined, data, now)
-    return e.to === "stop" ? stopOf(e.r!, "enter", actions.filter(isReply), next) : StateMachine.keepState(next, actions)
+    return e.to === "stop" ? stopOf(e.r!, "enter", actions, next) : StateMachine.keepState(next, actions)
   })
 
 /** What `terminate` reports: the state and the reason, as the Erlang side's `{State, Reason}` reads. */
