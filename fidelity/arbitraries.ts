@@ -577,7 +577,7 @@ const statemOf = (g: Gen): Model.StatemScenario => {
   }
   // Timers fire only in a wait: most scenarios end with one.
   if (waits < 2 && steps[steps.length - 1]!.op !== "wait" && chance(g, 60)) steps.push({ op: "wait", desc: "wait" })
-  return { kind: "statem", mode, enter, named: chance(g, 40), init, steps, wait_ms: Model.STM_WAIT_MS }
+  return { kind: "statem", mode, enter, named: chance(g, 40), direct: chance(g, 50), init, steps, wait_ms: Model.STM_WAIT_MS }
 }
 
 /** A StateMachine scenario: one scripted machine and a sequence of calls, casts, messages and waits. */

@@ -283,6 +283,12 @@ export interface StatemScenario {
   readonly enter: Partial<Readonly<Record<StmState, StmEnter>>>
   /** Started with a local name, and addressed by it. */
   readonly named: boolean
+  /**
+   * effect-otp only: the handlers return their results directly (the runtime runs them from the
+   * node's run queue) rather than as Effects (run by the machine's fiber). The same trace either
+   * way. Absent: as Effects.
+   */
+  readonly direct?: boolean | undefined
   readonly init: StmInit
   readonly steps: ReadonlyArray<StmStep>
   readonly wait_ms: number

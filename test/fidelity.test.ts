@@ -410,5 +410,11 @@ describe("the effect-otp side", () => {
     assert.deepStrictEqual(steps[4]!.events.filter((e) => e.e === "result").map((e) => e.e === "result" ? e.value : ""), ["reply(6)"])
     assert.deepStrictEqual(cbs(5), ["8 info(c i6)", "9 terminate({c,shutdown(i6)})"])
     assert.isUndefined((observed as Observation & { _tag: "Steps" }).ambiguous)
+    // Handlers that return their results directly (run from the node's run queue): the same trace.
+    const direct = await observe({ ...scenario, direct: true })
+    assert.deepStrictEqual(
+      direct._tag === "Steps" ? direct.steps.map((st) => st.events) : [],
+      steps.map((st) => st.events)
+    )
   })
 })

@@ -24,7 +24,7 @@ import * as Supervisor from "../../behaviours/Supervisor.js"
 import * as StateMachine from "../../behaviours/StateMachine.js"
 import * as Sys from "../../lib/Sys.js"
 import * as Model from "../model.js"
-import type { Observation, RawStep, Tree } from "../normalize.js"
+import type { Event, Observation, RawStep, Tree } from "../normalize.js"
 import * as Collector from "./collector.js"
 import * as Statem from "./statem.js"
 import type { Shape } from "./tokens.js"
@@ -227,8 +227,11 @@ const runSupervision = (s: Model.SupervisionScenario) =>
 // GenServer scenarios
 // ----------------------------------------------------------------------------
 
-/** Quiet: the same events, the same server mailbox and status, the same clients, for several turns. */
-const settleGs = (run: Run, clients: ReadonlyArray<Pid.Pid>) =>
+/**
+ * Quiet: the same events, the same server mailbox and status, the same clients, for several
+ * turns (`recorded`: how many events the server recorded itself, a StateMachine's callbacks).
+ */
+const settleGs = (run: Run, clients: ReadonlyArray<Pid.Pid>, recorded: () => number = () => 0) =>
   Effect.gen(function*() {
     let previous = ""
     let same = 0
@@ -239,6 +242,7 @@ const settleGs = (run: Run, clients: ReadonlyArray<Pid.Pid>) =>
       const alive = yield* Effect.forEach(clients, Process.isAlive)
       const fingerprint = JSON.stringify([
         yield* Collector.count(run.ctx.col),
+        recorded(),
         info === undefined || info._tag === "None" ? null : [info.value.status, info.value.messageQueueLength],
         alive
       ])
@@ -247,9 +251,9 @@ const settleGs = (run: Run, clients: ReadonlyArray<Pid.Pid>) =>
     }
   })
 
-const snapshotGs = (run: Run) =>
+const snapshotGs = (run: Run, recorded: () => ReadonlyArray<Event> = () => []) =>
   Effect.gen(function*() {
-    const events = yield* Collector.drain(run.ctx.col)
+    const events = [...(yield* Collector.drain(run.ctx.col)), ...recorded()]
     const alive = (yield* Collector.liveOf(run.ctx.col, "server")) !== undefined
     return { events, tree: alive, time: (yield* Clock.currentTimeMillis) - run.t0 } satisfies RawStep
   })
@@ -342,20 +346,25 @@ const runStatem = (s: Model.StatemScenario) =>
     const col = yield* Collector.start
     const run: Run = { ctx: { col, prefix: "f_" }, t0: yield* Clock.currentTimeMillis }
     const timing = new Statem.Timing()
+    const recorder = new Statem.Recorder()
+    const clock = yield* Clock.clockWith(Effect.succeed)
+    const env: Statem.Env = { timing, recorder, now: () => clock.currentTimeMillisUnsafe() }
+    const recorded = () => recorder.count
+    const drain = () => recorder.drain()
     const name = s.named ? "f_server" : undefined
-    const started = yield* Effect.exit(Statem.start({ col, timing, scenario: s }, name))
+    const started = yield* Effect.exit(Statem.start({ col, env, scenario: s }, name))
     yield* Collector.result(col, "start", started, "server")
     const target: Gen.Target = name ?? (Exit.isSuccess(started) ? started.value.pid! : yield* deadPid)
-    yield* settleGs(run, [])
-    const steps: Array<RawStep> = [yield* snapshotGs(run)]
+    yield* settleGs(run, [], recorded)
+    const steps: Array<RawStep> = [yield* snapshotGs(run, drain)]
     const clients: Array<Pid.Pid> = []
     // When the steps after each wait ran: a deadline close to one is up to the Erlang side's drift.
     const boundaries: Array<number> = []
     for (const step of s.steps) {
       clients.push(...(yield* statemStep(run, target, step, s.wait_ms)))
-      yield* settleGs(run, clients)
+      yield* settleGs(run, clients, recorded)
       if (step.op === "wait") boundaries.push(yield* Clock.currentTimeMillis)
-      const snapshot = yield* snapshotGs(run)
+      const snapshot = yield* snapshotGs(run, drain)
       // A machine that is gone runs no timer (the Timing shows the machine's own view only).
       if (snapshot.tree === false) timing.closeAll(yield* Clock.currentTimeMillis)
       steps.push(snapshot)

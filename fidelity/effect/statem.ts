@@ -8,7 +8,6 @@
  * ({@link Timing}): the runner tells from it whether two deadlines were too close for the
  * Erlang side's real time to keep their order (fidelity/README.md, Time).
  */
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { Rpc } from "effect/rpc"
@@ -18,6 +17,7 @@ import * as Gen from "../../lib/Gen.js"
 import type * as ExitReason from "../../lib/ExitReason.js"
 import * as Process from "../../lib/Process.js"
 import * as Model from "../model.js"
+import type { Event } from "../normalize.js"
 import * as Collector from "./collector.js"
 import { reasonToken } from "./tokens.js"
 import { stopReason } from "./workers.js"
@@ -108,16 +108,44 @@ interface Content {
 type State = Model.StmState
 type From = StateMachine.From<number, never>
 
-interface Data {
-  readonly col: Collector.Ref
+/**
+ * The callbacks the machine ran, recorded as they run (the trace's `cb` events; the runner
+ * merges them into each step's events). Synchronous, so that handlers can return their results
+ * directly.
+ */
+export class Recorder {
+  events: Array<Event> = []
+  count = 0
+
+  cb(seq: number, name: string, arg: string): void {
+    this.events.push({ e: "cb", seq, name, arg })
+    this.count++
+  }
+
+  drain(): ReadonlyArray<Event> {
+    const events = this.events
+    this.events = []
+    return events
+  }
+}
+
+/** What the machine's callbacks share with the runner. */
+export interface Env {
   readonly timing: Timing
+  readonly recorder: Recorder
+  /** The clock's time, read synchronously (the TestClock's). */
+  readonly now: () => number
+}
+
+interface Data {
+  readonly env: Env
   readonly seq: number
   readonly deferred: ReadonlyArray<From>
 }
 
 export interface Args {
   readonly col: Collector.Ref
-  readonly timing: Timing
+  readonly env: Env
   readonly scenario: Model.StatemScenario
 }
 
@@ -125,8 +153,11 @@ type Result = StateMachine.Result<State, Data>
 
 const noWho = () => "?"
 
-const cb = (data: Data, name: string, arg: string): Effect.Effect<Data> =>
-  Effect.as(Collector.cb(data.col, data.seq + 1, name, arg), { ...data, seq: data.seq + 1 })
+/** Records a callback; the data's sequence number goes up by one. */
+const cb = (data: Data, name: string, arg: string): Data => {
+  data.env.recorder.cb(data.seq + 1, name, arg)
+  return { ...data, seq: data.seq + 1 }
+}
 
 const doOf = (script: Model.StmScript, state: State): Model.StmDo => "do" in script ? script.do : script.by[state]
 
@@ -169,8 +200,8 @@ const actionsOf = (
             ? StateMachine.stateTimeout(time, content)
             : StateMachine.genericTimeout(act.k, time, content)
         )
-        if (typeof act.t === "number" && act.t > 0) data.timing.start(act.k, now, act.t)
-        else data.timing.close(act.k, now)
+        if (typeof act.t === "number" && act.t > 0) data.env.timing.start(act.k, now, act.t)
+        else data.env.timing.close(act.k, now)
         break
       }
       case "update": {
@@ -192,7 +223,7 @@ const actionsOf = (
             ? StateMachine.cancelStateTimeout
             : StateMachine.cancelGenericTimeout(act.k)
         )
-        data.timing.close(act.k, now)
+        data.env.timing.close(act.k, now)
         break
     }
   }
@@ -207,7 +238,11 @@ const stopOf = (r: Model.StopReason, id: string, actions: ReadonlyArray<StateMac
   return replies.length === 0 ? StateMachine.stopWith(reason, data) : StateMachine.stopAndReply(reason, replies, data)
 }
 
-/** Runs the script of an event: reports the callback, then does what the script says in `state`. */
+/**
+ * Runs the script of an event: records the callback, then does what the script says in
+ * `state`. A crash is an exception (thrown here: a handler that returns its result directly
+ * throws it, one that returns an Effect dies with it).
+ */
 const handle = (
   name: string,
   kind: Model.TimerKind | undefined,
@@ -215,58 +250,57 @@ const handle = (
   state: State,
   data0: Data,
   from: From | undefined
-): Effect.Effect<Result> =>
-  Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    // Any event cancels the event timeout; a timeout event is its timer's end.
-    data0.timing.close("e", now)
-    if (kind !== undefined) data0.timing.close(kind, now)
-    const data = yield* cb(data0, name, `${state} ${content.id}`)
-    const d = doOf(content.s, state)
-    if (d.to === "crash") return yield* Effect.die({ boom: content.id })
-    // A state change cancels the state timeout before the transition's actions set another.
-    if (d.to !== "keep" && d.to !== "repeat" && d.to !== "stop" && d.to !== state) data.timing.close("s", now)
-    const { actions, data: next } = actionsOf(d.acts, from, data, now)
-    switch (d.to) {
-      case "keep":
-        return StateMachine.keepState(next, actions)
-      case "repeat":
-        return StateMachine.repeatState(next, actions)
-      case "stop":
-        return stopOf(d.r!, content.id, actions, next)
-      default:
-        return StateMachine.nextState(d.to, next, actions)
-    }
-  })
+): Result => {
+  const { timing, now: clock } = data0.env
+  const now = clock()
+  // Any event cancels the event timeout; a timeout event is its timer's end.
+  timing.close("e", now)
+  if (kind !== undefined) timing.close(kind, now)
+  const data = cb(data0, name, `${state} ${content.id}`)
+  const d = doOf(content.s, state)
+  if (d.to === "crash") throw { boom: content.id }
+  // A state change cancels the state timeout before the transition's actions set another.
+  if (d.to !== "keep" && d.to !== "repeat" && d.to !== "stop" && d.to !== state) timing.close("s", now)
+  const { actions, data: next } = actionsOf(d.acts, from, data, now)
+  switch (d.to) {
+    case "keep":
+      return StateMachine.keepState(next, actions)
+    case "repeat":
+      return StateMachine.repeatState(next, actions)
+    case "stop":
+      return stopOf(d.r!, content.id, actions, next)
+    default:
+      return StateMachine.nextState(d.to, next, actions)
+  }
+}
 
 const isReply = (a: StateMachine.Action): boolean => (a as { readonly _tag: string })._tag === "Reply"
 
 /** A state's enter call. */
-const enter = (scenario: Model.StatemScenario, state: State, old: State, data0: Data): Effect.Effect<Result> =>
-  Effect.gen(function*() {
-    const e = scenario.enter[state]!
-    const now = yield* Clock.currentTimeMillis
-    const data = yield* cb(data0, "enter", `${state} ${old}`)
-    if (e.to === "crash") return yield* Effect.die({ boom: "enter" })
-    const { actions, data: next } = actionsOf(e.acts, undefined, data, now)
-    return e.to === "stop" ? stopOf(e.r!, "enter", actions, next) : StateMachine.keepState(next, actions)
-  })
+const enter = (scenario: Model.StatemScenario, state: State, old: State, data0: Data): Result => {
+  const e = scenario.enter[state]!
+  const data = cb(data0, "enter", `${state} ${old}`)
+  if (e.to === "crash") throw { boom: "enter" }
+  const { actions, data: next } = actionsOf(e.acts, undefined, data, data0.env.now())
+  return e.to === "stop" ? stopOf(e.r!, "enter", actions, next) : StateMachine.keepState(next, actions)
+}
 
 /** What `terminate` reports: the state and the reason, as the Erlang side's `{State, Reason}` reads. */
 export const terminateArg = (state: string, reason: ExitReason.ExitReason): string => `{${state},${reasonToken(reason, noWho)}}`
 
-const terminate = (reason: ExitReason.ExitReason, state: State, data: Data): Effect.Effect<void> =>
-  Effect.asVoid(cb(data, "terminate", terminateArg(state, reason)))
+const terminate = (reason: ExitReason.ExitReason, state: State, data: Data): void => {
+  cb(data, "terminate", terminateArg(state, reason))
+}
 
 const init = (args: Args): Effect.Effect<StateMachine.InitResult<State, Data>, never, any> =>
   Effect.gen(function*() {
-    const { col, timing, scenario } = args
+    const { col, env, scenario } = args
     yield* Collector.started(col, "server", yield* Process.self, "server")
-    const data = yield* cb({ col, timing, seq: 0, deferred: [] }, "init", "a")
+    const data = cb({ env, seq: 0, deferred: [] }, "init", "a")
     const i = scenario.init
     switch (i.a) {
       case "ok": {
-        const { actions, data: next } = actionsOf(i.acts, undefined, data, yield* Clock.currentTimeMillis)
+        const { actions, data: next } = actionsOf(i.acts, undefined, data, env.now())
         return StateMachine.ok("a" as State, next, actions)
       }
       case "ignore":
@@ -276,30 +310,74 @@ const init = (args: Args): Effect.Effect<StateMachine.InitResult<State, Data>, n
     }
   })
 
+/**
+ * How a scenario's handlers return: directly (`direct`: the runtime runs them from the node's
+ * run queue, a crash is a thrown exception) or as an Effect (the machine's fiber runs them).
+ */
+const returning = <A extends Array<any>, B>(direct: boolean, f: (...args: A) => B) =>
+  direct ? f : (...args: A): Effect.Effect<B> => Effect.sync(() => f(...args))
+
 const timeoutName = (name: string): string => `timeout_${name}`
 
 const genericKind = (name: string): Model.TimerKind => name as Model.TimerKind
 
 /** The handlers of one state (state functions mode). */
-const stateTable = (scenario: Model.StatemScenario, state: State) => ({
-  ...(scenario.enter[state] === undefined ? {} : { enter: (old: State, data: Data) => enter(scenario, state, old, data) }),
-  calls: { Req: ({ id, s }: { readonly id: string; readonly s: unknown }, data: Data, from: From) =>
-    handle("call", undefined, { id, s: s as Model.StmScript }, state, data, from) },
-  casts: { Cast: ({ id, s }: { readonly id: string; readonly s: unknown }, data: Data) =>
-    handle("cast", undefined, { id, s: s as Model.StmScript }, state, data, undefined) },
-  info: (message: unknown, data: Data) =>
-    message instanceof Info
-      ? handle("info", undefined, message, state, data, undefined)
-      : Effect.succeed(StateMachine.keepStateAndData()),
-  eventTimeout: (content: unknown, data: Data) => handle("timeout", "e", content as Content, state, data, undefined),
-  stateTimeout: (content: unknown, data: Data) => handle("state_timeout", "s", content as Content, state, data, undefined),
-  timeout: (name: string, content: unknown, data: Data) =>
-    handle(timeoutName(name), genericKind(name), content as Content, state, data, undefined),
-  internal: (content: unknown, data: Data) => handle("internal", undefined, content as Content, state, data, undefined)
-})
+const stateTable = (scenario: Model.StatemScenario, state: State) => {
+  const r = <A extends Array<any>>(f: (...args: A) => Result) => returning(scenario.direct === true, f)
+  return {
+    ...(scenario.enter[state] === undefined ? {} : { enter: r((old: State, data: Data) => enter(scenario, state, old, data)) }),
+    calls: {
+      Req: r(({ id, s }: { readonly id: string; readonly s: unknown }, data: Data, from: From) =>
+        handle("call", undefined, { id, s: s as Model.StmScript }, state, data, from))
+    },
+    casts: {
+      Cast: r(({ id, s }: { readonly id: string; readonly s: unknown }, data: Data) =>
+        handle("cast", undefined, { id, s: s as Model.StmScript }, state, data, undefined))
+    },
+    info: r((message: unknown, data: Data) =>
+      message instanceof Info ? handle("info", undefined, message, state, data, undefined) : StateMachine.keepStateAndData()
+    ),
+    eventTimeout: r((content: unknown, data: Data) => handle("timeout", "e", content as Content, state, data, undefined)),
+    stateTimeout: r((content: unknown, data: Data) => handle("state_timeout", "s", content as Content, state, data, undefined)),
+    timeout: r((name: string, content: unknown, data: Data) =>
+      handle(timeoutName(name), genericKind(name), content as Content, state, data, undefined)
+    ),
+    internal: r((content: unknown, data: Data) => handle("internal", undefined, content as Content, state, data, undefined))
+  }
+}
 
-/** The scripted machine of a scenario, in the scenario's callback mode. */
+/** `handleEvent` (handle event function mode), on the same scripts. */
+const handleEvent = (scenario: Model.StatemScenario) =>
+(
+  event: StateMachine.Event<State, typeof Req, typeof Cast>,
+  state: State,
+  data: Data
+): Result => {
+  switch (event._tag) {
+    case "Enter":
+      return enter(scenario, state, event.oldState, data)
+    case "Call":
+      return handle("call", undefined, event.payload as Content, state, data, event.from)
+    case "Cast":
+      return handle("cast", undefined, event.payload as Content, state, data, undefined)
+    case "Info":
+      return event.message instanceof Info
+        ? handle("info", undefined, event.message, state, data, undefined)
+        : StateMachine.keepStateAndData()
+    case "EventTimeout":
+      return handle("timeout", "e", event.content as Content, state, data, undefined)
+    case "StateTimeout":
+      return handle("state_timeout", "s", event.content as Content, state, data, undefined)
+    case "Timeout":
+      return handle(timeoutName(event.name), genericKind(event.name), event.content as Content, state, data, undefined)
+    case "Internal":
+      return handle("internal", undefined, event.content as Content, state, data, undefined)
+  }
+}
+
+/** The scripted machine of a scenario, in the scenario's callback mode, its handlers returning as the scenario says. */
 export const machine = (scenario: Model.StatemScenario) => {
+  const finish = returning(scenario.direct === true, terminate)
   if (scenario.mode === "state_functions") {
     return StateMachine.make({
       name: "FidelityStatem",
@@ -307,7 +385,7 @@ export const machine = (scenario: Model.StatemScenario) => {
       casts: [Cast],
       init,
       states: { a: stateTable(scenario, "a"), b: stateTable(scenario, "b"), c: stateTable(scenario, "c") },
-      terminate
+      terminate: finish
     })
   }
   return StateMachine.make({
@@ -316,29 +394,8 @@ export const machine = (scenario: Model.StatemScenario) => {
     casts: [Cast],
     init,
     stateEnter: Object.keys(scenario.enter).length > 0,
-    handleEvent: (event, state: State, data: Data): Effect.Effect<Result> => {
-      switch (event._tag) {
-        case "Enter":
-          return enter(scenario, state, event.oldState, data)
-        case "Call":
-          return handle("call", undefined, event.payload as Content, state, data, event.from)
-        case "Cast":
-          return handle("cast", undefined, event.payload as Content, state, data, undefined)
-        case "Info":
-          return event.message instanceof Info
-            ? handle("info", undefined, event.message, state, data, undefined)
-            : Effect.succeed(StateMachine.keepStateAndData())
-        case "EventTimeout":
-          return handle("timeout", "e", event.content as Content, state, data, undefined)
-        case "StateTimeout":
-          return handle("state_timeout", "s", event.content as Content, state, data, undefined)
-        case "Timeout":
-          return handle(timeoutName(event.name), genericKind(event.name), event.content as Content, state, data, undefined)
-        case "Internal":
-          return handle("internal", undefined, event.content as Content, state, data, undefined)
-      }
-    },
-    terminate
+    handleEvent: returning(scenario.direct === true, handleEvent(scenario)),
+    terminate: finish
   })
 }
 
