@@ -70,17 +70,22 @@ export interface Refused {
   readonly reason: string
 }
 
+/** Whether a message is the transport's answer to a connection attempt (any message may reach a process). */
+const isAnswer = (u: unknown): u is Accepted | Refused =>
+  typeof u === "object" && u !== null && ((u as Accepted)._tag === "Accepted" || (u as Refused)._tag === "Refused")
+
 /** How the transport fails: the same script again after each restart. */
 export interface Script {
   /** What it does with its first connection attempts, in order; every later one is accepted. */
   readonly connects: ReadonlyArray<"refuse" | "ignore">
   /** The line (counted since it started) on which it crashes, as a peer resetting the connection. */
   readonly crashOnLine: number
-  readonly since: number
 }
 
 interface TransportState {
   readonly script: Script
+  /** When the program started, for the log's times. */
+  readonly since: number
   readonly connects: number
   readonly lines: number
   /** The open session, if any. */
@@ -93,10 +98,10 @@ export const Transport = GenServer.make({
   name: "Transport",
   calls: [Deliver, Ping],
   casts: [Connect, Partition],
-  init: (script: Script) =>
+  init: ({ script, since }: { readonly script: Script; readonly since: number }) =>
     Effect.as(
-      say(script.since, "transport", "up"),
-      GenServer.ok<TransportState>({ script, connects: 0, lines: 0, session: undefined, silent: undefined })
+      say(since, "transport", "up"),
+      GenServer.ok<TransportState>({ script, since, connects: 0, lines: 0, session: undefined, silent: undefined })
     ),
   handleCast: {
     Connect: ({ attempt, client }, s) =>
@@ -104,22 +109,22 @@ export const Transport = GenServer.make({
         const n = s.connects + 1
         const fault = s.script.connects[n - 1]
         if (fault === "ignore") {
-          yield* say(s.script.since, "transport", `ignores attempt ${attempt}`)
+          yield* say(s.since, "transport", `ignores attempt ${attempt}`)
           return GenServer.noreply({ ...s, connects: n })
         }
         if (fault === "refuse") {
-          yield* say(s.script.since, "transport", `refuses attempt ${attempt}`)
+          yield* say(s.since, "transport", `refuses attempt ${attempt}`)
           yield* Process.send(client, { _tag: "Refused", attempt, reason: "too busy" } satisfies Refused)
           return GenServer.noreply({ ...s, connects: n })
         }
         const session = (s.session ?? 0) + 1
-        yield* say(s.script.since, "transport", `accepts attempt ${attempt}: session ${session}`)
+        yield* say(s.since, "transport", `accepts attempt ${attempt}: session ${session}`)
         yield* Process.send(client, { _tag: "Accepted", attempt, session, transport: yield* Process.self } satisfies Accepted)
         return GenServer.noreply({ ...s, connects: n, session, silent: undefined })
       }),
     Partition: (_, s) =>
       Effect.as(
-        say(s.script.since, "transport", `partition: session ${s.session} goes silent`),
+        say(s.since, "transport", `partition: session ${s.session} goes silent`),
         GenServer.noreply({ ...s, silent: s.session })
       )
   },
@@ -131,7 +136,7 @@ export const Transport = GenServer.make({
         if (session !== s.session) return GenServer.replyFailure(new SessionClosed({ session }), s)
         const lines = s.lines + 1
         if (lines === s.script.crashOnLine) return yield* Effect.die(new Error("connection reset by peer"))
-        yield* say(s.script.since, "transport", `received ${JSON.stringify(line)}`)
+        yield* say(s.since, "transport", `received ${JSON.stringify(line)}`)
         return GenServer.reply(undefined, { ...s, lines })
       }),
     Ping: ({ session }, s) =>
@@ -264,10 +269,10 @@ export const Connection = StateMachine.make({
         }),
       stateTimeout: (_, data) => lost(data, `attempt ${data.attempts} got no answer within ${data.timings.connectTimeout} ms`),
       info: (message, data) => {
-        const answer = message as Accepted | Refused | { readonly _tag?: undefined; readonly attempt?: undefined }
-        if (answer.attempt !== data.attempts) return StateMachine.keepStateAndData() // stale
+        // Only the answer to this attempt counts: a late one (or a stale DOWN) is dropped.
+        if (!isAnswer(message) || message.attempt !== data.attempts) return StateMachine.keepStateAndData()
+        const answer = message
         if (answer._tag === "Refused") return lost(data, `attempt ${answer.attempt} refused: ${answer.reason}`)
-        if (answer._tag !== "Accepted") return StateMachine.keepStateAndData()
         return Effect.gen(function*() {
           // If the transport dies, its DOWN message tells the connected state.
           const monitor = yield* Process.monitor(answer.transport)
@@ -282,7 +287,7 @@ export const Connection = StateMachine.make({
     },
 
     connected: {
-      // The heartbeat runs while connected. (Entering, postponed sends come next, in order.)
+      // The heartbeat runs while connected. The sends postponed meanwhile are handled right after, oldest first.
       enter: (_, data) => StateMachine.keepStateAndData(StateMachine.genericTimeout("heartbeat", data.timings.heartbeat, "ping")),
       calls: {
         Send: ({ line }, data, from) =>
@@ -323,7 +328,7 @@ const send = (line: string) => StateMachine.call(connection, Send, { line }, { t
 export const main = Process.run(Effect.gen(function*() {
   const since = yield* Clock.currentTimeMillis
   const net = yield* Supervisor.start([
-    GenServer.childSpec(Transport, { connects: ["refuse", "ignore"], crashOnLine: 4, since }, { id: "transport", name: "transport" }),
+    GenServer.childSpec(Transport, { script: { connects: ["refuse", "ignore"], crashOnLine: 4 }, since }, { id: "transport", name: "transport" }),
     StateMachine.childSpec(Connection, { transport: "transport", timings, since }, { id: "connection", name: "connection" })
   ], { strategy: "oneForOne", name: "net" })
 
