@@ -21,6 +21,7 @@ import * as Gen from "./lib/Gen.js"
 import * as Loop from "./lib/Loop.js"
 import * as Sys from "./lib/Sys.js"
 import * as GenServer from "./behaviours/GenServer.js"
+import * as StateMachine from "./behaviours/StateMachine.js"
 import * as ChildSpec from "./behaviours/ChildSpec.js"
 import * as Supervisor from "./behaviours/Supervisor.js"
 import * as DynamicSupervisor from "./behaviours/DynamicSupervisor.js"
@@ -99,6 +100,13 @@ export { Sys }
  * @since 0.1.0
  */
 export { GenServer }
+
+/**
+ * StateMachine: a process in one of a set of states, reacting to events by state (OTP's gen_statem).
+ *
+ * @since 0.1.0
+ */
+export { StateMachine }
 
 /**
  * Child specifications: how a supervisor starts, restarts and stops a child.

@@ -199,6 +199,18 @@ export interface Behaviour<M extends Module, S, L = M, R = never> {
    * `Code.upgrade` it may run in place, on the upgrading fiber, with the process's services.
    */
   readonly codeChange?: ((server: Server<M, S, L>, next: M, extra: unknown) => unknown) | undefined
+  /**
+   * What `Sys.getState` returns and `Sys.replaceState` works on (OTP's `system_get_state` and
+   * `system_replace_state`): by default `server.state` itself. A behaviour whose `server.state`
+   * holds registers of its own besides the user's state (a state machine's queued events and
+   * timers) shows only the user's part: `get` returns it, `replace` takes the new value that
+   * `Sys.replaceState`'s function returned and stores it, throwing if it is no such value (the
+   * requester gets a `SysError`, and the state stays as it was). Synchronous.
+   */
+  readonly systemState?: {
+    readonly get: (server: Server<M, S, L>) => unknown
+    readonly replace: (server: Server<M, S, L>, value: unknown) => void
+  } | undefined
   /** A message as text, for `Sys.trace` and the error report's last message (default: `Formatter.format`). It must not throw. */
   readonly describe?: ((message: unknown) => string) | undefined
 }

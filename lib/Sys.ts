@@ -323,7 +323,7 @@ const done = Effect.succeed(undefined)
 class GetState extends SystemRequest {
   readonly _tag = "GetState"
   answer(loop: LoopImpl, from: From) {
-    replyUnsafe(from, loop.state)
+    replyUnsafe(from, loop.systemState())
     return done
   }
 }
@@ -336,8 +336,8 @@ class ReplaceState extends SystemRequest {
   }
   answer(loop: LoopImpl, from: From) {
     try {
-      loop.state = this.f(loop.state)
-      replyUnsafe(from, loop.state)
+      loop.replaceSystemState(this.f(loop.systemState()))
+      replyUnsafe(from, loop.systemState())
     } catch (error) {
       replyFailureUnsafe(
         from,

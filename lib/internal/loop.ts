@@ -179,6 +179,19 @@ export class LoopImpl implements Loop.Server<any, any, any>, DirectLoop {
     return changeCode(this, next, extra)
   }
 
+  /** The state as `Sys.getState` shows it: the behaviour's `systemState`, or the state itself. */
+  systemState(): unknown {
+    const view = this.behaviour.systemState
+    return view === undefined ? this.state : view.get(this)
+  }
+
+  /** Stores what `Sys.replaceState`'s function returned (the behaviour's `systemState` may refuse it by throwing). */
+  replaceSystemState(value: unknown): void {
+    const view = this.behaviour.systemState
+    if (view === undefined) this.state = value
+    else view.replace(this, value)
+  }
+
   /** Marks the process suspended by `Sys.suspend` (or not): `Process.info` reports it. */
   suspend(suspended: boolean): void {
     this.suspended = suspended
