@@ -6,7 +6,7 @@
  * Every timeout is driven by TestClock.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit as EffectExit, Fiber, Layer, Option, Schema, Tracer } from "effect"
+import { Effect, Fiber, Option, Schema, Tracer } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import { Code, ExitReason, Node, Process, StateMachine, Supervisor, Sys, Telemetry } from "../index.js"
@@ -31,7 +31,7 @@ const settle = Effect.gen(function*() {
 const awaitExit = (pid: Pid) =>
   Effect.gen(function*() {
     const ref = yield* Process.monitor(pid)
-    const down = yield* Process.receive((m): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === ref)
+    const down = yield* Process.receive({ match: (m): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === ref })
     return down.reason
   })
 
@@ -204,13 +204,15 @@ const makeScripted = (options: { readonly stateEnter?: boolean; readonly onOther
     stateEnter: options.stateEnter,
     init: (args: { readonly trace: Array<string>; readonly actions?: StateMachine.Actions }) =>
       StateMachine.ok("a" as string, args.trace, args.actions),
-    handleEvent: (event, state, trace): any => {
+    handleEvent: (event, state, trace): StateMachine.Result<string, Array<string>> => {
       trace.push(`${state}: ${describeEvent(event)}`)
       if (event._tag === "Cast" || event._tag === "Call") {
-        return (event.payload.step as Step)(event as any, state, trace)
+        return (event.payload.step as Step)(event as any, state, trace) as StateMachine.Result<string, Array<string>>
       }
-      if (event._tag === "Enter") return options.onEnter ? options.onEnter(event as any, state, trace) : StateMachine.keepStateAndData()
-      return options.onOther ? options.onOther(event as any, state, trace) : StateMachine.keepStateAndData()
+      if (event._tag === "Enter") {
+        return (options.onEnter ? options.onEnter(event as any, state, trace) : StateMachine.keepStateAndData()) as StateMachine.Result<string, Array<string>>
+      }
+      return (options.onOther ? options.onOther(event as any, state, trace) : StateMachine.keepStateAndData()) as StateMachine.Result<string, Array<string>>
     }
   })
 
@@ -484,26 +486,26 @@ describe("StateMachine: replies and stops", () => {
       const Stopping = StateMachine.make({
         name: "Stopping",
         calls: [Ask],
-        init: () => StateMachine.ok("on", 1),
+        init: () => StateMachine.ok("on", { n: 1, from: undefined as StateMachine.From | undefined }),
         states: {
           on: {
             calls: {
               Ask: (_, data, from) =>
-                StateMachine.stopAndReply(ExitReason.shutdown("done"), StateMachine.reply(from, "bye"), data + 1)
+                StateMachine.stopAndReply(ExitReason.shutdown("done"), StateMachine.reply(from, "bye"), { n: data.n + 1, from })
             }
           }
         },
         terminate: (reason, state, data) => {
-          seen.push(`terminate ${ExitReason.format(reason)} ${state} ${data}`)
+          // The caller's handle is no longer pending: the reply went before terminate.
+          seen.push(`terminate ${ExitReason.format(reason)} ${state} ${data.n} pending: ${data.from?.pending}`)
         }
       })
       const m = yield* StateMachine.start(Stopping, undefined)
-      const exit = Effect.runFork(awaitExit(m.pid!).pipe(Process.run, Effect.provide(Node.layer())))
-      void exit
+      const ref = yield* Process.monitor(m.pid!)
       assert.strictEqual(yield* StateMachine.call(m, Ask, { step: null }), "bye")
-      yield* settle
-      assert.deepStrictEqual(seen, ["terminate {shutdown, done} on 2"])
-      assert.isFalse(yield* Process.isAlive(m.pid!))
+      const down = yield* Process.receive({ match: (u): u is Process.DownMessage => Process.isDownMessage(u) && u.ref === ref })
+      assert.strictEqual(ExitReason.format(down.reason), "{shutdown, done}")
+      assert.deepStrictEqual(seen, ["terminate {shutdown, done} on 2 pending: false"])
     })))
 
   it.effect("StateMachine.stop runs terminate and returns once the machine exited", () =>
@@ -524,7 +526,7 @@ describe("StateMachine: bad input", () => {
       const error = yield* Effect.flip(StateMachine.call(m as any, Other))
       assert.strictEqual((error as any)._tag, "UnknownRequest")
       yield* StateMachine.cast(m as any, Rpc.make("constructor"))
-      yield* StateMachine.cast(m as any, { _tag: "__proto__" } as any)
+      yield* (StateMachine.cast as any)(m, { _tag: "__proto__" }) as Effect.Effect<void>
       yield* script(m, () => StateMachine.keepStateAndData())
       yield* Sys.getState(m.pid!)
       assert.deepStrictEqual(trace, ["a: cast"])
@@ -557,7 +559,7 @@ describe("StateMachine: bad input", () => {
             name: "Bad",
             casts: [Script],
             init: () => StateMachine.ok("on", "before"),
-            states: { on: { casts: { Script: () => bad as any } } },
+            states: { on: { casts: { Script: () => bad as StateMachine.Result<"on", string> } } },
             terminate: (_, state, data) => {
               seen.push([state, data])
             }
@@ -812,6 +814,3 @@ describe("StateMachine: supervision, fast path, telemetry", () => {
       assert.strictEqual(attributes["otp.name"], "door")
     }))
 })
-
-void EffectExit
-void Layer

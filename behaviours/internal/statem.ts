@@ -429,7 +429,8 @@ const handle = (server: Server, message: unknown): Loop.Next | Effect.Effect<Loo
         // Not an event for this state: the caller gets a typed error and the machine goes on,
         // its timers as they were.
         GenInternal.replyFailureUnsafe(from, new UnknownRequest({ target: server.self, tag: formatTag(tag) }))
-        return undefined
+        // A postponed call may come back to a state that does not handle it: the queue goes on.
+        return nextOfQueue(machine)
       }
       const payload = (request as Request).payload
       // The request, not the call, which holds the caller's reply handle: the report names it.
