@@ -28,7 +28,7 @@ export const Steps = StateMachine.make({
   name: "BenchSteps",
   calls: [Get],
   casts: [Step],
-  init: (start: number) => StateMachine.ok<StepState, number>("a", start),
+  init: (start: number) => StateMachine.ok("a", start),
   states: {
     a: {
       casts: { Step: (_, count) => StateMachine.nextState("b", count + 1) },
