@@ -192,7 +192,7 @@ import * as internal from "./internal/statem.js"
  */
 export interface From<A = unknown, E = unknown> extends Gen.From {
   /** Type only (no value at run time): the reply and error the call expects. */
-  readonly "~effect-otp/StateMachine/From"?: { readonly _A: (_: A) => void; readonly _E: (_: E) => void }
+  readonly "~effect-otp/StateMachine/From"?: { readonly _A: A; readonly _E: E } | undefined
 }
 
 // ----------------------------------------------------------------------------
@@ -759,8 +759,10 @@ export interface DefinitionBase<Args, S, D, Calls extends Rpc.Any, Casts extends
 export interface StateFunctions<Args, S extends string, D, Calls extends Rpc.Any, Casts extends Rpc.Any, R>
   extends DefinitionBase<Args, S, D, Calls, Casts, R>
 {
-  /** The states, each with its handlers. */
-  readonly states: { readonly [State in S]: StateHandlers<S, D, Calls, Casts, R> }
+  /** The states, each with its handlers (the states are its keys: what `init` and the handlers return is checked against them). */
+  readonly states: { readonly [State in S]: StateHandlers<NoInfer<S>, NoInfer<D>, Calls, Casts, R> }
+  /** Runs before the start returns: the first state and data ({@link ok}), {@link ignore} or {@link stopWith}. */
+  readonly init: (args: Args) => Definition.Returns<InitResult<NoInfer<S>, D>, R>
   readonly handleEvent?: undefined
   readonly stateEnter?: undefined
 }

@@ -429,7 +429,8 @@ const handle = (server: Server, message: unknown): Loop.Next | Effect.Effect<Loo
         // Not an event for this state: the caller gets a typed error and the machine goes on,
         // its timers as they were.
         GenInternal.replyFailureUnsafe(from, new UnknownRequest({ target: server.self, tag: formatTag(tag) }))
-        return undefined
+        // A postponed call may come back to a state that does not handle it: the queue goes on.
+        return nextOfQueue(machine)
       }
       const payload = (request as Request).payload
       // The request, not the call, which holds the caller's reply handle: the report names it.
@@ -535,6 +536,8 @@ const spansOn = (server: Server): boolean => (server.self as ProcessImpl).runtim
 const traced = (server: Server, message: unknown): Loop.Next | Effect.Effect<Loop.Next, unknown, unknown> => {
   const kind = kindOf(message)
   if (kind === firedKind && !(message as Fired).taken && !isRunning(server.state, message as Fired)) return undefined
+  // The initial transition (init's actions, the first enter call) is no event.
+  if (kind === initialKind) return handle(server, message)
   const self = server.self as ProcessImpl
   const event = describe(message)
   const attributes: Record<string, unknown> = {
@@ -550,7 +553,7 @@ const traced = (server: Server, message: unknown): Loop.Next | Effect.Effect<Loo
       const next = handle(server, message)
       return Effect.isEffect(next) ? next : Effect.succeed(next)
     }),
-    `handle_event ${kind === callKind ? event.split(" ", 2).join(" ") : event.split(" ", 1)[0]}`,
+    `handle_event ${kind === callKind || kind === castKind ? event.split(" ", 2).join(" ") : event.split(" ", 1)[0]}`,
     { kind: parent === undefined ? "internal" : "server", parent, attributes, captureStackTrace: false }
   )
 }
