@@ -215,6 +215,35 @@ describe("XState: exits and supervision", () => {
       assert.notStrictEqual(second, first)
     })).pipe(quietly))
 
+  it.effect("the error report names the last good state and context, and the event: here a delayed one", () => {
+    const logs = captureLogs()
+    return runTest(Effect.gen(function*() {
+      const sensor = createMachine({
+        id: "sensor",
+        context: { tries: 3 },
+        initial: "waiting",
+        states: {
+          waiting: { after: { 100: "broken" } },
+          broken: {
+            entry: () => {
+              throw new Error("sensor offline")
+            }
+          }
+        }
+      })
+      const Sensor = XState.make({ name: "Sensor", machine: sensor })
+      const server = yield* StateMachine.start(Sensor, undefined)
+      const exited = yield* watch(server.pid!)
+      yield* TestClock.adjust("100 millis")
+      assert.strictEqual((defectOf(yield* exited) as Error).message, "sensor offline")
+      const report = logs.entries.find((entry) => entry.level === "Error")?.message ?? ""
+      assert.include(report, "** State machine")
+      assert.include(report, "(Sensor) terminating")
+      assert.include(report, "** Last message in was info xstate delayed event xstate.after.100.sensor.waiting")
+      assert.include(report, `** When Server state == {"state":"waiting","data":{"tries":3}}`)
+    }).pipe(logs.provide))
+  })
+
   it.effect("a call whose event throws gets CallExit; an error at start fails it with InitFailed", () =>
     runTest(Effect.gen(function*() {
       const Crashy = Rpc.make("Crashy", { success: Schema.Number })
