@@ -190,7 +190,7 @@ describe("XState: calls, casts and messages", () => {
       // A cast with one is dropped with a warning.
       yield* StateMachine.cast(counter, Reset, 7 as any)
       assert.strictEqual(yield* StateMachine.call(counter, Get), 1)
-      assert.isTrue(logs.entries.some((entry) => entry.level === "Warn" && /cast Reset with number as its payload/.test(entry.message)))
+      assert.isTrue(logs.entries.some((entry) => entry.level === "Warn" && /cast Reset with a number as its payload/.test(entry.message)))
       // An untyped payload's own `type` does not change the event.
       assert.strictEqual(yield* StateMachine.call(counter, Add, { by: 2, type: "Reset" } as any), 3)
     }).pipe(logs.provide))

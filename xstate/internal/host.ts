@@ -309,12 +309,12 @@ const eventOf = (tag: string, payload: unknown): { readonly type: string } | und
   return { ...payload, type: tag }
 }
 
+/** What a payload is, in words: `a number`, `an array`, `null`. */
 const describe = (u: unknown): string => {
-  try {
-    return u === null ? "null" : Array.isArray(u) ? "an array" : typeof u
-  } catch {
-    return "unprintable"
-  }
+  if (u === null) return "null"
+  if (Array.isArray(u)) return "an array"
+  const type = typeof u
+  return type === "undefined" ? "undefined" : `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`
 }
 
 /** The error a snapshot in status `"error"` carries, as the process's crash. */
@@ -385,66 +385,66 @@ export const make = (definition: Definition): unknown => {
     host: Host,
     event: StateMachine.Event<unknown, Rpc.Any, Rpc.Any>
   ): StateMachine.Result<unknown, unknown> | Effect.Effect<StateMachine.Result<unknown, unknown>> => {
-      const actor = host.actor
-      switch (event._tag) {
-        case "Call": {
-          const from = event.from as StateMachine.From
-          const tag = event.tag as string
-          const sent = eventOf(tag, event.payload)
-          if (sent === undefined) {
-            // From an untyped caller only: the types take objects (or nothing) as payloads.
-            return StateMachine.keepStateAndData(StateMachine.replyFailure(
-              from,
-              new Errors.BadArgument({
-                operation: `${name} call ${tag}`,
-                reason: `the payload must be an object (its fields become the event's), not ${describe(event.payload)}`
-              })
-            ))
-          }
-          const previous = actor.getSnapshot()
-          host.inside(() => actor.send(sent))
-          const snapshot = actor.getSnapshot()
-          // An error: no reply, the process crashes and the caller gets `CallExit`.
-          if (snapshot.status === "error") return follow(snapshot)
-          const answer = replies[tag]!(snapshot, event.payload, previous)
-          return follow(
-            snapshot,
-            answer instanceof Failure ? StateMachine.replyFailure(from, answer.error) : StateMachine.reply(from, answer)
-          )
+    const actor = host.actor
+    switch (event._tag) {
+      case "Call": {
+        const from = event.from as StateMachine.From
+        const tag = event.tag as string
+        const sent = eventOf(tag, event.payload)
+        if (sent === undefined) {
+          // From an untyped caller only: the types take objects (or nothing) as payloads.
+          return StateMachine.keepStateAndData(StateMachine.replyFailure(
+            from,
+            new Errors.BadArgument({
+              operation: `${name} call ${tag}`,
+              reason: `the payload must be an object (its fields become the event's), not ${describe(event.payload)}`
+            })
+          ))
         }
-        case "Cast": {
-          const sent = eventOf(event.tag as string, event.payload)
-          if (sent === undefined) {
-            return warn(host, `cast ${String(event.tag)} with ${describe(event.payload)} as its payload`)
-          }
-          host.inside(() => actor.send(sent))
+        const previous = actor.getSnapshot()
+        host.inside(() => actor.send(sent))
+        const snapshot = actor.getSnapshot()
+        // An error: no reply, the process crashes and the caller gets `CallExit`.
+        if (snapshot.status === "error") return follow(snapshot)
+        const answer = replies[tag]!(snapshot, event.payload, previous)
+        return follow(
+          snapshot,
+          answer instanceof Failure ? StateMachine.replyFailure(from, answer.error) : StateMachine.reply(from, answer)
+        )
+      }
+      case "Cast": {
+        const sent = eventOf(event.tag as string, event.payload)
+        if (sent === undefined) {
+          return warn(host, `cast ${String(event.tag)} with ${describe(event.payload)} as its payload`)
+        }
+        host.inside(() => actor.send(sent))
+        return follow(actor.getSnapshot())
+      }
+      case "Info": {
+        const message = event.message
+        if (message instanceof Timer) {
+          // A timer of this process's actor that still runs: xstate's callback sends the event.
+          if (message.clock !== host.clock || !message.pending) return StateMachine.keepStateAndData()
+          message.pending = false
+          host.inside(message.fn)
           return follow(actor.getSnapshot())
         }
-        case "Info": {
-          const message = event.message
-          if (message instanceof Timer) {
-            // A timer of this process's actor that still runs: xstate's callback sends the event.
-            if (message.clock !== host.clock || !message.pending) return StateMachine.keepStateAndData()
-            message.pending = false
-            host.inside(message.fn)
-            return follow(actor.getSnapshot())
-          }
-          if (message instanceof Changed || message instanceof Commit) {
-            if (message.host !== host) return StateMachine.keepStateAndData()
-            if (message instanceof Changed) host.changedQueued = false
-            return follow(actor.getSnapshot())
-          }
-          if (isEventObject(message)) {
-            host.inside(() => actor.send(message))
-            return follow(actor.getSnapshot())
-          }
-          return warn(host, `message ${describeMessage(message)}`)
+        if (message instanceof Changed || message instanceof Commit) {
+          if (message.host !== host) return StateMachine.keepStateAndData()
+          if (message instanceof Changed) host.changedQueued = false
+          return follow(actor.getSnapshot())
         }
-        case "Internal":
-          return event.content === finished ? follow(actor.getSnapshot()) : StateMachine.keepStateAndData()
-        default:
-          return StateMachine.keepStateAndData()
+        if (isEventObject(message)) {
+          host.inside(() => actor.send(message))
+          return follow(actor.getSnapshot())
+        }
+        return warn(host, `message ${describeMessage(message)}`)
       }
+      case "Internal":
+        return event.content === finished ? follow(actor.getSnapshot()) : StateMachine.keepStateAndData()
+      default:
+        return StateMachine.keepStateAndData()
+    }
   }
 
   const codeChange = (oldVersion: string, _old: unknown, extra: unknown) =>
