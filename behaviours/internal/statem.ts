@@ -879,10 +879,6 @@ const timerKey = (action: TimeoutAction): string => action.kind === "generic" ? 
 const isFrom = (u: unknown): boolean =>
   typeof u === "object" && u !== null && typeof (u as { readonly settle?: unknown }).settle === "function"
 
-const taken = (fired: Fired): Fired => {
-  fired.taken = true
-  return fired
-}
 
 /** The timer of `kind` (and `name`) that runs now, if any. */
 const runningTimer = (machine: Machine, kind: "event" | "state" | "generic", name: string | undefined): Fired | undefined =>
