@@ -36,13 +36,13 @@ const sources = [
   ...["lib", "behaviours"].flatMap((dir) => tsFilesOf(dir, false)),
   // The cluster's and the observer's public declarations live in their `internal/` modules,
   // re-exported by the public one: their examples are there.
-  ...["cluster", "observer"].flatMap((dir) => tsFilesOf(dir, true))
+  ...["cluster", "observer", "xstate"].flatMap((dir) => tsFilesOf(dir, true))
 ]
 
 const write = (snippet: Snippet) => {
   const code = snippet.code
     .replace(/from "effect-otp"/g, `from "../../index.js"`)
-    .replace(/from "effect-otp\/(cluster|observer)"/g, `from "../../$1/index.js"`)
+    .replace(/from "effect-otp\/(cluster|observer|xstate)"/g, `from "../../$1/index.js"`)
   // Each snippet is its own module, so top-level names do not clash.
   fs.writeFileSync(snippet.file, `${code}\nexport {}\n`)
 }
