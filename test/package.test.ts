@@ -121,7 +121,7 @@ describe("the packed package", () => {
       // The README's examples exactly as written, one example with its relative imports
       // rewritten to the package, the subpaths, and the types.
       const readme = snippetsOf("README.md")
-      assert.isAtLeast(readme.length, 2)
+      assert.isAtLeast(readme.length, 3)
       for (const snippet of readme) {
         assert.include(snippet.code, `from "effect-otp"`)
         fs.writeFileSync(path.join(project, snippet.name), `${snippet.code}\nexport {}\n`)
@@ -171,7 +171,8 @@ describe("the packed package", () => {
 
       const node = (file: string) => run(process.execPath, [path.join("out", file)], project).trim()
       assert.strictEqual(node(readme[0]!.name.replace(/\.ts$/, ".js")), "2")
-      assert.match(node(readme[1]!.name.replace(/\.ts$/, ".js")), /^<0\.\d+\.0> exited: disk full$/)
+      assert.strictEqual(node(readme[1]!.name.replace(/\.ts$/, ".js")), "open")
+      assert.match(node(readme[2]!.name.replace(/\.ts$/, ".js")), /^<0\.\d+\.0> exited: disk full$/)
       assert.deepStrictEqual(node("counter.js").replace(/<0\.\d+\.0>/g, "<pid>").split("\n"), [
         "started counter at <pid> with 10",
         "add 5 -> 15",
