@@ -1,9 +1,10 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  // One entry per subpath export: the root (process core and behaviours), and distribution and
-  // the observer apart, so that importing the root loads no cluster, SQL or HTTP code.
-  entry: { index: "index.ts", cluster: "cluster/index.ts", observer: "observer/index.ts" },
+  // One entry per subpath export: the root (process core and behaviours), and distribution, the
+  // observer and the xstate adapter apart, so that importing the root loads no cluster, SQL,
+  // HTTP or xstate code.
+  entry: { index: "index.ts", cluster: "cluster/index.ts", observer: "observer/index.ts", xstate: "xstate/index.ts" },
   format: ["esm", "cjs"],
   // The entries share their common modules as chunks (CJS too, where splitting is not the
   // default): a second copy of the process core in a subpath's bundle would be a second
@@ -23,6 +24,7 @@ export default defineConfig({
   clean: true,
   outDir: "dist",
   target: "es2022",
-  external: ["effect"],
+  // xstate is an optional peer (tsup leaves peers out anyway; said here as for effect).
+  external: ["effect", "xstate"],
   treeshake: false
 })

@@ -65,8 +65,8 @@ export type System = (typeof systems)[number]
 
 /** What each system is, in one line (for the report). */
 export const systemNotes: Readonly<Record<System, string>> = {
-  "effect-otp": "this library: processes (`Process`), `GenServer`, `Supervisor`, `Registry`, each program on its own `Node.layer()`",
-  erlang: "Erlang/OTP (`erl +S 1`: one scheduler, as Node has one thread): processes, `gen_server`, `supervisor`, ETS",
+  "effect-otp": "this library: processes (`Process`), `GenServer`, `StateMachine`, `Supervisor`, `Registry`, each program on its own `Node.layer()`",
+  erlang: "Erlang/OTP (`erl +S 1`: one scheduler, as Node has one thread): processes, `gen_server`, `gen_statem`, `supervisor`, ETS",
   xstate: "xstate v5 actors: state machines (`setup(...).createMachine`), `createActor`, `sendTo`, `waitFor`",
   nact: "nact: actors with `spawn`/`spawnStateless`, `dispatch`, `query`, `onCrash` supervision",
   "effect-floor":

@@ -28,13 +28,16 @@ export const mainBenchmarks: ReadonlyArray<{ readonly benchmark: string; readonl
   { benchmark: "supervisor_restarts_per_second", what: "crash-and-restart cycles of one supervised worker" },
   { benchmark: "registry_lookups_per_second", what: "key lookups in a registry of 200k entries" },
   { benchmark: "registry_registrations_per_second", what: "key registrations, 200k" },
+  { benchmark: "statemachine_events_per_second", what: "casts through a three-state machine, then a call" },
+  { benchmark: "statemachine_idle_bytes", what: "heap bytes per idle started state machine" },
   { benchmark: "hot_upgrade_100k_ms", what: "live upgrade of 100k idle processes (effect-otp only)" },
   { benchmark: "hot_upgrade_100k_under_load_ms", what: "the same while casts stream in (effect-otp only)" }
 ]
 
 /**
- * The goals of the message-passing issue: effect-otp's advantage over a system (how many times
- * better its figure is), at least `min`, in one run.
+ * The goals of the message-passing issue and of the StateMachine issue (19): effect-otp's
+ * advantage over a system (how many times better its figure is: for bytes, theirs / ours), at
+ * least `min`, in one run.
  */
 export const goals: ReadonlyArray<{ readonly benchmark: string; readonly vs: System; readonly min: number }> = [
   { benchmark: "ping_pong_round_trips", vs: "erlang", min: 1 },
@@ -46,7 +49,11 @@ export const goals: ReadonlyArray<{ readonly benchmark: string; readonly vs: Sys
   { benchmark: "idle_process_bytes", vs: "erlang", min: 2 },
   { benchmark: "supervisor_restarts_per_second", vs: "erlang", min: 2 },
   { benchmark: "ping_pong_round_trips", vs: "effect-floor", min: 0.85 },
-  { benchmark: "genserver_call_round_trips", vs: "effect-floor", min: 0.85 }
+  { benchmark: "genserver_call_round_trips", vs: "effect-floor", min: 0.85 },
+  { benchmark: "statemachine_events_per_second", vs: "erlang", min: 1 },
+  { benchmark: "statemachine_events_per_second", vs: "xstate", min: 1 },
+  { benchmark: "statemachine_idle_bytes", vs: "erlang", min: 1 },
+  { benchmark: "statemachine_idle_bytes", vs: "xstate", min: 1 }
 ]
 
 /** Erlang/OTP 25 on one scheduler as the issue measured it (Node 20, a quiet machine). */
@@ -400,11 +407,12 @@ export const renderMarkdown = (all: ReadonlyArray<BenchRecord>, targets: Readonl
   out.push("")
   out.push("![effect-otp and its peers, one chart per benchmark](report.svg)")
   out.push("")
-  out.push("## The goals: effect-otp against Erlang/OTP and the Effect floor")
+  out.push("## The goals: effect-otp against Erlang/OTP, the Effect floor and xstate")
   out.push("")
   out.push(
     "The message-passing issue's goals, in one run: effect-otp against Erlang/OTP on one scheduler, and against " +
-      "effect-floor, the least an actor on Effect fibers costs. \"effect-otp / it\" is how many times better effect-otp " +
+      "effect-floor, the least an actor on Effect fibers costs; then the StateMachine issue's: effect-otp's " +
+      "`StateMachine` against `gen_statem` and xstate. \"effect-otp / it\" is how many times better effect-otp " +
       "is (a higher rate, or a lower time or size): below 1.00 it is behind. Why the missed ones are missed is in " +
       "\"What limits effect-otp\" below."
   )

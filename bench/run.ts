@@ -39,6 +39,8 @@ const all: ReadonlyArray<System> = systems.filter((s) => s !== "effect-floor")
 /** The systems with actors of their own (the cluster entity is reached only by calls and casts). */
 const actors: ReadonlyArray<System> = all.filter((s) => s !== "effect-cluster")
 const baselines: ReadonlyArray<System> = ["effect-otp", "effect-queue", "plain-js"]
+/** The systems with a state-machine behaviour: effect-otp's `StateMachine`, `gen_statem`, xstate. */
+const stateMachines: ReadonlyArray<System> = ["effect-otp", "erlang", "xstate"]
 
 const cases: ReadonlyArray<Case> = [
   // 1M idle Effect fibers need about 2.5 GB of heap: more than V8's default limit on small machines.
@@ -74,6 +76,14 @@ const cases: ReadonlyArray<Case> = [
     unit: "lookups/s",
     systems: ["effect-otp", "erlang", "effect-queue", "plain-js"]
   },
+  // The StateMachine behaviour against the state machines of its issue: gen_statem and xstate.
+  {
+    file: "statemachine-events.ts",
+    benchmark: "statemachine_events_per_second",
+    unit: "events/s",
+    systems: stateMachines
+  },
+  { file: "statemachine-idle.ts", benchmark: "statemachine_idle_bytes", unit: "B", systems: stateMachines },
   { file: "send-mailbox.ts", benchmark: "send_throughput_mailbox", unit: "msg/s", systems: baselines },
   // Raw Effect only: the cost of one Effect step, the floor of a receive loop with a step per message.
   { file: "effect-step.ts", benchmark: "effect_step_floor", unit: "steps/s", systems: ["effect-queue"] },

@@ -1,7 +1,8 @@
 /**
  * The checks `effect-otp dev` makes before it swaps a changed file into the running program:
  * a type check (TypeScript's compiler API, the project's tsconfig), the state types of its
- * GenServer modules compared with the running version's, and version order. Loaded by the CLI
+ * behaviour modules (a GenServer's state, a StateMachine's states and data) compared with the
+ * running version's, and version order. Loaded by the CLI
  * only: the library never imports the compiler.
  */
 import * as fs from "node:fs"
@@ -21,8 +22,13 @@ export const loadTypeScript = async () => {
   }
 }
 
-/** The own key of a GenServer module's type-only field, which carries its state type `_S`. */
-const genServerTypeId = "~effect-otp/GenServer"
+/**
+ * How the type-only field of a behaviour module's type is named: `~effect-otp/<Behaviour>`
+ * (`GenServer.TypeId`, `StateMachine.TypeId`). It carries the types of what the module's
+ * processes keep: `_S`, a GenServer's state or a StateMachine's states, and `_D`, a
+ * StateMachine's data.
+ */
+const typeIdPrefix = "~effect-otp/"
 
 /** Options when no tsconfig.json is found above a file: strict, Node's ES modules. */
 const defaultOptions = (ts) => ({
@@ -36,11 +42,14 @@ const defaultOptions = (ts) => ({
 /**
  * A checker over one TypeScript instance. `check(file, source, runningSource, root)` type-checks
  * `file` (with `source`, what is on disk now) and the files it imports from under `root`, and
- * reads the state type of each GenServer module it exports, and of the same export in
+ * reads the state type of each behaviour module it exports, and of the same export in
  * `runningSource` (the file's text as the program loaded it: a virtual file beside it, so that
  * its imports resolve the same way). It returns `{ errors, states }`: `errors` as
- * `file:line: message` lines, `states` a Map from export name to `{ running, next, same }`
- * (the two state types as text, and whether each is assignable to the other).
+ * `file:line: message` lines, `states` a Map from export name to `{ running, next, same,
+ * behaviour }` (the two state types as text, whether the running state can be kept as it is, and
+ * the behaviour's name from its type id). A state is kept when each type is assignable to the
+ * other; a StateMachine's when its data types are, and its running states are among the new
+ * ones (a state added is no change for the running machine, a state dropped is).
  */
 export const makeChecker = (ts) => {
   const configs = new Map()
@@ -133,6 +142,7 @@ export const makeChecker = (ts) => {
     const assignable = typeof checker.isTypeAssignableTo === "function"
       ? (a, b) => checker.isTypeAssignableTo(a, b)
       : (a, b) => checker.typeToString(a) === checker.typeToString(b)
+    /** The kept types of each behaviour module `name` exports: `{ behaviour, state, data }` (`data` for a StateMachine only). */
     const statesOf = (name) => {
       const result = new Map()
       const sf = program.getSourceFile(name)
@@ -140,23 +150,36 @@ export const makeChecker = (ts) => {
       if (symbol === undefined) return result
       for (const exported of checker.getExportsOfModule(symbol)) {
         const type = checker.getTypeOfSymbol(exported)
-        const id = type.getProperty(genServerTypeId)
-        const state = id === undefined ? undefined : checker.getTypeOfSymbol(id).getProperty("_S")
-        if (state !== undefined) result.set(exported.getName(), checker.getTypeOfSymbol(state))
+        for (const id of type.getProperties()) {
+          if (!id.getName().startsWith(typeIdPrefix)) continue
+          const fields = checker.getTypeOfSymbol(id)
+          const state = fields.getProperty("_S")
+          if (state === undefined) continue
+          const data = fields.getProperty("_D")
+          result.set(exported.getName(), {
+            behaviour: id.getName().slice(typeIdPrefix.length),
+            state: checker.getTypeOfSymbol(state),
+            data: data === undefined ? undefined : checker.getTypeOfSymbol(data)
+          })
+          break
+        }
       }
       return result
     }
+    const typeText = (kept) =>
+      kept.data === undefined
+        ? checker.typeToString(kept.state)
+        : `{ state: ${checker.typeToString(kept.state)}; data: ${checker.typeToString(kept.data)}; }`
     const states = new Map()
     if (running !== undefined) {
       const before = statesOf(running)
       for (const [name, next] of statesOf(file)) {
         const was = before.get(name)
         if (was === undefined) continue
-        states.set(name, {
-          running: checker.typeToString(was),
-          next: checker.typeToString(next),
-          same: assignable(was, next) && assignable(next, was)
-        })
+        const same = was.data === undefined || next.data === undefined
+          ? was.data === next.data && assignable(was.state, next.state) && assignable(next.state, was.state)
+          : assignable(was.data, next.data) && assignable(next.data, was.data) && assignable(was.state, next.state)
+        states.set(name, { running: typeText(was), next: typeText(next), same, behaviour: next.behaviour })
       }
     }
     return { errors, states }

@@ -8,18 +8,21 @@
  * optional peer dependency, installed by those who use this tool) and watches
  * its directory (or `--watch <dir>`) for changed .ts/.mts/.js/.mjs files. A changed file that the
  * program loaded is imported again as a fresh module instance (its own imports stay the cached
- * ones, so it shares the program's library instance); every behaviour module it exports (a
- * GenServer module: the own key "~effect-otp/GenServer", a `name` and a `version`) is handed to
- * the library's development hook, which upgrades every live process running that module on
- * every node of the program (`Code.upgrade`: state migrated by the new version's `codeChange`,
- * pid and mailbox kept). One line per module swapped, one per process that kept its old code.
+ * ones, so it shares the program's library instance); every behaviour module it exports is
+ * handed to the library's development hook, which upgrades every live process running that
+ * module on every node of the program (`Code.upgrade`: state migrated by the new version's
+ * `codeChange`, pid and mailbox kept). A behaviour module is what the code server upgrades: a
+ * value with a string `name` and `version` (`Code.Module`) that a behaviour running in the
+ * program takes for one of its modules (a GenServer's, a StateMachine's, any behaviour's on
+ * `Loop`; the hook asks their `isModule`), not any value with a name and a version (an
+ * `Application`). One line per module swapped, one per process that kept its old code.
  *
  * Before a swap, a changed TypeScript file is type-checked (TypeScript's compiler API, the
  * tsconfig.json above the file; the changed file and what it imports from the watched tree), and
- * its GenServer modules' state types are compared with those of the text the program runs. A
- * file with a type error, a module whose version is older than the running one (unless
- * `--allow-downgrade`), or a module whose state type changed while it has no `codeChange` is
- * refused: the program keeps running what it ran. Without the optional peer `typescript` the
+ * its behaviour modules' state types (a StateMachine's states and data) are compared with those
+ * of the text the program runs. A file with a type error, a module whose version is older than
+ * the running one (unless `--allow-downgrade`), or a module whose state type changed (a machine
+ * whose data changed or that lost a state) while it has no `codeChange` is refused: the program keeps running what it ran. Without the optional peer `typescript` the
  * tool says so once and swaps without these type-level checks (the version check remains).
  *
  * A file that does not compile or throws while it is imported changes nothing. The entry itself
@@ -49,16 +52,15 @@ options:
                    otherwise)
 
 before a swap, a changed file is type-checked with the project's tsconfig (when typescript
-is installed); a file with type errors, a version older than the running one, or a GenServer
-whose state type changes while the new version has no codeChange is refused, and the
-running program keeps its code`
+is installed); a file with type errors, a version older than the running one, or a
+GenServer whose state type changes (a StateMachine whose data type changes, or that drops
+a state) while the new version has no codeChange is refused, and the running program keeps
+its code`
 
 const watchedExtensions = new Set([".ts", ".mts", ".js", ".mjs"])
 const ignoredDirectories = new Set(["node_modules", ".git", "dist", "coverage"])
 /** Editors write a file in several steps: a change is handled once its events stop for this long. */
 const debounceMs = 60
-/** The own keys that mark a behaviour module (versioned, upgraded by the code server). */
-const behaviourKeys = ["~effect-otp/GenServer"]
 const devHookKey = Symbol.for("effect-otp/dev-hook")
 
 const say = (line) => process.stdout.write(`${line}\n`)
@@ -234,17 +236,25 @@ let reloads = 0
 /** Whether the program loaded `file` (through ESM, or `require` for a CommonJS scope). */
 const loadedByProgram = (file) => loadedUrls.has(file) || require.cache[file] !== undefined
 
+/**
+ * Whether `value` is a behaviour module, as the library running the program says (its
+ * development hook). Before the program started any behaviour there is no hook: then any
+ * module-shaped value (`Code.Module`: a string `name` and `version`) is taken, and the upgrade
+ * says that nothing runs it.
+ */
+const isBehaviourModule = (value) => {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return false
+  if (typeof value.name !== "string" || typeof value.version !== "string") return false
+  const hook = globalThis[devHookKey]
+  return hook === undefined || typeof hook.isModule !== "function" || hook.isModule(value) === true
+}
+
 /** The behaviour modules among a module's exports (and a CommonJS `default` object's). */
 const behaviourModules = (exports) => {
   const found = []
   const visit = (value) => {
     if (typeof value !== "object" || value === null || found.includes(value)) return
-    if (
-      behaviourKeys.some((key) => Object.hasOwn(value, key)) &&
-      typeof value.name === "string" && typeof value.version === "string"
-    ) {
-      found.push(value)
-    }
+    if (isBehaviourModule(value)) found.push(value)
   }
   const values = Object.values(exports)
   for (const value of values) visit(value)
@@ -426,7 +436,7 @@ const reload = async (file) => {
       refused(
         file,
         `${module.name} ${module.version} changes the state type from ${state.running} to ${state.next} ` +
-          `and has no codeChange to migrate it (add one, e.g. GenServer.migrate)`
+          `and has no codeChange to migrate it (add one, e.g. ${state.behaviour ?? "GenServer"}.migrate)`
       )
       return false
     }

@@ -7,6 +7,7 @@
  * └── root            Supervisor (oneForOne)
  *     ├── counter     GenServer, called by the ticker (its message rate moves)
  *     ├── vault       GenServer holding an API key, redacted by its formatStatus
+ *     ├── light       StateMachine: red → green → yellow, a state timeout each (its state shows in the table)
  *     ├── ticker      a plain process calling counter every 100 ms
  *     ├── pipeline    Supervisor (restForOne)
  *     │   ├── fetcher GenServer
@@ -23,7 +24,7 @@
 import { Config, Effect, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { Observer } from "../observer/index.js"
-import { Application, ChildSpec, DynamicSupervisor, GenServer, Process, Registry, Supervisor } from "../index.js"
+import { Application, ChildSpec, DynamicSupervisor, GenServer, Process, Registry, StateMachine, Supervisor } from "../index.js"
 
 const Get = Rpc.make("Get", { success: Schema.Number })
 const Bump = Rpc.make("Bump", { success: Schema.Number })
@@ -48,6 +49,20 @@ export const Vault = GenServer.make({
     Get: (_, s) => GenServer.reply(s.reads, { ...s, reads: s.reads + 1 })
   },
   formatStatus: (s) => ({ apiKey: "<redacted>", reads: s.reads })
+})
+
+/** A state of the light: it stays `seconds`, then turns to `next`; a cycle ends on red. */
+const phase = (seconds: number, next: "red" | "green" | "yellow") => ({
+  enter: () => StateMachine.keepStateAndData(StateMachine.stateTimeout(`${seconds} seconds`, next)),
+  stateTimeout: (_: unknown, data: { readonly cycles: number }) =>
+    StateMachine.nextState(next, next === "red" ? { cycles: data.cycles + 1 } : data)
+})
+
+/** A traffic light: a StateMachine that changes state by itself (the observer shows which). */
+export const Light = StateMachine.make({
+  name: "Light",
+  init: () => StateMachine.ok("red", { cycles: 0 }),
+  states: { red: phase(2, "green"), green: phase(2, "yellow"), yellow: phase(1, "red") }
 })
 
 const Idle = GenServer.make({
@@ -76,6 +91,7 @@ export const Shop = Application.make({
       const root = yield* Supervisor.startLink([
         GenServer.childSpec(Counter, undefined, { id: "counter", name: "counter" }),
         GenServer.childSpec(Vault, "sk-live-4242", { id: "vault", name: "vault" }),
+        StateMachine.childSpec(Light, undefined, { id: "light", name: "light" }),
         ChildSpec.worker("ticker", ticker),
         Supervisor.childSpec("pipeline", [
           GenServer.childSpec(Idle, "fetcher", { id: "fetcher", name: "fetcher" }),

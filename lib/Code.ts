@@ -79,7 +79,10 @@
  * in through {@link upgrade}, after checks of its own that need the TypeScript compiler and so
  * live in the command, not here: it refuses a file that does not type-check, a version older
  * than the running one (unless `--allow-downgrade`), and a GenServer whose state type changes
- * while it has no `codeChange`. {@link upgrade} itself takes any version it is given: a module
+ * (a StateMachine whose data type changes, or that drops a state) while it has no `codeChange`.
+ * What it swaps in is every behaviour module the file exports: a {@link Module} that the
+ * `isModule` of a behaviour running in the program takes (GenServer's, StateMachine's, any
+ * behaviour's on `Loop`). {@link upgrade} itself takes any version it is given: a module
  * without `codeChange` keeps the running state as it is, whatever its new `init` returns.
  *
  * ## Differences from OTP
@@ -584,6 +587,13 @@ interface Busy {
  * library: it reaches the very instance the program runs (see bin/effect-otp.mjs).
  */
 interface DevHook {
+  /**
+   * Whether `u` is a behaviour module: a {@link Module} (a string `name` and `version`) that a
+   * behaviour whose processes ran on a live node takes as one of its modules (its `isModule`:
+   * GenServer's, StateMachine's, a behaviour of the program's own on `Loop`). The tool swaps
+   * those in, and no other value with a name and a version (an `Application`, say).
+   */
+  readonly isModule: (u: unknown) => boolean
   /** Upgrades every live node to each of `modules` ({@link upgrade}), and resolves with one report per node and module, with the time it took in milliseconds. */
   readonly upgrade: (modules: ReadonlyArray<Module>) => Promise<ReadonlyArray<UpgradeReport & { readonly millis: number }>>
 }
@@ -599,6 +609,19 @@ const installDevHook = (): void => {
   const global = globalThis as { [devHookKey]?: DevHook }
   if (global[devHookKey] !== undefined) return
   global[devHookKey] = {
+    isModule: (u) => {
+      if (!isModule(u)) return false
+      for (const node of liveNodes<Node>()) {
+        for (const behaviour of serverOf(runtimeOf(node)).behaviours) {
+          try {
+            if (behaviour.isModule(u)) return true
+          } catch {
+            // a behaviour's guard that throws on this value: not its module
+          }
+        }
+      }
+      return false
+    },
     upgrade: async (modules) => {
       const reports: Array<UpgradeReport & { readonly millis: number }> = []
       for (const node of liveNodes()) {

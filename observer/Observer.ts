@@ -2,9 +2,9 @@
  * The observer: a live web page served by the program itself, Erlang's `observer` for
  * effect-otp. It shows, for each node of the program, the supervision tree of every application
  * (and of supervisors started outside one), every process with its status, mailbox length,
- * message rate, registered name, links and monitors, a process's state on click, the recent
- * crash reports, and the trace of the processes being traced; and it can kill a process or turn
- * its trace on and off.
+ * message rate, registered name, links and monitors (and a state machine's current state), a
+ * process's state on click, the recent crash reports, and the trace of the processes being
+ * traced; and it can kill a process or turn its trace on and off.
  *
  * ```ts
  * import { Effect } from "effect"
@@ -29,8 +29,11 @@
  *   its query, for the page). Without it an action gets `401`, with a wrong one `403`: opening
  *   the port to others never hands out control by accident.
  * - A process's state is shown as its module's `formatStatus` shows it (`Sys.getStatus`), so a
- *   module can redact secrets. Only processes on the generic loop (GenServers, supervisors) are
- *   asked: a plain process never gets a system message it does not expect.
+ *   module can redact secrets. Only processes on the generic loop (GenServers, state machines,
+ *   supervisors) are asked: a plain process never gets a system message it does not expect.
+ * - A StateMachine's current state (`open`) shows in the process table and the trees, read from
+ *   the machine without a message at each poll, and on click its state and its data apart (the
+ *   data as its `formatStatus` shows it).
  * - Reads are bounded, whatever the node holds: a snapshot lists one page of the process table
  *   and at most 1000 tree nodes (each supervisor its first 100 children, the rest counted), and
  *   a state shows at most 100 entries per object, array, Map or Set and 64 KB in all, ending
@@ -52,7 +55,7 @@
  * |---|---|
  * | `GET /` | the page (self-contained: inline script and style) |
  * | `GET /api/snapshot?node=&offset=&limit=&trees=` | node, applications and trees (those of supervisors outside an application from the `trees`-th on, default 0, as many as 1000 tree nodes hold), one page of the processes (`limit` rows from `offset`, default 100, at most 1000) with their `total`, crash reports, traces |
- * | `GET /api/process?pid=&node=` | one process: info, and status with formatted state |
+ * | `GET /api/process?pid=&node=` | one process: info, and status with formatted state (a state machine's also as `machine`: `state`, `data`) |
  * | `POST /api/kill` `{ pid, node? }` | sends `kill` |
  * | `POST /api/trace` `{ pid, enabled, node? }` | `Sys.trace` |
  *

@@ -3,7 +3,7 @@ import { Context, Deferred, Effect, Equal, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
-import { Code, ExitReason, GenServer, Node, Pid, Process, Supervisor, Sys } from "../index.js"
+import { Application, Code, ExitReason, GenServer, Node, Pid, Process, StateMachine, Supervisor, Sys } from "../index.js"
 import { quiet } from "./support/workers.js"
 import * as CodeInternal from "../lib/internal/code.js"
 import { runtimeOf } from "../lib/internal/runtime.js"
@@ -559,6 +559,40 @@ describe("Code: what it is given", () => {
         assert.strictEqual(yield* GenServer.call(server, Get), "v2 sum=1 from 1")
         assert.deepStrictEqual((yield* CodeInternal.processes(name)).map(([, v]) => v), ["2"])
         assert.strictEqual(Option.getOrThrow(yield* current(name)).version, "2")
+      }
+    })))
+})
+
+describe("Code: the development hook (what `effect-otp dev` swaps in)", () => {
+  /** The hook the command reaches through a global (bin/effect-otp.mjs). */
+  const hook = () =>
+    (globalThis as Record<symbol, { readonly isModule: (u: unknown) => boolean } | undefined>)[Symbol.for("effect-otp/dev-hook")]!
+
+  const Flip = Rpc.make("Flip")
+  const switchOf = (version: string) => StateMachine.make({
+    name: "Switch",
+    version,
+    casts: [Flip],
+    init: () => StateMachine.ok("off", 0),
+    states: {
+      off: { casts: { Flip: (_, n) => StateMachine.nextState("on", n + 1) } },
+      on: { casts: { Flip: (_, n) => StateMachine.nextState("off", n + 1) } }
+    }
+  })
+  const Switch = switchOf("1")
+  const App = Application.make({ name: "Acc", version: "9", start: () => Supervisor.startLink([]) })
+
+  it.effect("a module of a behaviour that ran (GenServer, StateMachine) is one; an Application or a bare name and version is not", () =>
+    inNode(Effect.gen(function*() {
+      yield* GenServer.start(V1, [])
+      assert.isTrue(hook().isModule(V2))
+      // No state machine has run on a live node yet: nothing would run a Switch.
+      assert.isFalse(hook().isModule(Switch))
+      yield* StateMachine.start(Switch, undefined)
+      assert.isTrue(hook().isModule(Switch))
+      assert.isTrue(hook().isModule(switchOf("2")))
+      for (const other of [App, { name: "Acc", version: "9" }, { ...V2, version: 2 }, null, undefined, "Acc", Flip]) {
+        assert.isFalse(hook().isModule(other), String((other as { name?: unknown } | null)?.name ?? other))
       }
     })))
 })

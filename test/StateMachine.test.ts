@@ -352,6 +352,41 @@ describe("StateMachine: timeouts (as gen_statem)", () => {
       assert.deepStrictEqual(trace, ["a: cast", "a: internal n2", "a: stateTimeout st0", "a: timeout g g0"])
     })))
 
+  it.effect("of one transition's timeout actions only the last of each timer counts; a zero-time timeout waits behind the queue and can be taken back", () =>
+    runTest(Effect.gen(function*() {
+      // Each case as OTP 25's gen_statem ran it (erl on this machine).
+      const cases: Array<readonly [string, StateMachine.Actions, ReadonlyArray<string>]> = [
+        ["set then cancel", [StateMachine.stateTimeout(0, "s0"), StateMachine.cancelStateTimeout], []],
+        ["set twice", [StateMachine.stateTimeout(0, "s1"), StateMachine.stateTimeout(0, "s2")], ["stateTimeout s2"]],
+        ["zero then 50 ms", [StateMachine.genericTimeout("g", 0, "g0"), StateMachine.genericTimeout("g", 50, "g50")], ["timeout g g50"]],
+        ["update after zero", [StateMachine.stateTimeout(0, "s0"), StateMachine.updateStateTimeout("su")], ["stateTimeout su"]],
+        ["set 100 ms then update", [StateMachine.stateTimeout(100, "s100"), StateMachine.updateStateTimeout("su")], ["stateTimeout su"]],
+        ["state then event, both zero", [StateMachine.stateTimeout(0, "s0"), StateMachine.eventTimeout(0, "e0")], ["stateTimeout s0"]],
+        ["event then state, both zero", [StateMachine.eventTimeout(0, "e0"), StateMachine.stateTimeout(0, "s0")], ["eventTimeout e0", "stateTimeout s0"]]
+      ]
+      for (const [name, actions, expected] of cases) {
+        const trace: Array<string> = []
+        const m = yield* StateMachine.start(Scripted, { trace })
+        yield* script(m, () => StateMachine.keepStateAndData(actions))
+        yield* settle
+        yield* TestClock.adjust("1 second")
+        yield* Sys.getState(m.pid!)
+        assert.deepStrictEqual(trace.slice(1).map((line) => line.slice(3)), expected, name)
+      }
+    })))
+
+  it.effect("a zero-time state timeout behind a queued event that changes the state is cancelled by the change", () =>
+    runTest(Effect.gen(function*() {
+      const trace: Array<string> = []
+      const M = makeScripted({
+        onOther: (event, _, d) => event._tag === "Internal" ? StateMachine.nextState("b", d) : StateMachine.keepStateAndData()
+      })
+      const m = yield* StateMachine.start(M, { trace })
+      yield* script(m, () => StateMachine.keepStateAndData([StateMachine.stateTimeout(0, "s0"), StateMachine.nextEvent("go")]))
+      yield* Sys.getState(m.pid!)
+      assert.deepStrictEqual(trace, ["a: cast", "a: internal go"])
+    })))
+
   it.effect("update: a running timer delivers the new content at its time; with none running it is delivered at once", () =>
     runTest(Effect.gen(function*() {
       const trace: Array<string> = []

@@ -155,6 +155,115 @@ const copyExample = (): string => {
   return dir
 }
 
+/**
+ * A traffic light StateMachine for the program {@link copyLights} writes: a `Tick` cast moves
+ * it green → yellow → red → green and counts in its data, `Get` says where it is. `data` is the
+ * data's shape (a count, or a record of it, migrated by `codeChange` when `migrate`), `off` adds
+ * a state it never enters.
+ */
+const lightSource = (library: string, options: {
+  readonly version: string
+  readonly data: "number" | "record"
+  readonly migrate?: boolean
+  readonly off?: boolean
+}) => {
+  const ticks = options.data === "number" ? "data" : "data.ticks"
+  const next = (state: string) =>
+    options.data === "number" ? `StateMachine.nextState("${state}", data + 1)` : `StateMachine.nextState("${state}", { ticks: data.ticks + 1 })`
+  const table = (state: string, then: string) => `    ${state}: {
+      casts: { Tick: (_, data) => ${next(then)} },
+      calls: { Get: (_, data, from) => StateMachine.keepStateAndData(StateMachine.reply(from, \`light=${state} ticks=\${${ticks}} (v${options.version})\`)) }
+    },\n`
+  return `import { Schema } from "effect"
+import { Rpc } from "effect/rpc"
+import { StateMachine } from ${JSON.stringify(library)}
+
+export const Tick = Rpc.make("Tick")
+export const Get = Rpc.make("Get", { success: Schema.String })
+
+export const Light = StateMachine.make({
+  name: "Light",
+  version: "${options.version}",
+  calls: [Get],
+  casts: [Tick],
+  init: (start: number) => StateMachine.ok("green", ${options.data === "number" ? "start" : "{ ticks: start }"}),
+${options.migrate === true ? `  codeChange: StateMachine.migrate(
+    Schema.Struct({ state: Schema.Literals(["green", "yellow", "red"]), data: Schema.Number }),
+    ({ state, data }) => ({ state, data: { ticks: data } })
+  ),\n` : ""}  states: {
+${table("green", "yellow")}${table("yellow", "red")}${table("red", "green")}${options.off === true ? "    off: {}\n" : ""}  }
+})
+`
+}
+
+/** A program running a {@link lightSource} machine (version 1) under a supervisor, ticked and printed every 20 ms; returns its folder. */
+const copyLights = (): string => {
+  const dir = copyExample()
+  fs.rmSync(path.join(dir, "counter.ts"))
+  const library = JSON.stringify(libraryIn(dir))
+  fs.writeFileSync(path.join(dir, "light.ts"), lightSource(libraryIn(dir), { version: "1", data: "number" }))
+  fs.writeFileSync(
+    path.join(dir, "main.ts"),
+    `import { Console, Effect } from "effect"
+import { Application, ChildSpec, Process, StateMachine, Supervisor } from ${library}
+import { Get, Light, Tick } from "./light.js"
+
+const light = StateMachine.ref(Light, "light")
+
+const ticker = Effect.gen(function*() {
+  while (true) {
+    yield* Effect.sleep("20 millis")
+    yield* StateMachine.cast(light, Tick)
+    const line = yield* StateMachine.call(light, Get).pipe(Effect.catch((error) => Effect.succeed(\`light unavailable: \${error.message}\`)))
+    yield* Console.log(line)
+  }
+})
+
+export const Lights = Application.make({
+  name: "lights",
+  start: () =>
+    Supervisor.startLink([
+      StateMachine.childSpec(Light, 0, { id: "light", name: "light" }),
+      ChildSpec.worker("ticker", Process.spawnLink(ticker))
+    ], { strategy: "oneForOne" })
+})
+
+Application.main(Lights)
+`
+  )
+  return dir
+}
+
+interface LightLine {
+  readonly line: number
+  readonly state: string
+  readonly ticks: number
+  readonly version: string
+}
+
+/** The light's lines: `light=yellow ticks=4 (v1)`. */
+const lightLines = (lines: ReadonlyArray<string>): Array<LightLine> =>
+  lines.flatMap((text, line) => {
+    const m = /^light=(\w+) ticks=(\d+) \(v(\d+)\)$/.exec(text)
+    return m === null ? [] : [{ line, state: m[1]!, ticks: Number(m[2]), version: m[3]! }]
+  })
+
+const lightsAfter = (after: number, version: string, n: number) => (lines: ReadonlyArray<string>) => {
+  const found = lightLines(lines).filter((l) => l.line > after && l.version === version)
+  return found.length >= n ? found : undefined
+}
+
+/** The machine never restarted: its ticks go 1, 2, 3, ..., each in the state they lead to, and the versions never go back. */
+const assertLightContinuous = (lines: ReadonlyArray<string>) => {
+  const cycle = ["green", "yellow", "red"]
+  lightLines(lines).forEach((l, i) => {
+    assert.strictEqual(l.ticks, i + 1, `ticks continue one by one (line ${l.line})`)
+    assert.strictEqual(l.state, cycle[l.ticks % 3], `the state goes on with the ticks (line ${l.line})`)
+  })
+  const versions = lightLines(lines).map((l) => Number(l.version))
+  versions.forEach((v, i) => assert.isTrue(i === 0 || v >= versions[i - 1]!, "no older version after a newer"))
+}
+
 // The runs are independent (each in its own folder, with its own child process) and mostly wait
 // on their programs' output, so they run side by side.
 describe.concurrent("effect-otp dev", () => {
@@ -199,6 +308,49 @@ describe.concurrent("effect-otp dev", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }
   }, 180_000)
+
+  it("upgrades a running StateMachine when its file is saved: same state, data migrated by codeChange; refuses new data without one, takes a new state", async () => {
+    const dir = copyLights()
+    const lightFile = path.join(dir, "light.ts")
+    const library = libraryIn(dir)
+    let running: Running | undefined
+    try {
+      running = start(["dev", path.join(dir, "main.ts")])
+      const dev = running
+      await dev.waitFor("three (v1) lines", lightsAfter(-1, "1", 3))
+
+      // (a) a record for data, without codeChange: the running count would be read as the record.
+      fs.writeFileSync(lightFile, lightSource(library, { version: "2", data: "record" }))
+      const refused = await dev.waitFor(
+        "the refused data change",
+        indexOf(
+          /^hot-swap of .*light\.ts refused: Light 2 changes the state type from \{ state: .+; data: number; \} to \{ state: .+; data: \{ ticks: number; \}; \} and has no codeChange to migrate it \(add one, e\.g\. StateMachine\.migrate\); the running system is unchanged$/
+        )
+      )
+      await dev.waitFor("three (v1) lines after the refusal", lightsAfter(refused, "1", 3))
+
+      // (b) with codeChange: swapped in; the machine keeps its state, its count becomes the record.
+      fs.writeFileSync(lightFile, lightSource(library, { version: "2", data: "record", migrate: true }))
+      const swap = await dev.waitFor("the hot-swap to 2", indexOf(/^hot-swap Light 1 -> 2: 1 process\(es\) upgraded in \d+(\.\d+)? ms$/))
+      const v2 = await dev.waitFor("three (v2) lines", lightsAfter(swap, "2", 3))
+      const lastV1 = lightLines(dev.lines()).filter((l) => l.version === "1").at(-1)!
+      assert.isAbove(lastV1.ticks, 2)
+      assert.strictEqual(lightLines(dev.lines()).find((l) => l.version === "2")!.ticks, lastV1.ticks + 1)
+
+      // (c) a state added (never entered), same data, no codeChange: the running state is one of
+      // the new version's, so it goes in as it is.
+      fs.writeFileSync(lightFile, lightSource(library, { version: "3", data: "record", off: true }))
+      const added = await dev.waitFor("the hot-swap to 3", indexOf(/^hot-swap Light 2 -> 3: 1 process\(es\) upgraded/, v2.at(-1)!.line))
+      await dev.waitFor("three (v3) lines", lightsAfter(added, "3", 3))
+      assertLightContinuous(dev.lines())
+      assert.deepStrictEqual(dev.lines().filter((line) => /failed|unavailable/.test(line)), [])
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(await dev.exited, 0)
+    } finally {
+      reap(running)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 240_000)
 
   it("refuses a version that does not type-check, a downgrade, and a new state type without codeChange", async () => {
     const dir = copyExample()

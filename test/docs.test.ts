@@ -36,13 +36,13 @@ const sources = [
   ...["lib", "behaviours"].flatMap((dir) => tsFilesOf(dir, false)),
   // The cluster's and the observer's public declarations live in their `internal/` modules,
   // re-exported by the public one: their examples are there.
-  ...["cluster", "observer"].flatMap((dir) => tsFilesOf(dir, true))
+  ...["cluster", "observer", "xstate"].flatMap((dir) => tsFilesOf(dir, true))
 ]
 
 const write = (snippet: Snippet) => {
   const code = snippet.code
     .replace(/from "effect-otp"/g, `from "../../index.js"`)
-    .replace(/from "effect-otp\/(cluster|observer)"/g, `from "../../$1/index.js"`)
+    .replace(/from "effect-otp\/(cluster|observer|xstate)"/g, `from "../../$1/index.js"`)
   // Each snippet is its own module, so top-level names do not clash.
   fs.writeFileSync(snippet.file, `${code}\nexport {}\n`)
 }
@@ -81,6 +81,7 @@ describe("documentation examples", () => {
     const run = (snippet: Snippet) =>
       execFileSync(process.execPath, ["--import", "tsx", snippet.file], { cwd: root, encoding: "utf8" }).trim()
     assert.strictEqual(run(readme[0]!), "2")
-    assert.match(run(readme[1]!), /^<0\.\d+\.0> exited: disk full$/)
+    assert.strictEqual(run(readme[1]!), "open")
+    assert.match(run(readme[2]!), /^<0\.\d+\.0> exited: disk full$/)
   }, 120_000)
 })

@@ -1,7 +1,8 @@
 /**
  * The package's entry points: `effect-otp` (the process core and the behaviours),
- * `effect-otp/cluster` and `effect-otp/observer`. A program that imports only the root must not
- * load the cluster's, SQL's or HTTP's code: the package is built as published (the entries and
+ * `effect-otp/cluster`, `effect-otp/observer` and `effect-otp/xstate`. A program that imports
+ * only the root must not load the cluster's, SQL's, HTTP's or xstate's code (xstate is an
+ * optional peer: a program without it must be able to import the root): the package is built as published (the entries and
  * chunks of `tsup.config.ts`, without declarations), each entry is imported by a fresh Node
  * process whose module loader records every module it resolves, and the CommonJS build's
  * `require` graph is read from the files.
@@ -19,7 +20,7 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 const work = path.join(root, "temp", "entry-points")
 const outDir = path.join(work, "dist")
 
-/** Modules no root import may load: cluster, SQL, HTTP servers and clients, sockets. */
+/** Modules no root import may load: cluster, SQL, HTTP servers and clients, sockets, xstate. */
 const forbidden: ReadonlyArray<RegExp> = [
   /\/effect\/dist\/cluster\//,
   /\/effect\/dist\/sql\//,
@@ -29,7 +30,9 @@ const forbidden: ReadonlyArray<RegExp> = [
   /\/effect\/dist\/socket\//,
   /\/@effect\/platform-node\//,
   /\/@effect\/sql-/,
-  /^node:(http|https|http2|net)$/
+  /^node:(http|https|http2|net)$/,
+  // The package (a loaded URL under node_modules, or a required specifier as `asUrl` names it).
+  /(^|\/node_modules)\/xstate\//
 ]
 
 const hooks = `
@@ -88,19 +91,19 @@ const asUrl = (specifier: string): string =>
   specifier.startsWith("node:") ? specifier : `/${specifier.replace(/^effect\//, "effect/dist/")}/`
 
 describe("entry points", () => {
-  it("the package builds with its three entries", async () => {
+  it("the package builds with its four entries", async () => {
     fs.rmSync(work, { recursive: true, force: true })
     fs.mkdirSync(work, { recursive: true })
     fs.writeFileSync(path.join(work, "hooks.mjs"), hooks)
     fs.writeFileSync(path.join(work, "register.mjs"), register)
     await build({ ...config, dts: false, sourcemap: false, silent: true, outDir })
-    for (const entry of ["index", "cluster", "observer"]) {
+    for (const entry of ["index", "cluster", "observer", "xstate"]) {
       assert.isTrue(fs.existsSync(path.join(outDir, `${entry}.js`)), `${entry}.js`)
       assert.isTrue(fs.existsSync(path.join(outDir, `${entry}.cjs`)), `${entry}.cjs`)
     }
   }, 120_000)
 
-  it("importing the root loads no cluster, SQL or HTTP code", () => {
+  it("importing the root loads no cluster, SQL, HTTP or xstate code", () => {
     const loaded = loadedBy("index")
     // The recorder works: it saw the entry and the core of effect.
     assert.isTrue(loaded.some((url) => url.endsWith("/dist/index.js")))
@@ -108,29 +111,32 @@ describe("entry points", () => {
     assert.deepStrictEqual(offending(loaded), [])
   }, 60_000)
 
-  it("the cluster and observer entries load what they need (the check above can fail)", () => {
+  it("the cluster, observer and xstate entries load what they need (the check above can fail)", () => {
     const cluster = loadedBy("cluster")
     assert.isTrue(cluster.some((url) => url.includes("/effect/dist/cluster/Sharding.js")))
     assert.isTrue(cluster.some((url) => url.includes("/effect/dist/sql/SqlClient.js")))
     const observer = loadedBy("observer")
     assert.isTrue(observer.some((url) => url.includes("/effect/dist/http/HttpServerResponse.js")))
-    // Both share the root's process core: one chunk holds it (no entry has a copy of its own),
-    // and all three entries load that chunk.
+    const xstate = loadedBy("xstate")
+    assert.isNotEmpty(offending(xstate).filter((url) => url.includes("/node_modules/xstate/")))
+    // They share the root's process core: one chunk holds it (no entry has a copy of its own),
+    // and all four entries load that chunk.
     const holders = fs.readdirSync(outDir).filter((file) =>
       file.endsWith(".js") && fs.readFileSync(path.join(outDir, file), "utf8").includes("// lib/internal/runtime.ts")
     )
     assert.lengthOf(holders, 1)
     assert.match(holders[0]!, /^chunk-/)
     const core = pathToFileURL(path.join(outDir, holders[0]!)).href
-    for (const loaded of [loadedBy("index"), cluster, observer]) assert.include(loaded, core)
+    for (const loaded of [loadedBy("index"), cluster, observer, xstate]) assert.include(loaded, core)
   }, 60_000)
 
-  it("the CommonJS root requires no cluster, SQL or HTTP code", () => {
+  it("the CommonJS root requires no cluster, SQL, HTTP or xstate code", () => {
     const required = [...requiredBy("index.cjs")]
     assert.isTrue(required.includes("effect/Effect"))
     assert.deepStrictEqual(offending(required.map(asUrl)), [])
     // The same reading finds them in the subpaths.
     assert.isNotEmpty(offending([...requiredBy("cluster.cjs")].map(asUrl)))
     assert.isNotEmpty(offending([...requiredBy("observer.cjs")].map(asUrl)))
+    assert.include([...requiredBy("xstate.cjs")], "xstate")
   })
 })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect } from "effect"
-import { TestConsole } from "effect/testing"
+import { ConfigProvider, Effect, Fiber } from "effect"
+import { TestClock, TestConsole } from "effect/testing"
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { fileURLToPath } from "node:url"
@@ -9,6 +9,7 @@ import { quiet } from "./support/workers.js"
 import * as Chat from "../examples/chat.js"
 import * as ChatClient from "../examples/chat/client.js"
 import { clientLines } from "./support/chat.js"
+import * as Connection from "../examples/connection.js"
 import * as Counter from "../examples/counter.js"
 import * as KvStore from "../examples/kv-store.js"
 import * as PingPong from "../examples/ping-pong.js"
@@ -38,6 +39,52 @@ const pingPongLines = [
   "boss <pid> is down: normal",
   "pong <pid> is down: shutdown",
   "live processes besides main: 0"
+]
+
+/** What examples/connection.ts prints, at the times it prints it (TestClock's, as real time gives them). */
+const connectionLines = [
+  "[0.0s] transport: up",
+  "[0.0s] connection: connecting (attempt 1)",
+  "[0.0s] transport: refuses attempt 1",
+  "[0.0s] connection: attempt 1 refused: too busy",
+  "[0.0s] connection: disconnected; retry in 100 ms",
+  "[0.1s] connection: connecting (attempt 2)",
+  "[0.1s] transport: ignores attempt 2",
+  "[1.1s] connection: attempt 2 got no answer within 1000 ms",
+  "[1.1s] connection: disconnected; retry in 200 ms",
+  "[1.3s] connection: connecting (attempt 3)",
+  "[1.3s] transport: accepts attempt 3: session 1",
+  "[1.3s] connection: connected: session 1",
+  "[1.3s] transport: received \"hello\"",
+  "[1.3s] transport: received \"world\"",
+  "[1.3s] main: hello and world sent as lines 1 and 2",
+  "[2.8s] main: status: connected: session 1, 2 line(s) sent",
+  "[2.8s] transport: received \"three\"",
+  "[2.8s] transport: up",
+  "[2.8s] connection: \"four\" not sent: the transport crashed (Error: connection reset by peer); it waits",
+  "[2.8s] connection: disconnected; retry in 100 ms",
+  "[2.9s] connection: connecting (attempt 4)",
+  "[2.9s] transport: refuses attempt 4",
+  "[2.9s] connection: attempt 4 refused: too busy",
+  "[2.9s] connection: disconnected; retry in 200 ms",
+  "[3.1s] connection: connecting (attempt 5)",
+  "[3.1s] transport: ignores attempt 5",
+  "[4.1s] connection: attempt 5 got no answer within 1000 ms",
+  "[4.1s] connection: disconnected; retry in 400 ms",
+  "[4.5s] connection: connecting (attempt 6)",
+  "[4.5s] transport: accepts attempt 6: session 1",
+  "[4.5s] connection: connected: session 1",
+  "[4.5s] transport: received \"four\"",
+  "[4.5s] main: four sent as line 4",
+  "[4.5s] transport: partition: session 1 goes silent",
+  "[5.8s] connection: heartbeat failed: no answer within 300 ms",
+  "[5.8s] connection: disconnected; retry in 100 ms",
+  "[5.9s] connection: connecting (attempt 7)",
+  "[5.9s] transport: accepts attempt 7: session 2",
+  "[5.9s] connection: connected: session 2",
+  "[6.5s] main: status: connected: session 2, 4 line(s) sent",
+  "[6.5s] transport: received \"bye\"",
+  "[6.5s] connection: stopped (shutdown) while connected, 5 line(s) sent"
 ]
 
 describe("examples", () => {
@@ -106,6 +153,14 @@ describe("examples", () => {
       ])
     )))
 
+  it.effect("connection: reconnects with backoff (refused, unanswered, a crashed transport, a silent one); sends wait and go in order", () =>
+    printed(Effect.gen(function*() {
+      // Every wait in it (backoff, attempts, heartbeat, the program's pauses) is on the TestClock.
+      const program = yield* Effect.forkChild(Connection.main)
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(program)
+    })).pipe(Effect.map((lines) => assert.deepStrictEqual(lines, connectionLines))))
+
   it.effect("supervision-tree", () =>
     printed(SupervisionTree.main).pipe(Effect.map((lines) =>
       assert.deepStrictEqual(lines, [
@@ -145,15 +200,27 @@ describe("examples", () => {
     const run = async (file: string) =>
       (await promisify(execFile)(process.execPath, ["--import", "tsx", file], { cwd: root, encoding: "utf8" })).stdout
     // examples/chat.ts, a server that runs until a signal, is run as a program by test/chat.test.ts.
-    const [pingPongOut, counterOut, kvStoreOut, treeOut] = await Promise.all([
+    const [pingPongOut, counterOut, kvStoreOut, treeOut, connectionOut] = await Promise.all([
       run("examples/ping-pong.ts"),
       run("examples/counter.ts"),
       run("examples/kv-store.ts"),
-      run("examples/supervision-tree.ts")
+      run("examples/supervision-tree.ts"),
+      run("examples/connection.ts")
     ])
     assert.deepStrictEqual(normalize(pingPongOut.trim().split("\n")), pingPongLines)
     assert.include(counterOut, "after reset -> 0")
     assert.include(kvStoreOut, "await runtime -> effect")
     assert.include(treeOut, "processes left: 0")
+    // In real time each process prints the same lines in the same order (the times may differ
+    // by a tenth, and two processes may interleave otherwise); the crash reports are log lines.
+    const byProcess = (lines: ReadonlyArray<string>) => {
+      const out: Record<string, Array<string>> = {}
+      for (const line of lines) {
+        const m = /^\[\d+\.\ds\] (\w+): (.*)$/.exec(line)
+        if (m !== null) (out[m[1]!] ??= []).push(m[2]!)
+      }
+      return out
+    }
+    assert.deepStrictEqual(byProcess(connectionOut.split("\n")), byProcess(connectionLines))
   })
 })

@@ -15,7 +15,7 @@ import { deliveredTo, processPage, visits } from "../lib/internal/direct.js"
 import { runtimeOf } from "../lib/internal/runtime.js"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
-import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor } from "../index.js"
+import { ChildSpec, DynamicSupervisor, ExitReason, GenServer, Node, Pid, Process, Registry, StateMachine, Supervisor } from "../index.js"
 
 /** The live process printed as `pid`. */
 const findPid = (pid: string) => Effect.map(Process.processes, (all) => all.find((p) => String(p) === pid)!)
@@ -81,6 +81,34 @@ const post = (observer: Observer.Info, path: string, body: unknown, withToken: s
     body: typeof body === "string" ? body : JSON.stringify(body),
     headers: withToken === null ? {} : { "x-observer-token": withToken }
   })
+
+const Unlock = Rpc.make("Unlock", { payload: { code: Schema.String }, success: Schema.String })
+
+/** A door lock StateMachine whose formatStatus hides its code. */
+const Door = StateMachine.make({
+  name: "Door",
+  calls: [Unlock],
+  init: (code: string) => StateMachine.ok("locked", { code, opened: 0 }),
+  states: {
+    locked: {
+      calls: {
+        Unlock: (payload, data, from) =>
+          payload.code === data.code
+            ? StateMachine.nextState("open", { ...data, opened: data.opened + 1 }, StateMachine.reply(from, "open"))
+            : StateMachine.keepStateAndData(StateMachine.reply(from, "locked"))
+      }
+    },
+    open: { calls: { Unlock: (_, __, from) => StateMachine.keepStateAndData(StateMachine.reply(from, "open")) } }
+  },
+  formatStatus: (_state, data) => ({ code: "<redacted>", opened: data.opened })
+})
+
+/** A machine whose state is a record (handle event function mode). */
+const Lift = StateMachine.make({
+  name: "Lift",
+  init: () => StateMachine.ok({ floor: 3, doors: "closed" }, null),
+  handleEvent: () => StateMachine.keepStateAndData()
+})
 
 const tree = [
   GenServer.childSpec(Vault, "hunter2", { id: "vault", name: "vault" }),
@@ -173,6 +201,51 @@ describe("observer API", () => {
         // The plain process got no system message.
         const row = (yield* request(observer, "/api/snapshot")).body.processes.find((p: any) => p.pid === plain)
         assert.strictEqual(row.mailbox, 0)
+      })
+    ))
+
+  it.live("a state machine's current state shows in the table and the tree, read without a message; on click, its state and data apart", () =>
+    observed((observer) =>
+      Effect.gen(function*() {
+        const sup = yield* Supervisor.start([
+          StateMachine.childSpec(Door, "4711", { id: "door", name: "door" }),
+          StateMachine.childSpec(Lift, undefined, { id: "lift" }),
+          ...tree
+        ], { name: "top" })
+        const [door, lift, vault] = (yield* Supervisor.whichChildren(sup)).map((c) => String(c.pid))
+        const row = (s: Answer, pid: string) => s.body.processes.find((p: any) => p.pid === pid)
+        const child = (s: Answer, id: string) => s.body.trees[0].children.find((c: any) => c.id === id)
+
+        const before = yield* request(observer, "/api/snapshot")
+        assert.deepStrictEqual([row(before, door!).module, row(before, door!).state], ["Door", "locked"])
+        assert.strictEqual(child(before, "door").state, "locked")
+        // A state that is no string shows as its text; a GenServer, a supervisor and a plain process have none.
+        assert.strictEqual(row(before, lift!).state, `{"floor":3,"doors":"closed"}`)
+        for (const pid of [vault!, String(sup.pid)]) assert.notProperty(row(before, pid), "state")
+        assert.notProperty(child(before, "vault"), "state")
+
+        assert.strictEqual(yield* StateMachine.call(StateMachine.ref(Door, "door"), Unlock, { code: "4711" }), "open")
+        const polls: Array<Answer> = []
+        for (let i = 0; i < 3; i++) polls.push(yield* request(observer, "/api/snapshot"))
+        for (const poll of polls) {
+          assert.strictEqual(row(poll, door!).state, "open")
+          assert.strictEqual(child(poll, "door").state, "open")
+        }
+        // The polls sent the machine nothing: only the Unlock call reached it.
+        assert.strictEqual(row(polls[2]!, door!).delivered, row(before, door!).delivered + 1)
+        assert.strictEqual(row(polls[2]!, door!).mailbox, 0)
+
+        const shown = yield* request(observer, `/api/process?pid=${encodeURIComponent(door!)}`)
+        assert.strictEqual(shown.status, 200)
+        assert.strictEqual(shown.body.status.machine.state, "open")
+        assert.include(shown.body.status.machine.data, "<redacted>")
+        assert.include(shown.body.status.machine.data, "opened: 1")
+        assert.notInclude(shown.body.status.machine.data, "state", "the data alone")
+        assert.isFalse(shown.body.status.machine.truncated)
+        assert.notInclude(JSON.stringify(shown.body), "4711")
+        // A GenServer's answer has no machine part.
+        const server = yield* request(observer, `/api/process?pid=${encodeURIComponent(vault!)}`)
+        assert.notProperty(server.body.status, "machine")
       })
     ))
 
@@ -654,6 +727,7 @@ describe("observer in a browser", () => {
           "root",
           "counter",
           "vault",
+          "light",
           "ticker",
           "pipeline",
           "fetcher",
@@ -685,6 +759,18 @@ describe("observer in a browser", () => {
         await shop.locator('li[data-id="vault"] > .node').click()
         await page.locator("#state", { hasText: "<redacted>" }).waitFor()
         assert.notInclude(await page.locator("#details").textContent(), "sk-live")
+
+        // The light, a state machine: its state in the tree and the table, changing by itself;
+        // on click, its state and its data apart.
+        const light = shop.locator('li[data-id="light"]')
+        const lightState = page.locator(`tr.process[data-pid="${await light.getAttribute("data-pid")}"] td.machine-state`)
+        const first = await lightState.textContent()
+        assert.match(first ?? "", /^(red|green|yellow)$/)
+        await page.locator(`tr.process[data-pid="${await light.getAttribute("data-pid")}"] td.machine-state`).filter({ hasNotText: first! }).waitFor()
+        assert.match(await light.locator("> .node .machine-state").textContent() ?? "", /^state: (red|green|yellow)$/)
+        await light.locator("> .node").click()
+        await page.locator("#machine-state", { hasText: /^state (red|green|yellow)$/ }).waitFor()
+        assert.include(await page.locator("#state").textContent(), "cycles")
 
         // The process table: the counter is called by the ticker, so its rate is not zero.
         const counter = shop.locator('li[data-id="counter"]')

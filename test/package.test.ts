@@ -6,7 +6,8 @@
  * - the README's `ts` examples, exactly as written (`from "effect-otp"`), type-checked against
  *   the built declarations and run, printing what the README says;
  * - `examples/counter.ts`, its imports rewritten only from relative paths to `effect-otp`;
- * - the subpaths `effect-otp/cluster` and `effect-otp/observer`;
+ * - the subpaths `effect-otp/cluster`, `effect-otp/observer` and `effect-otp/xstate` (the root
+ *   imports without xstate, an optional peer; the xstate subpath once it is installed);
  * - public types that the declaration bundle once lost (`Node.Node`, an interface and a value of
  *   the same name, was only a value), also in a declaration emit (`declaration: true`);
  * - the dependencies: only `effect` (and optional peers) comes with the package, and the dev
@@ -37,6 +38,8 @@ import { Effect, Layer } from "effect"
 import { GenServer, Node, Process } from "effect-otp"
 import { Cluster } from "effect-otp/cluster"
 import { Observer } from "effect-otp/observer"
+import { XState } from "effect-otp/xstate"
+import { createMachine } from "xstate"
 
 // Interfaces that share their name with a value: both meanings, through the namespace.
 export const needsNode: Effect.Effect<void, never, Node.Node> = Effect.void
@@ -52,6 +55,7 @@ export const started = GenServer.start(
   1
 )
 export const spawned = Process.spawn(Process.receive())
+export const hosted = XState.make({ name: "X", machine: createMachine({ context: { n: 0 } }) })
 `
 
 describe("the packed package", () => {
@@ -97,14 +101,27 @@ describe("the packed package", () => {
       for (const [name] of listed) {
         assert.isTrue(name === "effect" || installed.peerDependenciesMeta?.[name]?.optional === true, `${name} comes with the package`)
       }
-      for (const absent of ["tsx", "esbuild", "@effect/platform-node"]) {
+      for (const absent of ["tsx", "esbuild", "@effect/platform-node", "xstate"]) {
         assert.isFalse(fs.existsSync(path.join(project, "node_modules", absent)), `${absent} was installed`)
       }
+
+      // Without xstate, the root imports; its subpath names the missing package. Then xstate is
+      // installed, as a user of the subpath does, for the examples and types below.
+      const load = (specifier: string) => run(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(specifier)})`], project)
+      load("effect-otp")
+      let missing = ""
+      try {
+        load("effect-otp/xstate")
+      } catch (error) {
+        missing = String((error as { stderr?: string }).stderr ?? error)
+      }
+      assert.match(missing, /Cannot find package 'xstate'/)
+      run(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `xstate@${versionOf("xstate")}`], project)
 
       // The README's examples exactly as written, one example with its relative imports
       // rewritten to the package, the subpaths, and the types.
       const readme = snippetsOf("README.md")
-      assert.isAtLeast(readme.length, 2)
+      assert.isAtLeast(readme.length, 3)
       for (const snippet of readme) {
         assert.include(snippet.code, `from "effect-otp"`)
         fs.writeFileSync(path.join(project, snippet.name), `${snippet.code}\nexport {}\n`)
@@ -119,7 +136,8 @@ describe("the packed package", () => {
           `import * as Root from "effect-otp"`,
           `import * as ClusterEntry from "effect-otp/cluster"`,
           `import * as ObserverEntry from "effect-otp/observer"`,
-          `console.log([typeof Root.GenServer.make, typeof ClusterEntry.Cluster.entity, typeof ObserverEntry.Observer.layer].join(" "))`
+          `import * as XStateEntry from "effect-otp/xstate"`,
+          `console.log([typeof Root.GenServer.make, typeof ClusterEntry.Cluster.entity, typeof ObserverEntry.Observer.layer, typeof XStateEntry.XState.make].join(" "))`
         ].join("\n")
       )
       fs.writeFileSync(path.join(project, "types.ts"), typesProgram)
@@ -153,7 +171,8 @@ describe("the packed package", () => {
 
       const node = (file: string) => run(process.execPath, [path.join("out", file)], project).trim()
       assert.strictEqual(node(readme[0]!.name.replace(/\.ts$/, ".js")), "2")
-      assert.match(node(readme[1]!.name.replace(/\.ts$/, ".js")), /^<0\.\d+\.0> exited: disk full$/)
+      assert.strictEqual(node(readme[1]!.name.replace(/\.ts$/, ".js")), "open")
+      assert.match(node(readme[2]!.name.replace(/\.ts$/, ".js")), /^<0\.\d+\.0> exited: disk full$/)
       assert.deepStrictEqual(node("counter.js").replace(/<0\.\d+\.0>/g, "<pid>").split("\n"), [
         "started counter at <pid> with 10",
         "add 5 -> 15",
@@ -161,7 +180,7 @@ describe("the packed package", () => {
         "after reset -> 0",
         "stopped"
       ])
-      assert.strictEqual(node("subpaths.js"), "function function function")
+      assert.strictEqual(node("subpaths.js"), "function function function function")
 
       // The dev CLI without its optional peer: a clear error that names it, exit status 2.
       const cli = path.join(project, "node_modules", "effect-otp", "bin", "effect-otp.mjs")

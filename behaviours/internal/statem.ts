@@ -229,6 +229,14 @@ class Machine {
   stateTimer: Fired | undefined = undefined
   /** Generic timers by name, while any ran. */
   timers: Map<string, Fired> | undefined = undefined
+  /**
+   * Timeouts of zero time (and updates of a timer not running), in the order set: delivered
+   * once `queue` is empty, before the mailbox. Until then each is the running timer of its kind
+   * (registered, without a node timer), so that a cancel, a new set, a state change or (the
+   * event timeout) any event takes it back, and an update changes its content, as gen_statem's
+   * zero-time timeouts.
+   */
+  zero: Array<Fired> | undefined = undefined
   constructor(public state: unknown, public data: unknown) {}
 
   /** A copy with other state and data (a code change, which may yet fail, leaves this one as it is). */
@@ -239,6 +247,7 @@ class Machine {
     next.eventTimer = this.eventTimer
     next.stateTimer = this.stateTimer
     next.timers = this.timers
+    next.zero = this.zero
     return next
   }
 }
@@ -519,8 +528,25 @@ const unhandled = (server: Server, what: string): Effect.Effect<Loop.Next> =>
     nextOfQueue(server.state)
   )
 
-/** What the loop does next: the next queued event, if any. */
-const nextOfQueue = (machine: Machine): Loop.Next => machine.queue.length === 0 ? undefined : Loop.insert(machine.queue.shift())
+/**
+ * What the loop does next: the next queued event, if any; else the first zero-time timeout still
+ * set; else the mailbox.
+ */
+const nextOfQueue = (machine: Machine): Loop.Next => {
+  if (machine.queue.length > 0) return Loop.insert(machine.queue.shift())
+  const zero = machine.zero
+  if (zero === undefined) return undefined
+  while (zero.length > 0) {
+    const fired = zero.shift()!
+    if (isRunning(machine, fired)) {
+      forget(machine, fired)
+      fired.taken = true
+      return Loop.insert(fired)
+    }
+  }
+  machine.zero = undefined
+  return undefined
+}
 
 // ----------------------------------------------------------------------------
 // Telemetry
@@ -625,7 +651,7 @@ const transition = (
   // The common case first: a plain transition without actions, nothing queued, no enter.
   if (typeof result === "object" && result !== null) {
     const r = result as { readonly _tag?: unknown; readonly state?: unknown; readonly data?: unknown; readonly actions?: unknown }
-    if (r.actions === undefined && machine.queue.length === 0 && machine.postponed.length === 0) {
+    if (r.actions === undefined && machine.queue.length === 0 && machine.postponed.length === 0 && machine.zero === undefined) {
       const handlers = server.loaded
       if (r._tag === "NextState" && "state" in r && "data" in r && hasState(handlers, r.state)) {
         const changed = !sameState(machine.state, r.state)
@@ -825,79 +851,68 @@ const gatherOne = (server: Server, t: Transition, action: unknown, enter: boolea
 }
 
 /**
- * The end of a transition: the timeouts, in order (a zero time queues its event after the
- * queued ones; an event timeout only when nothing is queued, as any event would cancel it),
- * then the next queued event.
+ * The end of a transition: its timeouts, then the next queued event. Of the timeout actions of
+ * one transition (the handler's and its enter calls' together) only the last of each timer (the
+ * event timeout, the state timeout, each generic name) counts, as in gen_statem; those run in
+ * the order given.
  */
 const finish = (server: Server, machine: Machine, t: Transition): Loop.Next => {
   const timeouts = t.timeouts
   if (timeouts !== undefined) {
-    let eventAction: TimeoutAction | undefined
-    for (let i = 0; i < timeouts.length; i++) {
-      const action = timeouts[i]
-      if (action.kind === "event") {
-        // The last one counts; any event cancelled the one that ran.
-        eventAction = action
-        continue
-      }
-      applyTimeout(server, machine, action)
-    }
-    if (eventAction !== undefined && eventAction.op !== "cancel" && machine.queue.length === 0) {
-      const millis = eventAction.op === "update" ? 0 : eventAction.millis
-      if (millis === 0) {
-        machine.queue.push(taken(new Fired("event", undefined, eventAction.content)))
-      } else if (millis !== Infinity) {
-        machine.eventTimer = startTimer(server, new Fired("event", undefined, eventAction.content), millis)
+    if (timeouts.length === 1) {
+      applyTimeout(server, machine, timeouts[0])
+    } else {
+      const last = new Map<string, number>()
+      for (let i = 0; i < timeouts.length; i++) last.set(timerKey(timeouts[i]), i)
+      for (let i = 0; i < timeouts.length; i++) {
+        if (last.get(timerKey(timeouts[i])) === i) applyTimeout(server, machine, timeouts[i])
       }
     }
   }
   return nextOfQueue(machine)
 }
 
+/** Which timer an action is for. */
+const timerKey = (action: TimeoutAction): string => action.kind === "generic" ? `generic ${action.name}` : action.kind
+
 /** A reply handle: what `reply` settles (an untyped caller's `from` may be anything). */
 const isFrom = (u: unknown): boolean =>
   typeof u === "object" && u !== null && typeof (u as { readonly settle?: unknown }).settle === "function"
 
-const taken = (fired: Fired): Fired => {
-  fired.taken = true
-  return fired
+
+/** The timer of `kind` (and `name`) that runs now, if any. */
+const runningTimer = (machine: Machine, kind: "event" | "state" | "generic", name: string | undefined): Fired | undefined =>
+  kind === "event" ? machine.eventTimer : kind === "state" ? machine.stateTimer : machine.timers?.get(name!)
+
+/** Makes `fired` the running timer of its kind. */
+const register = (machine: Machine, fired: Fired): void => {
+  if (fired.kind === "event") machine.eventTimer = fired
+  else if (fired.kind === "state") machine.stateTimer = fired
+  else (machine.timers ??= new Map()).set(fired.name!, fired)
 }
 
-/** A state or generic timeout action. */
+/**
+ * A timeout action: set (a node timer, or a zero-time timeout delivered after the queued
+ * events; `Infinity` sets none), update (the running timer's content; with none running, a
+ * zero-time timeout with it) or cancel. Setting or cancelling replaces the running one.
+ */
 const applyTimeout = (server: Server, machine: Machine, action: TimeoutAction): void => {
-  const running = action.kind === "state" ? machine.stateTimer : machine.timers?.get(action.name!)
-  switch (action.op) {
-    case "cancel":
-      if (running !== undefined) {
-        forget(machine, running)
-        cancel(server, running)
-      }
-      return
-    case "update":
-      if (running !== undefined) {
-        running.content = action.content
-        return
-      }
-      // None running: delivered at once, after the queued events.
-      machine.queue.push(taken(new Fired(action.kind, action.name, action.content)))
-      return
-    case "set": {
-      if (running !== undefined) {
-        forget(machine, running)
-        cancel(server, running)
-      }
-      const millis = action.millis
-      if (millis === Infinity) return
-      const fired = new Fired(action.kind, action.name, action.content)
-      if (millis === 0) {
-        machine.queue.push(taken(fired))
-        return
-      }
-      startTimer(server, fired, millis)
-      if (action.kind === "state") machine.stateTimer = fired
-      else (machine.timers ??= new Map()).set(action.name!, fired)
-    }
+  const running = runningTimer(machine, action.kind, action.name)
+  if (action.op === "update" && running !== undefined) {
+    running.content = action.content
+    return
   }
+  if (running !== undefined) {
+    forget(machine, running)
+    cancel(server, running)
+  }
+  if (action.op === "cancel") return
+  const millis = action.op === "update" ? 0 : action.millis
+  if (millis === Infinity) return
+  const fired = new Fired(action.kind, action.name, action.content)
+  register(machine, fired)
+  if (millis === 0) (machine.zero ??= []).push(fired)
+  else startTimer(server, fired, millis)
 }
 
 /** Starts the node timer that delivers `fired` to the machine. */

@@ -51,6 +51,10 @@ run("supervisor_restarts_per_second", Q) ->
 run("registry_lookups_per_second", Q) ->
     many([{"registry_lookups_per_second", "lookups/s"}, {"registry_registrations_per_second", "registrations/s"}],
          size(Q, 200000, 20000), reps(Q, 3, 1), fun registry/1);
+run("statemachine_events_per_second", Q) ->
+    one("statemachine_events_per_second", "events/s", size(Q, 1000000, 100000), reps(Q, 3, 1), fun statem_events/1);
+run("statemachine_idle_bytes", Q) ->
+    one("statemachine_idle_bytes", "B", size(Q, 100000, 10000), reps(Q, 1, 1), fun statem_idle_bytes/1);
 run(Other, _) ->
     error({unknown_benchmark, Other}).
 
@@ -299,6 +303,43 @@ lookup_rounds(KeyTable, Keys, Round, Found) ->
 lookup_all(_, [], Found) -> Found;
 lookup_all(KeyTable, [Key | Keys], Found) ->
     lookup_all(KeyTable, Keys, Found + length(ets:lookup(KeyTable, Key))).
+
+%% ----------------------------------------------------------------------------
+%% statemachine_events_per_second, statemachine_idle_bytes: the bench_statem gen_statem
+%% ----------------------------------------------------------------------------
+
+statem_events(N) ->
+    {ok, Machine} = gen_statem:start(bench_statem, 0, []),
+    T0 = now_us(),
+    step_n(Machine, N),
+    Count = gen_statem:call(Machine, get, infinity),
+    Us = now_us() - T0,
+    {State, _} = sys:get_state(Machine),
+    gen_statem:stop(Machine),
+    check("count", Count, N),
+    check("state after the steps", State, lists:nth(N rem 3 + 1, [a, b, c])),
+    per_second(N, Us).
+
+step_n(_, 0) -> ok;
+step_n(Machine, I) -> gen_statem:cast(Machine, step), step_n(Machine, I - 1).
+
+%% As idle_bytes, with `n` idle machines started one by one by gen_statem:start/3 (each start
+%% waits for the machine's init): erlang:memory(total) before and after, less the list of pids.
+statem_idle_bytes(N) ->
+    erlang:garbage_collect(),
+    Before = erlang:memory(total),
+    Pids = start_statems(N, []),
+    erlang:garbage_collect(),
+    After = erlang:memory(total),
+    List = erts_debug:flat_size(Pids) * erlang:system_info(wordsize),
+    check("last machine waiting", erlang:process_info(hd(Pids), status), {status, waiting}),
+    stop_all(Pids),
+    (After - Before - List) / N.
+
+start_statems(0, Acc) -> Acc;
+start_statems(I, Acc) ->
+    {ok, Pid} = gen_statem:start(bench_statem, 0, []),
+    start_statems(I - 1, [Pid | Acc]).
 
 %% ----------------------------------------------------------------------------
 %% The records line

@@ -31,6 +31,12 @@ export class CodeServer {
   readonly modules = new Map<string, Entry>()
   /** Live loops by module name, each under its pid. */
   readonly running = new Map<string, Map<Pid, LoopImpl>>()
+  /**
+   * The behaviours of every loop this node ran (a few values: GenServer, StateMachine, a
+   * behaviour of the program's own): their `isModule` tells a module the code server can upgrade
+   * from any other value (`effect-otp dev` asks, see `Code.ts`'s development hook).
+   */
+  readonly behaviours = new Set<LoopImpl["behaviour"]>()
 }
 
 const servers = new WeakMap<NodeRuntime, CodeServer>()
@@ -70,6 +76,7 @@ export const track = (loop: LoopImpl): void => {
   }
   const fresh = !running.has(self)
   running.set(self, loop)
+  server.behaviours.add(loop.behaviour)
   if (fresh) self.watch(new Untrack(running, self))
 }
 

@@ -176,6 +176,28 @@ export const moduleOf = (node: { readonly name: string }, pid: Pid): Module | un
 }
 
 /**
+ * What `Sys.getState` would answer for the generic loop of `pid` (its behaviour's
+ * `systemState`: a StateMachine's `{ state, data }`), read from the code server's table without
+ * a message, so that the observer's table can show a machine's current state at every poll
+ * without asking it (a busy machine would hold the poll). `undefined` for a plain process, or
+ * if the behaviour's `systemState` throws. Library code only runs: no `formatStatus`.
+ *
+ * @internal
+ */
+export const systemStateOf = (node: { readonly name: string }, pid: Pid): { readonly value: unknown } | undefined => {
+  for (const byPid of serverOf(runtimeOf(node)).running.values()) {
+    const loop = byPid.get(pid)
+    if (loop === undefined) continue
+    try {
+      return { value: loop.systemState() }
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
+/**
  * The live processes of `node` on the generic loop running the module named `name` (any
  * version), in the order they started their loop.
  *

@@ -9,7 +9,7 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
 import { timingSafeEqual } from "node:crypto"
-import { showState } from "./state.js"
+import { isStateMachine, machineParts, showState } from "./state.js"
 import * as ExitReason from "../../lib/ExitReason.js"
 import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
@@ -168,6 +168,10 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
               new HttpFailure({ status: 409, error: `${String(process)} did not answer: ${error._tag}` })
             )
           )
+          // A state machine's state and data apart: its state, short, and its data (as its
+          // formatStatus shows it), bounded as any state is.
+          const parts = isStateMachine(module) ? machineParts(status.state) : undefined
+          const data = parts === undefined ? undefined : showState(parts.data)
           return json({
             info: row,
             status: {
@@ -175,7 +179,10 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
               version: status.version,
               status: status.status,
               trace: status.trace,
-              ...showState(status.state)
+              ...showState(status.state),
+              machine: parts === undefined || data === undefined
+                ? undefined
+                : { state: parts.state, data: data.state, truncated: data.truncated }
             }
           })
         })

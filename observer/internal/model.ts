@@ -64,6 +64,8 @@ export interface TreeNode {
   readonly kind: "supervisor" | "worker"
   /** The process's status (as in {@link ProcessRow}), or `restarting` / `not running` for a child without a process. */
   readonly status?: string | undefined
+  /** A StateMachine's current state (as in {@link ProcessRow}). */
+  readonly state?: string | undefined
   /** A supervisor's children, in start order (the first 100, fewer once the snapshot's 1000 tree nodes are spent). */
   readonly children?: ReadonlyArray<TreeNode> | undefined
   /** Children not listed (past the first 100, or past the snapshot's tree budget). */
@@ -100,6 +102,12 @@ export interface ProcessRow {
   readonly module?: string | undefined
   /** The version of that module. */
   readonly version?: string | undefined
+  /**
+   * A StateMachine's current state, formatted short: `open` for a state named by a string, the
+   * value's text (at most 100 characters) otherwise; absent for every other process. Read
+   * without a message to the machine.
+   */
+  readonly state?: string | undefined
   /** Traced through the observer. */
   readonly trace: boolean
 }

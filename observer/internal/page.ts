@@ -26,6 +26,7 @@ ul.tree li > .node { cursor: pointer; padding: 1px 4px; border-radius: 3px; disp
 ul.tree li > .node:hover, tr.process:hover { background: #8882; }
 li.selected > .node, tr.selected { outline: 2px solid var(--accent); }
 .kind { color: var(--muted); font-size: 11px; }
+.machine-state { font-size: 11px; font-weight: 600; }
 .restarted > .node { animation: flash 2s; }
 @keyframes flash { from { background: #fc06; } to { background: transparent; } }
 table { border-collapse: collapse; width: 100%; }
@@ -115,7 +116,8 @@ function treeNode(t, app, dynamic) {
     class: (t.pid === selected ? "selected " : "") + (restarted ? "restarted" : "")
   },
     h("span", { class: "node", onclick: (e) => { e.stopPropagation(); if (t.pid !== "restarting") select(t.pid); } },
-      label, " ", h("span", { class: "kind" }, [t.pid, ...also, t.kind, t.status].filter(Boolean).join(" "))),
+      label, " ", h("span", { class: "kind" }, [t.pid, ...also, t.kind, t.status].filter(Boolean).join(" ")),
+      t.state !== undefined ? [" ", h("span", { class: "machine-state" }, "state: " + t.state)] : null),
     t.children && t.children.length ? h("ul", {}, t.children.map((c) => treeNode(c, app, t.module === "DynamicSupervisor"))) : null,
     t.more ? h("ul", {}, h("li", { class: "muted" }, "+" + t.more + " more")) : null,
     t.error ? h("ul", {}, h("li", { class: "error" }, t.error)) : null
@@ -158,6 +160,7 @@ function renderProcesses(s) {
     const rate = now > first.time ? ((p.delivered - first.delivered) * 1000) / (now - first.time) : 0;
     return h("tr", { class: "process" + (p.pid === selected ? " selected" : ""), "data-pid": p.pid, onclick: () => select(p.pid) },
       h("td", {}, p.pid), h("td", { class: "name" }, p.name || p.via || ""), h("td", {}, p.module ? p.module + "@" + p.version : ""),
+      h("td", { class: "machine-state" }, p.state !== undefined ? p.state : ""),
       h("td", { class: "status" }, p.status + (p.trace ? " (trace)" : "")),
       h("td", { class: "num mailbox" }, p.mailbox), h("td", { class: "num rate" }, rate.toFixed(1)),
       h("td", { class: "list" }, p.links.join(" ")), h("td", { class: "list" }, p.monitors.join(" ")),
@@ -212,7 +215,13 @@ async function loadDetails() {
       h("p", {}, "status " + info.status + " · mailbox " + info.mailbox + " · trap exits " + (info.trapExit ? "yes" : "no")),
       h("p", {}, "links: " + (info.links.join(" ") || "none")),
       h("p", {}, "monitors: " + (info.monitors.join(" ") || "none") + " · monitored by: " + (info.monitoredBy.join(" ") || "none")),
-      d.status
+      d.status && d.status.machine
+        // A state machine: its state, then its data.
+        ? [h("p", {}, "module " + d.status.module + "@" + d.status.version + " · " + d.status.status),
+          h("p", { id: "machine-state" }, "state ", h("strong", {}, d.status.machine.state)),
+          h("p", { class: "muted" }, "data"),
+          h("pre", { id: "state", class: d.status.machine.truncated ? "truncated" : undefined }, d.status.machine.data)]
+        : d.status
         ? [h("p", {}, "module " + d.status.module + "@" + d.status.version + " · " + d.status.status), h("pre", { id: "state", class: d.status.truncated ? "truncated" : undefined }, d.status.state)]
         : h("p", { class: "muted", id: "state" }, d.note || "no state"),
       h("p", {},
@@ -283,7 +292,7 @@ export const page = `<!doctype html>
     <section id="processes-section"><h2>Processes <span id="process-count" class="muted"></span>
       <button id="prev-page" aria-label="previous page">‹</button> <button id="next-page" aria-label="next page">›</button></h2>
       <table>
-        <thead><tr><th>pid</th><th>name</th><th>module</th><th>status</th><th class="num">mailbox</th><th class="num">msg/s</th><th>links</th><th>monitors</th><th>monitored by</th><th>trap</th></tr></thead>
+        <thead><tr><th>pid</th><th>name</th><th>module</th><th>state</th><th>status</th><th class="num">mailbox</th><th class="num">msg/s</th><th>links</th><th>monitors</th><th>monitored by</th><th>trap</th></tr></thead>
         <tbody id="process-rows"></tbody>
       </table>
     </section>

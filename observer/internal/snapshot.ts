@@ -21,7 +21,7 @@ import * as DynamicSupervisor from "../../behaviours/DynamicSupervisor.js"
 import * as Registry from "../../behaviours/Registry.js"
 import * as Supervisor from "../../behaviours/Supervisor.js"
 import type * as Code from "../../lib/Code.js"
-import { deliveredTo, liveNodes, liveProcess, loopsOf, mayBeAlive, moduleOf, processPage } from "../../lib/internal/direct.js"
+import { deliveredTo, liveNodes, liveProcess, loopsOf, mayBeAlive, moduleOf, processPage, systemStateOf } from "../../lib/internal/direct.js"
 import { Node } from "../../lib/Node.js"
 import type { Pid } from "../../lib/Pid.js"
 import * as Process from "../../lib/Process.js"
@@ -29,6 +29,7 @@ import * as Sys from "../../lib/Sys.js"
 import { inspect } from "node:util"
 import type { ProcessRow, Snapshot, TreeNode } from "./model.js"
 import type { Journal } from "./journal.js"
+import { isStateMachine, machineParts } from "./state.js"
 import { unrecorded, unrecordedTo } from "../../lib/internal/telemetry.js"
 
 const supervisorModules = new Set(["Supervisor", "DynamicSupervisor"])
@@ -244,6 +245,10 @@ export const snapshot = (
       modules.set(pid, module)
       return module
     }
+    // A state machine's current state, read from its loop's registers: no message, so a busy
+    // machine never holds the poll.
+    const machineStateOf = (pid: Pid, module: Code.Module | undefined): string | undefined =>
+      isStateMachine(module) ? machineParts(systemStateOf(node, pid)?.value)?.state : undefined
     // The node's unique registries, for the via names of the processes shown.
     const registries: Array<Registry.Registry<unknown, unknown, "unique">> = []
     for (const registry of loopsOf(node, "Registry")) {
@@ -278,8 +283,9 @@ export const snapshot = (
       budget--
       inTrees.add(p)
       const children = cache.entries.get(p)?.children
-      const module = moduleOfPid(p)?.name
-      const base = { pid: String(p), id, name: nameOf(p), via: vias.get(p), module, status: statusOf(p) }
+      const running = moduleOfPid(p)
+      const module = running?.name
+      const base = { pid: String(p), id, name: nameOf(p), via: vias.get(p), module, status: statusOf(p), state: machineStateOf(p, running) }
       if (children === undefined) return { ...base, kind: supervisorModules.has(module ?? "") ? "supervisor" : "worker" }
       if (typeof children === "string") return { ...base, kind: "supervisor", error: children }
       const listed = children.slice(0, Math.max(0, Math.min(childLimit, budget))).map((c): TreeNode => {
@@ -357,6 +363,7 @@ export const snapshot = (
         trapExit: info?.trapExit ?? false,
         module: module?.name,
         version: module?.version,
+        state: machineStateOf(p, module),
         trace: journal.traced.has(p)
       })
     }

@@ -7,6 +7,8 @@
  * @internal
  */
 import { inspect } from "node:util"
+import { TypeId as StateMachineTypeId } from "../../behaviours/StateMachine.js"
+import { format } from "../../lib/internal/format.js"
 
 /** Entries shown per object, array, Map or Set. */
 export const entryLimit = 100
@@ -101,4 +103,23 @@ export const showState = (state: unknown): { readonly state: string; readonly tr
   }
   if (cut.truncated) text += `\n… truncated: the observer shows at most ${entryLimit} entries per container and ${textLimit / 1024} KB`
   return { state: text, truncated: cut.truncated }
+}
+
+/** Whether `module` (what a process on the generic loop runs) is a StateMachine's: its state is `{ state, data }`. */
+export const isStateMachine = (module: unknown): boolean =>
+  typeof module === "object" && module !== null && StateMachineTypeId in module
+
+/** Characters of a machine's state in the table and the trees. */
+const shortLimit = 100
+
+/**
+ * A machine's `{ state, data }` (what `Sys.getState` and `Sys.getStatus` give) split for the
+ * page: the state short (a string as it is, `open`; any other value as its text, cut at 100
+ * characters) and the data. `undefined` for any other value.
+ */
+export const machineParts = (value: unknown): { readonly state: string; readonly data: unknown } | undefined => {
+  if (typeof value !== "object" || value === null || !("state" in value) || !("data" in value)) return undefined
+  const state = value.state
+  const text = typeof state === "string" ? state : format(state)
+  return { state: text.length > shortLimit ? `${text.slice(0, shortLimit)}…` : text, data: value.data }
 }
