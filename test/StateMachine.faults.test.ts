@@ -173,12 +173,12 @@ describe("StateMachine faults: the error report of an abnormal exit (gen_statem'
     })).pipe(logs.provide)
   })
 
-  it.effect("a crash in a state enter call names the event that led into the state, and the state entered", () => {
+  it.effect("a crash in a state enter call names the event that led into the state, and the machine as it was before that transition (as gen_statem)", () => {
     const logs = captureLogs()
     return runTest(Effect.gen(function*() {
       const { pid } = yield* crashWith("enter", Effect.void)
       const [report] = logs.reports()
-      assert.strictEqual(report!.message, expected(pid, `call Press {"digit":3}`, "open", "[]", "the light bulb blew"))
+      assert.strictEqual(report!.message, expected(pid, `call Press {"digit":3}`, "locked", "[1,2]", "the light bulb blew"))
     })).pipe(logs.provide)
   })
 

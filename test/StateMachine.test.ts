@@ -583,6 +583,54 @@ describe("StateMachine: bad input", () => {
     })).pipe(logs.provide)
   })
 
+  it.effect("terminate after a failed transition sees what gen_statem's does: a bad action the new state and data, an enter call that throws the machine from before", () =>
+    Effect.forEach(
+      [
+        // (OTP 25, erl on this machine: terminate(bad_action_from_state_function, z, 1) and (boom, a, 0))
+        { step: "badAction", expected: ["z", 1] },
+        { step: "enterThrows", expected: ["a", 0] },
+        { step: "enterFails", expected: ["a", 0] },
+        { step: "enterBadAction", expected: ["d", 101] }
+      ] as const,
+      ({ expected, step }) =>
+        runTest(Effect.gen(function*() {
+          const seen: Array<unknown> = []
+          const M = StateMachine.make({
+            name: "Failing",
+            casts: [Script],
+            init: () => StateMachine.ok("a" as string, 0),
+            stateEnter: true,
+            handleEvent: (event, state, n) => {
+              if (event._tag === "Enter") {
+                if (state === "b") throw new Error("boom")
+                if (state === "c") return Effect.fail("failed")
+                if (state === "d") return StateMachine.keepState(n + 100, [{ _tag: "Dance" } as any])
+                return StateMachine.keepStateAndData()
+              }
+              if (event._tag !== "Cast") return StateMachine.keepStateAndData()
+              switch (event.payload.step) {
+                case "badAction":
+                  return StateMachine.nextState("z", n + 1, [{ _tag: "Dance" } as any])
+                case "enterThrows":
+                  return StateMachine.nextState("b", n + 1)
+                case "enterFails":
+                  return StateMachine.nextState("c", n + 1)
+                default:
+                  return StateMachine.nextState("d", n + 1)
+              }
+            },
+            terminate: (_, state, data) => {
+              seen.push([state, data])
+            }
+          })
+          const m = yield* StateMachine.start(M, undefined)
+          yield* StateMachine.cast(m, Script, { step })
+          yield* awaitExit(m.pid!)
+          assert.deepStrictEqual(seen, [expected], step)
+        })).pipe(captureLogs().provide),
+      { discard: true }
+    ))
+
   it.effect("bad results stop the machine with BadReturnValue; terminate sees the state and data from before", () =>
     Effect.forEach(
       [undefined, null, 3, { _tag: "Nope" }, { _tag: "NextState", state: "a" }, StateMachine.keepStateAndData([{ _tag: "Dance" } as any]),

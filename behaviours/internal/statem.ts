@@ -686,6 +686,7 @@ const settle = (
   const handlers = server.loaded
   let actions: unknown
   const oldState = machine.state
+  const oldData = machine.data
   if (what === "init") {
     actions = result
   } else {
@@ -694,18 +695,18 @@ const settle = (
     switch (r._tag) {
       case "NextState": {
         if (!("state" in r) || !("data" in r) || !hasState(handlers, r.state)) return bad(server, t, result)
-        const bad_ = gather(server, t, r.actions, false)
-        if (bad_) return bad(server, t, result)
-        if (!sameState(oldState, r.state)) t.enter = true
+        // The state and data first: a bad action stops the machine with them (as gen_statem).
         machine.state = r.state
         machine.data = r.data
+        if (gather(server, t, r.actions, false)) return bad(server, t, result)
+        if (!sameState(oldState, r.state)) t.enter = true
         break
       }
       case "KeepState":
       case "RepeatState": {
         if (r.keepData !== true && !("data" in r)) return bad(server, t, result)
-        if (gather(server, t, r.actions, false)) return bad(server, t, result)
         if (r.keepData !== true) machine.data = r.data
+        if (gather(server, t, r.actions, false)) return bad(server, t, result)
         if (r._tag === "RepeatState") t.enter = true
         break
       }
@@ -728,7 +729,9 @@ const settle = (
   }
   // Inserted events go first, in the order given.
   if (t.inserted !== undefined) machine.queue = t.inserted.concat(machine.queue)
-  return t.enter && entersOn(handlers, machine.state) ? entering(server, machine, t, oldState, 0) : finish(server, machine, t)
+  return t.enter && entersOn(handlers, machine.state)
+    ? entering(server, machine, t, oldState, oldData, 0)
+    : finish(server, machine, t)
 }
 
 /** How many `repeatState` in a row an `enter` may return before the machine is taken for stuck. */
@@ -740,13 +743,27 @@ const entering = (
   machine: Machine,
   t: Transition,
   oldState: unknown,
+  oldData: unknown,
   repeats: number
 ): Loop.Next | Effect.Effect<Loop.Next, unknown, unknown> => {
   const handlers = server.loaded
   const state = machine.state
-  const result = handlers.states !== undefined
-    ? handlers.states[state as string]!.enter!(oldState, machine.data)
-    : handlers.handleEvent!({ _tag: "Enter", oldState }, state, machine.data)
+  // An enter call that throws or fails leaves the machine as it was before the transition: its
+  // `terminate` and the error report see that state and data (as gen_statem's, whose transition
+  // is not stored until it is done).
+  const restore = () => {
+    machine.state = oldState
+    machine.data = oldData
+  }
+  let result: unknown
+  try {
+    result = handlers.states !== undefined
+      ? handlers.states[state as string]!.enter!(oldState, machine.data)
+      : handlers.handleEvent!({ _tag: "Enter", oldState }, state, machine.data)
+  } catch (error) {
+    restore()
+    throw error
+  }
   const entered = (r: unknown): Loop.Next | Effect.Effect<Loop.Next, unknown, unknown> => {
     const enterT = new Transition(t.event, "enter", undefined, false)
     if (typeof r !== "object" || r === null) return bad(server, enterT, r)
@@ -755,17 +772,17 @@ const entering = (
       case "NextState":
         // The same state only: an enter call cannot change it.
         if (!("state" in e) || !("data" in e) || !sameState(state, e.state)) return bad(server, enterT, r)
-        if (gatherEnter(server, t, e.actions)) return bad(server, enterT, r)
         machine.data = e.data
+        if (gatherEnter(server, t, e.actions)) return bad(server, enterT, r)
         return finish(server, machine, t)
       case "KeepState":
       case "RepeatState":
         if (e.keepData !== true && !("data" in e)) return bad(server, enterT, r)
-        if (gatherEnter(server, t, e.actions)) return bad(server, enterT, r)
         if (e.keepData !== true) machine.data = e.data
+        if (gatherEnter(server, t, e.actions)) return bad(server, enterT, r)
         if (e._tag === "RepeatState") {
           if (repeats >= repeatLimit) return bad(server, enterT, r)
-          return entering(server, machine, t, oldState, repeats + 1)
+          return entering(server, machine, t, oldState, oldData, repeats + 1)
         }
         return finish(server, machine, t)
       case "Stop":
@@ -774,10 +791,13 @@ const entering = (
     return bad(server, enterT, r)
   }
   if (Effect.isEffect(result)) {
-    return Effect.flatMap(result as Effect.Effect<unknown, unknown, unknown>, (r) => {
-      const next = entered(r)
-      return Effect.isEffect(next) ? next : Effect.succeed(next)
-    })
+    return Effect.flatMap(
+      Effect.tapCause(result as Effect.Effect<unknown, unknown, unknown>, () => Effect.sync(restore)),
+      (r) => {
+        const next = entered(r)
+        return Effect.isEffect(next) ? next : Effect.succeed(next)
+      }
+    )
   }
   return entered(result)
 }
