@@ -108,9 +108,12 @@
  * - Timeouts, each on `Clock`: {@link eventTimeout} (cancelled by any event), {@link
  *   stateTimeout} (cancelled by a state change) and {@link genericTimeout} (named, until it
  *   fires or is cancelled); set again to restart, `"infinity"` or the `cancel...` actions to
- *   cancel, the `update...` actions to change what it delivers without moving its time. A
- *   timeout of 0 is delivered after the events already queued and before any message of the
- *   mailbox.
+ *   cancel, the `update...` actions to change what it delivers without moving its time (with
+ *   none running, it is delivered at once). A timeout of 0 is delivered after the events already
+ *   queued and before any message of the mailbox; until then a cancel, a new set, a state change
+ *   (the state timeout) or any event (the event timeout) takes it back. Of the timeout actions
+ *   of one transition (the handler's and its enter calls' together) only the last of each timer
+ *   counts, as in gen_statem.
  *
  * **State enter calls**: a state's `enter(oldState, data)` (or `handleEvent` with an `Enter`
  * event and `stateEnter: true`) runs each time the machine enters the state: after `init` for
