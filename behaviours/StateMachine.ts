@@ -176,7 +176,7 @@ import * as Gen from "../lib/Gen.js"
 import type { CallOptions, StartError, StartOptions, Target } from "../lib/Gen.js"
 import { replyFailureUnsafe, replyUnsafe } from "../lib/internal/gen.js"
 import type { Node } from "../lib/Node.js"
-import { isPid } from "../lib/Pid.js"
+import { isPid, type Pid } from "../lib/Pid.js"
 import type { CurrentProcess } from "../lib/Process.js"
 import { type ChildSpec, type Options as ChildSpecOptions, worker } from "./ChildSpec.js"
 import * as server from "./internal/server.js"
@@ -990,7 +990,7 @@ export interface Server<M, E = never> {
   /** Type only: the module whose protocol calls are checked against. */
   readonly module?: M | undefined
   /** The pid it was started with (`undefined` for a reference made from a name). */
-  readonly pid: import("../lib/Pid.js").Pid | undefined
+  readonly pid: Pid | undefined
   /** Type only: what a call can fail with besides the protocol's errors. */
   readonly errors?: ((_: never) => E) | undefined
 }

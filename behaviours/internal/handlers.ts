@@ -23,17 +23,25 @@ export interface Table<F> {
 }
 
 /** The prototype of every table: no members at all, frozen. */
-const noMembers: object = Object.freeze(Object.create(null))
+export const noMembers: object = Object.freeze(Object.create(null))
+
+/**
+ * The own data property `key` of `definition` if it is a function: the descriptor, not
+ * `definition[key]`, so that a getter is no handler and is not run.
+ */
+export const ownFunction = <F>(definition: object, key: string): F | undefined => {
+  const descriptor = Object.getOwnPropertyDescriptor(definition, key)
+  return descriptor !== undefined && typeof descriptor.value === "function" ? descriptor.value as F : undefined
+}
 
 /** The own, enumerable, function-valued data properties of `definition` (none if it is no object). */
 export const ownFunctions = <F>(definition: unknown): Table<F> => {
   const out: Record<string, F> = Object.create(noMembers)
   if (typeof definition !== "object" || definition === null) return out
   for (const key of Object.keys(definition)) {
-    // The descriptor, not `definition[key]`: a getter is no handler, and is not run.
-    const descriptor = Object.getOwnPropertyDescriptor(definition, key)
+    const handler = ownFunction<F>(definition, key)
     // An own data property, even for `__proto__` (no accessor on the table's chain).
-    if (descriptor !== undefined && typeof descriptor.value === "function") out[key] = descriptor.value as F
+    if (handler !== undefined) out[key] = handler
   }
   return out
 }

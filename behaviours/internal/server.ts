@@ -13,17 +13,16 @@ import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { BadReturnValue, type CallError, UnknownRequest } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
-import * as Code from "../../lib/Code.js"
 import * as Gen from "../../lib/Gen.js"
 import * as GenInternal from "../../lib/internal/gen.js"
 import { callSpan, durationMillis, inCallSpan, isStopReason, toExitReason } from "../../lib/internal/loop.js"
 import * as Loop from "../../lib/Loop.js"
-import { isPid, type Pid } from "../../lib/Pid.js"
-import * as Process from "../../lib/Process.js"
+import { isPid } from "../../lib/Pid.js"
 import * as Sys from "../../lib/Sys.js"
 import type { Action, CallResult, CastResult, InitResult, Server as GenServer } from "../GenServer.js"
 import { format } from "../../lib/internal/format.js"
 import { ownFunctions, type Table } from "./handlers.js"
+import { type Check, run, startOn } from "./init.js"
 
 /** The module as the loop sees it: every type erased. */
 export interface AnyModule {
@@ -106,75 +105,16 @@ const handlersOf = (module: AnyModule): Handlers => {
 // Start
 // ----------------------------------------------------------------------------
 
-/** The body of a server's process: `init`, then the loop. */
-export const serve = (
-  module: AnyModule,
-  args: unknown,
-  ack: Gen.Ack,
-  parent: Pid | undefined
-): Effect.Effect<void, unknown, unknown> =>
-  Effect.flatMap(
-    Effect.gen({ self: new Starting(module, args, ack, parent) }, initBody),
-    (options) => options === undefined ? Effect.void : Loop.enter(genServer, options)
-  )
-
 /**
- * What `init` needs. The process's root effect (which holds this) stays referenced for the
- * process's whole life, so `initBody` lets go of the arguments and the acknowledgement (and
- * so of the starter's state that it holds) once the server runs.
+ * `init`'s result checked as gen_server's `init_it` checks it (a crash, `ignore` and `stopWith`
+ * are `init.ts`'s): anything but `ok` with a valid action fails the start with `BadReturnValue`.
  */
-class Starting {
-  constructor(
-    public module: AnyModule | undefined,
-    public args: unknown,
-    public ack: Gen.Ack | undefined,
-    readonly parent: Pid | undefined
-  ) {}
+const checkInit: Check = (module: AnyModule, init, ack, parent) => {
+  const ok = init as Extract<InitResult<unknown>, { readonly _tag: "Ok" }> | null | undefined
+  const next = typeof ok === "object" && ok !== null && ok._tag === "Ok" && "state" in ok ? nextOf(module, ok.action) : false
+  if (next === false) return badReturnValue(module, "init", undefined, init)
+  return { module, state: ok!.state, parent, next, ack }
 }
-
-/**
- * Runs `init`; returns how to enter the loop, or `undefined` once the process acknowledged a
- * refusal. `init`'s result is checked as gen_server's `init_it` checks it: anything but `ok`
- * (with a valid action), `ignore` or `stopWith` (with an exit reason) fails the start with
- * `BadReturnValue`, and the process exits without running.
- */
-function* initBody(this: Starting) {
-  const { args, parent } = this
-  const module = this.module!
-  const ack = this.ack!
-  this.module = undefined
-  this.args = undefined
-  this.ack = undefined
-  const initResult = yield* Effect.exit(Effect.suspend(() => run(module.init(args))))
-  if (Exit.isFailure(initResult)) {
-    const reason = ExitReason.crash(initResult.cause)
-    yield* ack({ _tag: "Stop", reason })
-    return yield* Process.exitWith(reason)
-  }
-  const init = initResult.value as InitResult<unknown> | null | undefined
-  const tag = typeof init === "object" && init !== null ? init._tag : undefined
-  if (tag === "Ignore") {
-    yield* ack({ _tag: "Ignore" })
-    return undefined
-  }
-  if (tag === "Stop" && isStopReason((init as Extract<InitResult<unknown>, { readonly _tag: "Stop" }>).reason)) {
-    const reason = (init as Extract<InitResult<unknown>, { readonly _tag: "Stop" }>).reason
-    yield* ack({ _tag: "Stop", reason })
-    return yield* Process.exitWith(reason)
-  }
-  const ok = init as Extract<InitResult<unknown>, { readonly _tag: "Ok" }>
-  const next = tag === "Ok" && "state" in ok ? nextOf(module, ok.action) : false
-  if (next === false) {
-    const reason = badReturnValue(module, "init", undefined, init)
-    yield* ack({ _tag: "Stop", reason })
-    return yield* Process.exitWith(reason)
-  }
-  const options: Parameters<typeof Loop.enter<AnyModule, unknown, Handlers, never>>[1] = { module, state: ok.state, parent, next, ack }
-  return options
-}
-
-const run = (result: unknown): Effect.Effect<unknown, unknown, unknown> =>
-  Effect.isEffect(result) ? result as Effect.Effect<unknown, unknown, unknown> : Effect.succeed(result)
 
 // ----------------------------------------------------------------------------
 // The callback module
@@ -433,7 +373,8 @@ const describe = (message: unknown): string => {
   return format(message)
 }
 
-const formatRequest = (request: unknown): string =>
+/** A request as text: its tag and payload (anything else as it is). */
+export const formatRequest = (request: unknown): string =>
   request instanceof Request
     ? request.payload === undefined ? formatTag(request._tag) : `${formatTag(request._tag)} ${format(request.payload)}`
     : format(request)
@@ -483,18 +424,7 @@ export const make = (definition: { readonly version?: string | undefined; readon
 }
 
 /** `GenServer.start` and `startLink`: the current version of `module` (`Code.resolve`) on the loop. */
-export const start = (
-  module: { readonly name: string; readonly version: string },
-  args: unknown,
-  options: Gen.StartOptions | undefined,
-  link: boolean
-): Effect.Effect<{ readonly target: Pid; readonly pid: Pid }, Gen.StartError, any> =>
-  Effect.flatMap(link ? Effect.map(Process.self, (self): Pid | undefined => self) : Effect.succeed(undefined), (parent) =>
-    Effect.flatMap(Code.resolve(module), (current) =>
-      Effect.map(
-        (link ? Gen.startLink : Gen.start)((ack) => serve(current as AnyModule, args, ack, parent), options),
-        (pid) => ({ target: pid, pid })
-      )))
+export const start = startOn(genServer, checkInit)
 
 /** A request as `GenServer.call` and `cast` send it; the tag of whatever an untyped caller passed. */
 export const request = (rpc: { readonly _tag: unknown } | null | undefined, payload: unknown): Request => {

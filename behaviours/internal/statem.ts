@@ -27,7 +27,6 @@ import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import { BadReturnValue, UnknownRequest } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
-import * as Code from "../../lib/Code.js"
 import * as Gen from "../../lib/Gen.js"
 import * as GenInternal from "../../lib/internal/gen.js"
 import { format } from "../../lib/internal/format.js"
@@ -35,10 +34,9 @@ import { callSpan, durationMillis, isStopReason } from "../../lib/internal/loop.
 import type { ProcessImpl } from "../../lib/internal/runtime.js"
 import type { Timer } from "../../lib/internal/timers.js"
 import * as Loop from "../../lib/Loop.js"
-import type { Pid } from "../../lib/Pid.js"
-import * as Process from "../../lib/Process.js"
-import { ownFunctions, type Table } from "./handlers.js"
-import { formatTag, Request } from "./server.js"
+import { noMembers, ownFunction, ownFunctions, type Table } from "./handlers.js"
+import { type Check, startOn } from "./init.js"
+import { formatRequest, formatTag, Request } from "./server.js"
 
 // ----------------------------------------------------------------------------
 // Modules
@@ -84,13 +82,6 @@ interface Handlers {
   readonly casts: Table<true>
 }
 
-const noMembers: object = Object.freeze(Object.create(null))
-
-const ownFunction = (table: object, key: string): Callback | undefined => {
-  const descriptor = Object.getOwnPropertyDescriptor(table, key)
-  return descriptor !== undefined && typeof descriptor.value === "function" ? descriptor.value as Callback : undefined
-}
-
 const tagsOf = (requests: unknown): Table<true> => {
   const out: Record<string, true> = Object.create(noMembers)
   if (!Array.isArray(requests)) return out
@@ -111,14 +102,14 @@ const resolve = (module: AnyModule): Handlers => {
       const table: unknown = descriptor?.value
       if (typeof table !== "object" || table === null) continue
       states![name] = {
-        enter: ownFunction(table, "enter"),
+        enter: ownFunction<Callback>(table, "enter"),
         calls: ownFunctions<Callback>((table as { readonly calls?: unknown }).calls),
         casts: ownFunctions<Callback>((table as { readonly casts?: unknown }).casts),
-        info: ownFunction(table, "info"),
-        eventTimeout: ownFunction(table, "eventTimeout"),
-        stateTimeout: ownFunction(table, "stateTimeout"),
-        timeout: ownFunction(table, "timeout"),
-        internal: ownFunction(table, "internal")
+        info: ownFunction<Callback>(table, "info"),
+        eventTimeout: ownFunction<Callback>(table, "eventTimeout"),
+        stateTimeout: ownFunction<Callback>(table, "stateTimeout"),
+        timeout: ownFunction<Callback>(table, "timeout"),
+        internal: ownFunction<Callback>(table, "internal")
       }
     }
   }
@@ -258,83 +249,19 @@ type Server = Loop.Server<AnyModule, Machine, Handlers>
 // Start
 // ----------------------------------------------------------------------------
 
-/** `StateMachine.start` and `startLink`: the current version of `module` (`Code.resolve`) on the loop. */
-export const start = (
-  module: { readonly name: string; readonly version: string },
-  args: unknown,
-  options: Gen.StartOptions | undefined,
-  link: boolean
-): Effect.Effect<{ readonly target: Pid; readonly pid: Pid }, Gen.StartError, any> =>
-  Effect.flatMap(link ? Effect.map(Process.self, (self): Pid | undefined => self) : Effect.succeed(undefined), (parent) =>
-    Effect.flatMap(Code.resolve(module), (current) =>
-      Effect.map(
-        (link ? Gen.startLink : Gen.start)((ack) => serve(current as AnyModule, args, ack, parent), options),
-        (pid) => ({ target: pid, pid })
-      )))
-
-/** What `init` needs; let go of once the machine runs (the process's root effect holds it). */
-class Starting {
-  constructor(
-    public module: AnyModule | undefined,
-    public args: unknown,
-    public ack: Gen.Ack | undefined,
-    readonly parent: Pid | undefined
-  ) {}
-}
-
-const serve = (module: AnyModule, args: unknown, ack: Gen.Ack, parent: Pid | undefined): Effect.Effect<void, unknown, unknown> =>
-  Effect.flatMap(
-    Effect.gen({ self: new Starting(module, args, ack, parent) }, initBody),
-    (options) => options === undefined ? Effect.void : Loop.enter(stateMachine, options)
-  )
-
 /**
- * Runs `init`; returns how to enter the loop, or `undefined` once the process acknowledged a
- * refusal. Anything but `ok` (with a state the module has), `ignore` or `stopWith` (with an exit
- * reason) fails the start with `BadReturnValue`. The actions of `ok` and the first state's
- * `enter` run once the machine is in the loop (gen_statem acknowledges the start first).
+ * `init`'s result checked (a crash, `ignore` and `stopWith` are `init.ts`'s): anything but `ok`
+ * with a state the module has fails the start with `BadReturnValue`. The actions of `ok` and
+ * the first state's `enter` run once the machine is in the loop (gen_statem acknowledges the
+ * start first).
  */
-function* initBody(this: Starting) {
-  const { args, parent } = this
-  const module = this.module!
-  const ack = this.ack!
-  this.module = undefined
-  this.args = undefined
-  this.ack = undefined
-  const initResult = yield* Effect.exit(Effect.suspend(() => run(module.init(args))))
-  if (Exit.isFailure(initResult)) {
-    const reason = ExitReason.crash(initResult.cause)
-    yield* ack({ _tag: "Stop", reason })
-    return yield* Process.exitWith(reason)
+const checkInit: Check = (module: AnyModule, init, ack, parent) => {
+  const ok = init as { readonly _tag?: unknown; readonly state?: unknown; readonly data?: unknown; readonly actions?: unknown } | null
+  if (typeof ok !== "object" || ok === null || ok._tag !== "Ok" || !("state" in ok) || !("data" in ok) || !hasState(handlersOf(module), ok.state)) {
+    return badReturnValue(module, "init", init)
   }
-  const init = initResult.value as { readonly _tag?: unknown; readonly state?: unknown; readonly data?: unknown; readonly actions?: unknown }
-  const tag = typeof init === "object" && init !== null ? init._tag : undefined
-  if (tag === "Ignore") {
-    yield* ack({ _tag: "Ignore" })
-    return undefined
-  }
-  if (tag === "Stop" && isStopReason((init as { readonly reason?: unknown }).reason)) {
-    const reason = (init as { readonly reason: ExitReason.ExitReason }).reason
-    yield* ack({ _tag: "Stop", reason })
-    return yield* Process.exitWith(reason)
-  }
-  if (tag !== "Ok" || !("state" in init) || !("data" in init) || !hasState(handlersOf(module), init.state)) {
-    const reason = badReturnValue(module, "init", init)
-    yield* ack({ _tag: "Stop", reason })
-    return yield* Process.exitWith(reason)
-  }
-  const options: Parameters<typeof Loop.enter<AnyModule, Machine, Handlers, never>>[1] = {
-    module,
-    state: new Machine(init.state, init.data),
-    parent,
-    next: Loop.insert(new Initial(init.actions)),
-    ack
-  }
-  return options
+  return { module, state: new Machine(ok.state, ok.data), parent, next: Loop.insert(new Initial(ok.actions)), ack }
 }
-
-const run = (result: unknown): Effect.Effect<unknown, unknown, unknown> =>
-  Effect.isEffect(result) ? result as Effect.Effect<unknown, unknown, unknown> : Effect.succeed(result)
 
 /** Whether `state` is one of the module's (state functions mode: a key of `states`; any value otherwise). */
 const hasState = (handlers: Handlers, state: unknown): boolean =>
@@ -398,6 +325,9 @@ const stateMachine: Loop.Behaviour<AnyModule, Machine, Handlers, unknown> = {
   describe: (message) => describe(message)
 }
 
+
+/** `StateMachine.start` and `startLink`: the current version of `module` (`Code.resolve`) on the loop. */
+export const start = startOn(stateMachine, checkInit)
 
 /** Turns a message into an event, runs the current state's handler for it, and makes the transition. */
 const handle = (server: Server, message: unknown): Loop.Next | Effect.Effect<Loop.Next, unknown, unknown> => {
@@ -480,45 +410,34 @@ const handle = (server: Server, message: unknown): Loop.Next | Effect.Effect<Loo
         : { _tag: "Timeout", name: fired.name, content: fired.content }
       return dispatch(server, machine, message, event._tag, fired.name, handlers.handleEvent!(event, machine.state, machine.data))
     }
-    case internalKind: {
-      const content = (message as Internal).content
-      const handlers = server.loaded
-      if (handlers.states !== undefined) {
-        const handler = handlers.states[machine.state as string]!.internal
-        if (handler === undefined) return unhandled(server, `internal ${format(content)}`)
-        return dispatch(server, machine, message, "internal", undefined, handler(content, machine.data))
-      }
-      return dispatch(
-        server,
-        machine,
-        message,
-        "internal",
-        undefined,
-        handlers.handleEvent!({ _tag: "Internal", content }, machine.state, machine.data)
-      )
-    }
+    case internalKind:
+      return plainEvent(server, machine, message, "internal", (message as Internal).content)
     case initialKind: {
       // The initial state: `init`'s actions, then its `enter` (gen_statem's first transition).
       server.last = undefined
       return settle(server, machine, new Transition(undefined, "init", undefined, true), (message as Initial).actions, "init")
     }
-    default: {
-      const handlers = server.loaded
-      if (handlers.states !== undefined) {
-        const handler = handlers.states[machine.state as string]!.info
-        if (handler === undefined) return unhandled(server, `message ${format(message)}`)
-        return dispatch(server, machine, message, "info", undefined, handler(message, machine.data))
-      }
-      return dispatch(
-        server,
-        machine,
-        message,
-        "info",
-        undefined,
-        handlers.handleEvent!({ _tag: "Info", message }, machine.state, machine.data)
-      )
-    }
+    default:
+      return plainEvent(server, machine, message, "info", message)
   }
+}
+
+/** An info message or an inserted event: its handler gets its content and the data. */
+const plainEvent = (
+  server: Server,
+  machine: Machine,
+  message: unknown,
+  kind: "info" | "internal",
+  content: unknown
+): Loop.Next | Effect.Effect<Loop.Next, unknown, unknown> => {
+  const handlers = server.loaded
+  if (handlers.states !== undefined) {
+    const handler = handlers.states[machine.state as string]![kind]
+    if (handler === undefined) return unhandled(server, `${kind === "info" ? "message" : "internal"} ${format(content)}`)
+    return dispatch(server, machine, message, kind, undefined, handler(content, machine.data))
+  }
+  const event = kind === "info" ? { _tag: "Info", message: content } : { _tag: "Internal", content }
+  return dispatch(server, machine, message, kind, undefined, handlers.handleEvent!(event, machine.state, machine.data))
 }
 
 /** An event no handler takes (a cast, a message, a timeout, an inserted event): dropped with a warning. */
@@ -773,13 +692,13 @@ const entering = (
         // The same state only: an enter call cannot change it.
         if (!("state" in e) || !("data" in e) || !sameState(state, e.state)) return bad(server, enterT, r)
         machine.data = e.data
-        if (gatherEnter(server, t, e.actions)) return bad(server, enterT, r)
+        if (gather(server, t, e.actions, true)) return bad(server, enterT, r)
         return finish(server, machine, t)
       case "KeepState":
       case "RepeatState":
         if (e.keepData !== true && !("data" in e)) return bad(server, enterT, r)
         if (e.keepData !== true) machine.data = e.data
-        if (gatherEnter(server, t, e.actions)) return bad(server, enterT, r)
+        if (gather(server, t, e.actions, true)) return bad(server, enterT, r)
         if (e._tag === "RepeatState") {
           if (repeats >= repeatLimit) return bad(server, enterT, r)
           return entering(server, machine, t, oldState, oldData, repeats + 1)
@@ -802,12 +721,9 @@ const entering = (
   return entered(result)
 }
 
-/** An enter call's actions: replies and timeouts only (`postpone` and `nextEvent` make it a bad result). */
-const gatherEnter = (server: Server, t: Transition, actions: unknown): boolean => gather(server, t, actions, true)
-
 /**
  * Runs the replies of `actions` in order and gathers the rest into `t`; `true` if any is no
- * action (or one an enter call may not take). Replies already sent stay sent (as gen_statem).
+ * action (or, with `enter`, one an enter call may not take: `postpone`, `nextEvent`). Replies already sent stay sent (as gen_statem).
  */
 const gather = (server: Server, t: Transition, actions: unknown, enter: boolean): boolean => {
   if (actions === undefined) return false
@@ -961,22 +877,14 @@ const cancelStateTimer = (server: Server, machine: Machine): void => {
 }
 
 /** Whether `fired` is the timer of its kind (and name) that runs now. */
-const isRunning = (machine: Machine, fired: Fired): boolean =>
-  fired.kind === "event"
-    ? machine.eventTimer === fired
-    : fired.kind === "state"
-    ? machine.stateTimer === fired
-    : machine.timers?.get(fired.name!) === fired
+const isRunning = (machine: Machine, fired: Fired): boolean => runningTimer(machine, fired.kind, fired.name) === fired
 
-/** Takes `fired` out of the registers. */
+/** Takes `fired` out of the registers, if it is the running timer of its kind. */
 const forget = (machine: Machine, fired: Fired): void => {
-  if (fired.kind === "event") {
-    if (machine.eventTimer === fired) machine.eventTimer = undefined
-  } else if (fired.kind === "state") {
-    if (machine.stateTimer === fired) machine.stateTimer = undefined
-  } else if (machine.timers?.get(fired.name!) === fired) {
-    machine.timers.delete(fired.name!)
-  }
+  if (!isRunning(machine, fired)) return
+  if (fired.kind === "event") machine.eventTimer = undefined
+  else if (fired.kind === "state") machine.stateTimer = undefined
+  else machine.timers!.delete(fired.name!)
 }
 
 /** Stops every timer of a machine that is stopping (a killed one's fire into a dead mailbox). */
@@ -1050,8 +958,3 @@ const describe = (message: unknown): string => {
   }
   return `info ${format(message)}`
 }
-
-const formatRequest = (request: unknown): string =>
-  request instanceof Request
-    ? request.payload === undefined ? formatTag(request._tag) : `${formatTag(request._tag)} ${format(request.payload)}`
-    : format(request)

@@ -33,6 +33,7 @@ import { type Actor, type AnyActorRef, type AnyStateMachine, createActor, type S
 // exits however it exits, killed included, where `terminate` does not run, so that the actor and
 // its invoked children never outlive the process.
 import { watchExit } from "../../lib/internal/direct.js"
+import { format } from "../../lib/internal/format.js"
 
 type AnyActor = Actor<AnyStateMachine>
 type AnySnapshot = ReturnType<AnyActor["getSnapshot"]>
@@ -438,7 +439,7 @@ export const make = (definition: Definition): unknown => {
           host.inside(() => actor.send(message))
           return follow(actor.getSnapshot())
         }
-        return warn(host, `message ${describeMessage(message)}`)
+        return warn(host, `message ${format(message)}`)
       }
       case "Internal":
         return event.content === finished ? follow(actor.getSnapshot()) : StateMachine.keepStateAndData()
@@ -486,20 +487,8 @@ const warn = (host: Host, what: string): Effect.Effect<StateMachine.Result<unkno
   Effect.as(
     Effect.logWarning(
       `${host.name} ${String(host.self)}: ${what} is no xstate event (an object with a string type) in state ${
-        describeMessage(host.actor.getSnapshot().value)
+        format(host.actor.getSnapshot().value)
       }; dropped`
     ),
     StateMachine.keepStateAndData()
   )
-
-const describeMessage = (message: unknown): string => {
-  try {
-    return typeof message === "object" && message !== null && message.toString === Object.prototype.toString
-      ? JSON.stringify(message)
-      : typeof message === "string"
-      ? JSON.stringify(message)
-      : String(message)
-  } catch {
-    return "<unprintable>"
-  }
-}
