@@ -25,6 +25,7 @@ import * as StateMachine from "./behaviours/StateMachine.js"
 import * as ChildSpec from "./behaviours/ChildSpec.js"
 import * as Supervisor from "./behaviours/Supervisor.js"
 import * as DynamicSupervisor from "./behaviours/DynamicSupervisor.js"
+import * as PartitionSupervisor from "./behaviours/PartitionSupervisor.js"
 import * as Registry from "./behaviours/Registry.js"
 import * as Application from "./behaviours/Application.js"
 import * as Code from "./lib/Code.js"
@@ -128,6 +129,13 @@ export { Supervisor }
  * @since 0.1.0
  */
 export { DynamicSupervisor }
+
+/**
+ * PartitionSupervisor: N partitions of one child, routed by key (Elixir's PartitionSupervisor).
+ *
+ * @since 0.1.0
+ */
+export { PartitionSupervisor }
 
 /**
  * Registry: process naming by any key, lookups, and local pub/sub.
