@@ -22,23 +22,16 @@ const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.No
   Process.run(body).pipe(Effect.provide(Node.layer()), quiet)
 
 const Which = Rpc.make("Which", { success: Schema.Number })
-const Peer = Rpc.make("Peer", { success: Schema.Number })
 const Crash = Rpc.make("Crash", {})
 
 /** A partition that knows its number (from its start arguments). */
 const Part = GenServer.make({
   name: "Part",
-  calls: [Which, Peer],
+  calls: [Which],
   casts: [Crash],
   init: (partition: number) => GenServer.ok(partition),
   handleCall: {
-    Which: (_, partition) => GenServer.reply(partition, partition),
-    // Asks partition 0 through the routing table, from inside a partition.
-    Peer: (_, partition) =>
-      Effect.map(
-        GenServer.call(GenServer.ref(Part, PartitionSupervisor.via("parts", 0)), Which).pipe(Effect.orDie),
-        (n) => GenServer.reply(n, partition)
-      )
+    Which: (_, partition) => GenServer.reply(partition, partition)
   },
   handleCast: { Crash: () => Effect.die(new Error("partition crashed")) }
 })
@@ -165,10 +158,8 @@ describe("PartitionSupervisor.start", () => {
       assert.strictEqual(yield* StateMachine.call(StateMachine.ref(Machine, PartitionSupervisor.via("sm", 1)), Get), 101)
     })))
 
-  it.effect("a partition can route to the others, from its init too (to the ones started before it)", () =>
+  it.effect("a partition's init can route to the partitions started before it", () =>
     inNode(Effect.gen(function*() {
-      yield* startParts()
-      assert.strictEqual(yield* GenServer.call(GenServer.ref(Part, PartitionSupervisor.via("parts", 2)), Peer), 0)
       const Chain = GenServer.make({
         name: "Chain",
         calls: [Which],
