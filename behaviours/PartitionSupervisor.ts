@@ -60,7 +60,10 @@
  *   {@link partitions} and `Gen.whereis` read it without a message to anyone. Each partition's
  *   start writes its pid there, so the table follows restarts.
  * - {@link resize} (Elixir 1.18's `resize!`) routes to fewer partitions (the ones above are
- *   stopped, their specs kept) or more again, up to the number started with.
+ *   stopped, lowest first, their specs kept) or more again, up to the number started with.
+ *   Under `oneForAll` or `restForOne`, a group restart starts the stopped partitions again, as
+ *   OTP restarts children stopped by `terminate_child` (checked in `erl`): they run unrouted
+ *   until a resize reaches them.
  *
  * ## Faults
  *

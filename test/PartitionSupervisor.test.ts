@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Equal, Option, Schedule, Schema } from "effect"
+import { Effect, Equal, Fiber, Option, Schedule, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
@@ -16,7 +16,7 @@ import {
   StateMachine,
   Supervisor
 } from "../index.js"
-import { quiet } from "./support/workers.js"
+import { nextLog, quiet, takeLog, worker } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
   Process.run(body).pipe(Effect.provide(Node.layer()), quiet)
@@ -447,6 +447,48 @@ describe("resize", () => {
         (yield* PartitionSupervisor.whichChildren("parts")).map((c) => c.pid !== undefined),
         [true, true, false, false]
       )
+    })))
+
+  it.effect("oneForAll restarts the resized-away partitions too (as OTP restarts terminated children); they stay unrouted", () =>
+    inNode(Effect.gen(function*() {
+      // Checked in erl: after terminate_child, a one_for_all (or rest_for_one) restart starts it again.
+      yield* startParts({ strategy: "oneForAll" })
+      yield* PartitionSupervisor.resize("parts", 2)
+      yield* kill((yield* whereis("parts", 0))!)
+      assert.deepStrictEqual(
+        (yield* PartitionSupervisor.whichChildren("parts")).map((c) => typeof c.pid === "object"),
+        [true, true, true]
+      )
+      assert.strictEqual(yield* PartitionSupervisor.partitions("parts"), 2)
+      assert.strictEqual(yield* which("parts", 2), 0)
+      // Growing counts the running one as started.
+      const running = (yield* PartitionSupervisor.whichChildren("parts"))[2]!.pid
+      assert.strictEqual(yield* PartitionSupervisor.resize("parts", 3), 2)
+      assert.strictEqual(yield* which("parts", 2), 2)
+      assert.isTrue(Equal.equals(yield* whereis("parts", 2), running))
+    })))
+
+  it.effect("a resize interrupted midway leaves a consistent table; the next resize takes the lock and finishes the job", () =>
+    inNode(Effect.gen(function*() {
+      const log = yield* Process.self
+      yield* PartitionSupervisor.start({ name: "slow", child: (p) => worker({ id: `w${p}`, log, slowStop: 1000 }), partitions: 3 })
+      yield* takeLog
+      const resizing = yield* Effect.forkChild(PartitionSupervisor.resize("slow", 1))
+      // Partition 1 is stopping (its terminate takes 1 s on the clock) when the resize is interrupted;
+      // partitions are stopped from the lowest up, as Elixir's resize! does.
+      yield* TestClock.adjust("500 millis")
+      yield* Fiber.interrupt(resizing)
+      assert.strictEqual(yield* PartitionSupervisor.partitions("slow"), 1)
+      yield* TestClock.adjust("500 millis")
+      assert.deepStrictEqual(yield* nextLog, ["stopped", "w1", "Shutdown"])
+      // Partition 2 was never asked to stop: it still runs, unrouted.
+      assert.deepStrictEqual(
+        (yield* PartitionSupervisor.whichChildren("slow")).map((c) => typeof c.pid === "object"),
+        [true, false, true]
+      )
+      assert.strictEqual(yield* PartitionSupervisor.resize("slow", 3), 1)
+      assert.deepStrictEqual(yield* takeLog, [["started", "w1"]])
+      assert.strictEqual((yield* PartitionSupervisor.countChildren("slow")).active, 3)
     })))
 
   it.effect("a partition whose restart fails: StartChildFailed, the number is unchanged", () =>
