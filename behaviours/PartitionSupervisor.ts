@@ -280,13 +280,18 @@ const label = (ref: Ref): Pid | string =>
 /** The target `Supervisor`'s functions get. */
 const targetOf = (ref: Ref): Gen.Target => isHandle(ref) ? ref.pid : ref
 
-/** The supervisor's pid and its table, if it runs (no message: a name lookup and a WeakMap read). */
-const lookup = (ref: Ref): Effect.Effect<readonly [Pid, Table] | undefined> =>
-  Effect.map(isHandle(ref) ? Effect.succeed(Option.some(ref.pid)) : Gen.whereis(ref), (pid) => {
-    if (Option.isNone(pid)) return undefined
-    const table = tables.get(pid.value)
-    return table === undefined ? undefined : [pid.value, table] as const
-  })
+/**
+ * The table of the supervisor `ref` names, if it runs: a name lookup (a name is held only by a
+ * live process) and a WeakMap read, no message. A pid or a handle may name a dead supervisor,
+ * whose table is kept until the pid is collected: checked alive.
+ */
+const lookup = (ref: Ref): Effect.Effect<Table | undefined> => {
+  if (isHandle(ref) || isPid(ref)) {
+    const pid = isHandle(ref) ? ref.pid : ref
+    return Effect.map(Process.isAlive(pid), (alive) => alive ? tables.get(pid) : undefined)
+  }
+  return Effect.map(Gen.whereis(ref), (pid) => Option.isNone(pid) ? undefined : tables.get(pid.value))
+}
 
 const registry: Gen.ViaRegistry<Routed> = {
   registerName: () =>
@@ -298,9 +303,8 @@ const registry: Gen.ViaRegistry<Routed> = {
     ),
   unregisterName: () => Effect.void,
   whereisName: (routed) =>
-    Effect.map(lookup(routed.supervisor), (found) => {
-      if (found === undefined || found[1].current === 0) return Option.none()
-      const table = found[1]
+    Effect.map(lookup(routed.supervisor), (table) => {
+      if (table === undefined || table.current === 0) return Option.none()
       const partition = partitionOf(routed.key, table.current)
       return partition === undefined ? Option.none() : Option.fromUndefinedOr(table.pids[partition])
     })
@@ -348,8 +352,8 @@ export const via = (supervisor: Ref, key: unknown): Gen.Name => Gen.via(registry
  * @since 0.1.0
  */
 export const partitions = (supervisor: Ref): Effect.Effect<number, NoProc> =>
-  Effect.flatMap(lookup(supervisor), (found) =>
-    found === undefined ? Effect.fail(new NoProc({ target: label(supervisor) })) : Effect.succeed(found[1].current))
+  Effect.flatMap(lookup(supervisor), (table) =>
+    table === undefined ? Effect.fail(new NoProc({ target: label(supervisor) })) : Effect.succeed(table.current))
 
 // ----------------------------------------------------------------------------
 // Start
@@ -425,6 +429,7 @@ const partitionSpec = (spec: unknown, partition: number, table: Table): ChildSpe
       // Set before the first partition starts (as Elixir's table exists before its children),
       // so that a partition's init can already route to the ones started before it.
       tables.set(self, table)
+      table.owner = self
       return Effect.map(start, (pid) => {
         table.pids[partition] = pid
         return pid
@@ -445,6 +450,9 @@ const plan = (options: unknown): Plan | BadArgument | ChildSpec.InvalidChildSpec
   const o = options as ModuleOptions<Module> | SpecOptions<unknown>
   const name = o.name
   if (name === undefined) return bad("the name option must be given to PartitionSupervisor")
+  if (!(typeof name === "string" || (typeof name === "object" && name !== null && name._tag === "Via"))) {
+    return bad(`the name option must be a name or a via name, got ${format(name)}`)
+  }
   const child: unknown = o.child
   if (child === undefined) return bad("the child option must be given to PartitionSupervisor")
   const count = o.partitions === undefined ? defaultPartitions() : o.partitions
@@ -669,10 +677,10 @@ export const resize = (
   partitions: number
 ): Effect.Effect<number, BadArgument | NoProc | Supervisor.NotFound | Supervisor.StartChildFailed | CallError | UnknownRequest> =>
   Effect.flatMap(lookup(supervisor), (
-    found
+    table
   ): Effect.Effect<number, BadArgument | NoProc | Supervisor.NotFound | Supervisor.StartChildFailed | CallError | UnknownRequest> => {
-    if (found === undefined) return Effect.fail(new NoProc({ target: label(supervisor) }))
-    const [pid, table] = found
+    const pid = table?.owner
+    if (table === undefined || pid === undefined) return Effect.fail(new NoProc({ target: label(supervisor) }))
     if (!(typeof partitions === "number" && Number.isInteger(partitions) && partitions >= 0 && partitions <= table.max)) {
       return Effect.fail(
         new BadArgument({

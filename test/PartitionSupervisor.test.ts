@@ -205,6 +205,7 @@ describe("bad input", () => {
         [undefined, "the options must be an object"],
         [{ child: spec }, "the name option must be given"],
         [{ name: "x" }, "the child option must be given"],
+        [{ name: 42, child: spec }, "the name option must be a name or a via name, got 42"],
         [{ name: "x", child: spec, partitions: 0 }, "the partitions option must be a positive integer, got 0"],
         [{ name: "x", child: spec, partitions: -2 }, "must be a positive integer"],
         [{ name: "x", child: spec, partitions: 1.5 }, "must be a positive integer"],
@@ -326,8 +327,11 @@ describe("faults", () => {
       assert.isTrue(Option.isNone(yield* Gen.whereis("parts")))
       assert.strictEqual((yield* Effect.flip(which("parts", 0)))._tag, "NoProc")
       assert.strictEqual((yield* Effect.flip(PartitionSupervisor.partitions("parts")))._tag, "NoProc")
-      // The old handle names the dead supervisor: NoProc too.
+      // The old handle and pid name the dead supervisor: NoProc too.
       assert.strictEqual((yield* Effect.flip(which(sup, 0)))._tag, "NoProc")
+      assert.strictEqual((yield* Effect.flip(PartitionSupervisor.partitions(sup)))._tag, "NoProc")
+      assert.strictEqual((yield* Effect.flip(PartitionSupervisor.partitions(sup.pid)))._tag, "NoProc")
+      assert.strictEqual((yield* Effect.flip(PartitionSupervisor.resize(sup, 1)))._tag, "NoProc")
       yield* startParts({ partitions: 2 })
       assert.strictEqual(yield* PartitionSupervisor.partitions("parts"), 2)
       assert.strictEqual(yield* which("parts", 3), 1)

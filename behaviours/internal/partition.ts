@@ -15,6 +15,8 @@ export class Table {
   current: number
   /** The pid each partition's last start returned (kept after it exits, as Elixir's ETS row). */
   readonly pids: Array<Pid | undefined>
+  /** The supervisor's pid, once its first partition starts. */
+  owner: Pid | undefined = undefined
   /** Serializes resizes, as Elixir's `Registry.lock`. */
   readonly lock = Semaphore.makeUnsafe(1)
   constructor(readonly max: number) {
