@@ -297,6 +297,36 @@ describe("faults", () => {
       assert.isFalse(Equal.equals(yield* whereis("parts", 1), after))
     })))
 
+  it("after any schedule of partition crashes and kills, the table holds each partition's running pid (property)", () =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("oneForOne", "oneForAll", "restForOne"),
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 10 }),
+        async (strategy, count, faults) => {
+          const ok = await Effect.runPromise(Process.run(Effect.gen(function*() {
+            yield* startParts({ strategy, partitions: count, intensity: 100 })
+            for (const [pick, hard] of faults) {
+              const pid = (yield* whereis("parts", pick))!
+              const down = awaitDown(pid)
+              if (hard) yield* Process.exit(pid, ExitReason.kill)
+              else yield* GenServer.cast(GenServer.ref(Part, PartitionSupervisor.via("parts", pick)), Crash)
+              yield* down
+              // A call to the supervisor: its restarts for that exit are done when it answers.
+              const children = yield* PartitionSupervisor.whichChildren("parts")
+              for (const child of children) {
+                if (!Equal.equals(child.pid, yield* whereis("parts", child.partition))) return false
+                if ((yield* which("parts", child.partition + count)) !== child.partition) return false
+              }
+            }
+            return true
+          })).pipe(Effect.provide(Node.layer()), quiet))
+          return ok
+        }
+      ),
+      { numRuns: 50 }
+    ))
+
   it.effect("between a crash and the restart a routed call is NoProc, then it reaches the new partition (backoff, TestClock)", () =>
     inNode(Effect.gen(function*() {
       yield* startParts({ backoff: Schedule.spaced("1 second"), intensity: 10 })
