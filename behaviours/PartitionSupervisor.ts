@@ -117,6 +117,8 @@ import * as Supervisor from "./Supervisor.js"
 // ----------------------------------------------------------------------------
 
 /**
+ * Marks a PartitionSupervisor handle (what {@link start} returns).
+ *
  * @example
  * ```ts
  * import { PartitionSupervisor } from "effect-otp"
