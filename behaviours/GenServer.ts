@@ -768,7 +768,7 @@ export const checkResponse: typeof Gen.checkResponse = Gen.checkResponse
  * declare const caches: ReadonlyArray<GenServer.Server<GenServer.Module<void, number, typeof Size, never, never>>>
  *
  * const total = Effect.map(
- *   GenServer.multiCall(caches, Size, { timeout: "1 second" }),
+ *   GenServer.multiCall(caches, Size, undefined, { timeout: "1 second" }),
  *   (outcomes) => outcomes.reduce((sum, o) => sum + (Exit.isSuccess(o) ? o.value : 0), 0)
  * )
  * ```
