@@ -466,7 +466,9 @@ type WaitError<T> = [T] extends [undefined | "infinity"] ? never : CallTimeout |
  *
  * A wait that is interrupted abandons its requests, as {@link receiveResponse}'s timeout does,
  * so no response is left behind in the mailbox. A timeout that is negative, `NaN` or no
- * duration fails with `BadArgument`.
+ * duration fails with `BadArgument`. A request whose response was already taken, or that was
+ * abandoned (`active` is false), gets no other: a wait on it lasts until its timeout, as in OTP.
+ * An id that is none, or one sent by another process, is a defect (`BadArgument`).
  *
  * @example
  * ```ts

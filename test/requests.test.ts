@@ -9,6 +9,7 @@ import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Gen, GenServer, Node, Process, StateMachine } from "../index.js"
+import type { Pid } from "../index.js"
 
 // ----------------------------------------------------------------------------
 // Helpers
@@ -140,6 +141,34 @@ describe("sendRequest / waitResponse", () => {
       const error = yield* Effect.flip(Gen.waitResponse(id, "1 second"))
       assert.instanceOf(error, Errors.NoProc)
       assert.strictEqual(error.target, "nosuch")
+    })))
+
+  it.effect("a via name is resolved when the request is sent; a process may send a request to itself (OTP allows it)", () =>
+    runTest(Effect.gen(function*() {
+      const table = new Map<string, Pid.Pid>()
+      const registry: Gen.ViaRegistry<string> = {
+        registerName: (key, pid) =>
+          Effect.sync(() => {
+            const owner = table.get(key)
+            if (owner !== undefined) return Option.some(owner)
+            table.set(key, pid)
+            return Option.none()
+          }),
+        unregisterName: (key) => Effect.sync(() => void table.delete(key)),
+        whereisName: (key) => Effect.sync(() => Option.fromUndefinedOr(table.get(key)))
+      }
+      yield* GenServer.start(Holder, 8, { name: Gen.via(registry, "holder") })
+      const viaId = yield* GenServer.sendRequest(GenServer.ref(Holder, Gen.via(registry, "holder")), Get)
+      assert.strictEqual(yield* GenServer.waitResponse(viaId), 8)
+      const nobody = yield* Gen.sendRequest(Gen.via(registry, "nobody"), "hi")
+      const error = yield* Effect.flip(Gen.waitResponse(nobody))
+      assert.strictEqual(error.target, "via(nobody)")
+      // To itself: the request is a call message in its own mailbox, answered like any other.
+      const self = yield* Gen.sendRequest(yield* Process.self, "ping")
+      const call = yield* Process.receive({ match: (m): m is Gen.CallMessage => m instanceof Gen.CallMessage })
+      assert.strictEqual(call.request, "ping")
+      yield* GenServer.replyTo(call.from, "pong")
+      assert.strictEqual(yield* Gen.waitResponse(self, "1 second"), "pong")
     })))
 
   it.effect("the server killed between send and wait: CallExit with Killed", () =>
