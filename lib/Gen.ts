@@ -639,7 +639,9 @@ export const requestIdsToList = <Entry extends RequestIds.Entry>(
  * outcome, in the targets' order, as an `Exit` (the reply, `NoProc`, `CallExit`, `CallTimeout`,
  * or the failure the server replied with). Unlike {@link sendRequest}, it works from any fiber:
  * the replies go to handles, not to a mailbox. A timeout that is negative, `NaN` or no duration
- * fails with `BadArgument` before anything is sent.
+ * fails with `BadArgument` before anything is sent. A process that lists itself among the
+ * targets gets its own request in its mailbox, which it cannot answer while it waits: that
+ * target can only time out (as in OTP; `call` to oneself dies with `calling_self` instead).
  *
  * OTP's `multi_call(Nodes, Name, Request)` calls the server registered as `Name` on each node;
  * here the targets are listed (pids, names, via names, cluster references), which covers that
