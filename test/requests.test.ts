@@ -438,6 +438,20 @@ describe("multiCall", () => {
       assert.instanceOf(yield* Effect.flip(GenServer.multiCall([a], Get, undefined, { timeout: -5 })), Errors.BadArgument)
     }).pipe(Effect.provide(Node.layer())))
 
+  it.effect("a process among its own targets can only time out; the others answer", () =>
+    runTest(Effect.gen(function*() {
+      const other = yield* startHolder(6)
+      const me = yield* Process.self
+      const fiber = yield* Effect.forkChild(GenServer.multiCall([GenServer.ref(Holder, me), other], Get, undefined, { timeout: "20 millis" }))
+      yield* TestClock.adjust("20 millis")
+      const outcomes = yield* Fiber.join(fiber)
+      assert.instanceOf(failureOf(outcomes[0]!), Errors.CallTimeout)
+      assert.deepStrictEqual(outcomes[1], Exit.succeed(6))
+      // Its own request sits in its mailbox, no longer awaited (OTP leaves it there too).
+      const own = yield* Process.receive({ match: (m): m is Gen.CallMessage => m instanceof Gen.CallMessage, timeout: 0 })
+      assert.isTrue(Option.isSome(own) && !own.value.from.pending)
+    })))
+
   it.effect("a remote target's transport is called beside the local ones", () =>
     runTest(Effect.gen(function*() {
       const local = yield* startHolder(1)
@@ -448,8 +462,9 @@ describe("multiCall", () => {
         cast: () => Effect.void
       }
       const outcomes = yield* Gen.multiCall([local.target, remote], "Get?")
-      assert.isTrue(Exit.isSuccess(outcomes[1]!))
-      assert.isTrue(Exit.isFailure(outcomes[0]!) || Exit.isSuccess(outcomes[0]!))
+      assert.deepStrictEqual(outcomes[1], Exit.succeed({ echoed: "Get?" }))
+      // The local server got a request of no protocol of its own.
+      assert.instanceOf(failureOf(outcomes[0]!), Errors.UnknownRequest)
       // And a request to it: its response comes to the mailbox like a local one's.
       const id = yield* Gen.sendRequest(remote, "ping")
       assert.deepStrictEqual(yield* Gen.waitResponse(id, "1 second"), { echoed: "ping" })
