@@ -450,9 +450,6 @@ export declare namespace RequestIds {
 export const sendRequest: (target: Target, message: unknown) => Effect.Effect<RequestId<unknown, NoProc | CallExit>, never, CurrentProcess> =
   requests.sendRequest as any
 
-/** The timeout argument of a wait, and the error it may add. */
-type WaitError<T> = [T] extends [undefined | "infinity"] ? never : CallTimeout | BadArgument
-
 /**
  * Waits for the response of a request (OTP's `wait_response`), or of whichever request of a
  * collection answers first, up to `timeout` (default `"infinity"`, as OTP's `wait_response/1`).
@@ -490,12 +487,12 @@ type WaitError<T> = [T] extends [undefined | "infinity"] ? never : CallTimeout |
  */
 export const waitResponse: {
   <A, E>(id: RequestId<A, E>): Effect.Effect<A, E, CurrentProcess>
-  <A, E, T extends Duration.Input | "infinity" | undefined>(id: RequestId<A, E>, timeout: T): Effect.Effect<A, E | WaitError<T>, CurrentProcess>
+  <A, E, T extends Duration.Input | "infinity" | undefined>(id: RequestId<A, E>, timeout: T): Effect.Effect<A, E | ([T] extends [undefined | "infinity"] ? never : CallTimeout | BadArgument), CurrentProcess>
   <Entry extends RequestIds.Entry, T extends Duration.Input | "infinity" | undefined = undefined>(
     ids: RequestIds<Entry>,
     timeout?: T,
     options?: { readonly delete?: boolean | undefined }
-  ): Effect.Effect<RequestIds.Response<Entry>, NoRequest | WaitError<T>, CurrentProcess>
+  ): Effect.Effect<RequestIds.Response<Entry>, NoRequest | ([T] extends [undefined | "infinity"] ? never : CallTimeout | BadArgument), CurrentProcess>
 } = ((id: unknown, timeout?: unknown, options?: { readonly delete?: boolean | undefined }) =>
   id instanceof requests.RequestIdsImpl
     ? requests.waitAny("waitResponse", id, timeout, false, options?.delete !== false)
@@ -526,12 +523,12 @@ export const waitResponse: {
  */
 export const receiveResponse: {
   <A, E>(id: RequestId<A, E>): Effect.Effect<A, E, CurrentProcess>
-  <A, E, T extends Duration.Input | "infinity" | undefined>(id: RequestId<A, E>, timeout: T): Effect.Effect<A, E | WaitError<T>, CurrentProcess>
+  <A, E, T extends Duration.Input | "infinity" | undefined>(id: RequestId<A, E>, timeout: T): Effect.Effect<A, E | ([T] extends [undefined | "infinity"] ? never : CallTimeout | BadArgument), CurrentProcess>
   <Entry extends RequestIds.Entry, T extends Duration.Input | "infinity" | undefined = undefined>(
     ids: RequestIds<Entry>,
     timeout?: T,
     options?: { readonly delete?: boolean | undefined }
-  ): Effect.Effect<RequestIds.Response<Entry>, NoRequest | WaitError<T>, CurrentProcess>
+  ): Effect.Effect<RequestIds.Response<Entry>, NoRequest | ([T] extends [undefined | "infinity"] ? never : CallTimeout | BadArgument), CurrentProcess>
 } = ((id: unknown, timeout?: unknown, options?: { readonly delete?: boolean | undefined }) =>
   id instanceof requests.RequestIdsImpl
     ? requests.waitAny("receiveResponse", id, timeout, true, options?.delete !== false)
