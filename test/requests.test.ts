@@ -8,7 +8,7 @@ import { Cause, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
-import { Errors, ExitReason, Gen, GenServer, Node, Process, StateMachine } from "../index.js"
+import { Errors, ExitReason, Gen, GenServer, Node, Process, StateMachine, Sys } from "../index.js"
 import type { Pid } from "../index.js"
 
 // ----------------------------------------------------------------------------
@@ -193,6 +193,19 @@ describe("sendRequest / waitResponse", () => {
       yield* GenServer.cast(server, Release)
       assert.strictEqual(yield* GenServer.call(server, Get), 0)
       yield* assertMailboxEmpty
+    })))
+
+  it.effect("a caller that exits gives its pending requests up: the server's held handle is no longer pending", () =>
+    runTest(Effect.gen(function*() {
+      const server = yield* startHolder()
+      const caller = yield* Process.spawn(Effect.andThen(GenServer.sendRequest(server, Hold, { value: "x" }), Process.receive()))
+      const held = () => Effect.map(Sys.getState(server.target), (s) => (s as State).held)
+      while ((yield* held()).length === 0) yield* Effect.yieldNow
+      assert.isTrue((yield* held())[0]!.from.pending)
+      yield* Process.exit(caller, ExitReason.kill)
+      assert.isFalse((yield* held())[0]!.from.pending)
+      yield* GenServer.cast(server, Release)
+      assert.strictEqual(yield* GenServer.call(server, Get), 0)
     })))
 
   it.effect("a wait interrupted as its response arrives leaves no response behind, whichever comes first", () =>

@@ -22,7 +22,7 @@ import type { Target } from "../Gen.js"
 import type { Pid } from "../Pid.js"
 import { FromImpl } from "./call.js"
 import { CallMessage, describe, isRemote, isVia, type Remote, resolveNow, resolveVia, runtimeOfFiber } from "./gen.js"
-import { currentProcessOf, type NodeRuntime, type ProcessImpl, receiveTimed } from "./runtime.js"
+import { currentProcessOf, type NodeRuntime, type ProcessImpl, receiveTimed, Watcher } from "./runtime.js"
 import { durationMillis, type Timer } from "./timers.js"
 
 const enum State {
@@ -34,13 +34,19 @@ const enum State {
   Closed = 2
 }
 
-/** A request id (`Gen.RequestId`): which process sent it, to whom, and where it stands. */
-export class RequestIdImpl {
+/**
+ * A request id (`Gen.RequestId`): which process sent it, to whom, and where it stands. While
+ * no response came, it watches the caller: a caller that exits gives its requests up, so the
+ * server no longer watches for them (OTP removes a dead process's monitors).
+ */
+export class RequestIdImpl extends Watcher {
   readonly _tag = "RequestId"
   state: State = State.Pending
   /** Stops waiting for the response (the reply handle's cancel, or the remote call's interrupt). */
   stop: (() => void) | undefined = undefined
-  constructor(readonly caller: ProcessImpl, readonly target: Pid | string) {}
+  constructor(readonly caller: ProcessImpl, readonly target: Pid | string) {
+    super()
+  }
   get active(): boolean {
     return this.state !== State.Closed
   }
@@ -49,9 +55,18 @@ export class RequestIdImpl {
     if (this.state !== State.Pending) return
     this.state = State.Arrived
     this.stop = undefined
+    this.caller.unwatch(this)
     this.caller.deliver(new ResponseMessage(this, outcome))
   }
-  toString(): string {
+  /** The caller exited while the request was pending: the request is given up. */
+  override down(): void {
+    if (this.state !== State.Pending) return
+    this.state = State.Closed
+    const stop = this.stop
+    this.stop = undefined
+    stop?.()
+  }
+  override toString(): string {
     return `RequestId(to ${String(this.target)})`
   }
   toJSON(): unknown {
@@ -126,6 +141,7 @@ const sendLocal = (
   from.server = server
   server.watch(from)
   id.stop = () => from.cancel()
+  caller.watch(id)
   server.deliver(message(from))
   return id
 }
@@ -137,6 +153,7 @@ const sendRemote = (caller: ProcessImpl, target: Remote, request: unknown): Effe
     (fiber) => {
       const id = new RequestIdImpl(caller, target.label)
       id.stop = () => fiber.interruptUnsafe()
+      caller.watch(id)
       fiber.addObserver((exit) => {
         if (Exit.isSuccess(exit)) id.respond(exit.value)
       })
@@ -164,6 +181,7 @@ export const abandon = (id: RequestIdImpl): void => {
   if (state === State.Closed) return
   id.state = State.Closed
   if (state === State.Pending) {
+    id.caller.unwatch(id)
     const stop = id.stop
     id.stop = undefined
     stop?.()
