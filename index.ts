@@ -21,6 +21,7 @@ import * as Gen from "./lib/Gen.js"
 import * as Loop from "./lib/Loop.js"
 import * as Sys from "./lib/Sys.js"
 import * as GenServer from "./behaviours/GenServer.js"
+import * as Agent from "./behaviours/Agent.js"
 import * as StateMachine from "./behaviours/StateMachine.js"
 import * as ChildSpec from "./behaviours/ChildSpec.js"
 import * as Supervisor from "./behaviours/Supervisor.js"
@@ -101,6 +102,13 @@ export { Sys }
  * @since 0.1.0
  */
 export { GenServer }
+
+/**
+ * Agent: state behind a process, read and changed by functions run inside it (Elixir's Agent).
+ *
+ * @since 0.1.0
+ */
+export { Agent }
 
 /**
  * StateMachine: a process in one of a set of states, reacting to events by state (OTP's gen_statem).

@@ -73,8 +73,40 @@
  * | `format_status/1` shapes state, message, reason and log | `formatStatus(state)` shapes the state only |
  * | no `code_change`: `sys:change_code` fails with `undef` | the new code runs on the state as it is (as Elixir's default) |
  *
- * Not here: `hibernate`, `enter_loop` (`Loop.enter`), `start_monitor`, `multi_call`, `abcast`,
- * `send_request` (fork calls as fibers), the `debug` start options (`Sys.trace`).
+ * Not here: `hibernate`, `enter_loop` (`Loop.enter`), `start_monitor`, `abcast`, the `debug`
+ * start options (`Sys.trace`).
+ *
+ * ## Asynchronous requests
+ *
+ * {@link sendRequest} sends a call without waiting (OTP's `send_request`) and returns a typed
+ * request id; the response comes to the caller's mailbox, and {@link waitResponse},
+ * {@link receiveResponse} or {@link checkResponse} (in a `handleInfo`) take it. Several ids go in
+ * a labelled collection (`Gen.requestIds`, `Gen.addRequestId`), whose wait gives whichever
+ * response comes first, each typed by its own request. {@link multiCall} sends one request to
+ * many servers with one deadline and gives each server's outcome. How these map to OTP, and
+ * where they differ: see `Gen`.
+ *
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { Gen, GenServer } from "effect-otp"
+ *
+ * const Price = Rpc.make("Price", { payload: { item: Schema.String }, success: Schema.Number })
+ * const Stock = Rpc.make("Stock", { payload: { item: Schema.String }, success: Schema.Boolean })
+ * declare const shop: GenServer.Server<GenServer.Module<void, unknown, typeof Price | typeof Stock, never, never>>
+ *
+ * const quote = Effect.gen(function*() {
+ *   let ids = Gen.requestIds().pipe(
+ *     Gen.addRequestId(yield* GenServer.sendRequest(shop, Price, { item: "tea" }), "price"),
+ *     Gen.addRequestId(yield* GenServer.sendRequest(shop, Stock, { item: "tea" }), "stock")
+ *   )
+ *   while (ids.size > 0) {
+ *     const response = yield* GenServer.waitResponse(ids, "1 second")
+ *     ids = response.rest
+ *     // `response.result` is an Exit<number, ...> when the label is "price", Exit<boolean, ...> for "stock"
+ *   }
+ * })
+ * ```
  *
  * ## Faults
  *
@@ -93,7 +125,8 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Duration from "effect/Duration"
 import type * as Rpc from "effect/rpc/Rpc"
-import type { BadArgument, CallError, UnknownRequest } from "../lib/Errors.js"
+import type * as Exit from "effect/Exit"
+import type { BadArgument, CallError, CallExit, NoProc, UnknownRequest } from "../lib/Errors.js"
 import type { ExitReason } from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
 import type { CallOptions, From, StartError, StartOptions, Target } from "../lib/Gen.js"
@@ -630,3 +663,131 @@ export const stop = (
   server: Server<any> | Target,
   options?: { readonly reason?: ExitReason | undefined; readonly timeout?: Duration.Input | "infinity" | undefined }
 ): Effect.Effect<void, CallError> => internal.stop(server, options)
+
+/**
+ * Sends a request of the server's protocol without waiting (OTP's `gen_server:send_request`)
+ * and returns its typed id: collect the response with {@link waitResponse},
+ * {@link receiveResponse} or {@link checkResponse}, alone or in a collection
+ * (`Gen.addRequestId`). The caller must be a process: the response is a message in its
+ * mailbox. The response is the reply, the request's declared error, `UnknownRequest`, `NoProc`
+ * (no server) or `CallExit` (the server exited first).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer } from "effect-otp"
+ * const Get = Rpc.make("Get", { success: Schema.Number })
+ * declare const counter: GenServer.Server<GenServer.Module<number, number, typeof Get, never, never>>
+ *
+ * const later = Effect.gen(function*() {
+ *   const id = yield* GenServer.sendRequest(counter, Get)
+ *   // ... other work while the server answers ...
+ *   return yield* GenServer.waitResponse(id, "1 second") // number
+ * })
+ * ```
+ *
+ * @category asynchronous requests
+ * @since 0.1.0
+ */
+export const sendRequest = <M extends Any, Req extends Module.Calls<M>, E = never>(
+  server: Server<M, E>, request: Req, ...args: Module.PayloadArg<Req>
+): Effect.Effect<
+  Gen.RequestId<Rpc.Success<Req>, Rpc.Error<Req> | NoProc | CallExit | UnknownRequest | E>,
+  never,
+  CurrentProcess
+> => Gen.sendRequest(server.target, internal.request(request, args[0])) as any
+
+/**
+ * Waits for the response of a request sent with {@link sendRequest}, or of the first of a
+ * collection to answer (OTP's `gen_server:wait_response`); on timeout `CallTimeout`, and the
+ * requests stay active. The same as `Gen.waitResponse`, which documents it.
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ * import type { Gen } from "effect-otp"
+ * declare const id: Gen.RequestId<number, never>
+ * const count = GenServer.waitResponse(id, "1 second") // Effect<number, CallTimeout | BadArgument, ...>
+ * ```
+ *
+ * @category asynchronous requests
+ * @since 0.1.0
+ */
+export const waitResponse: typeof Gen.waitResponse = Gen.waitResponse
+
+/**
+ * Like {@link waitResponse}, but a timeout abandons the requests: a late reply never reaches the
+ * mailbox (OTP's `gen_server:receive_response`). The same as `Gen.receiveResponse`.
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ * import type { Gen } from "effect-otp"
+ * declare const id: Gen.RequestId<number, never>
+ * const count = GenServer.receiveResponse(id, "1 second")
+ * ```
+ *
+ * @category asynchronous requests
+ * @since 0.1.0
+ */
+export const receiveResponse: typeof Gen.receiveResponse = Gen.receiveResponse
+
+/**
+ * Whether a message a process received (e.g. in `handleInfo`) is the response of a request, and
+ * its outcome (OTP's `gen_server:check_response`). The same as `Gen.checkResponse`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { GenServer } from "effect-otp"
+ * import type { Gen } from "effect-otp"
+ * declare const pending: Gen.RequestId<number, never>
+ * const isMine = (message: unknown) => Effect.map(GenServer.checkResponse(message, pending), Option.isSome)
+ * ```
+ *
+ * @category asynchronous requests
+ * @since 0.1.0
+ */
+export const checkResponse: typeof Gen.checkResponse = Gen.checkResponse
+
+/**
+ * Calls every server of `servers` with the same request at once, with one deadline for all
+ * (`timeout`, default `"infinity"` as OTP's `multi_call`), and gives each server's outcome in
+ * the servers' order: an `Exit` of the typed reply, the request's error, `UnknownRequest`,
+ * `NoProc`, `CallExit` or `CallTimeout`. Works from any fiber. OTP's
+ * `multi_call(Nodes, Name, Request)` addresses the server named `Name` on each node; here the
+ * servers are listed (references to names, pids or cluster entities).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Exit, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer } from "effect-otp"
+ * const Size = Rpc.make("Size", { success: Schema.Number })
+ * declare const caches: ReadonlyArray<GenServer.Server<GenServer.Module<void, number, typeof Size, never, never>>>
+ *
+ * const total = Effect.map(
+ *   GenServer.multiCall(caches, Size, undefined, { timeout: "1 second" }),
+ *   (outcomes) => outcomes.reduce((sum, o) => sum + (Exit.isSuccess(o) ? o.value : 0), 0)
+ * )
+ * ```
+ *
+ * @category asynchronous requests
+ * @since 0.1.0
+ */
+export const multiCall: {
+  <M extends Any, Req extends Module.Calls<M>, E = never>(servers: ReadonlyArray<Server<M, E>>, request: Req, ...args: Module.PayloadArg<Req>):
+    Effect.Effect<ReadonlyArray<Exit.Exit<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E>>>
+  <M extends Any, Req extends Module.Calls<M>, O extends CallOptions | undefined, E = never>(
+    servers: ReadonlyArray<Server<M, E>>, request: Req, ...args: [...Module.PayloadArg<Req>, options?: O]
+  ): Effect.Effect<
+    ReadonlyArray<Exit.Exit<Rpc.Success<Req>, Rpc.Error<Req> | CallError | UnknownRequest | E>>,
+    O extends { readonly timeout?: infer T } ? [T] extends [undefined | "infinity"] ? never : BadArgument : never
+  >
+} = ((servers: ReadonlyArray<Server<Any, unknown>>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
+  Gen.multiCall(
+    Array.isArray(servers) ? servers.map((server) => server.target) : servers as any,
+    internal.request(request, args[0]),
+    args[1] as CallOptions | undefined
+  )) as any

@@ -142,6 +142,7 @@
  * | `{reply, From, R}`, `postpone`, `{next_event, internal, C}` | {@link reply}, {@link postpone}, {@link nextEvent} |
  * | `{timeout, T, C}`, `{state_timeout, T, C}`, `{{timeout, Name}, T, C}` (and `update`, `cancel`) | {@link eventTimeout}, {@link stateTimeout}, {@link genericTimeout} (and the `update...`, `cancel...` actions) |
  * | `gen_statem:reply(From, R)` | {@link replyTo} |
+ * | `gen_statem:send_request(M, Req)`, `wait_response`, `receive_response`, `check_response` | {@link sendRequest}, then `Gen.waitResponse`, `Gen.receiveResponse`, `Gen.checkResponse` (see `Gen`) |
  * | `sys:get_state` gives `{State, Data}` | `Sys.getState` gives `{ state, data }` |
  * | `code_change(OldVsn, State, Data, Extra)` | `codeChange(oldVersion, { state, data }, extra)`, typed with {@link migrate} |
  * | exit `{timeout, ...}` in the caller | typed `CallTimeout` |
@@ -149,8 +150,8 @@
  * | a bad result or action: exit `{bad_return_from_state_function, R}` (and kin) | a `Crash` carrying `Errors.BadReturnValue` |
  *
  * Not here: `hibernate` (V8 has no per-process heap to compact), absolute timeouts (`{abs,
- * true}`), `next_event` of another type than `internal`, `{push_callback_module, M}`,
- * `send_request`, the `debug` start options (`Sys.trace` does that on a running machine).
+ * true}`), `next_event` of another type than `internal`, `{push_callback_module, M}`, the
+ * `debug` start options (`Sys.trace` does that on a running machine).
  *
  * ## Faults
  *
@@ -170,7 +171,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import type * as Rpc from "effect/rpc/Rpc"
-import type { BadArgument, CallError, UnknownRequest } from "../lib/Errors.js"
+import type { BadArgument, CallError, CallExit, NoProc, UnknownRequest } from "../lib/Errors.js"
 import type { ExitReason } from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
 import type { CallOptions, StartError, StartOptions, Target } from "../lib/Gen.js"
@@ -1131,6 +1132,39 @@ export const call: {
   >
 } = (machine: Server<Any, unknown>, request: Rpc.Any, ...args: Array<unknown>): Effect.Effect<any, any> =>
   Gen.call(machine.target, server.request(request, args[0]), args[1] as CallOptions | undefined)
+
+/**
+ * Sends a request of the machine's protocol without waiting (OTP's `gen_statem:send_request`)
+ * and returns its typed id; collect the response with `Gen.waitResponse`,
+ * `Gen.receiveResponse` or `Gen.checkResponse`, alone or in a collection with other requests
+ * (`Gen.addRequestId`). The caller must be a process: the response is a message in its
+ * mailbox. It is the reply, the request's declared error, `UnknownRequest` (the state does not
+ * handle it), `NoProc` or `CallExit`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { Gen, StateMachine } from "effect-otp"
+ * const Press = Rpc.make("Press", { payload: { digit: Schema.Number }, success: Schema.String })
+ * declare const lock: StateMachine.Server<StateMachine.Module<void, "locked", number, typeof Press, never, never>>
+ *
+ * const pressed = Effect.gen(function*() {
+ *   const id = yield* StateMachine.sendRequest(lock, Press, { digit: 1 })
+ *   return yield* Gen.waitResponse(id, "1 second") // string
+ * })
+ * ```
+ *
+ * @category asynchronous requests
+ * @since 0.1.0
+ */
+export const sendRequest = <M extends Any, Req extends Module.Calls<M>, E = never>(
+  machine: Server<M, E>, request: Req, ...args: Module.PayloadArg<Req>
+): Effect.Effect<
+  Gen.RequestId<Rpc.Success<Req>, Rpc.Error<Req> | NoProc | CallExit | UnknownRequest | E>,
+  never,
+  CurrentProcess
+> => Gen.sendRequest(machine.target, server.request(request, args[0])) as any
 
 /**
  * Sends a cast of the machine's protocol: never waits, never fails (dropped if nobody is there).

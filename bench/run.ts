@@ -84,6 +84,8 @@ const cases: ReadonlyArray<Case> = [
     systems: stateMachines
   },
   { file: "statemachine-idle.ts", benchmark: "statemachine_idle_bytes", unit: "B", systems: stateMachines },
+  // Issue 20's Agent against its Erlang equivalent: a plain process holding state.
+  { file: "agent-update.ts", benchmark: "agent_update_per_second", unit: "updates/s", systems: ["effect-otp", "erlang"] },
   { file: "send-mailbox.ts", benchmark: "send_throughput_mailbox", unit: "msg/s", systems: baselines },
   // Raw Effect only: the cost of one Effect step, the floor of a receive loop with a step per message.
   { file: "effect-step.ts", benchmark: "effect_step_floor", unit: "steps/s", systems: ["effect-queue"] },

@@ -402,6 +402,35 @@ export class BadReturnValue extends Data.Error<{
 }
 
 /**
+ * A wait on a collection of request ids (`Gen.waitResponse`, `Gen.receiveResponse`,
+ * `Gen.checkResponse`) found it empty: there is nothing to wait for (OTP's `no_request`). What
+ * to do: stop collecting; every request has been answered (or abandoned).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const drained = <A, R>(wait: Effect.Effect<A, Errors.NoRequest, R>) =>
+ *   wait.pipe(Effect.catchTag("NoRequest", () => Effect.succeed("all answered")))
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class NoRequest extends Data.Error<{}> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "NoRequest"
+  static {
+    this.prototype.name = "NoRequest"
+  }
+  /** The human-readable message. */
+  override get message(): string {
+    return "the collection of request ids is empty"
+  }
+}
+
+/**
  * The errors every call can fail with, whatever the protocol.
  *
  * @category errors

@@ -55,6 +55,8 @@ run("statemachine_events_per_second", Q) ->
     one("statemachine_events_per_second", "events/s", size(Q, 1000000, 100000), reps(Q, 3, 1), fun statem_events/1);
 run("statemachine_idle_bytes", Q) ->
     one("statemachine_idle_bytes", "B", size(Q, 100000, 10000), reps(Q, 1, 1), fun statem_idle_bytes/1);
+run("agent_update_per_second", Q) ->
+    one("agent_update_per_second", "updates/s", size(Q, 200000, 20000), reps(Q, 3, 1), fun agent_update/1);
 run(Other, _) ->
     error({unknown_benchmark, Other}).
 
@@ -340,6 +342,45 @@ start_statems(0, Acc) -> Acc;
 start_statems(I, Acc) ->
     {ok, Pid} = gen_statem:start(bench_statem, 0, []),
     start_statems(I - 1, [Pid | Acc]).
+
+%% ----------------------------------------------------------------------------
+%% agent_update_per_second: a plain process holding state, updated by functions it is sent
+%% ----------------------------------------------------------------------------
+
+%% As Elixir's Agent does on gen_server underneath, with plain processes: the state lives in the
+%% receive loop; an update carries the function, the caller and a fresh reference, and is
+%% answered with `{Ref, ok}` once the function ran; a get answers `{Ref, F(State)}`.
+agent_update(N) ->
+    Agent = spawn(fun() -> agent_loop(0) end),
+    Increment = fun(Count) -> Count + 1 end,
+    T0 = now_us(),
+    update_n(Agent, Increment, N),
+    Us = now_us() - T0,
+    Count = agent_request(Agent, get, fun(Count) -> Count end),
+    Agent ! stop,
+    check("count", Count, N),
+    per_second(N, Us).
+
+update_n(_, _, 0) -> ok;
+update_n(Agent, F, I) -> ok = agent_request(Agent, update, F), update_n(Agent, F, I - 1).
+
+agent_request(Agent, Kind, F) ->
+    Ref = make_ref(),
+    Agent ! {Kind, F, self(), Ref},
+    receive {Ref, Reply} -> Reply end.
+
+agent_loop(State) ->
+    receive
+        {update, F, From, Ref} ->
+            Next = F(State),
+            From ! {Ref, ok},
+            agent_loop(Next);
+        {get, F, From, Ref} ->
+            From ! {Ref, F(State)},
+            agent_loop(State);
+        stop ->
+            ok
+    end.
 
 %% ----------------------------------------------------------------------------
 %% The records line

@@ -36,7 +36,8 @@ import { FromImpl } from "./call.js"
 import { currentProcessOf, deliverEffect, type NodeRuntime, ProcessImpl, runSoleNext, runtimeOf, Watcher } from "./runtime.js"
 import { durationMillis, type Timer } from "./timers.js"
 
-const describe = (target: Target): Pid | string =>
+/** How errors name a target: a pid or name as it is, a via name as `via(key)`, a remote target by its label. */
+export const describe = (target: Target): Pid | string =>
   typeof target === "object" && "_tag" in target && target._tag === "Via"
     ? `via(${typeof target.key === "string" ? target.key : Formatter.format(target.key)})`
     : isRemote(target)
@@ -63,7 +64,7 @@ export const isRemote = (u: unknown): u is Remote =>
 export const isVia = (target: Target): target is Via =>
   typeof target === "object" && target !== null && (target as Via)._tag === "Via"
 
-const runtimeOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): NodeRuntime | undefined => {
+export const runtimeOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): NodeRuntime | undefined => {
   const node = Context.getOrUndefined(fiber.context, Node)
   return node === undefined ? undefined : runtimeOf(node)
 }
@@ -134,14 +135,14 @@ export class SystemMessage {
 const defaultTimeout = 5000
 
 /** A call or start timeout in milliseconds (`Infinity` for `"infinity"`), or the `BadArgument` it is. */
-const timeoutMillis = (operation: string, timeout: unknown): number | BadArgument =>
+export const timeoutMillis = (operation: string, timeout: unknown): number | BadArgument =>
   timeout === undefined ? defaultTimeout : durationMillis(operation, timeout, true)
 
 /** The local process a target names now: synchronous for pids and local names. */
-const resolveNow = (runtime: NodeRuntime | undefined, target: Pid | string): ProcessImpl | undefined =>
+export const resolveNow = (runtime: NodeRuntime | undefined, target: Pid | string): ProcessImpl | undefined =>
   target instanceof ProcessImpl ? target : typeof target === "string" ? runtime?.names.get(target) : undefined
 
-const resolveVia = (target: Via): Effect.Effect<ProcessImpl | undefined> =>
+export const resolveVia = (target: Via): Effect.Effect<ProcessImpl | undefined> =>
   Effect.map(
     target.registry.whereisName(target.key),
     (pid) => (Option.isSome(pid) && pid.value instanceof ProcessImpl ? pid.value : undefined)
