@@ -43,35 +43,110 @@
  *     Effect.forEach(entries, ([pid]) => Process.send(pid, text), { discard: true }))
  * ```
  *
+ * ## Queries
+ *
+ * Elixir queries its registry with match specs; here they are typed predicates, and the
+ * registry's key and value types flow into them:
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Registry } from "effect-otp"
+ *
+ * declare const seats: Registry.Registry<string, { readonly row: number }, "duplicate">
+ *
+ * // Every entry, across keys: Elixir's `select/2` with a `{key, pid, value}` spec.
+ * const front = Registry.select(seats, (entry) => entry.value.row < 3)
+ * // With a projection: what to return for each selected entry (the spec's body).
+ * const holders = Registry.select(seats, (entry) => entry.key === "show", (entry) => entry.pid)
+ * const frontCount = Registry.countSelect(seats, (entry) => entry.value.row < 3)
+ * // Under one key: `match`, `countMatch`; what one pid registered there: `values`.
+ * const showFront = Registry.countMatch(seats, "show", (value) => value.row < 3)
+ * const mine = (pid: Pid.Pid) => Registry.values(seats, "show", pid)
+ * // The caller leaves the entries of a key that match (never another process's).
+ * const leaveFront = Registry.unregisterMatch(seats, "show", (value) => value.row < 3)
+ * ```
+ *
+ * ## Listeners
+ *
+ * Started with `listeners: ["audit"]`, a registry has the process named `audit` told of each
+ * {@link register} ({@link RegisterMessage}) and each {@link unregister} ({@link UnregisterMessage}),
+ * by the process that does it, as Elixir's `{:register, ...}` and `{:unregister, ...}`. A process
+ * that exits is **not** reported (as in Elixir): the listener monitors the pids it cares about.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process, Registry } from "effect-otp"
+ *
+ * const users = Registry.ref<string, { readonly nick: string }, "unique">("users", "unique")
+ * // The "audit" process: the guard, given the registry, types the message.
+ * const audit = Effect.gen(function*() {
+ *   while (true) {
+ *     const m = yield* Process.receive({ match: (m) => Registry.isRegisterMessage(m, users) })
+ *     yield* Process.monitor(m.pid) // to hear of its exit
+ *     console.log(`${m.key} is ${m.value.nick}`)
+ *   }
+ * })
+ * ```
+ *
+ * ## Partitions
+ *
+ * `partitions: n` splits the table in `n` parts by key hash. Elixir splits a unique registry's
+ * keys by key and its pids by pid, a duplicate one by pid (by key with `{:duplicate, :key}`),
+ * with one process per partition, so that many schedulers write at once. Here the parts live in
+ * the one registry process: a partition process would have nothing to do, since writes are done
+ * by the caller and cleanup runs inside the exiting process, not on `EXIT` messages. On this
+ * runtime they buy nothing: one thread has no table lock to spread over cores. Measured with
+ * `bench/registry-partitions.ts` (100k entries: 10k processes with 10 unique keys each, or 20k
+ * processes on one topic with 4 keys of their own; register, 500k lookups, all killed), 4 and 16
+ * partitions were slower than 1 in every phase: registering 1.2-2.4x (a process with keys in
+ * several partitions has an exit watch in each), lookups up to 2x (a hash of the key each),
+ * exits up to 2x. Every operation works the same with any number (`count`, `keys` and `select`
+ * visit each partition); the option is there for code written for Elixir. Keep the default.
+ *
  * ## Rules
  *
  * - A registry is a process with a local name, started from a child spec
  *   ({@link childSpec}) so a supervisor owns it. Its table dies with it: a restarted registry
- *   starts empty, as Elixir's does.
+ *   starts empty, as Elixir's does (with the same options: partitions and listeners).
  * - {@link register} registers the **calling** process. With `keys: "unique"`, a taken key is
  *   `AlreadyRegistered` carrying the owner's pid; with `"duplicate"`, any number of entries per
  *   key, even several of one process.
  * - Entries are removed when their process exits, however it exits, synchronously inside that
  *   exit: by the time any process handles the `Down` or `Exit` of that exit, lookups no longer
  *   return the dead pid (Elixir's Registry has a window here; this one has none).
- * - Reads ({@link lookup}, {@link keys}, {@link count}, {@link match}, {@link meta},
- *   {@link dispatch}) read the table directly, never through the registry's mailbox, so they
- *   scale with readers. Writes are done by the calling process itself, also without a message.
+ * - Reads ({@link lookup}, {@link keys}, {@link values}, {@link count}, {@link match},
+ *   {@link countMatch}, {@link select}, {@link countSelect}, {@link meta}, {@link dispatch}) read
+ *   the table directly, never through the registry's mailbox, so they scale with readers; each is
+ *   one step, so a process exiting meanwhile is wholly in a result or not at all. Writes are done
+ *   by the calling process itself, also without a message.
  * - Keys are compared with Effect's `Equal` (strings and numbers as usual; `Data` values by
  *   structure). Any value is a key, `"__proto__"` and the other `Object.prototype` names included.
  * - A unique key whose owner is exiting (killed, its finalizers still running) is free: a
- *   lookup or a via name no longer finds the owner, and another process may register the key,
- *   as Elixir's Registry does for an owner that is not `Process.alive?`. The old owner's exit
- *   removes only its own entries.
+ *   lookup, a select or a via name no longer finds the owner, and another process may register
+ *   the key, as Elixir's Registry does for an owner that is not `Process.alive?`. The old owner's
+ *   exit removes only its own entries.
+ * - Bad input from untyped callers is a `BadArgument`: options (`partitions` not a positive
+ *   integer, `listeners` not an array of names), a predicate or projection that is no function,
+ *   a predicate that returns no boolean. A predicate that throws is a defect of the caller, and
+ *   {@link unregisterMatch} runs it on every entry before removing any.
  *
  * ## Where it differs from Elixir
  *
  * - Cleanup is synchronous inside the exit (see above); Elixir's runs in the registry's
  *   partitions after the `DOWN`, so a lookup may briefly return a dead pid there.
- * - Not provided: `values/3`, `count_match`, `select`, `count_select`, `unregister_match`,
- *   `delete_meta`, `listeners`, `partitions`, and a via name carrying a value (Elixir's
- *   `{:via, Registry, {registry, key, value}}`); a via entry's value is `undefined`. Matching
- *   takes a predicate on the value ({@link match}) instead of a match spec.
+ * - Processes that register are not linked to the registry (Elixir links them to a partition,
+ *   so killing a partition kills them): when the registry dies they live on, without entries.
+ * - Queries take typed predicates instead of match specs (see "Queries").
+ * - Partitions are parts of one process, split by key for both kinds (see "Partitions"); a
+ *   partition cannot die apart from the registry (Elixir restarts its partitions under a
+ *   supervisor: all of them for a unique registry, the one for a duplicate one).
+ * - A listener that is not running misses the message, as a message to a dead pid is dropped;
+ *   Elixir's `send` to a name that is not registered raises in the registering process, after
+ *   the entry is written.
+ * - {@link unregister} tells the listeners only if the caller had entries under the key; Elixir
+ *   tells them on every call.
+ * - Not provided: `lock/3`, and a via name carrying a value (Elixir's
+ *   `{:via, Registry, {registry, key, value}}`); a via entry's value is `undefined`.
  * - {@link updateValue} on a duplicate registry gives `Option.none()` (Elixir raises).
  *
  * @since 0.1.0
