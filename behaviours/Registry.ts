@@ -144,9 +144,9 @@
  *   Elixir's `send` to a name that is not registered raises in the registering process, after
  *   the entry is written.
  * - {@link unregister} tells the listeners only if the caller had entries under the key; Elixir
- *   tells them on every call.
- * - Not provided: `lock/3`, and a via name carrying a value (Elixir's
- *   `{:via, Registry, {registry, key, value}}`); a via entry's value is `undefined`.
+ *   tells them on every call. A via-named server's entry goes when it ends without a message, as
+ *   for any exit, also after a failed init (where Elixir's `unregister_name` tells them).
+ * - Not provided: `lock/3`.
  * - {@link updateValue} on a duplicate registry gives `Option.none()` (Elixir raises).
  *
  * @since 0.1.0
@@ -1080,8 +1080,10 @@ export const dispatch = <K, V, A, E, R>(
 
 /**
  * A name for `Gen`/`GenServer` start, call and cast through a unique registry: the started
- * process registers itself under `key` (value `undefined`); starting a second one with the same
- * key fails with `AlreadyStarted`; the entry goes when the process exits.
+ * process registers itself under `key`, with `value` if given (`undefined` otherwise, Elixir's
+ * `nil`), as Elixir's `{:via, Registry, {registry, key, value}}`; starting a second one with the
+ * same key fails with `AlreadyStarted`; the entry goes when the process exits. The value only
+ * matters at start: calls and casts by either form of the name reach the same process.
  *
  * @example
  * ```ts
@@ -1094,50 +1096,56 @@ export const dispatch = <K, V, A, E, R>(
  *
  * declare const Session: GenServer.Any
  * const session = GenServer.ref(Session, Registry.via(users, "joe"))
+ * // Started with a value in its entry, which lookups and selects then show.
+ * const start = GenServer.start(Session, undefined as never, { name: Registry.via(users, "joe", "Joe Armstrong") })
  * ```
  *
  * @category naming
  * @since 0.1.0
  */
-export const via = <K>(registry: Registry<K, any, "unique">, key: K): Gen.Name => ({
+export const via = <K, V>(registry: Registry<K, V, "unique">, key: K, ...value: [] | [value: V]): Gen.Name => ({
   _tag: "Via",
-  registry: viaRegistry(registry),
+  registry: value.length === 0 ? viaRegistry(registry) : makeViaRegistry(registry, value[0]),
   key
 })
 
 const viaRegistries = new WeakMap<Registry<any, any, any>, Gen.ViaRegistry<any>>()
 
+/** The via registry of `registry` whose entries have the value `undefined` (one per handle). */
 const viaRegistry = <K>(registry: Registry<K, any, "unique">): Gen.ViaRegistry<K> => {
   let via = viaRegistries.get(registry)
   if (via === undefined) {
-    via = {
-      registerName: (key, pid) =>
-        withTable(registry, (table, fiber) => {
-          const owner = insert(table, fiber, pid, key, undefined)
-          return Effect.succeed(owner == null ? Option.none<Pid>() : Option.some(owner))
-        }).pipe(Effect.orDie, withNode),
-      // Called by the named process itself: it removes only its own entry (the key may have a
-      // new owner by now), as Elixir's `unregister_name`.
-      unregisterName: (key) =>
-        Effect.withFiber((fiber) => {
-          const self = Context.getOrUndefined(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess)
-          if (self === undefined) return Effect.void
-          return withTable(registry, (table) => Effect.succeed(removeWhere(table, fiber, self, key, always))).pipe(
-            Effect.ignore,
-            withNode
-          )
-        }),
-      whereisName: (key) =>
-        tableOf(registry).pipe(
-          Effect.map((table) => Option.fromUndefinedOr(uniqueOwner(table, key)?.pid)),
-          Effect.orElseSucceed(() => Option.none<Pid>()),
-          withNode
-        )
-    }
+    via = makeViaRegistry(registry, undefined)
     viaRegistries.set(registry, via)
   }
   return via
 }
+
+const makeViaRegistry = <K>(registry: Registry<K, any, "unique">, value: unknown): Gen.ViaRegistry<K> => ({
+  registerName: (key, pid) =>
+    withTable(registry, (table, fiber) => {
+      const owner = insert(table, fiber, pid, key, value)
+      return Effect.succeed(owner == null ? Option.none<Pid>() : Option.some(owner))
+    }).pipe(Effect.orDie, withNode),
+  // Called by the named process itself as it ends (however it ends): it removes only its own
+  // entry (the key may have a new owner by now). Part of the process's end, so the listeners are
+  // not told, as of any exit (Elixir tells them only after a failed init).
+  unregisterName: (key) =>
+    Effect.withFiber((fiber) => {
+      const self = Context.getOrUndefined(fiber.context as Context.Context<Process.CurrentProcess>, Process.CurrentProcess)
+      if (self === undefined) return Effect.void
+      return withTable(registry, (table) => Effect.succeed(void table.partitionOf(key).removeWhere(self, key, always))).pipe(
+        Effect.ignore,
+        withNode
+      )
+    }),
+  whereisName: (key) =>
+    tableOf(registry).pipe(
+      Effect.map((table) => Option.fromUndefinedOr(uniqueOwner(table, key)?.pid)),
+      Effect.orElseSucceed(() => Option.none<Pid>()),
+      withNode
+    )
+})
 
 /** `Gen.ViaRegistry` methods have no `Node` in their type: read it from the running fiber. */
 const withNode = <A, E>(effect: Effect.Effect<A, E, Node>): Effect.Effect<A, E> =>

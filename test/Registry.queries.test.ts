@@ -213,6 +213,11 @@ const Named = GenServer.make({
   handleCall: { Get: (_, text) => GenServer.reply(text, text) }
 })
 
+const FailsInit = GenServer.make({
+  name: "FailsInit",
+  init: (_: undefined) => Effect.fail("no")
+})
+
 /** Every message in the mailbox now, in order (the caller is the listener). */
 const drain = Effect.gen(function*() {
   const messages: Array<unknown> = []
@@ -308,6 +313,31 @@ describe("listeners", () => {
       const server = yield* GenServer.start(Named, "one", { name: Registry.via(reg, "one") })
       assert.deepStrictEqual((yield* drain).map(describeMessage), [`register reg one ${String(server.pid)} undefined`])
       assert.strictEqual(yield* GenServer.call(GenServer.ref(Named, Registry.via(reg, "one")), Get), "one")
+    })))
+
+  it.effect("a via name with a value registers that value (Elixir's {:via, Registry, {registry, key, value}})", () =>
+    inNode(Effect.gen(function*() {
+      const me = yield* Process.self
+      yield* Process.register("listener", me)
+      const reg = yield* Registry.start<string, number, "unique">({ name: "reg", keys: "unique", listeners: ["listener"] })
+      const server = yield* GenServer.start(Named, "valued", { name: Registry.via(reg, "valued", 42) })
+      assert.deepStrictEqual(yield* Registry.lookup(reg, "valued"), [[server.pid!, 42]])
+      assert.deepStrictEqual(yield* Registry.values(reg, "valued", server.pid!), [42])
+      assert.deepStrictEqual((yield* drain).map(describeMessage), [`register reg valued ${String(server.pid)} 42`])
+      // Either form of the name reaches it; a second start with another value is AlreadyStarted.
+      assert.strictEqual(yield* GenServer.call(GenServer.ref(Named, Registry.via(reg, "valued")), Get), "valued")
+      assert.strictEqual(yield* GenServer.call(GenServer.ref(Named, Registry.via(reg, "valued", 7)), Get), "valued")
+      const again = yield* Effect.flip(GenServer.start(Named, "again", { name: Registry.via(reg, "valued", 7) }))
+      assert.strictEqual(again._tag, "AlreadyStarted")
+      assert.deepStrictEqual(yield* Registry.lookup(reg, "valued"), [[server.pid!, 42]])
+      // Stopped: the entry goes (no message, as for any exit); the same after a failed init.
+      yield* GenServer.stop(server)
+      assert.deepStrictEqual(yield* Registry.lookup(reg, "valued"), [])
+      assert.deepStrictEqual(yield* drain, [])
+      const failed = yield* Effect.flip(GenServer.start(FailsInit, undefined, { name: Registry.via(reg, "failing", 1) }))
+      assert.strictEqual(failed._tag, "InitFailed")
+      assert.deepStrictEqual(yield* Registry.lookup(reg, "failing"), [])
+      assert.deepStrictEqual((yield* drain).map(describeMessage).map((m) => m.split(" ").slice(0, 3).join(" ")), ["register reg failing"])
     })))
 
   it.effect("a listener that is not running misses the message; the registration is not affected (Elixir's send raises)", () =>
