@@ -234,7 +234,16 @@ describe("the registry process", () => {
         { name: "", keys: "unique" },
         { name: "reg", keys: "both" },
         { name: "reg", keys: undefined },
-        { name: 42, keys: "unique" }
+        { name: 42, keys: "unique" },
+        null,
+        { name: "reg", keys: "unique", partitions: 0 },
+        { name: "reg", keys: "unique", partitions: -2 },
+        { name: "reg", keys: "duplicate", partitions: 1.5 },
+        { name: "reg", keys: "duplicate", partitions: "4" },
+        { name: "reg", keys: "duplicate", partitions: Number.NaN },
+        { name: "reg", keys: "unique", listeners: "audit" },
+        { name: "reg", keys: "unique", listeners: ["audit", ""] },
+        { name: "reg", keys: "unique", listeners: [42] }
       ] as unknown as ReadonlyArray<{ readonly name: string; readonly keys: Registry.Registry<unknown>["keys"] }>
       for (const options of cases) {
         const e1 = yield* Effect.flip(Registry.start(options))
@@ -314,7 +323,13 @@ describe("the registry process", () => {
             yield* Effect.flip(Registry.updateValue(reg, "a", (n) => n + 1)),
             yield* Effect.flip(Registry.meta(reg, "m")),
             yield* Effect.flip(Registry.putMeta(reg, "m", 1)),
-            yield* Effect.flip(Registry.dispatch(reg, "a", () => Ref.update(dispatched, (n) => n + 1)))
+            yield* Effect.flip(Registry.dispatch(reg, "a", () => Ref.update(dispatched, (n) => n + 1))),
+            yield* Effect.flip(Registry.select(reg, () => true)),
+            yield* Effect.flip(Registry.countSelect(reg, () => true)),
+            yield* Effect.flip(Registry.countMatch(reg, "a", () => true)),
+            yield* Effect.flip(Registry.values(reg, "a", me)),
+            yield* Effect.flip(Registry.unregisterMatch(reg, "a", () => true)),
+            yield* Effect.flip(Registry.deleteMeta(reg, "m"))
           ]
           for (const error of results) assert.instanceOf(error, Errors.NoProc)
           assert.strictEqual(yield* Ref.get(dispatched), 0)
@@ -933,6 +948,7 @@ type Command =
   | { readonly op: "register"; readonly w: number; readonly k: number; readonly v: number }
   | { readonly op: "unregister"; readonly w: number; readonly k: number }
   | { readonly op: "update"; readonly w: number; readonly k: number; readonly v: number }
+  | { readonly op: "unregisterMatch"; readonly w: number; readonly k: number; readonly parity: number }
   | { readonly op: "exit"; readonly w: number; readonly how: ExitKind }
 
 const workerCount = 3
@@ -941,6 +957,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant("register" as const), w: fc.nat({ max: workerCount - 1 }), k: fc.nat({ max: keyCount - 1 }), v: fc.nat({ max: 9 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("unregister" as const), w: fc.nat({ max: workerCount - 1 }), k: fc.nat({ max: keyCount - 1 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("update" as const), w: fc.nat({ max: workerCount - 1 }), k: fc.nat({ max: keyCount - 1 }), v: fc.nat({ max: 9 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("unregisterMatch" as const), w: fc.nat({ max: workerCount - 1 }), k: fc.nat({ max: keyCount - 1 }), parity: fc.nat({ max: 1 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("exit" as const), w: fc.nat({ max: workerCount - 1 }), how: fc.constantFrom(...exitKinds) }) }
 )
 
@@ -950,9 +967,9 @@ interface ModelEntry {
   value: number
 }
 
-const runModel = (keys: Registry.Registry<unknown>["keys"], commands: ReadonlyArray<Command>) =>
+const runModel = (keys: Registry.Registry<unknown>["keys"], partitions: number, commands: ReadonlyArray<Command>) =>
   Effect.gen(function*() {
-    const reg = yield* Registry.start<unknown, number, Registry.Registry<unknown>["keys"]>({ name: "reg", keys })
+    const reg = yield* Registry.start<unknown, number, Registry.Registry<unknown>["keys"]>({ name: "reg", keys, partitions })
     const unique = reg as Registry.Registry<unknown, number, "unique">
     const workers: Array<Pid.Pid> = []
     for (let w = 0; w < workerCount; w++) workers.push(yield* spawnAgent)
@@ -968,7 +985,18 @@ const runModel = (keys: Registry.Registry<unknown>["keys"], commands: ReadonlyAr
           const even = show(yield* Registry.match(reg, keyOf(k), (v) => v % 2 === 0))
           const expectedEven = model.filter((e) => e.k === k && e.value % 2 === 0).map((e) => entry(e.pid, e.value)).sort()
           assert.deepStrictEqual(even, expectedEven, `${step}: match of key ${k}`)
+          assert.strictEqual(yield* Registry.countMatch(reg, keyOf(k), (v) => v % 2 === 0), expectedEven.length, `${step}: countMatch of key ${k}`)
+          for (const pid of everyPid) {
+            const values = [...(yield* Registry.values(reg, keyOf(k), pid))].sort()
+            const expectedValues = model.filter((e) => e.k === k && Equal.equals(e.pid, pid)).map((e) => e.value).sort()
+            assert.deepStrictEqual(values, expectedValues, `${step}: values of key ${k} and ${String(pid)}`)
+          }
         }
+        const all = (yield* Registry.select(reg, () => true)).map((e) => `${indexOfKey(e.key)}|${entry(e.pid, e.value)}`).sort()
+        assert.deepStrictEqual(all, model.map((e) => `${e.k}|${entry(e.pid, e.value)}`).sort(), `${step}: select`)
+        const odd = [...(yield* Registry.select(reg, (e) => e.value % 2 === 1, (e) => e.value))].sort()
+        assert.deepStrictEqual(odd, model.filter((e) => e.value % 2 === 1).map((e) => e.value).sort(), `${step}: select with a projection`)
+        assert.strictEqual(yield* Registry.countSelect(reg, (e) => e.value % 2 === 1), odd.length, `${step}: countSelect`)
         for (const pid of everyPid) {
           const actual = (yield* Registry.keys(reg, pid)).map(indexOfKey).sort()
           const expected = model.filter((e) => Equal.equals(e.pid, pid)).map((e) => e.k).sort()
@@ -998,6 +1026,11 @@ const runModel = (keys: Registry.Registry<unknown>["keys"], commands: ReadonlyAr
         case "unregister": {
           yield* perform(pid, Registry.unregister(reg, keyOf(command.k)))
           model = model.filter((e) => !(Equal.equals(e.pid, pid) && e.k === command.k))
+          break
+        }
+        case "unregisterMatch": {
+          yield* perform(pid, Registry.unregisterMatch(reg, keyOf(command.k), (v) => v % 2 === command.parity))
+          model = model.filter((e) => !(Equal.equals(e.pid, pid) && e.k === command.k && e.value % 2 === command.parity))
           break
         }
         case "update": {
@@ -1033,12 +1066,14 @@ const runModel = (keys: Registry.Registry<unknown>["keys"], commands: ReadonlyAr
 
 describe("the table against a model", () => {
   for (const keys of ["unique", "duplicate"] as const) {
-    it(`${keys} keys: lookup, keys, match and count follow any sequence of operations and exits (property)`, () =>
-      fc.assert(
-        fc.asyncProperty(fc.array(commandArb, { maxLength: 40 }), async (commands) => {
-          await Effect.runPromise(inNode(runModel(keys, commands)))
-        }),
-        { numRuns: 150 }
-      ))
+    for (const partitions of [1, 3]) {
+      it(`${keys} keys, ${partitions} partition(s): every read follows any sequence of operations and exits (property)`, () =>
+        fc.assert(
+          fc.asyncProperty(fc.array(commandArb, { maxLength: 40 }), async (commands) => {
+            await Effect.runPromise(inNode(runModel(keys, partitions, commands)))
+          }),
+          { numRuns: 100 }
+        ))
+    }
   }
 })
