@@ -195,7 +195,7 @@ describe("bounded mailboxes: calls", () => {
         if (overflow === "dropOldest") {
           // The request goes in (dropping the first cast), and the second cast after it drops
           // it as the oldest: the caller is told.
-          const call = yield* Effect.forkChild(GenServer.call(server, Get, { timeout: "infinity" }))
+          const call = yield* Effect.forkChild(GenServer.call(server, Get, undefined, { timeout: "infinity" }))
           yield* Effect.yieldNow
           yield* GenServer.cast(server, Add, { by: 4 })
           assert.isUndefined(call.pollUnsafe())
@@ -204,7 +204,7 @@ describe("bounded mailboxes: calls", () => {
           assert.strictEqual(error._tag, "MailboxFull")
         } else {
           const error = yield* Effect.flip(
-            GenServer.call(GenServer.ref(Counter, `counter-${overflow}`), Get, { timeout: "infinity" })
+            GenServer.call(GenServer.ref(Counter, `counter-${overflow}`), Get, undefined, { timeout: "infinity" })
           )
           assert.strictEqual(error._tag, "MailboxFull")
           assert.strictEqual((error as Errors.MailboxFull).target, `counter-${overflow}`)
@@ -221,7 +221,7 @@ describe("bounded mailboxes: calls", () => {
       const server = yield* GenServer.start(Counter, 0, { mailbox: { capacity: 1, overflow: "dropNewest" } })
       yield* Sys.suspend(server.pid!)
       yield* GenServer.cast(server, Add, { by: 1 })
-      const call = yield* Effect.forkChild(GenServer.call(server, Get, { timeout: "1 hour" }))
+      const call = yield* Effect.forkChild(GenServer.call(server, Get, undefined, { timeout: "1 hour" }))
       const exit = yield* Fiber.await(call)
       assert.isTrue(Exit.isFailure(exit))
       assert.strictEqual((yield* Effect.flip(Fiber.join(call)))._tag, "MailboxFull")
@@ -258,7 +258,7 @@ describe("bounded mailboxes: system messages pass the bound", () => {
         assert.strictEqual(yield* queueLength(pid), 3)
         yield* Process.send(pid, "third")
         assert.strictEqual((yield* boundOf(pid)).dropped, 2)
-        const { drained } = yield* openGateOf(gate, pid)
+        const drained = yield* openGate(gate)
         const tags = drained.map((m) => Process.isExitMessage(m) ? "Exit" : Process.isDownMessage(m) ? "Down" : m)
         assert.deepStrictEqual(tags, overflow === "dropOldest" ? ["Exit", "Down", "third"] : ["first", "Exit", "Down"])
       }
@@ -271,8 +271,10 @@ describe("bounded mailboxes: system messages pass the bound", () => {
       ])
       const server = Option.getOrThrow(yield* Process.whereis("bounded"))
       yield* Sys.suspend(server)
-      yield* GenServer.cast(server, Add, { by: 1 })
-      yield* GenServer.cast(server, Add, { by: 1 })
+      const counter = GenServer.ref(Counter, "bounded")
+      yield* GenServer.cast(counter, Add, { by: 1 })
+      yield* GenServer.cast(counter, Add, { by: 1 })
+      assert.strictEqual((yield* boundOf(server)).dropped, 1)
       const status = yield* Sys.getStatus(server)
       assert.strictEqual(status.state, 0)
       const ref = yield* Process.monitor(server)
@@ -312,13 +314,6 @@ describe("bounded mailboxes: system messages pass the bound", () => {
     })))
 })
 
-/** `openGate` for the gated bodies written inline (the reply names the drained list). */
-const openGateOf = (gate: Deferred.Deferred<void>, _pid: Pid) =>
-  Effect.gen(function*() {
-    yield* Deferred.succeed(gate, undefined).pipe(Effect.ignore)
-    return yield* Process.receive({ match: isDrained })
-  })
-
 describe("bounded mailboxes: selective receive", () => {
   const isGo = (m: unknown): m is "go" => m === "go"
 
@@ -335,7 +330,7 @@ describe("bounded mailboxes: selective receive", () => {
         )
         for (const m of ["a", "b", "c", "go"]) yield* Process.send(pid, m)
         yield* TestClock.adjust("1 second")
-        const result = yield* Process.receive({ match: isDrained })
+        const result: unknown = yield* Process.receive({ match: isDrained })
         assert.deepStrictEqual(
           result,
           overflow === "dropNewest" ? { go: false, drained: ["a", "b", "c"] } : { go: true, drained: ["b", "c"] }
@@ -383,7 +378,7 @@ describe("bounded mailboxes: faults", () => {
       const pid = server.pid!
       yield* Sys.suspend(pid)
       // A pending call is in the mailbox when the server dies: it gets CallExit.
-      const pending = yield* Effect.forkChild(GenServer.call(server, Get, { timeout: "infinity" }))
+      const pending = yield* Effect.forkChild(GenServer.call(server, Get, undefined, { timeout: "infinity" }))
       yield* Effect.yieldNow
       yield* GenServer.cast(server, Add, { by: 1 })
       const refused = yield* Effect.flip(Process.trySend(pid, "x"))
