@@ -12,6 +12,8 @@ import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Gen, GenServer, Node, Process, StateMachine, Supervisor, Sys } from "../index.js"
 import type { Pid } from "../lib/Pid.js"
+import { Journal } from "../observer/internal/journal.js"
+import { snapshot } from "../observer/internal/snapshot.js"
 
 /** Runs `body` as a process on a fresh node. */
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -118,6 +120,21 @@ const Toggle = StateMachine.make({
     off: { casts: { Flip: (_, flips) => StateMachine.nextState("on", flips + 1) } },
     on: { casts: { Flip: (_, flips) => StateMachine.nextState("off", flips + 1) } }
   }
+})
+
+describe("bounded mailboxes: observer", () => {
+  it.effect("the observer's process rows show the bound and the drop count", () =>
+    inNode(Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const bounded = yield* gated(yield* Process.self, gate, { capacity: 2, overflow: "dropOldest" })
+      const plain = yield* Process.spawn(Process.receive({ match: () => false }))
+      for (let i = 0; i < 5; i++) yield* Process.send(bounded, i)
+      const s = yield* snapshot(yield* Node.Node, new Journal(10))
+      const row = (pid: Pid) => s.processes.find((p) => p.pid === String(pid))!
+      assert.deepStrictEqual(row(bounded).bound, { capacity: 2, overflow: "dropOldest", dropped: 3 })
+      assert.strictEqual(row(bounded).mailbox, 2)
+      assert.isUndefined(row(plain).bound)
+    })))
 })
 
 describe("bounded mailboxes: policies", () => {
