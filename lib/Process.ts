@@ -71,6 +71,8 @@
  *   timeouts a `StateMachine` arms for itself. A bounded process still sees its supervisor's
  *   shutdown, its links' exits and its own timers (Akka keeps system messages in a queue of
  *   their own for the same reason). `"dropOldest"` drops the oldest message that is not one.
+ *   Everything else counts and may be dropped: messages from other processes, casts, calls'
+ *   requests, a process's messages to itself and the messages of {@link sendAfter} timers.
  * - Types stay honest: {@link send}, `sendUnsafe` and casts never fail, whatever the target (a
  *   user who never bounds a mailbox handles nothing new); to a full mailbox their message is
  *   dropped under the policy and counted. The sender that must know uses {@link trySend}, which
@@ -80,8 +82,9 @@
  *   of every call's `CallError`, since a caller cannot know how the server was started.
  * - Visible: {@link info} gives `mailbox: Option.some({ capacity, overflow, dropped })` and the
  *   observer shows the bound and the drop count.
- * - Free when unused: an unbounded process pays one check of a field that is `undefined` per
- *   send; the policy runs only when a bounded mailbox is full (see `bench/mailbox.ts`).
+ * - Free when unused: a bounded process is a subclass of the process object whose delivery
+ *   checks the bound first, so an unbounded process has no field and no check more than before;
+ *   the policy runs only when a bounded mailbox is full (see `bench/mailbox.ts`).
  *
  * How others do it: Erlang has no bounded mailbox; its `max_heap_size` process flag kills the
  * receiver (`killed`) at its next garbage collection once its heap, the message queue included
@@ -136,6 +139,8 @@ import {
   DownMessage as DownMessageImpl,
   deliverEffect,
   ExitMessage as ExitMessageImpl,
+  BoundedProcess,
+  boundOf as mailboxBoundOf,
   MailboxBound,
   type NodeRuntime,
   ProcessImpl,
@@ -406,7 +411,7 @@ const validName = (operation: string, name: string): BadArgument | undefined =>
 const overflows: ReadonlyArray<unknown> = ["dropNewest", "dropOldest", "reject"]
 
 /** The bound of `mailbox` (a `mailbox` spawn option), or the `BadArgument` it is. */
-const boundOf = (mailbox: unknown): MailboxBound | BadArgument => {
+const parseBound = (mailbox: unknown): MailboxBound | BadArgument => {
   if (typeof mailbox !== "object" || mailbox === null) {
     return new BadArgument({ operation: "spawn", reason: "mailbox must be { capacity, overflow }" })
   }
@@ -444,10 +449,9 @@ const spawnProcess = (
     const owner = runtime.names.get(name)
     if (owner !== undefined) return Effect.fail(new AlreadyRegistered({ name, pid: owner }))
   }
-  const bound = options?.mailbox === undefined ? undefined : boundOf(options.mailbox)
+  const bound = options?.mailbox === undefined ? undefined : parseBound(options.mailbox)
   if (bound instanceof BadArgument) return Effect.fail(bound)
-  const child = new ProcessImpl(runtime)
-  if (bound !== undefined) child.bound = bound
+  const child = bound === undefined ? new ProcessImpl(runtime) : new BoundedProcess(runtime, bound)
   runtime.add(child)
   if (options?.trapExit === true) child.trapExit = true
   if (name !== undefined) {
@@ -852,7 +856,7 @@ export const trySend: {
 )
 
 const offerTo = (process: ProcessImpl, label: Pid | string, message: unknown): Effect.Effect<void, MailboxFull> =>
-  process.offer(message) ? Effect.void : Effect.fail(new MailboxFull({ target: label, capacity: process.bound!.capacity }))
+  process.offer(message) ? Effect.void : Effect.fail(new MailboxFull({ target: label, capacity: mailboxBoundOf(process)!.capacity }))
 
 /**
  * Receives a message, waiting for one if the mailbox is empty.
@@ -1357,9 +1361,10 @@ export const info = (pid: Pid): Effect.Effect<
       monitoredBy: process.monitoredBy ? [...process.monitoredBy.values()].map((m) => m.watcher) : [],
       trapExit: process.trapExit,
       registeredName: Option.fromUndefinedOr(process.name),
-      mailbox: process.bound === undefined
-        ? Option.none()
-        : Option.some({ capacity: process.bound.capacity, overflow: process.bound.overflow, dropped: process.bound.dropped })
+      mailbox: Option.map(
+        Option.fromUndefinedOr(mailboxBoundOf(process)),
+        (bound) => ({ capacity: bound.capacity, overflow: bound.overflow, dropped: bound.dropped })
+      )
     })
   })
 

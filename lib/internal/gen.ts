@@ -149,7 +149,7 @@ export class SystemMessage {
 passBound(SystemMessage)
 boundHooks.dropped = (message, process) => {
   if (message instanceof CallMessage && message.from instanceof FromImpl) {
-    message.from.settle(Effect.fail(new MailboxFull({ target: message.from.target, capacity: process.bound!.capacity })))
+    message.from.settle(Effect.fail(new MailboxFull({ target: message.from.target, capacity: process.bound.capacity })))
   }
 }
 

@@ -14,10 +14,9 @@
  *   and one shared `Sync` step (`takeHandoff`), so no interruption can fall between taking it
  *   out of the mailbox and passing it on (see `ProcessImpl`).
  *
- * - A bounded mailbox (`Process.spawn`'s `mailbox` option) is `bound`, a field that is
- *   `undefined` for every unbounded process: a send to one pays that one check and nothing else
- *   (no allocation, no step). The bound's own work (its policy, the drop count) runs only when a
- *   bounded mailbox is full.
+ * - A bounded mailbox (`Process.spawn`'s `mailbox` option) is a subclass, `BoundedProcess`,
+ *   whose `deliver` checks the bound: an unbounded process has no field and no check more than
+ *   before bounded mailboxes. The bound's own work runs only when a bounded mailbox is full.
  *
  * @internal
  */
@@ -83,7 +82,7 @@ export class MailboxBound {
  *
  * @internal
  */
-export const boundHooks: { dropped: (message: unknown, process: ProcessImpl) => void } = { dropped: () => {} }
+export const boundHooks: { dropped: (message: unknown, process: BoundedProcess) => void } = { dropped: () => {} }
 
 /** The classes of the messages that pass any bound (see {@link passBound}). */
 const passing: Array<abstract new(...args: any) => unknown> = [ExitMessage, DownMessage]
@@ -289,8 +288,6 @@ export class ProcessImpl extends PidBase implements Runnable {
   name: string | undefined = undefined
   /** Messages delivered to this process: one increment per send, no branch (telemetry and the observer read it). */
   delivered = 0
-  /** The bound of a bounded mailbox; `undefined` (unbounded) unless spawned with one. */
-  bound: MailboxBound | undefined = undefined
   /** The generic loop this process runs, which handles messages without its fiber when it can. */
   direct: DirectLoop | undefined = undefined
   /** Hook for behaviours built on the core (e.g. system messages); undefined for plain processes. */
@@ -323,14 +320,11 @@ export class ProcessImpl extends PidBase implements Runnable {
   // --------------------------------------------------------------------------
 
   /**
-   * Appends a message; wakes the process if it waits for one. Dropped when dead, and by a full
-   * bounded mailbox's policy (see {@link overflow}); an unbounded process pays one field check.
+   * Appends a message; wakes the process if it waits for one. Dropped when dead. (A bounded
+   * mailbox is a {@link BoundedProcess}, which checks its bound first.)
    */
   deliver(message: unknown): void {
     if (this.status >= Status.Exiting) return
-    if (this.bound !== undefined && this.mailbox.length - this.head >= this.bound.capacity && !this.overflow(message)) {
-      return
-    }
     this.delivered++
     if (this.mailbox === emptyMailbox) this.mailbox = [message]
     else this.mailbox.push(message)
@@ -342,68 +336,12 @@ export class ProcessImpl extends PidBase implements Runnable {
   }
 
   /**
-   * Delivers `message` unless the mailbox is bounded with policy `reject` and full: then the
-   * message is refused (counted as dropped) and the result is `false`, for a sender that is told
-   * (`Process.trySend`). A send to a dead process is `true`: dropped, as every send to one is.
+   * Delivers `message` and returns `true`: the form of `deliver` that tells a sender about a
+   * refusal (`Process.trySend`), which only a {@link BoundedProcess} makes.
    */
   offer(message: unknown): boolean {
-    const bound = this.bound
-    if (
-      bound !== undefined && bound.overflow === "reject" && this.status < Status.Exiting &&
-      this.mailbox.length - this.head >= bound.capacity && !passesBound(message)
-    ) {
-      bound.dropped++
-      return false
-    }
     this.deliver(message)
     return true
-  }
-
-  /**
-   * The bounded mailbox is full and `message` arrives: whether it goes in after all. System
-   * messages do (over the capacity); under `dropOldest` it does once the oldest message that is
-   * not a system message is dropped; otherwise it is dropped. A dropped call request fails its
-   * caller (see {@link boundHooks}).
-   */
-  private overflow(message: unknown): boolean {
-    if (passesBound(message)) return true
-    const bound = this.bound!
-    bound.dropped++
-    if (bound.overflow === "dropOldest") {
-      const mailbox = this.mailbox
-      let index = this.head
-      while (index < mailbox.length && passesBound(mailbox[index])) index++
-      if (index < mailbox.length) {
-        const oldest = this.evict(index)
-        // It was delivered and is now dropped unread (telemetry's received count).
-        this.runtime.discarded++
-        boundHooks.dropped(oldest, this)
-        return true
-      }
-    }
-    boundHooks.dropped(message, this)
-    return false
-  }
-
-  /**
-   * Removes the message at `index` for the bound: waiting selective receives keep what they
-   * have tried (their `scan` follows the messages), so a full mailbox under `dropOldest` does
-   * not make them scan it again on every send.
-   */
-  private evict(index: number): unknown {
-    if (index === this.head) {
-      const message = this.takeNext()
-      if (this.scan < this.head) this.scan = this.head
-      const waiters = this.waiters
-      if (waiters !== undefined) for (const w of waiters) if (w.scan < this.head) w.scan = this.head
-      return message
-    }
-    const message = this.mailbox[index]
-    this.mailbox.splice(index, 1)
-    if (this.scan > index) this.scan--
-    const waiters = this.waiters
-    if (waiters !== undefined) for (const w of waiters) if (w.scan > index) w.scan--
-    return message
   }
 
   /** Takes the next message (the mailbox must not be empty). */
@@ -949,6 +887,98 @@ export class ProcessImpl extends PidBase implements Runnable {
     return true
   }
 }
+
+/**
+ * A process with a bounded mailbox (`Process.spawn`'s `mailbox` option): a subclass, so that an
+ * unbounded process (every process but these) keeps the exact shape and `deliver` it had before
+ * bounded mailboxes: no field, no check. Measured with a `bound` field on every process
+ * instead: `idle_process_bytes` went from 928 B to 952 B (the field did not fit the object and
+ * took a properties store). The bound's own work (the policy, the drop count) runs only when
+ * the mailbox is full.
+ *
+ * @internal
+ */
+export class BoundedProcess extends ProcessImpl {
+  constructor(runtime: NodeRuntime, readonly bound: MailboxBound) {
+    super(runtime)
+  }
+
+  /** `deliver`, once the bound let the message in (see {@link overflow}). */
+  override deliver(message: unknown): void {
+    if (this.status >= Status.Exiting) return
+    if (this.mailbox.length - this.head >= this.bound.capacity && !this.overflow(message)) return
+    super.deliver(message)
+  }
+
+  /**
+   * Delivers `message` unless the policy is `reject` and the mailbox is full: then the message
+   * is refused (counted as dropped) and the result is `false`, for a sender that is told
+   * (`Process.trySend`). A send to a dead process is `true`: dropped, as every send to one is.
+   */
+  override offer(message: unknown): boolean {
+    const bound = this.bound
+    if (
+      bound.overflow === "reject" && this.status < Status.Exiting &&
+      this.mailbox.length - this.head >= bound.capacity && !passesBound(message)
+    ) {
+      bound.dropped++
+      return false
+    }
+    this.deliver(message)
+    return true
+  }
+
+  /**
+   * The mailbox is full and `message` arrives: whether it goes in after all. System messages
+   * do (over the capacity); under `dropOldest` it does once the oldest message that is not a
+   * system message is dropped; otherwise it is dropped. A dropped call request fails its caller
+   * (see {@link boundHooks}).
+   */
+  private overflow(message: unknown): boolean {
+    if (passesBound(message)) return true
+    const bound = this.bound
+    bound.dropped++
+    if (bound.overflow === "dropOldest") {
+      const mailbox = this.mailbox
+      let index = this.head
+      while (index < mailbox.length && passesBound(mailbox[index])) index++
+      if (index < mailbox.length) {
+        const oldest = this.evict(index)
+        // It was delivered and is now dropped unread (telemetry's received count).
+        this.runtime.discarded++
+        boundHooks.dropped(oldest, this)
+        return true
+      }
+    }
+    boundHooks.dropped(message, this)
+    return false
+  }
+
+  /**
+   * Removes the message at `index` for the bound: waiting selective receives keep what they
+   * have tried (their `scan` follows the messages), so a full mailbox under `dropOldest` does
+   * not make them scan it again on every send.
+   */
+  private evict(index: number): unknown {
+    if (index === this.head) {
+      const message = this.takeNext()
+      if (this.scan < this.head) this.scan = this.head
+      const waiters = this.waiters
+      if (waiters !== undefined) for (const w of waiters) if (w.scan < this.head) w.scan = this.head
+      return message
+    }
+    const message = this.mailbox[index]
+    this.mailbox.splice(index, 1)
+    if (this.scan > index) this.scan--
+    const waiters = this.waiters
+    if (waiters !== undefined) for (const w of waiters) if (w.scan > index) w.scan--
+    return message
+  }
+}
+
+/** The bound of `process`'s mailbox, if it has one. @internal */
+export const boundOf = (process: ProcessImpl): MailboxBound | undefined =>
+  process instanceof BoundedProcess ? process.bound : undefined
 
 // ----------------------------------------------------------------------------
 // Receive
