@@ -5,7 +5,7 @@
  * receives on a full mailbox, a bounded process killed while its senders fail, and a property
  * test against a model of the queue. Every wait is driven by TestClock or by the run queue.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
@@ -70,6 +70,17 @@ const Counter = GenServer.make({
   init: (start: number) => GenServer.ok(start),
   handleCall: { Get: (_, n) => GenServer.reply(n, n) },
   handleCast: { Add: ({ by }, n) => GenServer.noreply(n + by) }
+})
+
+describe("bounded mailboxes: types", () => {
+  it("send keeps its error-free type; trySend and calls carry MailboxFull", () => {
+    const pid = undefined as unknown as Pid
+    expectTypeOf(Process.send(pid, 1)).toEqualTypeOf<Effect.Effect<void>>()
+    expectTypeOf(Gen.cast(pid, 1)).toEqualTypeOf<Effect.Effect<void>>()
+    expectTypeOf(Process.trySend(pid, 1)).toEqualTypeOf<Effect.Effect<void, Errors.MailboxFull>>()
+    expectTypeOf(Process.trySend("name", 1)).toEqualTypeOf<Effect.Effect<void, Errors.MailboxFull | Errors.NoProc, Node.Node>>()
+    expectTypeOf<Errors.MailboxFull>().toExtend<Errors.CallError>()
+  })
 })
 
 describe("bounded mailboxes: options", () => {
