@@ -87,6 +87,8 @@ const cases: ReadonlyArray<Case> = [
   // Issue 20's Agent against its Erlang equivalent: a plain process holding state.
   { file: "agent-update.ts", benchmark: "agent_update_per_second", unit: "updates/s", systems: ["effect-otp", "erlang"] },
   { file: "send-mailbox.ts", benchmark: "send_throughput_mailbox", unit: "msg/s", systems: baselines },
+  // Bounded mailboxes (issue 20), effect-otp only; also records mailbox_overflow_drop_per_second.
+  { file: "mailbox.ts", benchmark: "send_throughput_bounded", unit: "msg/s", systems: ["effect-otp"] },
   // Raw Effect only: the cost of one Effect step, the floor of a receive loop with a step per message.
   { file: "effect-step.ts", benchmark: "effect_step_floor", unit: "steps/s", systems: ["effect-queue"] },
   // The floor's ping-pong in a program that did nothing else with Effect (see bench/floor.ts).

@@ -205,6 +205,42 @@ export class CallExit extends Data.Error<{
 }
 
 /**
+ * The target's mailbox is bounded and full, and refused the message (see `Process.spawn`'s
+ * `mailbox` option). A call fails with it when its request is refused or dropped, under any
+ * overflow policy, so it never waits for a reply that cannot come; `Process.trySend` fails with
+ * it when a `reject` mailbox is full. What to do: the receiver is overloaded: back off and
+ * retry, shed the work, or report it upstream. Nothing of the message was handled.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-otp"
+ *
+ * const handle = <A, R>(call: Effect.Effect<A, Errors.MailboxFull, R>) =>
+ *   call.pipe(Effect.catchTag("MailboxFull", (e) => Effect.log(`${String(e.target)} is overloaded`)))
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class MailboxFull extends Data.Error<{
+  /** The target: a pid, a registered name, or a label such as `via(key)`. */
+  readonly target: Pid | string
+  /** The capacity of its mailbox. */
+  readonly capacity: number
+}> {
+  /** The tag that tells this error apart (`Effect.catchTag`, `_tag` checks). */
+  readonly _tag = "MailboxFull"
+  static {
+    this.prototype.name = "MailboxFull"
+  }
+  /** The human-readable message, naming the target and its capacity. */
+  override get message(): string {
+    return `the mailbox of ${String(this.target)} is full (capacity ${this.capacity})`
+  }
+}
+
+/**
  * A server is already running under that name; `pid` is it (OTP's `{already_started, Pid}`).
  *
  * @example
@@ -431,9 +467,11 @@ export class NoRequest extends Data.Error<{}> {
 }
 
 /**
- * The errors every call can fail with, whatever the protocol.
+ * The errors every call can fail with, whatever the protocol. `MailboxFull` comes only from a
+ * server started with a bounded mailbox (the caller cannot know how the server was started, so
+ * it is in every call's type, as `CallTimeout` is).
  *
  * @category errors
  * @since 0.1.0
  */
-export type CallError = NoProc | CallExit | CallTimeout
+export type CallError = NoProc | CallExit | CallTimeout | MailboxFull

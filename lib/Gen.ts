@@ -65,7 +65,7 @@ import type { Node } from "./Node.js"
 import type { Pid } from "./Pid.js"
 
 
-import type { CurrentProcess } from "./Process.js"
+import type { CurrentProcess, MailboxOptions } from "./Process.js"
 
 // ----------------------------------------------------------------------------
 // Names
@@ -214,7 +214,8 @@ export interface CallOptions {
 /**
  * Calls a server: sends `request` and waits for the reply. Fails with `NoProc` if no process
  * answers to `target`, `CallExit` (with the server's exit reason) if the server exits before
- * replying, and `CallTimeout` after `timeout` (default 5 s, as OTP); a timeout that is negative,
+ * replying, `MailboxFull` if the server's bounded mailbox refused or dropped the request (see
+ * `Process.MailboxOptions`), and `CallTimeout` after `timeout` (default 5 s, as OTP); a timeout that is negative,
  * `NaN` or no duration fails with `BadArgument` (in the type only when a timeout other than
  * `"infinity"` is given). Works from any fiber, not
  * only from processes. A process calling itself dies at once with a `calling_self` defect, as
@@ -246,7 +247,8 @@ export const call: {
 
 /**
  * Sends `message` as a cast: never waits, never fails. A cast to a name nobody has is dropped,
- * as OTP drops it.
+ * as OTP drops it, and so is a cast that a full bounded mailbox drops (counted in its
+ * `Process.info`).
  *
  * @example
  * ```ts
@@ -296,6 +298,14 @@ export interface StartOptions {
   readonly timeout?: Duration.Input | "infinity" | undefined
   /** Start the process trapping exits. */
   readonly trapExit?: boolean | undefined
+  /**
+   * Bound the process's mailbox (unbounded by default): `Process.spawn`'s option, with the same
+   * rules (see `Process.MailboxOptions`); a bad one fails the start with `BadArgument` before
+   * anything runs. A call to a server whose full mailbox drops its request fails with
+   * `MailboxFull` at once; `Sys` requests and exit signals always get in. Supervisors and
+   * dynamic supervisors take no bound (nor `trapExit`): they ignore it.
+   */
+  readonly mailbox?: MailboxOptions | undefined
 }
 
 /**

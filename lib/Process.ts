@@ -55,6 +55,45 @@
  *   `cancelTimer` reports it gone either way. There is no `read_timer`: `cancelTimer` returns
  *   the time that was left. `monitor` takes a pid only (Erlang also takes a registered name).
  *
+ * Bounded mailboxes (an option Erlang does not have): a mailbox is unbounded unless the spawn
+ * (or `Gen.start`, `GenServer.start`, `StateMachine.start`, their child specs) gives
+ * `mailbox: { capacity, overflow }`, for a process that must not let a fast producer grow its
+ * queue without limit (a log sink, an ingest worker behind a socket). The choices, and why:
+ *
+ * - The policy is explicit, never a default: `"dropNewest"` (the new message goes), `"dropOldest"`
+ *   (the oldest waiting message goes, for "latest value wins" feeds) or `"reject"` (the sender
+ *   is told). A process never drops a message unless its spawner asked for it.
+ * - `capacity` counts every waiting message, the ones a selective receive skipped (its save
+ *   queue) included: they hold memory as much as the others. A message being handed to a
+ *   receive has left the mailbox.
+ * - System messages pass any bound, and may take a mailbox over its capacity: exit signals
+ *   trapped as {@link ExitMessage}s, monitors' {@link DownMessage}s, `Sys` requests, and the
+ *   timeouts a `StateMachine` arms for itself. A bounded process still sees its supervisor's
+ *   shutdown, its links' exits and its own timers (Akka keeps system messages in a queue of
+ *   their own for the same reason). `"dropOldest"` drops the oldest message that is not one.
+ *   Everything else counts and may be dropped: messages from other processes, casts, calls'
+ *   requests, a process's messages to itself and the messages of {@link sendAfter} timers.
+ * - Types stay honest: {@link send}, `sendUnsafe` and casts never fail, whatever the target (a
+ *   user who never bounds a mailbox handles nothing new); to a full mailbox their message is
+ *   dropped under the policy and counted. The sender that must know uses {@link trySend}, which
+ *   fails with `MailboxFull` when a `"reject"` mailbox is full. A call already has an error
+ *   channel: a call whose request is dropped, under any policy (or dropped later as the oldest),
+ *   fails with `MailboxFull` at once rather than waiting out its timeout; `MailboxFull` is part
+ *   of every call's `CallError`, since a caller cannot know how the server was started.
+ * - Visible: {@link info} gives `mailbox: Option.some({ capacity, overflow, dropped })` and the
+ *   observer shows the bound and the drop count.
+ * - Free when unused: a bounded process is a subclass of the process object whose delivery
+ *   checks the bound first, so an unbounded process has no field and no check more than before;
+ *   the policy runs only when a bounded mailbox is full (see `bench/mailbox.ts`).
+ *
+ * How others do it: Erlang has no bounded mailbox; its `max_heap_size` process flag kills the
+ * receiver (`killed`) at its next garbage collection once its heap, the message queue included
+ * unless `message_queue_data` is `off_heap`, grows past the limit: the receiver dies, the
+ * senders learn nothing. Akka's `BoundedMailbox` blocks the sender up to a push timeout, then
+ * sends the message to dead letters (logged); its non-blocking variant drops to dead letters at
+ * once. Here senders never block (a fiber blocked on a full mailbox could deadlock a pair of
+ * processes calling each other), and the drop count stands for Akka's dead letters.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -90,7 +129,7 @@ import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type { Predicate, Refinement } from "effect/Predicate"
-import { AlreadyRegistered, BadArgument, CallExit, NoProc, NotRegistered } from "./Errors.js"
+import { AlreadyRegistered, BadArgument, CallExit, MailboxFull, NoProc, NotRegistered } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import { heldExit } from "./internal/exitHold.js"
 import { isInstance, PidBase, PidValue, type ReferenceImpl } from "./internal/identity.js"
@@ -100,6 +139,9 @@ import {
   DownMessage as DownMessageImpl,
   deliverEffect,
   ExitMessage as ExitMessageImpl,
+  BoundedProcess,
+  boundOf as mailboxBoundOf,
+  MailboxBound,
   type NodeRuntime,
   ProcessImpl,
   receiveMatching,
@@ -239,12 +281,73 @@ export const isDownMessage = (u: unknown): u is DownMessage => isInstance(u, Dow
 /** A snapshot of a live process, as {@link info} gives it (its type is spelled there). */
 type ProcessInfo = Option.Option.Value<Effect.Success<ReturnType<typeof info>>>
 
-/** Options of {@link spawn} and its variants. */
-type SpawnOptions = {
+/**
+ * What a full bounded mailbox does with a new message (see {@link MailboxOptions}):
+ *
+ * - `"dropNewest"`: the new message is dropped.
+ * - `"dropOldest"`: the oldest waiting message is dropped (system messages excepted) and the
+ *   new one goes in.
+ * - `"reject"`: the new message is refused, and the sender is told where it can be:
+ *   {@link trySend} fails with `MailboxFull`. A plain {@link send} (or a cast), which never
+ *   fails, has it dropped, as `"dropNewest"` would.
+ *
+ * Under every policy a dropped message is counted (`info(pid)`'s `mailbox.dropped`), and a
+ * call whose request is dropped fails with `MailboxFull` at once.
+ *
+ * @category bounded mailboxes
+ * @since 0.1.0
+ */
+export type Overflow = "dropNewest" | "dropOldest" | "reject"
+
+/**
+ * A bounded mailbox: the `mailbox` option of {@link spawn} (and of `Gen.start`,
+ * `GenServer.start`, `StateMachine.start` and their child specs). See the module doc for what
+ * counts and what always gets in.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const bounded: Process.MailboxOptions = { capacity: 1000, overflow: "dropOldest" }
+ * const worker = Process.spawn(Process.receive(), { mailbox: bounded })
+ * ```
+ *
+ * @category bounded mailboxes
+ * @since 0.1.0
+ */
+export interface MailboxOptions {
+  /** How many messages may wait (a positive integer): counted are all waiting messages, those a selective receive skipped included. */
+  readonly capacity: number
+  /** What a full mailbox does with a new message: no default, the choice is explicit. */
+  readonly overflow: Overflow
+}
+
+/**
+ * Options of {@link spawn}, {@link spawnLink}, {@link spawnMonitor} and {@link run}.
+ *
+ * @example
+ * ```ts
+ * import { Process } from "effect-otp"
+ *
+ * const options: Process.SpawnOptions = { name: "sink", mailbox: { capacity: 100, overflow: "reject" } }
+ * const sink = Process.spawn(Process.receive(), options)
+ * ```
+ *
+ * @category spawning
+ * @since 0.1.0
+ */
+export interface SpawnOptions {
   /** Register the new process under this name before it runs; fails with `AlreadyRegistered` if taken. */
   readonly name?: string | undefined
   /** Start the process already trapping exits. */
   readonly trapExit?: boolean | undefined
+  /**
+   * Bound the mailbox (unbounded by default): see {@link MailboxOptions}. A capacity that is no
+   * positive integer, or an unknown overflow policy, fails the spawn with `BadArgument` before
+   * anything runs.
+   */
+  readonly mailbox?: MailboxOptions | undefined
 }
 
 /** Options of a selective or timed {@link receive}. */
@@ -305,6 +408,26 @@ const validName = (operation: string, name: string): BadArgument | undefined =>
     ? new BadArgument({ operation, reason: "a name must be a non-empty string" })
     : undefined
 
+const overflows: ReadonlyArray<unknown> = ["dropNewest", "dropOldest", "reject"]
+
+/** The bound of `mailbox` (a `mailbox` spawn option), or the `BadArgument` it is. */
+const parseBound = (mailbox: unknown): MailboxBound | BadArgument => {
+  if (typeof mailbox !== "object" || mailbox === null) {
+    return new BadArgument({ operation: "spawn", reason: "mailbox must be { capacity, overflow }" })
+  }
+  const { capacity, overflow } = mailbox as MailboxOptions
+  if (typeof capacity !== "number" || !Number.isSafeInteger(capacity) || capacity < 1) {
+    return new BadArgument({ operation: "spawn", reason: `mailbox capacity must be a positive integer, got ${String(capacity)}` })
+  }
+  if (!overflows.includes(overflow)) {
+    return new BadArgument({
+      operation: "spawn",
+      reason: `mailbox overflow must be "dropNewest", "dropOldest" or "reject", got ${String(overflow)}`
+    })
+  }
+  return new MailboxBound(capacity, overflow)
+}
+
 // ----------------------------------------------------------------------------
 // Spawning
 // ----------------------------------------------------------------------------
@@ -326,7 +449,9 @@ const spawnProcess = (
     const owner = runtime.names.get(name)
     if (owner !== undefined) return Effect.fail(new AlreadyRegistered({ name, pid: owner }))
   }
-  const child = new ProcessImpl(runtime)
+  const bound = options?.mailbox === undefined ? undefined : parseBound(options.mailbox)
+  if (bound instanceof BadArgument) return Effect.fail(bound)
+  const child = bound === undefined ? new ProcessImpl(runtime) : new BoundedProcess(runtime, bound)
   runtime.add(child)
   if (options?.trapExit === true) child.trapExit = true
   if (name !== undefined) {
@@ -415,7 +540,7 @@ export const spawn: {
   <E, R>(body: Effect.Effect<unknown, E, R>): Effect.Effect<Pid, never, Node | Exclude<R, CurrentProcess>>
   <E, R>(
     body: Effect.Effect<unknown, E, R>,
-    options: { readonly name?: string | undefined; readonly trapExit?: boolean | undefined }
+    options: SpawnOptions
   ): Effect.Effect<Pid, AlreadyRegistered | BadArgument, Node | Exclude<R, CurrentProcess>>
 } = (<E, R>(body: Effect.Effect<unknown, E, R>, options?: SpawnOptions) =>
   Effect.withFiber((fiber) => spawnProcess(fiber, body, options, undefined, false, false))) as any
@@ -444,7 +569,7 @@ export const spawnLink: {
   <E, R>(body: Effect.Effect<unknown, E, R>): Effect.Effect<Pid, never, Node | CurrentProcess | Exclude<R, CurrentProcess>>
   <E, R>(
     body: Effect.Effect<unknown, E, R>,
-    options: { readonly name?: string | undefined; readonly trapExit?: boolean | undefined }
+    options: SpawnOptions
   ): Effect.Effect<Pid, AlreadyRegistered | BadArgument, Node | CurrentProcess | Exclude<R, CurrentProcess>>
 } = (<E, R>(body: Effect.Effect<unknown, E, R>, options?: SpawnOptions) =>
   Effect.withFiber((fiber) => spawnProcess(fiber, body, options, selfOf(fiber), true, false))) as any
@@ -474,7 +599,7 @@ export const spawnMonitor: {
   ): Effect.Effect<readonly [Pid, Reference], never, Node | CurrentProcess | Exclude<R, CurrentProcess>>
   <E, R>(
     body: Effect.Effect<unknown, E, R>,
-    options: { readonly name?: string | undefined; readonly trapExit?: boolean | undefined }
+    options: SpawnOptions
   ): Effect.Effect<
     readonly [Pid, Reference],
     AlreadyRegistered | BadArgument,
@@ -562,7 +687,7 @@ const reportRun = <A, E>(
  */
 export const run = <A, E, R>(
   body: Effect.Effect<A, E, R>,
-  options?: { readonly name?: string | undefined; readonly trapExit?: boolean | undefined }
+  options?: SpawnOptions
 ): Effect.Effect<A, E | AlreadyRegistered | BadArgument, Node | Exclude<R, CurrentProcess>> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
@@ -633,6 +758,9 @@ export const sendUnsafe = (pid: Pid, message: unknown): void => {
  * To a registered name (Erlang's `Name ! Message`), the process is looked up on the node as the
  * message is sent; the send fails with `NoProc` when no process has that name.
  *
+ * To a full bounded mailbox (see {@link MailboxOptions}) the message is dropped under the
+ * receiver's policy and counted; the send still succeeds. Use {@link trySend} to be told.
+ *
  * A sender that outruns its receiver is slowed down, as Erlang charges a sender for a long
  * queue: a send to a process with more than 4096 messages waiting yields the sender once in
  * every 1024 such sends, so that the receiver gets to run (a receive costs more Effect steps
@@ -679,6 +807,56 @@ const sendNamed = (name: string, message: unknown): Effect.Effect<void, NoProc, 
     target.deliver(message)
     return Effect.void
   })
+
+/**
+ * Sends `message` to a process, and fails with `MailboxFull` if the process has a bounded
+ * mailbox with the `"reject"` policy and it is full: the one send that tells its sender that
+ * the message was refused (see {@link Overflow}). Otherwise it is {@link send}: to an unbounded
+ * mailbox, or one that drops (`"dropNewest"`, `"dropOldest"`), it succeeds as a send does (the
+ * receiver chose to drop, and counts what it dropped); to a dead process it succeeds and the
+ * message is dropped, as in Erlang. To a registered name nobody has it fails with `NoProc`.
+ *
+ * Use it where a refused message must be handled (retry later, shed the work, answer the
+ * client "busy"); `send` stays the form that never fails.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Pid, Process } from "effect-otp"
+ *
+ * const submit = (worker: Pid.Pid, job: string) =>
+ *   Process.trySend(worker, job).pipe(
+ *     Effect.as("queued"),
+ *     Effect.catchTag("MailboxFull", () => Effect.succeed("busy, try later"))
+ *   )
+ * ```
+ *
+ * @category bounded mailboxes
+ * @since 0.1.0
+ */
+export const trySend: {
+  (message: unknown): (pid: Pid) => Effect.Effect<void, MailboxFull>
+  (pid: Pid, message: unknown): Effect.Effect<void, MailboxFull>
+  (name: string, message: unknown): Effect.Effect<void, MailboxFull | NoProc, Node>
+} = dual(
+  2,
+  (pid: Pid | string, message: unknown): Effect.Effect<void, MailboxFull | NoProc, Node> =>
+    pid instanceof ProcessImpl
+      ? Effect.suspend(() => offerTo(pid, pid, message))
+      : pid instanceof PidBase
+      ? Effect.void
+      : typeof pid === "string"
+      ? Effect.withFiber<void, MailboxFull | NoProc>((fiber) => {
+        const runtime = runtimeOfFiber(fiber)
+        if (runtime === undefined) return noNode
+        const target = runtime.names.get(pid)
+        return target === undefined ? Effect.fail(new NoProc({ target: pid })) : offerTo(target, pid, message)
+      })
+      : Effect.die(notAPid("trySend", pid))
+)
+
+const offerTo = (process: ProcessImpl, label: Pid | string, message: unknown): Effect.Effect<void, MailboxFull> =>
+  process.offer(message) ? Effect.void : Effect.fail(new MailboxFull({ target: label, capacity: mailboxBoundOf(process)!.capacity }))
 
 /**
  * Receives a message, waiting for one if the mailbox is empty.
@@ -1117,8 +1295,9 @@ export const isAlive = (pid: Pid): Effect.Effect<boolean> =>
   Effect.sync(() => asLocal(pid)?.alive ?? false)
 
 /**
- * A snapshot of a live process: status, mailbox length, links, monitors, `trapExit` and
- * registered name. `Option.none()` when the process is not alive.
+ * A snapshot of a live process: status, mailbox length, links, monitors, `trapExit`,
+ * registered name, and the bound of a bounded mailbox (its capacity, policy and the count of
+ * messages it dropped). `Option.none()` when the process is not alive.
  *
  * `status` is `waiting` (blocked in `receive`), `runnable` (a message arrived for a waiting
  * receive, which has not run yet), `running` (executing, or blocked on something other than
@@ -1157,6 +1336,15 @@ export const info = (pid: Pid): Effect.Effect<
       readonly trapExit: boolean
       /** The name it is registered under, if any. */
       readonly registeredName: Option.Option<string>
+      /** Its mailbox's bound, `Option.none()` for an unbounded mailbox (the default). */
+      readonly mailbox: Option.Option<{
+        /** How many messages may wait. */
+        readonly capacity: number
+        /** What a full mailbox does with a new message. */
+        readonly overflow: Overflow
+        /** Messages the bound kept out so far: refused, or dropped (new or oldest). */
+        readonly dropped: number
+      }>
     }>
 > =>
   Effect.sync(() => {
@@ -1172,7 +1360,11 @@ export const info = (pid: Pid): Effect.Effect<
       monitors: process.monitors ? [...process.monitors.values()].map((m) => m.target) : [],
       monitoredBy: process.monitoredBy ? [...process.monitoredBy.values()].map((m) => m.watcher) : [],
       trapExit: process.trapExit,
-      registeredName: Option.fromUndefinedOr(process.name)
+      registeredName: Option.fromUndefinedOr(process.name),
+      mailbox: Option.map(
+        Option.fromUndefinedOr(mailboxBoundOf(process)),
+        (bound) => ({ capacity: bound.capacity, overflow: bound.overflow, dropped: bound.dropped })
+      )
     })
   })
 

@@ -31,7 +31,7 @@ import * as Gen from "../../lib/Gen.js"
 import * as GenInternal from "../../lib/internal/gen.js"
 import { format } from "../../lib/internal/format.js"
 import { callSpan, durationMillis, isStopReason } from "../../lib/internal/loop.js"
-import type { ProcessImpl } from "../../lib/internal/runtime.js"
+import { passBound, type ProcessImpl } from "../../lib/internal/runtime.js"
 import type { Timer } from "../../lib/internal/timers.js"
 import * as Loop from "../../lib/Loop.js"
 import { noMembers, ownFunction, ownFunctions, type Table } from "./handlers.js"
@@ -164,6 +164,10 @@ class Fired {
     public content: unknown
   ) {}
 }
+
+// A timeout the machine armed for itself passes a bounded mailbox (`mailbox` start option):
+// dropping it would leave the machine in its state for good.
+passBound(Fired)
 
 /** An inserted event (`nextEvent`). */
 class Internal {

@@ -20,6 +20,7 @@ import {
   InitFailed,
   InitIgnored,
   InitTimeout,
+  MailboxFull,
   NoProc
 } from "../Errors.js"
 import * as ExitReason from "../ExitReason.js"
@@ -33,7 +34,17 @@ import { Node } from "../Node.js"
 import type { Pid } from "../Pid.js"
 import * as Process from "../Process.js"
 import { FromImpl } from "./call.js"
-import { currentProcessOf, deliverEffect, type NodeRuntime, ProcessImpl, runSoleNext, runtimeOf, Watcher } from "./runtime.js"
+import {
+  boundHooks,
+  currentProcessOf,
+  deliverEffect,
+  type NodeRuntime,
+  passBound,
+  ProcessImpl,
+  runSoleNext,
+  runtimeOf,
+  Watcher
+} from "./runtime.js"
 import { durationMillis, type Timer } from "./timers.js"
 
 /** How errors name a target: a pid or name as it is, a via name as `via(key)`, a remote target by its label. */
@@ -130,6 +141,17 @@ export class SystemMessage {
     /** The system request: a `SystemRequest` (`internal/system.ts`) made by `Sys`, or anything an untyped caller sent. */
     readonly request: unknown
   ) {}
+}
+
+// Bounded mailboxes (`Process.spawn`'s `mailbox` option): a `Sys` request always gets in (a
+// bounded server must still answer its supervisor and `Sys`), and a call's request that a full
+// mailbox refuses or drops fails its caller with `MailboxFull` at once: the server will never
+// see it, so waiting for the timeout would only hide why.
+passBound(SystemMessage)
+boundHooks.dropped = (message, process) => {
+  if (message instanceof CallMessage && message.from instanceof FromImpl) {
+    message.from.settle(Effect.fail(new MailboxFull({ target: message.from.target, capacity: process.bound.capacity })))
+  }
 }
 
 const defaultTimeout = 5000
@@ -436,7 +458,8 @@ function* startWithBody(this: {
   )
   const spawnOptions = {
     name: typeof name === "string" ? name : undefined,
-    trapExit: options?.trapExit
+    trapExit: options?.trapExit,
+    mailbox: options?.mailbox
   }
   const spawned = link ? Process.spawnLink(process, spawnOptions) : Process.spawn(process, spawnOptions)
   const pid = yield* spawned.pipe(

@@ -152,6 +152,7 @@ export const app = (info: { readonly token: string; readonly hosts: ReadonlySet<
             name: Option.getOrUndefined(info.registeredName),
             status: info.status,
             mailbox: info.messageQueueLength,
+            bound: Option.getOrUndefined(info.mailbox),
             delivered: deliveredOf(process),
             links: info.links.map(String),
             monitors: info.monitors.map(String),

@@ -77,6 +77,16 @@ export interface TreeNode {
 /**
  * One process in a {@link Snapshot}.
  */
+/** A bounded mailbox, as the observer shows it. */
+export interface MailboxBound {
+  /** How many messages may wait. */
+  readonly capacity: number
+  /** What a full mailbox does with a new message: `dropNewest`, `dropOldest` or `reject`. */
+  readonly overflow: string
+  /** Messages the bound kept out so far. */
+  readonly dropped: number
+}
+
 export interface ProcessRow {
   /** The process's pid, printed. */
   readonly pid: string
@@ -88,6 +98,8 @@ export interface ProcessRow {
   readonly status: string
   /** How many messages wait in its mailbox. */
   readonly mailbox: number
+  /** The bound of a bounded mailbox (`Process.info`'s `mailbox`); absent for an unbounded one. */
+  readonly bound?: MailboxBound | undefined
   /** Messages delivered to it so far, less the observer's own requests (the page derives its message rate). */
   readonly delivered: number
   /** The pids it is linked to, printed. */

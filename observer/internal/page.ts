@@ -148,6 +148,11 @@ function renderTrees(s) {
   apps.replaceChildren(...(items.length ? items : [h("p", { class: "muted" }, "No applications or supervisors.")]));
 }
 
+// A bounded mailbox: its capacity, policy and drop count.
+function boundText(b) {
+  return "bounded " + b.capacity + ", " + b.overflow + ", " + b.dropped + " dropped";
+}
+
 function renderProcesses(s) {
   const now = s.time;
   const rows = s.processes.map((p) => {
@@ -162,7 +167,8 @@ function renderProcesses(s) {
       h("td", {}, p.pid), h("td", { class: "name" }, p.name || p.via || ""), h("td", {}, p.module ? p.module + "@" + p.version : ""),
       h("td", { class: "machine-state" }, p.state !== undefined ? p.state : ""),
       h("td", { class: "status" }, p.status + (p.trace ? " (trace)" : "")),
-      h("td", { class: "num mailbox" }, p.mailbox), h("td", { class: "num rate" }, rate.toFixed(1)),
+      h("td", { class: "num mailbox", title: p.bound ? boundText(p.bound) : undefined }, p.mailbox + (p.bound ? "/" + p.bound.capacity : "")),
+      h("td", { class: "num rate" }, rate.toFixed(1)),
       h("td", { class: "list" }, p.links.join(" ")), h("td", { class: "list" }, p.monitors.join(" ")),
       h("td", { class: "list" }, p.monitoredBy.join(" ")), h("td", {}, p.trapExit ? "yes" : ""));
   });
@@ -212,7 +218,7 @@ async function loadDetails() {
     const traceOn = d.status ? d.status.trace : false;
     panel.replaceChildren(...[
       h("h3", { id: "details-pid" }, pid + (info.name ? " " + info.name : "")),
-      h("p", {}, "status " + info.status + " · mailbox " + info.mailbox + " · trap exits " + (info.trapExit ? "yes" : "no")),
+      h("p", {}, "status " + info.status + " · mailbox " + info.mailbox + (info.bound ? " (" + boundText(info.bound) + ")" : "") + " · trap exits " + (info.trapExit ? "yes" : "no")),
       h("p", {}, "links: " + (info.links.join(" ") || "none")),
       h("p", {}, "monitors: " + (info.monitors.join(" ") || "none") + " · monitored by: " + (info.monitoredBy.join(" ") || "none")),
       d.status && d.status.machine

@@ -356,6 +356,7 @@ export const snapshot = (
         via: vias.get(p),
         status: statusOf(p),
         mailbox: info?.messageQueueLength ?? 0,
+        bound: info === undefined ? undefined : Option.getOrUndefined(info.mailbox),
         delivered: deliveredOf(p),
         links: info?.links.map(String) ?? [],
         monitors: info?.monitors.map(String) ?? [],
