@@ -94,7 +94,71 @@
  *   those that were not in the group).
  * - The cleanup of an exited member is synchronous with its exit (pg's runs when the scope
  *   handles the member's `DOWN`, so `get_members` may briefly list a dead pid there).
- * - Distribution: here a scope is local to its node. pg's scopes span the connected nodes.
+ * - Distribution: a scope here is local to its node (pg's scopes span the connected nodes).
+ *   Groups across the cluster's runners are the cluster's (below).
+ *
+ * ## Across the cluster
+ *
+ * Across nodes a process is addressed as a cluster entity, not by pid (`effect-otp/cluster`),
+ * so groups that span the runners have entity references as members: `Cluster.groupScope`,
+ * `Cluster.joinGroup`, `Cluster.leaveGroup`, `Cluster.groupMembers`, `Cluster.whichGroups`,
+ * hosted by `Cluster.layerGroups` on every runner. The members `groupMembers` returns are
+ * references that `GenServer.call` and `cast` reach from any node, clients included.
+ *
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Rpc } from "effect/rpc"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Cluster } from "effect-otp/cluster"
+ *
+ * const Work = Rpc.make("Work", { payload: { job: Schema.Number }, success: Schema.Number })
+ * const Worker = GenServer.make({
+ *   name: "Worker",
+ *   calls: [Work],
+ *   init: (_id: string) => GenServer.ok(0),
+ *   handleCall: { Work: ({ job }, done) => GenServer.reply(job * 2, done + 1) }
+ * })
+ * const Workers = Cluster.entity(Worker)
+ * const pool = Cluster.groupScope("pool", Workers)
+ *
+ * const program = Effect.gen(function*() {
+ *   const workerOf = yield* Cluster.client(Workers)
+ *   yield* Cluster.joinGroup(pool, "resize", [workerOf("w1"), workerOf("w2")])
+ *   const members = yield* Cluster.groupMembers(pool, "resize")
+ *   return yield* Effect.forEach(members, (worker) => GenServer.call(worker, Work, { job: 21 })) // [42, 42]
+ * })
+ *
+ * const runtime = Layer.mergeAll(Cluster.layer(Workers), Cluster.layerGroups()).pipe(
+ *   Layer.provideMerge(Cluster.layerEmbedded()),
+ *   Layer.provideMerge(Node.layer())
+ * )
+ * Effect.runPromise(program.pipe(Effect.provide(runtime)))
+ * ```
+ *
+ * - **A scope is one entity** (of the type `effect-otp/ProcessGroups`, id the scope's name),
+ *   on the runner owning its shard, never passivated. Every operation on a scope is a request
+ *   to it, handled in order: a join acknowledged to one node is in the next `groupMembers` of
+ *   any node. That is stronger than pg's eventual consistency, and costs a round trip for
+ *   reads too (not a local table read as here).
+ * - **Members** are entities of the scope's member type (a scope per member type); groups are
+ *   strings. A member is watched with `Cluster.monitor` from its join on (which activates it
+ *   and keeps it from being passivated): it leaves every group when its incarnation exits
+ *   (crash, stop, `init` returning `ignore`) or when its runner is unreachable
+ *   (`noconnection`: `pingFailures` × `pingInterval` of `layerGroups`, 3 × 1 s by default). A
+ *   graceful move of a member (rebalancing, a runner stopped with SIGTERM) is followed: the
+ *   same virtual process, re-activated elsewhere, stays a member.
+ * - **The scope's groups are durable state** (the runners' `StateStorage`), saved before each
+ *   join or leave is acknowledged. A scope whose runner dies moves with its shard and watches
+ *   its members again: members that lived on the dead runner are then re-activated where
+ *   their shards went, and stay; a removal by a member's exit not yet saved (saved with the
+ *   next request) can be undone the same way. Membership across a scope's move is
+ *   at-least-once.
+ * - **Errors**: every operation can fail as a call to a cluster reference does
+ *   (`Cluster.GroupError`: `ClusterFailure` `NoRunner` at once on a client without runners,
+ *   `CallTimeout`, ...); `leaveGroup` fails with {@link NotJoined}; a member that is no cluster
+ *   reference of the scope's type, or a group that is no string, is `BadArgument`.
+ * - Not across the cluster: `monitor` / `monitorScope` (watch a group by polling
+ *   `groupMembers`, or monitor the members), `localMembers`, groups of any value.
  *
  * @since 0.1.0
  */

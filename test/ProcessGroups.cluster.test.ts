@@ -3,14 +3,20 @@
  * serialization of every message): members are entity references, reached with
  * `GenServer.call` from the group's member list; a member whose incarnation exits leaves; a
  * scope keeps its groups across a restart of its server (durable state). Time is TestClock's.
+ *
+ * Then two runner processes sharing a PostgreSQL database (`EFFECT_OTP_PG_URL`; skipped
+ * without it), the test process a client-only member: members on both runners are listed and
+ * reached from the client, and the members of a runner killed with SIGKILL leave the group.
  */
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, ManagedRuntime, Option } from "effect"
+import { MessageStorage, RunnerHealth, Runners, RunnerStorage, Sharding, ShardingConfig } from "effect/cluster"
 import { TestClock } from "effect/testing"
 import { Cluster } from "../cluster/index.js"
 import { ExitReason, GenServer, Node, Process, ProcessGroups } from "../index.js"
 import { loopsOf } from "../lib/internal/direct.js"
 import { Accounts, Balance, Crash, Deposit, Stop, Where } from "./fixtures/cluster-app.js"
+import { type Child, clientLayer, createDatabase, dropDatabase, freePorts, pgUrl, spawnTs } from "./support/cluster.js"
 
 const embedded = Layer.mergeAll(Cluster.layer(Accounts), Cluster.layerGroups()).pipe(
   Layer.provideMerge(Cluster.layerEmbedded()),
@@ -121,6 +127,33 @@ describe("Cluster process groups (embedded)", () => {
     })))
 })
 
+describe("Cluster process groups on a client without runners", () => {
+  it.effect("every operation fails at once with ClusterFailure NoRunner (TestClock never moved)", () =>
+    Effect.gen(function*() {
+      // A client-only member (no runner address) whose runner storage knows no runner.
+      const clientOnly = Sharding.layer.pipe(
+        Layer.provideMerge(Runners.layerNoop),
+        Layer.provideMerge(MessageStorage.layerMemory),
+        Layer.provideMerge(RunnerStorage.layerMemory),
+        Layer.provide(RunnerHealth.layerNoop),
+        Layer.provide(ShardingConfig.layer({ runnerAddress: Option.none() }))
+      )
+      const errors = yield* Effect.gen(function*() {
+        const account = yield* Cluster.ref(Accounts, "a")
+        const attempts = [
+          Cluster.joinGroup(pool, "g", account),
+          Cluster.leaveGroup(pool, "g", account),
+          Cluster.groupMembers(pool, "g"),
+          Cluster.whichGroups(pool)
+        ] as Array<Effect.Effect<unknown, { readonly _tag: string; readonly reason?: unknown }, any>>
+        const fibers = yield* Effect.forEach(attempts, (attempt) => Effect.forkChild(Effect.flip(attempt)))
+        yield* Effect.yieldNow
+        return yield* Effect.forEach(fibers, Fiber.join)
+      }).pipe(Effect.provide(clientOnly))
+      assert.deepStrictEqual(errors.map((e) => `${e._tag} ${String(e.reason)}`), Array(4).fill("ClusterFailure NoRunner"))
+    }))
+})
+
 /** Kills the server of every group scope on this node (here: the `pool` scope's); whether there was one. */
 const killScopeServer = Effect.gen(function*() {
   const node = yield* Node.Node
@@ -131,4 +164,87 @@ const killScopeServer = Effect.gen(function*() {
     yield* Process.receive({ match: (m) => Process.isDownMessage(m) && m.ref === ref })
   }
   return servers.length > 0
+})
+
+describe.skipIf(pgUrl === undefined)("Cluster process groups across two runner processes (PostgreSQL)", () => {
+  let database: string
+  let runtime: ManagedRuntime.ManagedRuntime<any, any>
+  const runners = new Map<string, Child>()
+  const patient = { timeout: "30 seconds" } as const
+  const ids = Array.from({ length: 16 }, (_, i) => `member-${i}`)
+
+  const run = <A, E>(body: Effect.Effect<A, E, any>): Promise<A> => runtime.runPromise(Process.run(body) as any)
+
+  const startRunner = async (name: string, port: number): Promise<Child> => {
+    const runner = spawnTs(name, "test/fixtures/groups-runner.ts", {
+      RUNNER_PORT: String(port),
+      RUNNER_NODE: name,
+      RUNNER_EXIT_WITH_PARENT: "1",
+      EFFECT_OTP_PG_URL: database
+    })
+    await runner.waitFor(/^ready /)
+    return runner
+  }
+
+  /** Where each of `names` runs (an id's shard, hence runner, is the same for every entity type), once two rounds agree on both runners. */
+  const settledPlacement = (names: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const accountOf = yield* Cluster.client(Accounts)
+      let previous = ""
+      for (let round = 0; round < 200; round++) {
+        const placement: Record<string, string> = {}
+        for (const id of names) placement[id] = (yield* GenServer.call(accountOf(id), Where, undefined, patient)).node
+        const key = JSON.stringify(placement)
+        if (key === previous && new Set(Object.values(placement)).size === 2) return placement
+        previous = key
+      }
+      return yield* Effect.die(new Error("placement never settled on both runners"))
+    })
+
+  beforeAll(async () => {
+    database = await createDatabase(pgUrl!)
+    const [portA, portB] = await freePorts(2)
+    const [a, b] = await Promise.all([startRunner("a@127.0.0.1", portA!), startRunner("b@127.0.0.1", portB!)])
+    runners.set("a", a)
+    runners.set("b", b)
+    runtime = ManagedRuntime.make(Layer.mergeAll(clientLayer(database), Node.layer({ name: "client@127.0.0.1" })))
+  }, 60_000)
+
+  afterAll(async () => {
+    await runtime?.dispose()
+    await Promise.all([...runners.values()].map((runner) => runner.kill("SIGTERM")))
+    if (database !== undefined) await dropDatabase(pgUrl!, database)
+  }, 60_000)
+
+  it("members on both runners are listed and reached from a client; a runner killed with SIGKILL takes its members out of the group", () =>
+    run(Effect.gen(function*() {
+      const scopeNames = Array.from({ length: 8 }, (_, i) => `pool-${i}`)
+      const placement = yield* settledPlacement([...ids, ...scopeNames])
+      // A scope that lives on a, the runner that stays (a scope on a dead runner moves, and
+      // watches its members again where they are re-activated: see Cluster.layerGroups).
+      const scopeName = scopeNames.find((name) => placement[name] === "a@127.0.0.1")
+      assert.isDefined(scopeName)
+      const scope = Cluster.groupScope(scopeName!, Accounts)
+      const accountOf = yield* Cluster.client(Accounts)
+      yield* Cluster.joinGroup(scope, "g", ids.map(accountOf))
+      const members = yield* Cluster.groupMembers(scope, "g")
+      assert.strictEqual(members.length, ids.length)
+      // Every member is reached from this client, wherever it runs.
+      const nodes = yield* Effect.forEach(members, (member) => Effect.map(GenServer.call(member, Where, undefined, patient), (w) => w.node))
+      assert.deepStrictEqual(new Set(nodes), new Set(["a@127.0.0.1", "b@127.0.0.1"]))
+
+      yield* Effect.promise(() => runners.get("b")!.kill("SIGKILL"))
+      runners.delete("b")
+      const onA = ids.filter((id) => placement[id] === "a@127.0.0.1").sort()
+      assert.isTrue(onA.length > 0 && onA.length < ids.length, "members on both runners")
+      // Waits on the scope's answers (the monitors notice within 3 pings of 500 ms).
+      let left: ReadonlyArray<string> = []
+      for (let round = 0; round < 300; round++) {
+        left = (yield* Cluster.groupMembers(scope, "g")).map((m) => Option.getOrThrow(Cluster.entityId(m))).sort()
+        if (JSON.stringify(left) === JSON.stringify(onA)) break
+        yield* Effect.sleep("100 millis") // this runtime's clock is the real one
+      }
+      assert.deepStrictEqual(left, onA)
+      assert.deepStrictEqual(yield* Cluster.whichGroups(scope), ["g"])
+    })), 120_000)
 })

@@ -44,8 +44,17 @@ interface Watch {
   ref: Reference.Reference | undefined
 }
 
+/** How a scope watches its members: `Cluster.monitor`'s ping options. */
+interface WatchOptions {
+  readonly pingInterval?: Duration.Input | undefined
+  readonly pingFailures?: number | undefined
+  readonly pingTimeout?: Duration.Input | undefined
+}
+
 /** The state of a scope: mutated in place by its handlers (one process owns it). */
 interface ScopeState {
+  /** How members are watched (set by `init`, not durable). */
+  watchOptions: WatchOptions | undefined
   /** Every group with members, newest join first, once per join. */
   readonly groups: Map<string, Array<MemberWire>>
   /** Every member, by {@link keyOf}. */
@@ -56,7 +65,7 @@ interface ScopeState {
 
 const keyOf = (member: MemberWire): string => `${member.type}\u0000${member.id}`
 
-const emptyState = (): ScopeState => ({ groups: new Map(), watches: new Map(), byRef: new Map() })
+const emptyState = (): ScopeState => ({ watchOptions: undefined, groups: new Map(), watches: new Map(), byRef: new Map() })
 
 const isScopeState = (u: unknown): u is ScopeState =>
   typeof u === "object" && u !== null && "groups" in u && u.groups instanceof Map && "watches" in u && "byRef" in u
@@ -122,7 +131,7 @@ const watchAll = (state: ScopeState): Effect.Effect<void, never, Sharding.Shardi
     (watch) =>
       Effect.gen(function*() {
         const server = yield* ref(memberType(watch.member.type), watch.member.id)
-        const monitorRef = yield* monitor(server)
+        const monitorRef = yield* monitor(server, state.watchOptions)
         watch.ref = monitorRef
         state.byRef.set(monitorRef, keyOf(watch.member))
       }),
@@ -132,12 +141,12 @@ const watchAll = (state: ScopeState): Effect.Effect<void, never, Sharding.Shardi
 const ScopeServer = GenServer.make({
   name: "effect-otp/ProcessGroups",
   calls: [JoinRequest, LeaveRequest, MembersRequest, WhichGroupsRequest],
-  init: (restored: Option.Option<ScopeState>) =>
-    Option.match(restored, {
-      onNone: () => GenServer.ok(emptyState()),
-      // Restored after a move: the members are watched again, before the next request.
-      onSome: (state) => GenServer.ok(state, { continue: "watch" })
-    }),
+  init: (args: { readonly restored: Option.Option<ScopeState>; readonly watch: WatchOptions | undefined }) => {
+    const state = Option.getOrElse(args.restored, emptyState)
+    state.watchOptions = args.watch
+    // Restored after a move: the members are watched again, before the next request.
+    return state.watches.size === 0 ? GenServer.ok(state) : GenServer.ok(state, { continue: "watch" })
+  },
   handleContinue: (_, state: ScopeState) => Effect.as(watchAll(state), GenServer.noreply(state)),
   handleCall: {
     Join: ({ group, members }, state) => {
@@ -186,11 +195,16 @@ const ScopeServer = GenServer.make({
   formatStatus: (state) => ({ groups: state.groups.size, members: state.watches.size })
 })
 
-const Scopes = entity(ScopeServer, {
-  type: "effect-otp/ProcessGroups",
-  args: (_id, restored) => restored,
-  durable: { schema: ScopeStateSchema }
-})
+/** The entity type of the scopes, hosted with the watch options of {@link layerGroups}. */
+const scopesWith = (watch: WatchOptions | undefined) =>
+  entity(ScopeServer, {
+    type: "effect-otp/ProcessGroups",
+    args: (_id, restored) => ({ restored, watch }),
+    durable: { schema: ScopeStateSchema }
+  })
+
+/** The entity type of the scopes, for their clients (which route by type and id only). */
+const Scopes = scopesWith(undefined)
 
 /**
  * Hosts the cluster's process group scopes on this runner: add it to every runner's layer,
@@ -198,7 +212,11 @@ const Scopes = entity(ScopeServer, {
  * the runner owning its shard; it is never passivated, and its groups are durable state (a
  * {@link StateStorage}: `Cluster.layerStateSql` on runners, `Cluster.layerStateMemory` or
  * `Cluster.layerEmbedded` in one process), so a scope moved to another runner keeps its
- * members.
+ * members. The ping options are those of the scope's `Cluster.monitor` of each member: a
+ * member's runner counts as gone after `pingFailures` failed pings `pingInterval` apart. Keep
+ * that shorter than the cluster's `shardLockExpiration`: once the member's shard is taken
+ * over, the monitor may follow the member to its new incarnation, which then stays a member. The consistency
+ * model and the rest of the guide: the `ProcessGroups` module doc, "Across the cluster".
  *
  * @example
  * ```ts
@@ -225,8 +243,15 @@ const Scopes = entity(ScopeServer, {
  * @category process groups
  * @since 0.1.0
  */
-export const layerGroups = (): Layer.Layer<never, never, Sharding.Sharding | Node.Node | StateStorage> =>
-  layer(Scopes, { maxIdleTime: Duration.infinity })
+export const layerGroups = (options?: {
+  /** How often the runner of each member is pinged (`Cluster.monitor`'s option; default 1 s). */
+  readonly pingInterval?: Duration.Input | undefined
+  /** Consecutive failed pings after which a member's runner counts as gone (default 3). */
+  readonly pingFailures?: number | undefined
+  /** How long one ping may take (default 2 s). */
+  readonly pingTimeout?: Duration.Input | undefined
+}): Layer.Layer<never, never, Sharding.Sharding | Node.Node | StateStorage> =>
+  layer(scopesWith(options), { maxIdleTime: Duration.infinity })
 
 // ----------------------------------------------------------------------------
 // The client side
