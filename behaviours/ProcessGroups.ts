@@ -49,14 +49,16 @@
  *
  * - A **scope** ({@link start}, {@link startLink}, {@link childSpec}) is a process registered
  *   under the scope's name; it owns the table of its groups. Scopes are independent of each
- *   other. Its table dies with it: members are not affected, a restarted scope starts empty
- *   (as pg). There is no scope started for you: {@link defaultScope} is the name OTP's kernel
+ *   other. Its table and its monitors die with it: members are not affected, a restarted
+ *   scope starts empty (as pg), and its monitoring processes are not told (monitor the
+ *   scope's process to learn of it). There is no scope started for you: {@link defaultScope} is the name OTP's kernel
  *   starts as `pg`; start it yourself (e.g. first child of your root supervisor).
  * - A **group** is any value: compared with Effect's `Equal` (strings and numbers as usual,
  *   `Data` values by structure; `"__proto__"` is a group like any other). A group exists while
  *   it has members; an empty group and an unknown one are the same (`[]`).
  * - {@link join} adds local processes, once per occurrence: a process may join a group several
- *   times and then is listed that many times, until it left as many times. {@link leave}
+ *   times and then is listed that many times, until it left as many times. A process that is
+ *   dead, or exiting (killed, its finalizers still running), joins nothing. {@link leave}
  *   removes one join per occurrence; leaving a group none of the given processes is in fails
  *   with {@link NotJoined}.
  * - A member that exits, however it exits, leaves every group it joined (every join), inside

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Data, Effect, Equal, Exit, Option } from "effect"
+import { Data, Deferred, Effect, Equal, Exit, Option } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { ExitReason, Node, Pid, Process, ProcessGroups, Supervisor, Sys } from "../index.js"
@@ -120,6 +120,39 @@ describe("join, leave and members (as pg)", () => {
       yield* ProcessGroups.join(scope, "g", [dead, live])
       assert.deepStrictEqual(yield* ProcessGroups.members(scope, "g"), [live])
       assert.deepStrictEqual(yield* drain(new Map([[ref, "G"]]), [dead, live]), ["G Join g [P1]"])
+    })))
+
+  it.effect("a process that is exiting (finalizers running) joins nothing; a member that begins to exit leaves when its exit completes", () =>
+    inNode(Effect.gen(function*() {
+      const scope = yield* ProcessGroups.start<string>("s")
+      const gate = yield* Deferred.make<void>()
+      const slow = () => Process.spawn(Effect.ensuring(idle, Deferred.await(gate)))
+      const exiting = yield* slow()
+      const member = yield* slow()
+      yield* ProcessGroups.join(scope, "g", member)
+      const ref = yield* Process.monitor(exiting)
+      const memberRef = yield* Process.monitor(member)
+      yield* Process.exit(exiting, ExitReason.kill)
+      yield* Process.exit(member, ExitReason.kill)
+      yield* TestClock.adjust("1 millis") // both are in their finalizers now
+      assert.isFalse(yield* Process.isAlive(exiting))
+      yield* ProcessGroups.join(scope, "g", exiting)
+      assert.deepStrictEqual(yield* ProcessGroups.members(scope, "g"), [member])
+      yield* Deferred.succeed(gate, undefined)
+      yield* Process.receive({ match: isDownFor(ref) })
+      yield* Process.receive({ match: isDownFor(memberRef) })
+      assert.deepStrictEqual(yield* ProcessGroups.members(scope, "g"), [])
+      assert.deepStrictEqual(((yield* Sys.getStatus("s")).state as any).members, 0)
+    })))
+
+  it.effect("members hands out a frozen array: an untyped caller cannot change the table through it", () =>
+    inNode(Effect.gen(function*() {
+      const scope = yield* ProcessGroups.start<string>("s")
+      const a = yield* Process.spawn(idle)
+      yield* ProcessGroups.join(scope, "g", a)
+      const members = yield* ProcessGroups.members(scope, "g")
+      assert.throws(() => (members as Array<Pid.Pid>).push(a))
+      assert.deepStrictEqual(yield* ProcessGroups.members(scope, "g"), [a])
     })))
 
   it.effect("bad arguments from untyped callers are BadArgument and join nothing; a pid of another node too", () =>

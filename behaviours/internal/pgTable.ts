@@ -9,7 +9,7 @@
  */
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
-import { watchExit } from "../../lib/internal/direct.js"
+import { mayBeAlive, watchExit } from "../../lib/internal/direct.js"
 import { isInstance, makeReference } from "../../lib/internal/identity.js"
 import type { Pid } from "../../lib/Pid.js"
 import { sendUnsafe } from "../../lib/Process.js"
@@ -139,10 +139,12 @@ export class GroupTable {
   join(group: unknown, pids: ReadonlyArray<Pid>): void {
     const joined: Array<Pid> = []
     for (const pid of pids) {
+      // A dead process, or one that is exiting (its finalizers running), joins nothing.
+      if (!mayBeAlive(pid)) continue
       let member = this.members.get(pid)
       if (member === undefined) {
         const cancel = watchExit(pid, () => this.exited(pid))
-        if (cancel === undefined) continue // a dead (or exiting) process joins nothing
+        if (cancel === undefined) continue
         member = { groups: [], cancel }
         this.members.set(pid, member)
       }
@@ -151,7 +153,7 @@ export class GroupTable {
     }
     if (joined.length === 0) return
     const all = this.groups.get(group)
-    this.groups.set(group, all === undefined ? joined : [...joined, ...all])
+    this.groups.set(group, Object.freeze(all === undefined ? joined : [...joined, ...all]))
     this.notify(true, group, joined)
   }
 
@@ -194,7 +196,7 @@ export class GroupTable {
 
   private setGroup(group: unknown, all: ReadonlyArray<Pid>): void {
     if (all.length === 0) this.groups.delete(group)
-    else this.groups.set(group, all)
+    else this.groups.set(group, Object.freeze(all))
   }
 
   /** Scope monitors first, then the group's, in the order they were made (as pg). */
