@@ -9,7 +9,7 @@
  * reached from the client, and the members of a runner killed with SIGKILL leave the group.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, ManagedRuntime, Option } from "effect"
+import { Cause, Effect, Fiber, Layer, ManagedRuntime, Option } from "effect"
 import { MessageStorage, RunnerHealth, Runners, RunnerStorage, Sharding, ShardingConfig } from "effect/cluster"
 import { TestClock } from "effect/testing"
 import { Cluster } from "../cluster/index.js"
@@ -125,6 +125,21 @@ describe("Cluster process groups (embedded)", () => {
       yield* Effect.flip(GenServer.call(accountOf("x"), Crash, { message: "after restore" }))
       yield* awaitIds("g", ["y"])
     })))
+})
+
+describe("Cluster.layerGroups options", () => {
+  it.effect("a bad ping option is a BadArgument defect as the layer is built, not a crash of the scope at each join", () =>
+    Effect.gen(function*() {
+      for (const options of [{ pingInterval: -1 }, { pingTimeout: "soon" }, { pingFailures: 0 }, { pingFailures: 1.5 }]) {
+        const exit = yield* Effect.exit(Layer.build(Cluster.layerGroups(options as never).pipe(
+          Layer.provideMerge(Cluster.layerEmbedded()),
+          Layer.provideMerge(Node.layer())
+        )).pipe(Effect.scoped))
+        assert.isTrue(exit._tag === "Failure" && Cause.hasDies(exit.cause), JSON.stringify(options))
+        const defect = exit._tag === "Failure" ? Cause.squash(exit.cause) : undefined
+        assert.strictEqual((defect as { readonly _tag?: string })?._tag, "BadArgument", JSON.stringify(options))
+      }
+    }))
 })
 
 describe("Cluster process groups on a client without runners", () => {

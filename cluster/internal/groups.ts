@@ -9,12 +9,13 @@
 import type * as Sharding from "effect/cluster/Sharding"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
 import * as SchemaTransformation from "effect/SchemaTransformation"
 import { Errors, GenServer, type Node, Process, ProcessGroups, type Reference } from "effect-otp"
+import { durationMillis } from "../../lib/internal/timers.js"
 import { client, ClusterTarget, ref } from "./client.js"
 import { entity } from "./entity.js"
 import { layer } from "./host.js"
@@ -250,8 +251,26 @@ export const layerGroups = (options?: {
   readonly pingFailures?: number | undefined
   /** How long one ping may take (default 2 s). */
   readonly pingTimeout?: Duration.Input | undefined
-}): Layer.Layer<never, never, Sharding.Sharding | Node.Node | StateStorage> =>
-  layer(scopesWith(options), { maxIdleTime: Duration.infinity })
+}): Layer.Layer<never, never, Sharding.Sharding | Node.Node | StateStorage> => {
+  // Checked here, as `Cluster.monitor` checks them: a bad option would otherwise crash the
+  // scope's server at every join.
+  const problem = badWatchOption(options)
+  if (problem !== undefined) return Layer.effectDiscard(Effect.die(problem))
+  return layer(scopesWith(options), { maxIdleTime: Duration.infinity })
+}
+
+const badWatchOption = (options: WatchOptions | undefined): Errors.BadArgument | undefined => {
+  for (const [name, value] of [["pingInterval", options?.pingInterval], ["pingTimeout", options?.pingTimeout]] as const) {
+    if (value === undefined) continue
+    const millis = durationMillis(`Cluster.layerGroups ${name}`, value, false)
+    if (typeof millis !== "number") return millis
+  }
+  const failures = options?.pingFailures
+  if (failures !== undefined && (typeof failures !== "number" || !Number.isInteger(failures) || failures < 1)) {
+    return new Errors.BadArgument({ operation: "Cluster.layerGroups", reason: `pingFailures must be a positive integer, got ${String(failures)}` })
+  }
+  return undefined
+}
 
 // ----------------------------------------------------------------------------
 // The client side
