@@ -28,6 +28,7 @@ import * as Supervisor from "./behaviours/Supervisor.js"
 import * as DynamicSupervisor from "./behaviours/DynamicSupervisor.js"
 import * as PartitionSupervisor from "./behaviours/PartitionSupervisor.js"
 import * as Registry from "./behaviours/Registry.js"
+import * as ProcessGroups from "./behaviours/ProcessGroups.js"
 import * as Application from "./behaviours/Application.js"
 import * as Code from "./lib/Code.js"
 import * as Telemetry from "./lib/Telemetry.js"
@@ -151,6 +152,13 @@ export { PartitionSupervisor }
  * @since 0.1.0
  */
 export { Registry }
+
+/**
+ * ProcessGroups: named groups of processes (OTP's pg): join, leave, members, monitors.
+ *
+ * @since 0.1.0
+ */
+export { ProcessGroups }
 
 /**
  * Application: named units with dependencies, configuration and a supervision tree; `main`.

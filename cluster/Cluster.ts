@@ -214,3 +214,14 @@ export { client, entityId, isRef, ref } from "./internal/client.js"
 export { monitor } from "./internal/monitor.js"
 
 export { layerEmbedded } from "./internal/embedded.js"
+
+export {
+  type GroupError,
+  groupMembers,
+  type GroupScope,
+  groupScope,
+  joinGroup,
+  layerGroups,
+  leaveGroup,
+  whichGroups
+} from "./internal/groups.js"
