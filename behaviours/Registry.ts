@@ -90,18 +90,25 @@
  *
  * ## Partitions
  *
- * `partitions: n` splits the table in `n` parts by key hash. Elixir splits a unique registry's
- * keys by key and its pids by pid, a duplicate one by pid (by key with `{:duplicate, :key}`),
- * with one process per partition, so that many schedulers write at once. Here the parts live in
- * the one registry process: a partition process would have nothing to do, since writes are done
- * by the caller and cleanup runs inside the exiting process, not on `EXIT` messages. On this
- * runtime they buy nothing: one thread has no table lock to spread over cores. Measured with
- * `bench/registry-partitions.ts` (100k entries: 10k processes with 10 unique keys each, or 20k
- * processes on one topic with 4 keys of their own; register, 500k lookups, all killed), 4 and 16
- * partitions were slower than 1 in every phase: registering 1.2-2.4x (a process with keys in
- * several partitions has an exit watch in each), lookups up to 2x (a hash of the key each),
- * exits up to 2x. Every operation works the same with any number (`count`, `keys` and `select`
- * visit each partition); the option is there for code written for Elixir. Keep the default.
+ * `partitions: n` splits the table in `n` parts by key hash, each its own `Map`s. What that buys
+ * here is size: a JavaScript `Map` holds at most 2^24 (16,777,216) entries in V8, so an
+ * unpartitioned registry refuses its 16,777,217th key (the `register` dies with V8's
+ * `RangeError: Map maximum size exceeded`; measured: one process registering 17M unique keys got
+ * that at exactly 16,777,216 with 1 partition, and registered all 17M in 57 s and 6.3 GB of heap
+ * with 2). For a registry that may pass about 16M keys, give it `partitions` enough that each part
+ * stays below that.
+ *
+ * It buys no speed. Elixir splits a unique registry's keys by key and its pids by pid, a
+ * duplicate one by pid (by key with `{:duplicate, :key}`), with one process per partition, so
+ * that many schedulers write at once. Here the parts live in the one registry process: a
+ * partition process would have nothing to do, since writes are done by the caller and cleanup
+ * runs inside the exiting process, not on `EXIT` messages, and one thread has no table lock to
+ * spread over cores. Measured with `bench/registry-partitions.ts` (100k entries: 10k processes
+ * with 10 unique keys each, or 20k processes on one topic with 4 keys of their own; register,
+ * 500k lookups, all killed), 4 and 16 partitions were slower than 1 in every phase: registering
+ * 1.2-2.4x (a process with keys in several partitions has an exit watch in each), lookups up to
+ * 2x (a hash of the key each), exits up to 2x. Every operation works the same with any number
+ * (`count`, `keys` and `select` visit each partition). Below 16M keys, keep the default.
  *
  * ## Rules
  *
@@ -410,8 +417,8 @@ export interface StartOptions<M extends "unique" | "duplicate"> {
   /** `unique` (one process per key: a taken key is `AlreadyRegistered`) or `duplicate` (any number of entries per key). */
   readonly keys: M
   /**
-   * How many parts the table is split in, by key hash (default 1): a positive integer. See
-   * "Partitions" in the module doc for what they buy on this runtime (little).
+   * How many parts the table is split in, by key hash (default 1): a positive integer. Needed
+   * only past about 16M keys (V8's limit on one `Map`); see "Partitions" in the module doc.
    */
   readonly partitions?: number | undefined
   /**
