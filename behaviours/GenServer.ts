@@ -126,7 +126,7 @@ import * as Schema from "effect/Schema"
 import type * as Duration from "effect/Duration"
 import type * as Rpc from "effect/rpc/Rpc"
 import type * as Exit from "effect/Exit"
-import type { BadArgument, CallError, CallExit, NoProc, UnknownRequest } from "../lib/Errors.js"
+import type { BadArgument, CallError, CallExit, MailboxFull, NoProc, UnknownRequest } from "../lib/Errors.js"
 import type { ExitReason } from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
 import type { CallOptions, From, StartError, StartOptions, Target } from "../lib/Gen.js"
@@ -693,7 +693,7 @@ export const stop = (
 export const sendRequest = <M extends Any, Req extends Module.Calls<M>, E = never>(
   server: Server<M, E>, request: Req, ...args: Module.PayloadArg<Req>
 ): Effect.Effect<
-  Gen.RequestId<Rpc.Success<Req>, Rpc.Error<Req> | NoProc | CallExit | UnknownRequest | E>,
+  Gen.RequestId<Rpc.Success<Req>, Rpc.Error<Req> | NoProc | CallExit | MailboxFull | UnknownRequest | E>,
   never,
   CurrentProcess
 > => Gen.sendRequest(server.target, internal.request(request, args[0])) as any

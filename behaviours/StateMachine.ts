@@ -171,7 +171,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import type * as Rpc from "effect/rpc/Rpc"
-import type { BadArgument, CallError, CallExit, NoProc, UnknownRequest } from "../lib/Errors.js"
+import type { BadArgument, CallError, CallExit, MailboxFull, NoProc, UnknownRequest } from "../lib/Errors.js"
 import type { ExitReason } from "../lib/ExitReason.js"
 import * as Gen from "../lib/Gen.js"
 import type { CallOptions, StartError, StartOptions, Target } from "../lib/Gen.js"
@@ -1161,7 +1161,7 @@ export const call: {
 export const sendRequest = <M extends Any, Req extends Module.Calls<M>, E = never>(
   machine: Server<M, E>, request: Req, ...args: Module.PayloadArg<Req>
 ): Effect.Effect<
-  Gen.RequestId<Rpc.Success<Req>, Rpc.Error<Req> | NoProc | CallExit | UnknownRequest | E>,
+  Gen.RequestId<Rpc.Success<Req>, Rpc.Error<Req> | NoProc | CallExit | MailboxFull | UnknownRequest | E>,
   never,
   CurrentProcess
 > => Gen.sendRequest(machine.target, server.request(request, args[0])) as any

@@ -55,6 +55,7 @@ import type {
   InitFailed,
   InitIgnored,
   InitTimeout,
+  MailboxFull,
   NoProc,
   NoRequest
 } from "./Errors.js"
@@ -457,7 +458,7 @@ export declare namespace RequestIds {
  * @category asynchronous requests
  * @since 0.1.0
  */
-export const sendRequest: (target: Target, message: unknown) => Effect.Effect<RequestId<unknown, NoProc | CallExit>, never, CurrentProcess> =
+export const sendRequest: (target: Target, message: unknown) => Effect.Effect<RequestId<unknown, NoProc | CallExit | MailboxFull>, never, CurrentProcess> =
   requests.sendRequest as any
 
 /**

@@ -244,6 +244,22 @@ describe("bounded mailboxes: calls", () => {
       }
     })))
 
+  it.effect("an asynchronous request a full mailbox refuses or drops answers MailboxFull (sendRequest, multiCall)", () =>
+    inNode(Effect.gen(function*() {
+      const server = yield* GenServer.start(Counter, 0, { mailbox: { capacity: 1, overflow: "dropNewest" } })
+      yield* Sys.suspend(server.pid!)
+      yield* GenServer.cast(server, Add, { by: 1 })
+      const request = yield* GenServer.sendRequest(server, Get)
+      const error = yield* Effect.flip(GenServer.waitResponse(request, "1 hour"))
+      assert.strictEqual(error._tag, "MailboxFull")
+      const [outcome] = yield* GenServer.multiCall([server], Get, undefined, { timeout: "1 hour" })
+      assert.isTrue(Exit.isFailure(outcome!))
+      assert.deepStrictEqual(Exit.isFailure(outcome!) ? Option.map(Exit.findErrorOption(outcome), (e) => e._tag) : Option.none(), Option.some("MailboxFull"))
+      // Nothing else was lost: the cast is there once the server resumes.
+      yield* Sys.resume(server.pid!)
+      assert.strictEqual(yield* GenServer.call(server, Get), 1)
+    })))
+
   it.effect("a call refused is not left waiting for its timeout (TestClock never moves)", () =>
     inNode(Effect.gen(function*() {
       const server = yield* GenServer.start(Counter, 0, { mailbox: { capacity: 1, overflow: "dropNewest" } })

@@ -18,7 +18,7 @@ const Other = Rpc.make("Other", { success: Schema.Boolean })
 
 declare const store: GenServer.Server<GenServer.Module<void, unknown, typeof Count | typeof Fetch, never, never>>
 
-type Protocol = Errors.NoProc | Errors.CallExit | Errors.UnknownRequest
+type Protocol = Errors.NoProc | Errors.CallExit | Errors.MailboxFull | Errors.UnknownRequest
 
 declare const id: Gen.RequestId<string, Missing | Protocol>
 declare const count: Gen.RequestId<number, Protocol>

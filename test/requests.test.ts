@@ -114,7 +114,7 @@ describe("sendRequest / waitResponse", () => {
     runTest(Effect.gen(function*() {
       const server = yield* startHolder()
       const refused = yield* GenServer.sendRequest(server, Refuse)
-      const error: string | Errors.NoProc | Errors.CallExit | Errors.UnknownRequest = yield* Effect.flip(GenServer.waitResponse(refused))
+      const error: string | Errors.NoProc | Errors.CallExit | Errors.MailboxFull | Errors.UnknownRequest = yield* Effect.flip(GenServer.waitResponse(refused))
       assert.strictEqual(error, "refused")
       const other = GenServer.ref(Holder as GenServer.Any, server.target) as unknown as GenServer.Server<
         GenServer.Module<void, void, typeof Release, never, never>
