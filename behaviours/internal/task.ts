@@ -1,0 +1,224 @@
+/**
+ * The machinery of `Task` and `TaskSupervisor`: the task object, the reply message, the bodies
+ * a task process runs, and the owner's selective receives. Public types and errors live in
+ * `behaviours/Task.ts`; this module hands back raw outcomes (a reply, a down reason, a timeout)
+ * that it turns into them.
+ *
+ * What it measured (bench `task_async_await_per_second`): `Task.async` spawns with the monitor
+ * taken atomically (`spawnMonitor`) and the task links itself to its owner as its first step,
+ * rather than waiting for a start message from the owner as Elixir's `Task.async` does: one
+ * message and one wake-up less per task. The reply names the task object itself, so it needs
+ * no reference known before the spawn.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ExitReason from "../../lib/ExitReason.js"
+import type { Pid } from "../../lib/Pid.js"
+import * as Process from "../../lib/Process.js"
+import type { Reference } from "../../lib/Reference.js"
+
+/** The task's result was not taken yet. */
+export const PENDING = 0
+/** The task's result was taken (await, yield, shutdown, ignore): it is not awaited again. */
+export const DONE = 1
+/** The owner gave up the task (`ignore`): the task runs on and sends no reply. */
+export const IGNORED = 2
+
+const variance = { _A: (a: unknown) => a, _E: (e: unknown) => e }
+
+/** A task: its process, the owner's monitor of it, its owner, and what the owner took of it. */
+export class TaskImpl {
+  readonly "~effect-otp/Task" = variance
+  pid: Pid = undefined as unknown as Pid
+  ref: Reference = undefined as unknown as Reference
+  state: number = PENDING
+  /** The task's own typed failure, when its body failed with one (set by the task process). */
+  failure: Option.Option<unknown> = Option.none()
+  constructor(readonly owner: Pid) {}
+  toString(): string {
+    return `Task(${String(this.pid)})`
+  }
+}
+
+/** The message a task sends its owner with its result: Elixir's `{ref, result}`. */
+export class ReplyImpl {
+  readonly _tag = "TaskReply"
+  constructor(readonly task: TaskImpl, readonly value: unknown) {}
+}
+
+export const isTask = (u: unknown): u is TaskImpl => u instanceof TaskImpl
+
+// ----------------------------------------------------------------------------
+// The task process
+// ----------------------------------------------------------------------------
+
+/** Runs the work and sends the result to the owner, unless the owner gave the task up. */
+export const runBody = (task: TaskImpl, effect: Effect.Effect<unknown, unknown, any>): Effect.Effect<void, unknown, any> =>
+  Effect.matchCauseEffect(effect, {
+    onSuccess: (value) =>
+      Effect.sync(() => {
+        if (task.state === PENDING) Process.sendUnsafe(task.owner, new ReplyImpl(task, value))
+      }),
+    onFailure: (cause) => {
+      task.failure = Cause.findErrorOption(cause)
+      return Effect.failCause(cause)
+    }
+  })
+
+/** The body of `Task.async`: link to the owner first (it may have died meanwhile), then work. */
+export const linkedBody = (task: TaskImpl, effect: Effect.Effect<unknown, unknown, any>): Effect.Effect<void, unknown, any> =>
+  Effect.andThen(
+    Effect.catch(Process.link(task.owner), () => Process.exitWith(ExitReason.noproc)),
+    runBody(task, effect)
+  )
+
+/**
+ * How long a supervised task waits for its owner's go, as Elixir's `Task.Supervised` (5 s): an
+ * owner whose start call was interrupted after the supervisor started the task never sends it.
+ */
+const goTimeout = 5000
+
+/**
+ * The body of a supervised task (`TaskSupervisor.async` / `asyncNolink`): it waits, watching
+ * its owner, for the owner to have linked (for `async`) and monitored it, then works. An owner
+ * that dies first ends it with `shutdown` carrying the owner's reason, as Elixir's.
+ */
+export const supervisedBody = (task: TaskImpl, effect: Effect.Effect<unknown, unknown, any>): Effect.Effect<void, unknown, any> =>
+  Effect.gen(function*() {
+    const watch = yield* Process.monitor(task.owner)
+    const go = yield* Process.receive({
+      match: (m) => m === task || (Process.isDownMessage(m) && m.ref === watch),
+      timeout: goTimeout
+    }).pipe(Effect.orDie)
+    if (Option.isNone(go)) return yield* Process.exitWith(ExitReason.shutdown("timeout"))
+    if (go.value !== task) return yield* Process.exitWith(ExitReason.shutdown((go.value as Process.DownMessage).reason))
+    yield* Process.demonitor(watch, { flush: true })
+    return yield* runBody(task, effect)
+  })
+
+/**
+ * The effect with the services of the fiber that started the task, as a task started by the
+ * caller itself sees them; the task's own `CurrentProcess` wins.
+ */
+export const withCallerContext = <A, E, R>(
+  caller: Context.Context<R>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E> =>
+  Effect.withFiber((fiber) => {
+    const own = fiber.context as Context.Context<Process.CurrentProcess>
+    const self = Context.get(own, Process.CurrentProcess)
+    return Effect.provideContext(effect, Context.add(Context.merge(own, caller), Process.CurrentProcess, self))
+  })
+
+// ----------------------------------------------------------------------------
+// The owner's side
+// ----------------------------------------------------------------------------
+
+export const isReplyOf = (task: TaskImpl) => (m: unknown): m is ReplyImpl => m instanceof ReplyImpl && m.task === task
+
+const isDownOf = (task: TaskImpl) => (m: unknown): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === task.ref
+
+const isReplyOrDownOf = (task: TaskImpl) => (m: unknown): m is ReplyImpl | Process.DownMessage =>
+  (m instanceof ReplyImpl && m.task === task) || (Process.isDownMessage(m) && m.ref === task.ref)
+
+/** A reply, the task's down reason, or nothing yet. */
+export type Outcome = ReplyImpl | Process.DownMessage
+
+/** Marks the task done after a reply or a down, dropping the monitor (and a down behind the reply). */
+const settle = (task: TaskImpl, outcome: Outcome): Effect.Effect<Outcome, never, Process.CurrentProcess> => {
+  task.state = DONE
+  return outcome instanceof ReplyImpl
+    ? Effect.as(Process.demonitor(task.ref, { flush: true }), outcome)
+    : Effect.succeed(outcome)
+}
+
+/**
+ * Waits up to `millis` (Infinity: as long as it takes) for the task's reply or down. A receive
+ * abandoned by interruption takes nothing; once a message is taken, the rest of the step runs
+ * to its end, so a later await finds the reply, or the task is already marked done.
+ */
+export const receiveOutcome = (
+  task: TaskImpl,
+  millis: number
+): Effect.Effect<Option.Option<Outcome>, never, Process.CurrentProcess> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      restore(Process.receive({ match: isReplyOrDownOf(task), timeout: millis === Infinity ? "infinity" : millis }).pipe(Effect.orDie)),
+      (taken) => Option.isNone(taken) ? Effect.succeed(taken) : Effect.asSome(settle(task, taken.value))
+    )
+  )
+
+/** What `shutdown` found: the reply if it came first, and the task's down reason. */
+export interface Stopped {
+  readonly reply: Option.Option<ReplyImpl>
+  readonly reason: ExitReason.ExitReason
+  /** Whether the task had to be killed after its shutdown time. */
+  readonly killedAfterTimeout: boolean
+}
+
+/**
+ * Stops the task (Elixir's `Task.shutdown`): unlinks it, sends it `shutdown` (or `kill`), waits
+ * for its down (killing it after `millis`), and takes a reply that arrived meanwhile. Runs as
+ * one uninterruptible step, so no signal, down or reply is left half handled.
+ */
+export const stop = (task: TaskImpl, millis: number | "brutalKill"): Effect.Effect<Stopped, never, Process.CurrentProcess> =>
+  Effect.uninterruptible(Effect.gen(function*() {
+    yield* Process.unlink(task.pid)
+    yield* Process.exit(task.pid, millis === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
+    const isDown = isDownOf(task)
+    let killedAfterTimeout = false
+    let down = millis === "brutalKill" || millis === Infinity
+      ? Option.some(yield* Process.receive({ match: isDown }))
+      : yield* Process.receive({ match: isDown, timeout: millis }).pipe(Effect.orDie)
+    if (Option.isNone(down)) {
+      killedAfterTimeout = true
+      yield* Process.exit(task.pid, ExitReason.kill)
+      down = Option.some(yield* Process.receive({ match: isDown }))
+    }
+    const reply = yield* Process.receive({ match: isReplyOf(task), timeout: 0 })
+    task.state = DONE
+    return { reply, reason: (down as Option.Some<Process.DownMessage>).value.reason, killedAfterTimeout }
+  }))
+
+/**
+ * Gives the task up (Elixir's `Task.ignore`): it runs on unlinked and sends nothing; a reply or
+ * down already there is taken.
+ */
+export const ignore = (task: TaskImpl): Effect.Effect<Option.Option<Outcome>, never, Process.CurrentProcess> =>
+  Effect.uninterruptible(Effect.gen(function*() {
+    task.state = IGNORED
+    yield* Process.unlink(task.pid)
+    const taken = yield* Process.receive({ match: isReplyOrDownOf(task), timeout: 0 })
+    if (Option.isSome(taken)) yield* settle(task, taken.value)
+    else yield* Process.demonitor(task.ref, { flush: true })
+    task.state = DONE
+    return taken
+  }))
+
+/**
+ * Waits, until `deadline` (a Clock time, Infinity for none), for a reply or a down of any of
+ * `pending`; `Option.none()` once the deadline has passed. The task is marked done.
+ */
+export const receiveAny = (
+  pending: ReadonlySet<TaskImpl>,
+  byRef: ReadonlyMap<Reference, TaskImpl>,
+  deadline: number
+): Effect.Effect<Option.Option<readonly [TaskImpl, Outcome]>, never, Process.CurrentProcess> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const match = (m: unknown): m is Outcome =>
+        (m instanceof ReplyImpl && pending.has(m.task)) || (Process.isDownMessage(m) && byRef.has(m.ref))
+      const timeout = deadline === Infinity ? "infinity" as const : Math.max(0, deadline - now)
+      return Effect.flatMap(restore(Process.receive({ match, timeout }).pipe(Effect.orDie)), (taken) => {
+        if (Option.isNone(taken)) return Effect.succeed(Option.none())
+        const outcome = taken.value
+        const task = outcome instanceof ReplyImpl ? outcome.task : byRef.get(outcome.ref)!
+        return Effect.map(settle(task, outcome), (o) => Option.some([task, o] as const))
+      })
+    })
+  )
