@@ -84,6 +84,14 @@ const cases: ReadonlyArray<Case> = [
     systems: stateMachines
   },
   { file: "statemachine-idle.ts", benchmark: "statemachine_idle_bytes", unit: "B", systems: stateMachines },
+  // Task.async + Task.await against plain Erlang processes (spawn_monitor + receive) and raw fibers.
+  // Also records task_async_await_batch_per_second.
+  {
+    file: "task-async-await.ts",
+    benchmark: "task_async_await_per_second",
+    unit: "tasks/s",
+    systems: ["effect-otp", "erlang", "effect-queue"]
+  },
   { file: "send-mailbox.ts", benchmark: "send_throughput_mailbox", unit: "msg/s", systems: baselines },
   // Raw Effect only: the cost of one Effect step, the floor of a receive loop with a step per message.
   { file: "effect-step.ts", benchmark: "effect_step_floor", unit: "steps/s", systems: ["effect-queue"] },

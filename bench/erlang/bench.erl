@@ -55,6 +55,9 @@ run("statemachine_events_per_second", Q) ->
     one("statemachine_events_per_second", "events/s", size(Q, 1000000, 100000), reps(Q, 3, 1), fun statem_events/1);
 run("statemachine_idle_bytes", Q) ->
     one("statemachine_idle_bytes", "B", size(Q, 100000, 10000), reps(Q, 1, 1), fun statem_idle_bytes/1);
+run("task_async_await_per_second", Q) ->
+    many([{"task_async_await_per_second", "tasks/s"}, {"task_async_await_batch_per_second", "tasks/s"}],
+         size(Q, 200000, 20000), reps(Q, 3, 1), fun bench_task:run/1);
 run(Other, _) ->
     error({unknown_benchmark, Other}).
 
