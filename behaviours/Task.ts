@@ -594,28 +594,26 @@ const manyOf = (
     )
   })
 
-/** Waits for replies or downs of `all` until `deadline` or until `stopWhen` says so. */
+/** Waits for replies or downs of `all` until the timeout, or until `stopWhen` says so. */
 const collect = (
   all: ReadonlyArray<internal.TaskImpl>,
   millis: number,
   stopWhen: (outcome: internal.Outcome) => boolean
 ) =>
   Effect.gen(function*() {
-    const pending = new Set(all)
-    const byRef = new Map(all.map((t) => [t.ref, t] as const))
+    const many = new internal.Many(all)
     const results = new Map<internal.TaskImpl, internal.Outcome>()
     const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
     const deadline = millis === Infinity ? Infinity : now + millis
-    while (pending.size > 0) {
-      const taken = yield* internal.receiveAny(pending, byRef, deadline)
+    while (many.pending.size > 0) {
+      const taken = yield* internal.receiveAny(many, deadline)
       if (Option.isNone(taken)) break
       const [task, outcome] = taken.value
-      pending.delete(task)
-      byRef.delete(task.ref)
       results.set(task, outcome)
       if (stopWhen(outcome)) break
     }
-    return { pending, results }
+    yield* internal.flushStale(many)
+    return { pending: many.pending, results }
   })
 
 /**

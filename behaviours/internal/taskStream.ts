@@ -16,9 +16,8 @@ import { BadArgument } from "../../lib/Errors.js"
 import type * as ExitReason from "../../lib/ExitReason.js"
 import { durationMillis } from "../../lib/internal/timers.js"
 import type * as Process from "../../lib/Process.js"
-import type { Reference } from "../../lib/Reference.js"
 import type { StreamOptions } from "../Task.js"
-import { type Outcome, receiveAny, ReplyImpl, stop, type TaskImpl } from "./task.js"
+import { flushStale, Many, type Outcome, receiveAny, ReplyImpl, stop, type TaskImpl } from "./task.js"
 
 /** The checked options of a stream. */
 export interface Settings {
@@ -52,16 +51,15 @@ export const make = <I, EX>(
   Stream.unwrap(Effect.gen(function*() {
     const iterator = items[Symbol.iterator]()
     let exhausted = false
-    const running = new Set<TaskImpl>()
-    const byRef = new Map<Reference, TaskImpl>()
+    const many = new Many([])
+    const running = many.pending
     const entries = new Map<TaskImpl, Entry>()
     // Ordered: every entry not emitted yet, in input order. Unordered: finished ones.
     const queue: Array<Entry> = []
 
     const finish = (entry: Entry, result: Result) => {
       entry.result = result
-      running.delete(entry.task)
-      byRef.delete(entry.task.ref)
+      many.delete(entry.task)
       entries.delete(entry.task)
       if (!settings.ordered) queue.push(entry)
     }
@@ -73,7 +71,7 @@ export const make = <I, EX>(
         : exitResult(entry, exitError(entry.task, outcome.reason))
 
     yield* Effect.addFinalizer(() =>
-      Effect.forEach([...running], (task) => stop(task, "brutalKill"), { discard: true })
+      Effect.andThen(Effect.forEach([...running], (task) => stop(task, "brutalKill"), { discard: true }), flushStale(many))
     )
 
     const fill = Effect.gen(function*() {
@@ -86,8 +84,7 @@ export const make = <I, EX>(
         const task = yield* spawn(next.value)
         const now = yield* Clock.currentTimeMillis
         const entry: Entry = { task, input: settings.zipInput ? next.value : undefined, deadline: now + settings.timeout, result: undefined }
-        running.add(task)
-        byRef.set(task.ref, task)
+        many.add(task)
         entries.set(task, entry)
         if (settings.ordered) queue.push(entry)
       }
@@ -125,7 +122,7 @@ export const make = <I, EX>(
         if (running.size === 0) return yield* Cause.done()
         let deadline = Infinity
         for (const task of running) deadline = Math.min(deadline, entries.get(task)!.deadline)
-        const taken = yield* receiveAny(running, byRef, deadline)
+        const taken = yield* receiveAny(many, deadline)
         if (Option.isSome(taken)) {
           const [task, outcome] = taken.value
           finish(entries.get(task)!, resultOf(entries.get(task)!, outcome))
