@@ -93,9 +93,9 @@ import * as taskStream from "./internal/taskStream.js"
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Process, Task } from "effect-otp"
+ * import { Node, Process, Task } from "effect-otp"
  *
- * const lookup: Effect.Effect<Task.Task<string, Error>, never, Process.CurrentProcess> =
+ * const lookup: Effect.Effect<Task.Task<string, Error>, never, Node.Node | Process.CurrentProcess> =
  *   Task.async(Effect.succeed("ada"))
  * ```
  *
@@ -432,6 +432,31 @@ export const async = <A, E, R>(
 // Taking results
 // ----------------------------------------------------------------------------
 
+/**
+ * Waits for the task's result (Elixir's `Task.await`), up to `timeout` (default 5 s,
+ * `"infinity"` to wait as long as it takes). Fails with the task's own error `E` if it failed
+ * with one, {@link TaskExit} if it exited otherwise (both reach an owner that traps exits; one
+ * that does not dies of the link first), {@link TaskTimeout} after the timeout (the task is
+ * then stopped, see the module doc), {@link NotOwner} outside the owner, {@link AlreadyAwaited}
+ * if the result was taken, and `BadArgument` for a bad timeout.
+ *
+ * Interrupting an await (`Effect.timeout` around it) takes nothing: a later await still gets
+ * the reply.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Task } from "effect-otp"
+ *
+ * const slow = Effect.gen(function*() {
+ *   const task = yield* Task.async(Effect.as(Effect.sleep("2 seconds"), "done"))
+ *   return yield* Task.await(task, "5 seconds")
+ * })
+ * ```
+ *
+ * @category taking results
+ * @since 0.1.0
+ */
 const await_: {
   <A, E>(task: Task<A, E>): Effect.Effect<A, E | AwaitError, Process.CurrentProcess>
   <A, E>(task: Task<A, E>, timeout: Duration.Input | "infinity"): Effect.Effect<A, E | AwaitError | BadArgument, Process.CurrentProcess>
@@ -448,35 +473,28 @@ const await_: {
           : Effect.andThen(internal.stop(task, "brutalKill"), Effect.fail(new TaskTimeout({ pid: task.pid, timeoutMillis: millis })))))
 }) as any
 
-export {
-  /**
-   * Waits for the task's result (Elixir's `Task.await`), up to `timeout` (default 5 s,
-   * `"infinity"` to wait as long as it takes). Fails with the task's own error `E` if it failed
-   * with one, {@link TaskExit} if it exited otherwise (both reach an owner that traps exits; one
-   * that does not dies of the link first), {@link TaskTimeout} after the timeout (the task is
-   * then stopped, see the module doc), {@link NotOwner} outside the owner, {@link AlreadyAwaited}
-   * if the result was taken, and `BadArgument` for a bad timeout.
-   *
-   * Interrupting an await (`Effect.timeout` around it) takes nothing: a later await still gets
-   * the reply.
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import { Task } from "effect-otp"
-   *
-   * const slow = Effect.gen(function*() {
-   *   const task = yield* Task.async(Effect.as(Effect.sleep("2 seconds"), "done"))
-   *   return yield* Task.await(task, "5 seconds")
-   * })
-   * ```
-   *
-   * @category taking results
-   * @since 0.1.0
-   */
-  await_ as await
-}
+export { await_ as await }
 
+/**
+ * Waits up to `timeout` (default 5 s) for the task's result (Elixir's `Task.yield`):
+ * `Option.some` of an `Exit` (the result, the task's own error, or {@link TaskExit}), or
+ * `Option.none()` if the time ran out; the task then keeps running and can be yielded again,
+ * awaited, or stopped with {@link shutdown}.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Task } from "effect-otp"
+ *
+ * // Elixir's `Task.yield(task, t) || Task.shutdown(task)`
+ * const within = <A, E>(task: Task.Task<A, E>) =>
+ *   Effect.flatMap(Task.yield(task, "1 second"), (result) =>
+ *     Option.isSome(result) ? Effect.succeed(result) : Task.shutdown(task))
+ * ```
+ *
+ * @category taking results
+ * @since 0.1.0
+ */
 const yield_: {
   <A, E>(task: Task<A, E>): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExit>>, NotOwner | AlreadyAwaited, Process.CurrentProcess>
   <A, E>(task: Task<A, E>, timeout: Duration.Input | "infinity"): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExit>>, NotOwner | AlreadyAwaited | BadArgument, Process.CurrentProcess>
@@ -490,29 +508,7 @@ const yield_: {
       : Effect.map(internal.receiveOutcome(task, millis), Option.map((outcome) => outcomeExit(task, outcome))))
 }) as any
 
-export {
-  /**
-   * Waits up to `timeout` (default 5 s) for the task's result (Elixir's `Task.yield`):
-   * `Option.some` of an `Exit` (the result, the task's own error, or {@link TaskExit}), or
-   * `Option.none()` if the time ran out; the task then keeps running and can be yielded again,
-   * awaited, or stopped with {@link shutdown}.
-   *
-   * @example
-   * ```ts
-   * import { Effect, Option } from "effect"
-   * import { Task } from "effect-otp"
-   *
-   * // Elixir's `Task.yield(task, t) || Task.shutdown(task)`
-   * const within = <A, E>(task: Task.Task<A, E>) =>
-   *   Effect.flatMap(Task.yield(task, "1 second"), (result) =>
-   *     Option.isSome(result) ? Effect.succeed(result) : Task.shutdown(task))
-   * ```
-   *
-   * @category taking results
-   * @since 0.1.0
-   */
-  yield_ as yield
-}
+export { yield_ as yield }
 
 /**
  * Stops the task (Elixir's `Task.shutdown`): unlinks it, sends it `shutdown` and waits up to
