@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Option, Ref, Stream } from "effect"
 import { TestClock } from "effect/testing"
+import * as fc from "fast-check"
 import { Errors, ExitReason, Node, Pid, Process, Task } from "../index.js"
 import { quiet } from "./support/workers.js"
 
@@ -409,5 +410,85 @@ describe("Task", () => {
         const bad = yield* Effect.flip(collect(Task.asyncStream([1], Effect.succeed, { onTimeout: "explode" as any })))
         assert.instanceOf(bad, Errors.BadArgument)
       })))
+  })
+
+  describe("properties", () => {
+    const runProperty = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
+      Effect.runPromise(inNode(body).pipe(Effect.provide(TestClock.layer())))
+
+    it("asyncStream: every item once, in order when ordered, at most maxConcurrency at once; early stop or not, no task and no message left", () =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 8 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.boolean(),
+          fc.option(fc.nat({ max: 8 }), { nil: undefined }),
+          async (durations, maxConcurrency, ordered, take) => {
+            await runProperty(Effect.gen(function*() {
+              const running = yield* Ref.make(0)
+              const peak = yield* Ref.make(0)
+              const work = (i: number) =>
+                Effect.gen(function*() {
+                  const now = yield* Ref.updateAndGet(running, (r) => r + 1)
+                  yield* Ref.update(peak, (p) => Math.max(p, now))
+                  yield* Effect.onExit(Effect.sleep(`${durations[i]} seconds`), () => Ref.update(running, (r) => r - 1))
+                  return i
+                })
+              const indices = durations.map((_, i) => i)
+              const stream = Task.asyncStream(indices, work, { maxConcurrency, ordered, timeout: "3500 millis", onTimeout: "killTask" })
+              const fiber = yield* Effect.forkChild(Stream.runCollect(take === undefined ? stream : Stream.take(stream, take)))
+              for (let t = 0; t < 8 * 7; t++) yield* TestClock.adjust("1 second")
+              const results = Array.from(yield* Fiber.join(fiber))
+              const expected = take === undefined ? durations.length : Math.min(take, durations.length)
+              assert.strictEqual(results.length, expected)
+              const values = results.map((r) => r._tag === "Ok" ? r.value : -1)
+              if (ordered) {
+                assert.deepStrictEqual(values, indices.slice(0, expected).map((i) => durations[i] >= 4 ? -1 : i))
+              }
+              if (take === undefined) {
+                assert.sameMembers(values, indices.map((i) => durations[i] >= 4 ? -1 : i))
+              }
+              assert.isAtMost(yield* Ref.get(peak), maxConcurrency)
+              yield* settle
+              assert.strictEqual((yield* Process.processes).length, 1)
+              assert.strictEqual(yield* mailboxLength, 0)
+            }))
+          }
+        ),
+        { numRuns: 60 }
+      ))
+
+    it("an await interrupted at any time loses no reply: a later await, yield or shutdown gets it", () =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 4 }),
+          fc.integer({ min: 0, max: 4 }),
+          fc.constantFrom("await", "yield", "shutdown"),
+          async (taskSeconds, interruptAfter, then) => {
+            await runProperty(Effect.gen(function*() {
+              const task = yield* Task.async(Effect.as(Effect.sleep(`${taskSeconds} seconds`), "value"))
+              const first = yield* Effect.forkChild(Task.await(task, "infinity"))
+              yield* TestClock.adjust(`${interruptAfter} seconds`)
+              yield* Fiber.interrupt(first)
+              const firstExit = yield* Fiber.await(first)
+              const gotIt = Exit.isSuccess(firstExit)
+              yield* TestClock.adjust("10 seconds")
+              if (gotIt) {
+                assert.strictEqual(firstExit.value, "value")
+                assert.instanceOf(yield* Effect.flip(Task.await(task)), Task.AlreadyAwaited)
+              } else if (then === "await") {
+                assert.strictEqual(yield* Task.await(task), "value")
+              } else if (then === "yield") {
+                assert.deepStrictEqual(yield* Task.yield(task), Option.some(Exit.succeed("value")))
+              } else {
+                assert.deepStrictEqual(yield* Task.shutdown(task), Option.some(Exit.succeed("value")))
+              }
+              yield* settle
+              assert.strictEqual(yield* mailboxLength, 0)
+            }))
+          }
+        ),
+        { numRuns: 60 }
+      ))
   })
 })
