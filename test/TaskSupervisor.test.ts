@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Exit, Fiber, Option, Ref, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { DynamicSupervisor, ExitReason, Node, Pid, Process, Task, TaskSupervisor } from "../index.js"
+import { DynamicSupervisor, ExitReason, Node, Pid, Process, Sys, Task, TaskSupervisor } from "../index.js"
 import { quiet } from "./support/workers.js"
 
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -163,6 +163,35 @@ describe("TaskSupervisor", () => {
       assert.deepStrictEqual(down.reason, ExitReason.shutdown("bye"))
       yield* settle
       assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+    })))
+
+  it.effect("an owner that dies before its task got the go: the task ends at once, with shutdown", () =>
+    inNode(Effect.gen(function*() {
+      const sup = yield* TaskSupervisor.start()
+      // A suspended supervisor holds the owner's start call until the owner is dead.
+      yield* Sys.suspend(sup.pid!)
+      const owner = yield* Process.spawn(TaskSupervisor.async(sup, Effect.never))
+      yield* settle
+      yield* Process.exit(owner, ExitReason.kill)
+      yield* settle
+      assert.isFalse(yield* Process.isAlive(owner))
+      yield* Sys.resume(sup.pid!)
+      // Once the supervisor has answered this, it has started the task, and the task has ended.
+      yield* TaskSupervisor.children(sup)
+      yield* settle
+      assert.deepStrictEqual(yield* TaskSupervisor.children(sup), [])
+      // No clock moved: not the 5 s go timeout, the owner's monitor ended it.
+      assert.strictEqual((yield* Process.processes).length, 2) // this process and the supervisor
+    })))
+
+  it.effect("an owner that exits normally after the go leaves its task running (a normal exit kills no link)", () =>
+    inNode(Effect.gen(function*() {
+      const sup = yield* TaskSupervisor.start()
+      const owner = yield* Process.spawn(TaskSupervisor.async(sup, Effect.never))
+      yield* settle
+      assert.isFalse(yield* Process.isAlive(owner))
+      const [task] = yield* TaskSupervisor.children(sup)
+      assert.isTrue(yield* Process.isAlive(task))
     })))
 
   it.effect("terminateChild stops a task; an owner that traps exits sees it as TaskExit shutdown", () =>
