@@ -24,7 +24,11 @@
  *   with the same reason unless the owner traps exits. An owner that traps exits (or a
  *   `TaskSupervisor.asyncNolink` owner) gets the task's own typed error `E` from `await`, or
  *   {@link TaskExit} for any other exit (a defect, `killed`, `shutdown`).
- * - The owner exiting takes its linked tasks down (the link).
+ * - The owner exiting takes its linked tasks down (the link); an owner that exits `normal`
+ *   does not.
+ * - An owner that traps exits also gets each linked task's `Process.ExitMessage` (`normal` for
+ *   a task that returned), as in Elixir. A task's reply and down stay in the owner's mailbox
+ *   until taken: await, yield, shut down or ignore every task.
  * - Only the owner may await, yield, shut down or ignore a task ({@link NotOwner}); a task's
  *   result is taken once ({@link AlreadyAwaited}).
  * - {@link yield} waits up to a timeout and leaves the task running when it expires;
