@@ -240,6 +240,22 @@ describe("Task", () => {
         assert.strictEqual((Option.getOrThrow(error) as Task.TaskExit).reason, ExitReason.killed)
       })))
 
+    it.effect("shutdown does not hang when the owner's own receive took the task's reply and down", () =>
+      inNode(Effect.gen(function*() {
+        const task = yield* Task.async(Effect.succeed("taken elsewhere"))
+        yield* Process.receive({ match: Task.isReply })
+        yield* Process.receive({ match: (m): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === task.ref })
+        const result = yield* Task.shutdown(task, "brutalKill")
+        // Elixir's answer: the task was already gone.
+        assert.isTrue(Option.isSome(result))
+        const exit = Option.getOrThrow(result)
+        assert.isTrue(Exit.isFailure(exit))
+        const error = Option.getOrThrow(Cause.findErrorOption((exit as Exit.Failure<unknown, unknown>).cause))
+        assert.instanceOf(error, Task.TaskExit)
+        assert.strictEqual((error as Task.TaskExit).reason, ExitReason.noproc)
+        assert.strictEqual(yield* mailboxLength, 0)
+      })))
+
     it.effect("ignore: the task runs on unlinked and its result is dropped", () =>
       inNode(Effect.gen(function*() {
         const self = yield* Process.self

@@ -167,12 +167,16 @@ export interface Stopped {
  * Stops the task (Elixir's `Task.shutdown`): unlinks it, sends it `shutdown` (or `kill`), waits
  * for its down (killing it after `millis`), and takes a reply that arrived meanwhile. Runs as
  * one uninterruptible step, so no signal, down or reply is left half handled.
+ *
+ * As Elixir's, it watches the task with a monitor of its own too: a down of the owner's monitor
+ * that the owner's own receive took (a process reading its messages) cannot leave it waiting.
  */
 export const stop = (task: TaskImpl, millis: number | "brutalKill"): Effect.Effect<Stopped, never, Process.CurrentProcess> =>
   Effect.uninterruptible(Effect.gen(function*() {
     yield* Process.unlink(task.pid)
     yield* Process.exit(task.pid, millis === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
-    const isDown = isDownOf(task)
+    const own = yield* Process.monitor(task.pid)
+    const isDown = (m: unknown): m is Process.DownMessage => Process.isDownMessage(m) && (m.ref === task.ref || m.ref === own)
     let killedAfterTimeout = false
     let down = millis === "brutalKill" || millis === Infinity
       ? Option.some(yield* Process.receive({ match: isDown }))
@@ -182,6 +186,8 @@ export const stop = (task: TaskImpl, millis: number | "brutalKill"): Effect.Effe
       yield* Process.exit(task.pid, ExitReason.kill)
       down = Option.some(yield* Process.receive({ match: isDown }))
     }
+    yield* Process.demonitor(task.ref, { flush: true })
+    yield* Process.demonitor(own, { flush: true })
     const reply = yield* Process.receive({ match: isReplyOf(task), timeout: 0 })
     task.state = DONE
     return { reply, reason: (down as Option.Some<Process.DownMessage>).value.reason, killedAfterTimeout }
