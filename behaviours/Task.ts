@@ -74,10 +74,12 @@ import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import { BadArgument } from "../lib/Errors.js"
 import * as ExitReason from "../lib/ExitReason.js"
+import { selfOf } from "../lib/internal/direct.js"
 import { durationMillis } from "../lib/internal/timers.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
@@ -385,13 +387,18 @@ const exitError = (task: internal.TaskImpl, reason: ExitReason.ExitReason): unkn
 const outcomeExit = (task: internal.TaskImpl, outcome: internal.Outcome): Exit.Exit<unknown, unknown> =>
   outcome instanceof internal.ReplyImpl ? Exit.succeed(outcome.value) : Exit.fail(exitError(task, outcome.reason))
 
+/** Why the calling fiber may not act on `task`, if so: it is no task, or this is not its owner. */
+const misuse = (fiber: Fiber.Fiber<unknown, unknown>, task: internal.TaskImpl, operation: string): NotOwner | BadArgument | undefined => {
+  if (!internal.isTask(task)) return new BadArgument({ operation, reason: "expected a task" })
+  const self = selfOf(fiber)!
+  return self !== task.owner ? new NotOwner({ pid: task.pid, owner: task.owner, caller: self }) : undefined
+}
+
 const checkOwner = (task: internal.TaskImpl, operation: string): Effect.Effect<void, NotOwner | BadArgument, Process.CurrentProcess> =>
-  Effect.flatMap(Process.self, (self): Effect.Effect<void, NotOwner | BadArgument> =>
-    !internal.isTask(task)
-      ? Effect.fail(new BadArgument({ operation, reason: "expected a task" }))
-      : self !== task.owner
-      ? Effect.fail(new NotOwner({ pid: task.pid, owner: task.owner, caller: self }))
-      : Effect.void)
+  Effect.withFiber((fiber) => {
+    const error = misuse(fiber, task, operation)
+    return error === undefined ? Effect.void : Effect.fail(error)
+  })
 
 const millisOf = (operation: string, timeout: unknown): number | BadArgument =>
   timeout === undefined ? 5000 : durationMillis(operation, timeout, true)
@@ -423,8 +430,8 @@ const millisOf = (operation: string, timeout: unknown): number | BadArgument =>
 export const async = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<Task<A, E>, never, Node | Process.CurrentProcess | Exclude<R, Process.CurrentProcess>> =>
-  Effect.flatMap(Process.self, (owner) => {
-    const task = new internal.TaskImpl(owner)
+  Effect.withFiber((fiber) => {
+    const task = new internal.TaskImpl(selfOf(fiber)!)
     return Effect.map(Process.spawnMonitor(internal.linkedBody(task, effect)), ([pid, ref]) => {
       task.pid = pid
       task.ref = ref
@@ -468,13 +475,15 @@ const await_: {
   const task = impl(self)
   const millis = millisOf("Task.await", timeout)
   if (typeof millis !== "number") return Effect.fail(millis)
-  return Effect.andThen(checkOwner(task, "Task.await"), () =>
-    task.state !== internal.PENDING
-      ? Effect.fail(new AlreadyAwaited({ pid: task.pid }))
-      : Effect.flatMap(internal.receiveOutcome(task, millis), (taken) =>
-        Option.isSome(taken)
-          ? outcomeExit(task, taken.value)
-          : Effect.andThen(internal.stop(task, "brutalKill"), Effect.fail(new TaskTimeout({ pid: task.pid, timeoutMillis: millis })))))
+  return Effect.withFiber((fiber) => {
+    const error = misuse(fiber, task, "Task.await")
+    if (error !== undefined) return Effect.fail(error)
+    if (task.state !== internal.PENDING) return Effect.fail(new AlreadyAwaited({ pid: task.pid }))
+    return Effect.flatMap(internal.receiveOutcome(task, millis), (taken) =>
+      Option.isSome(taken)
+        ? outcomeExit(task, taken.value)
+        : Effect.andThen(internal.stop(task, "brutalKill"), Effect.fail(new TaskTimeout({ pid: task.pid, timeoutMillis: millis }))))
+  })
 }) as any
 
 export { await_ as await }
