@@ -588,22 +588,29 @@ export const ignore = <A, E>(
       : Effect.map(internal.ignore(task), Option.map((outcome) => outcomeExit(task, outcome)))) as any
 }
 
-/** Checks a list of tasks for the many-task functions; the tasks and their refs. */
+/** Checks a list of tasks for the many-task functions, in one step. */
 const manyOf = (
   tasks: Iterable<Task<unknown, unknown>>,
   operation: string
 ): Effect.Effect<ReadonlyArray<internal.TaskImpl>, NotOwner | AlreadyAwaited | BadArgument, Process.CurrentProcess> =>
-  Effect.suspend(() => {
+  Effect.withFiber<ReadonlyArray<internal.TaskImpl>, NotOwner | AlreadyAwaited | BadArgument>((fiber) => {
+    if (tasks === null || typeof (tasks as Partial<Iterable<unknown>>)?.[Symbol.iterator] !== "function") {
+      return Effect.fail(new BadArgument({ operation, reason: "expected an iterable of tasks" }))
+    }
     const all = Array.from(tasks, impl)
-    return Effect.as(
-      Effect.forEach(all, (task) =>
-        Effect.andThen(checkOwner(task, operation), () =>
-          task.state !== internal.PENDING ? Effect.fail(new AlreadyAwaited({ pid: task.pid })) : Effect.void), { discard: true }),
-      all
-    )
+    for (const task of all) {
+      const error = misuse(fiber, task, operation)
+      if (error !== undefined) return Effect.fail(error)
+      if (task.state !== internal.PENDING) return Effect.fail(new AlreadyAwaited({ pid: task.pid }))
+    }
+    return Effect.succeed(all)
   })
 
-/** Waits for replies or downs of `all` until the timeout, or until `stopWhen` says so. */
+/**
+ * Waits for replies or downs of `all` until the timeout, or until `stopWhen` says so. As
+ * Elixir's `await_many`, one timer message for the whole wait (cancelled and flushed at the
+ * end) rather than a timed receive per task.
+ */
 const collect = (
   all: ReadonlyArray<internal.TaskImpl>,
   millis: number,
@@ -612,14 +619,19 @@ const collect = (
   Effect.gen(function*() {
     const many = new internal.Many(all)
     const results = new Map<internal.TaskImpl, internal.Outcome>()
-    const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-    const deadline = millis === Infinity ? Infinity : now + millis
+    const token = millis === Infinity ? undefined : new internal.TimeUp()
+    const timer = token === undefined ? undefined : yield* Process.sendAfter(yield* Process.self, token, millis).pipe(Effect.orDie)
+    many.token = token
     while (many.pending.size > 0) {
-      const taken = yield* internal.receiveAny(many, deadline)
+      const taken = yield* internal.receiveAny(many, Infinity)
       if (Option.isNone(taken)) break
       const [task, outcome] = taken.value
       results.set(task, outcome)
       if (stopWhen(outcome)) break
+    }
+    if (timer !== undefined) {
+      yield* Process.cancelTimer(timer)
+      yield* Process.receive({ match: (m) => m === token, timeout: 0 })
     }
     yield* internal.flushStale(many)
     return { pending: many.pending, results }

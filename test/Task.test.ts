@@ -320,6 +320,7 @@ describe("Task", () => {
         yield* TestClock.adjust("1 second")
         assert.deepStrictEqual((yield* Fiber.join(rest))[0][1], Option.none())
         assert.isTrue(yield* Process.isAlive(slower.pid))
+        assert.strictEqual(yield* mailboxLength, 0) // the timer's message too
       })))
   })
 

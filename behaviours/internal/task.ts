@@ -13,7 +13,6 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -218,6 +217,8 @@ export const ignore = (task: TaskImpl): Effect.Effect<Option.Option<Outcome>, ne
  * replies), and the few left at the end flushed once.
  */
 export class Many {
+  /** The message that ends the wait (a timer's), if any. */
+  token: TimeUp | undefined = undefined
   readonly pending: Set<TaskImpl>
   readonly byRef: Map<Reference, TaskImpl>
   readonly stale = new Set<Reference>()
@@ -234,11 +235,14 @@ export class Many {
     this.pending.delete(task)
     this.byRef.delete(task.ref)
   }
-  readonly match = (m: unknown): m is Outcome | Process.DownMessage =>
+  readonly match = (m: unknown): m is Outcome | Process.DownMessage | TimeUp =>
     m instanceof ReplyImpl
       ? this.pending.has(m.task)
-      : Process.isDownMessage(m) && (this.byRef.has(m.ref) || this.stale.has(m.ref))
+      : m === this.token || Process.isDownMessage(m) && (this.byRef.has(m.ref) || this.stale.has(m.ref))
 }
+
+/** The timer message of a wait on many tasks. */
+export class TimeUp {}
 
 /** Takes a reply: drops the monitor, and remembers a down already delivered, to drop it. */
 const settleMany = (many: Many, task: TaskImpl, outcome: Outcome): Effect.Effect<void, never, Process.CurrentProcess> => {
@@ -251,36 +255,34 @@ const settleMany = (many: Many, task: TaskImpl, outcome: Outcome): Effect.Effect
 }
 
 /**
- * Waits, until `deadline` (a Clock time, Infinity for none), for a reply or a down of any
- * pending task of `many`; `Option.none()` once the deadline has passed. The task is marked done
- * and leaves `many`. Downs of replied tasks met on the way are dropped.
+ * Waits up to `millis` (Infinity: as long as it takes, or until the wait's token comes) for a
+ * reply or a down of any pending task of `many`; `Option.none()` on the timeout or the token.
+ * The task is marked done and leaves `many`. Downs of replied tasks met on the way are dropped.
  */
 export const receiveAny = (
   many: Many,
-  deadline: number
+  millis: number
 ): Effect.Effect<Option.Option<readonly [TaskImpl, Outcome]>, never, Process.CurrentProcess> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const timeout = deadline === Infinity ? "infinity" as const : Math.max(0, deadline - now)
-      const loop: Effect.Effect<Option.Option<readonly [TaskImpl, Outcome]>, never, Process.CurrentProcess> = Effect.flatMap(
-        restore(Process.receive({ match: many.match, timeout }).pipe(Effect.orDie)),
-        (taken) => {
-          if (Option.isNone(taken)) return Effect.succeed(Option.none())
-          const outcome = taken.value
-          if (outcome instanceof ReplyImpl) {
-            return Effect.as(settleMany(many, outcome.task, outcome), Option.some([outcome.task, outcome] as const))
-          }
-          const task = many.byRef.get(outcome.ref)
-          if (task === undefined) {
-            many.stale.delete(outcome.ref)
-            return loop
-          }
-          return Effect.as(settleMany(many, task, outcome), Option.some([task, outcome] as const))
+  Effect.uninterruptibleMask((restore) => {
+    const timeout = millis === Infinity ? "infinity" as const : Math.max(0, millis)
+    const loop: Effect.Effect<Option.Option<readonly [TaskImpl, Outcome]>, never, Process.CurrentProcess> = Effect.flatMap(
+      restore(Process.receive({ match: many.match, timeout }).pipe(Effect.orDie)),
+      (taken) => {
+        if (Option.isNone(taken) || taken.value instanceof TimeUp) return Effect.succeed(Option.none())
+        const outcome = taken.value
+        if (outcome instanceof ReplyImpl) {
+          return Effect.as(settleMany(many, outcome.task, outcome), Option.some([outcome.task, outcome] as const))
         }
-      )
-      return loop
-    })
-  )
+        const task = many.byRef.get(outcome.ref)
+        if (task === undefined) {
+          many.stale.delete(outcome.ref)
+          return loop
+        }
+        return Effect.as(settleMany(many, task, outcome), Option.some([task, outcome] as const))
+      }
+    )
+    return loop
+  })
 
 /** Drops the downs of replied tasks still in the mailbox (at the end of a wait on many). */
 export const flushStale = (many: Many): Effect.Effect<void, never, Process.CurrentProcess> =>

@@ -122,7 +122,7 @@ export const make = <I, EX>(
         if (running.size === 0) return yield* Cause.done()
         let deadline = Infinity
         for (const task of running) deadline = Math.min(deadline, entries.get(task)!.deadline)
-        const taken = yield* receiveAny(many, deadline)
+        const taken = yield* receiveAny(many, deadline === Infinity ? Infinity : deadline - (yield* Clock.currentTimeMillis))
         if (Option.isSome(taken)) {
           const [task, outcome] = taken.value
           finish(entries.get(task)!, resultOf(entries.get(task)!, outcome))
