@@ -32,6 +32,8 @@ import * as ProcessGroups from "./behaviours/ProcessGroups.js"
 import * as Application from "./behaviours/Application.js"
 import * as Code from "./lib/Code.js"
 import * as Telemetry from "./lib/Telemetry.js"
+import * as Task from "./behaviours/Task.js"
+import * as TaskSupervisor from "./behaviours/TaskSupervisor.js"
 
 /**
  * Typed errors of the process core.
@@ -180,3 +182,17 @@ export { Code }
  * @since 0.1.0
  */
 export { Telemetry }
+
+/**
+ * Task: one piece of work in a process of its own, its result taken later (Elixir's `Task`).
+ *
+ * @since 0.1.0
+ */
+export { Task }
+
+/**
+ * TaskSupervisor: a supervisor of tasks started on demand (Elixir's `Task.Supervisor`).
+ *
+ * @since 0.1.0
+ */
+export { TaskSupervisor }

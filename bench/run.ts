@@ -86,6 +86,14 @@ const cases: ReadonlyArray<Case> = [
   { file: "statemachine-idle.ts", benchmark: "statemachine_idle_bytes", unit: "B", systems: stateMachines },
   // Issue 20's Agent against its Erlang equivalent: a plain process holding state.
   { file: "agent-update.ts", benchmark: "agent_update_per_second", unit: "updates/s", systems: ["effect-otp", "erlang"] },
+  // Task.async + Task.await against plain Erlang processes (spawn_monitor + receive) and raw fibers.
+  // Also records task_async_await_batch_per_second.
+  {
+    file: "task-async-await.ts",
+    benchmark: "task_async_await_per_second",
+    unit: "tasks/s",
+    systems: ["effect-otp", "erlang", "effect-queue"]
+  },
   { file: "send-mailbox.ts", benchmark: "send_throughput_mailbox", unit: "msg/s", systems: baselines },
   // Bounded mailboxes (issue 20), effect-otp only; also records mailbox_overflow_drop_per_second.
   { file: "mailbox.ts", benchmark: "send_throughput_bounded", unit: "msg/s", systems: ["effect-otp"] },

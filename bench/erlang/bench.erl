@@ -57,6 +57,9 @@ run("statemachine_idle_bytes", Q) ->
     one("statemachine_idle_bytes", "B", size(Q, 100000, 10000), reps(Q, 1, 1), fun statem_idle_bytes/1);
 run("agent_update_per_second", Q) ->
     one("agent_update_per_second", "updates/s", size(Q, 200000, 20000), reps(Q, 3, 1), fun agent_update/1);
+run("task_async_await_per_second", Q) ->
+    many([{"task_async_await_per_second", "tasks/s"}, {"task_async_await_batch_per_second", "tasks/s"}],
+         size(Q, 200000, 20000), reps(Q, 3, 1), fun bench_task:run/1);
 run(Other, _) ->
     error({unknown_benchmark, Other}).
 

@@ -1,0 +1,294 @@
+/**
+ * The machinery of `Task` and `TaskSupervisor`: the task object, the reply message, the bodies
+ * a task process runs, and the owner's selective receives. Public types and errors live in
+ * `behaviours/Task.ts`; this module hands back raw outcomes (a reply, a down reason, a timeout)
+ * that it turns into them.
+ *
+ * What it measured (bench `task_async_await_per_second`): `Task.async` spawns with the monitor
+ * taken atomically (`spawnMonitor`) and the task links itself to its owner as its first step,
+ * rather than waiting for a start message from the owner as Elixir's `Task.async` does: one
+ * message and one wake-up less per task. The reply names the task object itself, so it needs
+ * no reference known before the spawn.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ExitReason from "../../lib/ExitReason.js"
+import type { Pid } from "../../lib/Pid.js"
+import * as Process from "../../lib/Process.js"
+import type { Reference } from "../../lib/Reference.js"
+
+/** The task's result was not taken yet. */
+export const PENDING = 0
+/** The task's result was taken (await, yield, shutdown, ignore): it is not awaited again. */
+export const DONE = 1
+/** The owner gave up the task (`ignore`): the task runs on and sends no reply. */
+export const IGNORED = 2
+
+const variance = { _A: (a: unknown) => a, _E: (e: unknown) => e }
+
+/** A task: its process, the owner's monitor of it, its owner, and what the owner took of it. */
+export class TaskImpl {
+  readonly "~effect-otp/Task" = variance
+  pid: Pid = undefined as unknown as Pid
+  ref: Reference = undefined as unknown as Reference
+  state: number = PENDING
+  /** The task's own typed failure, when its body failed with one (set by the task process). */
+  failure: Option.Option<unknown> = Option.none()
+  constructor(readonly owner: Pid) {}
+  toString(): string {
+    return `Task(${String(this.pid)})`
+  }
+}
+
+/** The message a task sends its owner with its result: Elixir's `{ref, result}`. */
+export class ReplyImpl {
+  readonly _tag = "TaskReply"
+  constructor(readonly task: TaskImpl, readonly value: unknown) {}
+}
+
+export const isTask = (u: unknown): u is TaskImpl => u instanceof TaskImpl
+
+// ----------------------------------------------------------------------------
+// The task process
+// ----------------------------------------------------------------------------
+
+/** Runs the work and sends the result to the owner, unless the owner gave the task up. */
+export const runBody = (task: TaskImpl, effect: Effect.Effect<unknown, unknown, any>): Effect.Effect<void, unknown, any> =>
+  Effect.matchCauseEffect(effect, {
+    onSuccess: (value) =>
+      Effect.sync(() => {
+        if (task.state === PENDING) Process.sendUnsafe(task.owner, new ReplyImpl(task, value))
+      }),
+    onFailure: (cause) => {
+      task.failure = Cause.findErrorOption(cause)
+      return Effect.failCause(cause)
+    }
+  })
+
+/** The body of `Task.async`: link to the owner first (it may have died meanwhile), then work. */
+export const linkedBody = (task: TaskImpl, effect: Effect.Effect<unknown, unknown, any>): Effect.Effect<void, unknown, any> =>
+  Effect.andThen(
+    Effect.catch(Process.link(task.owner), () => Process.exitWith(ExitReason.noproc)),
+    runBody(task, effect)
+  )
+
+/**
+ * How long a supervised task waits for its owner's go, as Elixir's `Task.Supervised` (5 s): an
+ * owner whose start call was interrupted after the supervisor started the task never sends it.
+ */
+const goTimeout = 5000
+
+/**
+ * The body of a supervised task (`TaskSupervisor.async` / `asyncNolink`): it waits, watching
+ * its owner, for the owner to have linked (for `async`) and monitored it, then works. An owner
+ * that dies first ends it with `shutdown` carrying the owner's reason, as Elixir's.
+ */
+export const supervisedBody = (task: TaskImpl, effect: Effect.Effect<unknown, unknown, any>): Effect.Effect<void, unknown, any> =>
+  Effect.gen(function*() {
+    const watch = yield* Process.monitor(task.owner)
+    const go = yield* Process.receive({
+      match: (m) => m === task || (Process.isDownMessage(m) && m.ref === watch),
+      timeout: goTimeout
+    }).pipe(Effect.orDie)
+    if (Option.isNone(go)) return yield* Process.exitWith(ExitReason.shutdown("timeout"))
+    if (go.value !== task) return yield* Process.exitWith(ExitReason.shutdown((go.value as Process.DownMessage).reason))
+    yield* Process.demonitor(watch, { flush: true })
+    return yield* runBody(task, effect)
+  })
+
+/**
+ * The effect with the services of the fiber that started the task, as a task started by the
+ * caller itself sees them; the task's own `CurrentProcess` wins.
+ */
+export const withCallerContext = <A, E, R>(
+  caller: Context.Context<R>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E> =>
+  Effect.withFiber((fiber) => {
+    const own = fiber.context as Context.Context<Process.CurrentProcess>
+    const self = Context.get(own, Process.CurrentProcess)
+    return Effect.provideContext(effect, Context.add(Context.merge(own, caller), Process.CurrentProcess, self))
+  })
+
+// ----------------------------------------------------------------------------
+// The owner's side
+// ----------------------------------------------------------------------------
+
+export const isReplyOf = (task: TaskImpl) => (m: unknown): m is ReplyImpl => m instanceof ReplyImpl && m.task === task
+
+const isDownOf = (task: TaskImpl) => (m: unknown): m is Process.DownMessage => Process.isDownMessage(m) && m.ref === task.ref
+
+const isReplyOrDownOf = (task: TaskImpl) => (m: unknown): m is ReplyImpl | Process.DownMessage =>
+  (m instanceof ReplyImpl && m.task === task) || (Process.isDownMessage(m) && m.ref === task.ref)
+
+/** A reply, the task's down reason, or nothing yet. */
+export type Outcome = ReplyImpl | Process.DownMessage
+
+/** Marks the task done after a reply or a down, dropping the monitor (and a down behind the reply). */
+const settle = (task: TaskImpl, outcome: Outcome): Effect.Effect<Outcome, never, Process.CurrentProcess> => {
+  task.state = DONE
+  if (!(outcome instanceof ReplyImpl)) return Effect.succeed(outcome)
+  // A down already delivered is taken by a receive that finds it behind the reply, rather than
+  // by demonitor's flush, which rebuilds the mailbox.
+  return Effect.flatMap(Process.demonitor(task.ref), (active) =>
+    active ? Effect.succeed(outcome) : Effect.as(Process.receive({ match: isDownOf(task), timeout: 0 }), outcome))
+}
+
+/**
+ * Waits up to `millis` (Infinity: as long as it takes) for the task's reply or down. A receive
+ * abandoned by interruption takes nothing; once a message is taken, the rest of the step runs
+ * to its end, so a later await finds the reply, or the task is already marked done.
+ */
+export const receiveOutcome = (
+  task: TaskImpl,
+  millis: number
+): Effect.Effect<Option.Option<Outcome>, never, Process.CurrentProcess> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      restore(Process.receive({ match: isReplyOrDownOf(task), timeout: millis === Infinity ? "infinity" : millis }).pipe(Effect.orDie)),
+      (taken) => Option.isNone(taken) ? Effect.succeed(taken) : Effect.asSome(settle(task, taken.value))
+    )
+  )
+
+/** What `shutdown` found: the reply if it came first, and the task's down reason. */
+export interface Stopped {
+  readonly reply: Option.Option<ReplyImpl>
+  readonly reason: ExitReason.ExitReason
+  /** Whether the task had to be killed after its shutdown time. */
+  readonly killedAfterTimeout: boolean
+}
+
+/**
+ * Stops the task (Elixir's `Task.shutdown`): unlinks it, sends it `shutdown` (or `kill`), waits
+ * for its down (killing it after `millis`), and takes a reply that arrived meanwhile. Runs as
+ * one uninterruptible step, so no signal, down or reply is left half handled.
+ *
+ * As Elixir's, it watches the task with a monitor of its own too: a down of the owner's monitor
+ * that the owner's own receive took (a process reading its messages) cannot leave it waiting.
+ */
+export const stop = (task: TaskImpl, millis: number | "brutalKill"): Effect.Effect<Stopped, never, Process.CurrentProcess> =>
+  Effect.uninterruptible(Effect.gen(function*() {
+    yield* Process.unlink(task.pid)
+    yield* Process.exit(task.pid, millis === "brutalKill" ? ExitReason.kill : ExitReason.shutdown())
+    const own = yield* Process.monitor(task.pid)
+    const isDown = (m: unknown): m is Process.DownMessage => Process.isDownMessage(m) && (m.ref === task.ref || m.ref === own)
+    let killedAfterTimeout = false
+    let down = millis === "brutalKill" || millis === Infinity
+      ? Option.some(yield* Process.receive({ match: isDown }))
+      : yield* Process.receive({ match: isDown, timeout: millis }).pipe(Effect.orDie)
+    if (Option.isNone(down)) {
+      killedAfterTimeout = true
+      yield* Process.exit(task.pid, ExitReason.kill)
+      down = Option.some(yield* Process.receive({ match: isDown }))
+    }
+    yield* Process.demonitor(task.ref, { flush: true })
+    yield* Process.demonitor(own, { flush: true })
+    const reply = yield* Process.receive({ match: isReplyOf(task), timeout: 0 })
+    task.state = DONE
+    return { reply, reason: (down as Option.Some<Process.DownMessage>).value.reason, killedAfterTimeout }
+  }))
+
+/**
+ * Gives the task up (Elixir's `Task.ignore`): it runs on unlinked and sends nothing; a reply or
+ * down already there is taken.
+ */
+export const ignore = (task: TaskImpl): Effect.Effect<Option.Option<Outcome>, never, Process.CurrentProcess> =>
+  Effect.uninterruptible(Effect.gen(function*() {
+    task.state = IGNORED
+    yield* Process.unlink(task.pid)
+    const taken = yield* Process.receive({ match: isReplyOrDownOf(task), timeout: 0 })
+    if (Option.isSome(taken)) yield* settle(task, taken.value)
+    else yield* Process.demonitor(task.ref, { flush: true })
+    task.state = DONE
+    return taken
+  }))
+
+/**
+ * The state of a wait on many tasks: the tasks still pending (by task and by monitor), and the
+ * monitors of tasks whose reply was taken while their down was already in the mailbox.
+ *
+ * Measured (bench `task_async_await_batch_per_second`): a flush per reply rebuilt the mailbox
+ * once per task, quadratic in the batch (100 replies and 100 downs: 57k tasks/s); the downs of
+ * replied tasks are instead dropped as the receive meets them (they sit right behind their
+ * replies), and the few left at the end flushed once.
+ */
+export class Many {
+  /** The message that ends the wait (a timer's), if any. */
+  token: TimeUp | undefined = undefined
+  readonly pending: Set<TaskImpl>
+  readonly byRef: Map<Reference, TaskImpl>
+  readonly stale = new Set<Reference>()
+  constructor(tasks: Iterable<TaskImpl>) {
+    this.pending = new Set(tasks)
+    this.byRef = new Map()
+    for (const task of this.pending) this.byRef.set(task.ref, task)
+  }
+  add(task: TaskImpl): void {
+    this.pending.add(task)
+    this.byRef.set(task.ref, task)
+  }
+  delete(task: TaskImpl): void {
+    this.pending.delete(task)
+    this.byRef.delete(task.ref)
+  }
+  readonly match = (m: unknown): m is Outcome | Process.DownMessage | TimeUp =>
+    m instanceof ReplyImpl
+      ? this.pending.has(m.task)
+      : m === this.token || Process.isDownMessage(m) && (this.byRef.has(m.ref) || this.stale.has(m.ref))
+}
+
+/** The timer message of a wait on many tasks. */
+export class TimeUp {}
+
+/** Takes a reply: drops the monitor, and remembers a down already delivered, to drop it. */
+const settleMany = (many: Many, task: TaskImpl, outcome: Outcome): Effect.Effect<void, never, Process.CurrentProcess> => {
+  task.state = DONE
+  many.delete(task)
+  if (!(outcome instanceof ReplyImpl)) return Effect.void
+  return Effect.map(Process.demonitor(task.ref), (active) => {
+    if (!active) many.stale.add(task.ref)
+  })
+}
+
+/**
+ * Waits up to `millis` (Infinity: as long as it takes, or until the wait's token comes) for a
+ * reply or a down of any pending task of `many`; `Option.none()` on the timeout or the token.
+ * The task is marked done and leaves `many`. Downs of replied tasks met on the way are dropped.
+ */
+export const receiveAny = (
+  many: Many,
+  millis: number
+): Effect.Effect<Option.Option<readonly [TaskImpl, Outcome]>, never, Process.CurrentProcess> =>
+  Effect.uninterruptibleMask((restore) => {
+    const timeout = millis === Infinity ? "infinity" as const : Math.max(0, millis)
+    const loop: Effect.Effect<Option.Option<readonly [TaskImpl, Outcome]>, never, Process.CurrentProcess> = Effect.flatMap(
+      restore(Process.receive({ match: many.match, timeout }).pipe(Effect.orDie)),
+      (taken) => {
+        if (Option.isNone(taken) || taken.value instanceof TimeUp) return Effect.succeed(Option.none())
+        const outcome = taken.value
+        if (outcome instanceof ReplyImpl) {
+          return Effect.as(settleMany(many, outcome.task, outcome), Option.some([outcome.task, outcome] as const))
+        }
+        const task = many.byRef.get(outcome.ref)
+        if (task === undefined) {
+          many.stale.delete(outcome.ref)
+          return loop
+        }
+        return Effect.as(settleMany(many, task, outcome), Option.some([task, outcome] as const))
+      }
+    )
+    return loop
+  })
+
+/** Drops the downs of replied tasks still in the mailbox (at the end of a wait on many). */
+export const flushStale = (many: Many): Effect.Effect<void, never, Process.CurrentProcess> =>
+  Effect.suspend(() => {
+    if (many.stale.size === 0) return Effect.void
+    const refs = [...many.stale]
+    many.stale.clear()
+    return Effect.forEach(refs, (ref) => Process.demonitor(ref, { flush: true }), { discard: true })
+  })
