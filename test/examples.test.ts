@@ -11,6 +11,7 @@ import * as ChatClient from "../examples/chat/client.js"
 import { clientLines } from "./support/chat.js"
 import * as Connection from "../examples/connection.js"
 import * as Counter from "../examples/counter.js"
+import * as JobFanout from "../examples/job-fanout.js"
 import * as KvStore from "../examples/kv-store.js"
 import * as PingPong from "../examples/ping-pong.js"
 import * as SupervisionTree from "../examples/supervision-tree.js"
@@ -87,6 +88,33 @@ const connectionLines = [
   "[6.5s] connection: stopped (shutdown) while connected, 5 line(s) sent"
 ]
 
+/** What examples/job-fanout.ts prints, at the times it prints it (TestClock's). */
+const jobFanoutLines = [
+  "[0.0s] resizer-1: joined resizers",
+  "[0.0s] resizer-2: joined resizers",
+  "[0.0s] resizer-3: joined resizers",
+  "[0.0s] group: a worker joined, 1 in resizers",
+  "[0.0s] group: a worker joined, 2 in resizers",
+  "[0.0s] group: a worker joined, 3 in resizers",
+  "[0.0s] resizer-1: joined resizers",
+  "[0.0s] group: a worker left, 2 in resizers",
+  "[0.0s] group: a worker joined, 3 in resizers",
+  "[0.2s] dispatcher: cat.png -> cat.thumb.png by resizer-3",
+  "[0.3s] dispatcher: dog.png -> dog.thumb.png by resizer-2",
+  "[0.3s] dispatcher: corrupt.png failed: its worker crashed (Error: cannot decode corrupt.png)",
+  "[0.3s] dispatcher: bird.png -> bird.thumb.png by resizer-1",
+  "[1.1s] dispatcher: panorama.png failed: no result within 1000 ms, task killed",
+  "[1.1s] dispatcher: fish.png -> fish.thumb.png by resizer-2",
+  "[1.1s] dispatcher: owl.png -> owl.thumb.png by resizer-1",
+  "[1.4s] dispatcher: fox.png failed: no result within 1000 ms, task killed",
+  "[1.4s] dispatcher: 5 of 8 thumbnails made",
+  "[1.4s] dispatcher: 3 workers in resizers",
+  "[1.4s] group: a worker left, 2 in resizers",
+  "[1.4s] group: a worker left, 1 in resizers",
+  "[1.4s] group: a worker left, 0 in resizers",
+  "[1.4s] dispatcher: processes left besides this one: 0"
+]
+
 describe("examples", () => {
   it.live("chat (the flagship, `npm start`): the scripted client against the server in process; a crash, a restart, an ordered stop", () =>
     Effect.gen(function*() {
@@ -161,6 +189,14 @@ describe("examples", () => {
       yield* Fiber.join(program)
     })).pipe(Effect.map((lines) => assert.deepStrictEqual(lines, connectionLines))))
 
+  it.effect("job-fanout: a TaskSupervisor's stream over workers found through a process group; a crash, a timeout, a rejoin", () =>
+    printed(Effect.gen(function*() {
+      // The workers' resizing and the per-job timeouts are on the TestClock.
+      const program = yield* Effect.forkChild(JobFanout.main)
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(program)
+    })).pipe(Effect.map((lines) => assert.deepStrictEqual(lines, jobFanoutLines))))
+
   it.effect("supervision-tree", () =>
     printed(SupervisionTree.main).pipe(Effect.map((lines) =>
       assert.deepStrictEqual(lines, [
@@ -200,12 +236,13 @@ describe("examples", () => {
     const run = async (file: string) =>
       (await promisify(execFile)(process.execPath, ["--import", "tsx", file], { cwd: root, encoding: "utf8" })).stdout
     // examples/chat.ts, a server that runs until a signal, is run as a program by test/chat.test.ts.
-    const [pingPongOut, counterOut, kvStoreOut, treeOut, connectionOut] = await Promise.all([
+    const [pingPongOut, counterOut, kvStoreOut, treeOut, connectionOut, fanoutOut] = await Promise.all([
       run("examples/ping-pong.ts"),
       run("examples/counter.ts"),
       run("examples/kv-store.ts"),
       run("examples/supervision-tree.ts"),
-      run("examples/connection.ts")
+      run("examples/connection.ts"),
+      run("examples/job-fanout.ts")
     ])
     assert.deepStrictEqual(normalize(pingPongOut.trim().split("\n")), pingPongLines)
     assert.include(counterOut, "after reset -> 0")
@@ -222,5 +259,6 @@ describe("examples", () => {
       return out
     }
     assert.deepStrictEqual(byProcess(connectionOut.split("\n")), byProcess(connectionLines))
-  })
+    assert.deepStrictEqual(byProcess(fanoutOut.split("\n")), byProcess(jobFanoutLines))
+  }, 90_000) // six Node processes starting tsx at once: about 11 s alone, near 30 s on a loaded machine
 })
