@@ -30,6 +30,10 @@ export const mainBenchmarks: ReadonlyArray<{ readonly benchmark: string; readonl
   { benchmark: "registry_registrations_per_second", what: "key registrations, 200k" },
   { benchmark: "statemachine_events_per_second", what: "casts through a three-state machine, then a call" },
   { benchmark: "statemachine_idle_bytes", what: "heap bytes per idle started state machine" },
+  { benchmark: "task_async_await_per_second", what: "Task.async then Task.await, one at a time" },
+  { benchmark: "task_async_await_batch_per_second", what: "100 tasks started, then Task.awaitMany" },
+  { benchmark: "agent_update_per_second", what: "sequential Agent.update calls" },
+  { benchmark: "send_throughput_bounded", what: "send_throughput to a bounded mailbox (effect-otp only)" },
   { benchmark: "hot_upgrade_100k_ms", what: "live upgrade of 100k idle processes (effect-otp only)" },
   { benchmark: "hot_upgrade_100k_under_load_ms", what: "the same while casts stream in (effect-otp only)" }
 ]
