@@ -79,7 +79,7 @@ import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import { BadArgument } from "../lib/Errors.js"
 import * as ExitReason from "../lib/ExitReason.js"
-import { selfOf } from "../lib/internal/direct.js"
+import { noMessage, selfOf, spawnLinkMonitor } from "../lib/internal/direct.js"
 import { durationMillis } from "../lib/internal/timers.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
@@ -432,7 +432,7 @@ export const async = <A, E, R>(
 ): Effect.Effect<Task<A, E>, never, Node | Process.CurrentProcess | Exclude<R, Process.CurrentProcess>> =>
   Effect.withFiber((fiber) => {
     const task = new internal.TaskImpl(selfOf(fiber)!)
-    return Effect.map(Process.spawnMonitor(internal.linkedBody(task, effect)), ([pid, ref]) => {
+    return Effect.map(spawnLinkMonitor(fiber, internal.runBody(task, effect)), ([pid, ref]) => {
       task.pid = pid
       task.ref = ref
       return task as unknown as Task<A, E>
@@ -479,6 +479,8 @@ const await_: {
     const error = misuse(fiber, task, "Task.await")
     if (error !== undefined) return Effect.fail(error)
     if (task.state !== internal.PENDING) return Effect.fail(new AlreadyAwaited({ pid: task.pid }))
+    const now = internal.takeOutcome(fiber, task)
+    if (now !== noMessage) return outcomeExit(task, now)
     return Effect.flatMap(internal.receiveOutcome(task, millis), (taken) =>
       Option.isSome(taken)
         ? outcomeExit(task, taken.value)
@@ -515,10 +517,14 @@ const yield_: {
   const task = impl(self)
   const millis = millisOf("Task.yield", timeout)
   if (typeof millis !== "number") return Effect.fail(millis)
-  return Effect.andThen(checkOwner(task, "Task.yield"), () =>
-    task.state !== internal.PENDING
-      ? Effect.fail(new AlreadyAwaited({ pid: task.pid }))
-      : Effect.map(internal.receiveOutcome(task, millis), Option.map((outcome) => outcomeExit(task, outcome))))
+  return Effect.withFiber((fiber): Effect.Effect<Option.Option<Exit.Exit<unknown, unknown>>, NotOwner | AlreadyAwaited | BadArgument, Process.CurrentProcess> => {
+    const error = misuse(fiber, task, "Task.yield")
+    if (error !== undefined) return Effect.fail(error)
+    if (task.state !== internal.PENDING) return Effect.fail(new AlreadyAwaited({ pid: task.pid }))
+    const now = internal.takeOutcome(fiber, task)
+    if (now !== noMessage) return Effect.succeed(Option.some(outcomeExit(task, now)))
+    return Effect.map(internal.receiveOutcome(task, millis), Option.map((outcome) => outcomeExit(task, outcome)))
+  })
 }) as any
 
 export { yield_ as yield }
@@ -622,18 +628,24 @@ const collect = (
     const token = millis === Infinity ? undefined : new internal.TimeUp()
     const timer = token === undefined ? undefined : yield* Process.sendAfter(yield* Process.self, token, millis).pipe(Effect.orDie)
     many.token = token
+    const take = (task: internal.TaskImpl, outcome: internal.Outcome): boolean => {
+      results.set(task, outcome)
+      return stopWhen(outcome)
+    }
+    const takeReady = Effect.withFiber((fiber) => Effect.succeed(internal.takeMany(fiber, many, take)))
     while (many.pending.size > 0) {
+      // What is already there is taken in one step; a receive waits only when nothing is.
+      if (yield* takeReady) break
+      if (many.pending.size === 0) break
       const taken = yield* internal.receiveAny(many, Infinity)
       if (Option.isNone(taken)) break
       const [task, outcome] = taken.value
-      results.set(task, outcome)
-      if (stopWhen(outcome)) break
+      if (take(task, outcome)) break
     }
     if (timer !== undefined) {
       yield* Process.cancelTimer(timer)
       yield* Process.receive({ match: (m) => m === token, timeout: 0 })
     }
-    yield* internal.flushStale(many)
     return { pending: many.pending, results }
   })
 

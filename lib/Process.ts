@@ -147,6 +147,7 @@ import {
   receiveMatching,
   runtimeOf,
   receiveNext,
+  spawnHooks,
   receiveTimed,
   startingFiber,
   Status,
@@ -469,6 +470,9 @@ const spawnProcess = (
   if (runtime.closed) child.exitWith(ExitReason.shutdown())
   return Effect.succeed(ref === undefined ? child : [child, ref] as const)
 }
+
+spawnHooks.linkMonitor = (fiber, body) =>
+  spawnProcess(fiber, body, undefined, selfOf(fiber), true, true) as Effect.Effect<readonly [ProcessImpl, ReferenceImpl]>
 
 /** The body of the process being spawned, for its first step (`processRoot`). */
 let pendingBody: Effect.Effect<unknown, unknown, any> | undefined = undefined

@@ -1049,6 +1049,20 @@ const cleanupOf = (process: ProcessImpl, fiber: AnyFiber): Effect.Effect<void> |
 export const startingFiber: { current: AnyFiber | undefined } = { current: undefined }
 
 /**
+ * Set by `Process.ts` as it loads: spawns `body` as a process linked to and monitored by the
+ * process of `fiber`, both made before the body's first step (Erlang's `spawn_opt` with `link`
+ * and `monitor`). For `Task.async`, through `direct.ts`; no public API spawns this way.
+ *
+ * @internal
+ */
+export const spawnHooks: {
+  linkMonitor: (
+    fiber: AnyFiber,
+    body: Effect.Effect<unknown, unknown, any>
+  ) => Effect.Effect<readonly [ProcessImpl, ReferenceImpl]>
+} = { linkMonitor: undefined as never }
+
+/**
  * Whether `fiber` is the process's own fiber, which may be handed a message in an `Exit`, with
  * no hand-off step: that fiber is interrupted only when the process exits, and the mailbox is
  * dropped then, so a message it took and did not get to pass on (interrupted at a yield in
