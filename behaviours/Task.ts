@@ -432,11 +432,7 @@ export const async = <A, E, R>(
 ): Effect.Effect<Task<A, E>, never, Node | Process.CurrentProcess | Exclude<R, Process.CurrentProcess>> =>
   Effect.withFiber((fiber) => {
     const task = new internal.TaskImpl(selfOf(fiber)!)
-    return Effect.map(spawnLinkMonitor(fiber, internal.runBody(task, effect)), ([pid, ref]) => {
-      task.pid = pid
-      task.ref = ref
-      return task as unknown as Task<A, E>
-    })
+    return spawnLinkMonitor(fiber, internal.runBody(task, effect), task) ?? Effect.succeed(task as unknown as Task<A, E>)
   }) as any
 
 // ----------------------------------------------------------------------------

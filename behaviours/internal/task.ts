@@ -44,6 +44,16 @@ export class TaskImpl {
   /** The task's own typed failure, when its body failed with one (set by the task process). */
   failure: Option.Option<unknown> = Option.none()
   constructor(readonly owner: Pid) {}
+  /** The task process's `matchCause` handler of its work's result (see `runBody`). */
+  onSuccess(value: unknown): Effect.Effect<void> {
+    if (this.state === PENDING) Process.sendUnsafe(this.owner, new ReplyImpl(this, value))
+    return Effect.void
+  }
+  /** The task process's `matchCause` handler of its work's failure (see `runBody`). */
+  onFailure(cause: Cause.Cause<unknown>): Effect.Effect<never, unknown> {
+    this.failure = Cause.findErrorOption(cause)
+    return Effect.failCause(cause)
+  }
   toString(): string {
     return `Task(${String(this.pid)})`
   }
@@ -61,18 +71,15 @@ export const isTask = (u: unknown): u is TaskImpl => u instanceof TaskImpl
 // The task process
 // ----------------------------------------------------------------------------
 
-/** Runs the work and sends the result to the owner, unless the owner gave the task up. */
+/**
+ * Runs the work and sends the result to the owner, unless the owner gave the task up. The task
+ * object is the handlers of `matchCause` (its `onSuccess` / `onFailure`), and the result is sent
+ * inside `onSuccess`: no closure or Effect of its own per task (measured, bench
+ * `task_async_await_per_second`: 5 objects and 2 Effect steps less per task than
+ * `matchCauseEffect` with an `Effect.sync` sending the reply).
+ */
 export const runBody = (task: TaskImpl, effect: Effect.Effect<unknown, unknown, any>): Effect.Effect<void, unknown, any> =>
-  Effect.matchCauseEffect(effect, {
-    onSuccess: (value) =>
-      Effect.sync(() => {
-        if (task.state === PENDING) Process.sendUnsafe(task.owner, new ReplyImpl(task, value))
-      }),
-    onFailure: (cause) => {
-      task.failure = Cause.findErrorOption(cause)
-      return Effect.failCause(cause)
-    }
-  })
+  Effect.flatten(Effect.matchCause(effect, task))
 
 /**
  * How long a supervised task waits for its owner's go, as Elixir's `Task.Supervised` (5 s): an

@@ -100,14 +100,17 @@ export const demonitorNow = (fiber: Fiber.Fiber<unknown, unknown>, ref: Referenc
 
 /**
  * Spawns `body` as a process linked to and monitored by the process running on `fiber`, both
- * made before the body's first step (Erlang's `spawn_opt(Fun, [link, monitor])`): `Task.async`.
+ * made before the body's first step (Erlang's `spawn_opt(Fun, [link, monitor])`), in the
+ * caller's step: `Task.async`. The new pid and the monitor's reference are written to `into`
+ * before the body runs. Returns the failure (no node in the fiber's context), or `undefined`.
  *
  * @internal
  */
 export const spawnLinkMonitor = (
   fiber: Fiber.Fiber<unknown, unknown>,
-  body: Effect.Effect<unknown, unknown, any>
-): Effect.Effect<readonly [Pid, Reference]> => spawnHooks.linkMonitor(fiber, body)
+  body: Effect.Effect<unknown, unknown, any>,
+  into: { pid: Pid; ref: Reference }
+): Effect.Effect<never> | undefined => spawnHooks.linkMonitor(fiber, body, into as { pid: ProcessImpl; ref: ReferenceImpl })
 
 /**
  * The pid of the process running on `fiber`, or `undefined` outside a process.

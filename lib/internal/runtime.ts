@@ -1051,15 +1051,18 @@ export const startingFiber: { current: AnyFiber | undefined } = { current: undef
 /**
  * Set by `Process.ts` as it loads: spawns `body` as a process linked to and monitored by the
  * process of `fiber`, both made before the body's first step (Erlang's `spawn_opt` with `link`
- * and `monitor`). For `Task.async`, through `direct.ts`; no public API spawns this way.
+ * and `monitor`), in the caller's step: the pid and the monitor's reference go in `into`
+ * before the body runs; the failure to run it (no node) is returned, else `undefined`. For
+ * `Task.async`, through `direct.ts`; no public API spawns this way.
  *
  * @internal
  */
 export const spawnHooks: {
   linkMonitor: (
     fiber: AnyFiber,
-    body: Effect.Effect<unknown, unknown, any>
-  ) => Effect.Effect<readonly [ProcessImpl, ReferenceImpl]>
+    body: Effect.Effect<unknown, unknown, any>,
+    into: { pid: PidLike; ref: ReferenceImpl }
+  ) => Effect.Effect<never> | undefined
 } = { linkMonitor: undefined as never }
 
 /**
