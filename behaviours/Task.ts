@@ -388,9 +388,12 @@ const outcomeExit = (task: internal.TaskImpl, outcome: internal.Outcome): Exit.E
   outcome instanceof internal.ReplyImpl ? Exit.succeed(outcome.value) : Exit.fail(exitError(task, outcome.reason))
 
 /** Why the calling fiber may not act on `task`, if so: it is no task, or this is not its owner. */
-const misuse = (fiber: Fiber.Fiber<unknown, unknown>, task: internal.TaskImpl, operation: string): NotOwner | BadArgument | undefined => {
+const misuse = (fiber: Fiber.Fiber<unknown, unknown>, task: internal.TaskImpl, operation: string): NotOwner | BadArgument | undefined =>
+  misuseBy(selfOf(fiber)!, task, operation)
+
+/** Why `self` may not act on `task`, if so. */
+const misuseBy = (self: Pid, task: internal.TaskImpl, operation: string): NotOwner | BadArgument | undefined => {
   if (!internal.isTask(task)) return new BadArgument({ operation, reason: "expected a task" })
-  const self = selfOf(fiber)!
   return self !== task.owner ? new NotOwner({ pid: task.pid, owner: task.owner, caller: self }) : undefined
 }
 
@@ -600,8 +603,9 @@ const manyOf = (
       return Effect.fail(new BadArgument({ operation, reason: "expected an iterable of tasks" }))
     }
     const all = Array.from(tasks, impl)
+    const self = selfOf(fiber)!
     for (const task of all) {
-      const error = misuse(fiber, task, operation)
+      const error = misuseBy(self, task, operation)
       if (error !== undefined) return Effect.fail(error)
       if (task.state !== internal.PENDING) return Effect.fail(new AlreadyAwaited({ pid: task.pid }))
     }
@@ -628,7 +632,7 @@ const collect = (
       results.set(task, outcome)
       return stopWhen(outcome)
     }
-    const takeReady = Effect.withFiber((fiber) => Effect.succeed(internal.takeMany(fiber, many, take)))
+    const takeReady = Effect.withFiber((fiber) => Effect.succeed(internal.takeMany(selfOf(fiber)!, fiber, many, take)))
     while (many.pending.size > 0) {
       // What is already there is taken in one step; a receive waits only when nothing is.
       if (yield* takeReady) break

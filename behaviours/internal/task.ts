@@ -145,11 +145,11 @@ const isDown = (m: unknown): boolean => Process.isDownMessage(m) && m.ref === lo
  * down already delivered behind the reply (a monitor no longer active has fired: its down is in
  * the mailbox), where it is: right behind the reply, as the task sends its reply and then exits.
  */
-const settleNow = (fiber: Fiber.Fiber<unknown, unknown>, task: TaskImpl, outcome: Outcome): void => {
+const settleNow = (task: TaskImpl, outcome: Outcome): void => {
   task.state = DONE
-  if (outcome instanceof ReplyImpl && !demonitorNow(fiber, task.ref)) {
+  if (outcome instanceof ReplyImpl && !demonitorNow(task.owner, task.ref)) {
     looking = task
-    dropFirst(fiber, isDown)
+    dropFirst(task.owner, isDown)
     looking = undefined
   }
 }
@@ -164,9 +164,9 @@ const settleNow = (fiber: Fiber.Fiber<unknown, unknown>, task: TaskImpl, outcome
  */
 export const takeOutcome = (fiber: Fiber.Fiber<unknown, unknown>, task: TaskImpl): Outcome | typeof noMessage => {
   looking = task
-  const taken = takeMatching(fiber, isOutcome) as Outcome | typeof noMessage
+  const taken = takeMatching(task.owner, fiber, isOutcome) as Outcome | typeof noMessage
   looking = undefined
-  if (taken !== noMessage) settleNow(fiber, task, taken)
+  if (taken !== noMessage) settleNow(task, taken)
   return taken
 }
 
@@ -183,9 +183,9 @@ export const receiveOutcome = (
     Effect.flatMap(
       restore(Process.receive({ match: isReplyOrDownOf(task), timeout: millis === Infinity ? "infinity" : millis }).pipe(Effect.orDie)),
       (taken): Effect.Effect<Option.Option<Outcome>> =>
-        Option.isNone(taken) ? Effect.succeed(taken) : Effect.withFiber((fiber) => {
-          settleNow(fiber, task, taken.value)
-          return Effect.succeed(taken)
+        Option.isNone(taken) ? Effect.succeed(taken) : Effect.sync(() => {
+          settleNow(task, taken.value)
+          return taken
         })
     )
   )
@@ -237,7 +237,7 @@ export const ignore = (task: TaskImpl): Effect.Effect<Option.Option<Outcome>, ne
     task.state = IGNORED
     yield* Process.unlink(task.pid)
     const taken = yield* Process.receive({ match: isReplyOrDownOf(task), timeout: 0 })
-    if (Option.isSome(taken)) yield* Effect.withFiber((fiber) => Effect.succeed(settleNow(fiber, task, taken.value)))
+    if (Option.isSome(taken)) yield* Effect.sync(() => settleNow(task, taken.value))
     else yield* Process.demonitor(task.ref, { flush: true })
     task.state = DONE
     return taken
@@ -278,29 +278,30 @@ export class Many {
 export class TimeUp {}
 
 /** The task of a reply or down that `many.match` accepted, settled and out of `many`. */
-const settleMany = (fiber: Fiber.Fiber<unknown, unknown>, many: Many, outcome: Outcome): TaskImpl => {
+const settleMany = (many: Many, outcome: Outcome): TaskImpl => {
   const task = outcome instanceof ReplyImpl ? outcome.task : many.byRef.get(outcome.ref)!
   many.delete(task)
-  settleNow(fiber, task, outcome)
+  settleNow(task, outcome)
   return task
 }
 
 /**
  * Takes, in the caller's step, every reply or down of a pending task of `many` already in the
- * mailbox, settling each and handing it to `f`, until `f` returns `true` (stop) or none is
- * left; `true` if the wait's token was met or `f` said stop.
+ * mailbox of `self` (the owner, the process of `fiber`), settling each and handing it to `f`,
+ * until `f` returns `true` (stop) or none is left; `true` if the wait's token was met or `f` said stop.
  */
 export const takeMany = (
+  self: Pid,
   fiber: Fiber.Fiber<unknown, unknown>,
   many: Many,
   f: (task: TaskImpl, outcome: Outcome) => boolean
 ): boolean => {
   while (many.pending.size > 0) {
-    const taken = takeMatching(fiber, many.match)
+    const taken = takeMatching(self, fiber, many.match)
     if (taken === noMessage) return false
     if (taken instanceof TimeUp) return true
     const outcome = taken as Outcome
-    if (f(settleMany(fiber, many, outcome), outcome)) return true
+    if (f(settleMany(many, outcome), outcome)) return true
   }
   return false
 }
@@ -320,7 +321,7 @@ export const receiveAny = (
       (taken) => {
         if (Option.isNone(taken) || taken.value instanceof TimeUp) return Effect.succeed(Option.none())
         const outcome = taken.value
-        return Effect.withFiber((fiber) => Effect.succeed(Option.some([settleMany(fiber, many, outcome), outcome] as const)))
+        return Effect.sync(() => Option.some([settleMany(many, outcome), outcome] as const))
       }
     )
   )

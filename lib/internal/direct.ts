@@ -58,30 +58,30 @@ export const mailbox: Effect.Effect<Mailbox, never, CurrentProcess> = Effect.wit
 )
 
 /**
- * Takes, in the caller's step, the first message of the process running on `fiber` that `match`
- * accepts, or returns {@link noMessage}: when there is none, or when the receive may not take
- * now (another receive of the process waits, or a message is being handed to another fiber), as
- * `receive` would then wait its turn. No Effect step of its own, so nothing can interrupt
- * between the take and what the caller does with the message (`Task.await` settling a reply).
+ * Takes, in the caller's step, the first message of `self`, the process running on `fiber`, that
+ * `match` accepts, or returns {@link noMessage}: when there is none, or when the receive may not
+ * take now (another receive of the process waits, or a message is being handed to another
+ * fiber), as `receive` would then wait its turn. No Effect step of its own, so nothing can
+ * interrupt between the take and what the caller does with the message (`Task.await` settling
+ * a reply).
  *
  * @internal
  */
-export const takeMatching = (fiber: Fiber.Fiber<unknown, unknown>, match: (message: unknown) => boolean): unknown => {
-  const process = currentProcessOf(fiber)
-  if (process === undefined || process.status >= Status.Exiting || !process.ready(fiber)) return noMessage
+export const takeMatching = (self: Pid, fiber: Fiber.Fiber<unknown, unknown>, match: (message: unknown) => boolean): unknown => {
+  const process = self as ProcessImpl
+  if (process.status >= Status.Exiting || !process.ready(fiber)) return noMessage
   const index = process.find(match, process.head)
   return index < 0 ? noMessage : process.takeAt(index)
 }
 
 /**
- * Removes the first message of the process running on `fiber` that `match` accepts, if any, in
- * the caller's step (demonitor's flush of one known `Down`, without rebuilding the mailbox).
+ * Removes the first message of the calling process `self` that `match` accepts, if any, in the
+ * caller's step (demonitor's flush of one known `Down`, without rebuilding the mailbox).
  *
  * @internal
  */
-export const dropFirst = (fiber: Fiber.Fiber<unknown, unknown>, match: (message: unknown) => boolean): boolean => {
-  const process = currentProcessOf(fiber)
-  if (process === undefined) return false
+export const dropFirst = (self: Pid, match: (message: unknown) => boolean): boolean => {
+  const process = self as ProcessImpl
   const index = process.find(match, process.head)
   if (index < 0) return false
   process.takeAt(index)
@@ -90,13 +90,12 @@ export const dropFirst = (fiber: Fiber.Fiber<unknown, unknown>, match: (message:
 }
 
 /**
- * `Process.demonitor(ref)` in the caller's step: turns off the monitor `ref` of the process
- * running on `fiber`; `true` if it was active (else its `Down` is already in the mailbox).
+ * `Process.demonitor(ref)` in the caller's step, for the calling process `self`: turns off its
+ * monitor `ref`; `true` if it was active (else its `Down` is already in the mailbox).
  *
  * @internal
  */
-export const demonitorNow = (fiber: Fiber.Fiber<unknown, unknown>, ref: Reference): boolean =>
-  currentProcessOf(fiber)?.demonitor(ref as ReferenceImpl) ?? false
+export const demonitorNow = (self: Pid, ref: Reference): boolean => (self as ProcessImpl).demonitor(ref as ReferenceImpl)
 
 /**
  * Spawns `body` as a process linked to and monitored by the process running on `fiber`, both
