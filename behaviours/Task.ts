@@ -79,7 +79,7 @@ import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import { BadArgument } from "../lib/Errors.js"
 import * as ExitReason from "../lib/ExitReason.js"
-import { selfOf } from "../lib/internal/direct.js"
+import { noMessage, selfOf, spawnLinkMonitor } from "../lib/internal/direct.js"
 import { durationMillis } from "../lib/internal/timers.js"
 import type { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
@@ -388,9 +388,12 @@ const outcomeExit = (task: internal.TaskImpl, outcome: internal.Outcome): Exit.E
   outcome instanceof internal.ReplyImpl ? Exit.succeed(outcome.value) : Exit.fail(exitError(task, outcome.reason))
 
 /** Why the calling fiber may not act on `task`, if so: it is no task, or this is not its owner. */
-const misuse = (fiber: Fiber.Fiber<unknown, unknown>, task: internal.TaskImpl, operation: string): NotOwner | BadArgument | undefined => {
+const misuse = (fiber: Fiber.Fiber<unknown, unknown>, task: internal.TaskImpl, operation: string): NotOwner | BadArgument | undefined =>
+  misuseBy(selfOf(fiber)!, task, operation)
+
+/** Why `self` may not act on `task`, if so. */
+const misuseBy = (self: Pid, task: internal.TaskImpl, operation: string): NotOwner | BadArgument | undefined => {
   if (!internal.isTask(task)) return new BadArgument({ operation, reason: "expected a task" })
-  const self = selfOf(fiber)!
   return self !== task.owner ? new NotOwner({ pid: task.pid, owner: task.owner, caller: self }) : undefined
 }
 
@@ -432,11 +435,7 @@ export const async = <A, E, R>(
 ): Effect.Effect<Task<A, E>, never, Node | Process.CurrentProcess | Exclude<R, Process.CurrentProcess>> =>
   Effect.withFiber((fiber) => {
     const task = new internal.TaskImpl(selfOf(fiber)!)
-    return Effect.map(Process.spawnMonitor(internal.linkedBody(task, effect)), ([pid, ref]) => {
-      task.pid = pid
-      task.ref = ref
-      return task as unknown as Task<A, E>
-    })
+    return spawnLinkMonitor(fiber, internal.runBody(task, effect), task) ?? Effect.succeed(task as unknown as Task<A, E>)
   }) as any
 
 // ----------------------------------------------------------------------------
@@ -479,6 +478,8 @@ const await_: {
     const error = misuse(fiber, task, "Task.await")
     if (error !== undefined) return Effect.fail(error)
     if (task.state !== internal.PENDING) return Effect.fail(new AlreadyAwaited({ pid: task.pid }))
+    const now = internal.takeOutcome(fiber, task)
+    if (now !== noMessage) return outcomeExit(task, now)
     return Effect.flatMap(internal.receiveOutcome(task, millis), (taken) =>
       Option.isSome(taken)
         ? outcomeExit(task, taken.value)
@@ -515,10 +516,14 @@ const yield_: {
   const task = impl(self)
   const millis = millisOf("Task.yield", timeout)
   if (typeof millis !== "number") return Effect.fail(millis)
-  return Effect.andThen(checkOwner(task, "Task.yield"), () =>
-    task.state !== internal.PENDING
-      ? Effect.fail(new AlreadyAwaited({ pid: task.pid }))
-      : Effect.map(internal.receiveOutcome(task, millis), Option.map((outcome) => outcomeExit(task, outcome))))
+  return Effect.withFiber((fiber): Effect.Effect<Option.Option<Exit.Exit<unknown, unknown>>, NotOwner | AlreadyAwaited | BadArgument, Process.CurrentProcess> => {
+    const error = misuse(fiber, task, "Task.yield")
+    if (error !== undefined) return Effect.fail(error)
+    if (task.state !== internal.PENDING) return Effect.fail(new AlreadyAwaited({ pid: task.pid }))
+    const now = internal.takeOutcome(fiber, task)
+    if (now !== noMessage) return Effect.succeed(Option.some(outcomeExit(task, now)))
+    return Effect.map(internal.receiveOutcome(task, millis), Option.map((outcome) => outcomeExit(task, outcome)))
+  })
 }) as any
 
 export { yield_ as yield }
@@ -598,8 +603,9 @@ const manyOf = (
       return Effect.fail(new BadArgument({ operation, reason: "expected an iterable of tasks" }))
     }
     const all = Array.from(tasks, impl)
+    const self = selfOf(fiber)!
     for (const task of all) {
-      const error = misuse(fiber, task, operation)
+      const error = misuseBy(self, task, operation)
       if (error !== undefined) return Effect.fail(error)
       if (task.state !== internal.PENDING) return Effect.fail(new AlreadyAwaited({ pid: task.pid }))
     }
@@ -622,18 +628,24 @@ const collect = (
     const token = millis === Infinity ? undefined : new internal.TimeUp()
     const timer = token === undefined ? undefined : yield* Process.sendAfter(yield* Process.self, token, millis).pipe(Effect.orDie)
     many.token = token
+    const take = (task: internal.TaskImpl, outcome: internal.Outcome): boolean => {
+      results.set(task, outcome)
+      return stopWhen(outcome)
+    }
+    const takeReady = Effect.withFiber((fiber) => Effect.succeed(internal.takeMany(selfOf(fiber)!, fiber, many, take)))
     while (many.pending.size > 0) {
+      // What is already there is taken in one step; a receive waits only when nothing is.
+      if (yield* takeReady) break
+      if (many.pending.size === 0) break
       const taken = yield* internal.receiveAny(many, Infinity)
       if (Option.isNone(taken)) break
       const [task, outcome] = taken.value
-      results.set(task, outcome)
-      if (stopWhen(outcome)) break
+      if (take(task, outcome)) break
     }
     if (timer !== undefined) {
       yield* Process.cancelTimer(timer)
       yield* Process.receive({ match: (m) => m === token, timeout: 0 })
     }
-    yield* internal.flushStale(many)
     return { pending: many.pending, results }
   })
 

@@ -5,8 +5,8 @@
  * of the results is checked.
  *
  * - effect-otp: `Task.async(Effect.succeed(i))` then `Task.await(task)` in a process (a spawn
- *   with a monitor, the task linking itself to its owner, a reply message, a selective receive,
- *   a demonitor); the batch: `Task.awaitMany(tasks)`.
+ *   that links and monitors the task, a reply message, a selective receive, a demonitor and
+ *   the task's down dropped); the batch: `Task.awaitMany(tasks)`.
  * - erlang: plain processes, as Elixir's Task does underneath: `spawn_monitor` of a fun that
  *   links to its owner and sends `{Tag, I}`; the owner receives `{Tag, Result}` or the `'DOWN'`,
  *   then `demonitor(Mon, [flush])` (bench/erlang/bench_task.erl).

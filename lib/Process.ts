@@ -147,6 +147,7 @@ import {
   receiveMatching,
   runtimeOf,
   receiveNext,
+  spawnHooks,
   receiveTimed,
   startingFiber,
   Status,
@@ -460,6 +461,17 @@ const spawnProcess = (
   }
   if (link) parent!.link(child)
   const ref = monitor ? parent!.monitor(child) : undefined
+  startProcess(fiber, runtime, child, body)
+  return Effect.succeed(ref === undefined ? child : [child, ref] as const)
+}
+
+/** Starts the fiber of `child`, a process just made, running `body` (its first step runs now). */
+const startProcess = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  runtime: NodeRuntime,
+  child: ProcessImpl,
+  body: Effect.Effect<unknown, unknown, any>
+): void => {
   const outer = startingFiber.current
   pendingBody = body
   const childFiber = Effect.runForkWith(Context.add(fiber.context, CurrentProcess, child))(processRoot)
@@ -467,7 +479,19 @@ const spawnProcess = (
   startingFiber.current = outer
   if (child.status !== Status.Dead) child.fiber = childFiber
   if (runtime.closed) child.exitWith(ExitReason.shutdown())
-  return Effect.succeed(ref === undefined ? child : [child, ref] as const)
+}
+
+spawnHooks.linkMonitor = (fiber, body, into) => {
+  const runtime = runtimeOfFiber(fiber)
+  if (runtime === undefined) return noNode
+  const parent = selfOf(fiber)
+  const child = new ProcessImpl(runtime)
+  runtime.add(child)
+  parent.link(child)
+  into.pid = child
+  into.ref = parent.monitor(child)
+  startProcess(fiber, runtime, child, body)
+  return undefined
 }
 
 /** The body of the process being spawned, for its first step (`processRoot`). */

@@ -67,6 +67,18 @@ describe("Task", () => {
         assert.strictEqual(yield* mailboxLength, 0)
       })))
 
+    it.effect("an await from another fiber of the owner takes a reply already there, in one step", () =>
+      inNode(Effect.gen(function*() {
+        const self = yield* Process.self
+        const task = yield* Task.async(Effect.succeed("ready"))
+        yield* Process.send(self, "after")
+        assert.strictEqual(yield* mailboxLength, 3) // the reply, the task's Down, "after"
+        assert.strictEqual(yield* Fiber.join(yield* Effect.forkChild(Task.await(task))), "ready")
+        assert.strictEqual(yield* mailboxLength, 1)
+        assert.strictEqual(yield* Process.receive(), "after")
+        assert.deepStrictEqual(Option.getOrThrow(yield* Process.info(self)).monitors, [])
+      })))
+
     it.effect("other messages stay in the mailbox, in order", () =>
       inNode(Effect.gen(function*() {
         const self = yield* Process.self
@@ -281,6 +293,30 @@ describe("Task", () => {
         yield* TestClock.adjust("3 seconds")
         assert.deepStrictEqual(yield* Fiber.join(fiber), [30, 10, 20])
         assert.strictEqual(yield* mailboxLength, 0)
+      })))
+
+    it.effect("awaitMany: replies already there and replies still to come, between other messages, none left behind", () =>
+      inNode(Effect.gen(function*() {
+        const self = yield* Process.self
+        yield* Process.send(self, "a")
+        const tasks = yield* Effect.forEach([0, 2, 0, 1, 0], (n, i) =>
+          Effect.andThen(
+            Process.send(self, `m${i}`),
+            Task.async(n === 0 ? Effect.succeed(i) : Effect.as(Effect.sleep(`${n} seconds`), i))
+          ))
+        const fiber = yield* Effect.forkChild(Task.awaitMany(tasks))
+        yield* settle
+        yield* Process.send(self, "b")
+        yield* TestClock.adjust("1 second")
+        yield* settle
+        yield* Process.send(self, "c")
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(yield* Fiber.join(fiber), [0, 1, 2, 3, 4])
+        const left: Array<unknown> = []
+        while ((yield* mailboxLength) > 0) left.push(yield* Process.receive())
+        assert.deepStrictEqual(left, ["a", "m0", "m1", "m2", "m3", "m4", "b", "c"])
+        const own = Option.getOrThrow(yield* Process.info(self))
+        assert.deepStrictEqual(own.monitors, [])
       })))
 
     it.effect("awaitMany: the timeout fails it and stops the tasks still running", () =>

@@ -17,7 +17,7 @@ import type * as ExitReason from "../../lib/ExitReason.js"
 import { durationMillis } from "../../lib/internal/timers.js"
 import type * as Process from "../../lib/Process.js"
 import type { StreamOptions } from "../Task.js"
-import { flushStale, Many, type Outcome, receiveAny, ReplyImpl, stop, type TaskImpl } from "./task.js"
+import { Many, type Outcome, receiveAny, ReplyImpl, stop, type TaskImpl } from "./task.js"
 
 /** The checked options of a stream. */
 export interface Settings {
@@ -71,7 +71,7 @@ export const make = <I, EX>(
         : exitResult(entry, exitError(entry.task, outcome.reason))
 
     yield* Effect.addFinalizer(() =>
-      Effect.andThen(Effect.forEach([...running], (task) => stop(task, "brutalKill"), { discard: true }), flushStale(many))
+      Effect.forEach([...running], (task) => stop(task, "brutalKill"), { discard: true })
     )
 
     const fill = Effect.gen(function*() {

@@ -17,7 +17,19 @@ import type { Pid } from "../Pid.js"
 import type { CurrentProcess } from "../Process.js"
 import type { Module } from "../Code.js"
 import { serverOf } from "./code.js"
-import { currentProcessOf, liveNodes, type NodeRuntime, noMessage, ProcessImpl, runtimeOf, Watcher } from "./runtime.js"
+import type { Reference } from "../Reference.js"
+import type { ReferenceImpl } from "./identity.js"
+import {
+  currentProcessOf,
+  liveNodes,
+  type NodeRuntime,
+  noMessage,
+  ProcessImpl,
+  runtimeOf,
+  spawnHooks,
+  Status,
+  Watcher
+} from "./runtime.js"
 
 export { liveNodes, noMessage }
 
@@ -44,6 +56,60 @@ export interface Mailbox {
 export const mailbox: Effect.Effect<Mailbox, never, CurrentProcess> = Effect.withFiber((fiber) =>
   Effect.succeed<Mailbox>(currentProcessOf(fiber)!)
 )
+
+/**
+ * Takes, in the caller's step, the first message of `self`, the process running on `fiber`, that
+ * `match` accepts, or returns {@link noMessage}: when there is none, or when the receive may not
+ * take now (another receive of the process waits, or a message is being handed to another
+ * fiber), as `receive` would then wait its turn. No Effect step of its own, so nothing can
+ * interrupt between the take and what the caller does with the message (`Task.await` settling
+ * a reply).
+ *
+ * @internal
+ */
+export const takeMatching = (self: Pid, fiber: Fiber.Fiber<unknown, unknown>, match: (message: unknown) => boolean): unknown => {
+  const process = self as ProcessImpl
+  if (process.status >= Status.Exiting || !process.ready(fiber)) return noMessage
+  const index = process.find(match, process.head)
+  return index < 0 ? noMessage : process.takeAt(index)
+}
+
+/**
+ * Removes the first message of the calling process `self` that `match` accepts, if any, in the
+ * caller's step (demonitor's flush of one known `Down`, without rebuilding the mailbox).
+ *
+ * @internal
+ */
+export const dropFirst = (self: Pid, match: (message: unknown) => boolean): boolean => {
+  const process = self as ProcessImpl
+  const index = process.find(match, process.head)
+  if (index < 0) return false
+  process.takeAt(index)
+  process.runtime.discarded++
+  return true
+}
+
+/**
+ * `Process.demonitor(ref)` in the caller's step, for the calling process `self`: turns off its
+ * monitor `ref`; `true` if it was active (else its `Down` is already in the mailbox).
+ *
+ * @internal
+ */
+export const demonitorNow = (self: Pid, ref: Reference): boolean => (self as ProcessImpl).demonitor(ref as ReferenceImpl)
+
+/**
+ * Spawns `body` as a process linked to and monitored by the process running on `fiber`, both
+ * made before the body's first step (Erlang's `spawn_opt(Fun, [link, monitor])`), in the
+ * caller's step: `Task.async`. The new pid and the monitor's reference are written to `into`
+ * before the body runs. Returns the failure (no node in the fiber's context), or `undefined`.
+ *
+ * @internal
+ */
+export const spawnLinkMonitor = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  body: Effect.Effect<unknown, unknown, any>,
+  into: { pid: Pid; ref: Reference }
+): Effect.Effect<never> | undefined => spawnHooks.linkMonitor(fiber, body, into as { pid: ProcessImpl; ref: ReferenceImpl })
 
 /**
  * The pid of the process running on `fiber`, or `undefined` outside a process.

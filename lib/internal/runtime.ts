@@ -1049,6 +1049,23 @@ const cleanupOf = (process: ProcessImpl, fiber: AnyFiber): Effect.Effect<void> |
 export const startingFiber: { current: AnyFiber | undefined } = { current: undefined }
 
 /**
+ * Set by `Process.ts` as it loads: spawns `body` as a process linked to and monitored by the
+ * process of `fiber`, both made before the body's first step (Erlang's `spawn_opt` with `link`
+ * and `monitor`), in the caller's step: the pid and the monitor's reference go in `into`
+ * before the body runs; the failure to run it (no node) is returned, else `undefined`. For
+ * `Task.async`, through `direct.ts`; no public API spawns this way.
+ *
+ * @internal
+ */
+export const spawnHooks: {
+  linkMonitor: (
+    fiber: AnyFiber,
+    body: Effect.Effect<unknown, unknown, any>,
+    into: { pid: PidLike; ref: ReferenceImpl }
+  ) => Effect.Effect<never> | undefined
+} = { linkMonitor: undefined as never }
+
+/**
  * Whether `fiber` is the process's own fiber, which may be handed a message in an `Exit`, with
  * no hand-off step: that fiber is interrupted only when the process exits, and the mailbox is
  * dropped then, so a message it took and did not get to pass on (interrupted at a yield in
