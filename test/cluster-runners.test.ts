@@ -31,6 +31,7 @@ import {
   dropDatabase,
   freePorts,
   pgUrl,
+  settledPlacement,
   startRunner
 } from "./support/cluster.js"
 
@@ -58,24 +59,6 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
 
   const run = <A, E>(body: Effect.Effect<A, E, any>): Promise<A> => runtime.runPromise(Process.run(body) as any)
 
-  /** Where each id runs, once two rounds agree (shards settled after a join or a loss). */
-  const settledPlacement = (expectNodes: ReadonlyArray<string>) =>
-    Effect.gen(function*() {
-      const make = yield* Cluster.client(Accounts)
-      let previous = ""
-      for (let round = 0; round < 100; round++) {
-        const placement: Record<string, string> = {}
-        for (const id of ids) placement[id] = (yield* GenServer.call(make(id), Where, undefined, patient)).node
-        const nodes = new Set(Object.values(placement))
-        const key = JSON.stringify(placement)
-        if (key === previous && expectNodes.every((node) => nodes.has(node)) && nodes.size === expectNodes.length) {
-          return placement
-        }
-        previous = key
-      }
-      return yield* Effect.die(new Error(`placement never settled on ${expectNodes.join(", ")}`))
-    })
-
   beforeAll(async () => {
     database = await createDatabase(pgUrl!)
     ports = await freePorts(3)
@@ -96,7 +79,7 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
 
   it("calls and casts reach entities spread over two runners, each owning shards", () =>
     run(Effect.gen(function*() {
-      const placement = yield* settledPlacement(["a@127.0.0.1", "b@127.0.0.1"])
+      const placement = yield* settledPlacement(ids, ["a@127.0.0.1", "b@127.0.0.1"])
       const durable = yield* Cluster.client(DurableAccounts)
       const plain = yield* Cluster.client(Accounts)
       for (const [i, id] of ids.entries()) {
@@ -155,7 +138,7 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
 
   it("SIGTERM: the runner hands its shards over, calls keep working, durable state is kept, monitors follow", () =>
     run(Effect.gen(function*() {
-      const before = yield* settledPlacement(["a@127.0.0.1", "b@127.0.0.1"])
+      const before = yield* settledPlacement(ids, ["a@127.0.0.1", "b@127.0.0.1"])
       const onA = ids.filter((id) => before[id] === "a@127.0.0.1")
       const durable = yield* Cluster.client(DurableAccounts)
       const plain = yield* Cluster.client(Accounts)
@@ -173,7 +156,7 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
       // It stopped by itself, through its finalizers (entities passivated, shards released).
       assert.isTrue(a.lines.some((line) => line.startsWith("stopped ")))
       yield* Fiber.join(traffic)
-      const after = yield* settledPlacement(["b@127.0.0.1"])
+      const after = yield* settledPlacement(ids, ["b@127.0.0.1"])
       for (const [i, id] of ids.entries()) {
         assert.strictEqual(after[id], "b@127.0.0.1")
         assert.strictEqual(yield* GenServer.call(durable(id), Balance, undefined, patient), i + 101)
@@ -198,7 +181,7 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
     const c = await startRunner("c@127.0.0.1", ports[2]!, database)
     runners.set("c", c)
     await run(Effect.gen(function*() {
-      const placement = yield* settledPlacement(["b@127.0.0.1", "c@127.0.0.1"])
+      const placement = yield* settledPlacement(ids, ["b@127.0.0.1", "c@127.0.0.1"])
       const onC = ids.filter((id) => placement[id] === "c@127.0.0.1")
       const durable = yield* Cluster.client(DurableAccounts)
       const watched = durable(onC[0]!)
