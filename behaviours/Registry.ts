@@ -664,7 +664,9 @@ export const unregisterMatch = <K, V>(
 
 /**
  * Updates the value of the calling process's entry under `key` in a unique registry; returns
- * the new and the old value, or `Option.none()` if the caller does not own the key.
+ * the new and the old value, or `Option.none()` if the caller does not own the key. `f` runs in
+ * the caller (a throw is the caller's defect, and the value stays); one that is no function (an
+ * untyped caller's) is a `BadArgument`.
  *
  * @example
  * ```ts
@@ -683,8 +685,10 @@ export const updateValue = <K, V>(
   registry: Registry<K, V, "unique">,
   key: K,
   f: (value: V) => V
-): Effect.Effect<Option.Option<readonly [V, V]>, NoProc, Node | Process.CurrentProcess> =>
+): Effect.Effect<Option.Option<readonly [V, V]>, BadArgument | NoProc, Node | Process.CurrentProcess> =>
   withTable(registry, (table, fiber) => {
+    const bad = notAFunction("updateValue", f)
+    if (bad !== undefined) return Effect.fail(bad)
     // Only in a unique registry (Elixir raises on a duplicate one; an untyped caller gets none).
     const entry = table.unique ? table.partitionOf(key).entries.get(key)?.[0] : undefined
     if (entry === undefined || entry.pid !== selfIn(fiber)) return Effect.succeed(Option.none())

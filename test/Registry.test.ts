@@ -469,6 +469,15 @@ describe("unique keys", () => {
       yield* Registry.register(dup, "a", 1)
       assert.isTrue(Option.isNone(yield* Registry.updateValue(dup as any, "a", (n: number) => n + 1)))
       assert.deepStrictEqual(show(yield* Registry.lookup(dup, "a")), [entry(me, 1)])
+
+      // An untyped caller's function that is none (Elixir: FunctionClauseError): BadArgument, the
+      // value as it was.
+      for (const f of [5, null, undefined, "n + 1"]) {
+        const error = yield* Effect.flip(Registry.updateValue(reg, "a", f as any))
+        assert.instanceOf(error, Errors.BadArgument, String(f))
+        assert.strictEqual((error as Errors.BadArgument).operation, "Registry.updateValue")
+      }
+      assert.deepStrictEqual(show(yield* Registry.lookup(reg, "a")), [entry(me, 22)])
     })))
 
   it.effect("meta and putMeta store registry metadata", () =>
