@@ -171,6 +171,7 @@ import type * as Fiber from "effect/Fiber"
 import { BadArgument, NoProc } from "../lib/Errors.js"
 import type * as Gen from "../lib/Gen.js"
 import { watchExit, whereisIn } from "../lib/internal/direct.js"
+import { format } from "../lib/internal/format.js"
 import { Node } from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
@@ -477,7 +478,9 @@ const tableIn = (fiber: Fiber.Fiber<unknown, unknown>, scope: ScopeLike<any>): G
   return table === undefined || table.closed ? undefined : table
 }
 
-const noScope = (scope: ScopeLike<any>) => Effect.fail(new NoProc({ target: nameOf(scope) ?? String(scope) }))
+// An untyped caller's scope may be anything: `format` never throws (`String` does, on an object
+// without a prototype).
+const noScope = (scope: ScopeLike<any>) => Effect.fail(new NoProc({ target: nameOf(scope) ?? format(scope) }))
 
 /** Runs `f` with the scope's table, in the same Effect step. */
 const withTable = <A, E>(

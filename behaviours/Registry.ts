@@ -168,6 +168,7 @@ import { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import { watchExit, whereisIn } from "../lib/internal/direct.js"
+import { format } from "../lib/internal/format.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 import { type Entry as Slot, isAlive, Table } from "./internal/registry.js"
@@ -595,7 +596,11 @@ export const register = <K, V, M extends "unique" | "duplicate">(
 ): Effect.Effect<void, AlreadyRegistered | NoProc, Node | Process.CurrentProcess> =>
   withTable(registry, (table, fiber) => {
     const owner = insert(table, fiber, selfIn(fiber), key, value)
-    return owner == null ? Effect.void : Effect.fail(new AlreadyRegistered({ name: String(key), pid: owner }))
+    return owner == null ? Effect.void : Effect.fail(new AlreadyRegistered({
+      // A key is user data: `format` never throws (`String` does, on an object without a prototype).
+      name: typeof key === "string" ? key : format(key),
+      pid: owner
+    }))
   })
 
 /**

@@ -384,6 +384,14 @@ describe("unique keys", () => {
       assert.instanceOf(again, Errors.AlreadyRegistered)
       assert.isTrue(again._tag === "AlreadyRegistered" && Equal.equals(again.pid, me))
 
+      // A key that no String() takes (user data: no prototype): AlreadyRegistered all the same.
+      const bare = Object.create(null)
+      yield* Registry.register(reg as Registry.Registry<unknown, number, "unique">, bare, 4)
+      const bareTaken = yield* performError(other, Registry.register(reg as Registry.Registry<unknown, number, "unique">, bare, 5))
+      assert.instanceOf(bareTaken, Errors.AlreadyRegistered)
+      assert.isTrue(bareTaken._tag === "AlreadyRegistered" && Equal.equals(bareTaken.pid, me))
+      yield* Registry.unregister(reg as Registry.Registry<unknown, number, "unique">, bare)
+
       // Nothing changed.
       assert.deepStrictEqual(show(yield* Registry.lookup(reg, "a")), [entry(me, 1)])
       assert.deepStrictEqual(yield* Registry.keys(reg, me), ["a"])
