@@ -303,7 +303,8 @@ export interface StartOptions {
    * Bound the process's mailbox (unbounded by default): `Process.spawn`'s option, with the same
    * rules (see `Process.MailboxOptions`); a bad one fails the start with `BadArgument` before
    * anything runs. A call to a server whose full mailbox drops its request fails with
-   * `MailboxFull` at once; `Sys` requests and exit signals always get in. Supervisors and
+   * `MailboxFull` at once; `Sys` requests, exit signals and the responses to its own requests
+   * always get in. Supervisors and
    * dynamic supervisors take no bound (nor `trapExit`): they ignore it.
    */
   readonly mailbox?: MailboxOptions | undefined

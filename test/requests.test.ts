@@ -4,7 +4,7 @@
  * run in OTP 25 first: see the comments). Every timeout is driven by TestClock.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
@@ -221,6 +221,31 @@ describe("sendRequest / waitResponse", () => {
         assert.isFalse(id.active)
         assert.strictEqual(yield* GenServer.call(server, Get), 3)
         yield* assertMailboxEmpty
+      }
+    })))
+
+  it.effect("a caller with a full bounded mailbox still gets its response (a response passes the bound, as a Down does)", () =>
+    runTest(Effect.gen(function*() {
+      const server = yield* startHolder(7)
+      for (const overflow of ["dropNewest", "reject", "dropOldest"] as const) {
+        const outcome = yield* Deferred.make<Exit.Exit<number, unknown>>()
+        const caller = yield* Process.spawn(
+          Effect.gen(function*() {
+            yield* Process.send(yield* Process.self, "filler") // the mailbox is full
+            const id = yield* GenServer.sendRequest(server, Get)
+            yield* Deferred.succeed(outcome, yield* Effect.exit(GenServer.receiveResponse(id, "1 second")))
+            return yield* Effect.never
+          }),
+          { mailbox: { capacity: 1, overflow } }
+        )
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Deferred.await(outcome)
+        assert.deepStrictEqual(exit, Exit.succeed(7), overflow)
+        const info = Option.getOrThrow(yield* Process.info(caller))
+        // Nothing was dropped: the filler still waits (dropOldest did not drop it for the response).
+        assert.strictEqual(Option.getOrThrow(info.mailbox).dropped, 0, overflow)
+        assert.strictEqual(info.messageQueueLength, 1, overflow)
+        yield* Process.exit(caller, ExitReason.kill)
       }
     })))
 

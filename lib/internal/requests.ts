@@ -22,7 +22,7 @@ import type { Target } from "../Gen.js"
 import type { Pid } from "../Pid.js"
 import { FromImpl } from "./call.js"
 import { CallMessage, describe, isRemote, isVia, type Remote, resolveNow, resolveVia, runtimeOfFiber } from "./gen.js"
-import { currentProcessOf, type NodeRuntime, type ProcessImpl, receiveTimed, Watcher } from "./runtime.js"
+import { currentProcessOf, type NodeRuntime, passBound, type ProcessImpl, receiveTimed, Watcher } from "./runtime.js"
 import { durationMillis, type Timer } from "./timers.js"
 
 const enum State {
@@ -94,6 +94,10 @@ export class ResponseMessage {
     return this.toString()
   }
 }
+
+// A response passes any bounded mailbox, as a monitor's `Down` does: the process asked for it
+// (one per request, never more), and one dropped would leave a wait without a timeout hanging.
+passBound(ResponseMessage)
 
 /** A collection of request ids with their labels (`Gen.RequestIds`): immutable, as OTP's. */
 export class RequestIdsImpl {
