@@ -304,8 +304,8 @@ export interface StartOptions {
    * rules (see `Process.MailboxOptions`); a bad one fails the start with `BadArgument` before
    * anything runs. A call to a server whose full mailbox drops its request fails with
    * `MailboxFull` at once; `Sys` requests, exit signals and the responses to its own requests
-   * always get in. Supervisors and
-   * dynamic supervisors take no bound (nor `trapExit`): they ignore it.
+   * always get in. Supervisors and dynamic supervisors take no bound (nor `trapExit`): they
+   * ignore it.
    */
   readonly mailbox?: MailboxOptions | undefined
 }
