@@ -436,11 +436,11 @@ const configOf = (options: StartOptions<Keys>): Effect.Effect<Config, BadArgumen
     if (options === null || typeof options !== "object") return bad("options must be an object")
     if (typeof options.name !== "string" || options.name.length === 0) return bad("a registry needs a name")
     if (options.keys !== "unique" && options.keys !== "duplicate") {
-      return bad(`keys must be "unique" or "duplicate", got ${JSON.stringify(options.keys)}`)
+      return bad(`keys must be "unique" or "duplicate", got ${format(options.keys)}`)
     }
     const partitions = options.partitions ?? 1
     if (typeof partitions !== "number" || !Number.isSafeInteger(partitions) || partitions < 1) {
-      return bad(`partitions must be a positive integer, got ${String(partitions)}`)
+      return bad(`partitions must be a positive integer, got ${format(partitions)}`)
     }
     const listeners = options.listeners ?? []
     if (!Array.isArray(listeners) || !listeners.every((l) => typeof l === "string" && l.length > 0)) {
