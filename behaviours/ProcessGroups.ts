@@ -27,6 +27,17 @@
  * Effect.runPromise(Process.run(program).pipe(Effect.provide(Node.layer())))
  * ```
  *
+ * ## When to use it
+ *
+ * For a set of peers that join and leave by themselves and that others reach all at once or
+ * one at a time: the workers of a pool, the handlers of a topic, the replicas of a service.
+ * The Registry's duplicate keys are the other local pub/sub: a Registry entry carries a value
+ * and the Registry answers queries (`match`, `select`, `dispatch`), while a group carries no
+ * value but can be watched ({@link monitor}: a {@link Join} or {@link Leave} for every change,
+ * the way to keep a live view of a pool), and the same operations exist across the cluster
+ * (`Cluster.joinGroup`). To name one process, use a registered name or a unique Registry key;
+ * to run N copies of one child and route to one by key, `PartitionSupervisor`.
+ *
  * ## Watching a group
  *
  * ```ts

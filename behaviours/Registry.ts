@@ -133,8 +133,8 @@
  *   the key, as Elixir's Registry does for an owner that is not `Process.alive?`. The old owner's
  *   exit removes only its own entries.
  * - Bad input from untyped callers is a `BadArgument`: options (`partitions` not a positive
- *   integer, `listeners` not an array of names), a predicate or projection that is no function,
- *   a predicate that returns no boolean. A predicate that throws is a defect of the caller, and
+ *   integer, `listeners` not an array of names), a predicate, projection or {@link updateValue}
+ *   function that is no function, a predicate that returns no boolean. A predicate that throws is a defect of the caller, and
  *   {@link unregisterMatch} runs it on every entry before removing any.
  *
  * ## Where it differs from Elixir
