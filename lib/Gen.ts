@@ -64,8 +64,6 @@ import * as internal from "./internal/gen.js"
 import * as requests from "./internal/requests.js"
 import type { Node } from "./Node.js"
 import type { Pid } from "./Pid.js"
-
-
 import type { CurrentProcess, MailboxOptions } from "./Process.js"
 
 // ----------------------------------------------------------------------------

@@ -14,20 +14,7 @@ import { Errors, ExitReason, Gen, GenServer, Node, Process, StateMachine, Superv
 import type { Pid } from "../lib/Pid.js"
 import { Journal } from "../observer/internal/journal.js"
 import { snapshot } from "../observer/internal/snapshot.js"
-
-/** Runs `body` as a process on a fresh node. */
-const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
-  Process.run(body).pipe(Effect.provide(Node.layer()))
-
-/** Collects everything in the caller's mailbox right now, in order. */
-const drain = Effect.gen(function*() {
-  const out: Array<unknown> = []
-  while (true) {
-    const next = yield* Process.receive({ timeout: 0 })
-    if (Option.isNone(next)) return out
-    out.push(next.value)
-  }
-})
+import { drain, inNode } from "./support/process.js"
 
 const boundOf = (pid: Pid) =>
   Effect.map(Process.info(pid), (info) => Option.getOrThrow(Option.getOrThrow(info).mailbox))

@@ -9,7 +9,7 @@ import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Gen, GenServer, Node, Process, StateMachine, Sys } from "../index.js"
-import type { Pid } from "../index.js"
+import { mapRegistry } from "./support/process.js"
 
 // ----------------------------------------------------------------------------
 // Helpers
@@ -145,18 +145,7 @@ describe("sendRequest / waitResponse", () => {
 
   it.effect("a via name is resolved when the request is sent; a process may send a request to itself (OTP allows it)", () =>
     runTest(Effect.gen(function*() {
-      const table = new Map<string, Pid.Pid>()
-      const registry: Gen.ViaRegistry<string> = {
-        registerName: (key, pid) =>
-          Effect.sync(() => {
-            const owner = table.get(key)
-            if (owner !== undefined) return Option.some(owner)
-            table.set(key, pid)
-            return Option.none()
-          }),
-        unregisterName: (key) => Effect.sync(() => void table.delete(key)),
-        whereisName: (key) => Effect.sync(() => Option.fromUndefinedOr(table.get(key)))
-      }
+      const { registry } = mapRegistry()
       yield* GenServer.start(Holder, 8, { name: Gen.via(registry, "holder") })
       const viaId = yield* GenServer.sendRequest(GenServer.ref(Holder, Gen.via(registry, "holder")), Get)
       assert.strictEqual(yield* GenServer.waitResponse(viaId), 8)
