@@ -8,24 +8,15 @@
  * without it), the test process a client-only member: members on both runners are listed and
  * reached from the client, and the members of a runner killed with SIGKILL leave the group.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Cause, Effect, Fiber, Layer, ManagedRuntime, Option } from "effect"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { Cluster } from "../cluster/index.js"
 import { ExitReason, GenServer, Node, Process, ProcessGroups } from "../index.js"
 import { loopsOf } from "../lib/internal/direct.js"
 import { Accounts, Balance, Crash, Deposit, Stop, Where } from "./fixtures/cluster-app.js"
-import {
-  type Child,
-  clientLayer,
-  clientWithoutRunners,
-  createDatabase,
-  dropDatabase,
-  freePorts,
-  pgUrl,
-  settledPlacement,
-  startRunner
-} from "./support/cluster.js"
+import { clientWithoutRunners, pgUrl, settledPlacement } from "./support/cluster.js"
+import { twoRunners } from "./support/runners.js"
 
 const embedded = Layer.mergeAll(Cluster.layer(Accounts), Cluster.layerGroups()).pipe(
   Layer.provideMerge(Cluster.layerEmbedded()),
@@ -183,30 +174,9 @@ const killScopeServer = Effect.gen(function*() {
 })
 
 describe.skipIf(pgUrl === undefined)("Cluster process groups across two runner processes (PostgreSQL)", () => {
-  let database: string
-  let runtime: ManagedRuntime.ManagedRuntime<any, any>
-  const runners = new Map<string, Child>()
   const patient = { timeout: "30 seconds" } as const
-  const groupsRunner = "test/fixtures/groups-runner.ts"
+  const { run, runners } = twoRunners({ fixture: "test/fixtures/groups-runner.ts" })
   const ids = Array.from({ length: 16 }, (_, i) => `member-${i}`)
-
-  const run = <A, E>(body: Effect.Effect<A, E, any>): Promise<A> => runtime.runPromise(Process.run(body) as any)
-
-  beforeAll(async () => {
-    database = await createDatabase(pgUrl!)
-    const [portA, portB] = await freePorts(2)
-    const [a, b] = await Promise.all([startRunner("a@127.0.0.1", portA!, database, groupsRunner),
-      startRunner("b@127.0.0.1", portB!, database, groupsRunner)])
-    runners.set("a", a)
-    runners.set("b", b)
-    runtime = ManagedRuntime.make(Layer.mergeAll(clientLayer(database), Node.layer({ name: "client@127.0.0.1" })))
-  }, 60_000)
-
-  afterAll(async () => {
-    await runtime?.dispose()
-    await Promise.all([...runners.values()].map((runner) => runner.kill("SIGTERM")))
-    if (database !== undefined) await dropDatabase(pgUrl!, database)
-  }, 60_000)
 
   it("members on both runners are listed and reached from a client; a runner killed with SIGKILL takes its members out of the group", () =>
     run(Effect.gen(function*() {

@@ -8,12 +8,12 @@
  * Needs `EFFECT_OTP_PG_URL` (see `examples/cluster/postgres.sh`; `.ci/run` sets it); skipped
  * without it. Waits are on the runners' output and on the cluster's answers, never on sleeps.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as net from "node:net"
-import { Cause, Effect, Fiber, Layer, ManagedRuntime, Option, Schema } from "effect"
+import { Cause, Effect, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { Cluster } from "../cluster/index.js"
-import { ExitReason, GenServer, Node, Process } from "../index.js"
+import { ExitReason, GenServer, Process } from "../index.js"
 import {
   Accounts,
   Balance,
@@ -24,16 +24,8 @@ import {
   Where,
   Withdraw
 } from "./fixtures/cluster-app.js"
-import {
-  type Child,
-  clientLayer,
-  createDatabase,
-  dropDatabase,
-  freePorts,
-  pgUrl,
-  settledPlacement,
-  startRunner
-} from "./support/cluster.js"
+import { pgUrl, settledPlacement, startRunner } from "./support/cluster.js"
+import { twoRunners } from "./support/runners.js"
 
 // Another version of the Account protocol, as an older client would have it.
 const DepositV2 = Rpc.make("Deposit", { payload: { amount: Schema.String }, success: Schema.Number })
@@ -52,30 +44,8 @@ const ids = Array.from({ length: 24 }, (_, i) => `acct-${i}`)
 const patient = { timeout: "30 seconds" } as const
 
 describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQL)", () => {
-  let database: string
-  let runtime: ManagedRuntime.ManagedRuntime<any, any>
-  const runners = new Map<string, Child>()
-  let ports: Array<number>
-
-  const run = <A, E>(body: Effect.Effect<A, E, any>): Promise<A> => runtime.runPromise(Process.run(body) as any)
-
-  beforeAll(async () => {
-    database = await createDatabase(pgUrl!)
-    ports = await freePorts(3)
-    const [a, b] = await Promise.all([
-      startRunner("a@127.0.0.1", ports[0]!, database),
-      startRunner("b@127.0.0.1", ports[1]!, database)
-    ])
-    runners.set("a", a)
-    runners.set("b", b)
-    runtime = ManagedRuntime.make(Layer.mergeAll(clientLayer(database), Node.layer({ name: "client@127.0.0.1" })))
-  }, 60_000)
-
-  afterAll(async () => {
-    await runtime?.dispose()
-    await Promise.all([...runners.values()].map((runner) => runner.kill("SIGTERM")))
-    if (database !== undefined) await dropDatabase(pgUrl!, database)
-  }, 60_000)
+  const cluster = twoRunners({ spare: 1 })
+  const { run, runners } = cluster
 
   it("calls and casts reach entities spread over two runners, each owning shards", () =>
     run(Effect.gen(function*() {
@@ -113,7 +83,7 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
       assert.strictEqual((reply as Cluster.MalformedMessage).direction, "reply")
     }))
     // Garbage on each runner's socket: the runner answers with a protocol error and goes on.
-    for (const port of ports.slice(0, 2)) {
+    for (const port of cluster.ports().slice(0, 2)) {
       const answer = await new Promise<string>((resolve, reject) => {
         const socket = net.connect(port, "127.0.0.1", () => {
           socket.write(Buffer.from([0xc1, 0xff, 0x00, 0x13, 0x37, 0xde, 0xad, 0xbe, 0xef]))
@@ -178,7 +148,7 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
     })), 90_000)
 
   it("SIGKILL: calls resume after the lock expiry, durable state is kept, monitors fire Down (noconnection)", async () => {
-    const c = await startRunner("c@127.0.0.1", ports[2]!, database)
+    const c = await startRunner("c@127.0.0.1", cluster.ports()[2]!, cluster.database())
     runners.set("c", c)
     await run(Effect.gen(function*() {
       const placement = yield* settledPlacement(ids, ["b@127.0.0.1", "c@127.0.0.1"])
