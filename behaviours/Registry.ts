@@ -133,8 +133,9 @@
  *   the key, as Elixir's Registry does for an owner that is not `Process.alive?`. The old owner's
  *   exit removes only its own entries.
  * - Bad input from untyped callers is a `BadArgument`: options (`partitions` not a positive
- *   integer, `listeners` not an array of names), a predicate, projection or {@link updateValue}
- *   function that is no function, a predicate that returns no boolean. A predicate that throws is a defect of the caller, and
+ *   integer, `listeners` not an array of names), a predicate, projection, {@link updateValue}
+ *   or {@link dispatch} function that is no function, a predicate that returns no boolean, a
+ *   dispatch function that returns no Effect. A registry argument that is none is `NoProc`. A predicate that throws is a defect of the caller, and
  *   {@link unregisterMatch} runs it on every entry before removing any.
  *
  * ## Where it differs from Elixir
@@ -242,8 +243,15 @@ const uniqueOwner = (table: Table, key: unknown): Slot | undefined => {
 const tables = new WeakMap<Pid, Table>()
 
 /** The table of a registry, found by its name on the current node. */
+/** The registry's name, or `undefined` for an untyped caller's value that is no registry. */
+const nameOf = (registry: Registry<any, any, any>): string | undefined => {
+  const name: unknown = typeof registry === "object" && registry !== null ? registry.name : undefined
+  return typeof name === "string" ? name : undefined
+}
+
 const tableIn = (fiber: Fiber.Fiber<unknown, unknown>, registry: Registry<any, any, any>): Table | undefined => {
-  const pid = whereisIn(fiber, registry.name)
+  const name = nameOf(registry)
+  const pid = name === undefined ? undefined : whereisIn(fiber, name)
   const table = pid === undefined ? undefined : tables.get(pid)
   return table === undefined || table.closed ? undefined : table
 }
@@ -255,7 +263,7 @@ const withTable = <A, E, R>(
 ): Effect.Effect<A, E | NoProc, R | Node> =>
   Effect.withFiber<A, E | NoProc, R>((fiber) => {
     const table = tableIn(fiber, registry)
-    return table === undefined ? Effect.fail(new NoProc({ target: registry.name })) : f(table, fiber)
+    return table === undefined ? Effect.fail(new NoProc({ target: nameOf(registry) ?? format(registry) })) : f(table, fiber)
   })
 
 const tableOf = (registry: Registry<any, any, any>): Effect.Effect<Table, NoProc, Node> =>
@@ -1062,7 +1070,8 @@ export const meta = (registry: Registry<any, any, any>, key: unknown): Effect.Ef
 /**
  * Runs `f` with the entries under `key` at this moment (nothing runs if there are none). With
  * duplicate keys this is a local pub/sub: send to each entry's pid, and each subscriber gets
- * each message once, in publish order.
+ * each message once, in publish order. `f` returns the Effect to run; from an untyped caller,
+ * a function that is none, or one that returns no Effect, is a `BadArgument`.
  *
  * @example
  * ```ts
@@ -1084,10 +1093,16 @@ export const dispatch = <K, V, A, E, R>(
   registry: Registry<K, V, any>,
   key: K,
   f: (entries: ReadonlyArray<readonly [Pid, V]>) => Effect.Effect<A, E, R>
-): Effect.Effect<void, E | NoProc, R | Node> =>
-  withTable(registry, (table) => {
+): Effect.Effect<void, E | BadArgument | NoProc, R | Node> =>
+  withTable(registry, (table): Effect.Effect<void, E | BadArgument, R> => {
+    const bad = notAFunction("dispatch", f)
+    if (bad !== undefined) return Effect.fail(bad)
     const list = table.partitionOf(key).entries.get(key)
-    return list === undefined || list.length === 0 ? Effect.void : Effect.asVoid(f(pairs<V>(list)))
+    if (list === undefined || list.length === 0) return Effect.void
+    const result: unknown = f(pairs<V>(list))
+    return Effect.isEffect(result)
+      ? Effect.asVoid(result as Effect.Effect<A, E, R>)
+      : Effect.fail(new BadArgument({ operation: "Registry.dispatch", reason: `the function returned ${format(result)}, not an Effect` }))
   })
 
 // ----------------------------------------------------------------------------

@@ -912,6 +912,28 @@ describe("dispatch", () => {
       assert.strictEqual(result.runs, 9)
     })))
 
+  it.effect("untyped callers: a function that is none, or one that returns no Effect, is BadArgument; a registry that is none is NoProc", () =>
+    inNode(Effect.gen(function*() {
+      const reg = yield* Registry.start<string, number, "duplicate">({ name: "dup", keys: "duplicate" })
+      yield* Registry.register(reg, "topic", 1)
+      for (const f of [5, null, "send"] as Array<any>) {
+        const error = yield* Effect.flip(Registry.dispatch(reg, "topic", f as () => Effect.Effect<void>))
+        assert.instanceOf(error, Errors.BadArgument, String(f))
+        assert.strictEqual((error as Errors.BadArgument).operation, "Registry.dispatch")
+      }
+      // A plain JS subscriber loop that returns nothing (or a promise): said so, not a crash.
+      for (const result of [undefined, 42, Promise.resolve()]) {
+        const error = yield* Effect.flip(Registry.dispatch(reg, "topic", (() => result) as unknown as () => Effect.Effect<void>))
+        assert.instanceOf(error, Errors.BadArgument)
+        assert.include((error as Errors.BadArgument).reason, "Effect")
+      }
+      // Not a registry at all: nobody runs it.
+      for (const bad of [undefined, null, 42] as Array<any>) {
+        assert.strictEqual((yield* Effect.flip(Registry.lookup(bad, "topic")))._tag, "NoProc")
+        assert.strictEqual((yield* Effect.flip(Registry.register(bad, "topic", 1)))._tag, "NoProc")
+      }
+    })))
+
   it.effect("dispatch on a key without entries runs nothing; it sees the entries of that moment", () =>
     inNode(Effect.gen(function*() {
       const me = yield* Process.self
