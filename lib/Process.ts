@@ -133,6 +133,7 @@ import type { Predicate, Refinement } from "effect/Predicate"
 import { AlreadyRegistered, BadArgument, CallExit, MailboxFull, NoProc, NotRegistered } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import { heldExit } from "./internal/exitHold.js"
+import { format } from "./internal/format.js"
 import { isInstance, PidBase, PidValue, type ReferenceImpl } from "./internal/identity.js"
 import {
   CurrentProcessKey,
@@ -418,12 +419,12 @@ const parseBound = (mailbox: unknown): MailboxBound | BadArgument => {
   }
   const { capacity, overflow } = mailbox as MailboxOptions
   if (typeof capacity !== "number" || !Number.isSafeInteger(capacity) || capacity < 1) {
-    return new BadArgument({ operation: "spawn", reason: `mailbox capacity must be a positive integer, got ${String(capacity)}` })
+    return new BadArgument({ operation: "spawn", reason: `mailbox capacity must be a positive integer, got ${format(capacity)}` })
   }
   if (!overflows.includes(overflow)) {
     return new BadArgument({
       operation: "spawn",
-      reason: `mailbox overflow must be "dropNewest", "dropOldest" or "reject", got ${String(overflow)}`
+      reason: `mailbox overflow must be "dropNewest", "dropOldest" or "reject", got ${format(overflow)}`
     })
   }
   return new MailboxBound(capacity, overflow)

@@ -83,6 +83,10 @@ describe("bounded mailboxes: options", () => {
         { capacity: "10", overflow: "reject" },
         { capacity: 10 },
         { capacity: 10, overflow: "dropAll" },
+        // Values that no String() takes, or shows wrong: a bare object, a bigint.
+        { capacity: Object.create(null), overflow: "reject" },
+        { capacity: 10, overflow: Object.create(null) },
+        { capacity: BigInt(10), overflow: "reject" },
         null,
         7
       ]
@@ -90,6 +94,8 @@ describe("bounded mailboxes: options", () => {
         const spawned = yield* Effect.flip(Process.spawn(Process.receive(), { mailbox: mailbox as never }))
         assert.strictEqual(spawned._tag, "BadArgument")
         assert.match(spawned.message, /mailbox/)
+        // A bigint is named as one (`10n`), not as the number it is not.
+        if (typeof (mailbox as { capacity?: unknown } | null)?.capacity === "bigint") assert.include(spawned.message, "10n")
         const started = yield* Effect.flip(GenServer.start(Counter, 0, { mailbox: mailbox as never }))
         assert.strictEqual(started._tag, "BadArgument")
       }
