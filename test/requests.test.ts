@@ -452,6 +452,23 @@ describe("multiCall", () => {
       yield* assertMailboxEmpty
     })))
 
+  it.effect("untyped targets that are none (a bare object, a number) are NoProc, named so that the error prints", () =>
+    runTest(Effect.gen(function*() {
+      const bare = Object.create(null)
+      const outcomes = yield* Gen.multiCall([bare, 42 as any], "x")
+      assert.strictEqual(outcomes.length, 2)
+      for (const outcome of outcomes) {
+        const error = failureOf(outcome) as Errors.NoProc
+        assert.instanceOf(error, Errors.NoProc)
+        assert.isString(error.message)
+      }
+      const id = yield* Gen.sendRequest(bare, "x")
+      assert.isString(String(id))
+      const error = yield* Effect.flip(Gen.waitResponse(id))
+      assert.instanceOf(error, Errors.NoProc)
+      assert.isString((error as Errors.NoProc).message)
+    })))
+
   it.effect("works from a plain fiber; a server crashing in the call gives CallExit; no timeout waits for all", () =>
     Effect.gen(function*() {
       const a = yield* startHolder(1)
