@@ -130,7 +130,10 @@ describe("Cluster process groups (embedded)", () => {
 describe("Cluster.layerGroups options", () => {
   it.effect("a bad ping option is a BadArgument defect as the layer is built, not a crash of the scope at each join", () =>
     Effect.gen(function*() {
-      for (const options of [{ pingInterval: -1 }, { pingTimeout: "soon" }, { pingFailures: 0 }, { pingFailures: 1.5 }]) {
+      const options_: Array<object> = [{ pingInterval: -1 }, { pingTimeout: "soon" }, { pingFailures: 0 }, { pingFailures: 1.5 }, {
+        pingFailures: Object.create(null) // no String() takes it
+      }]
+      for (const options of options_) {
         const exit = yield* Effect.exit(Layer.build(Cluster.layerGroups(options as never).pipe(
           Layer.provideMerge(Cluster.layerEmbedded()),
           Layer.provideMerge(Node.layer())
