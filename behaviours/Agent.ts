@@ -49,7 +49,9 @@
  * - An init function that throws fails the start with `InitFailed`.
  * - From untyped code, a function that is not one fails `get`, `update`, `getAndUpdate` and the
  *   start with `BadArgument` before anything is sent (Elixir: `FunctionClauseError`); `cast`
- *   dies with it (it has no error channel).
+ *   dies with it (it has no error channel). So does an agent argument that is neither an
+ *   `Agent` nor a pid or name: a pid or a name given directly reaches the agent, as Elixir's
+ *   functions take one.
  *
  * ## How it maps to Elixir, and where it differs
  *
@@ -209,7 +211,7 @@ export const get = <S, A>(
   agent: Agent<S>,
   f: (state: S) => A,
   options?: CallOptions
-): Effect.Effect<A, CallError | BadArgument> => internal.call("Get", agent.target, f, options) as any
+): Effect.Effect<A, CallError | BadArgument> => internal.call("Get", agent, f, options) as any
 
 /**
  * Replaces the agent's state with `f(state)`, run inside the agent, and waits until it is done
@@ -230,7 +232,7 @@ export const update = <S>(
   agent: Agent<S>,
   f: (state: S) => NoInfer<S>,
   options?: CallOptions
-): Effect.Effect<void, CallError | BadArgument> => internal.call("Update", agent.target, f, options) as any
+): Effect.Effect<void, CallError | BadArgument> => internal.call("Update", agent, f, options) as any
 
 /**
  * Runs `f` on the agent's state, which returns `[result, newState]`: the agent keeps
@@ -252,7 +254,7 @@ export const getAndUpdate = <S, A>(
   agent: Agent<S>,
   f: (state: S) => readonly [A, NoInfer<S>],
   options?: CallOptions
-): Effect.Effect<A, CallError | BadArgument> => internal.call("GetAndUpdate", agent.target, f, options) as any
+): Effect.Effect<A, CallError | BadArgument> => internal.call("GetAndUpdate", agent, f, options) as any
 
 /**
  * Replaces the agent's state with `f(state)` without waiting (Elixir's `Agent.cast`): never
@@ -269,7 +271,7 @@ export const getAndUpdate = <S, A>(
  * @category client
  * @since 0.1.0
  */
-export const cast = <S>(agent: Agent<S>, f: (state: S) => NoInfer<S>): Effect.Effect<void> => internal.cast(agent.target, f)
+export const cast = <S>(agent: Agent<S>, f: (state: S) => NoInfer<S>): Effect.Effect<void> => internal.cast(agent, f)
 
 /**
  * Stops the agent with `reason` (default `normal`) and waits until it exited (`timeout`

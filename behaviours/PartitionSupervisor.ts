@@ -275,9 +275,17 @@ class Routed {
 const isHandle = (u: unknown): u is PartitionSupervisor =>
   typeof u === "object" && u !== null && (u as PartitionSupervisor)[TypeId] === TypeId
 
-/** How errors name a supervisor reference. */
+/** How errors name a supervisor reference (whatever an untyped caller passed: never throws). */
 const label = (ref: Ref): Pid | string =>
-  isHandle(ref) ? ref.pid : isPid(ref) ? ref : typeof ref === "string" ? ref : `via(${format(ref.key)})`
+  isHandle(ref)
+    ? ref.pid
+    : isPid(ref)
+    ? ref
+    : typeof ref === "string"
+    ? ref
+    : typeof ref === "object" && ref !== null && "key" in ref
+    ? `via(${format(ref.key)})`
+    : format(ref)
 
 /** The target `Supervisor`'s functions get. */
 const targetOf = (ref: Ref): Gen.Target => isHandle(ref) ? ref.pid : ref

@@ -27,6 +27,17 @@
  * Effect.runPromise(Process.run(program).pipe(Effect.provide(Node.layer())))
  * ```
  *
+ * ## When to use it
+ *
+ * For a set of peers that join and leave by themselves and that others reach all at once or
+ * one at a time: the workers of a pool, the handlers of a topic, the replicas of a service.
+ * The Registry's duplicate keys are the other local pub/sub: a Registry entry carries a value
+ * and the Registry answers queries (`match`, `select`, `dispatch`), while a group carries no
+ * value but can be watched ({@link monitor}: a {@link Join} or {@link Leave} for every change,
+ * the way to keep a live view of a pool), and the same operations exist across the cluster
+ * (`Cluster.joinGroup`). To name one process, use a registered name or a unique Registry key;
+ * to run N copies of one child and route to one by key, `PartitionSupervisor`.
+ *
  * ## Watching a group
  *
  * ```ts
@@ -171,6 +182,7 @@ import type * as Fiber from "effect/Fiber"
 import { BadArgument, NoProc } from "../lib/Errors.js"
 import type * as Gen from "../lib/Gen.js"
 import { watchExit, whereisIn } from "../lib/internal/direct.js"
+import { format } from "../lib/internal/format.js"
 import { Node } from "../lib/Node.js"
 import { isPid, type Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
@@ -477,7 +489,9 @@ const tableIn = (fiber: Fiber.Fiber<unknown, unknown>, scope: ScopeLike<any>): G
   return table === undefined || table.closed ? undefined : table
 }
 
-const noScope = (scope: ScopeLike<any>) => Effect.fail(new NoProc({ target: nameOf(scope) ?? String(scope) }))
+// An untyped caller's scope may be anything: `format` never throws (`String` does, on an object
+// without a prototype).
+const noScope = (scope: ScopeLike<any>) => Effect.fail(new NoProc({ target: nameOf(scope) ?? format(scope) }))
 
 /** Runs `f` with the scope's table, in the same Effect step. */
 const withTable = <A, E>(

@@ -133,8 +133,9 @@
  *   the key, as Elixir's Registry does for an owner that is not `Process.alive?`. The old owner's
  *   exit removes only its own entries.
  * - Bad input from untyped callers is a `BadArgument`: options (`partitions` not a positive
- *   integer, `listeners` not an array of names), a predicate or projection that is no function,
- *   a predicate that returns no boolean. A predicate that throws is a defect of the caller, and
+ *   integer, `listeners` not an array of names), a predicate, projection, {@link updateValue}
+ *   or {@link dispatch} function that is no function, a predicate that returns no boolean, a
+ *   dispatch function that returns no Effect. A registry argument that is none is `NoProc`. A predicate that throws is a defect of the caller, and
  *   {@link unregisterMatch} runs it on every entry before removing any.
  *
  * ## Where it differs from Elixir
@@ -168,6 +169,7 @@ import { Node } from "../lib/Node.js"
 import type { Pid } from "../lib/Pid.js"
 import * as Process from "../lib/Process.js"
 import { watchExit, whereisIn } from "../lib/internal/direct.js"
+import { format } from "../lib/internal/format.js"
 import * as ChildSpec from "./ChildSpec.js"
 import * as GenServer from "./GenServer.js"
 import { type Entry as Slot, isAlive, Table } from "./internal/registry.js"
@@ -241,8 +243,15 @@ const uniqueOwner = (table: Table, key: unknown): Slot | undefined => {
 const tables = new WeakMap<Pid, Table>()
 
 /** The table of a registry, found by its name on the current node. */
+/** The registry's name, or `undefined` for an untyped caller's value that is no registry. */
+const nameOf = (registry: Registry<any, any, any>): string | undefined => {
+  const name: unknown = typeof registry === "object" && registry !== null ? registry.name : undefined
+  return typeof name === "string" ? name : undefined
+}
+
 const tableIn = (fiber: Fiber.Fiber<unknown, unknown>, registry: Registry<any, any, any>): Table | undefined => {
-  const pid = whereisIn(fiber, registry.name)
+  const name = nameOf(registry)
+  const pid = name === undefined ? undefined : whereisIn(fiber, name)
   const table = pid === undefined ? undefined : tables.get(pid)
   return table === undefined || table.closed ? undefined : table
 }
@@ -254,7 +263,7 @@ const withTable = <A, E, R>(
 ): Effect.Effect<A, E | NoProc, R | Node> =>
   Effect.withFiber<A, E | NoProc, R>((fiber) => {
     const table = tableIn(fiber, registry)
-    return table === undefined ? Effect.fail(new NoProc({ target: registry.name })) : f(table, fiber)
+    return table === undefined ? Effect.fail(new NoProc({ target: nameOf(registry) ?? format(registry) })) : f(table, fiber)
   })
 
 const tableOf = (registry: Registry<any, any, any>): Effect.Effect<Table, NoProc, Node> =>
@@ -435,11 +444,11 @@ const configOf = (options: StartOptions<Keys>): Effect.Effect<Config, BadArgumen
     if (options === null || typeof options !== "object") return bad("options must be an object")
     if (typeof options.name !== "string" || options.name.length === 0) return bad("a registry needs a name")
     if (options.keys !== "unique" && options.keys !== "duplicate") {
-      return bad(`keys must be "unique" or "duplicate", got ${JSON.stringify(options.keys)}`)
+      return bad(`keys must be "unique" or "duplicate", got ${format(options.keys)}`)
     }
     const partitions = options.partitions ?? 1
     if (typeof partitions !== "number" || !Number.isSafeInteger(partitions) || partitions < 1) {
-      return bad(`partitions must be a positive integer, got ${String(partitions)}`)
+      return bad(`partitions must be a positive integer, got ${format(partitions)}`)
     }
     const listeners = options.listeners ?? []
     if (!Array.isArray(listeners) || !listeners.every((l) => typeof l === "string" && l.length > 0)) {
@@ -595,7 +604,11 @@ export const register = <K, V, M extends "unique" | "duplicate">(
 ): Effect.Effect<void, AlreadyRegistered | NoProc, Node | Process.CurrentProcess> =>
   withTable(registry, (table, fiber) => {
     const owner = insert(table, fiber, selfIn(fiber), key, value)
-    return owner == null ? Effect.void : Effect.fail(new AlreadyRegistered({ name: String(key), pid: owner }))
+    return owner == null ? Effect.void : Effect.fail(new AlreadyRegistered({
+      // A key is user data: `format` never throws (`String` does, on an object without a prototype).
+      name: typeof key === "string" ? key : format(key),
+      pid: owner
+    }))
   })
 
 /**
@@ -664,7 +677,9 @@ export const unregisterMatch = <K, V>(
 
 /**
  * Updates the value of the calling process's entry under `key` in a unique registry; returns
- * the new and the old value, or `Option.none()` if the caller does not own the key.
+ * the new and the old value, or `Option.none()` if the caller does not own the key. `f` runs in
+ * the caller (a throw is the caller's defect, and the value stays); one that is no function (an
+ * untyped caller's) is a `BadArgument`.
  *
  * @example
  * ```ts
@@ -683,8 +698,10 @@ export const updateValue = <K, V>(
   registry: Registry<K, V, "unique">,
   key: K,
   f: (value: V) => V
-): Effect.Effect<Option.Option<readonly [V, V]>, NoProc, Node | Process.CurrentProcess> =>
+): Effect.Effect<Option.Option<readonly [V, V]>, BadArgument | NoProc, Node | Process.CurrentProcess> =>
   withTable(registry, (table, fiber) => {
+    const bad = notAFunction("updateValue", f)
+    if (bad !== undefined) return Effect.fail(bad)
     // Only in a unique registry (Elixir raises on a duplicate one; an untyped caller gets none).
     const entry = table.unique ? table.partitionOf(key).entries.get(key)?.[0] : undefined
     if (entry === undefined || entry.pid !== selfIn(fiber)) return Effect.succeed(Option.none())
@@ -1053,7 +1070,8 @@ export const meta = (registry: Registry<any, any, any>, key: unknown): Effect.Ef
 /**
  * Runs `f` with the entries under `key` at this moment (nothing runs if there are none). With
  * duplicate keys this is a local pub/sub: send to each entry's pid, and each subscriber gets
- * each message once, in publish order.
+ * each message once, in publish order. `f` returns the Effect to run; from an untyped caller,
+ * a function that is none, or one that returns no Effect, is a `BadArgument`.
  *
  * @example
  * ```ts
@@ -1075,10 +1093,16 @@ export const dispatch = <K, V, A, E, R>(
   registry: Registry<K, V, any>,
   key: K,
   f: (entries: ReadonlyArray<readonly [Pid, V]>) => Effect.Effect<A, E, R>
-): Effect.Effect<void, E | NoProc, R | Node> =>
-  withTable(registry, (table) => {
+): Effect.Effect<void, E | BadArgument | NoProc, R | Node> =>
+  withTable(registry, (table): Effect.Effect<void, E | BadArgument, R> => {
+    const bad = notAFunction("dispatch", f)
+    if (bad !== undefined) return Effect.fail(bad)
     const list = table.partitionOf(key).entries.get(key)
-    return list === undefined || list.length === 0 ? Effect.void : Effect.asVoid(f(pairs<V>(list)))
+    if (list === undefined || list.length === 0) return Effect.void
+    const result: unknown = f(pairs<V>(list))
+    return Effect.isEffect(result)
+      ? Effect.asVoid(result as Effect.Effect<A, E, R>)
+      : Effect.fail(new BadArgument({ operation: "Registry.dispatch", reason: `the function returned ${format(result)}, not an Effect` }))
   })
 
 // ----------------------------------------------------------------------------

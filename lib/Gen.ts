@@ -64,8 +64,6 @@ import * as internal from "./internal/gen.js"
 import * as requests from "./internal/requests.js"
 import type { Node } from "./Node.js"
 import type { Pid } from "./Pid.js"
-
-
 import type { CurrentProcess, MailboxOptions } from "./Process.js"
 
 // ----------------------------------------------------------------------------
@@ -303,8 +301,9 @@ export interface StartOptions {
    * Bound the process's mailbox (unbounded by default): `Process.spawn`'s option, with the same
    * rules (see `Process.MailboxOptions`); a bad one fails the start with `BadArgument` before
    * anything runs. A call to a server whose full mailbox drops its request fails with
-   * `MailboxFull` at once; `Sys` requests and exit signals always get in. Supervisors and
-   * dynamic supervisors take no bound (nor `trapExit`): they ignore it.
+   * `MailboxFull` at once; `Sys` requests, exit signals and the responses to its own requests
+   * always get in. Supervisors and dynamic supervisors take no bound (nor `trapExit`): they
+   * ignore it.
    */
   readonly mailbox?: MailboxOptions | undefined
 }

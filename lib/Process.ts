@@ -67,9 +67,10 @@
  *   queue) included: they hold memory as much as the others. A message being handed to a
  *   receive has left the mailbox.
  * - System messages pass any bound, and may take a mailbox over its capacity: exit signals
- *   trapped as {@link ExitMessage}s, monitors' {@link DownMessage}s, `Sys` requests, and the
- *   timeouts a `StateMachine` arms for itself. A bounded process still sees its supervisor's
- *   shutdown, its links' exits and its own timers (Akka keeps system messages in a queue of
+ *   trapped as {@link ExitMessage}s, monitors' {@link DownMessage}s, `Sys` requests, the
+ *   timeouts a `StateMachine` arms for itself and the responses to the process's own
+ *   asynchronous requests (`Gen.sendRequest`). A bounded process still sees its supervisor's
+ *   shutdown, its links' exits, its own timers and the answers it asked for (Akka keeps system messages in a queue of
  *   their own for the same reason). `"dropOldest"` drops the oldest message that is not one.
  *   Everything else counts and may be dropped: messages from other processes, casts, calls'
  *   requests, a process's messages to itself and the messages of {@link sendAfter} timers.
@@ -132,6 +133,7 @@ import type { Predicate, Refinement } from "effect/Predicate"
 import { AlreadyRegistered, BadArgument, CallExit, MailboxFull, NoProc, NotRegistered } from "./Errors.js"
 import * as ExitReason from "./ExitReason.js"
 import { heldExit } from "./internal/exitHold.js"
+import { format } from "./internal/format.js"
 import { isInstance, PidBase, PidValue, type ReferenceImpl } from "./internal/identity.js"
 import {
   CurrentProcessKey,
@@ -418,12 +420,12 @@ const parseBound = (mailbox: unknown): MailboxBound | BadArgument => {
   }
   const { capacity, overflow } = mailbox as MailboxOptions
   if (typeof capacity !== "number" || !Number.isSafeInteger(capacity) || capacity < 1) {
-    return new BadArgument({ operation: "spawn", reason: `mailbox capacity must be a positive integer, got ${String(capacity)}` })
+    return new BadArgument({ operation: "spawn", reason: `mailbox capacity must be a positive integer, got ${format(capacity)}` })
   }
   if (!overflows.includes(overflow)) {
     return new BadArgument({
       operation: "spawn",
-      reason: `mailbox overflow must be "dropNewest", "dropOldest" or "reject", got ${String(overflow)}`
+      reason: `mailbox overflow must be "dropNewest", "dropOldest" or "reject", got ${format(overflow)}`
     })
   }
   return new MailboxBound(capacity, overflow)

@@ -141,6 +141,27 @@ describe("Agent", () => {
       assert.strictEqual(yield* Agent.get(agent, (n) => n), 0)
     })))
 
+  it.effect("untyped callers: the agent given as its pid or name (as Elixir takes it) is reached; anything else is BadArgument (cast: a defect)", () =>
+    runTest(Effect.gen(function*() {
+      const agent = yield* Agent.start(() => 1, { name: "counter" })
+      const byName = "counter" as unknown as Agent.Agent<number>
+      const byPid = agent.pid as unknown as Agent.Agent<number>
+      yield* Agent.update(byName, (n) => n + 1)
+      yield* Agent.cast(byPid, (n) => n * 10)
+      assert.strictEqual(yield* Agent.getAndUpdate(byPid, (n) => [n, 0] as const), 20)
+      assert.strictEqual(yield* Agent.get(byName, (n) => n), 0)
+      assert.instanceOf(yield* Effect.flip(Agent.get("nobody" as unknown as Agent.Agent<number>, (n) => n)), Errors.NoProc)
+      for (const bad of [undefined, null, 42, {}] as Array<any>) {
+        const error = yield* Effect.flip(Agent.get(bad, (n) => n))
+        assert.instanceOf(error, Errors.BadArgument, String(bad))
+        assert.strictEqual((error as Errors.BadArgument).operation, "Agent.get")
+        assert.instanceOf(yield* Effect.flip(Agent.update(bad, (n) => n)), Errors.BadArgument)
+        const cast = yield* Effect.exit(Agent.cast(bad, (n) => n))
+        assert.isTrue(Exit.isFailure(cast) && Cause.hasDies(cast.cause), String(bad))
+      }
+      assert.strictEqual(yield* Agent.get(agent, (n) => n), 0)
+    })))
+
   it.effect("stop with a reason; stopping a missing agent is NoProc", () =>
     runTest(Effect.gen(function*() {
       const agent = yield* Agent.start(() => 0)

@@ -20,6 +20,7 @@ import type { Pid } from "../lib/Pid.js"
 import { format } from "../lib/internal/format.js"
 import * as GenInternal from "../lib/internal/gen.js"
 import { captureLogs as captureLogsOnly, tagged } from "./support/logs.js"
+import { mapRegistry } from "./support/process.js"
 import { Worker } from "./support/workers.js"
 
 // ----------------------------------------------------------------------------
@@ -255,18 +256,7 @@ describe("GenServer faults: bad callback results (OTP bad_return_value)", () => 
   it.effect("a bad init result fails the start with InitFailed; no process and no name are left", () =>
     runTest(Effect.gen(function*() {
       const self = yield* Process.self
-      const names = new Map<string, Pid>()
-      const registry: Gen.ViaRegistry<string> = {
-        registerName: (key, pid) =>
-          Effect.sync(() => {
-            const owner = names.get(key)
-            if (owner !== undefined) return Option.some(owner)
-            names.set(key, pid)
-            return Option.none()
-          }),
-        unregisterName: (key) => Effect.sync(() => void names.delete(key)),
-        whereisName: (key) => Effect.sync(() => Option.fromUndefinedOr(names.get(key)))
-      }
+      const { table: names, registry } = mapRegistry()
       const before = (yield* Process.processes).length
       const inits: ReadonlyArray<readonly [string, unknown]> = [
         // A stop from init has no state (OTP's `{stop, Reason}`): that one is valid here.

@@ -9,6 +9,7 @@ import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Gen, GenServer, Node, Process } from "../index.js"
 import type { Pid } from "../lib/Pid.js"
+import { mapRegistry } from "./support/process.js"
 
 // ----------------------------------------------------------------------------
 // Helpers
@@ -601,7 +602,7 @@ describe("GenServer: call failures", () => {
       const unknown = yield* Effect.flip(GenServer.call(GenServer.ref(Counter, "nobody"), Get))
       assert.instanceOf(unknown, Errors.NoProc)
       assert.strictEqual((unknown as Errors.NoProc).target, "nobody")
-      const { registry } = makeRegistry()
+      const { registry } = mapRegistry()
       const viaUnknown = yield* Effect.flip(GenServer.call(GenServer.ref(Counter, Gen.via(registry, "nobody")), Get))
       assert.instanceOf(viaUnknown, Errors.NoProc)
     }).pipe(Effect.provide(Node.layer())))
@@ -661,7 +662,7 @@ describe("GenServer: casts, stop and crashes", () => {
       yield* GenServer.stop(counter)
       yield* GenServer.cast(counter, Reset)
       yield* GenServer.cast(GenServer.ref(Counter, "nobody"), Reset)
-      const { registry } = makeRegistry()
+      const { registry } = mapRegistry()
       yield* GenServer.cast(GenServer.ref(Counter, Gen.via(registry, "nobody")), Reset)
       assert.strictEqual((yield* Process.processes).length, 0)
     }).pipe(Effect.provide(Node.layer())))
@@ -985,22 +986,6 @@ describe("GenServer: terminate and the parent", () => {
 // Naming
 // ----------------------------------------------------------------------------
 
-const makeRegistry = () => {
-  const table = new Map<string, Pid>()
-  const registry: Gen.ViaRegistry<string> = {
-    registerName: (key, pid) =>
-      Effect.sync(() => {
-        const owner = table.get(key)
-        if (owner !== undefined) return Option.some(owner)
-        table.set(key, pid)
-        return Option.none()
-      }),
-    unregisterName: (key) => Effect.sync(() => void table.delete(key)),
-    whereisName: (key) => Effect.sync(() => Option.fromUndefinedOr(table.get(key)))
-  }
-  return { table, registry }
-}
-
 describe("GenServer: naming", () => {
   it.effect("a local name: calls and casts by name; the name is freed when the server stops", () =>
     Effect.gen(function*() {
@@ -1018,7 +1003,7 @@ describe("GenServer: naming", () => {
 
   it.effect("a via name: registered through the registry, called and cast through it, unregistered on exit", () =>
     Effect.gen(function*() {
-      const { registry, table } = makeRegistry()
+      const { registry, table } = mapRegistry()
       const name = Gen.via(registry, "room:lobby")
       const counter = yield* GenServer.start(Counter, 5, { name })
       assert.strictEqual(table.get("room:lobby"), counter.pid)
@@ -1038,7 +1023,7 @@ describe("GenServer: naming", () => {
 
   it.effect("a via name is unregistered when init stops, fails or ignores (OTP gen:unregister_name)", () =>
     Effect.gen(function*() {
-      const { registry, table } = makeRegistry()
+      const { registry, table } = mapRegistry()
       const name = Gen.via(registry, "worker")
       const Flaky = GenServer.make({
         name: "Flaky",

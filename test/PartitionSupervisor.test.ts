@@ -275,6 +275,13 @@ describe("bad input", () => {
       // A name that is no PartitionSupervisor.
       yield* Process.spawn(Process.receive(), { name: "plain" })
       assert.strictEqual((yield* Effect.flip(which("plain", 1)))._tag, "NoProc")
+      // An untyped supervisor argument that is none: NoProc naming it, never a defect.
+      for (const bad of [undefined, null, 42, Object.create(null)] as Array<any>) {
+        const error = yield* Effect.flip(PartitionSupervisor.partitions(bad))
+        assert.strictEqual(error._tag, "NoProc")
+        assert.isString(error.message)
+        assert.strictEqual((yield* Effect.flip(PartitionSupervisor.resize(bad, 1)))._tag, "NoProc")
+      }
     })))
 })
 

@@ -5,10 +5,7 @@ import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Node, Pid, Process } from "../index.js"
 import { PidValue } from "../lib/internal/identity.js"
 import { mailbox, noMessage } from "../lib/internal/direct.js"
-
-/** Runs `body` as a process on a fresh node. */
-const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
-  Process.run(body).pipe(Effect.provide(Node.layer()))
+import { drain, inNode } from "./support/process.js"
 
 const isDownFor = (ref: Process.DownMessage["ref"]) => (m: unknown): m is Process.DownMessage =>
   Process.isDownMessage(m) && m.ref === ref
@@ -26,16 +23,6 @@ const awaitExit = (pid: Pid.Pid) =>
 
 /** A process that waits forever. */
 const idle = Process.receive({ match: () => false })
-
-/** Collects everything in the caller's mailbox right now, in order. */
-const drain = Effect.gen(function*() {
-  const out: Array<unknown> = []
-  while (true) {
-    const next = yield* Process.receive({ timeout: 0 })
-    if (Option.isNone(next)) return out
-    out.push(next.value)
-  }
-})
 
 describe("Pid", () => {
   it.effect("is comparable with Equal and Hash and prints like Erlang", () =>

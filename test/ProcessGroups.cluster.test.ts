@@ -8,15 +8,15 @@
  * without it), the test process a client-only member: members on both runners are listed and
  * reached from the client, and the members of a runner killed with SIGKILL leave the group.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Cause, Effect, Fiber, Layer, ManagedRuntime, Option } from "effect"
-import { MessageStorage, RunnerHealth, Runners, RunnerStorage, Sharding, ShardingConfig } from "effect/cluster"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { Cluster } from "../cluster/index.js"
 import { ExitReason, GenServer, Node, Process, ProcessGroups } from "../index.js"
 import { loopsOf } from "../lib/internal/direct.js"
 import { Accounts, Balance, Crash, Deposit, Stop, Where } from "./fixtures/cluster-app.js"
-import { type Child, clientLayer, createDatabase, dropDatabase, freePorts, pgUrl, spawnTs } from "./support/cluster.js"
+import { clientWithoutRunners, pgUrl, settledPlacement } from "./support/cluster.js"
+import { twoRunners } from "./support/runners.js"
 
 const embedded = Layer.mergeAll(Cluster.layer(Accounts), Cluster.layerGroups()).pipe(
   Layer.provideMerge(Cluster.layerEmbedded()),
@@ -130,7 +130,10 @@ describe("Cluster process groups (embedded)", () => {
 describe("Cluster.layerGroups options", () => {
   it.effect("a bad ping option is a BadArgument defect as the layer is built, not a crash of the scope at each join", () =>
     Effect.gen(function*() {
-      for (const options of [{ pingInterval: -1 }, { pingTimeout: "soon" }, { pingFailures: 0 }, { pingFailures: 1.5 }]) {
+      const options_: Array<object> = [{ pingInterval: -1 }, { pingTimeout: "soon" }, { pingFailures: 0 }, { pingFailures: 1.5 }, {
+        pingFailures: Object.create(null) // no String() takes it
+      }]
+      for (const options of options_) {
         const exit = yield* Effect.exit(Layer.build(Cluster.layerGroups(options as never).pipe(
           Layer.provideMerge(Cluster.layerEmbedded()),
           Layer.provideMerge(Node.layer())
@@ -145,14 +148,6 @@ describe("Cluster.layerGroups options", () => {
 describe("Cluster process groups on a client without runners", () => {
   it.effect("every operation fails at once with ClusterFailure NoRunner (TestClock never moved)", () =>
     Effect.gen(function*() {
-      // A client-only member (no runner address) whose runner storage knows no runner.
-      const clientOnly = Sharding.layer.pipe(
-        Layer.provideMerge(Runners.layerNoop),
-        Layer.provideMerge(MessageStorage.layerMemory),
-        Layer.provideMerge(RunnerStorage.layerMemory),
-        Layer.provide(RunnerHealth.layerNoop),
-        Layer.provide(ShardingConfig.layer({ runnerAddress: Option.none() }))
-      )
       const errors = yield* Effect.gen(function*() {
         const account = yield* Cluster.ref(Accounts, "a")
         const attempts = [
@@ -164,7 +159,7 @@ describe("Cluster process groups on a client without runners", () => {
         const fibers = yield* Effect.forEach(attempts, (attempt) => Effect.forkChild(Effect.flip(attempt)))
         yield* Effect.yieldNow
         return yield* Effect.forEach(fibers, Fiber.join)
-      }).pipe(Effect.provide(clientOnly))
+      }).pipe(Effect.provide(clientWithoutRunners))
       assert.deepStrictEqual(errors.map((e) => `${e._tag} ${String(e.reason)}`), Array(4).fill("ClusterFailure NoRunner"))
     }))
 })
@@ -182,59 +177,14 @@ const killScopeServer = Effect.gen(function*() {
 })
 
 describe.skipIf(pgUrl === undefined)("Cluster process groups across two runner processes (PostgreSQL)", () => {
-  let database: string
-  let runtime: ManagedRuntime.ManagedRuntime<any, any>
-  const runners = new Map<string, Child>()
   const patient = { timeout: "30 seconds" } as const
+  const { run, runners } = twoRunners({ fixture: "test/fixtures/groups-runner.ts" })
   const ids = Array.from({ length: 16 }, (_, i) => `member-${i}`)
-
-  const run = <A, E>(body: Effect.Effect<A, E, any>): Promise<A> => runtime.runPromise(Process.run(body) as any)
-
-  const startRunner = async (name: string, port: number): Promise<Child> => {
-    const runner = spawnTs(name, "test/fixtures/groups-runner.ts", {
-      RUNNER_PORT: String(port),
-      RUNNER_NODE: name,
-      RUNNER_EXIT_WITH_PARENT: "1",
-      EFFECT_OTP_PG_URL: database
-    })
-    await runner.waitFor(/^ready /)
-    return runner
-  }
-
-  /** Where each of `names` runs (an id's shard, hence runner, is the same for every entity type), once two rounds agree on both runners. */
-  const settledPlacement = (names: ReadonlyArray<string>) =>
-    Effect.gen(function*() {
-      const accountOf = yield* Cluster.client(Accounts)
-      let previous = ""
-      for (let round = 0; round < 200; round++) {
-        const placement: Record<string, string> = {}
-        for (const id of names) placement[id] = (yield* GenServer.call(accountOf(id), Where, undefined, patient)).node
-        const key = JSON.stringify(placement)
-        if (key === previous && new Set(Object.values(placement)).size === 2) return placement
-        previous = key
-      }
-      return yield* Effect.die(new Error("placement never settled on both runners"))
-    })
-
-  beforeAll(async () => {
-    database = await createDatabase(pgUrl!)
-    const [portA, portB] = await freePorts(2)
-    const [a, b] = await Promise.all([startRunner("a@127.0.0.1", portA!), startRunner("b@127.0.0.1", portB!)])
-    runners.set("a", a)
-    runners.set("b", b)
-    runtime = ManagedRuntime.make(Layer.mergeAll(clientLayer(database), Node.layer({ name: "client@127.0.0.1" })))
-  }, 60_000)
-
-  afterAll(async () => {
-    await runtime?.dispose()
-    await Promise.all([...runners.values()].map((runner) => runner.kill("SIGTERM")))
-    if (database !== undefined) await dropDatabase(pgUrl!, database)
-  }, 60_000)
 
   it("members on both runners are listed and reached from a client; a runner killed with SIGKILL takes its members out of the group", () =>
     run(Effect.gen(function*() {
       const scopeNames = Array.from({ length: 8 }, (_, i) => `pool-${i}`)
-      const placement = yield* settledPlacement([...ids, ...scopeNames])
+      const placement = yield* settledPlacement([...ids, ...scopeNames], 2)
       // A scope that lives on a, the runner that stays (a scope on a dead runner moves, and
       // watches its members again where they are re-activated: see Cluster.layerGroups).
       const scopeName = scopeNames.find((name) => placement[name] === "a@127.0.0.1")

@@ -168,6 +168,13 @@ describe("join, leave and members (as pg)", () => {
       assert.deepStrictEqual(yield* ProcessGroups.members(scope, "g"), [])
       // An untyped scope argument is no scope anybody runs.
       assert.strictEqual(errorOf(yield* Effect.exit(ProcessGroups.members(42 as any, "g")))._tag, "NoProc")
+      // Also one that cannot be turned into a string (no prototype, a throwing toString).
+      const noProto = Object.create(null)
+      const throwing = { name: 7, toString: () => { throw new Error("no string") } }
+      for (const bad of [noProto, throwing] as Array<any>) {
+        assert.strictEqual(errorOf(yield* Effect.exit(ProcessGroups.members(bad, "g")))._tag, "NoProc")
+        assert.strictEqual(errorOf(yield* Effect.exit(ProcessGroups.join(bad, "g", a)))._tag, "NoProc")
+      }
       assert.strictEqual(errorOf(yield* Effect.exit(ProcessGroups.start("")))._tag, "BadArgument")
       assert.strictEqual(errorOf(yield* Effect.exit(ProcessGroups.start({} as any)))._tag, "BadArgument")
     })))

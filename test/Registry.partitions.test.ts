@@ -4,10 +4,10 @@
  * partition process to kill apart from it), and processes killed while `select` runs.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Equal, Option, Schema } from "effect"
-import { Rpc } from "effect/rpc"
+import { Effect, Equal, Option } from "effect"
 import * as fc from "fast-check"
 import { ExitReason, GenServer, Node, Pid, Process, Registry, Supervisor, Sys } from "../index.js"
+import { GetText as Get, Named } from "./support/workers.js"
 
 /** Runs `body` as a process on a fresh node. */
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -30,13 +30,6 @@ const member = (registry: Registry.Registry<string, number, any>, keys: Readonly
 
 const sorted = <A>(values: ReadonlyArray<A>): Array<A> => [...values].sort()
 
-const Get = Rpc.make("Get", { success: Schema.String })
-const Named = GenServer.make({
-  name: "Named",
-  calls: [Get],
-  init: (text: string) => GenServer.ok(text),
-  handleCall: { Get: (_, text) => GenServer.reply(text, text) }
-})
 
 describe("partitions", () => {
   it.effect("are parts of the one registry process: no process per partition; its status shows them", () =>

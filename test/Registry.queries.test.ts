@@ -3,9 +3,9 @@
  * `unregisterMatch`, `deleteMeta`, listeners, and bad input from untyped callers.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Equal, Exit, Option, Schema } from "effect"
-import { Rpc } from "effect/rpc"
+import { Cause, Deferred, Effect, Equal, Exit, Option } from "effect"
 import { Errors, ExitReason, GenServer, Node, Pid, Process, Registry } from "../index.js"
+import { GetText as Get, Named } from "./support/workers.js"
 
 /** Runs `body` as a process on a fresh node. */
 const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
@@ -205,13 +205,6 @@ describe("deleteMeta", () => {
 // Listeners
 // ----------------------------------------------------------------------------
 
-const Get = Rpc.make("Get", { success: Schema.String })
-const Named = GenServer.make({
-  name: "Named",
-  calls: [Get],
-  init: (text: string) => GenServer.ok(text),
-  handleCall: { Get: (_, text) => GenServer.reply(text, text) }
-})
 
 const FailsInit = GenServer.make({
   name: "FailsInit",

@@ -230,6 +230,8 @@ describe("the registry process", () => {
   it.effect("bad options are a typed BadArgument, and nothing starts", () =>
     inNode(Effect.gen(function*() {
       const before = (yield* Process.processes).length
+      const circular: { self?: unknown } = {}
+      circular.self = circular
       const cases = [
         { name: "", keys: "unique" },
         { name: "reg", keys: "both" },
@@ -243,14 +245,18 @@ describe("the registry process", () => {
         { name: "reg", keys: "duplicate", partitions: Number.NaN },
         { name: "reg", keys: "unique", listeners: "audit" },
         { name: "reg", keys: "unique", listeners: ["audit", ""] },
-        { name: "reg", keys: "unique", listeners: [42] }
+        { name: "reg", keys: "unique", listeners: [42] },
+        // Values no JSON.stringify takes: a bigint, a cycle.
+        { name: "reg", keys: BigInt(1) },
+        { name: "reg", keys: circular },
+        { name: "reg", keys: "unique", partitions: BigInt(2) }
       ] as unknown as ReadonlyArray<{ readonly name: string; readonly keys: Registry.Registry<unknown>["keys"] }>
-      for (const options of cases) {
+      for (const [i, options] of cases.entries()) {
         const e1 = yield* Effect.flip(Registry.start(options))
-        assert.instanceOf(e1, Errors.BadArgument, JSON.stringify(options))
+        assert.instanceOf(e1, Errors.BadArgument, `case ${i}`)
         assert.isTrue(e1._tag === "BadArgument" && e1.operation === "Registry.start")
         const e2 = yield* Effect.flip(Registry.startLink(options))
-        assert.instanceOf(e2, Errors.BadArgument, JSON.stringify(options))
+        assert.instanceOf(e2, Errors.BadArgument, `case ${i}`)
       }
       assert.strictEqual((yield* Process.processes).length, before)
       assert.deepStrictEqual(yield* Process.registered, [])
@@ -384,6 +390,14 @@ describe("unique keys", () => {
       assert.instanceOf(again, Errors.AlreadyRegistered)
       assert.isTrue(again._tag === "AlreadyRegistered" && Equal.equals(again.pid, me))
 
+      // A key that no String() takes (user data: no prototype): AlreadyRegistered all the same.
+      const bare = Object.create(null)
+      yield* Registry.register(reg as Registry.Registry<unknown, number, "unique">, bare, 4)
+      const bareTaken = yield* performError(other, Registry.register(reg as Registry.Registry<unknown, number, "unique">, bare, 5))
+      assert.instanceOf(bareTaken, Errors.AlreadyRegistered)
+      assert.isTrue(bareTaken._tag === "AlreadyRegistered" && Equal.equals(bareTaken.pid, me))
+      yield* Registry.unregister(reg as Registry.Registry<unknown, number, "unique">, bare)
+
       // Nothing changed.
       assert.deepStrictEqual(show(yield* Registry.lookup(reg, "a")), [entry(me, 1)])
       assert.deepStrictEqual(yield* Registry.keys(reg, me), ["a"])
@@ -469,6 +483,15 @@ describe("unique keys", () => {
       yield* Registry.register(dup, "a", 1)
       assert.isTrue(Option.isNone(yield* Registry.updateValue(dup as any, "a", (n: number) => n + 1)))
       assert.deepStrictEqual(show(yield* Registry.lookup(dup, "a")), [entry(me, 1)])
+
+      // An untyped caller's function that is none (Elixir: FunctionClauseError): BadArgument, the
+      // value as it was.
+      for (const f of [5, null, undefined, "n + 1"]) {
+        const error = yield* Effect.flip(Registry.updateValue(reg, "a", f as any))
+        assert.instanceOf(error, Errors.BadArgument, String(f))
+        assert.strictEqual((error as Errors.BadArgument).operation, "Registry.updateValue")
+      }
+      assert.deepStrictEqual(show(yield* Registry.lookup(reg, "a")), [entry(me, 22)])
     })))
 
   it.effect("meta and putMeta store registry metadata", () =>
@@ -887,6 +910,28 @@ describe("dispatch", () => {
       assert.deepStrictEqual(result.received[4], [])
       assert.deepStrictEqual(result.received[0]!.filter((m) => m.publisher === 0).map((m) => m.seq), [0, 2, 3])
       assert.strictEqual(result.runs, 9)
+    })))
+
+  it.effect("untyped callers: a function that is none, or one that returns no Effect, is BadArgument; a registry that is none is NoProc", () =>
+    inNode(Effect.gen(function*() {
+      const reg = yield* Registry.start<string, number, "duplicate">({ name: "dup", keys: "duplicate" })
+      yield* Registry.register(reg, "topic", 1)
+      for (const f of [5, null, "send"] as Array<any>) {
+        const error = yield* Effect.flip(Registry.dispatch(reg, "topic", f as () => Effect.Effect<void>))
+        assert.instanceOf(error, Errors.BadArgument, String(f))
+        assert.strictEqual((error as Errors.BadArgument).operation, "Registry.dispatch")
+      }
+      // A plain JS subscriber loop that returns nothing (or a promise): said so, not a crash.
+      for (const result of [undefined, 42, Promise.resolve()]) {
+        const error = yield* Effect.flip(Registry.dispatch(reg, "topic", (() => result) as unknown as () => Effect.Effect<void>))
+        assert.instanceOf(error, Errors.BadArgument)
+        assert.include((error as Errors.BadArgument).reason, "Effect")
+      }
+      // Not a registry at all: nobody runs it.
+      for (const bad of [undefined, null, 42] as Array<any>) {
+        assert.strictEqual((yield* Effect.flip(Registry.lookup(bad, "topic")))._tag, "NoProc")
+        assert.strictEqual((yield* Effect.flip(Registry.register(bad, "topic", 1)))._tag, "NoProc")
+      }
     })))
 
   it.effect("dispatch on a key without entries runs nothing; it sees the entries of that moment", () =>

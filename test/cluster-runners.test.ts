@@ -8,12 +8,12 @@
  * Needs `EFFECT_OTP_PG_URL` (see `examples/cluster/postgres.sh`; `.ci/run` sets it); skipped
  * without it. Waits are on the runners' output and on the cluster's answers, never on sleeps.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as net from "node:net"
-import { Cause, Effect, Fiber, Layer, ManagedRuntime, Option, Schema } from "effect"
+import { Cause, Effect, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { Cluster } from "../cluster/index.js"
-import { ExitReason, GenServer, Node, Process } from "../index.js"
+import { ExitReason, GenServer, Process } from "../index.js"
 import {
   Accounts,
   Balance,
@@ -24,15 +24,8 @@ import {
   Where,
   Withdraw
 } from "./fixtures/cluster-app.js"
-import {
-  type Child,
-  clientLayer,
-  createDatabase,
-  dropDatabase,
-  freePorts,
-  pgUrl,
-  startRunner
-} from "./support/cluster.js"
+import { pgUrl, settledPlacement, startRunner } from "./support/cluster.js"
+import { twoRunners } from "./support/runners.js"
 
 // Another version of the Account protocol, as an older client would have it.
 const DepositV2 = Rpc.make("Deposit", { payload: { amount: Schema.String }, success: Schema.Number })
@@ -51,52 +44,12 @@ const ids = Array.from({ length: 24 }, (_, i) => `acct-${i}`)
 const patient = { timeout: "30 seconds" } as const
 
 describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQL)", () => {
-  let database: string
-  let runtime: ManagedRuntime.ManagedRuntime<any, any>
-  const runners = new Map<string, Child>()
-  let ports: Array<number>
-
-  const run = <A, E>(body: Effect.Effect<A, E, any>): Promise<A> => runtime.runPromise(Process.run(body) as any)
-
-  /** Where each id runs, once two rounds agree (shards settled after a join or a loss). */
-  const settledPlacement = (expectNodes: ReadonlyArray<string>) =>
-    Effect.gen(function*() {
-      const make = yield* Cluster.client(Accounts)
-      let previous = ""
-      for (let round = 0; round < 100; round++) {
-        const placement: Record<string, string> = {}
-        for (const id of ids) placement[id] = (yield* GenServer.call(make(id), Where, undefined, patient)).node
-        const nodes = new Set(Object.values(placement))
-        const key = JSON.stringify(placement)
-        if (key === previous && expectNodes.every((node) => nodes.has(node)) && nodes.size === expectNodes.length) {
-          return placement
-        }
-        previous = key
-      }
-      return yield* Effect.die(new Error(`placement never settled on ${expectNodes.join(", ")}`))
-    })
-
-  beforeAll(async () => {
-    database = await createDatabase(pgUrl!)
-    ports = await freePorts(3)
-    const [a, b] = await Promise.all([
-      startRunner("a@127.0.0.1", ports[0]!, database),
-      startRunner("b@127.0.0.1", ports[1]!, database)
-    ])
-    runners.set("a", a)
-    runners.set("b", b)
-    runtime = ManagedRuntime.make(Layer.mergeAll(clientLayer(database), Node.layer({ name: "client@127.0.0.1" })))
-  }, 60_000)
-
-  afterAll(async () => {
-    await runtime?.dispose()
-    await Promise.all([...runners.values()].map((runner) => runner.kill("SIGTERM")))
-    if (database !== undefined) await dropDatabase(pgUrl!, database)
-  }, 60_000)
+  const cluster = twoRunners({ spare: 1 })
+  const { run, runners } = cluster
 
   it("calls and casts reach entities spread over two runners, each owning shards", () =>
     run(Effect.gen(function*() {
-      const placement = yield* settledPlacement(["a@127.0.0.1", "b@127.0.0.1"])
+      const placement = yield* settledPlacement(ids, ["a@127.0.0.1", "b@127.0.0.1"])
       const durable = yield* Cluster.client(DurableAccounts)
       const plain = yield* Cluster.client(Accounts)
       for (const [i, id] of ids.entries()) {
@@ -130,7 +83,7 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
       assert.strictEqual((reply as Cluster.MalformedMessage).direction, "reply")
     }))
     // Garbage on each runner's socket: the runner answers with a protocol error and goes on.
-    for (const port of ports.slice(0, 2)) {
+    for (const port of cluster.ports().slice(0, 2)) {
       const answer = await new Promise<string>((resolve, reject) => {
         const socket = net.connect(port, "127.0.0.1", () => {
           socket.write(Buffer.from([0xc1, 0xff, 0x00, 0x13, 0x37, 0xde, 0xad, 0xbe, 0xef]))
@@ -155,7 +108,7 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
 
   it("SIGTERM: the runner hands its shards over, calls keep working, durable state is kept, monitors follow", () =>
     run(Effect.gen(function*() {
-      const before = yield* settledPlacement(["a@127.0.0.1", "b@127.0.0.1"])
+      const before = yield* settledPlacement(ids, ["a@127.0.0.1", "b@127.0.0.1"])
       const onA = ids.filter((id) => before[id] === "a@127.0.0.1")
       const durable = yield* Cluster.client(DurableAccounts)
       const plain = yield* Cluster.client(Accounts)
@@ -173,7 +126,7 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
       // It stopped by itself, through its finalizers (entities passivated, shards released).
       assert.isTrue(a.lines.some((line) => line.startsWith("stopped ")))
       yield* Fiber.join(traffic)
-      const after = yield* settledPlacement(["b@127.0.0.1"])
+      const after = yield* settledPlacement(ids, ["b@127.0.0.1"])
       for (const [i, id] of ids.entries()) {
         assert.strictEqual(after[id], "b@127.0.0.1")
         assert.strictEqual(yield* GenServer.call(durable(id), Balance, undefined, patient), i + 101)
@@ -195,10 +148,10 @@ describe.skipIf(pgUrl === undefined)("Cluster across runner processes (PostgreSQ
     })), 90_000)
 
   it("SIGKILL: calls resume after the lock expiry, durable state is kept, monitors fire Down (noconnection)", async () => {
-    const c = await startRunner("c@127.0.0.1", ports[2]!, database)
+    const c = await startRunner("c@127.0.0.1", cluster.ports()[2]!, cluster.database())
     runners.set("c", c)
     await run(Effect.gen(function*() {
-      const placement = yield* settledPlacement(["b@127.0.0.1", "c@127.0.0.1"])
+      const placement = yield* settledPlacement(ids, ["b@127.0.0.1", "c@127.0.0.1"])
       const onC = ids.filter((id) => placement[id] === "c@127.0.0.1")
       const durable = yield* Cluster.client(DurableAccounts)
       const watched = durable(onC[0]!)

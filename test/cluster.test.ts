@@ -26,6 +26,7 @@ import {
   Where,
   Withdraw
 } from "./fixtures/cluster-app.js"
+import { clientWithoutRunners } from "./support/cluster.js"
 
 // A client built from another version of the Account protocol (same entity type): Deposit
 // takes a string, Balance answers a string. What it sends does not decode on the other side,
@@ -431,14 +432,6 @@ describe("Cluster: durable state", () => {
 describe("Cluster: a client with no runner", () => {
   it.effect("a call fails at once with ClusterFailure NoRunner (saying no runner), not after its 30 s timeout, and a cast is dropped at once (TestClock never moved)", () =>
     Effect.gen(function*() {
-      // A client-only member (no runner address) whose runner storage knows no runner.
-      const clientOnly = Sharding.layer.pipe(
-        Layer.provideMerge(Runners.layerNoop),
-        Layer.provideMerge(MessageStorage.layerMemory),
-        Layer.provideMerge(RunnerStorage.layerMemory),
-        Layer.provide(RunnerHealth.layerNoop),
-        Layer.provide(ShardingConfig.layer({ runnerAddress: Option.none() }))
-      )
       const error = yield* Effect.gen(function*() {
         const a = yield* Cluster.ref(Accounts, "a")
         // Forked: it must be over without the clock moving at all (not after its 30 s timeout).
@@ -448,7 +441,7 @@ describe("Cluster: a client with no runner", () => {
         yield* Effect.yieldNow
         yield* Fiber.join(cast)
         return yield* Fiber.join(call)
-      }).pipe(Effect.provide(clientOnly))
+      }).pipe(Effect.provide(clientWithoutRunners))
       assert.strictEqual(error._tag, "ClusterFailure")
       assert.strictEqual(error._tag === "ClusterFailure" ? error.reason : undefined, "NoRunner")
       assert.include(error.message, "no runner")

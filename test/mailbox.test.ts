@@ -14,20 +14,7 @@ import { Errors, ExitReason, Gen, GenServer, Node, Process, StateMachine, Superv
 import type { Pid } from "../lib/Pid.js"
 import { Journal } from "../observer/internal/journal.js"
 import { snapshot } from "../observer/internal/snapshot.js"
-
-/** Runs `body` as a process on a fresh node. */
-const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
-  Process.run(body).pipe(Effect.provide(Node.layer()))
-
-/** Collects everything in the caller's mailbox right now, in order. */
-const drain = Effect.gen(function*() {
-  const out: Array<unknown> = []
-  while (true) {
-    const next = yield* Process.receive({ timeout: 0 })
-    if (Option.isNone(next)) return out
-    out.push(next.value)
-  }
-})
+import { drain, inNode } from "./support/process.js"
 
 const boundOf = (pid: Pid) =>
   Effect.map(Process.info(pid), (info) => Option.getOrThrow(Option.getOrThrow(info).mailbox))
@@ -96,6 +83,10 @@ describe("bounded mailboxes: options", () => {
         { capacity: "10", overflow: "reject" },
         { capacity: 10 },
         { capacity: 10, overflow: "dropAll" },
+        // Values that no String() takes, or shows wrong: a bare object, a bigint.
+        { capacity: Object.create(null), overflow: "reject" },
+        { capacity: 10, overflow: Object.create(null) },
+        { capacity: BigInt(10), overflow: "reject" },
         null,
         7
       ]
@@ -103,6 +94,8 @@ describe("bounded mailboxes: options", () => {
         const spawned = yield* Effect.flip(Process.spawn(Process.receive(), { mailbox: mailbox as never }))
         assert.strictEqual(spawned._tag, "BadArgument")
         assert.match(spawned.message, /mailbox/)
+        // A bigint is named as one (`10n`), not as the number it is not.
+        if (typeof (mailbox as { capacity?: unknown } | null)?.capacity === "bigint") assert.include(spawned.message, "10n")
         const started = yield* Effect.flip(GenServer.start(Counter, 0, { mailbox: mailbox as never }))
         assert.strictEqual(started._tag, "BadArgument")
       }

@@ -7,21 +7,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Scheduler } from "effect"
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
-import { Gen, GenServer, Node, Pid, Process } from "../index.js"
-
-/** Runs `body` as a process on a fresh node. */
-const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
-  Process.run(body).pipe(Effect.provide(Node.layer()))
-
-/** Everything in the caller's mailbox right now, in order. */
-const drain = Effect.gen(function*() {
-  const out: Array<unknown> = []
-  while (true) {
-    const next = yield* Process.receive({ timeout: 0 })
-    if (Option.isNone(next)) return out
-    out.push(next.value)
-  }
-})
+import { Gen, GenServer, Pid, Process } from "../index.js"
+import { drain, inNode } from "./support/process.js"
 
 const status = (pid: Pid.Pid) => Effect.map(Process.info(pid), (info) => Option.getOrThrow(info).status)
 

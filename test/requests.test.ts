@@ -4,12 +4,12 @@
  * run in OTP 25 first: see the comments). Every timeout is driven by TestClock.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { Rpc } from "effect/rpc"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { Errors, ExitReason, Gen, GenServer, Node, Process, StateMachine, Sys } from "../index.js"
-import type { Pid } from "../index.js"
+import { mapRegistry } from "./support/process.js"
 
 // ----------------------------------------------------------------------------
 // Helpers
@@ -145,18 +145,7 @@ describe("sendRequest / waitResponse", () => {
 
   it.effect("a via name is resolved when the request is sent; a process may send a request to itself (OTP allows it)", () =>
     runTest(Effect.gen(function*() {
-      const table = new Map<string, Pid.Pid>()
-      const registry: Gen.ViaRegistry<string> = {
-        registerName: (key, pid) =>
-          Effect.sync(() => {
-            const owner = table.get(key)
-            if (owner !== undefined) return Option.some(owner)
-            table.set(key, pid)
-            return Option.none()
-          }),
-        unregisterName: (key) => Effect.sync(() => void table.delete(key)),
-        whereisName: (key) => Effect.sync(() => Option.fromUndefinedOr(table.get(key)))
-      }
+      const { registry } = mapRegistry()
       yield* GenServer.start(Holder, 8, { name: Gen.via(registry, "holder") })
       const viaId = yield* GenServer.sendRequest(GenServer.ref(Holder, Gen.via(registry, "holder")), Get)
       assert.strictEqual(yield* GenServer.waitResponse(viaId), 8)
@@ -221,6 +210,31 @@ describe("sendRequest / waitResponse", () => {
         assert.isFalse(id.active)
         assert.strictEqual(yield* GenServer.call(server, Get), 3)
         yield* assertMailboxEmpty
+      }
+    })))
+
+  it.effect("a caller with a full bounded mailbox still gets its response (a response passes the bound, as a Down does)", () =>
+    runTest(Effect.gen(function*() {
+      const server = yield* startHolder(7)
+      for (const overflow of ["dropNewest", "reject", "dropOldest"] as const) {
+        const outcome = yield* Deferred.make<Exit.Exit<number, unknown>>()
+        const caller = yield* Process.spawn(
+          Effect.gen(function*() {
+            yield* Process.send(yield* Process.self, "filler") // the mailbox is full
+            const id = yield* GenServer.sendRequest(server, Get)
+            yield* Deferred.succeed(outcome, yield* Effect.exit(GenServer.receiveResponse(id, "1 second")))
+            return yield* Effect.never
+          }),
+          { mailbox: { capacity: 1, overflow } }
+        )
+        yield* TestClock.adjust("1 second")
+        const exit = yield* Deferred.await(outcome)
+        assert.deepStrictEqual(exit, Exit.succeed(7), overflow)
+        const info = Option.getOrThrow(yield* Process.info(caller))
+        // Nothing was dropped: the filler still waits (dropOldest did not drop it for the response).
+        assert.strictEqual(Option.getOrThrow(info.mailbox).dropped, 0, overflow)
+        assert.strictEqual(info.messageQueueLength, 1, overflow)
+        yield* Process.exit(caller, ExitReason.kill)
       }
     })))
 
@@ -436,6 +450,23 @@ describe("multiCall", () => {
       yield* GenServer.cast(slow, Release)
       assert.strictEqual(yield* GenServer.call(slow, Get), 2)
       yield* assertMailboxEmpty
+    })))
+
+  it.effect("untyped targets that are none (a bare object, a number) are NoProc, named so that the error prints", () =>
+    runTest(Effect.gen(function*() {
+      const bare = Object.create(null)
+      const outcomes = yield* Gen.multiCall([bare, 42 as any], "x")
+      assert.strictEqual(outcomes.length, 2)
+      for (const outcome of outcomes) {
+        const error = failureOf(outcome) as Errors.NoProc
+        assert.instanceOf(error, Errors.NoProc)
+        assert.isString(error.message)
+      }
+      const id = yield* Gen.sendRequest(bare, "x")
+      assert.isString(String(id))
+      const error = yield* Effect.flip(Gen.waitResponse(id))
+      assert.instanceOf(error, Errors.NoProc)
+      assert.isString((error as Errors.NoProc).message)
     })))
 
   it.effect("works from a plain fiber; a server crashing in the call gives CallExit; no timeout waits for all", () =>

@@ -9,21 +9,8 @@ import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Schema } from "eff
 import { Rpc } from "effect/rpc"
 import * as fc from "fast-check"
 import { TestClock } from "effect/testing"
-import { Errors, Gen, GenServer, Node, Pid, Process, type Reference, Sys } from "../index.js"
-
-/** Runs `body` as a process on a fresh node. */
-const inNode = <A, E>(body: Effect.Effect<A, E, Process.CurrentProcess | Node.Node>) =>
-  Process.run(body).pipe(Effect.provide(Node.layer()))
-
-/** Everything in the caller's mailbox right now, in order. */
-const drain = Effect.gen(function*() {
-  const out: Array<unknown> = []
-  while (true) {
-    const next = yield* Process.receive({ timeout: 0 })
-    if (Option.isNone(next)) return out
-    out.push(next.value)
-  }
-})
+import { Errors, Gen, GenServer, Pid, Process, type Reference, Sys } from "../index.js"
+import { drain, inNode } from "./support/process.js"
 
 const settle = Effect.gen(function*() {
   for (let i = 0; i < 5; i++) yield* Effect.yieldNow

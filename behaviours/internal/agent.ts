@@ -11,7 +11,9 @@ import { BadArgument, BadReturnValue } from "../../lib/Errors.js"
 import * as ExitReason from "../../lib/ExitReason.js"
 import * as Gen from "../../lib/Gen.js"
 import type { CallOptions, Target } from "../../lib/Gen.js"
-import { castMessage } from "../../lib/internal/gen.js"
+import { format } from "../../lib/internal/format.js"
+import { castMessage, isRemote, isVia } from "../../lib/internal/gen.js"
+import { isPid } from "../../lib/Pid.js"
 import * as GenServer from "../GenServer.js"
 import { Request } from "./server.js"
 
@@ -44,12 +46,35 @@ export const module = GenServer.make({
 export const notFunction = (operation: string, f: unknown): BadArgument =>
   new BadArgument({ operation, reason: `expected a function of the state, got ${f === null ? "null" : typeof f}` })
 
-/** `Agent.get`, `update` and `getAndUpdate`: a call of `new Request(tag, f)`. */
-export const call = (operation: "Get" | "Update" | "GetAndUpdate", target: Target, f: unknown, options: CallOptions | undefined) =>
-  typeof f !== "function"
-    ? Effect.fail(notFunction(`Agent.${operation === "Get" ? "get" : operation === "Update" ? "update" : "getAndUpdate"}`, f))
-    : Gen.call(target, new Request(operation, f), options)
+/**
+ * Where an agent argument points: an `Agent` handle's target, or, from an untyped caller, a pid,
+ * a name or a via name given directly (as Elixir's functions take a pid or a name); `undefined`
+ * for anything else.
+ */
+const targetOf = (agent: unknown): Target | undefined => {
+  if (typeof agent === "string") return agent.length > 0 ? agent : undefined
+  if (typeof agent !== "object" || agent === null) return undefined
+  if (isPid(agent) || isRemote(agent) || isVia(agent as Target)) return agent as Target
+  return "target" in agent ? targetOf(agent.target) : undefined
+}
 
-/** `Agent.cast`: a non-function is a defect (only an untyped caller gets there; a cast has no error channel). */
-export const cast = (target: Target, f: unknown): Effect.Effect<void> =>
-  typeof f !== "function" ? Effect.die(notFunction("Agent.cast", f)) : castMessage(target, new Gen.CastMessage(new Request("Cast", f)))
+const notAgent = (operation: string, agent: unknown): BadArgument =>
+  new BadArgument({ operation, reason: `expected an agent (Agent.start, Agent.ref), a pid or a name, got ${format(agent)}` })
+
+const operationName = { Get: "Agent.get", Update: "Agent.update", GetAndUpdate: "Agent.getAndUpdate" } as const
+
+/** `Agent.get`, `update` and `getAndUpdate`: a call of `new Request(tag, f)`. */
+export const call = (operation: "Get" | "Update" | "GetAndUpdate", agent: unknown, f: unknown, options: CallOptions | undefined) => {
+  const target = targetOf(agent)
+  if (target === undefined) return Effect.fail(notAgent(operationName[operation], agent))
+  return typeof f !== "function"
+    ? Effect.fail(notFunction(operationName[operation], f))
+    : Gen.call(target, new Request(operation, f), options)
+}
+
+/** `Agent.cast`: a bad argument is a defect (only an untyped caller gets there; a cast has no error channel). */
+export const cast = (agent: unknown, f: unknown): Effect.Effect<void> => {
+  const target = targetOf(agent)
+  if (target === undefined) return Effect.die(notAgent("Agent.cast", agent))
+  return typeof f !== "function" ? Effect.die(notFunction("Agent.cast", f)) : castMessage(target, new Gen.CastMessage(new Request("Cast", f)))
+}

@@ -8,68 +8,12 @@
  * @internal
  */
 import * as Equal from "effect/Equal"
-import * as Hash from "effect/Hash"
 import { mayBeAlive, watchExit } from "../../lib/internal/direct.js"
 import { isInstance, makeReference } from "../../lib/internal/identity.js"
 import type { Pid } from "../../lib/Pid.js"
 import { sendUnsafe } from "../../lib/Process.js"
 import type { Reference } from "../../lib/Reference.js"
-
-const isPrimitive = (key: unknown): boolean => key === null || (typeof key !== "object" && typeof key !== "function")
-
-/**
- * A map keyed by `Equal`: native for primitives (so `"__proto__"` is an ordinary key), hashed
- * buckets for the rest (`Data` values by structure). Keeps insertion order within each part.
- */
-export class KeyMap<A> {
-  private readonly primitives = new Map<unknown, A>()
-  private readonly buckets = new Map<number, Array<[unknown, A]>>()
-  get(key: unknown): A | undefined {
-    if (isPrimitive(key)) return this.primitives.get(key)
-    const bucket = this.buckets.get(Hash.hash(key))
-    if (bucket !== undefined) for (const [k, v] of bucket) if (Equal.equals(k, key)) return v
-    return undefined
-  }
-  set(key: unknown, value: A): void {
-    if (isPrimitive(key)) {
-      this.primitives.set(key, value)
-      return
-    }
-    const h = Hash.hash(key)
-    const bucket = this.buckets.get(h)
-    if (bucket === undefined) {
-      this.buckets.set(h, [[key, value]])
-      return
-    }
-    for (const pair of bucket) {
-      if (Equal.equals(pair[0], key)) {
-        pair[1] = value
-        return
-      }
-    }
-    bucket.push([key, value])
-  }
-  delete(key: unknown): void {
-    if (isPrimitive(key)) {
-      this.primitives.delete(key)
-      return
-    }
-    const h = Hash.hash(key)
-    const bucket = this.buckets.get(h)
-    if (bucket === undefined) return
-    const index = bucket.findIndex(([k]) => Equal.equals(k, key))
-    if (index >= 0) bucket.splice(index, 1)
-    if (bucket.length === 0) this.buckets.delete(h)
-  }
-  *entries(): IterableIterator<[unknown, A]> {
-    yield* this.primitives.entries()
-    for (const bucket of this.buckets.values()) for (const pair of bucket) yield pair
-  }
-  clear(): void {
-    this.primitives.clear()
-    this.buckets.clear()
-  }
-}
+import { KeyMap } from "./keyMap.js"
 
 /**
  * A membership change sent to a monitor (OTP's `{Ref, join, Group, Pids}`).

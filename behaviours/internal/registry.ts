@@ -25,6 +25,7 @@ import * as Hash from "effect/Hash"
 import type * as ExitReason from "../../lib/ExitReason.js"
 import type { Pid } from "../../lib/Pid.js"
 import { mayBeAlive, watchExit } from "../../lib/internal/direct.js"
+import { KeyMap } from "./keyMap.js"
 
 /** One registration: `pid` registered under `key` with `value`. */
 export interface Entry {
@@ -40,63 +41,6 @@ export interface Entry {
 interface Owner {
   readonly entries: Array<Entry>
   readonly cancel: () => void
-}
-
-const isPrimitive = (key: unknown): key is string | number | boolean | bigint | symbol | null | undefined =>
-  key === null || (typeof key !== "object" && typeof key !== "function")
-
-/** A map keyed by `Equal`: native for primitives, hashed buckets for the rest. */
-export class KeyMap<A> {
-  private readonly primitives = new Map<unknown, A>()
-  private readonly buckets = new Map<number, Array<[unknown, A]>>()
-  has(key: unknown): boolean {
-    if (isPrimitive(key)) return this.primitives.has(key)
-    const bucket = this.buckets.get(Hash.hash(key))
-    return bucket !== undefined && bucket.some(([k]) => Equal.equals(k, key))
-  }
-  get(key: unknown): A | undefined {
-    if (isPrimitive(key)) return this.primitives.get(key)
-    const bucket = this.buckets.get(Hash.hash(key))
-    if (bucket !== undefined) for (const [k, v] of bucket) if (Equal.equals(k, key)) return v
-    return undefined
-  }
-  set(key: unknown, value: A): void {
-    if (isPrimitive(key)) {
-      this.primitives.set(key, value)
-      return
-    }
-    const h = Hash.hash(key)
-    const bucket = this.buckets.get(h)
-    if (bucket === undefined) {
-      this.buckets.set(h, [[key, value]])
-      return
-    }
-    for (const pair of bucket) {
-      if (Equal.equals(pair[0], key)) {
-        pair[1] = value
-        return
-      }
-    }
-    bucket.push([key, value])
-  }
-  delete(key: unknown): boolean {
-    if (isPrimitive(key)) return this.primitives.delete(key)
-    const h = Hash.hash(key)
-    const bucket = this.buckets.get(h)
-    if (bucket === undefined) return false
-    const index = bucket.findIndex(([k]) => Equal.equals(k, key))
-    if (index >= 0) bucket.splice(index, 1)
-    if (bucket.length === 0) this.buckets.delete(h)
-    return index >= 0
-  }
-  *values(): IterableIterator<A> {
-    yield* this.primitives.values()
-    for (const bucket of this.buckets.values()) for (const [, v] of bucket) yield v
-  }
-  clear(): void {
-    this.primitives.clear()
-    this.buckets.clear()
-  }
 }
 
 /** Whether `pid` is alive: a local process that is not exiting (a remote pid counts as alive). */

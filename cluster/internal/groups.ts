@@ -15,6 +15,7 @@ import * as Rpc from "effect/rpc/Rpc"
 import * as Schema from "effect/Schema"
 import * as SchemaTransformation from "effect/SchemaTransformation"
 import { Errors, GenServer, type Node, Process, ProcessGroups, type Reference } from "effect-otp"
+import { format } from "../../lib/internal/format.js"
 import { durationMillis } from "../../lib/internal/timers.js"
 import { client, ClusterTarget, ref } from "./client.js"
 import { entity } from "./entity.js"
@@ -267,7 +268,7 @@ const badWatchOption = (options: WatchOptions | undefined): Errors.BadArgument |
   }
   const failures = options?.pingFailures
   if (failures !== undefined && (typeof failures !== "number" || !Number.isInteger(failures) || failures < 1)) {
-    return new Errors.BadArgument({ operation: "Cluster.layerGroups", reason: `pingFailures must be a positive integer, got ${String(failures)}` })
+    return new Errors.BadArgument({ operation: "Cluster.layerGroups", reason: `pingFailures must be a positive integer, got ${format(failures)}` })
   }
   return undefined
 }

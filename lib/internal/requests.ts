@@ -21,8 +21,10 @@ import { BadArgument, CallTimeout, NoProc, NoRequest } from "../Errors.js"
 import type { Target } from "../Gen.js"
 import type { Pid } from "../Pid.js"
 import { FromImpl } from "./call.js"
+import { format } from "./format.js"
 import { CallMessage, describe, isRemote, isVia, type Remote, resolveNow, resolveVia, runtimeOfFiber } from "./gen.js"
-import { currentProcessOf, type NodeRuntime, type ProcessImpl, receiveTimed, Watcher } from "./runtime.js"
+import { isPid } from "./identity.js"
+import { currentProcessOf, type NodeRuntime, passBound, type ProcessImpl, receiveTimed, Watcher } from "./runtime.js"
 import { durationMillis, type Timer } from "./timers.js"
 
 const enum State {
@@ -95,6 +97,10 @@ export class ResponseMessage {
   }
 }
 
+// A response passes any bounded mailbox, as a monitor's `Down` does: the process asked for it
+// (one per request, never more), and one dropped would leave a wait without a timeout hanging.
+passBound(ResponseMessage)
+
 /** A collection of request ids with their labels (`Gen.RequestIds`): immutable, as OTP's. */
 export class RequestIdsImpl {
   readonly _tag = "RequestIds"
@@ -164,6 +170,10 @@ const sendRemote = (caller: ProcessImpl, target: Remote, request: unknown): Effe
 const noProcess = (operation: string) =>
   Effect.die(new BadArgument({ operation, reason: "the caller is not a process: responses are messages in its mailbox" }))
 
+/** How a response names a pid or name target (an untyped caller's other value, formatted: never throws). */
+const labelOf = (target: Target): Pid | string =>
+  typeof target === "string" || isPid(target) ? target as Pid | string : format(target)
+
 /** `Gen.sendRequest`: sends `request` as a call and returns its id at once. */
 export const sendRequest = (target: Target, request: unknown): Effect.Effect<RequestIdImpl> =>
   Effect.withFiber((fiber) => {
@@ -172,7 +182,7 @@ export const sendRequest = (target: Target, request: unknown): Effect.Effect<Req
     const message = (from: FromImpl) => new CallMessage(from, request)
     if (isRemote(target)) return sendRemote(caller, target, request)
     if (isVia(target)) return Effect.map(resolveVia(target), (server) => sendLocal(caller, server, describe(target), message))
-    return Effect.succeed(sendLocal(caller, resolveNow(runtimeOfFiber(fiber), target as Pid | string), target as Pid | string, message))
+    return Effect.succeed(sendLocal(caller, resolveNow(runtimeOfFiber(fiber), target as Pid | string), labelOf(target), message))
   })
 
 /** Closes a request: a late reply is dropped, a response already in the mailbox removed. */
@@ -344,7 +354,7 @@ export const multiCall = (
           ? Effect.succeed(target)
           : isVia(target)
           ? Effect.map(resolveVia(target), (server) => ({ server, label: describe(target) }))
-          : Effect.succeed({ server: resolveNow(runtime, target as Pid | string), label: target as Pid | string })),
+          : Effect.succeed({ server: resolveNow(runtime, target as Pid | string), label: labelOf(target) })),
       (resolved) => {
         const local = callAll(resolved, request, millis)
         if (!resolved.some(isRemote)) return local

@@ -17,9 +17,17 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type * as ShardingConfig from "effect/cluster/ShardingConfig"
+import * as MessageStorage from "effect/cluster/MessageStorage"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
+import * as RunnerHealth from "effect/cluster/RunnerHealth"
+import * as Runners from "effect/cluster/Runners"
+import * as RunnerStorage from "effect/cluster/RunnerStorage"
+import * as Sharding from "effect/cluster/Sharding"
+import * as ShardingConfig from "effect/cluster/ShardingConfig"
 import * as SqlClient from "effect/sql/SqlClient"
+import * as GenServer from "../../behaviours/GenServer.js"
+import * as Cluster from "../../cluster/Cluster.js"
+import { Accounts, Where } from "../fixtures/cluster-app.js"
 
 /** The PostgreSQL server of the distributed tests, if any. */
 export const pgUrl: string | undefined = process.env.EFFECT_OTP_PG_URL || undefined
@@ -79,6 +87,45 @@ export const clientLayer = (url: string) =>
   NodeClusterSocket.layer({ clientOnly: true, serialization, shardingConfig: shardingConfig(undefined) }).pipe(
     Layer.provide(pgLayer(url))
   )
+
+/**
+ * A client-only member (no runner address) whose runner storage knows no runner, in memory: an
+ * operation that needs a runner has none to go to.
+ */
+export const clientWithoutRunners = Sharding.layer.pipe(
+  Layer.provideMerge(Runners.layerNoop),
+  Layer.provideMerge(MessageStorage.layerMemory),
+  Layer.provideMerge(RunnerStorage.layerMemory),
+  Layer.provide(RunnerHealth.layerNoop),
+  Layer.provide(ShardingConfig.layer({ runnerAddress: Option.none() }))
+)
+
+/**
+ * Where each of `ids` runs (its node), asked of the account entity of that id (an id's shard,
+ * hence runner, is the same for every entity type), once two rounds agree and the ids are spread
+ * over `nodes`: exactly these node names, or that many distinct nodes.
+ */
+export const settledPlacement = (ids: ReadonlyArray<string>, nodes: ReadonlyArray<string> | number) =>
+  Effect.gen(function*() {
+    const accountOf = yield* Cluster.client(Accounts)
+    const spread = (placement: Record<string, string>): boolean => {
+      const seen = new Set(Object.values(placement))
+      return typeof nodes === "number"
+        ? seen.size === nodes
+        : seen.size === nodes.length && nodes.every((node) => seen.has(node))
+    }
+    let previous = ""
+    for (let round = 0; round < 200; round++) {
+      const placement: Record<string, string> = {}
+      for (const id of ids) {
+        placement[id] = (yield* GenServer.call(accountOf(id), Where, undefined, { timeout: "30 seconds" })).node
+      }
+      const key = JSON.stringify(placement)
+      if (key === previous && spread(placement)) return placement
+      previous = key
+    }
+    return yield* Effect.die(new Error(`placement never settled on ${JSON.stringify(nodes)}`))
+  })
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
@@ -151,9 +198,17 @@ export const spawnTs = (
     })
   )
 
-/** Starts the test runner `name` on `port` and waits until it serves. */
-export const startRunner = async (name: string, port: number, databaseUrl: string): Promise<Child> => {
-  const runner = spawnTs(name, "test/fixtures/cluster-runner.ts", {
+/**
+ * Starts the test runner `name` on `port` (the runner fixture `fixture`, by default the one of
+ * the entity types) and waits until it serves.
+ */
+export const startRunner = async (
+  name: string,
+  port: number,
+  databaseUrl: string,
+  fixture = "test/fixtures/cluster-runner.ts"
+): Promise<Child> => {
+  const runner = spawnTs(name, fixture, {
     RUNNER_PORT: String(port),
     RUNNER_NODE: name,
     RUNNER_EXIT_WITH_PARENT: "1",

@@ -102,3 +102,13 @@ export const restartFailures = (logs: ReturnType<typeof captureLogs>, id: string
     e.level === "Error" && e.annotations["context"] === "start_error" && e.annotations["child"] === id &&
     e.message.includes(`restart of ${id} failed`)
   ).length
+
+export const GetText = Rpc.make("Get", { success: Schema.String })
+
+/** A server that answers `Get` with the text it was started with: for naming tests. */
+export const Named = GenServer.make({
+  name: "Named",
+  calls: [GetText],
+  init: (text: string) => GenServer.ok(text),
+  handleCall: { Get: (_, text) => GenServer.reply(text, text) }
+})
