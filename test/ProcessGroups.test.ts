@@ -155,6 +155,26 @@ describe("join, leave and members (as pg)", () => {
       assert.deepStrictEqual(yield* ProcessGroups.members(scope, "g"), [a])
     })))
 
+  it.effect("a change's pids are frozen and not the caller's array: one monitor cannot change what another sees", () =>
+    inNode(Effect.gen(function*() {
+      const scope = yield* ProcessGroups.start<string>("s")
+      const a = yield* Process.spawn(idle)
+      const b = yield* Process.spawn(idle)
+      yield* ProcessGroups.join(scope, "g", b)
+      const { ref } = yield* ProcessGroups.monitor(scope, "g")
+      const given = [a]
+      yield* ProcessGroups.join(scope, "g", given)
+      yield* kill(b)
+      const join = yield* Process.receive({ match: ProcessGroups.isMessage<string>(ref) })
+      const leave = yield* Process.receive({ match: ProcessGroups.isMessage<string>(ref) })
+      for (const change of [join, leave]) {
+        assert.isTrue(Object.isFrozen(change.pids))
+        assert.throws(() => (change.pids as Array<Pid.Pid>).pop())
+      }
+      assert.isFalse(Object.isFrozen(given))
+      assert.deepStrictEqual([join.pids, leave.pids], [[a], [b]])
+    })))
+
   it.effect("bad arguments from untyped callers are BadArgument and join nothing; a pid of another node too", () =>
     inNode(Effect.gen(function*() {
       const scope = yield* ProcessGroups.start<string>("s")

@@ -144,11 +144,15 @@ export class GroupTable {
   }
 
   /** Scope monitors first, then the group's, in the order they were made (as pg). */
-  private notify(join: boolean, group: unknown, pids: ReadonlyArray<Pid>): void {
+  private notify(join: boolean, group: unknown, given: ReadonlyArray<Pid>): void {
+    const monitors = this.groupMonitors.get(group)
+    if (this.scopeMonitors.size === 0 && monitors === undefined) return
+    // One frozen copy shared by every monitor's message: a receiver cannot change what the
+    // others see, nor the caller's own array.
+    const pids = Object.freeze([...given])
     for (const monitor of this.scopeMonitors.values()) {
       sendUnsafe(monitor.pid, join ? new JoinImpl(monitor.ref, group, pids) : new LeaveImpl(monitor.ref, group, pids))
     }
-    const monitors = this.groupMonitors.get(group)
     if (monitors === undefined) return
     for (const monitor of monitors) {
       sendUnsafe(monitor.pid, join ? new JoinImpl(monitor.ref, group, pids) : new LeaveImpl(monitor.ref, group, pids))
