@@ -53,7 +53,9 @@
  * - A shutdown of `0` ms is accepted, as OTP does (Elixir's DynamicSupervisor asks for more).
  * - {@link whichChildren} reports each child's id from its spec (Elixir: `:undefined`).
  * - A child whose restart returns `ignore` is forgotten, as Elixir's DynamicSupervisor does;
- *   OTP 25's `simple_one_for_one` keeps it as a child without a pid for good.
+ *   OTP 25's `simple_one_for_one` keeps it as a child without a pid for good (and, holding one,
+ *   crashes with `function_clause` when it later shuts down past its intensity, where this one
+ *   exits `shutdown`).
  * - {@link terminateChild} of a pid that has already exited is {@link NotAChild}, as Elixir's
  *   `{:error, :not_found}`; OTP's `simple_one_for_one` answers `ok` for any dead pid.
  *

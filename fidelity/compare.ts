@@ -12,6 +12,8 @@ export interface Step {
   readonly events: ReadonlyArray<string>
   readonly tree: string
   readonly time: number
+  /** An OTP 25 dynamic supervisor's `function_clause` exit made `shutdown` (`dyn-restart-ignore`). */
+  readonly ignoredShutdown?: boolean
 }
 
 export type Outcome =
@@ -44,9 +46,14 @@ export const canonical = (
 ): ReadonlyArray<Step> =>
   observation.steps.map((step, i) => {
     const killed = Differences.killedSupervisor(scenario, i)
-    const events = killed === undefined ? step.events : Differences.normalizeKill(step.events, killed)
+    let events = killed === undefined ? step.events : Differences.normalizeKill(step.events, killed)
+    let ignoredShutdown = false
+    if (side === "erlang" && i > 0) {
+      const holding = Differences.holdingIgnoredChildren(observation.steps[i - 1]!.tree)
+      if (holding.size > 0) ({ events, hit: ignoredShutdown } = Differences.normalizeIgnoredShutdown(events, holding))
+    }
     const tree = side === "erlang" ? Differences.dropIgnoredDynamicChildren(step.tree) : step.tree
-    return { events: events.map(renderEvent).sort(), tree: renderTree(tree), time: step.time }
+    return { events: events.map(renderEvent).sort(), tree: renderTree(tree), time: step.time, ignoredShutdown }
   })
 
 const sameStep = (a: Step | undefined, b: Step | undefined): boolean =>
@@ -65,6 +72,7 @@ const hitsOf = (scenario: Model.Scenario, steps: ReadonlyArray<Step>): Array<str
     }
     const killed = Differences.killedSupervisor(scenario, i)
     if (killed !== undefined && step.events.some((e) => e.startsWith(`exit ${killed}#`))) hits.push("killed-supervisor")
+    if (step.ignoredShutdown === true) hits.push("dyn-restart-ignore")
   })
   return hits
 }

@@ -67,7 +67,9 @@ export const deliberate: ReadonlyArray<Deliberate> = [
     id: "dyn-restart-ignore",
     reason: "A dynamic child whose restart returns ignore: OTP 25's simple_one_for_one keeps it as a child without a " +
       "pid (which_children shows undefined, for good); Elixir's DynamicSupervisor and effect-otp's forget it. The " +
-      "Erlang side's dynamic children are compared without those entries.",
+      "Erlang side's dynamic children are compared without those entries. Such an entry also makes OTP 25's " +
+      "supervisor crash with function_clause when it later shuts down (its intensity exceeded), where without it " +
+      "(Elixir, effect-otp) it exits shutdown: that exit is compared as shutdown.",
     documented: "behaviours/DynamicSupervisor.ts (Where it differs from Elixir and OTP)"
   },
   {
@@ -155,6 +157,45 @@ export const dropIgnoredDynamicChildren = (tree: Tree): Tree => {
   }
   const dyn = (tree as { readonly dyn: ReadonlyArray<string> }).dyn
   return { dyn: dyn.filter((c) => c !== "undefined") }
+}
+
+/**
+ * The dynamic supervisors (their `label#n`) of an Erlang tree that hold a child without a pid
+ * (`dyn-restart-ignore`).
+ */
+export const holdingIgnoredChildren = (tree: Tree, out: Set<string> = new Set()): Set<string> => {
+  if (Array.isArray(tree)) {
+    for (const c of tree as Extract<Tree, ReadonlyArray<unknown>>) {
+      if (c.sub === null) continue
+      if (!Array.isArray(c.sub) && typeof c.sub === "object" && (c.sub as { readonly dyn: ReadonlyArray<string> }).dyn.includes("undefined")) {
+        out.add(c.state)
+      }
+      holdingIgnoredChildren(c.sub, out)
+    }
+  }
+  return out
+}
+
+/**
+ * The rest of `dyn-restart-ignore` on the Erlang side: an OTP 25 simple_one_for_one supervisor
+ * that holds such a pid-less child and shuts down (its intensity exceeded, say) crashes on it in
+ * its own terminate with `function_clause`, where it would exit `shutdown` without that entry
+ * (as Elixir's and effect-otp's do). Returns the events with that exit made `shutdown`, and
+ * whether one was.
+ */
+export const normalizeIgnoredShutdown = (
+  events: ReadonlyArray<Event>,
+  holding: ReadonlySet<string>
+): { readonly events: ReadonlyArray<Event>; readonly hit: boolean } => {
+  let hit = false
+  const out = events.map((event): Event => {
+    if (event.e === "exit" && event.reason === "function_clause" && holding.has(event.who)) {
+      hit = true
+      return { ...event, reason: "shutdown" }
+    }
+    return event
+  })
+  return { events: out, hit }
 }
 
 /** Applies the `killed-supervisor` normalization to one step's events. */
