@@ -245,15 +245,17 @@ export const plainSendThroughput = (n: number): Promise<number> =>
  * effect-otp's one-way throughput as `send_throughput` measures it (the telemetry case runs it
  * again on other nodes): a process sends `n` numbers with `yield* Process.send` to a receiver
  * that adds them up with `yield* Process.receive()`; messages per second until it has them all.
+ * `options` are the receiver's spawn options (`send_throughput_bounded` bounds its mailbox).
  */
-export const otpSendThroughput = (n: number): Effect.Effect<number, never, Node.Node> =>
+export const otpSendThroughput = (n: number, options?: Process.SpawnOptions): Effect.Effect<number, never, Node.Node> =>
   Process.run(Effect.gen(function*() {
     const me = yield* Process.self
-    const receiver = yield* Process.spawn(Effect.gen(function*() {
+    const body = Effect.gen(function*() {
       let sum = 0
       for (let i = 0; i < n; i++) sum += (yield* Process.receive()) as number
       yield* Process.send(me, sum)
-    }))
+    })
+    const receiver = yield* (options === undefined ? Process.spawn(body) : Process.spawn(body, options))
     const t0 = performance.now()
     for (let i = 0; i < n; i++) yield* Process.send(receiver, i)
     const sum = yield* Process.receive()

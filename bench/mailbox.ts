@@ -17,26 +17,10 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { Process } from "../index.js"
-import { check, expectedSum, perSecond, runCase, runOnNode } from "./common.js"
+import { check, expectedSum, otpSendThroughput, perSecond, runCase, runOnNode } from "./common.js"
 
-const bounded = (n: number) =>
-  Process.run(Effect.gen(function*() {
-    const me = yield* Process.self
-    const receiver = yield* Process.spawn(
-      Effect.gen(function*() {
-        let sum = 0
-        for (let i = 0; i < n; i++) sum += (yield* Process.receive()) as number
-        yield* Process.send(me, sum)
-      }),
-      { mailbox: { capacity: n, overflow: "reject" } }
-    )
-    const t0 = performance.now()
-    for (let i = 0; i < n; i++) yield* Process.send(receiver, i)
-    const sum = yield* Process.receive()
-    const ms = performance.now() - t0
-    check("sum received", sum, expectedSum(n))
-    return perSecond(n, ms)
-  })).pipe(Effect.orDie)
+/** `send_throughput`'s own test (bench/common.ts), the receiver's mailbox bounded at `n`. */
+const bounded = (n: number) => otpSendThroughput(n, { mailbox: { capacity: n, overflow: "reject" } })
 
 const capacity = 1024
 
