@@ -339,14 +339,23 @@ state(_, P) ->
 %% ---------------------------------------------------------------------------------------------
 %% GenServer scenarios
 
-run_genserver(Ctx = #{col := Col, prefix := Prefix}, Scenario) ->
-    #{named := Named, trap := Trap, init := Init, on_timeout := OnTimeout,
-      steps := Steps, wait_ms := Wait} = Scenario,
+run_genserver(Ctx = #{col := Col}, Scenario) ->
+    #{trap := Trap, init := Init, on_timeout := OnTimeout} = Scenario,
     Args = {Col, Init, OnTimeout, Trap},
+    run_server(Ctx, Scenario,
+               fun({local, Name}) -> gen_server:start({local, Name}, fidelity_server, Args, []);
+                  (anonymous) -> gen_server:start(fidelity_server, Args, [])
+               end,
+               fun gs_step/4).
+
+%% A GenServer or gen_statem scenario: start the server (named or not), then each step, the
+%% server's callbacks settled and snapshotted after it. `Start` starts it, `Step` runs a step.
+run_server(Ctx = #{col := Col, prefix := Prefix}, Scenario, Start, Step) ->
+    #{named := Named, steps := Steps, wait_ms := Wait} = Scenario,
     Name = name(Prefix, server),
     Result = case Named of
-        true -> gen_server:start({local, Name}, fidelity_server, Args, []);
-        false -> gen_server:start(fidelity_server, Args, [])
+        true -> Start({local, Name});
+        false -> Start(anonymous)
     end,
     gen_server:cast(Col, {result, <<"start">>, Result}),
     Target = case {Named, Result} of
@@ -356,8 +365,8 @@ run_genserver(Ctx = #{col := Col, prefix := Prefix}, Scenario) ->
     end,
     settle_gs(Ctx, []),
     Step0 = snapshot_gs(Ctx),
-    {Traced, _} = lists:mapfoldl(fun(Step, Clients0) ->
-        Clients = gs_step(Ctx, Target, Step, Wait) ++ Clients0,
+    {Traced, _} = lists:mapfoldl(fun(S, Clients0) ->
+        Clients = Step(Ctx, Target, S, Wait) ++ Clients0,
         settle_gs(Ctx, Clients),
         {snapshot_gs(Ctx), Clients}
     end, [], Steps),
@@ -439,34 +448,13 @@ snapshot_gs(#{col := Col, t0 := T0}) ->
 %% StateMachine scenarios: the scripted gen_statem (fidelity_statem.erl), settled and traced as
 %% the GenServer scenarios' server.
 
-run_statem(Ctx = #{col := Col, prefix := Prefix}, Scenario) ->
-    #{named := Named, steps := Steps, wait_ms := Wait} = Scenario,
+run_statem(Ctx = #{col := Col}, Scenario) ->
     Args = {Col, Scenario},
-    Name = name(Prefix, server),
-    Result = case Named of
-        true -> gen_statem:start({local, Name}, fidelity_statem, Args, []);
-        false -> gen_statem:start(fidelity_statem, Args, [])
-    end,
-    gen_server:cast(Col, {result, <<"start">>, Result}),
-    Target = case {Named, Result} of
-        {true, _} -> Name;
-        {false, {ok, Pid}} -> Pid;
-        {false, _} -> spawn(fun() -> ok end)
-    end,
-    settle_gs(Ctx, []),
-    Step0 = snapshot_gs(Ctx),
-    {Traced, _} = lists:mapfoldl(fun(Step, Clients0) ->
-        Clients = statem_step(Ctx, Target, Step, Wait) ++ Clients0,
-        settle_gs(Ctx, Clients),
-        {snapshot_gs(Ctx), Clients}
-    end, [], Steps),
-    Cleanup = fun() ->
-        case gen_server:call(Col, {live, server}, infinity) of
-            undefined -> ok;
-            Pid2 -> exit(Pid2, kill)
-        end
-    end,
-    {[Step0 | Traced], Cleanup}.
+    run_server(Ctx, Scenario,
+               fun({local, Name}) -> gen_statem:start({local, Name}, fidelity_statem, Args, []);
+                  (anonymous) -> gen_statem:start(fidelity_statem, Args, [])
+               end,
+               fun statem_step/4).
 
 statem_step(Ctx = #{col := Col}, Target, Step = #{op := Op, desc := Desc}, Wait) ->
     case Op of
