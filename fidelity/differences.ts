@@ -69,7 +69,8 @@ export const deliberate: ReadonlyArray<Deliberate> = [
       "pid (which_children shows undefined, for good); Elixir's DynamicSupervisor and effect-otp's forget it. The " +
       "Erlang side's dynamic children are compared without those entries. Such an entry also makes OTP 25's " +
       "supervisor crash with function_clause when it later shuts down (its intensity exceeded), where without it " +
-      "(Elixir, effect-otp) it exits shutdown: that exit is compared as shutdown.",
+      "(Elixir, effect-otp) it exits shutdown, and so do the children it was shutting down: those exits are " +
+      "compared as shutdown.",
     documented: "behaviours/DynamicSupervisor.ts (Where it differs from Elixir and OTP)"
   },
   {
@@ -159,6 +160,9 @@ export const dropIgnoredDynamicChildren = (tree: Tree): Tree => {
   return { dyn: dyn.filter((c) => c !== "undefined") }
 }
 
+/** A process's label without its incarnation: `root/d1` of `root/d1#2`. */
+const labelOf = (who: string): string => who.includes("#") ? who.slice(0, who.lastIndexOf("#")) : who
+
 /**
  * The dynamic supervisors (their `label#n`) of an Erlang tree that hold a child without a pid
  * (`dyn-restart-ignore`).
@@ -180,16 +184,21 @@ export const holdingIgnoredChildren = (tree: Tree, out: Set<string> = new Set())
  * The rest of `dyn-restart-ignore` on the Erlang side: an OTP 25 simple_one_for_one supervisor
  * that holds such a pid-less child and shuts down (its intensity exceeded, say) crashes on it in
  * its own terminate with `function_clause`, where it would exit `shutdown` without that entry
- * (as Elixir's and effect-otp's do). Returns the events with that exit made `shutdown`, and
- * whether one was.
+ * (as Elixir's and effect-otp's do); its children, which it was shutting down, get that exit
+ * signal too. Returns the events with those exits made `shutdown`, and whether one was.
  */
 export const normalizeIgnoredShutdown = (
   events: ReadonlyArray<Event>,
   holding: ReadonlySet<string>
 ): { readonly events: ReadonlyArray<Event>; readonly hit: boolean } => {
+  const labels = new Set([...holding].map(labelOf))
+  const parentOf = (who: string): string => labelOf(who).slice(0, labelOf(who).lastIndexOf("/"))
   let hit = false
   const out = events.map((event): Event => {
-    if (event.e === "exit" && event.reason === "function_clause" && holding.has(event.who)) {
+    if (
+      event.e === "exit" && event.reason === "function_clause" &&
+      (holding.has(event.who) || labels.has(parentOf(event.who)))
+    ) {
       hit = true
       return { ...event, reason: "shutdown" }
     }
